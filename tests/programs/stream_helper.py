@@ -1,0 +1,28 @@
+"""A line-per-case helper for `mode: stream`: `python3 stream_helper.py MODE`.
+
+For each input line {"n": N, ...} it answers {"n": N, "pid": PID}. Misbehaviour by input:
+{"die": true} exits with code 7 before answering; {"twice": true} answers two lines;
+{"sleep": S} sleeps S seconds first; {"garbage": true} answers a non-JSON line.
+"""
+
+import json
+import os
+import sys
+import time
+
+for line in sys.stdin:
+    request = json.loads(line)
+    if request.get("die"):
+        sys.stderr.write("fatal: asked to die\n")
+        sys.stderr.flush()
+        sys.exit(7)
+    if "sleep" in request:
+        time.sleep(request["sleep"])
+    if request.get("garbage"):
+        sys.stdout.write("not json at all\n")
+    else:
+        answer = json.dumps({"n": request.get("n"), "pid": os.getpid()})
+        sys.stdout.write(answer + "\n")
+        if request.get("twice"):
+            sys.stdout.write(answer + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,5 @@
+"""`python -m yamlparity`."""
+
+from yamlparity.cli import main
+
+raise SystemExit(main())

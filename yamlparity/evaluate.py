@@ -1,0 +1,205 @@
+"""One case's verdict: gates -> normalize -> compare -> expectations -> known divergences.
+
+Pure: it reads raw observations and the spec and returns a CaseResult. A verdict never rests
+on a failure: any target that errored makes the case ERROR, however the others did.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+
+from yamlparity import compare, normalize
+from yamlparity.jsonvalue import JSON, to_python
+from yamlparity.model import Case, Expectation, KnownDivergence, Spec
+from yamlparity.observe import Parsed, gate
+from yamlparity.results import (
+    CaseResult,
+    Difference,
+    ExpectationFailure,
+    TargetOutcome,
+    Verdict,
+)
+from yamlparity.targets.base import RawObservation
+
+TEXT_FACETS = ("stderr",)
+
+
+def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
+    outcomes = {name: TargetOutcome(target=name) for name in raws}
+    parsed: dict[str, Parsed] = {}
+    for name, raw in raws.items():
+        outcome = outcomes[name]
+        outcome.duration = raw.duration
+        outcome.exit_code = raw.exit_code
+        outcome.status = raw.status
+        if raw.skipped is not None:
+            outcome.skipped = raw.skipped
+            continue
+        parsed[name] = gate(spec, raw)
+        outcome.error = parsed[name].error
+        outcome.raw_excerpt = parsed[name].excerpt
+    result = CaseResult(name=case.name, verdict="MATCH", outcomes=outcomes)
+    result.duration = max((raw.duration for raw in raws.values()), default=0.0)
+
+    live = [name for name in raws if outcomes[name].skipped is None]
+    if len(live) < 2:
+        result.verdict = "SKIP"
+        result.reason = "; ".join(f"{n}: {o.skipped}" for n, o in outcomes.items() if o.skipped)
+        return result
+    failed = [name for name in live if outcomes[name].error]
+    if failed:
+        result.verdict = "ERROR"
+        result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
+        for name in live:
+            outcomes[name].facets = parsed[name].facets if not outcomes[name].error else {}
+        return result
+
+    for name in live:
+        try:
+            outcomes[name].facets = normalized_facets(spec, name, parsed[name].facets)
+        except Exception as exc:  # a rule bug must cost one case, not the run
+            outcomes[name].error = f"normalization failed: {exc}"
+    failed = [name for name in live if outcomes[name].error]
+    if failed:
+        result.verdict = "ERROR"
+        result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
+        return result
+
+    _compare(spec, result, live)
+    result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in live})
+    result.verdict = _verdict(result)
+    _apply_known(spec, case, result)
+    return result
+
+
+def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[str, JSON]:
+    """The compared facets after the spec's rules for this target."""
+    out: dict[str, JSON] = {}
+    for facet in spec.compare.facets:
+        value = facets.get(facet)
+        for rule in spec.rules:
+            if rule.facet == facet and (rule.targets is None or target in rule.targets):
+                value = normalize.apply(rule.program, value)
+        out[facet] = value
+    return out
+
+
+def _is_text(spec: Spec, facet: str) -> bool:
+    if facet in TEXT_FACETS:
+        return True
+    return facet == spec.main_facet and spec.output == "text"
+
+
+def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
+    partition: list[list[str]] = [list(live)]
+    for facet in spec.compare.facets:
+        values = {name: result.outcomes[name].facets.get(facet) for name in live}
+        if _is_text(spec, facet):
+            texts = {name: str(value) for name, value in values.items()}
+            diffs = compare.diff_text(texts, spec.compare, facet)
+            classes = _text_classes(texts, spec, facet)
+        else:
+            diffs = compare.diff_json(values, spec.compare, facet, spec.compare.baseline)
+            classes = compare.agreement_classes(values, spec.compare, facet)
+        result.differences.extend(diffs)
+        result.facet_match[facet] = not diffs
+        partition = _refine(partition, classes)
+    result.groups = partition
+
+
+def _text_classes(texts: dict[str, str], spec: Spec, facet: str) -> list[list[str]]:
+    classes: list[list[str]] = []
+    for name, text in texts.items():
+        for group in classes:
+            if not compare.diff_text({group[0]: texts[group[0]], name: text}, spec.compare, facet):
+                group.append(name)
+                break
+        else:
+            classes.append([name])
+    return classes
+
+
+def _refine(partition: list[list[str]], classes: list[list[str]]) -> list[list[str]]:
+    """Intersect two partitions of the same targets, keeping first-seen order."""
+    owner = {name: index for index, group in enumerate(classes) for name in group}
+    refined: list[list[str]] = []
+    for group in partition:
+        buckets: dict[int, list[str]] = {}
+        for name in group:
+            buckets.setdefault(owner[name], []).append(name)
+        refined.extend(buckets.values())
+    return refined
+
+
+def _verdict(result: CaseResult) -> Verdict:
+    if result.differences:
+        return "DIFF"
+    if result.expectation_failures:
+        return "FAIL"
+    return "MATCH"
+
+
+def _matches(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def check_expectations(
+    spec: Spec, case: Case, parsed: dict[str, Parsed]
+) -> list[ExpectationFailure]:
+    """Per-target checks on the parsed (not normalized) answer."""
+    failures: list[ExpectationFailure] = []
+    for expectation in spec.expectations:
+        if expectation.cases and not _matches(case.name, expectation.cases):
+            continue
+        for name, answer in parsed.items():
+            if expectation.targets is not None and name not in expectation.targets:
+                continue
+            seen = _check(spec, expectation, answer)
+            if seen is not None:
+                failures.append(ExpectationFailure(name, expectation.description, seen))
+    return failures
+
+
+def _check(spec: Spec, expectation: Expectation, answer: Parsed) -> str | None:
+    """None when the expectation holds, else a description of what was seen."""
+    from yamlparity import expect  # jsonpath-ng is imported only by specs that use it
+
+    return expect.check(expectation, answer.facets, spec.main_facet)
+
+
+def _apply_known(spec: Spec, case: Case, result: CaseResult) -> None:
+    entries = [known for known in spec.known if _matches(case.name, known.cases)]
+    if not entries:
+        return
+    facets = _known_facets(entries)
+    differing = {diff.facet for diff in result.differences}
+    reason = "; ".join(known.reason for known in entries)
+    link = next((known.link for known in entries if known.link), None)
+    if result.verdict in ("MATCH", "FAIL") and not differing:
+        if result.verdict == "MATCH":
+            result.verdict = "FIXED"
+            result.reason = reason
+            result.link = link
+        return
+    if result.verdict == "DIFF" and (facets is None or differing <= facets):
+        if not result.expectation_failures:
+            result.verdict = "KNOWN"
+        result.reason = reason
+        result.link = link
+
+
+def _known_facets(entries: list[KnownDivergence]) -> set[str] | None:
+    facets: set[str] = set()
+    for known in entries:
+        if known.facets is None:
+            return None
+        facets.update(known.facets)
+    return facets
+
+
+def describe_value(value: JSON) -> str:
+    return repr(to_python(value))
+
+
+__all__ = ["Difference", "evaluate", "normalized_facets"]

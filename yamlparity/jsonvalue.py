@@ -1,0 +1,304 @@
+"""Exact JSON values: numbers keep their literal text, so nothing is rounded or retyped.
+
+Why not plain `json.loads`: it turns `1.0` into a float equal to `1`, and Python's `True == 1`.
+Why not libjq: it rounds 9007199254740993 and prints `1.0` as `1`. Here a JSON number is a
+`Number` holding the literal exactly as it came off the wire; equality is by type, then text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeAlias
+
+__all__ = [
+    "JSON",
+    "JsonDecodeError",
+    "Number",
+    "canonical",
+    "dumps",
+    "format_path",
+    "format_step",
+    "from_python",
+    "is_identifier",
+    "iter_leaves",
+    "loads",
+    "loads_lines",
+    "sort_key",
+    "to_python",
+    "type_name",
+]
+
+
+class Number:
+    """A JSON number, kept as its literal text (`1`, `1.0`, `1e2`, 30-digit integers...)."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Number and other.literal == self.literal
+
+    def __hash__(self) -> int:
+        return hash((Number, self.literal))
+
+    def __repr__(self) -> str:
+        return f"Number({self.literal!r})"
+
+    def __str__(self) -> str:
+        return self.literal
+
+    @property
+    def value(self) -> Decimal:
+        """The exact decimal value (`1`, `1.0` and `1e0` have the same value)."""
+        return Decimal(self.literal)
+
+    @property
+    def is_integer_literal(self) -> bool:
+        return not any(c in self.literal for c in ".eE")
+
+
+JSON: TypeAlias = bool | Number | str | list[Any] | dict[str, Any] | None
+
+
+class JsonDecodeError(ValueError):
+    """Not JSON; `line`/`column` are 1-based, `position` 0-based in characters."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0, position: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.position = position
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.message} (line {self.line}, column {self.column})"
+        return self.message
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_int=Number, parse_float=Number, parse_constant=_reject_constant)
+
+
+def loads(data: str | bytes) -> JSON:
+    """Parse one JSON document exactly; raises JsonDecodeError (never anything else)."""
+    text = _decode_utf8(data) if isinstance(data, bytes) else data
+    try:
+        value: JSON = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
+    except (ValueError, RecursionError) as exc:
+        raise JsonDecodeError(str(exc) or type(exc).__name__) from None
+    return value
+
+
+def loads_lines(data: str | bytes) -> list[JSON]:
+    """Parse JSON Lines: one document per non-blank line."""
+    text = _decode_utf8(data) if isinstance(data, bytes) else data
+    rows: list[JSON] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(loads(line))
+        except JsonDecodeError as exc:
+            raise JsonDecodeError(f"row {number}: {exc.message}", number, exc.column) from None
+    return rows
+
+
+def _decode_utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonDecodeError(f"invalid UTF-8 at byte {exc.start}", position=exc.start) from None
+
+
+_encode_string = json.encoder.encode_basestring
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dumps(value: JSON, *, indent: int | None = None, sort_keys: bool = True) -> str:
+    """Serialize exactly: numbers as literals, non-ASCII as itself, lone surrogates escaped."""
+    chunks: list[str] = []
+    _encode(value, chunks, indent, sort_keys, 0)
+    out = "".join(chunks)
+    if _SURROGATE.search(out):
+        # Lone surrogates (Python and JS let them through) cannot be written as UTF-8: escape.
+        out = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    return out
+
+
+def canonical(value: JSON) -> str:
+    """Compact, key-sorted form: two values are exactly equal iff their canonical forms are."""
+    return dumps(value, indent=None, sort_keys=True)
+
+
+def _encode(value: Any, out: list[str], indent: int | None, sort_keys: bool, level: int) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_string(value))
+    elif kind is Number:
+        out.append(value.literal)
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        items = sorted(value.items()) if sort_keys else value.items()
+        inner, sep, close = _layout(indent, level)
+        out.append("{" + inner)
+        first = True
+        for key, item in items:
+            if not first:
+                out.append(sep)
+            first = False
+            out.append(_encode_string(key))
+            out.append(": " if indent is not None else ":")
+            _encode(item, out, indent, sort_keys, level + 1)
+        out.append(close + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner, sep, close = _layout(indent, level)
+        out.append("[" + inner)
+        for index, item in enumerate(value):
+            if index:
+                out.append(sep)
+            _encode(item, out, indent, sort_keys, level + 1)
+        out.append(close + "]")
+    else:
+        raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _layout(indent: int | None, level: int) -> tuple[str, str, str]:
+    if indent is None:
+        return "", ",", ""
+    pad = "\n" + " " * (indent * (level + 1))
+    return pad, "," + pad, "\n" + " " * (indent * level)
+
+
+def from_python(obj: Any) -> JSON:
+    """Turn plain Python data (ints, floats, tuples) into exact JSON values."""
+    if obj is None or isinstance(obj, bool | str | Number):
+        return obj
+    if isinstance(obj, int):
+        return Number(str(obj))
+    if isinstance(obj, float):
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise ValueError(f"{obj!r} is not representable in JSON")
+        return Number(repr(obj))
+    if isinstance(obj, Decimal):
+        return Number(str(obj))
+    if isinstance(obj, dict):
+        return {str(k): from_python(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [from_python(v) for v in obj]
+    raise TypeError(f"not JSON-like: {type(obj).__name__}")
+
+
+def to_python(value: JSON) -> Any:
+    """Plain Python data for display or libraries: integer literals become int, others float."""
+    if type(value) is Number:
+        if value.is_integer_literal:
+            return int(value.literal)
+        return float(value.literal)
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_python(v) for v in value]
+    return value
+
+
+def type_name(value: JSON) -> str:
+    """The JSON type: null, boolean, number, string, array or object."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "boolean"
+    if type(value) is Number:
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+_RANK = {"null": 0, "boolean": 1, "number": 3, "string": 4, "array": 5, "object": 6}
+
+
+def sort_key(value: JSON) -> tuple[Any, ...]:
+    """jq's total order: null < false < true < numbers < strings < arrays < objects."""
+    kind = type_name(value)
+    if kind == "boolean":
+        return (1, bool(value))
+    if kind == "number":
+        assert isinstance(value, Number)
+        try:
+            return (3, value.value, value.literal)
+        except InvalidOperation:
+            return (3, Decimal(0), value.literal)
+    if kind == "string":
+        return (4, value)
+    if kind == "array":
+        assert isinstance(value, list)
+        return (5, tuple(sort_key(v) for v in value))
+    if kind == "object":
+        assert isinstance(value, dict)
+        keys = sorted(value)
+        return (6, tuple(keys), tuple(sort_key(value[k]) for k in keys))
+    return (0,)
+
+
+def iter_leaves(
+    value: JSON, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], JSON]]:
+    """Every scalar (and empty container) with its path."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from iter_leaves(item, (*path, key))
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            yield from iter_leaves(item, (*path, index))
+    else:
+        yield path, value
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """jq-style path text: `.attempts[0].span_id`, `.["odd key"]`, `.[2]`; the root is `.`."""
+    text = "".join(format_step(step) for step in path)
+    # jq writes a path that starts with an index as `.[0]`, and the root as `.`.
+    return text if text.startswith(".") else "." + text
+
+
+def format_step(step: str | int) -> str:
+    """One step of a jq-style path: `.key`, `.["odd key"]` or `[3]`."""
+    if isinstance(step, int):
+        return f"[{step}]"
+    if _IDENT.fullmatch(step):
+        return f".{step}"
+    return f".[{_encode_string(step)}]"
+
+
+def is_identifier(key: str) -> bool:
+    """A key jq lets you write bare (`.key`)."""
+    return _IDENT.fullmatch(key) is not None
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -1,0 +1,1371 @@
+"""Load a spec file: includes, JSON Schema validation, interpolation, fixtures, the frozen model.
+
+Everything is checked here, before anything runs; every user error is one `SpecError` with a
+file:line:column, a plain message and a hint.
+
+Decisions (see also docs/spec-format.md):
+- Includes: `include:` paths are relative to the including file; the including file wins; mappings
+  merge deeply; the lists `normalize`, `expect`, `known` concatenate (included entries first);
+  every other list is replaced. Other relative paths resolve against the (top) spec's folder.
+- Interpolation happens after schema validation, so `${VAR}` only ever yields strings.
+- `find_specs`: a YAML file found in a folder is a spec when its top level has `cases` or
+  `cases_from`; other YAML files (include fragments, fixtures) are skipped. A file named
+  explicitly is always a spec.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import glob
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import jinja2
+import jsonschema
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+from yamlparity.errors import Location, RuleError, SpecError
+from yamlparity.jsonvalue import JSON, JsonDecodeError, Number, dumps, loads, loads_lines, type_name
+from yamlparity.model import (
+    COMMAND_FACETS,
+    HTTP_FACETS,
+    Case,
+    CommandTarget,
+    CompareSettings,
+    Expectation,
+    HttpTarget,
+    KnownDivergence,
+    PathOptions,
+    ReportConfig,
+    RequestTemplate,
+    Rule,
+    Service,
+    Spec,
+    Target,
+)
+from yamlparity.source import Document, KeyPath, NodeMark, format_key_path, load_yaml, read_text
+
+__all__ = ["find_specs", "load_spec", "schema"]
+
+FRAGMENT_KEYS = (
+    "targets",
+    "env",
+    "normalize",
+    "request",
+    "compare",
+    "expect",
+    "known",
+    "stdin",
+    "output",
+    "report",
+    "include",
+)
+_CONCAT_KEYS = frozenset({"normalize", "expect", "known"})
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+_VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
+_ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
+_CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start with `.`"
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+# ---------------------------------------------------------------- public API
+
+
+def load_spec(
+    path: Path,
+    env_overrides: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    allow_outside: bool = False,
+) -> Spec:
+    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    try:
+        return _SpecBuilder(
+            Path(path),
+            env_overrides or {},
+            os.environ if environ is None else environ,
+            allow_outside,
+        ).build()
+    except RecursionError:
+        raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
+
+
+def find_specs(paths: Sequence[Path]) -> list[Path]:
+    """Spec files named directly, plus specs found recursively under folders (sorted)."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            specs = [p for p in _yaml_files(path) if _looks_like_spec(p)]
+            if not specs:
+                raise SpecError(
+                    f"no spec found under {path}",
+                    Location(str(path)),
+                    "a spec is a .yaml/.yml file with a top-level `cases` or `cases_from`",
+                )
+            found.extend(specs)
+        else:
+            raise SpecError(f"no such file or folder: {path}", Location(str(path)))
+    unique = {os.path.normpath(p): p for p in found}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .git, .venv...
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                yield Path(root) / name
+
+
+def _looks_like_spec(path: Path) -> bool:
+    """True unless the file parses as a mapping without `cases`/`cases_from` (a fragment)."""
+    try:
+        doc = load_yaml(read_text(path, str(path)))
+    except (SpecError, RecursionError):
+        return True  # broken: let load_spec report it
+    return "cases" in doc.value or "cases_from" in doc.value
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a spec file (Draft 2020-12)."""
+    text = resources.files("yamlparity.schema").joinpath("spec.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+# ---------------------------------------------------------------- includes
+
+
+def _load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], ...]) -> Document:
+    """Load a file and merge its includes under it; `chain` is (identity, display) of includers."""
+    doc = load_yaml(read_text(path, display))
+    raw = doc.value.get("include")
+    if raw is None:
+        return doc
+    includes = _include_list(doc, raw)
+    merged: Document | None = None
+    for index, name in includes:
+        target = path.parent / name
+        target_display = os.path.normpath(os.path.join(os.path.dirname(display), name))
+        where = ("include", index) if isinstance(raw, list) else ("include",)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in (k for k, _ in chain):
+            names = " -> ".join([*(d for _, d in chain), target_display])
+            raise doc.error(where, f"include cycle: {names}", "remove one of these includes")
+        if not target.is_file():
+            raise doc.error(
+                where,
+                f"included file not found: {target_display}",
+                "include paths are relative to the including file",
+            )
+        child = _load_with_includes(target, target_display, (*chain, (key, target_display)))
+        _check_fragment(child)
+        merged = child if merged is None else _merge(merged, child)
+    if merged is None:
+        return doc
+    return _merge(merged, doc)
+
+
+def _include_list(doc: Document, raw: JSON) -> list[tuple[int, str]]:
+    items = raw if isinstance(raw, list) else [raw]
+    out: list[tuple[int, str]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item:
+            where = ("include", index) if isinstance(raw, list) else ("include",)
+            raise doc.error(where, "include must be a file path or a list of file paths")
+        out.append((index, item))
+    return out
+
+
+def _check_fragment(doc: Document) -> None:
+    for key in doc.value:
+        if key not in FRAGMENT_KEYS:
+            raise doc.error(
+                (key,),
+                f"key {key!r} is not allowed in an included file",
+                _suggest(key, FRAGMENT_KEYS)
+                or f"an included file may hold: {', '.join(FRAGMENT_KEYS)}",
+                at_key=True,
+            )
+
+
+def _merge(base: Document, over: Document) -> Document:
+    """`over` wins; mappings merge deeply; normalize/expect/known concatenate."""
+    marks: dict[KeyPath, NodeMark] = {(): over.marks.get((), base.mark(()))}
+    value = _merge_map(base, over, (), marks)
+    value.pop("include", None)
+    return Document(value, over.source, marks)
+
+
+def _merge_map(
+    base: Document,
+    over: Document,
+    path: KeyPath,
+    marks: dict[KeyPath, NodeMark],
+) -> dict[str, JSON]:
+    left = _at(base.value, path)
+    right = _at(over.value, path)
+    assert isinstance(left, dict) and isinstance(right, dict)
+    out: dict[str, JSON] = {}
+    # the including file's key order first (target order shows in reports)
+    for key in [*right, *(k for k in left if k not in right)]:
+        sub = (*path, key)
+        if key not in right:
+            out[key] = left[key]
+            _copy_marks(base, sub, sub, marks)
+        elif key not in left:
+            out[key] = right[key]
+            _copy_marks(over, sub, sub, marks)
+        elif isinstance(left[key], dict) and isinstance(right[key], dict):
+            marks[sub] = over.marks.get(sub, base.mark(sub))
+            if path == () and key == "normalize":
+                out[key] = _merge_facet_rules(base, over, sub, marks)
+            else:
+                out[key] = _merge_map(base, over, sub, marks)
+        elif not path and key in _CONCAT_KEYS and isinstance(left[key], list):
+            out[key] = _concat(base, over, sub, marks)
+        else:
+            out[key] = right[key]
+            _copy_marks(over, sub, sub, marks)
+    return out
+
+
+def _merge_facet_rules(
+    base: Document,
+    over: Document,
+    path: KeyPath,
+    marks: dict[KeyPath, NodeMark],
+) -> dict[str, JSON]:
+    left, right = _at(base.value, path), _at(over.value, path)
+    assert isinstance(left, dict) and isinstance(right, dict)
+    out: dict[str, JSON] = {}
+    for key in [*left, *(k for k in right if k not in left)]:
+        sub = (*path, key)
+        if key in left and key in right and isinstance(left[key], list):
+            out[key] = _concat(base, over, sub, marks)
+        else:
+            src = over if key in right else base
+            out[key] = right[key] if key in right else left[key]
+            _copy_marks(src, sub, sub, marks)
+    return out
+
+
+def _concat(base: Document, over: Document, path: KeyPath, marks: dict[KeyPath, NodeMark]) -> JSON:
+    left, right = _at(base.value, path), _at(over.value, path)
+    assert isinstance(left, list)
+    if not isinstance(right, list):
+        raise over.error(
+            path,
+            f"{format_key_path(path)} is a list in an included file; write a list here too",
+        )
+    marks[path] = over.mark(path)
+    for index in range(len(left)):
+        _copy_marks(base, (*path, index), (*path, index), marks)
+    for index in range(len(right)):
+        _copy_marks(over, (*path, index), (*path, len(left) + index), marks)
+    return [*left, *right]
+
+
+def _copy_marks(doc: Document, old: KeyPath, new: KeyPath, marks: dict[KeyPath, NodeMark]) -> None:
+    size = len(old)
+    for key, mark in doc.marks.items():
+        if key[:size] == old:
+            marks[new + key[size:]] = mark
+
+
+def _at(value: JSON, path: KeyPath) -> JSON:
+    for step in path:
+        value = value[step]  # type: ignore[index]
+    return value
+
+
+# ---------------------------------------------------------------- schema validation
+
+
+def _is_number(_checker: Any, instance: object) -> bool:
+    return type(instance) is Number
+
+
+def _is_integer(_checker: Any, instance: object) -> bool:
+    return type(instance) is Number and instance.is_integer_literal
+
+
+def _bound(op: Callable[[Decimal, Decimal], bool], words: str) -> Any:
+    """A `minimum`-style keyword that compares a Number by its exact decimal value."""
+
+    def check(
+        validator: Any, limit: Any, instance: object, _schema: Any
+    ) -> Iterator[ValidationError]:
+        if type(instance) is Number and not op(instance.value, Decimal(str(limit))):
+            yield ValidationError(f"{instance.literal} is {words} {limit}")
+
+    return check
+
+
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+    {"number": _is_number, "integer": _is_integer},
+)
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator,
+    validators={
+        "minimum": _bound(lambda a, b: a >= b, "less than the minimum,"),
+        "maximum": _bound(lambda a, b: a <= b, "more than the maximum,"),
+        "exclusiveMinimum": _bound(lambda a, b: a > b, "not above"),
+        "exclusiveMaximum": _bound(lambda a, b: a < b, "not below"),
+    },
+    type_checker=_TYPES,
+)
+
+
+def _validate(doc: Document) -> None:
+    validator = _Validator(schema())
+    errors = list(validator.iter_errors(doc.value))
+    if not errors:
+        return
+    error = best_match(errors, key=_relevance(doc))
+    assert error is not None
+    raise _schema_error(doc, error)
+
+
+def _relevance(doc: Document) -> Callable[[ValidationError], tuple[Any, ...]]:
+    weak = {"anyOf", "oneOf", "if", "then", "else"}
+
+    def key(error: ValidationError) -> tuple[Any, ...]:
+        mark = doc.mark(tuple(error.absolute_path))
+        # shallow first (more is wrong), then earlier in the file (stable, reads in order)
+        return (-len(error.absolute_path), -mark.line, -mark.column, error.validator not in weak)
+
+    return key
+
+
+def _schema_error(doc: Document, error: ValidationError) -> SpecError:
+    path: KeyPath = tuple(error.absolute_path)
+    where = format_key_path(path) or "the top level"
+    instance = error.instance
+    kind = str(error.validator)
+    sub = error.schema if isinstance(error.schema, dict) else {}
+    described = sub.get("description")
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(sub.get("properties", {}))
+        unknown = next(k for k in instance if k not in allowed)
+        hint = _suggest(unknown, allowed) or f"valid keys here: {', '.join(allowed)}"
+        return doc.error((*path, unknown), f"unknown key {unknown!r} in {where}", hint, at_key=True)
+    if kind == "required" and isinstance(instance, dict):
+        missing = [k for k in sub.get("required", []) if k not in instance]
+        name = missing[0] if missing else str(error.validator_value)
+        return doc.error(
+            path,
+            f"{where} is missing the required key {name!r}",
+            _prop_hint(sub, name),
+            at_key=True,
+        )
+    if kind == "type":
+        wanted = _type_words(error.validator_value)
+        return doc.error(
+            path,
+            f"{where} must be {wanted}, not {_describe(instance)}",
+            described,
+        )
+    if kind in ("enum", "const"):
+        options: list[Any] = (
+            list(cast(Any, error.validator_value)) if kind == "enum" else [error.validator_value]
+        )
+        shown = ", ".join(dumps(cast(JSON, o)) for o in options)
+        close = (
+            _suggest(instance, [o for o in options if isinstance(o, str)])
+            if isinstance(instance, str)
+            else None
+        )
+        return doc.error(
+            path, f"{where} must be one of: {shown}; got {_short(instance)}", close or described
+        )
+    if kind == "propertyNames":
+        bad = (
+            next((k for k in instance if not re.fullmatch(_pattern_of(sub), k)), None)
+            if isinstance(instance, dict)
+            else None
+        )
+        return doc.error(
+            (*path, bad) if bad is not None else path,
+            f"{_short(bad)} is not a valid name in {where}",
+            "names use letters, digits, `_`, `.`, `-` (environment names: letters, digits, `_`)",
+            at_key=True,
+        )
+    if kind == "pattern" and isinstance(instance, str):
+        return _pattern_error(doc, path, instance, described)
+        return doc.error(
+            path, f"{where}: {_short(instance)} does not have the expected form", described
+        )
+    if kind in ("minItems", "minProperties", "minLength"):
+        counted = {"minItems": "item", "minProperties": "entry", "minLength": "character"}[kind]
+        if kind == "minProperties" and path == ("targets",):
+            return doc.error(
+                path,
+                f"a spec needs at least two targets; found {len(cast(dict[str, Any], instance))}",
+                "add another implementation under `targets:` to compare with",
+            )
+        need = error.validator_value
+        return doc.error(path, f"{where} needs at least {need} {_plural(counted, need)}", described)
+    if kind in ("maxProperties", "maxItems"):
+        return doc.error(
+            path, f"{where} allows at most {error.validator_value} entry here", described
+        )
+    if kind == "uniqueItems":
+        return doc.error(path, f"{where} lists the same value twice", described)
+    return doc.error(path, f"{where}: {error.message}", described)
+
+
+def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | None) -> SpecError:
+    parent = _at_or_none(doc.value, path)
+    if isinstance(parent, dict) and text in parent:  # propertyNames: a bad key
+        return doc.error(
+            (*path, text),
+            f"{text!r} is not a valid name in {format_key_path(path)}",
+            "names use letters, digits, `_`, `.`, `-` (environment names: letters, digits, `_`)",
+            at_key=True,
+        )
+    if len(path) == 3 and path[0] == "cases" and path[2] == "name":
+        return doc.error(path, f"bad case name {text!r}", _CASE_NAME_HINT)
+    where = format_key_path(path) or "the top level"
+    return doc.error(path, f"{where}: {_short(text)} is not allowed here", described)
+
+
+def _at_or_none(value: JSON, path: KeyPath) -> JSON:
+    try:
+        return _at(value, path)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _plural(word: str, count: object) -> str:
+    if count == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def _pattern_of(sub: dict[str, Any]) -> str:
+    names = sub.get("propertyNames", {})
+    return str(names.get("pattern", ".*")).strip("^$")
+
+
+def _prop_hint(sub: dict[str, Any], name: str) -> str | None:
+    prop = sub.get("properties", {}).get(name, {})
+    text = prop.get("description")
+    return f"{name}: {text}" if text else None
+
+
+def _type_words(value: Any) -> str:
+    words = {
+        "string": "a string",
+        "number": "a number",
+        "integer": "an integer",
+        "boolean": "true or false",
+        "object": "a mapping",
+        "array": "a list",
+        "null": "null",
+    }
+    kinds = value if isinstance(value, list) else [value]
+    return " or ".join(words.get(str(k), str(k)) for k in kinds)
+
+
+def _describe(value: object) -> str:
+    kind = type_name(cast(JSON, value))
+    words = {"object": "a mapping", "array": "a list", "null": "null", "boolean": "a boolean"}
+    if kind in words:
+        return words[kind]
+    if kind == "number":
+        assert isinstance(value, Number)
+        return (
+            f"the number {value.literal}"
+            if not value.is_integer_literal
+            else f"the integer {value.literal}"
+        )
+    return f"the string {_short(value)}"
+
+
+def _short(value: object) -> str:
+    text = dumps(cast(JSON, value)) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(word: str, options: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+# ---------------------------------------------------------------- interpolation
+
+
+class _Interpolator:
+    """`${VAR}`, `${VAR:-default}` and `$$` in every string outside case data."""
+
+    def __init__(self, overrides: Mapping[str, str], environ: Mapping[str, str]) -> None:
+        self.layers: list[Mapping[str, str]] = [overrides, environ]
+
+    def lookup(self, name: str) -> str | None:
+        for layer in self.layers:
+            if name in layer:
+                return layer[name]
+        return None
+
+    def text(self, doc: Document, path: KeyPath, value: str, keep_port: bool = False) -> str:
+        out: list[str] = []
+        index = 0
+        while True:
+            found = value.find("$", index)
+            if found < 0:
+                out.append(value[index:])
+                return "".join(out)
+            out.append(value[index:found])
+            nxt = value[found + 1 : found + 2]
+            if nxt == "$":
+                out.append("$")
+                index = found + 2
+            elif nxt == "{":
+                end = value.find("}", found)
+                if end < 0:
+                    raise self._error(
+                        doc,
+                        path,
+                        found,
+                        "unclosed ${ (missing })",
+                        "write ${NAME}, or $$ for a literal $",
+                    )
+                out.append(self._variable(doc, path, found, value[found + 2 : end], keep_port))
+                index = end + 1
+            else:
+                out.append("$")
+                index = found + 1
+
+    def _variable(self, doc: Document, path: KeyPath, at: int, inner: str, keep_port: bool) -> str:
+        match = _VAR.fullmatch(inner)
+        if match is None:
+            raise self._error(
+                doc,
+                path,
+                at,
+                f"bad variable reference ${{{inner}}}",
+                "write ${NAME} or ${NAME:-default} (NAME: letters, digits, _); $$ is a literal $",
+            )
+        name, default = match.group(1), match.group(2)
+        if keep_port and name == "port" and default is None:
+            return "${port}"  # the target's port, substituted when the run starts
+        found = self.lookup(name)
+        if found is not None:
+            return found
+        if default is not None:
+            return default
+        hint = _ENV_HINT.format(name=name)
+        if name == "port" and path[0] == "targets":
+            hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
+        raise self._error(doc, path, at, f"environment variable {name} is not set", hint)
+
+    def _error(self, doc: Document, path: KeyPath, at: int, message: str, hint: str) -> SpecError:
+        return doc.error(path, message, hint, column_offset=_offset(doc.mark(path), at))
+
+
+def _offset(mark: NodeMark, index: int) -> int:
+    """Columns from a scalar's start to character `index` of its value (single-line scalars)."""
+    if not mark.single_line or mark.style in ("|", ">"):
+        return 0
+    return index + (1 if mark.style in ("'", '"') else 0)
+
+
+def _interpolate_all(
+    doc: Document, overrides: Mapping[str, str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Interpolate the document in place; return the effective values of the `env:` names."""
+    base = _Interpolator(overrides, environ)
+    defaults: dict[str, str] = {}
+    env = doc.value.get("env") or {}
+    assert isinstance(env, dict)
+    for name, raw in env.items():
+        defaults[name] = base.text(doc, ("env", name), _scalar_text(raw))
+    full = _Interpolator(overrides, environ)
+    full.layers.append(defaults)
+    for key in list(doc.value):
+        if key != "env":
+            doc.value[key] = _walk(doc, full, (key,), doc.value[key])
+    effective = {name: full.lookup(name) or "" for name in defaults}
+    doc.value["env"] = dict(effective)
+    return effective
+
+
+def _walk(doc: Document, interp: _Interpolator, path: KeyPath, value: JSON) -> JSON:
+    if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars"):
+        return value  # case data is never interpolated
+    if isinstance(value, str):
+        return interp.text(doc, path, value, _keeps_port(doc, path))
+    if isinstance(value, dict):
+        return {k: _walk(doc, interp, (*path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(doc, interp, (*path, i), v) for i, v in enumerate(value)]
+    return value
+
+
+def _keeps_port(doc: Document, path: KeyPath) -> bool:
+    if len(path) < 3 or path[0] != "targets" or path[2] not in ("url", "headers", "service"):
+        return False
+    target = doc.value["targets"][path[1]]  # type: ignore[index]
+    return isinstance(target, dict) and target.get("port") is not None
+
+
+def _scalar_text(value: JSON) -> str:
+    if isinstance(value, Number):
+        return value.literal
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------- the spec builder
+
+
+@dataclass
+class _SpecBuilder:
+    path: Path
+    overrides: Mapping[str, str]
+    environ: Mapping[str, str]
+    allow_outside: bool
+
+    def build(self) -> Spec:
+        display = os.path.normpath(str(self.path))
+        root_key = os.path.normcase(os.path.abspath(self.path))
+        self.doc = _load_with_includes(self.path, display, ((root_key, display),))
+        self.folder = self.path.resolve().parent
+        self._check_target_kinds()
+        _validate(self.doc)
+        env = _interpolate_all(self.doc, self.overrides, self.environ)
+        data = self.doc.value
+        targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
+        kind = self._spec_kind(targets)
+        self.kind = kind
+        self.target_names = tuple(targets)
+        cases = self._cases()
+        stem = self.path.name.rsplit(".", 1)[0]
+        name = cast(str, data.get("name", stem))
+        return Spec(
+            name=name,
+            title=cast(str, data.get("title", name)),
+            description=cast(str, data.get("description", "")),
+            file=self.path.resolve(),
+            env=env,
+            targets=targets,
+            kind=kind,
+            output=cast(Any, data.get("output", "json")),
+            stdin=self._stdin(),
+            request=self._request(),
+            rules=self._rules(),
+            compare=self._compare(),
+            expectations=self._expectations(cases),
+            known=self._known(cases),
+            cases=cases,
+            report=self._report(),
+            location=Location(display, 1, 1),
+        )
+
+    # -- helpers
+
+    def err(self, path: KeyPath, message: str, hint: str | None = None, **kw: Any) -> SpecError:
+        return self.doc.error(path, message, hint, **kw)
+
+    def loc(self, path: KeyPath) -> Location:
+        return self.doc.mark(path).location
+
+    def resolve(self, text: str) -> Path:
+        return (self.folder / text) if not os.path.isabs(text) else Path(text)
+
+    # -- targets
+
+    def _check_target_kinds(self) -> None:
+        """Before the schema: a target is command (`run`) or HTTP (`url`), never both or neither."""
+        targets = self.doc.value.get("targets")
+        if not isinstance(targets, dict):
+            return
+        for name, target in targets.items():
+            if not isinstance(target, dict):
+                continue
+            has_run, has_url = "run" in target, "url" in target
+            if has_run and has_url:
+                raise self.err(
+                    ("targets", name, "url"),
+                    f"target {name!r} has both `run` and `url`",
+                    "a target is either a command (`run`) or an HTTP service (`url`); to start "
+                    "a server for an HTTP target, put its command under `service: {run: ...}`",
+                    at_key=True,
+                )
+            if not has_run and not has_url:
+                raise self.err(
+                    ("targets", name),
+                    f"target {name!r} has neither `run` nor `url`",
+                    "give `run: [argv...]` for a command target or `url: http://...` for an "
+                    "HTTP target",
+                    at_key=True,
+                )
+
+    def _target(self, name: str) -> Target:
+        raw = cast(dict[str, JSON], self.doc.value["targets"][name])  # type: ignore[call-overload,index]
+        base: KeyPath = ("targets", name)
+        if "url" in raw:
+            return self._http_target(name, raw, base)
+        return CommandTarget(
+            name=name,
+            location=self.loc(base),
+            run=self._argv(raw, (*base, "run"), bool(raw.get("shell", False))),
+            shell=bool(raw.get("shell", False)),
+            cwd=self.resolve(cast(str, raw.get("cwd", "."))),
+            env=_texts(raw.get("env")),
+            timeout=_float(raw.get("timeout"), 30.0),
+            build=self._build_cmd(raw.get("build")),
+            build_timeout=_float(raw.get("build_timeout"), 600.0),
+            when_missing=cast(Any, raw.get("when_missing", "error")),
+            mode=cast(Any, raw.get("mode", "process")),
+            max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
+        )
+
+    def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
+        url = cast(str, raw["url"])
+        if not re.match(r"https?://", url):
+            raise self.err(
+                (*base, "url"), f"target {name!r}: url must start with http:// or https://"
+            )
+        port = raw.get("port")
+        if "${port}" in url and port is None:
+            raise self.err(
+                (*base, "url"),
+                f"target {name!r} uses ${{port}} but has no `port:`",
+                "add `port: auto` (a free port) or `port: 8080`",
+            )
+        return HttpTarget(
+            name=name,
+            location=self.loc(base),
+            url=url,
+            headers=_texts(raw.get("headers")),
+            timeout=_float(raw.get("timeout"), 30.0),
+            port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
+            service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
+            if "service" in raw
+            else None,
+            concurrency=_int(raw["concurrency"], 1) if "concurrency" in raw else None,
+            max_output=_int(raw.get("max_output"), 64 * 1024 * 1024),
+        )
+
+    def _service(self, raw: dict[str, JSON], base: KeyPath) -> Service:
+        ready = cast(dict[str, JSON], raw.get("ready") or {"port": True})
+        if "log" in ready:
+            self._regex((*base, "ready", "log"), cast(str, ready["log"]))
+        shell = bool(raw.get("shell", False))
+        return Service(
+            run=self._argv(raw, (*base, "run"), shell),
+            shell=shell,
+            cwd=self.resolve(cast(str, raw.get("cwd", "."))),
+            env=_texts(raw.get("env")),
+            ready_http=cast(str | None, ready.get("http")),
+            ready_port=ready.get("port") is True,
+            ready_log=cast(str | None, ready.get("log")),
+            start_timeout=_float(raw.get("start_timeout"), 30.0),
+            stop_timeout=_float(raw.get("stop_timeout"), 5.0),
+            reuse=bool(raw.get("reuse", False)),
+        )
+
+    def _argv(self, raw: dict[str, JSON], path: KeyPath, shell: bool) -> tuple[str, ...] | str:
+        value = raw[cast(str, path[-1])]
+        if isinstance(value, str):
+            if not shell:
+                raise self.err(
+                    path,
+                    "`run` is a string but `shell` is not true",
+                    f"write an argv list such as {dumps(value.split())}, or set `shell: true` "
+                    "to run the string with /bin/sh",
+                )
+            return value
+        if shell:
+            raise self.err(
+                path,
+                "`shell: true` needs `run` to be one string",
+                "write the command as one string, or drop `shell: true`",
+            )
+        return tuple(cast(list[str], value))
+
+    def _build_cmd(self, value: JSON) -> tuple[str, ...] | str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return tuple(cast(list[str], value))
+
+    def _spec_kind(self, targets: dict[str, Target]) -> Any:
+        kinds = {t.kind for t in targets.values()}
+        if len(kinds) > 1:
+            first = next(iter(targets.values()))
+            other = next(t for t in targets.values() if t.kind != first.kind)
+            raise self.err(
+                ("targets", other.name),
+                f"targets mix kinds: {first.name!r} is a {first.kind} target, "
+                f"{other.name!r} is an {other.kind} target"
+                if other.kind == "http"
+                else f"targets mix kinds: {first.name!r} is an {first.kind} target, "
+                f"{other.name!r} is a {other.kind} target",
+                "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
+                "split the spec in two",
+                at_key=True,
+            )
+        return kinds.pop()
+
+    # -- stdin / request
+
+    def _stdin(self) -> str | None:
+        value = self.doc.value.get("stdin")
+        if value is None:
+            return None
+        if self.kind == "http":
+            raise self.err(
+                ("stdin",),
+                "`stdin` applies to command targets; this spec's targets are HTTP",
+                "use `request:` to shape HTTP requests",
+                at_key=True,
+            )
+        self._template(("stdin",), cast(str, value))
+        return cast(str, value)
+
+    def _request(self) -> RequestTemplate | None:
+        raw = self.doc.value.get("request")
+        if self.kind == "command":
+            if raw is not None:
+                raise self.err(
+                    ("request",),
+                    "`request` applies to HTTP targets; this spec's targets are commands",
+                    "use `stdin:` to shape what a command reads",
+                    at_key=True,
+                )
+            return None
+        if raw is None:
+            return RequestTemplate(json="{{ case.input }}", has_json=True)
+        request = self._request_overrides(("request",), cast(dict[str, JSON], raw))
+        has_json = "json" in request or "body" not in request
+        return RequestTemplate(
+            method=cast(str, request.get("method", "POST")),
+            path=cast(str, request.get("path", "/")),
+            query=cast(dict[str, str], request.get("query", {})),
+            headers=cast(dict[str, str], request.get("headers", {})),
+            json=cast(JSON, request.get("json", "{{ case.input }}")) if has_json else None,
+            has_json=has_json,
+            body=cast(str | None, request.get("body")),
+        )
+
+    def _request_overrides(self, base: KeyPath, raw: dict[str, JSON]) -> dict[str, Any]:
+        if "json" in raw and "body" in raw:
+            raise self.err(
+                (*base, "body"), "a request has either `json` or `body`, not both", at_key=True
+            )
+        out: dict[str, Any] = dict(raw)
+        for key in ("query", "headers"):
+            if key in raw:
+                out[key] = _texts(raw[key])
+        for key in ("path", "body"):
+            if key in raw:
+                self._template((*base, key), cast(str, raw[key]))
+        for key in ("query", "headers"):
+            for name, text in out.get(key, {}).items():
+                self._template((*base, key, name), text)
+        if "json" in raw:
+            self._json_templates((*base, "json"), raw["json"])
+        return out
+
+    def _json_templates(self, path: KeyPath, value: JSON) -> None:
+        if isinstance(value, str):
+            self._template(path, value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._json_templates((*path, key), item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._json_templates((*path, index), item)
+
+    def _template(self, path: KeyPath, text: str) -> None:
+        try:
+            _JINJA.parse(text)
+        except jinja2.TemplateSyntaxError as exc:
+            line = exc.lineno or 1
+            where = f" (template line {line})" if line > 1 else ""
+            raise self.err(
+                path,
+                f"template syntax error{where}: {exc.message}",
+                "templates use Jinja syntax: {{ case.input }}, {{ case.input | tojson }}",
+            ) from None
+
+    # -- rules
+
+    def _rules(self) -> tuple[Rule, ...]:
+        raw = self.doc.value.get("normalize")
+        items: list[tuple[KeyPath, JSON, str | None]] = []
+        if isinstance(raw, list):
+            items = [(("normalize", i), r, None) for i, r in enumerate(raw)]
+        elif isinstance(raw, dict):
+            for facet, rules in raw.items():
+                self._facet(("normalize", facet), facet, at_key=True)
+                items += [
+                    (("normalize", facet, i), r, facet)
+                    for i, r in enumerate(cast(list[JSON], rules))
+                ]
+        return tuple(self._rule(path, item, facet) for path, item, facet in items)
+
+    def _rule(self, path: KeyPath, item: JSON, facet: str | None) -> Rule:
+        targets: frozenset[str] | None = None
+        text_path = path
+        if isinstance(item, dict):
+            text_path = (*path, "rule")
+            text = cast(str, item["rule"])
+            if "targets" in item:
+                targets = frozenset(self._target_refs((*path, "targets"), item["targets"]))
+            if "facet" in item:
+                if facet is not None:
+                    raise self.err(
+                        (*path, "facet"),
+                        "a rule under a facet key cannot name another facet",
+                        at_key=True,
+                    )
+                facet = self._facet((*path, "facet"), cast(str, item["facet"]))
+        else:
+            text = cast(str, item)
+        program = self._compile(text_path, text)
+        return Rule(
+            text=text,
+            location=self.loc(text_path),
+            program=program,
+            facet=_facet_name(facet) if facet else self._main_facet(),
+            targets=targets,
+        )
+
+    def _compile(self, path: KeyPath, text: str) -> Any:
+        from yamlparity.normalize import compile_rule
+
+        try:
+            return compile_rule(text)
+        except RuleError as exc:
+            raise self._rule_error(path, text, exc) from None
+
+    def _rule_error(self, path: KeyPath, text: str, exc: RuleError) -> SpecError:
+        mark = self.doc.mark(path)
+        column = max(exc.column, 1)
+        offset = _offset(mark, min(column - 1, len(text)))
+        return self.err(
+            path,
+            f"bad rule: {exc.message}",
+            exc.hint or f"in the rule {text!r}",
+            column_offset=offset,
+        )
+
+    def _main_facet(self) -> str:
+        return "stdout" if self.kind == "command" else "body"
+
+    def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
+        valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
+        if facet in valid:
+            return facet
+        if (
+            self.kind == "http"
+            and facet.lower().startswith("headers.")
+            and _HEADER_NAME.fullmatch(facet[8:])
+        ):
+            return _facet_name(facet)
+        extra = ", headers.<name>" if self.kind == "http" else ""
+        hint = _suggest(facet, valid) or f"{self.kind} facets: {', '.join(valid)}{extra}"
+        raise self.err(path, f"{facet!r} is not a facet of a {self.kind} spec", hint, at_key=at_key)
+
+    def _target_refs(self, path: KeyPath, value: JSON) -> list[str]:
+        names = [value] if isinstance(value, str) else cast(list[str], value)
+        for index, name in enumerate(names):
+            if name not in self.target_names:
+                where = (*path, index) if isinstance(value, list) else path
+                raise self.err(
+                    where,
+                    f"unknown target {name!r}",
+                    _suggest(name, self.target_names) or f"targets: {', '.join(self.target_names)}",
+                )
+        return names
+
+    # -- compare
+
+    def _compare(self) -> CompareSettings:
+        raw = cast(dict[str, JSON], self.doc.value.get("compare") or {})
+        base: KeyPath = ("compare",)
+        facets = raw.get("facets")
+        if facets is None:
+            chosen: tuple[str, ...] = ("stdout",) if self.kind == "command" else ("status", "body")
+        else:
+            chosen = tuple(
+                self._facet((*base, "facets", i), f) for i, f in enumerate(cast(list[str], facets))
+            )
+        baseline = raw.get("baseline")
+        if baseline is not None:
+            self._target_refs((*base, "baseline"), baseline)
+        text = cast(dict[str, str], raw.get("text") or {})
+        paths = cast(dict[str, dict[str, JSON]], raw.get("paths") or {})
+        return CompareSettings(
+            facets=chosen,
+            arrays=cast(Any, raw.get("arrays", "ordered")),
+            numbers=cast(Any, raw.get("numbers", "literal")),
+            paths=tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items()),
+            text_trailing_whitespace=cast(Any, text.get("trailing_whitespace", "keep")),
+            text_line_endings=cast(Any, text.get("line_endings", "keep")),
+            baseline=cast(str | None, baseline),
+        )
+
+    def _path_options(self, path: KeyPath, text: str, raw: dict[str, JSON]) -> PathOptions:
+        from yamlparity.normalize import parse_path
+
+        try:
+            pattern = parse_path(text)
+        except RuleError as exc:
+            raise self.err(
+                path,
+                f"bad path {text!r}: {exc.message}",
+                exc.hint or "paths are jq-style: .items, .rows[], .a.b",
+                at_key=True,
+            ) from None
+        tolerance = cast(dict[str, JSON], raw.get("tolerance") or {})
+        return PathOptions(
+            path=pattern,
+            path_text=text,
+            arrays=cast(Any, raw.get("arrays")),
+            key=cast(str | None, raw.get("key")),
+            numbers=cast(Any, raw.get("numbers")),
+            tolerance_abs=_float(tolerance["abs"], 0.0) if "abs" in tolerance else None,
+            tolerance_rel=_float(tolerance["rel"], 0.0) if "rel" in tolerance else None,
+        )
+
+    # -- expect / known
+
+    def _expectations(self, cases: tuple[Case, ...]) -> tuple[Expectation, ...]:
+        raw = cast(list[dict[str, JSON]], self.doc.value.get("expect") or [])
+        return tuple(self._expectation(("expect", i), item, cases) for i, item in enumerate(raw))
+
+    def _expectation(
+        self, base: KeyPath, raw: dict[str, JSON], cases: tuple[Case, ...]
+    ) -> Expectation:
+        checks = [k for k in ("exists", "equals", "matches") if k in raw]
+        description = ", ".join(
+            f"{k}: {dumps(v)}" for k, v in raw.items() if k not in ("targets", "cases")
+        )
+        targets = (
+            frozenset(self._target_refs((*base, "targets"), raw["targets"]))
+            if "targets" in raw
+            else None
+        )
+        globs = (
+            self._case_globs((*base, "cases"), raw["cases"], cases, stale_ok=False)
+            if "cases" in raw
+            else ()
+        )
+        common: dict[str, Any] = {
+            "location": self.loc(base),
+            "description": description,
+            "targets": targets,
+            "cases": globs,
+        }
+        if "status" in raw:
+            if self.kind != "http":
+                raise self.err(
+                    (*base, "status"), "`status` expectations apply to HTTP specs", at_key=True
+                )
+            if "path" in raw or checks:
+                raise self.err(
+                    (*base, "status"),
+                    "an expectation checks `status` or a `path`, not both",
+                    "split it into two list items",
+                    at_key=True,
+                )
+            return Expectation(kind="status", value=raw["status"], **common)
+        if "path" not in raw:
+            raise self.err(
+                base,
+                "an expectation needs `status` or `path`",
+                "e.g. `- status: 200` or `- {path: $.ok, exists: true}`",
+            )
+        if len(checks) != 1:
+            raise self.err(
+                base,
+                "a `path` expectation needs exactly one of exists, equals, matches",
+                "e.g. `- {path: $.ok, exists: true}`",
+            )
+        path_text = cast(str, raw["path"])
+        self._jsonpath((*base, "path"), path_text)
+        check = checks[0]
+        if check == "exists":
+            return Expectation(
+                kind="exists" if raw["exists"] else "absent", path=path_text, **common
+            )
+        if check == "equals":
+            return Expectation(kind="equals", path=path_text, value=raw["equals"], **common)
+        pattern = cast(str, raw["matches"])
+        self._regex((*base, "matches"), pattern)
+        return Expectation(kind="matches", path=path_text, pattern=pattern, **common)
+
+    def _jsonpath(self, path: KeyPath, text: str) -> None:
+        from yamlparity.expect import compile_path
+
+        try:
+            compile_path(text)
+        except Exception as exc:  # jsonpath-ng raises several unrelated exception types
+            raise self.err(
+                path, f"bad JSONPath {text!r}: {exc}", "e.g. $.ok, $.errors[0].kind"
+            ) from None
+
+    def _regex(self, path: KeyPath, pattern: str) -> None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise self.err(
+                path,
+                f"bad regular expression: {exc}",
+                column_offset=_offset(self.doc.mark(path), exc.pos or 0),
+            ) from None
+
+    def _known(self, cases: tuple[Case, ...]) -> tuple[KnownDivergence, ...]:
+        raw = cast(list[dict[str, JSON]], self.doc.value.get("known") or [])
+        out: list[KnownDivergence] = []
+        for index, item in enumerate(raw):
+            base: KeyPath = ("known", index)
+            facets = item.get("facets")
+            out.append(
+                KnownDivergence(
+                    location=self.loc(base),
+                    cases=self._case_globs((*base, "cases"), item["cases"], cases, stale_ok=False),
+                    facets=tuple(
+                        self._facet((*base, "facets", i), f)
+                        for i, f in enumerate(cast(list[str], facets))
+                    )
+                    if facets is not None
+                    else None,
+                    reason=cast(str, item["reason"]),
+                    link=cast(str | None, item.get("link")),
+                )
+            )
+        return tuple(out)
+
+    def _case_globs(
+        self, path: KeyPath, value: JSON, cases: tuple[Case, ...], stale_ok: bool
+    ) -> tuple[str, ...]:
+        globs = [value] if isinstance(value, str) else cast(list[str], value)
+        names = [c.name for c in cases]
+        for index, pattern in enumerate(globs):
+            if stale_ok or any(fnmatch.fnmatchcase(n, pattern) for n in names):
+                continue
+            where = (*path, index) if isinstance(value, list) else path
+            raise self.err(
+                where,
+                f"{pattern!r} matches no case (a stale entry?)",
+                _suggest(pattern, names) or "remove it, or fix the case name or glob",
+            )
+        return tuple(globs)
+
+    # -- cases
+
+    def _cases(self) -> tuple[Case, ...]:
+        raw = cast(list[dict[str, JSON]], self.doc.value.get("cases") or [])
+        cases = [self._inline_case(("cases", i), item) for i, item in enumerate(raw)]
+        cases += self._fixture_cases()
+        if not cases:
+            raise self.err(
+                (),
+                "the spec has no cases",
+                "add `cases:` (a list of {name, input}) or `cases_from:` (fixture files)",
+            )
+        seen: dict[str, Case] = {}
+        for case in cases:
+            if case.name in seen:
+                first = seen[case.name].location
+                raise SpecError(
+                    f"duplicate case name {case.name!r} (first at {first})",
+                    case.location,
+                    "case names must be unique",
+                    source_line=self._line_of(case.location),
+                )
+            seen[case.name] = case
+        return tuple(cases)
+
+    def _line_of(self, location: Location) -> str | None:
+        if location.file == self.doc.source.display:
+            return self.doc.source.line(location.line)
+        return None
+
+    def _inline_case(self, base: KeyPath, raw: dict[str, JSON]) -> Case:
+        request = None
+        if "request" in raw:
+            if self.kind != "http":
+                raise self.err(
+                    (*base, "request"), "a case `request` applies to HTTP specs", at_key=True
+                )
+            request = self._request_overrides(
+                (*base, "request"), cast(dict[str, JSON], raw["request"])
+            )
+        if "stdin" in raw and self.kind != "command":
+            raise self.err((*base, "stdin"), "a case `stdin` applies to command specs", at_key=True)
+        mark = self.doc.mark((*base, "name"))
+        return Case(
+            name=cast(str, raw["name"]),
+            location=mark.location,
+            input=raw.get("input"),
+            stdin=cast(str | None, raw.get("stdin")),
+            request=request,
+            vars=cast(dict[str, JSON], raw.get("vars") or {}),
+        )
+
+    def _fixture_cases(self) -> list[Case]:
+        raw = self.doc.value.get("cases_from")
+        if raw is None:
+            return []
+        patterns = [raw] if isinstance(raw, str) else cast(list[str], raw)
+        cases: list[Case] = []
+        for index, pattern in enumerate(patterns):
+            path: KeyPath = ("cases_from", index) if isinstance(raw, list) else ("cases_from",)
+            for file in self._glob(path, pattern):
+                cases += self._fixture_file(path, file)
+        return cases
+
+    def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
+        outside_hint = (
+            "fixtures must live in the spec's folder tree; pass --allow-outside to lift this"
+        )
+        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
+            raise self.err(path, f"{pattern!r} points outside the spec's folder", outside_hint)
+        full = (
+            pattern
+            if os.path.isabs(pattern)
+            else os.path.join(glob.escape(str(self.folder)), pattern)
+        )
+        matches = sorted(Path(p) for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+        if not matches:
+            raise self.err(
+                path,
+                f"{pattern!r} matches no file",
+                "fixture paths are relative to the spec's folder",
+            )
+        for match in matches:
+            if not self.allow_outside and not match.resolve().is_relative_to(self.folder):
+                raise self.err(
+                    path, f"{pattern!r} reaches {match} outside the spec's folder", outside_hint
+                )
+        return matches
+
+    def _fixture_file(self, path: KeyPath, file: Path) -> list[Case]:
+        display = os.path.normpath(
+            os.path.join(
+                os.path.dirname(self.doc.source.display) or ".", os.path.relpath(file, self.folder)
+            )
+        )
+        if file.suffix not in (".json", ".jsonl"):
+            raise self.err(
+                path,
+                f"{display}: fixture files are .json or .jsonl",
+                'a .jsonl file holds one {"name": ..., "input": ...} per line',
+            )
+        text = read_text(file, display)
+        body = "\n".join(text.lines)
+        try:
+            rows = loads_lines(body) if file.suffix == ".jsonl" else [loads(body)]
+        except JsonDecodeError as exc:
+            # loads_lines prefixes "row N: "; the location already names the line
+            message = exc.message.split(": ", 1)[-1] if file.suffix == ".jsonl" else exc.message
+            raise text.error(
+                f"invalid JSON: {message}",
+                exc.line,
+                exc.column,
+                "each line holds one JSON object" if file.suffix == ".jsonl" else None,
+            ) from None
+        if file.suffix == ".jsonl":
+            lines = [n for n, line in enumerate(text.lines, 1) if line.strip()]
+            return [self._fixture_row(text.display, row, lines[i]) for i, row in enumerate(rows)]
+        return self._fixture_json(text.display, rows[0])
+
+    def _fixture_json(self, display: str, value: JSON) -> list[Case]:
+        if isinstance(value, list):
+            return [self._fixture_row(display, row, 0, f"item {i}") for i, row in enumerate(value)]
+        if isinstance(value, dict):
+            return [
+                self._make_case(display, 0, name, {"input": item}) for name, item in value.items()
+            ]
+        raise SpecError(
+            f"{display}: a .json fixture holds a list of cases or an object name -> input",
+            Location(display),
+        )
+
+    def _fixture_row(self, display: str, row: JSON, line: int, what: str | None = None) -> Case:
+        label = what or f"line {line}"
+        if not isinstance(row, dict):
+            raise SpecError(
+                f'{label}: a fixture row must be an object {{"name": ..., "input": ...}}, '
+                f"not {type_name(row)}",
+                Location(display, line, 1 if line else 0),
+            )
+        for key in row:
+            if key not in ("name", "input", "stdin", "vars"):
+                raise SpecError(
+                    f"{label}: unknown key {key!r} in a fixture row",
+                    Location(display, line, 1 if line else 0),
+                    _suggest(key, ("name", "input", "stdin", "vars"))
+                    or "rows hold name, input, stdin, vars",
+                )
+        name = row.get("name")
+        if not isinstance(name, str):
+            raise SpecError(
+                f'{label}: a fixture row needs a string "name"',
+                Location(display, line, 1 if line else 0),
+            )
+        return self._make_case(display, line, name, row)
+
+    def _make_case(self, display: str, line: int, name: str, row: dict[str, JSON]) -> Case:
+        location = Location(display, line, 1 if line else 0)
+        if not _SAFE_NAME.fullmatch(name):
+            raise SpecError(f"bad case name {name!r}", location, _CASE_NAME_HINT)
+        stdin, variables = row.get("stdin"), row.get("vars")
+        if stdin is not None and not isinstance(stdin, str):
+            raise SpecError(f'case {name!r}: "stdin" must be a string', location)
+        if variables is not None and not isinstance(variables, dict):
+            raise SpecError(f'case {name!r}: "vars" must be an object', location)
+        return Case(
+            name=name, location=location, input=row.get("input"), stdin=stdin, vars=variables or {}
+        )
+
+    # -- report
+
+    def _report(self) -> ReportConfig:
+        raw = cast(dict[str, str], self.doc.value.get("report") or {})
+        return ReportConfig(
+            path=self.resolve(raw["path"]) if "path" in raw else None,
+            template=self.resolve(raw["template"]) if "template" in raw else None,
+        )
+
+
+_JINJA = jinja2.Environment(autoescape=False)
+
+
+def _facet_name(facet: str) -> str:
+    return facet.lower() if facet.lower().startswith("headers.") else facet
+
+
+def _texts(value: JSON) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: _scalar_text(v) for k, v in value.items()}
+
+
+def _float(value: JSON, default: float) -> float:
+    return float(value.literal) if isinstance(value, Number) else default
+
+
+def _int(value: JSON, default: int) -> int:
+    return int(value.literal) if isinstance(value, Number) and value.is_integer_literal else default

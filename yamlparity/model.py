@@ -1,0 +1,189 @@
+"""The validated spec, as frozen dataclasses. The loader builds it; everything else reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from yamlparity.errors import Location
+from yamlparity.jsonvalue import JSON
+
+OutputKind = Literal["json", "jsonl", "text"]
+WhenMissing = Literal["error", "skip"]
+CommandMode = Literal["process", "stream"]
+ArrayMode = Literal["ordered", "set", "multiset"]
+NumberMode = Literal["literal", "value"]
+
+# A path pattern over a JSON value: keys, indices, and None for "any element or key" (`[]`).
+PathPattern = tuple[str | int | None, ...]
+
+COMMAND_FACETS = ("stdout", "stderr", "exit_code")
+HTTP_FACETS = ("status", "body")  # plus "headers.<lower-case name>"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One normalization rule, compiled at load time (`program` comes from normalize.compile)."""
+
+    text: str
+    location: Location
+    program: Any
+    facet: str  # "stdout", "body", "headers.x"...; the spec's main facet when not written
+    targets: frozenset[str] | None = None  # None: every target
+
+
+@dataclass(frozen=True)
+class Service:
+    """How yamlparity starts (and stops) an HTTP target's server."""
+
+    run: tuple[str, ...] | str  # argv, or a shell string when `shell` is true
+    shell: bool
+    cwd: Path
+    env: dict[str, str]
+    ready_http: str | None = None  # a path answering any HTTP status < 500
+    ready_port: bool = False  # the port accepts connections
+    ready_log: str | None = None  # a regex a line of the server's output must match
+    start_timeout: float = 30.0
+    stop_timeout: float = 5.0
+    reuse: bool = False  # a server already answering at the URL is used as it is
+
+
+@dataclass(frozen=True)
+class CommandTarget:
+    name: str
+    location: Location
+    run: tuple[str, ...] | str
+    shell: bool = False
+    cwd: Path = Path(".")
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+    build: tuple[str, ...] | str | None = None
+    build_timeout: float = 600.0
+    when_missing: WhenMissing = "error"
+    mode: CommandMode = "process"
+    max_output: int = 16 * 1024 * 1024  # bytes per stream; beyond it the case is ERROR
+    kind: Literal["command"] = "command"
+
+
+@dataclass(frozen=True)
+class HttpTarget:
+    name: str
+    location: Location
+    url: str  # may contain ${port} until the port is chosen at run time
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+    port: int | Literal["auto"] | None = None
+    service: Service | None = None
+    concurrency: int | None = None  # at most this many requests in flight to this target
+    max_output: int = 64 * 1024 * 1024
+    kind: Literal["http"] = "http"
+
+
+Target = CommandTarget | HttpTarget
+
+
+@dataclass(frozen=True)
+class RequestTemplate:
+    """The HTTP request for a case. Strings are Jinja templates over `case`; a string that is
+    exactly one `{{ expression }}` yields the expression's native value (objects stay objects)."""
+
+    method: str = "POST"
+    path: str = "/"
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: JSON | None = None  # a template structure; used when has_json
+    has_json: bool = False
+    body: str | None = None  # a text template, when the body is not JSON
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    """Comparison options scoped to a path (and everything below it)."""
+
+    path: PathPattern
+    path_text: str
+    arrays: ArrayMode | None = None
+    key: str | None = None  # arrays of objects matched by this key, then compared
+    numbers: NumberMode | None = None
+    tolerance_abs: float | None = None
+    tolerance_rel: float | None = None
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    facets: tuple[str, ...]
+    arrays: ArrayMode = "ordered"
+    numbers: NumberMode = "literal"
+    paths: tuple[PathOptions, ...] = ()
+    text_trailing_whitespace: Literal["keep", "ignore"] = "keep"
+    text_line_endings: Literal["keep", "ignore"] = "keep"
+    baseline: str | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A per-target check beside parity: status equals, a JSONPath exists/equals/matches."""
+
+    location: Location
+    description: str  # the expectation as the spec wrote it, for messages
+    kind: Literal["status", "exists", "equals", "matches", "absent"]
+    path: str | None = None  # JSONPath (jsonpath-ng) over the body/stdout
+    value: JSON = None
+    pattern: str | None = None
+    targets: frozenset[str] | None = None
+    cases: tuple[str, ...] = ()  # globs; empty: every case
+
+
+@dataclass(frozen=True)
+class KnownDivergence:
+    location: Location
+    cases: tuple[str, ...]  # names or globs
+    facets: tuple[str, ...] | None  # None: any facet
+    reason: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    location: Location
+    input: JSON
+    stdin: str | None = None  # raw stdin text for this case, instead of the spec's template
+    request: dict[str, Any] | None = None  # per-case request overrides (same keys as the spec's)
+    vars: dict[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    path: Path | None = None
+    template: Path | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    title: str
+    description: str
+    file: Path
+    env: dict[str, str]
+    targets: dict[str, Target]
+    kind: Literal["command", "http"]
+    output: OutputKind
+    stdin: str | None  # Jinja template for command targets; None: the case input as JSON
+    request: RequestTemplate | None
+    rules: tuple[Rule, ...]
+    compare: CompareSettings
+    expectations: tuple[Expectation, ...]
+    known: tuple[KnownDivergence, ...]
+    cases: tuple[Case, ...]
+    report: ReportConfig
+    location: Location
+
+    @property
+    def folder(self) -> Path:
+        return self.file.parent
+
+    @property
+    def main_facet(self) -> str:
+        return "stdout" if self.kind == "command" else "body"

@@ -1,0 +1,97 @@
+"""Gates: turn a raw observation into parsed facets, or an error saying why it cannot compare.
+
+A target must answer (no timeout, crash or connection failure), exit 0 (unless the exit code is
+itself a compared facet) and produce parseable, non-empty output of the declared kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from yamlparity import jsonvalue
+from yamlparity.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.model import OutputKind, Spec
+from yamlparity.targets.base import RawObservation
+
+EXCERPT = 200
+
+
+@dataclass
+class Parsed:
+    """Facets parsed from one target's answer (before normalization), or the gate's error."""
+
+    target: str
+    facets: dict[str, JSON] = field(default_factory=dict)
+    error: str | None = None
+    excerpt: str = ""
+
+
+def excerpt(data: bytes, limit: int = EXCERPT) -> str:
+    """The first `limit` characters of what came out, readable even when it is binary."""
+    text = data[: limit * 4].decode("utf-8", "backslashreplace")
+    return text[:limit] + ("…" if len(text) > limit or len(data) > limit * 4 else "")
+
+
+def decode_text(data: bytes) -> str:
+    """Text output kept exact: undecodable bytes survive as surrogate escapes."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def parse_output(data: bytes, kind: OutputKind, what: str) -> JSON:
+    """Parse stdout/body; raises ValueError with a readable reason."""
+    if not data.strip():
+        raise ValueError(f"empty {what}")
+    if kind == "text":
+        return decode_text(data)
+    try:
+        if kind == "jsonl":
+            return jsonvalue.loads_lines(data)
+        return jsonvalue.loads(data)
+    except JsonDecodeError as exc:
+        label = "JSON Lines" if kind == "jsonl" else "JSON"
+        raise ValueError(f"{what} is not valid {label}: {exc}") from None
+
+
+def gate(spec: Spec, raw: RawObservation) -> Parsed:
+    parsed = Parsed(target=raw.target, excerpt=excerpt(raw.stdout or raw.stderr))
+    if raw.failure:
+        parsed.error = raw.failure
+        return parsed
+    facets = spec.compare.facets
+    if spec.kind == "command":
+        return _gate_command(spec, raw, parsed, facets)
+    return _gate_http(spec, raw, parsed, facets)
+
+
+def _gate_command(
+    spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[str, ...]
+) -> Parsed:
+    exit_compared = "exit_code" in facets
+    if raw.exit_code != 0 and not exit_compared:
+        parsed.error = f"exited with code {raw.exit_code}"
+        parsed.excerpt = excerpt(raw.stderr or raw.stdout)
+        return parsed
+    parsed.facets["exit_code"] = Number(str(raw.exit_code))
+    parsed.facets["stderr"] = decode_text(raw.stderr)
+    if "stdout" in facets:
+        if exit_compared and raw.exit_code != 0 and not raw.stdout.strip():
+            parsed.facets["stdout"] = ""  # a failing run may print nothing: the exit code speaks
+        else:
+            try:
+                parsed.facets["stdout"] = parse_output(raw.stdout, spec.output, "stdout")
+            except ValueError as exc:
+                parsed.error = str(exc)
+    return parsed
+
+
+def _gate_http(spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[str, ...]) -> Parsed:
+    parsed.facets["status"] = Number(str(raw.status))
+    for facet in facets:
+        if facet.startswith("headers."):
+            parsed.facets[facet] = raw.headers.get(facet.removeprefix("headers."))
+    if "body" in facets:
+        try:
+            parsed.facets["body"] = parse_output(raw.stdout, spec.output, "body")
+        except ValueError as exc:
+            parsed.error = f"HTTP {raw.status}: {exc}"
+    return parsed

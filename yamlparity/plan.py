@@ -1,0 +1,129 @@
+"""Cases x targets -> invocations: render stdin and HTTP requests from case data. No I/O.
+
+Templates are Jinja2, sandboxed, with StrictUndefined. `tojson` is exact (numbers keep their
+literal text) and keeps the author's key order.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from yamlparity import jsonvalue
+from yamlparity.jsonvalue import JSON
+from yamlparity.model import Case, RequestTemplate, Spec
+from yamlparity.targets.base import Invocation, PreparedRequest
+
+_NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
+
+
+def _tojson(value: Any, indent: int | None = None) -> str:
+    return jsonvalue.dumps(value, indent=indent, sort_keys=False)
+
+
+@lru_cache(maxsize=1)
+def template_env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["tojson"] = _tojson
+    env.policies["json.dumps_function"] = None
+    return env
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> Any:
+    return template_env().from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def _expression(source: str) -> Any:
+    return template_env().compile_expression(source, undefined_to_none=False)
+
+
+def context_for(case: Case) -> dict[str, Any]:
+    return {"case": {"name": case.name, "input": case.input, "vars": case.vars}}
+
+
+def render_text(source: str, case: Case) -> str:
+    return str(_compiled(source).render(context_for(case)))
+
+
+def render_native(value: JSON, case: Case) -> JSON:
+    """Render a template structure; a string that is exactly `{{ expr }}` keeps its native value."""
+    if isinstance(value, str):
+        match = _NATIVE.match(value)
+        if match and "{{" not in match.group(1) and "}}" not in match.group(1):
+            result: JSON = _expression(match.group(1).strip())(**context_for(case))
+            return result
+        return render_text(value, case) if "{{" in value or "{%" in value else value
+    if isinstance(value, dict):
+        return {key: render_native(item, case) for key, item in value.items()}
+    if isinstance(value, list):
+        return [render_native(item, case) for item in value]
+    return value
+
+
+def stdin_for(spec: Spec, case: Case) -> bytes:
+    if case.stdin is not None:
+        return case.stdin.encode("utf-8")
+    if spec.stdin is None:
+        return _tojson(case.input).encode("utf-8")
+    return render_text(spec.stdin, case).encode("utf-8")
+
+
+def request_for(spec: Spec, case: Case) -> PreparedRequest:
+    template = _merged_request(spec.request or RequestTemplate(), case.request)
+    path = render_text(template["path"], case)
+    query = {k: render_text(str(v), case) for k, v in template["query"].items()}
+    if query:
+        path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
+    headers = {k: render_text(str(v), case) for k, v in template["headers"].items()}
+    body: bytes | None
+    if template["body"] is not None:
+        body = render_text(template["body"], case).encode("utf-8")
+    elif template["has_json"]:
+        body = _tojson(render_native(template["json"], case)).encode("utf-8")
+        headers = _with_default_header(headers, "Content-Type", "application/json")
+    else:
+        body = None
+    return PreparedRequest(method=template["method"].upper(), path=path, headers=headers, body=body)
+
+
+def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> dict[str, Any]:
+    merged: dict[str, Any] = {
+        "method": base.method,
+        "path": base.path,
+        "query": dict(base.query),
+        "headers": dict(base.headers),
+        "json": base.json if base.has_json else "{{ case.input }}",
+        "has_json": True,
+        "body": base.body,
+    }
+    if base.body is not None and not base.has_json:
+        merged["has_json"] = False
+    for key, value in (override or {}).items():
+        if key in ("query", "headers"):
+            merged[key].update(value)
+        elif key == "json":
+            merged.update(json=value, has_json=True, body=None)
+        elif key == "body":
+            merged.update(body=value, has_json=False)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict[str, str]:
+    if any(key.lower() == name.lower() for key in headers):
+        return headers
+    return {**headers, name: value}
+
+
+def invocation_for(spec: Spec, case: Case) -> Invocation:
+    if spec.kind == "command":
+        return Invocation(case=case, stdin=stdin_for(spec, case))
+    return Invocation(case=case, request=request_for(spec, case))

@@ -1,0 +1,506 @@
+"""Safe YAML 1.2 (core schema) loading that keeps a line/column mark for every key and value.
+
+PyYAML only composes the node graph here (no constructor runs); values are built from nodes by
+this module, so no tag can instantiate anything and every number keeps its literal text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from yamlparity.errors import Location, SpecError
+from yamlparity.jsonvalue import JSON, Number
+
+__all__ = [
+    "Document",
+    "KeyPath",
+    "NodeMark",
+    "SourceText",
+    "format_key_path",
+    "load_yaml",
+    "read_text",
+]
+
+KeyPath: TypeAlias = tuple[str | int, ...]
+
+# Expanded size (nodes after alias expansion) above which a file is refused: aliases are
+# shared when built, but validation walks the expanded tree ("billion laughs" protection).
+MAX_EXPANDED_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _FLOAT = (_TAG + t for t in ("str", "null", "bool", "int", "float"))
+_SEQ, _MAP, _MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
+_CORE_TAGS = {_STR, _NULL, _BOOL, _INT, _FLOAT, _SEQ, _MAP, _MERGE}
+
+_INT_DEC = re.compile(r"[-+]?[0-9]+")
+_INT_OCT = re.compile(r"0o[0-7]+")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text, and the name errors show for it."""
+
+    display: str
+    path: Path
+    lines: tuple[str, ...]
+
+    def line(self, number: int) -> str | None:
+        """The text of a 1-based line, if it exists."""
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return None
+
+    def error(
+        self,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        hint: str | None = None,
+        key_path: str | None = None,
+    ) -> SpecError:
+        """A SpecError pointing into this file (1-based line and column; 0: unknown)."""
+        return SpecError(
+            message,
+            Location(self.display, line, column),
+            hint,
+            key_path=key_path or None,
+            source_line=self.line(line) if line else None,
+        )
+
+
+@dataclass(frozen=True)
+class NodeMark:
+    """Where a value (and the key that holds it) was written."""
+
+    source: SourceText
+    line: int
+    column: int
+    key_line: int = 0
+    key_column: int = 0
+    style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
+    single_line: bool = True
+
+    @property
+    def location(self) -> Location:
+        return Location(self.source.display, self.line, self.column)
+
+
+@dataclass
+class Document:
+    """A YAML file's top-level mapping, with a mark for every key path."""
+
+    value: dict[str, JSON]
+    source: SourceText
+    marks: dict[KeyPath, NodeMark] = field(default_factory=dict)
+
+    def mark(self, path: KeyPath) -> NodeMark:
+        """The mark of `path`, or of its nearest ancestor that has one."""
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path) or NodeMark(self.source, 0, 0)
+
+    def error(
+        self,
+        path: KeyPath,
+        message: str,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        column_offset: int = 0,
+    ) -> SpecError:
+        """A SpecError at the value (or key) written at `path`."""
+        mark = self.mark(path)
+        line, column = mark.line, mark.column
+        if at_key and mark.key_line:
+            line, column = mark.key_line, mark.key_column
+        if column and column_offset:
+            column += column_offset
+        return mark.source.error(message, line, column, hint, format_key_path(path))
+
+
+def format_key_path(path: KeyPath) -> str:
+    """`targets.rust.timeout`, `cases[3].name`."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def read_text(path: Path, display: str) -> SourceText:
+    """Read a UTF-8 file (a BOM is dropped) or raise SpecError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"file not found: {display}", Location(display)) from None
+    except IsADirectoryError:
+        raise SpecError(f"not a file: {display}", Location(display)) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {display}: {exc.strerror}", Location(display)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"not UTF-8 text (invalid byte at offset {exc.start})",
+            Location(display),
+            "save the file as UTF-8",
+        ) from None
+    text = text.removeprefix("\ufeff")
+    return SourceText(display, path, tuple(text.split("\n")))
+
+
+class _CoreResolver(BaseResolver):
+    """The YAML 1.2 core schema: `yes`/`no`/`on`/`off` stay strings, `1_000` and `1:20` too."""
+
+
+for _tag, _pattern in (
+    (_NULL, r"null|Null|NULL|~|"),
+    (_BOOL, r"true|True|TRUE|false|False|FALSE"),
+    (_INT, r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"),
+    (_FLOAT, _FLOAT_RE.pattern + "|" + _INF_NAN.pattern),
+    (_MERGE, r"<<"),
+):
+    _CoreResolver.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), None)
+
+
+class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):
+    """Composes nodes only; no constructor, so no tag can build a Python object."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+def load_yaml(source: SourceText) -> Document:
+    """Parse a file whose top level must be a mapping; raise SpecError on anything else."""
+    root = _compose(source)
+    if root is None:
+        raise source.error(
+            "the file is empty", hint="a spec is a YAML mapping with targets and cases"
+        )
+    builder = _Builder(source)
+    try:
+        builder.check_size(root)
+        value = builder.build(root)
+        if not isinstance(value, dict):
+            raise _node_error(
+                source,
+                root,
+                f"the top level must be a mapping, not {_kind(root)}",
+                "start the file with keys such as `targets:` and `cases:`",
+            )
+        marks: dict[KeyPath, NodeMark] = {}
+        builder.record_marks(root, (), marks, None)
+    except RecursionError:
+        raise source.error("the YAML is nested too deeply") from None
+    return Document(value, source, marks)
+
+
+def _compose(source: SourceText) -> Node | None:
+    text = "\n".join(source.lines)
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)
+        node: Node | None = loader.get_single_node()
+        return node
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(source, exc) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        raise source.error(
+            f"character U+{exc.character:04X} is not allowed in YAML",
+            line,
+            column,
+            "remove control characters from the file (write them as escapes in a quoted string)",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise source.error(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise source.error("the YAML is nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _yaml_error(source: SourceText, exc: yaml.MarkedYAMLError) -> SpecError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    text = source.line(line) or ""
+    hint = None
+    if "\t" in problem or "\\t" in problem or "\t" in text[: max(column, 1)]:
+        hint = "YAML does not allow tabs for indentation; use spaces"
+        problem = problem.replace("character '\\t'", "a tab character")
+    elif exc.context and exc.problem and exc.problem.startswith("but "):
+        problem = f"{exc.context}, {exc.problem}"
+    elif exc.context and exc.problem:
+        hint = f"YAML parser: {exc.context}"
+    return source.error(f"invalid YAML: {problem}", line, column, hint)
+
+
+def _node_error(source: SourceText, node: Node, message: str, hint: str | None = None) -> SpecError:
+    return source.error(message, node.start_mark.line + 1, node.start_mark.column + 1, hint)
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "a scalar"
+
+
+class _Builder:
+    """Builds JSON values from nodes: each node once (aliases share), merges resolved."""
+
+    def __init__(self, source: SourceText) -> None:
+        self.source = source
+        self.values: dict[int, JSON] = {}
+        self.pairs: dict[int, list[tuple[str, Node, Node]]] = {}
+        self.sizes: dict[int, int] = {}
+
+    def check_size(self, root: Node) -> None:
+        """Refuse recursive aliases and files whose alias expansion is huge."""
+        if self._size(root, set()) > MAX_EXPANDED_NODES:
+            raise _node_error(
+                self.source,
+                root,
+                f"the document expands to more than {MAX_EXPANDED_NODES} values through aliases",
+                "use fewer nested aliases",
+            )
+
+    def _size(self, node: Node, active: set[int]) -> int:
+        key = id(node)
+        if key in self.sizes:
+            return self.sizes[key]
+        if key in active:
+            raise _node_error(
+                self.source, node, "an alias refers to itself (a recursive structure)"
+            )
+        active.add(key)
+        total = 1
+        for child in self._children(node):
+            total = min(total + self._size(child, active), MAX_EXPANDED_NODES + 1)
+        active.discard(key)
+        self.sizes[key] = total
+        return total
+
+    def _children(self, node: Node) -> Iterator[Node]:
+        if isinstance(node, SequenceNode):
+            yield from node.value
+        elif isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                yield key_node
+                yield value_node
+
+    def build(self, node: Node) -> JSON:
+        key = id(node)
+        if key not in self.values:
+            self.values[key] = self._build(node)
+        return self.values[key]
+
+    def _build(self, node: Node) -> JSON:
+        self._check_tag(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(item) for item in node.value]
+        assert isinstance(node, MappingNode)
+        return {name: self.build(value) for name, _, value in self.mapping_pairs(node)}
+
+    def _check_tag(self, node: Node) -> None:
+        tag = node.tag or ""
+        if tag in _CORE_TAGS:
+            expected = {_SEQ: SequenceNode, _MAP: MappingNode}.get(tag, ScalarNode)
+            if not isinstance(node, expected):
+                raise _node_error(
+                    self.source, node, f"tag !!{tag[len(_TAG) :]} does not fit {_kind(node)}"
+                )
+            return
+        if tag.startswith(_TAG) and not tag.startswith(_TAG + "python/"):
+            raise _node_error(
+                self.source,
+                node,
+                f"tag !!{tag[len(_TAG) :]} is not supported",
+                "only the JSON-compatible core tags are allowed: !!str !!int !!float !!bool !!null "
+                "!!seq !!map",
+            )
+        raise _node_error(
+            self.source,
+            node,
+            f"language-specific tags are not allowed ({tag.replace(_TAG, '!!', 1)})",
+            "remove the tag; specs hold plain data only",
+        )
+
+    def _scalar(self, node: ScalarNode) -> JSON:
+        text: str = node.value
+        tag = node.tag
+        if tag == _STR:
+            return text
+        if tag == _NULL:
+            if text not in ("null", "Null", "NULL", "~", ""):
+                raise _node_error(self.source, node, f"{text!r} is not a null")
+            return None
+        if tag == _BOOL:
+            if text.lower() not in ("true", "false"):
+                raise _node_error(self.source, node, f"{text!r} is not a boolean")
+            return text.lower() == "true"
+        if tag == _MERGE:
+            raise _node_error(self.source, node, "`<<` (merge) can only be a mapping key")
+        return Number(self._number(node, text, tag == _INT))
+
+    def _number(self, node: ScalarNode, text: str, integer: bool) -> str:
+        if _INF_NAN.fullmatch(text):
+            raise _node_error(
+                self.source,
+                node,
+                f"{text} is not representable in JSON",
+                "JSON has no infinity or NaN; use a string or null",
+            )
+        if _INT_OCT.fullmatch(text):
+            return str(int(text[2:], 8))
+        if _INT_HEX.fullmatch(text):
+            return str(int(text[2:], 16))
+        if _INT_DEC.fullmatch(text):
+            return _json_integer(text)
+        if not integer and _FLOAT_RE.fullmatch(text):
+            return _json_float(text)
+        raise _node_error(
+            self.source, node, f"{text!r} is not {'an integer' if integer else 'a number'}"
+        )
+
+    def mapping_pairs(self, node: MappingNode) -> list[tuple[str, Node, Node]]:
+        """(key, key node, value node), merges flattened: explicit keys win, earlier merges win."""
+        key = id(node)
+        if key in self.pairs:
+            return self.pairs[key]
+        explicit: dict[str, tuple[str, Node, Node]] = {}
+        merged: dict[str, tuple[str, Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                for name, k, v in self._merge_sources(value_node):
+                    merged.setdefault(name, (name, k, v))
+                continue
+            name = self._key(key_node)
+            if name in explicit:
+                first = explicit[name][1].start_mark.line + 1
+                raise _node_error(
+                    self.source,
+                    key_node,
+                    f"duplicate key {name!r} (first written on line {first})",
+                    "a key may appear once in a mapping; remove or rename one",
+                )
+            explicit[name] = (name, key_node, value_node)
+        pairs = [p for n, p in merged.items() if n not in explicit] + list(explicit.values())
+        self.pairs[key] = pairs
+        return pairs
+
+    def _merge_sources(self, node: Node) -> list[tuple[str, Node, Node]]:
+        self._check_tag(node)
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        pairs: list[tuple[str, Node, Node]] = []
+        for item in sources:
+            self._check_tag(item)
+            if not isinstance(item, MappingNode):
+                raise _node_error(
+                    self.source,
+                    item,
+                    "`<<` needs a mapping (or a list of mappings) to merge",
+                    "write `<<: *anchor` where the anchor names a mapping",
+                )
+            pairs.extend(self.mapping_pairs(item))
+        return pairs
+
+    def _key(self, node: Node) -> str:
+        self._check_tag(node)
+        if not isinstance(node, ScalarNode):
+            raise _node_error(
+                self.source, node, f"a mapping key must be a scalar, not {_kind(node)}"
+            )
+        # Keys are JSON object keys, hence strings: `1: x` and `true: x` keep their text.
+        return str(node.value)
+
+    def record_marks(
+        self,
+        node: Node,
+        path: KeyPath,
+        marks: dict[KeyPath, NodeMark],
+        key_node: Node | None,
+    ) -> None:
+        """Fill `marks` for `node` and everything below it (the expanded tree is bounded)."""
+        start = node.start_mark
+        single = node.end_mark.line == start.line
+        style = node.style if isinstance(node, ScalarNode) else None
+        key_line = key_node.start_mark.line + 1 if key_node is not None else 0
+        key_column = key_node.start_mark.column + 1 if key_node is not None else 0
+        marks[path] = NodeMark(
+            self.source,
+            start.line + 1,
+            start.column + 1,
+            key_line,
+            key_column,
+            style,
+            single,
+        )
+        if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                self.record_marks(item, (*path, index), marks, None)
+        elif isinstance(node, MappingNode):
+            for name, k, v in self.mapping_pairs(node):
+                self.record_marks(v, (*path, name), marks, k)
+
+
+def _json_integer(text: str) -> str:
+    sign = "-" if text.startswith("-") else ""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    return sign + digits
+
+
+def _json_float(text: str) -> str:
+    if _JSON_NUMBER.fullmatch(text):
+        return text
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("+-")
+    mantissa, _, exponent = body.partition("e") if "e" in body else body.partition("E")
+    whole, dot, fraction = mantissa.partition(".")
+    whole = whole.lstrip("0") or "0"
+    out = sign + whole
+    if dot:
+        out += "." + (fraction or "0")
+    if exponent:
+        out += ("e" if "e" in body else "E") + exponent
+    return out
+
+
+def iter_paths(value: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
+    """Every key path in a JSON value (used by tests and the mark table checks)."""
+    yield path
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from iter_paths(item, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from iter_paths(item, (*path, index))

@@ -1,0 +1,1 @@
+"""Target adapters: `execute(invocation) -> RawObservation`; no sockets in the engine."""

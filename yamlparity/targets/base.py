@@ -1,0 +1,75 @@
+"""The one small interface every target adapter implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from yamlparity.model import Case
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A fully rendered HTTP request (the URL base comes from the target)."""
+
+    method: str
+    path: str  # path plus query string, already encoded
+    headers: dict[str, str]
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One case for one target: the bytes to send, already rendered."""
+
+    case: Case
+    stdin: bytes | None = None
+    request: PreparedRequest | None = None
+
+
+@dataclass
+class RawObservation:
+    """What a target did, before any parsing.
+
+    `failure` is set when the target could not produce an answer at all (timeout, crash by a
+    signal, connection refused, output over the cap...): the case cannot match on this target.
+    """
+
+    target: str
+    duration: float = 0.0
+    failure: str | None = None
+    exit_code: int | None = None  # command targets
+    status: int | None = None  # HTTP targets
+    headers: dict[str, str] = field(default_factory=dict)  # HTTP, lower-case names
+    stdout: bytes = b""  # the command's stdout, or the HTTP body
+    stderr: bytes = b""
+    skipped: str | None = None  # the target is skipped (when_missing: skip), with the reason
+
+
+class TargetAdapter(Protocol):
+    name: str
+
+    def start(self) -> None:
+        """Build or start what the target needs; raise TargetUnavailable when it cannot run."""
+
+    def execute(self, invocation: Invocation) -> RawObservation: ...
+
+    def close(self) -> None:
+        """Stop whatever start() started, even after errors; must be safe to call twice."""
+
+    def describe(self) -> str:
+        """The resolved command or URL, for the report."""
+        ...
+
+
+class TargetUnavailable(Exception):
+    """The target cannot run this time (build failed, service never ready...).
+
+    `skip` turns its cases into SKIP rather than ERROR; `log_tail` goes into the report.
+    """
+
+    def __init__(self, reason: str, *, skip: bool = False, log_tail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.skip = skip
+        self.log_tail = log_tail

@@ -1,0 +1,221 @@
+"""Command targets: one process per case, input on stdin, output captured with a cap.
+
+Each process runs in its own session so a timeout can kill the whole process group,
+grandchildren included. Case data reaches the process only through stdin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from yamlparity.model import CommandTarget
+from yamlparity.targets.base import Invocation, RawObservation, TargetUnavailable
+
+_CHUNK = 65536
+
+
+@dataclass
+class Captured:
+    """What a finished (or killed) process left behind."""
+
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    failure: str | None
+    duration: float
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def run_capped(
+    argv: list[str] | str,
+    *,
+    shell: bool,
+    cwd: Path,
+    env: dict[str, str],
+    stdin: bytes | None,
+    timeout: float,
+    max_output: int,
+) -> Captured:
+    """Run to completion, feeding stdin and reading both pipes, never holding more than
+    `max_output` bytes per stream; on timeout or overflow the whole process group is killed."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            shell=shell,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return Captured(None, b"", b"", f"could not start: {exc.strerror or exc}", 0.0)
+    out, err, failure = _pump(proc, stdin or b"", started + timeout, max_output)
+    if failure is not None:
+        _kill_group(proc)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.wait()
+    # Reap anything the process left running in its group (daemonized grandchildren).
+    _kill_group(proc)
+    duration = time.monotonic() - started
+    if failure is None and proc.returncode < 0:
+        failure = f"killed by {signal_name(-proc.returncode)}"
+    if failure == "timeout":
+        failure = f"timed out after {timeout:g} s (process group killed)"
+    return Captured(proc.returncode, b"".join(out), b"".join(err), failure, duration)
+
+
+def _pump(
+    proc: subprocess.Popen[bytes], data: bytes, deadline: float, cap: int
+) -> tuple[list[bytes], list[bytes], str | None]:
+    assert proc.stdin and proc.stdout and proc.stderr
+    chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    sizes = dict.fromkeys(chunks, 0)
+    names = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+    view = memoryview(data)
+    with selectors.DefaultSelector() as selector:
+        if data:
+            os.set_blocking(proc.stdin.fileno(), False)
+            selector.register(proc.stdin, selectors.EVENT_WRITE)
+        else:
+            proc.stdin.close()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        selector.register(proc.stderr, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return chunks[proc.stdout.fileno()], chunks[proc.stderr.fileno()], "timeout"
+            for key, _ in selector.select(min(remaining, 1.0)):
+                if key.fileobj is proc.stdin:
+                    view = _write_some(selector, proc, view)
+                    continue
+                fd = key.fd
+                block = os.read(fd, _CHUNK)
+                if not block:
+                    selector.unregister(key.fileobj)
+                    continue
+                sizes[fd] += len(block)
+                if sizes[fd] > cap:
+                    failure = f"{names[fd]} larger than {cap} bytes (output cap; process killed)"
+                    return chunks[proc.stdout.fileno()], chunks[proc.stderr.fileno()], failure
+                chunks[fd].append(block)
+    return chunks[proc.stdout.fileno()], chunks[proc.stderr.fileno()], None
+
+
+def _write_some(
+    selector: selectors.BaseSelector, proc: subprocess.Popen[bytes], view: memoryview
+) -> memoryview:
+    assert proc.stdin
+    try:
+        written = os.write(proc.stdin.fileno(), view[:_CHUNK])
+    except BrokenPipeError:
+        written = len(view)  # the process stopped reading: not our failure to report
+    view = view[written:]
+    if not view:
+        selector.unregister(proc.stdin)
+        proc.stdin.close()
+    return view
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def tail(data: bytes | str, lines: int = 20) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+class CommandAdapter:
+    """Runs one process per case (`mode: process`)."""
+
+    def __init__(self, target: CommandTarget) -> None:
+        self.target = target
+        self.name = target.name
+        self.env = {**os.environ, **target.env}
+
+    def describe(self) -> str:
+        run = self.target.run
+        return run if isinstance(run, str) else " ".join(run)
+
+    def start(self) -> None:
+        if self.target.build is not None:
+            self._build()
+        self._check_executable()
+
+    def _build(self) -> None:
+        build = self.target.build
+        assert build is not None
+        shell = isinstance(build, str)
+        result = run_capped(
+            build if isinstance(build, str) else list(build),
+            shell=shell,
+            cwd=self.target.cwd,
+            env=self.env,
+            stdin=None,
+            timeout=self.target.build_timeout,
+            max_output=4 * 1024 * 1024,
+        )
+        if result.failure or result.returncode != 0:
+            why = result.failure or f"exited with code {result.returncode}"
+            log = tail(result.stdout + result.stderr)
+            raise TargetUnavailable(f"build failed: {why}", log_tail=log)
+
+    def _check_executable(self) -> None:
+        if self.target.shell or isinstance(self.target.run, str):
+            return
+        program = self.target.run[0]
+        if resolve_executable(program, self.target.cwd, self.env.get("PATH")) is None:
+            reason = f"executable not found: {program}"
+            raise TargetUnavailable(reason, skip=self.target.when_missing == "skip")
+
+    def execute(self, invocation: Invocation) -> RawObservation:
+        run = self.target.run
+        result = run_capped(
+            run if isinstance(run, str) else list(run),
+            shell=self.target.shell,
+            cwd=self.target.cwd,
+            env=self.env,
+            stdin=invocation.stdin,
+            timeout=self.target.timeout,
+            max_output=self.target.max_output,
+        )
+        return RawObservation(
+            target=self.name,
+            duration=result.duration,
+            failure=result.failure,
+            exit_code=result.returncode,
+            stdout=result.stdout,
+            stderr=result.stderr,
+        )
+
+    def close(self) -> None:
+        return None
+
+
+def resolve_executable(program: str, cwd: Path, path: str | None) -> str | None:
+    """The executable a plain argv[0] would run, or None: names with a slash are relative to cwd."""
+    if os.sep in program:
+        candidate = Path(program) if os.path.isabs(program) else cwd / program
+        return str(candidate) if os.access(candidate, os.X_OK) and candidate.is_file() else None
+    return shutil.which(program, path=path)
