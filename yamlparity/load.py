@@ -39,6 +39,7 @@ from yamlparity.jsonvalue import JSON, JsonDecodeError, Number, dumps, loads, lo
 from yamlparity.model import (
     COMMAND_FACETS,
     HTTP_FACETS,
+    Calibration,
     Case,
     CommandTarget,
     CompareSettings,
@@ -676,6 +677,13 @@ class _SpecBuilder:
             cases=cases,
             report=self._report(),
             location=Location(display, 1, 1),
+            calibration=self._calibration(),
+        )
+
+    def _calibration(self) -> Calibration:
+        raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
+        return Calibration(
+            repeat=_int(raw.get("repeat"), 3), unsafe_methods=bool(raw.get("unsafe_methods"))
         )
 
     # -- helpers
@@ -734,6 +742,7 @@ class _SpecBuilder:
             build_timeout=_float(raw.get("build_timeout"), 600.0),
             when_missing=cast(Any, raw.get("when_missing", "error")),
             mode=cast(Any, raw.get("mode", "process")),
+            workers=_int(raw.get("workers"), 1),
             max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
         )
 

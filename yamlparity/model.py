@@ -62,6 +62,7 @@ class CommandTarget:
     build_timeout: float = 600.0
     when_missing: WhenMissing = "error"
     mode: CommandMode = "process"
+    workers: int = 1  # stream mode: helper processes serving this target
     max_output: int = 16 * 1024 * 1024  # bytes per stream; beyond it the case is ERROR
     kind: Literal["command"] = "command"
 
@@ -155,6 +156,12 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    repeat: int = 3
+    unsafe_methods: bool = False  # repeat POST/PUT/PATCH/DELETE requests while calibrating
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     path: Path | None = None
     template: Path | None = None
@@ -179,6 +186,7 @@ class Spec:
     cases: tuple[Case, ...]
     report: ReportConfig
     location: Location
+    calibration: Calibration = field(default_factory=Calibration)
 
     @property
     def folder(self) -> Path:
