@@ -605,7 +605,11 @@ def _format_step(step: Step) -> str:
     return jv.format_step(step)
 
 
-def _resolve(value: JSON, steps: tuple[Step, ...], ctx: _Ctx) -> JSON | _Absent:
+# Per keyed array (by id, alive for one diff): (key value, occurrence) -> index.
+_Places = dict[int, dict[tuple[str, int], int]]
+
+
+def _resolve(value: JSON, steps: tuple[Step, ...], ctx: _Ctx, cache: _Places) -> JSON | _Absent:
     """The value at `steps` inside `value`, or ABSENT."""
     current: JSON = value
     for step in steps:
@@ -618,18 +622,28 @@ def _resolve(value: JSON, steps: tuple[Step, ...], ctx: _Ctx) -> JSON | _Absent:
                 return ABSENT
             current, ctx = current[step], ctx.child(step)
         elif isinstance(step, _Select):
-            if type(current) is not list or not _keyable(current, step.key):
+            if type(current) is not list:
                 return ABSENT
-            places = [
-                i for i, ident in enumerate(_ids(current, step.key, ctx)) if ident == step.ident
-            ]
-            if step.occurrence >= len(places):
+            index = _places(current, step.key, ctx, cache).get((step.ident, step.occurrence))
+            if index is None:
                 return ABSENT
-            index = places[step.occurrence]
             current, ctx = current[index], ctx.child(index)
         else:
             return ABSENT  # `[]` has no single value
     return current
+
+
+def _places(array: list[JSON], key: str, ctx: _Ctx, cache: _Places) -> dict[tuple[str, int], int]:
+    """Where each (key value, occurrence) sits in a keyed array; computed once per array."""
+    found = cache.get(id(array))
+    if found is None:
+        found = {}
+        seen: dict[str, int] = {}
+        for i, ident in enumerate(_ids(array, key, ctx) if _keyable(array, key) else ()):
+            found[(ident, seen.get(ident, 0))] = i
+            seen[ident] = seen.get(ident, 0) + 1
+        cache[id(array)] = found
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,19 +683,19 @@ def _merge(ref: str, pairs: list[tuple[str, list[_Rec]]]) -> list[_Merged]:
     return list(merged.values())
 
 
-def _complete(m: _Merged, ref: str, values: dict[str, JSON], ctx: _Ctx) -> None:
+def _complete(m: _Merged, ref: str, values: dict[str, JSON], ctx: _Ctx, cache: _Places) -> None:
     """Add the targets no pair reported at m's path: they agree with the reference there."""
     for target in values:
         if target not in m.values and target not in m.missing:
-            _place(m, target, _agreeing_value(m, ref, values[target], ctx))
+            _place(m, target, _agreeing_value(m, ref, values[target], ctx, cache))
 
 
-def _agreeing_value(m: _Merged, ref: str, value: JSON, ctx: _Ctx) -> JSON | _Absent:
+def _agreeing_value(m: _Merged, ref: str, value: JSON, ctx: _Ctx, cache: _Places) -> JSON | _Absent:
     """What a target no pair reported shows at m's path."""
     if m.elem is None:
-        return _resolve(value, m.steps, ctx)
+        return _resolve(value, m.steps, ctx, cache)
     # Its array was compared with the reference's and agreed on this element.
-    container = _resolve(value, m.steps[:-1], ctx)
+    container = _resolve(value, m.steps[:-1], ctx, cache)
     if type(container) is not list or ref not in m.values:
         return ABSENT
     return m.values[ref]
@@ -766,8 +780,9 @@ def diff_json(
         hidden += walker.extra
     merged = _merge(ref, pairs)
     shown, hidden = merged[:MAX_DIFFERENCES], hidden + max(0, len(merged) - MAX_DIFFERENCES)
+    cache: _Places = {}
     for m in shown:
-        _complete(m, ref, values, ctx)
+        _complete(m, ref, values, ctx, cache)
     diffs = [_to_difference(m, names, facet) for m in shown]
     if hidden:
         diffs.append(_overflow(facet, hidden))
