@@ -1,10 +1,41 @@
 """yamlparity: parity probes from YAML specs.
 
-Public API: load a spec, run it, render its report. The CLI is a thin shell over these.
+The public API — load a spec, run it, render its report — is what `__all__` names. Heavy
+modules (jsonschema, jinja2, urllib3) load on first use, so `yamlparity --version` stays fast.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_EXPORTS = {
+    "load_spec": "yamlparity.load",
+    "find_specs": "yamlparity.load",
+    "run_spec": "yamlparity.engine",
+    "RunOptions": "yamlparity.engine",
+    "render": "yamlparity.report",
+    "Spec": "yamlparity.model",
+    "SpecResult": "yamlparity.results",
+    "CaseResult": "yamlparity.results",
+    "SpecError": "yamlparity.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from yamlparity.engine import RunOptions, run_spec
+    from yamlparity.errors import SpecError
+    from yamlparity.load import find_specs, load_spec
+    from yamlparity.model import Spec
+    from yamlparity.report import render
+    from yamlparity.results import CaseResult, SpecResult
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'yamlparity' has no attribute {name!r}")
+    return getattr(import_module(module), name)
