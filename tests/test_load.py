@@ -295,6 +295,7 @@ def test_relative_paths_resolve_against_spec_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, "probe/fx/a.jsonl", '{"name": "a"}\n')
+    write(tmp_path, "probe/t.md.j2", "{{ spec.name }}\n")
     spec_path = write(
         tmp_path,
         "probe/s.yaml",
@@ -342,6 +343,7 @@ def test_example_shaped_spec_loads(tmp_path: Path) -> None:
     write(tmp_path, "common/targets.yaml", "targets:\n  node: {timeout: 5}\n")
     write(tmp_path, "fixtures/a.jsonl", '{"name": "fx_one", "input": {"x": 1}}\n')
     write(tmp_path, "fixtures/more.json", '{"fx_two": [1, 2]}')
+    write(tmp_path, "templates/team.md.j2", '{% extends "report.md.j2" %}\n')
     spec_path = write(tmp_path, "session_log.yaml", EXAMPLE)
     spec = load_spec(spec_path, environ={})
     assert spec.name == "session_log" and spec.kind == "command"

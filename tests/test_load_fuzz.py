@@ -39,6 +39,12 @@ cases:
     input: {a: 1.0, b: [1, 2, "x"], c: no, d: ~}
   - name: c2
     stdin: "hello\\n"
+report: {template: team.md.j2}
+"""
+TEMPLATE = """\
+{% extends "report.md.j2" %}
+{% block intro %}{{ spec.title | upper }} {% for c in cases if c.verdict != "MATCH" %}{{ c.name }}
+{%- endfor %}{% endblock %}
 """
 
 FUZZ = settings(
@@ -47,13 +53,15 @@ FUZZ = settings(
 _DIR = Path(tempfile.mkdtemp(prefix="yamlparity-fuzz-"))
 
 
-def outcome(text: str) -> Spec | SpecError:
+def outcome(text: str, template: str = TEMPLATE) -> Spec | SpecError:
+    (_DIR / "team.md.j2").write_text(template, "utf-8", errors="surrogatepass")
     path = _DIR / "spec.yaml"
     path.write_text(text, "utf-8", errors="surrogatepass")
     try:
         return load_spec(path, environ={})
     except SpecError as exc:
-        assert exc.message
+        assert exc.message and exc.location is not None
+        assert "Traceback" not in exc.render()
         return exc
 
 
@@ -127,6 +135,46 @@ _TREES = st.recursive(
     lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(_KEYS, kids, max_size=5)),
     max_leaves=25,
 )
+
+
+_RULE_PIECES = st.sampled_from(
+    [*".[]()|=,\"'$ ", "del", "mask", "sort_by", "..", ".a", "[0]", "[]", "|=", "\\", "\u00e9"]
+)
+_TEMPLATE_PIECES = st.sampled_from(
+    ["{{", "}}", "{%", "%}", "{#", "#}", " if ", " for ", "endfor", "endblock", "|", "'", "\n"]
+)
+
+
+def _splice(draw: Any, text: str, pieces: st.SearchStrategy[str]) -> str:
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 3))
+        text = text[:at] + draw(pieces) + text[at + cut :]
+    return text
+
+
+@st.composite
+def mutated_rules_and_templates(draw: Any) -> tuple[str, str]:
+    """The seed spec with its rule texts, its stdin template and its report template spliced:
+    these reach the rule parser and Jinja through the loader."""
+    # One part mutated per example, so an error early in the loader does not hide the others.
+    part = draw(st.sampled_from(["rule", "stdin", "report"]))
+    rule, stdin, template = "del(.timestamp, .daemon)", "{{ case.input | tojson }}", TEMPLATE
+    if part == "rule":
+        rule = _splice(draw, rule, _RULE_PIECES).replace("\n", " ")
+    elif part == "stdin":
+        stdin = _splice(draw, stdin, _TEMPLATE_PIECES)
+    else:
+        template = _splice(draw, template, _TEMPLATE_PIECES)
+    text = VALID.replace("del(.timestamp, .daemon)", rule)
+    text = text.replace('"{{ case.input | tojson }}"', yaml.safe_dump(stdin).split("\n...")[0])
+    return text, template
+
+
+@FUZZ
+@given(mutated_rules_and_templates())
+def test_mutated_rules_and_templates_never_crash(pair: tuple[str, str]) -> None:
+    outcome(*pair)
 
 
 @FUZZ

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,18 +34,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run specs and write their reports")
     _add_spec_args(run)
-    run.add_argument(
-        "-k",
-        dest="select",
-        metavar="EXPR",
-        help="only cases whose name matches (substring or glob; and/or/not)",
-    )
+    _add_select(run)
     run.add_argument(
         "--report-dir",
         type=Path,
         metavar="DIR",
-        help="write every report to DIR/<spec name>.md (default: the spec's "
-        "report.path, else reports/<spec name>.md)",
+        help="write every report to DIR/<spec name>.md plus DIR/index.md (default: the "
+        "spec's report.path, else reports/<spec name>.md)",
+    )
+    run.add_argument(
+        "--format",
+        dest="formats",
+        metavar="LIST",
+        help="comma-separated outputs: md, html, json, junit (default: md)",
+    )
+    run.add_argument(
+        "--template",
+        type=Path,
+        metavar="FILE",
+        help="report template (wins over report.template and the project's templates/)",
     )
     run.add_argument(
         "-j",
@@ -57,10 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--fixed-ok",
         action="store_true",
+        default=None,
         help="a known divergence that has disappeared (FIXED) does not fail the run",
     )
-    run.add_argument("-q", "--quiet", action="store_true", help="print only the summary lines")
-    run.add_argument(
+    verbosity = run.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
+    verbosity.add_argument(
         "-v", "--verbose", action="store_true", help="print each divergence's differing paths"
     )
 
@@ -68,6 +77,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec_args(validate)
     listing = sub.add_parser("list", help="list the specs, targets and cases that would run")
     _add_spec_args(listing)
+    sub.add_parser("schema", help="print the spec JSON Schema (for editors)")
+
+    context = sub.add_parser(
+        "template-context", help="print, as JSON, the context a report template receives"
+    )
+    context.add_argument(
+        "spec", type=Path, nargs="?", help="the spec to run (omit with --from-results)"
+    )
+    context.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="FILE",
+        help="use a results file written by --format json instead of running the spec",
+    )
+    _add_env(context)
+    _add_select(context)
+
+    calibrate = sub.add_parser("calibrate", help="run each case repeatedly to find noisy paths")
+    calibrate.add_argument("paths", nargs="+", type=Path, help="spec files or folders")
+    calibrate.add_argument("--repeat", type=int, metavar="N", help="runs per case and target")
+    _add_env(calibrate)
+    _add_select(calibrate)
     return parser
 
 
@@ -76,15 +107,33 @@ def _add_spec_args(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         type=Path,
-        default=[Path("specs")],
-        help="spec files or folders (searched for *.yaml, *.yml)",
+        help="spec files or folders, searched for *.yaml/*.yml (default: the project's "
+        "`specs` setting, else specs/)",
     )
+    _add_env(parser)
+
+
+def _add_env(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="set a spec variable (wins over the environment and env:)",
+    )
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let cases_from read files outside the spec's folder",
+    )
+
+
+def _add_select(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-k",
+        dest="select",
+        metavar="EXPR",
+        help="only cases whose name matches (substring or glob; and/or/not)",
     )
 
 
@@ -101,11 +150,8 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "list":
-            return _list(args)
-        return _run(args)
+        command = _COMMANDS[args.command]
+        return command(args)
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_USAGE
@@ -118,11 +164,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _load_all(args: argparse.Namespace) -> list[Any]:
+def _config(args: argparse.Namespace) -> Any:
+    from yamlparity import config
+
+    return config.load(Path.cwd())
+
+
+def _spec_paths(args: argparse.Namespace, cfg: Any) -> list[Path]:
+    if args.paths:
+        return list(args.paths)
+    if cfg.specs:
+        return list(cfg.specs)
+    # With a project file, specs/ is the project's, wherever in the project we are.
+    return [cfg.root / "specs"] if cfg.root else [Path("specs")]
+
+
+def _load_paths(paths: Sequence[Path], args: argparse.Namespace) -> list[Any]:
     from yamlparity.load import find_specs, load_spec
 
     env = parse_env(args.env)
-    return [load_spec(path, env) for path in find_specs(args.paths)]
+    return [load_spec(path, env, allow_outside=args.allow_outside) for path in find_specs(paths)]
+
+
+def _load_all(args: argparse.Namespace) -> list[Any]:
+    return _load_paths(_spec_paths(args, _config(args)), args)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -140,6 +205,15 @@ def _list(args: argparse.Namespace) -> int:
             print(f"  target {name}: {how}")
         for case in spec.cases:
             print(f"  case {case.name}")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from yamlparity.load import schema
+
+    print(json.dumps(schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -172,37 +246,95 @@ def _install_interrupt(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from yamlparity.engine import RunOptions, run_spec
-    from yamlparity.report import render, tally_line, write_atomic
+def _run_options(args: argparse.Namespace, jobs: int | None) -> Any:
+    from yamlparity.engine import RunOptions
     from yamlparity.select import compile_selection
 
-    specs = _load_all(args)
     options = RunOptions(select=compile_selection(args.select) if args.select else None)
-    if args.jobs is not None:
-        if args.jobs < 1:
+    if jobs is not None:
+        if jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        options.jobs = args.jobs
+        options.jobs = jobs
+    return options
+
+
+def _run(args: argparse.Namespace) -> int:
+    from yamlparity.engine import run_spec
+    from yamlparity.formats import parse_formats, write_index, write_spec
+    from yamlparity.progress import Progress, live_terminal
+    from yamlparity.report import check_template, choose_template, tally_line
+
+    cfg = _config(args)
+    formats = parse_formats(args.formats) if args.formats else (cfg.formats or ("md",))
+    report_dir = args.report_dir or cfg.report_dir
+    fixed_ok = args.fixed_ok if args.fixed_ok is not None else cfg.fixed_ok
+    specs = _load_paths(_spec_paths(args, cfg), args)
+    if report_dir is not None:
+        _check_distinct_names(specs)
+    choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
+    for choice in {c.path: c for c in choices}.values():
+        check_template(choice)  # a broken template fails before anything runs
+    options = _run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
     _install_interrupt(options.stop)
+    live = live_terminal(sys.stderr)
+    # -v prints each divergence after its spec: the per-case plain lines would repeat them.
+    progress = Progress(
+        sys.stderr if live else sys.stdout,
+        live=live,
+        quiet=args.quiet or (args.verbose and not live),
+        specs=len(specs),
+    )
+    written = []
     failed = False
-    for spec in specs:
+    for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
             break
-        result = run_spec(spec, options)
-        path = _report_path(spec, args.report_dir)
-        write_atomic(path, render(result, spec.report.template, report_path=str(path)))
-        tally = result.tally()
-        shown = _display_path(path)
-        print(f"[parity] {spec.name}: {tally_line(tally)} (out of {len(result.cases)}) → {shown}")
-        if args.verbose and not args.quiet:
+        result = run_spec(spec, options, listener=progress)
+        progress.clear()
+        path = _report_path(spec, report_dir)
+        out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
+        written.append(out)
+        shown = _display_path(out.primary)
+        print(
+            f"[parity] {spec.name}: {tally_line(result.tally())} "
+            f"(out of {len(result.cases)}) → {shown}",
+            flush=True,
+        )
+        if args.verbose:
             _print_divergences(result)
-        failing = [
-            c for c in result.cases if c.failing and not (args.fixed_ok and c.verdict == "FIXED")
-        ]
+        failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
         failed = failed or bool(failing) or result.interrupted
+    if report_dir is not None and written:
+        index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
+        print(f"[parity] index: {len(written)} specs → {_display_path(index)}")
     if options.stop.is_set():
         return EXIT_INTERRUPTED
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _template_for(spec: Any, args: argparse.Namespace, cfg: Any, choose: Any) -> Any:
+    return choose(
+        cli=args.template,
+        spec=spec.report.template,
+        config=cfg.template,
+        project_root=cfg.root or Path.cwd(),
+    )
+
+
+def _index_choice(cfg: Any, choose: Any) -> Any:
+    # The index template is looked up in the project's templates/ folder, then the built-in.
+    return choose(project_root=cfg.root or Path.cwd())
+
+
+def _check_distinct_names(specs: Sequence[Any]) -> None:
+    seen: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name in seen:
+            raise UsageError(
+                f"two specs are named {spec.name!r} ({seen[spec.name].file} and {spec.file}): "
+                "--report-dir writes DIR/<name>.md, so give one a different `name:`"
+            )
+        seen[spec.name] = spec
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
@@ -222,9 +354,85 @@ def _display_path(path: Path) -> str:
 
 
 def _print_divergences(result: Any) -> None:
+    from yamlparity.jsonvalue import dumps
+    from yamlparity.report import groups_text
+
     for case in result.cases:
         if case.verdict in ("MATCH", "SKIP"):
             continue
         print(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
+        if len(case.groups) > 1 and len(result.targets) > 2:
+            print(f"    groups: {groups_text(case.groups)}")
         for diff in case.differences[:20]:
-            print(f"    {diff.facet} {diff.path}")
+            values = "  ".join(
+                f"{t}=(missing)" if t in diff.missing else f"{t}={dumps(diff.values[t])}"
+                for t in case.outcomes
+                if t in diff.missing or t in diff.values
+            )
+            print(f"    {diff.facet} {diff.path}: {values}")
+        if len(case.differences) > 20:
+            print(f"    … {len(case.differences) - 20} more")
+        for failure in case.expectation_failures:
+            print(f"    {failure.target}: expected {failure.expectation}, saw {failure.seen}")
+
+
+def _template_context(args: argparse.Namespace) -> int:
+    import json
+
+    from yamlparity.report import context
+
+    if args.from_results is not None:
+        from yamlparity.formats import results_json
+
+        try:
+            text = args.from_results.read_text("utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.from_results}: {exc}") from None
+        result = results_json.loads(text, str(args.from_results))
+        baseline = None
+    elif args.spec is not None:
+        from yamlparity.engine import run_spec
+
+        (spec,) = _load_paths([args.spec], args)
+        result = run_spec(spec, _run_options(args, None))
+        baseline = spec.compare.baseline
+    else:
+        raise UsageError("template-context needs a SPEC or --from-results FILE")
+    data = context(result, baseline=baseline)
+    # Target values reach the context as text already: plain JSON, nothing to lose.
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        from yamlparity.calibrate import calibrate_spec, default_path
+    except ImportError:
+        raise UsageError(
+            "calibration is not available in this installation (yamlparity.calibrate is missing)"
+        ) from None
+    from yamlparity.select import compile_selection
+
+    if args.repeat is not None and args.repeat < 2:
+        raise UsageError("--repeat must be at least 2")
+    select = compile_selection(args.select) if args.select else None
+    report_dir = _config(args).report_dir
+    code = EXIT_OK
+    for spec in _load_paths(args.paths, args):
+        # Saved where `run` looks for it, so the next report can say which rules are proven.
+        saved = default_path(spec.name, report_dir)
+        report = calibrate_spec(spec, args.repeat, select, output=saved)
+        print(report.render_text())
+        print(f"[calibrate] {spec.name}: saved → {_display_path(saved)}")
+        code = max(code, int(report.exit_code))
+    return code
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _run,
+    "validate": _validate,
+    "list": _list,
+    "schema": _schema,
+    "template-context": _template_context,
+    "calibrate": _calibrate,
+}

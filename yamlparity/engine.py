@@ -1,7 +1,8 @@
 """plan -> execute -> normalize -> compare -> results. Knows adapters only by their interface.
 
-Cases run concurrently (a bounded window of cases in flight, every target of a case submitted
-together so all receive their input at about the same time); results stay in spec order.
+Cases run on `jobs` lanes (threads): a lane takes the next case, hands its input to every
+target before waiting for any answer (so all receive it at about the same time), then evaluates
+it. Results come out in spec order; a bounded window keeps memory flat on long runs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,10 +21,17 @@ from yamlparity.evaluate import evaluate
 from yamlparity.model import Case, Spec, Target
 from yamlparity.plan import invocation_for
 from yamlparity.results import CaseResult, SpecResult, TargetInfo, TargetOutcome
-from yamlparity.targets.base import Invocation, RawObservation, TargetAdapter, TargetUnavailable
+from yamlparity.targets.base import (
+    Invocation,
+    Pending,
+    RawObservation,
+    TargetAdapter,
+    TargetUnavailable,
+)
 
 
 def default_jobs() -> int:
+    """Lanes in flight: enough to hide targets' latency; more only adds GIL contention."""
     return max(4, min(32, (os.cpu_count() or 2) * 4))
 
 
@@ -40,11 +48,13 @@ class Listener(Protocol):
     def case_finished(self, spec: Spec, result: CaseResult, done: int, total: int) -> None: ...
 
 
-def make_adapter(target: Target) -> TargetAdapter:
+def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
+    """The adapter for a target; an HTTP pool holds as many connections as cases in flight."""
+    jobs = jobs or default_jobs()
     if target.kind == "http":
         from yamlparity.targets.http import HttpAdapter
 
-        return HttpAdapter(target)
+        return HttpAdapter(target, max_connections=jobs)
     if target.mode == "stream":
         from yamlparity.targets.stream import StreamAdapter
 
@@ -71,9 +81,11 @@ def run_spec(
     spec: Spec,
     options: RunOptions | None = None,
     listener: Listener | None = None,
-    adapter_factory: Callable[[Target], TargetAdapter] = make_adapter,
+    adapter_factory: Callable[[Target], TargetAdapter] | None = None,
 ) -> SpecResult:
     options = options or RunOptions()
+    jobs = max(1, options.jobs)
+    factory = adapter_factory or (lambda target: make_adapter(target, jobs))
     cases = [case for case in spec.cases if options.select is None or options.select(case.name)]
     result = SpecResult(
         name=spec.name,
@@ -89,7 +101,7 @@ def run_spec(
     if listener:
         listener.spec_started(spec, len(cases))
     with ExitStack() as stack:
-        live = _start_targets(spec, adapter_factory, stack)
+        live = _start_targets(spec, factory, stack)
         result.targets = live.infos
         for case_result in _run_cases(spec, cases, live, options):
             result.cases.append(case_result)
@@ -135,72 +147,168 @@ def _start_targets(
 def _run_cases(
     spec: Spec, cases: list[Case], live: _Live, options: RunOptions
 ) -> Iterator[CaseResult]:
-    jobs = max(1, options.jobs)
-    limits = {
-        name: threading.BoundedSemaphore(target.concurrency)
-        for name, target in spec.targets.items()
-        if target.kind == "http" and target.concurrency
-    }
-    window = max(2, jobs)
-    with ThreadPoolExecutor(max_workers=jobs * max(1, len(live.adapters))) as pool:
-        pending: list[tuple[Case, dict[str, Future[RawObservation]] | CaseResult]] = []
-        queue = iter(cases)
-        while True:
-            while len(pending) < window and not options.stop.is_set():
-                case = next(queue, None)
-                if case is None:
-                    break
-                pending.append((case, _submit(spec, case, live, limits, pool)))
-            if not pending:
-                return
-            case, work = pending.pop(0)
-            if isinstance(work, CaseResult):
-                yield work
-                continue
-            yield _finish(spec, case, live, work)
-
-
-def _submit(
-    spec: Spec,
-    case: Case,
-    live: _Live,
-    limits: dict[str, threading.BoundedSemaphore],
-    pool: ThreadPoolExecutor,
-) -> dict[str, Future[RawObservation]] | CaseResult:
+    """Run cases on `jobs` lanes; yield results in spec order, whatever the completion order."""
+    if not cases:
+        return
+    lanes = _Lanes(spec, cases, live, options)
     try:
-        invocation = invocation_for(spec, case)
-    except Exception as exc:  # a template error in one case's data
-        outcomes = {name: TargetOutcome(target=name) for name in spec.targets}
-        reason = f"could not render the input: {exc}"
-        return CaseResult(name=case.name, verdict="ERROR", outcomes=outcomes, reason=reason)
-    return {
-        name: pool.submit(_execute, adapter, invocation, limits.get(name))
-        for name, adapter in live.adapters.items()
-    }
+        yield from lanes.results()
+    finally:
+        lanes.abort()
 
 
-def _execute(
-    adapter: TargetAdapter, invocation: Invocation, limit: threading.BoundedSemaphore | None
-) -> RawObservation:
+class _Lanes:
+    """`jobs` threads, each taking the next case and running it end to end.
+
+    A lane hands the case to every target (two-step adapters first, then at most one plain
+    `execute` inline, others through a small pool), waits for the answers and evaluates them.
+    Finished results wait in `done` until every earlier case is out; `window` bounds how far
+    lanes may run ahead of the oldest unfinished case, so memory does not grow with the run.
+    """
+
+    def __init__(self, spec: Spec, cases: list[Case], live: _Live, options: RunOptions) -> None:
+        self.spec, self.cases, self.live, self.options = spec, cases, live, options
+        jobs = max(1, min(options.jobs, len(cases)))
+        self.window = threading.Semaphore(jobs * _WINDOW_PER_JOB)
+        self.lock = threading.Condition()
+        self.done: dict[int, CaseResult] = {}
+        self.next_case = 0
+        self.running = jobs
+        self.aborted = False
+        one_step = [a for a in live.adapters.values() if not hasattr(a, "begin")]
+        # One plain adapter runs inline in the lane; only the others need pool threads.
+        extra = max(0, len(one_step) - 1)
+        self.pool = ThreadPoolExecutor(max_workers=jobs * extra) if extra else None
+        self.threads = [
+            threading.Thread(target=self._lane, name=f"yamlparity-lane-{n}", daemon=True)
+            for n in range(jobs)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def results(self) -> Iterator[CaseResult]:
+        for index in range(len(self.cases)):
+            with self.lock:
+                while index not in self.done:
+                    if self.running == 0:
+                        return  # stopped: this case was never started
+                    self.lock.wait()
+                result = self.done.pop(index)
+            self.window.release()
+            yield result
+
+    def abort(self) -> None:
+        """Let every lane finish its case and exit (also when the consumer stopped early)."""
+        with self.lock:
+            self.aborted = True
+        for _ in self.threads:
+            self.window.release()
+        for thread in self.threads:
+            thread.join()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def _take(self) -> int | None:
+        self.window.acquire()
+        with self.lock:
+            if self.aborted or self.options.stop.is_set() or self.next_case >= len(self.cases):
+                return None
+            index = self.next_case
+            self.next_case += 1
+            return index
+
+    def _lane(self) -> None:
+        try:
+            while (index := self._take()) is not None:
+                result = self._run_one(self.cases[index])
+                with self.lock:
+                    self.done[index] = result
+                    self.lock.notify_all()
+        finally:
+            with self.lock:
+                self.running -= 1
+                self.lock.notify_all()
+
+    def _run_one(self, case: Case) -> CaseResult:
+        spec = self.spec
+        try:
+            invocation = invocation_for(spec, case)
+        except Exception as exc:  # a template error in one case's data
+            return _case_error(spec, case, f"could not render the input: {exc}")
+        try:
+            return _finish(spec, case, self.live, self._exchange(invocation))
+        except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
+            return _case_error(spec, case, f"internal error: {exc!r}")
+
+    def _exchange(self, invocation: Invocation) -> dict[str, Pending]:
+        """Give the input to every live target, two-step ones first; answers are collected later."""
+        pending: dict[str, Pending] = {}
+        inline: tuple[str, TargetAdapter] | None = None
+        for name, adapter in self.live.adapters.items():
+            begin = getattr(adapter, "begin", None)
+            if begin is not None:
+                pending[name] = _guarded_begin(adapter, begin, invocation)
+            elif inline is None:
+                inline = (name, adapter)
+            else:
+                assert self.pool is not None
+                future = self.pool.submit(_execute, adapter, invocation)
+                pending[name] = future.result
+        if inline is not None:
+            raw = _execute(inline[1], invocation)
+            pending[inline[0]] = lambda: raw
+        return pending
+
+
+_WINDOW_PER_JOB = 4
+
+
+def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
+    outcomes = {name: TargetOutcome(target=name) for name in spec.targets}
+    return CaseResult(name=case.name, verdict="ERROR", outcomes=outcomes, reason=reason)
+
+
+def _guarded_begin(
+    adapter: TargetAdapter, begin: Callable[[Invocation], Pending], invocation: Invocation
+) -> Pending:
     started = time.monotonic()
     try:
-        if limit is None:
-            return adapter.execute(invocation)
-        with limit:
-            return adapter.execute(invocation)
+        finish = begin(invocation)
     except Exception as exc:  # adapters should not raise; if one does, the case gets ERROR
-        return RawObservation(
-            target=adapter.name, duration=time.monotonic() - started, failure=f"{exc!r}"
-        )
+        return _ready(_crashed(adapter, started, exc))
+
+    def guarded() -> RawObservation:
+        try:
+            return finish()
+        except Exception as exc:
+            return _crashed(adapter, started, exc)
+
+    return guarded
 
 
-def _finish(
-    spec: Spec, case: Case, live: _Live, futures: dict[str, Future[RawObservation]]
-) -> CaseResult:
+def _execute(adapter: TargetAdapter, invocation: Invocation) -> RawObservation:
+    started = time.monotonic()
+    try:
+        return adapter.execute(invocation)
+    except Exception as exc:  # adapters should not raise; if one does, the case gets ERROR
+        return _crashed(adapter, started, exc)
+
+
+def _crashed(adapter: TargetAdapter, started: float, exc: Exception) -> RawObservation:
+    return RawObservation(
+        target=adapter.name, duration=time.monotonic() - started, failure=f"{exc!r}"
+    )
+
+
+def _ready(raw: RawObservation) -> Pending:
+    return lambda: raw
+
+
+def _finish(spec: Spec, case: Case, live: _Live, pending: dict[str, Pending]) -> CaseResult:
     raws: dict[str, RawObservation] = {}
     for name in spec.targets:
-        if name in futures:
-            raws[name] = futures[name].result()
+        if name in pending:
+            raws[name] = pending[name]()
         else:
             problem = live.unavailable[name]
             raw = RawObservation(target=name)
@@ -215,4 +323,5 @@ def _finish(
         # grow with the number of matching cases.
         for outcome in result.outcomes.values():
             outcome.facets = {}
+            outcome.raw_excerpt = ""
     return result

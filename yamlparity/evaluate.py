@@ -2,6 +2,9 @@
 
 Pure: it reads raw observations and the spec and returns a CaseResult. A verdict never rests
 on a failure: any target that errored makes the case ERROR, however the others did.
+Beside the verdict it records what the audit and the report need and cannot get later (the
+engine drops MATCH outputs): what each rule did (`rule_effects`), how close agreeing targets
+were (`tier`), and for divergent cases a shell command per target (`reproducers`).
 """
 
 from __future__ import annotations
@@ -10,22 +13,42 @@ import fnmatch
 from collections.abc import Iterable
 
 from yamlparity import compare, normalize
-from yamlparity.jsonvalue import JSON, to_python
+from yamlparity.jsonvalue import JSON, canonical, to_python
 from yamlparity.model import Case, Expectation, KnownDivergence, Spec
+from yamlparity.normalize import RuleStats
 from yamlparity.observe import Parsed, gate
+from yamlparity.reproduce import reproducers
 from yamlparity.results import (
+    REPRODUCED,
     CaseResult,
     Difference,
     ExpectationFailure,
+    MaskedValue,
+    RuleEffect,
+    SkippedValue,
     TargetOutcome,
+    Tier,
     Verdict,
 )
 from yamlparity.targets.base import RawObservation
 
 TEXT_FACETS = ("stderr",)
+AUDIT_SAMPLES = 50  # changes kept per rule, target and case for the masked-divergence check
+EFFECT_SAMPLES = 3  # skipped values and masked paths kept per rule and case
+
+# Per target: rule index -> what that rule did to this target's output.
+_TargetStats = dict[int, RuleStats]
 
 
 def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
+    result = _evaluate(spec, case, raws)
+    if result.verdict in REPRODUCED:
+        live = [name for name, outcome in result.outcomes.items() if outcome.skipped is None]
+        result.reproducers = reproducers(spec, case, live)
+    return result
+
+
+def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
     outcomes = {name: TargetOutcome(target=name) for name in raws}
     parsed: dict[str, Parsed] = {}
     for name, raw in raws.items():
@@ -55,9 +78,12 @@ def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRes
             outcomes[name].facets = parsed[name].facets if not outcomes[name].error else {}
         return result
 
+    stats: dict[str, _TargetStats] = {}
     for name in live:
         try:
-            outcomes[name].facets = normalized_facets(spec, name, parsed[name].facets)
+            outcomes[name].facets, stats[name] = normalized_with_stats(
+                spec, name, parsed[name].facets
+            )
         except Exception as exc:  # a rule bug must cost one case, not the run
             outcomes[name].error = f"normalization failed: {exc}"
     failed = [name for name in live if outcomes[name].error]
@@ -65,10 +91,13 @@ def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRes
         result.verdict = "ERROR"
         result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
         return result
+    result.rule_effects = rule_effects(spec, stats)
 
     _compare(spec, result, live)
     result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in live})
     result.verdict = _verdict(result)
+    if not result.differences:
+        result.tier = agreement_tier(spec, {n: raws[n] for n in live}, parsed)
     _apply_known(spec, case, result)
     return result
 
@@ -83,6 +112,94 @@ def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[
                 value = normalize.apply(rule.program, value)
         out[facet] = value
     return out
+
+
+def normalized_with_stats(
+    spec: Spec, target: str, facets: dict[str, JSON]
+) -> tuple[dict[str, JSON], _TargetStats]:
+    """normalized_facets, plus what each rule changed (normalize.RuleStats, by rule index)."""
+    out: dict[str, JSON] = {}
+    stats: _TargetStats = {}
+    for facet in spec.compare.facets:
+        value = facets.get(facet)
+        for index, rule in enumerate(spec.rules):
+            if rule.facet == facet and (rule.targets is None or target in rule.targets):
+                stats[index] = RuleStats(max_samples=AUDIT_SAMPLES)
+                value = normalize.apply(rule.program, value, stats[index])
+        out[facet] = value
+    return out, stats
+
+
+# ----------------------------------------------------------------------------- rule audit
+
+
+def rule_effects(spec: Spec, stats: dict[str, _TargetStats]) -> list[RuleEffect]:
+    """One entry per rule that changed or skipped something in this case, in rule order."""
+    effects: list[RuleEffect] = []
+    for index, rule in enumerate(spec.rules):
+        applied = {name: by_rule[index] for name, by_rule in stats.items() if index in by_rule}
+        if not any(s.changed or s.skipped for s in applied.values()):
+            continue
+        effect = RuleEffect(rule=index, text=rule.text, facet=rule.facet)
+        for name, rule_stats in applied.items():
+            effect.changed[name] = rule_stats.changed
+            effect.skipped[name] = rule_stats.skipped
+            for change in rule_stats.samples:
+                if change.action == "skipped" and len(effect.skipped_samples) < EFFECT_SAMPLES:
+                    reason = change.reason or "skipped"
+                    effect.skipped_samples.append(SkippedValue(name, change.path_text, reason))
+        if len(applied) >= 2:
+            masked = masked_values(applied)
+            effect.masked_paths = len(masked)
+            effect.masked = masked[:EFFECT_SAMPLES]
+        effects.append(effect)
+    return effects
+
+
+def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:
+    """Paths where the values the rule removed or masked were not the same on every target:
+    the comparison never saw that difference. Reorderings (`sort`) are not removals."""
+    removed: dict[str, dict[str, JSON]] = {}
+    skipped: set[str] = set()
+    for name, rule_stats in applied.items():
+        for change in rule_stats.samples:
+            if change.action == "skipped":
+                skipped.add(change.path_text)  # left in place: the comparison still sees it
+            elif _removal(change):
+                removed.setdefault(change.path_text, {})[name] = change.old
+    masked: list[MaskedValue] = []
+    for path, values in removed.items():
+        if path in skipped:
+            continue
+        missing = tuple(name for name in applied if name not in values)
+        if missing or len({canonical(value) for value in values.values()}) > 1:
+            masked.append(MaskedValue(path, values, missing))
+    return masked
+
+
+def _removal(change: normalize.Change) -> bool:
+    reordering = isinstance(change.old, list) and isinstance(change.new, list)
+    return change.action in ("deleted", "replaced") and not reordering
+
+
+# ----------------------------------------------------------------------------- tiers
+
+
+def agreement_tier(spec: Spec, raws: dict[str, RawObservation], parsed: dict[str, Parsed]) -> Tier:
+    """identical: the main facet's bytes are equal (and every other compared facet); canonical:
+    equal once parsed (key order, whitespace, escapes); normalized: equal only after the rules
+    and the comparison options."""
+    names = list(raws)
+    facets = spec.compare.facets
+    if not all(_parsed_equal(parsed, names, facet) for facet in facets):
+        return "normalized"
+    if spec.main_facet in facets and len({raws[name].stdout for name in names}) > 1:
+        return "canonical"
+    return "identical"
+
+
+def _parsed_equal(parsed: dict[str, Parsed], names: list[str], facet: str) -> bool:
+    return len({canonical(parsed[name].facets.get(facet)) for name in names}) == 1
 
 
 def _is_text(spec: Spec, facet: str) -> bool:

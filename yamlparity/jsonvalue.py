@@ -7,6 +7,7 @@ Why not libjq: it rounds 9007199254740993 and prints `1.0` as `1`. Here a JSON n
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -184,6 +185,7 @@ def _encode(value: Any, out: list[str], indent: int | None, sort_keys: bool, lev
         raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=256)  # one per depth: building the strings per container was ~15%
 def _layout(indent: int | None, level: int) -> tuple[str, str, str]:
     if indent is None:
         return "", ",", ""

@@ -22,7 +22,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +31,8 @@ from typing import Any, cast
 
 import jinja2
 import jsonschema
+from jinja2 import nodes as jinja_nodes
+from jinja2.sandbox import SandboxedEnvironment
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
@@ -54,7 +56,16 @@ from yamlparity.model import (
     Spec,
     Target,
 )
-from yamlparity.source import Document, KeyPath, NodeMark, format_key_path, load_yaml, read_text
+from yamlparity.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.source import (
+    Document,
+    KeyPath,
+    NodeMark,
+    SourceText,
+    format_key_path,
+    load_yaml,
+    read_text,
+)
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
@@ -70,13 +81,16 @@ FRAGMENT_KEYS = (
     "output",
     "report",
     "include",
+    "secrets",
 )
-_CONCAT_KEYS = frozenset({"normalize", "expect", "known"})
+_CONCAT_KEYS = frozenset({"normalize", "expect", "known", "secrets"})
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
 _CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start with `.`"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
+_PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
 # ---------------------------------------------------------------- public API
@@ -90,15 +104,31 @@ def load_spec(
     allow_outside: bool = False,
 ) -> Spec:
     """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    builder = _SpecBuilder(
+        Path(path),
+        env_overrides or {},
+        os.environ if environ is None else environ,
+        allow_outside,
+    )
     try:
-        return _SpecBuilder(
-            Path(path),
-            env_overrides or {},
-            os.environ if environ is None else environ,
-            allow_outside,
-        ).build()
+        return builder.build()
     except RecursionError:
         raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
+    except SpecError as exc:
+        # After interpolation a message may quote a secret's value (a hint echoing a command).
+        _redact_error(exc, Redactor(builder.secret_values))
+        raise
+
+
+def _redact_error(exc: SpecError, redactor: Redactor) -> None:
+    if not redactor:
+        return
+    exc.message = redactor.text(exc.message)
+    exc.args = (exc.message,)
+    if exc.hint is not None:
+        exc.hint = redactor.text(exc.hint)
+    if exc.source_line is not None:
+        exc.source_line = redactor.text(exc.source_line)
 
 
 def find_specs(paths: Sequence[Path]) -> list[Path]:
@@ -170,7 +200,9 @@ def _load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], 
         if not target.is_file():
             raise doc.error(
                 where,
-                f"included file not found: {target_display}",
+                f"included path is not a file: {target_display}"
+                if target.exists()
+                else f"included file not found: {target_display}",
                 "include paths are relative to the including file",
             )
         child = _load_with_includes(target, target_display, (*chain, (key, target_display)))
@@ -359,7 +391,7 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
     instance = error.instance
     kind = str(error.validator)
     sub = error.schema if isinstance(error.schema, dict) else {}
-    described = sub.get("description")
+    described = sub.get("description") or _nearest_description(error)
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = list(sub.get("properties", {}))
         unknown = next(k for k in instance if k not in allowed)
@@ -420,7 +452,11 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
                 "add another implementation under `targets:` to compare with",
             )
         need = error.validator_value
-        return doc.error(path, f"{where} needs at least {need} {_plural(counted, need)}", described)
+        return doc.error(
+            path,
+            f"{where} needs at least {need} {_plural(counted, need)}",
+            _KEY_HINTS.get(_last_key(path)) or described,
+        )
     if kind in ("maxProperties", "maxItems"):
         return doc.error(
             path, f"{where} allows at most {error.validator_value} entry here", described
@@ -430,7 +466,45 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
     return doc.error(path, f"{where}: {error.message}", described)
 
 
+def _nearest_description(error: ValidationError) -> str | None:
+    """The description of the closest schema around the failing keyword (`then: {const}` has
+    none of its own; the property that holds it does)."""
+    root = schema()
+    node: Any = root
+    found: str | None = None
+    for step in error.absolute_schema_path:
+        if isinstance(node, dict) and "$ref" in node and step not in node:
+            node = _resolve_ref(root, node["$ref"])
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("description"), str):
+            found = node["description"]
+    return found
+
+
+def _resolve_ref(root: dict[str, Any], ref: str) -> Any:
+    node: Any = root
+    for part in ref.removeprefix("#/").split("/"):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node
+
+
 def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | None) -> SpecError:
+    if path == ("name",):
+        return doc.error(
+            path,
+            f"{text!r} is not a valid spec name",
+            "the name becomes the report's file name: letters, digits, `_`, `.`, `-` "
+            "(no `/`, not starting with `.`)",
+        )
+    if len(path) == 2 and path[0] == "secrets":
+        return doc.error(
+            path,
+            f"{text!r} is not a valid variable name",
+            "secrets name environment variables: letters, digits, `_`, not starting with a digit",
+        )
     parent = _at_or_none(doc.value, path)
     if isinstance(parent, dict) and text in parent:  # propertyNames: a bad key
         return doc.error(
@@ -443,6 +517,18 @@ def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | Non
         return doc.error(path, f"bad case name {text!r}", _CASE_NAME_HINT)
     where = format_key_path(path) or "the top level"
     return doc.error(path, f"{where}: {_short(text)} is not allowed here", described)
+
+
+_KEY_HINTS = {
+    "run": "write the command and its arguments, e.g. [python3, helper.py]",
+    "build": "write the build command, e.g. [make, helper], or drop `build:`",
+    "normalize": "write a jq-style rule such as del(.timestamp), or drop the item",
+}
+
+
+def _last_key(path: KeyPath) -> str:
+    """The nearest key name in a path (`normalize[0]` -> normalize)."""
+    return next((str(step) for step in reversed(path) if isinstance(step, str)), "")
 
 
 def _at_or_none(value: JSON, path: KeyPath) -> JSON:
@@ -642,6 +728,8 @@ class _SpecBuilder:
     overrides: Mapping[str, str]
     environ: Mapping[str, str]
     allow_outside: bool
+    secret_values: frozenset[str] = frozenset()
+    fixture_sources: dict[str, SourceText] = field(default_factory=dict)
 
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
@@ -650,6 +738,8 @@ class _SpecBuilder:
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
         _validate(self.doc)
+        secret_names = self._secrets()
+        self._check_credentials(secret_names)
         env = _interpolate_all(self.doc, self.overrides, self.environ)
         data = self.doc.value
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
@@ -678,7 +768,84 @@ class _SpecBuilder:
             report=self._report(),
             location=Location(display, 1, 1),
             calibration=self._calibration(),
+            secrets=self.secret_values,
+            secret_names=secret_names,
         )
+
+    # -- secrets
+
+    def _secrets(self) -> tuple[str, ...]:
+        """The `secrets:` names; their values come from --env or the environment, never the
+        spec, and are long enough to be masked without masking ordinary text."""
+        names = cast(list[str], self.doc.value.get("secrets") or [])
+        defaults = cast(dict[str, JSON], self.doc.value.get("env") or {})
+        values: set[str] = set()
+        for index, name in enumerate(names):
+            if name in defaults:
+                raise self.err(
+                    ("env", name),
+                    f"secret {name} has a value written in the spec",
+                    f"remove {name} from `env:`; pass it with --env {name}=VALUE or the "
+                    "environment",
+                    at_key=True,
+                )
+            value = self.overrides.get(name, self.environ.get(name))
+            if value is None:
+                raise self.err(
+                    ("secrets", index),
+                    f"secret {name} is not set",
+                    f"export {name}=... or pass --env {name}=VALUE (a secret never has a value "
+                    "in the spec)",
+                )
+            if len(value) < MIN_SECRET_LENGTH:
+                raise self.err(
+                    ("secrets", index),
+                    f"secret {name} is too short to be masked ({len(value)} characters)",
+                    f"a secret needs at least {MIN_SECRET_LENGTH} characters; masking a shorter "
+                    "one would hide ordinary text in reports",
+                )
+            values.add(value)
+        self.secret_values = frozenset(values)
+        return tuple(names)
+
+    def _check_credentials(self, secret_names: tuple[str, ...]) -> None:
+        """Credential headers take their value from a listed secret (or from case data)."""
+        for base, headers in self._header_maps():
+            for header, value in headers.items():
+                if header.lower() not in SENSITIVE_HEADERS or not isinstance(value, str):
+                    continue
+                text = value.replace("$$", "")
+                if "{{" in text:
+                    continue  # rendered from case data: a test credential the case supplies
+                refs = _VAR_REF.findall(text)
+                unlisted = [r for r in refs if r not in secret_names]
+                if not refs:
+                    raise self.err(
+                        (*base, header),
+                        f"the {header} header holds a credential written in the spec",
+                        f'list a variable under `secrets:` and write `{header}: "${{API_TOKEN}}"`',
+                    )
+                if unlisted:
+                    raise self.err(
+                        (*base, header),
+                        f"the {header} header uses ${{{unlisted[0]}}}, which is not listed under "
+                        "`secrets:`",
+                        f"add `secrets: [{unlisted[0]}]` so its value is masked in reports",
+                    )
+
+    def _header_maps(self) -> Iterator[tuple[KeyPath, dict[str, JSON]]]:
+        data = self.doc.value
+        for name, target in cast(dict[str, JSON], data.get("targets") or {}).items():
+            if isinstance(target, dict) and isinstance(target.get("headers"), dict):
+                yield ("targets", name, "headers"), cast(dict[str, JSON], target["headers"])
+        request = data.get("request")
+        if isinstance(request, dict) and isinstance(request.get("headers"), dict):
+            yield ("request", "headers"), cast(dict[str, JSON], request["headers"])
+        for index, case in enumerate(cast(list[JSON], data.get("cases") or [])):
+            override = case.get("request") if isinstance(case, dict) else None
+            if isinstance(override, dict) and isinstance(override.get("headers"), dict):
+                path: KeyPath = ("cases", index, "request", "headers")
+                yield path, cast(dict[str, JSON], override["headers"])
 
     def _calibration(self) -> Calibration:
         raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
@@ -877,7 +1044,10 @@ class _SpecBuilder:
     def _request_overrides(self, base: KeyPath, raw: dict[str, JSON]) -> dict[str, Any]:
         if "json" in raw and "body" in raw:
             raise self.err(
-                (*base, "body"), "a request has either `json` or `body`, not both", at_key=True
+                (*base, "body"),
+                "a request has either `json` or `body`, not both",
+                "`json:` sends a structure as JSON, `body:` sends text; keep one",
+                at_key=True,
             )
         out: dict[str, Any] = dict(raw)
         for key in ("query", "headers"):
@@ -1088,7 +1258,11 @@ class _SpecBuilder:
         if "status" in raw:
             if self.kind != "http":
                 raise self.err(
-                    (*base, "status"), "`status` expectations apply to HTTP specs", at_key=True
+                    (*base, "status"),
+                    "`status` expectations apply to HTTP specs",
+                    "a command's exit code is compared with `compare: {facets: [stdout, "
+                    "exit_code]}`; or check the output with a `path` expectation",
+                    at_key=True,
                 )
             if "path" in raw or checks:
                 raise self.err(
@@ -1140,6 +1314,7 @@ class _SpecBuilder:
             raise self.err(
                 path,
                 f"bad regular expression: {exc}",
+                "patterns use Python `re` syntax; escape special characters with \\",
                 column_offset=_offset(self.doc.mark(path), exc.pos or 0),
             ) from None
 
@@ -1209,7 +1384,15 @@ class _SpecBuilder:
     def _line_of(self, location: Location) -> str | None:
         if location.file == self.doc.source.display:
             return self.doc.source.line(location.line)
-        return None
+        fixture = self.fixture_sources.get(location.file)
+        return fixture.line(location.line) if fixture is not None else None
+
+    def _row_error(
+        self, display: str, line: int, message: str, hint: str | None = None
+    ) -> SpecError:
+        """An error on one fixture row (line 0: a .json file's item, no single line)."""
+        location = Location(display, line, 1 if line else 0)
+        return SpecError(message, location, hint, source_line=self._line_of(location))
 
     def _inline_case(self, base: KeyPath, raw: dict[str, JSON]) -> Case:
         request = None
@@ -1271,11 +1454,7 @@ class _SpecBuilder:
         return matches
 
     def _fixture_file(self, path: KeyPath, file: Path) -> list[Case]:
-        display = os.path.normpath(
-            os.path.join(
-                os.path.dirname(self.doc.source.display) or ".", os.path.relpath(file, self.folder)
-            )
-        )
+        display = self._display(file)
         if file.suffix not in (".json", ".jsonl"):
             raise self.err(
                 path,
@@ -1283,6 +1462,7 @@ class _SpecBuilder:
                 'a .jsonl file holds one {"name": ..., "input": ...} per line',
             )
         text = read_text(file, display)
+        self.fixture_sources[display] = text
         body = "\n".join(text.lines)
         try:
             rows = loads_lines(body) if file.suffix == ".jsonl" else [loads(body)]
@@ -1315,36 +1495,45 @@ class _SpecBuilder:
     def _fixture_row(self, display: str, row: JSON, line: int, what: str | None = None) -> Case:
         label = what or f"line {line}"
         if not isinstance(row, dict):
-            raise SpecError(
+            raise self._row_error(
+                display,
+                line,
                 f'{label}: a fixture row must be an object {{"name": ..., "input": ...}}, '
                 f"not {type_name(row)}",
-                Location(display, line, 1 if line else 0),
+                'write {"name": "case_name", "input": ...}',
             )
         for key in row:
             if key not in ("name", "input", "stdin", "vars"):
-                raise SpecError(
+                raise self._row_error(
+                    display,
+                    line,
                     f"{label}: unknown key {key!r} in a fixture row",
-                    Location(display, line, 1 if line else 0),
                     _suggest(key, ("name", "input", "stdin", "vars"))
                     or "rows hold name, input, stdin, vars",
                 )
         name = row.get("name")
         if not isinstance(name, str):
-            raise SpecError(
+            raise self._row_error(
+                display,
+                line,
                 f'{label}: a fixture row needs a string "name"',
-                Location(display, line, 1 if line else 0),
+                'write {"name": "case_name", "input": ...}',
             )
         return self._make_case(display, line, name, row)
 
     def _make_case(self, display: str, line: int, name: str, row: dict[str, JSON]) -> Case:
         location = Location(display, line, 1 if line else 0)
         if not _SAFE_NAME.fullmatch(name):
-            raise SpecError(f"bad case name {name!r}", location, _CASE_NAME_HINT)
+            raise self._row_error(display, line, f"bad case name {name!r}", _CASE_NAME_HINT)
         stdin, variables = row.get("stdin"), row.get("vars")
         if stdin is not None and not isinstance(stdin, str):
-            raise SpecError(f'case {name!r}: "stdin" must be a string', location)
+            raise self._row_error(
+                display, line, f'case {name!r}: "stdin" must be a string', "raw stdin is text"
+            )
         if variables is not None and not isinstance(variables, dict):
-            raise SpecError(f'case {name!r}: "vars" must be an object', location)
+            raise self._row_error(
+                display, line, f'case {name!r}: "vars" must be an object', 'e.g. "vars": {"k": 1}'
+            )
         return Case(
             name=name, location=location, input=row.get("input"), stdin=stdin, vars=variables or {}
         )
@@ -1355,8 +1544,62 @@ class _SpecBuilder:
         raw = cast(dict[str, str], self.doc.value.get("report") or {})
         return ReportConfig(
             path=self.resolve(raw["path"]) if "path" in raw else None,
-            template=self.resolve(raw["template"]) if "template" in raw else None,
+            template=self._report_template(raw["template"]) if "template" in raw else None,
         )
+
+    def _display(self, file: Path) -> str:
+        """How a file the spec names is shown in messages: relative to the spec's display."""
+        return os.path.normpath(
+            os.path.join(
+                os.path.dirname(self.doc.source.display) or ".", os.path.relpath(file, self.folder)
+            )
+        )
+
+    def _report_template(self, text: str) -> Path:
+        """The template must exist and parse now: a broken one would lose the run's report."""
+        path: KeyPath = ("report", "template")
+        file = self.resolve(text)
+        display = self._display(file)
+        if not file.is_file():
+            raise self.err(
+                path,
+                f"report template not found: {display}"
+                if not file.exists()
+                else f"report template is not a file: {display}",
+                "the path is relative to the spec's folder; omit `template:` for the default",
+            )
+        source = read_text(file, display)
+        named_by = f"the report template named at {self.loc(path)} (report.template)"
+        try:
+            tree = SandboxedEnvironment().parse("\n".join(source.lines))
+        except jinja2.TemplateSyntaxError as exc:
+            line = exc.lineno or 1
+            raise source.error(
+                f"report template syntax error: {exc.message}", line, 1, f"in {named_by}"
+            ) from None
+        self._template_references(source, file, tree, named_by)
+        return file
+
+    def _template_references(
+        self, source: Any, file: Path, tree: jinja_nodes.Template, named_by: str
+    ) -> None:
+        kinds = (jinja_nodes.Extends, jinja_nodes.Include, jinja_nodes.Import)
+        for node in tree.find_all((*kinds, jinja_nodes.FromImport)):
+            if getattr(node, "ignore_missing", False):
+                continue
+            ref = getattr(node, "template", None)
+            if not isinstance(ref, jinja_nodes.Const) or not isinstance(ref.value, str):
+                continue  # computed at render time
+            name = ref.value
+            if (file.parent / name).is_file() or (_PACKAGE_TEMPLATES / name).is_file():
+                continue
+            raise source.error(
+                f"report template refers to {name!r}, which does not exist",
+                node.lineno,
+                1,
+                f"templates are looked up beside the template and in yamlparity's own "
+                f"(report.md.j2); in {named_by}",
+            )
 
 
 _JINJA = jinja2.Environment(autoescape=False)

@@ -187,6 +187,10 @@ class Spec:
     report: ReportConfig
     location: Location
     calibration: Calibration = field(default_factory=Calibration)
+    # The values of the variables listed under `secrets:` (never their names' values in the
+    # spec file: they come from --env or the environment). Reports show them as `***`.
+    secrets: frozenset[str] = field(default_factory=frozenset)
+    secret_names: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:

@@ -20,6 +20,9 @@ from yamlparity.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
 _NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
+# The default request body: the case's own input. Rendering it through Jinja costs ~15 us per
+# case for the same result, so it is recognised and bypassed.
+_CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:
@@ -48,18 +51,26 @@ def context_for(case: Case) -> dict[str, Any]:
     return {"case": {"name": case.name, "input": case.input, "vars": case.vars}}
 
 
+def _is_template(source: str) -> bool:
+    return "{{" in source or "{%" in source or "{#" in source
+
+
 def render_text(source: str, case: Case) -> str:
+    if not _is_template(source):
+        return source  # plain text renders to itself: skip Jinja on the hot path
     return str(_compiled(source).render(context_for(case)))
 
 
 def render_native(value: JSON, case: Case) -> JSON:
     """Render a template structure; a string that is exactly `{{ expr }}` keeps its native value."""
     if isinstance(value, str):
+        if _CASE_INPUT.match(value):
+            return case.input
         match = _NATIVE.match(value)
         if match and "{{" not in match.group(1) and "}}" not in match.group(1):
             result: JSON = _expression(match.group(1).strip())(**context_for(case))
             return result
-        return render_text(value, case) if "{{" in value or "{%" in value else value
+        return render_text(value, case)
     if isinstance(value, dict):
         return {key: render_native(item, case) for key, item in value.items()}
     if isinstance(value, list):

@@ -1,23 +1,44 @@
-"""Render results with Jinja2 (sandboxed, StrictUndefined). Reads results; never runs anything."""
+"""Render results with Jinja2 (sandboxed, StrictUndefined). Reads results; never runs anything.
+
+`context()` is the one place that decides what a template sees (docs/report-context.md);
+`render()` turns it into markdown, or into HTML-ready markdown where every value is escaped.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
-from yamlparity import jsonvalue
-from yamlparity.errors import SpecError
-from yamlparity.results import VERDICTS, CaseResult, SpecResult
+from yamlparity import __version__, jsonvalue
+from yamlparity.errors import Location, SpecError
+from yamlparity.results import VERDICTS, CaseResult, SpecResult, TargetOutcome
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
-SHOWN_CHARS = 4000  # longer outputs are cut in the report
+INDEX_TEMPLATE = "index.md.j2"
+PROJECT_TEMPLATE = Path("templates") / DEFAULT_TEMPLATE  # picked up in a project's root
+BUILTIN_PREFIX = "yamlparity"  # `{% extends "yamlparity/report.md.j2" %}` is always the default
+SHOWN_CHARS = 4000  # longer outputs are cut in the report and written beside it in full
+CONTEXT_VERSION = 1
 
 FACET_LABELS = {
     "status": "Status",
@@ -27,8 +48,15 @@ FACET_LABELS = {
     "exit_code": "Exit code",
 }
 
+# Escaped as numeric references in HTML mode: a reference is literal text for markdown (no
+# emphasis, links, tables or blocks can start from it) and for the browser (no tags).
+_MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\n\r\t")
 
-def _json(value: Any) -> str:
+
+# ---------------------------------------------------------------- filters
+
+
+def text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     return jsonvalue.dumps(value, indent=2)
@@ -42,70 +70,207 @@ def _cut(text: str, limit: int = SHOWN_CHARS) -> str:
 
 def _fence(text: str, lang: str = "") -> str:
     """A fenced block that cannot be closed early by backticks inside the text."""
-    longest = max((len(run) for run in text.split("\n") if set(run) == {"`"}), default=0)
-    ticks = "`" * max(3, longest + 1)
+    longest = 0
     run = 0
     for char in text:
         run = run + 1 if char == "`" else 0
-        if run >= len(ticks):
-            ticks = "`" * (run + 1)
+        longest = max(longest, run)
+    ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang}\n{text}\n{ticks}"
 
 
 def _code(text: Any) -> str:
     """Inline code that survives backticks and pipes in table cells."""
     value = str(text).replace("|", "\\|").replace("\n", " ")
-    ticks = "``" if "`" in value else "`"
-    return f"{ticks}{value}{ticks}" if ticks == "`" else f"{ticks} {value} {ticks}"
+    if "`" not in value:
+        return f"`{value}`"
+    longest = max(len(run) for run in value.replace("`", " ` ").split() if set(run) == {"`"})
+    ticks = "`" * (longest + 1)
+    return f"{ticks} {value} {ticks}"
 
 
-def environment(extra_dirs: list[Path] | None = None) -> SandboxedEnvironment:
-    dirs = [str(d) for d in (extra_dirs or [])] + [str(PACKAGE_TEMPLATES)]
+def html_text(value: Any) -> Markup:
+    """Any value as inert text for markdown-it *and* the browser (see _MD_SPECIAL)."""
+    text = str(value)
+    return Markup("".join(f"&#{ord(c)};" if c in _MD_SPECIAL else c for c in text))
+
+
+def _html_fence(text: str, lang: str = "") -> Markup:
+    # A <pre> HTML block: markdown-it passes it through untouched up to the closing </pre>.
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    attr = f' class="language-{html_text(lang)}"' if lang else ""
+    return Markup(f"<pre><code{attr}>{escaped}</code></pre>")
+
+
+def _html_code(text: Any) -> Markup:
+    return Markup(f"<code>{html_text(str(text).replace(chr(10), ' '))}</code>")
+
+
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
+
+
+def _markdown_md(text: Any) -> str:
+    return str(text)
+
+
+def _markdown_html(text: Any) -> Markup:
+    """Spec-authored prose (a description): markdown stays markdown, HTML becomes text.
+    `<` and `&` are escaped outside code spans (inside them markdown-it escapes by itself)."""
+    value = str(text)
+    out: list[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(value):
+        out.append(_no_tags(value[last : match.start()]))
+        out.append(match.group())
+        last = match.end()
+    out.append(_no_tags(value[last:]))
+    return Markup("".join(out))
+
+
+def _no_tags(text: str) -> str:
+    return text.replace("&", "&#38;").replace("<", "&#60;")
+
+
+def _finalize_html(value: Any) -> Any:
+    """HTML mode: every `{{ value }}` is text unless a filter (or `| safe`) made it markup."""
+    if isinstance(value, Markup):
+        return value
+    return html_text("" if value is None else value)
+
+
+# ---------------------------------------------------------------- templates
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """Which template renders reports, and where `extends`/`include` names are looked up:
+    the template's own folder, then the project's templates/ folder, then the built-ins."""
+
+    path: Path | None = None  # None: the built-in report.md.j2
+    search: tuple[Path, ...] = ()
+    origin: str = "built-in"  # --template, report.template, config, project, built-in
+
+
+def choose_template(
+    *,
+    cli: Path | None = None,
+    spec: Path | None = None,
+    config: Path | None = None,
+    project_root: Path | None = None,
+) -> TemplateChoice:
+    """The lookup order documented in docs/report-context.md; the first one given wins."""
+    project_dir = project_root / "templates" if project_root else None
+    extra = (project_dir,) if project_dir and project_dir.is_dir() else ()
+    for path, origin in ((cli, "--template"), (spec, "report.template"), (config, "config")):
+        if path is not None:
+            if not path.is_file():
+                raise SpecError(f"report template not found: {path}", Location(str(path)))
+            return TemplateChoice(path, (path.parent, *extra), origin)
+    if project_root and (project_root / PROJECT_TEMPLATE).is_file():
+        return TemplateChoice(project_root / PROJECT_TEMPLATE, extra, "project")
+    return TemplateChoice(None, extra, "built-in")
+
+
+def environment(search: Sequence[Path] = (), *, html: bool = False) -> SandboxedEnvironment:
+    """A sandboxed environment: no Python internals, no files beyond the search folders."""
+    builtin = FileSystemLoader(str(PACKAGE_TEMPLATES))
+    # FileSystemLoader refuses `..` and absolute names: templates reach nothing else.
+    loaders: list[BaseLoader] = [FileSystemLoader([str(d) for d in search])] if search else []
+    loaders += [PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(dirs),
+        loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        finalize=_finalize_html if html else None,
     )
-    env.filters.update(json=_json, cut=_cut, fence=_fence, code=_code)
+    env.filters.update(
+        json=text_of,
+        cut=_cut,
+        fence=_html_fence if html else _fence,
+        code=_html_code if html else _code,
+        markdown=_markdown_html if html else _markdown_md,
+    )
+    env.globals["output_format"] = "html" if html else "md"
     return env
 
 
-def _case_context(case: CaseResult, facets: tuple[str, ...]) -> dict[str, Any]:
+# ---------------------------------------------------------------- context
+
+
+@dataclass
+class Attachments:
+    """Full outputs written beside a report: (case, target, facet) -> path relative to it."""
+
+    files: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+
+def _outcome_context(
+    case: str, outcome: TargetOutcome, facets: tuple[str, ...], attached: Attachments
+) -> dict[str, Any]:
+    shown = {facet: text_of(outcome.facets[facet]) for facet in outcome.facets if facet in facets}
+    return {
+        "target": outcome.target,
+        "error": outcome.error,
+        "skipped": outcome.skipped,
+        "status": outcome.status,
+        "exit_code": outcome.exit_code,
+        "excerpt": outcome.raw_excerpt,
+        "duration_ms": round(outcome.duration * 1000, 1),
+        "facets": shown,
+        "full": {
+            facet: attached.files[(case, outcome.target, facet)]
+            for facet in shown
+            if (case, outcome.target, facet) in attached.files
+        },
+    }
+
+
+def _value_text(value: Any) -> str:
+    return jsonvalue.dumps(value) if isinstance(value, str) else text_of(value)
+
+
+def groups_text(groups: Sequence[Sequence[str]]) -> str:
+    """`rust = go ≠ python`: who agrees with whom in one case."""
+    return " ≠ ".join(" = ".join(group) for group in groups)
+
+
+def odd_ones(groups: Sequence[Sequence[str]]) -> list[str]:
+    """Targets outside the one largest agreement class (none when there is no single one)."""
+    if len(groups) < 2:
+        return []
+    sizes = sorted((len(g) for g in groups), reverse=True)
+    if sizes[0] == sizes[1]:
+        return []
+    largest = max(groups, key=len)
+    return [name for group in groups if group is not largest for name in group]
+
+
+def _case_context(
+    case: CaseResult, facets: tuple[str, ...], attached: Attachments
+) -> dict[str, Any]:
     return {
         "name": case.name,
         "verdict": case.verdict,
+        "failing": case.failing,
         "reason": case.reason,
         "link": case.link,
         "duration_ms": round(case.duration * 1000, 1),
         "facet_match": dict(case.facet_match),
         "groups": [list(group) for group in case.groups],
+        "groups_text": groups_text(case.groups),
+        "odd": odd_ones(case.groups),
         "outcomes": {
-            name: {
-                "target": name,
-                "error": outcome.error,
-                "skipped": outcome.skipped,
-                "status": outcome.status,
-                "exit_code": outcome.exit_code,
-                "excerpt": outcome.raw_excerpt,
-                "facets": {
-                    facet: _json(outcome.facets[facet])
-                    for facet in outcome.facets
-                    if facet in facets
-                },
-            }
+            name: _outcome_context(case.name, outcome, facets, attached)
             for name, outcome in case.outcomes.items()
         },
         "differences": [
             {
                 "facet": diff.facet,
                 "path": diff.path,
-                "values": {
-                    t: _json(v) if not isinstance(v, str) else jsonvalue.dumps(v)
-                    for t, v in diff.values.items()
-                },
+                "values": {t: _value_text(v) for t, v in diff.values.items()},
                 "missing": list(diff.missing),
                 "note": diff.note,
             }
@@ -118,21 +283,69 @@ def _case_context(case: CaseResult, facets: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def context(result: SpecResult, *, report_path: str | None = None) -> dict[str, Any]:
+def _pairs(result: SpecResult) -> list[dict[str, Any]]:
+    """Per pair of targets: in how many compared cases they agreed."""
+    names = [t.name for t in result.targets]
+    compared = [case for case in result.cases if case.groups]
+    rows = []
+    for a, b in combinations(names, 2):
+        both = [c for c in compared if _in_groups(c, a) and _in_groups(c, b)]
+        agree = sum(1 for c in both if any(a in g and b in g for g in c.groups))
+        rows.append({"a": a, "b": b, "agree": agree, "compared": len(both)})
+    return rows
+
+
+def _in_groups(case: CaseResult, name: str) -> bool:
+    return any(name in group for group in case.groups)
+
+
+def _odd_counts(result: SpecResult) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for case in result.cases:
+        for name in odd_ones(case.groups):
+            counts[name] = counts.get(name, 0) + 1
+    order = [t.name for t in result.targets]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], order.index(item[0])))
+    return [{"target": name, "count": count} for name, count in ranked]
+
+
+def display_file(file: str) -> str:
+    """A spec path relative to the working directory when it lies inside it."""
+    path = Path(file)
+    if not path.is_absolute():
+        return file
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return file
+
+
+def context(
+    result: SpecResult,
+    *,
+    report_path: str | None = None,
+    attachments: Attachments | None = None,
+    baseline: str | None = None,
+) -> dict[str, Any]:
     """The documented, stable context every template receives (see docs/report-context.md)."""
-    tally = result.tally()
+    attached = attachments or Attachments()
+    odd = _odd_counts(result)
     return {
+        "context_version": CONTEXT_VERSION,
+        "generator": f"yamlparity {__version__}",
         "spec": {
             "name": result.name,
             "title": result.title,
             "description": result.description,
-            "file": result.file,
+            "file": display_file(result.file),
             "kind": result.kind,
             "facets": list(result.facets),
+            "baseline": baseline,
         },
         "date": result.started,
         "finished": result.finished,
         "interrupted": result.interrupted,
+        "error": result.error,
         "targets": [
             {
                 "name": t.name,
@@ -144,55 +357,139 @@ def context(result: SpecResult, *, report_path: str | None = None) -> dict[str, 
             for t in result.targets
         ],
         "target_names": [t.name for t in result.targets],
-        "tally": tally,
+        "nway": len(result.targets) >= 3,
+        "tally": result.tally(),
         "total": len(result.cases),
         "passed": not result.failing,
         "verdicts": list(VERDICTS),
-        "cases": [_case_context(case, result.facets) for case in result.cases],
-        "facet_labels": FACET_LABELS,
+        "cases": [_case_context(case, result.facets, attached) for case in result.cases],
+        "pairs": _pairs(result),
+        "odd_counts": odd,
+        "odd_one_out": odd[0]["target"] if odd else None,
+        "facet_labels": dict(FACET_LABELS),
         "report_path": report_path,
     }
 
 
+# ---------------------------------------------------------------- rendering
+
+
 def render(
     result: SpecResult,
-    template: Path | None = None,
+    template: Path | TemplateChoice | None = None,
     *,
     report_path: str | None = None,
+    attachments: Attachments | None = None,
+    baseline: str | None = None,
+    html: bool = False,
 ) -> str:
-    """Render one spec's report; a template error is a SpecError naming the template line."""
-    extra = [template.parent] if template else []
-    env = environment(extra)
-    name = template.name if template else DEFAULT_TEMPLATE
+    """Render one spec's report; a template error is a SpecError naming the template line.
+    With `html`, every value is escaped so the markdown can go through markdown-it with raw
+    HTML on: only the template's own markup (e.g. `<details>`) stays markup."""
+    choice = _as_choice(template)
+    data = context(result, report_path=report_path, attachments=attachments, baseline=baseline)
+    return render_context(choice, data, html=html)
+
+
+def render_context(choice: TemplateChoice, data: Mapping[str, Any], *, html: bool = False) -> str:
+    env = environment(choice.search, html=html)
+    return _render(env, choice.path, lambda t: t.render(dict(data)))
+
+
+def render_index(
+    entries: list[dict[str, Any]], choice: TemplateChoice, *, html: bool = False
+) -> str:
+    """index.md: one row per spec, linking its report, with its tally."""
+    env = environment(choice.search, html=html)
+    data = {
+        "generator": f"yamlparity {__version__}",
+        "specs": entries,
+        "tally": {v: sum(e["tally"][v] for e in entries) for v in VERDICTS},
+        "total": sum(e["total"] for e in entries),
+        "passed": all(e["passed"] for e in entries),
+    }
+    return _render(env, None, lambda t: t.render(data), name=INDEX_TEMPLATE)
+
+
+def _as_choice(template: Path | TemplateChoice | None) -> TemplateChoice:
+    if isinstance(template, TemplateChoice):
+        return template
+    if template is None:
+        return TemplateChoice()
+    return TemplateChoice(template, (template.parent,), "argument")
+
+
+def _render(
+    env: SandboxedEnvironment,
+    path: Path | None,
+    call: Callable[[Any], str],
+    *,
+    name: str = DEFAULT_TEMPLATE,
+) -> str:
     try:
-        return str(env.get_template(name).render(context(result, report_path=report_path)))
+        # The chosen template's folder comes first in the search path, so its name finds it.
+        return str(call(env.get_template(path.name if path else name)))
     except TemplateError as exc:
-        raise _template_error(exc, template) from None
+        raise template_error(exc, path) from None
+    except RecursionError:
+        raise SpecError(
+            "report template extends or includes itself",
+            Location(str(path or name)),
+            hint=f'to extend the built-in template write {{% extends "{BUILTIN_PREFIX}/'
+            f'{DEFAULT_TEMPLATE}" %}}',
+        ) from None
 
 
-def _template_error(exc: TemplateError, template: Path | None) -> SpecError:
-    from yamlparity.errors import Location
+def check_template(choice: TemplateChoice) -> None:
+    """Fail before anything runs on a syntax error (misspelled names show at render time)."""
+    env = environment(choice.search)
+    name = choice.path.name if choice.path else DEFAULT_TEMPLATE
+    try:
+        env.get_template(name)
+    except TemplateError as exc:
+        raise template_error(exc, choice.path) from None
 
-    lineno = getattr(exc, "lineno", None) or _traceback_line(exc)
-    filename = getattr(exc, "filename", None) or (str(template) if template else DEFAULT_TEMPLATE)
+
+def template_error(exc: TemplateError, template: Path | None) -> SpecError:
+    """`file:line`, then what went wrong, for any error raised while compiling or rendering."""
+    filename, lineno = _template_position(exc)
+    if filename is None:
+        filename = str(template) if template else DEFAULT_TEMPLATE
+    message = str(exc.message or exc)
+    if isinstance(exc, TemplateNotFound):
+        message = (
+            f"template {exc.name!r} not found (names are looked up beside the template, in "
+            "the project's templates/ folder and among the built-ins; no `..`, no absolute paths)"
+        )
     return SpecError(
-        f"report template failed: {exc.message or exc}",
-        Location(str(filename), lineno or 0, 1 if lineno else 0),
+        f"report template failed: {message}",
+        Location(_short_template_name(filename), lineno or 0, 1 if lineno else 0),
         hint="see docs/report-context.md for the variables a template receives",
     )
 
 
-def _traceback_line(exc: BaseException) -> int | None:
+def _template_position(exc: TemplateError) -> tuple[str | None, int | None]:
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.filename, exc.lineno
+    # Jinja rewrites the traceback so template frames carry the template's file and line.
+    position: tuple[str | None, int | None] = (None, None)
     tb = exc.__traceback__
-    line = None
     while tb is not None:
-        if (
-            tb.tb_frame.f_code.co_filename.endswith(".j2")
-            or "template" in tb.tb_frame.f_code.co_name
-        ):
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename == "<template>":
+            position = (filename, tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return position
+
+
+def _short_template_name(filename: str) -> str:
+    path = Path(filename)
+    if path.is_relative_to(PACKAGE_TEMPLATES):
+        return f"<built-in>/{path.relative_to(PACKAGE_TEMPLATES)}"
+    return display_file(filename)
+
+
+# ---------------------------------------------------------------- files
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -155,10 +155,17 @@ def read_text(path: Path, display: str) -> SourceText:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        start = before.rfind(b"\n") + 1
+        column = len(before[start:].decode("utf-8", "replace")) + 1
+        end = data.find(b"\n", exc.start)
+        shown = data[start : len(data) if end < 0 else end].decode("utf-8", "replace")
         raise SpecError(
-            f"not UTF-8 text (invalid byte at offset {exc.start})",
-            Location(display),
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02X})",
+            Location(display, line, column),
             "save the file as UTF-8",
+            source_line=shown,
         ) from None
     text = text.removeprefix("\ufeff")
     return SourceText(display, path, tuple(text.split("\n")))
@@ -194,7 +201,7 @@ def load_yaml(source: SourceText) -> Document:
     root = _compose(source)
     if root is None:
         raise source.error(
-            "the file is empty", hint="a spec is a YAML mapping with targets and cases"
+            "the file is empty", 1, 1, hint="a spec is a YAML mapping with targets and cases"
         )
     builder = _Builder(source)
     try:
@@ -251,14 +258,55 @@ def _yaml_error(source: SourceText, exc: yaml.MarkedYAMLError) -> SpecError:
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     text = source.line(line) or ""
     hint = None
+    if exc.context_mark is not None and (
+        problem == "found unexpected end of stream" or "<stream end>" in problem
+    ):
+        # Pointing at the end of the file helps nobody: show where the unclosed thing began.
+        mark = exc.context_mark
+        line, column = mark.line + 1, mark.column + 1
+        what = (exc.context or "").removeprefix("while scanning ").removeprefix("while parsing ")
+        return source.error(
+            f"invalid YAML: {_UNCLOSED.get(what, what)} starting here is never closed",
+            line,
+            column,
+            "close it (a quote, `]` or `}`) on the line where it should end",
+        )
+    problem = _TOKEN_WORDS.sub(lambda m: _TOKENS[m.group(0)], problem)
     if "\t" in problem or "\\t" in problem or "\t" in text[: max(column, 1)]:
         hint = "YAML does not allow tabs for indentation; use spaces"
         problem = problem.replace("character '\\t'", "a tab character")
     elif exc.context and exc.problem and exc.problem.startswith("but "):
         problem = f"{exc.context}, {exc.problem}"
+        hint = _YAML_HINTS.get(exc.context)
     elif exc.context and exc.problem:
-        hint = f"YAML parser: {exc.context}"
+        hint = _YAML_HINTS.get(exc.context) or f"YAML parser: {exc.context}"
+    if "expected a single document" in problem:
+        hint = "a spec is one YAML document: remove the `---` and what follows, or split the file"
     return source.error(f"invalid YAML: {problem}", line, column, hint)
+
+
+# PyYAML names tokens by their syntax; a person thinks of what they are.
+_TOKENS = {
+    "'?'": "a key",
+    "'-'": "a list item",
+    "<block end>": "the end of the indented block",
+    "<block mapping start>": "an indented mapping",
+    "<block sequence start>": "an indented list",
+    "<scalar>": "a value",
+}
+_UNCLOSED = {
+    "a quoted scalar": "a quoted string",
+    "a flow sequence": "a `[` list",
+    "a flow mapping": "a `{` mapping",
+}
+_TOKEN_WORDS = re.compile("|".join(re.escape(t) for t in _TOKENS))
+_YAML_HINTS = {
+    "while parsing a block collection": "check this line's indentation against the list above it",
+    "while parsing a block mapping": "check this line's indentation against the keys above it",
+    "while parsing a flow mapping": "a `{...}` mapping holds `key: value` pairs, comma-separated",
+    "while parsing a flow sequence": "a `[...]` list holds values separated by commas",
+    "while scanning a simple key": "a key needs `: ` after it; quote text that holds a colon",
+}
 
 
 def _node_error(source: SourceText, node: Node, message: str, hint: str | None = None) -> SpecError:
@@ -298,7 +346,10 @@ class _Builder:
             return self.sizes[key]
         if key in active:
             raise _node_error(
-                self.source, node, "an alias refers to itself (a recursive structure)"
+                self.source,
+                node,
+                "an alias refers to itself (a recursive structure)",
+                "an anchor cannot be used inside its own value; copy the data instead",
             )
         active.add(key)
         total = 1
@@ -438,7 +489,10 @@ class _Builder:
         self._check_tag(node)
         if not isinstance(node, ScalarNode):
             raise _node_error(
-                self.source, node, f"a mapping key must be a scalar, not {_kind(node)}"
+                self.source,
+                node,
+                f"a mapping key must be a scalar, not {_kind(node)}",
+                'keys are names: quote it to make it one, e.g. "[a, b]": 1',
             )
         # Keys are JSON object keys, hence strings: `1: x` and `true: x` keep their text.
         return str(node.value)

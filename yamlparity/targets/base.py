@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -60,6 +61,21 @@ class TargetAdapter(Protocol):
     def describe(self) -> str:
         """The resolved command or URL, for the report."""
         ...
+
+
+# The rest of one exchange: waits for the answer and returns it; never raises.
+Pending = Callable[[], RawObservation]
+
+
+class TwoStepAdapter(TargetAdapter, Protocol):
+    """An adapter that can hand over a case's input now and collect the answer later.
+
+    The engine gives a case to every such target first, then waits for each answer, so all
+    targets receive their input at about the same time without a thread per target.
+    `execute(inv)` must equal `begin(inv)()`.
+    """
+
+    def begin(self, invocation: Invocation) -> Pending: ...
 
 
 class TargetUnavailable(Exception):

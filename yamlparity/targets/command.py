@@ -13,11 +13,12 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from yamlparity.model import CommandTarget
-from yamlparity.targets.base import Invocation, RawObservation, TargetUnavailable
+from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 
 _CHUNK = 65536
 
@@ -52,6 +53,16 @@ def run_capped(
 ) -> Captured:
     """Run to completion, feeding stdin and reading both pipes, never holding more than
     `max_output` bytes per stream; on timeout or overflow the whole process group is killed."""
+    return spawn_capped(argv, shell=shell, cwd=cwd, env=env)(stdin, timeout, max_output)
+
+
+def spawn_capped(
+    argv: list[str] | str, *, shell: bool, cwd: Path, env: dict[str, str]
+) -> Callable[[bytes | None, float, int], Captured]:
+    """Start the process now; the returned call feeds it, waits and captures (as run_capped).
+
+    Two steps so that every target of a case is started before any is waited on.
+    """
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -65,8 +76,24 @@ def run_capped(
             start_new_session=True,
         )
     except OSError as exc:
-        return Captured(None, b"", b"", f"could not start: {exc.strerror or exc}", 0.0)
-    out, err, failure = _pump(proc, stdin or b"", started + timeout, max_output)
+        failed = Captured(None, b"", b"", f"could not start: {exc.strerror or exc}", 0.0)
+        return lambda _stdin, _timeout, _cap: failed
+
+    def finish(stdin: bytes | None, timeout: float, max_output: int) -> Captured:
+        return _complete(proc, started, stdin, timeout, max_output)
+
+    return finish
+
+
+def _complete(
+    proc: subprocess.Popen[bytes], started: float, stdin: bytes | None, timeout: float, cap: int
+) -> Captured:
+    try:
+        out, err, failure = _pump(proc, stdin or b"", started + timeout, cap)
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
     if failure is not None:
         _kill_group(proc)
     try:
@@ -190,16 +217,23 @@ class CommandAdapter:
             raise TargetUnavailable(reason, skip=self.target.when_missing == "skip")
 
     def execute(self, invocation: Invocation) -> RawObservation:
+        return self.begin(invocation)()
+
+    def begin(self, invocation: Invocation) -> Pending:
+        """Start the process now; the returned call feeds it stdin and collects its output."""
         run = self.target.run
-        result = run_capped(
+        finish = spawn_capped(
             run if isinstance(run, str) else list(run),
             shell=self.target.shell,
             cwd=self.target.cwd,
             env=self.env,
-            stdin=invocation.stdin,
-            timeout=self.target.timeout,
-            max_output=self.target.max_output,
         )
+        target = self.target
+        return lambda: self._observation(
+            finish(invocation.stdin, target.timeout, target.max_output)
+        )
+
+    def _observation(self, result: Captured) -> RawObservation:
         return RawObservation(
             target=self.name,
             duration=result.duration,

@@ -1,8 +1,10 @@
-"""Command targets in `mode: stream`: one long-lived helper per target, one line per case.
+"""Command targets in `mode: stream`: long-lived helpers, one JSON line in and out per case.
 
-The helper reads one input line on stdin and answers exactly one line on stdout, in turn. An
+`workers: N` starts N helper processes per target; a case goes to whichever helper is free.
+A helper reads one input line on stdin and answers exactly one line on stdout, in turn. An
 answer that is late, extra (out of turn) or missing because the helper died is an ERROR for that
-case, and the helper is restarted, so one bad answer never shifts every later case by one.
+case, and that helper is restarted, so one bad answer never shifts every later case by one.
+The protocol is documented in docs/stream-mode.md.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -17,34 +20,27 @@ import threading
 import time
 
 from yamlparity.model import CommandTarget
-from yamlparity.targets.base import Invocation, RawObservation, TargetUnavailable
+from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.command import CommandAdapter, signal_name
 
 _CHUNK = 65536
+_STDERR_TAIL = 40
 
 
-class StreamAdapter(CommandAdapter):
-    """A persistent helper process; cases are sent one at a time (a lock serializes them)."""
+class _Helper:
+    """One helper process and what it has said; used by one case at a time."""
 
-    def __init__(self, target: CommandTarget) -> None:
-        super().__init__(target)
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._buffer = b""
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
-        self._lock = threading.Lock()
+    def __init__(self, target: CommandTarget, env: dict[str, str]) -> None:
+        self.target = target
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.buffer = b""
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
 
-    def describe(self) -> str:
-        return super().describe() + " (stream)"
-
-    def start(self) -> None:
-        super().start()
-        with self._lock:
-            self._spawn()
-
-    def _spawn(self) -> None:
+    def spawn(self) -> None:
         run = self.target.run
         try:
-            self._proc = subprocess.Popen(
+            self.proc = subprocess.Popen(
                 run if isinstance(run, str) else list(run),
                 shell=self.target.shell,
                 cwd=self.target.cwd,
@@ -57,53 +53,34 @@ class StreamAdapter(CommandAdapter):
             )
         except OSError as exc:
             raise TargetUnavailable(f"could not start the helper: {exc}") from None
-        self._buffer = b""
-        self._stderr_tail.clear()
-        threading.Thread(target=self._drain_stderr, args=(self._proc,), daemon=True).start()
+        self.buffer = b""
+        tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
+        self.stderr_tail = tail  # a fresh tail: the old drain thread keeps writing to its own
+        threading.Thread(target=_drain_stderr, args=(self.proc, tail), daemon=True).start()
 
-    def _drain_stderr(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stderr is not None
-        for line in iter(proc.stderr.readline, b""):
-            self._stderr_tail.append(line.decode("utf-8", "replace").rstrip("\n"))
-
-    def _stderr_text(self) -> str:
-        return "\n".join(self._stderr_tail)
-
-    def execute(self, invocation: Invocation) -> RawObservation:
-        with self._lock:
-            started = time.monotonic()
-            failure, line = self._exchange(invocation.stdin or b"")
-            raw = RawObservation(target=self.name, duration=time.monotonic() - started)
-            if failure is not None:
-                tail = self._stderr_text()
-                raw.failure = failure + (f"; helper stderr tail:\n{tail}" if tail else "")
-                self._restart()
-            else:
-                raw.exit_code = 0
-                raw.stdout = line
-            return raw
-
-    def _exchange(self, data: bytes) -> tuple[str | None, bytes]:
-        if self._proc is None or self._proc.poll() is not None:
-            self._restart()
-        proc = self._proc
+    def send(self, data: bytes) -> str | None:
+        """Write one case's line; the reason when it cannot be sent."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.restart()
+        proc = self.proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         payload = data.rstrip(b"\n")
         if b"\n" in payload:
-            return "stream mode sends one line per case, but this input has several lines", b""
-        if self._buffer or _readable(proc.stdout.fileno(), 0):
-            return "the helper wrote output out of turn (before it was sent this case)", b""
+            return "stream mode sends one line per case, but this input has several lines"
+        if self.buffer or _readable(proc.stdout.fileno(), 0):
+            return "the helper wrote output out of turn (before it was sent this case)"
         try:
             proc.stdin.write(payload + b"\n")
         except (BrokenPipeError, OSError):
-            return self._death("the helper closed its input"), b""
-        return self._read_line(proc)
+            return self.death("the helper closed its input")
+        return None
 
-    def _read_line(self, proc: subprocess.Popen[bytes]) -> tuple[str | None, bytes]:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + self.target.timeout
+    def receive(self, deadline: float) -> tuple[str | None, bytes]:
+        """The answer line, or why there is none."""
+        proc = self.proc
+        assert proc is not None and proc.stdout is not None
         fd = proc.stdout.fileno()
-        while b"\n" not in self._buffer:
+        while b"\n" not in self.buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return f"timed out after {self.target.timeout:g} s waiting for the answer", b""
@@ -111,18 +88,18 @@ class StreamAdapter(CommandAdapter):
                 continue
             block = os.read(fd, _CHUNK)
             if not block:
-                return self._death("the helper exited before answering"), b""
-            self._buffer += block
-            if len(self._buffer) > self.target.max_output:
+                return self.death("the helper exited before answering"), b""
+            self.buffer += block
+            if len(self.buffer) > self.target.max_output:
                 return f"answer larger than {self.target.max_output} bytes (output cap)", b""
-        line, _, rest = self._buffer.partition(b"\n")
-        self._buffer = b""
+        line, _, rest = self.buffer.partition(b"\n")
+        self.buffer = b""
         if rest or _readable(fd, 0):
             return "the helper answered with more than one line (out of turn)", b""
         return None, line
 
-    def _death(self, what: str) -> str:
-        proc = self._proc
+    def death(self, what: str) -> str:
+        proc = self.proc
         if proc is None:
             return what
         try:
@@ -132,12 +109,15 @@ class StreamAdapter(CommandAdapter):
         how = f"killed by {signal_name(-code)}" if code < 0 else f"exit code {code}"
         return f"{what} ({how})"
 
-    def _restart(self) -> None:
-        self._kill()
-        self._spawn()
+    def stderr_text(self) -> str:
+        return "\n".join(self.stderr_tail)
 
-    def _kill(self) -> None:
-        proc = self._proc
+    def restart(self) -> None:
+        self.kill()
+        self.spawn()
+
+    def kill(self) -> None:
+        proc, self.proc = self.proc, None
         if proc is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -146,11 +126,85 @@ class StreamAdapter(CommandAdapter):
             if stream is not None:
                 stream.close()
         proc.wait()
-        self._proc = None
+
+
+def _drain_stderr(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
+    assert proc.stderr is not None
+    for line in iter(proc.stderr.readline, b""):
+        tail.append(line.decode("utf-8", "replace").rstrip("\n"))
+
+
+class StreamAdapter(CommandAdapter):
+    """`workers` persistent helpers; each case borrows a free one for one exchange."""
+
+    def __init__(self, target: CommandTarget) -> None:
+        super().__init__(target)
+        self.helpers = [_Helper(target, self.env) for _ in range(max(1, target.workers))]
+        self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+        self._closed = False
+
+    def describe(self) -> str:
+        workers = len(self.helpers)
+        return super().describe() + (
+            f" (stream, {workers} workers)" if workers > 1 else " (stream)"
+        )
+
+    def start(self) -> None:
+        super().start()
+        try:
+            for helper in self.helpers:
+                helper.spawn()
+                self._idle.put(helper)
+        except TargetUnavailable:
+            self.close()
+            raise
+
+    def execute(self, invocation: Invocation) -> RawObservation:
+        return self.begin(invocation)()
+
+    def begin(self, invocation: Invocation) -> Pending:
+        """Send the line to a free helper now; the returned call waits for its answer."""
+        if self._closed:
+            return lambda: RawObservation(target=self.name, failure="target closed")
+        helper = self._idle.get()  # blocks while every helper is busy
+        started = time.monotonic()
+        try:
+            problem = helper.send(invocation.stdin or b"")
+        except TargetUnavailable as exc:
+            problem = exc.reason
+
+        def finish() -> RawObservation:
+            try:
+                failure, line = (
+                    (problem, b"")
+                    if problem is not None
+                    else helper.receive(started + self.target.timeout)
+                )
+                return self._answer(helper, started, failure, line)
+            finally:
+                self._idle.put(helper)
+
+        return finish
+
+    def _answer(
+        self, helper: _Helper, started: float, failure: str | None, line: bytes
+    ) -> RawObservation:
+        raw = RawObservation(target=self.name, duration=time.monotonic() - started)
+        if failure is None:
+            raw.exit_code = 0
+            raw.stdout = line
+            return raw
+        tail = helper.stderr_text()
+        raw.failure = failure + (f"; helper stderr tail:\n{tail}" if tail else "")
+        if not self._closed:
+            with contextlib.suppress(TargetUnavailable):  # the next case reports it again
+                helper.restart()
+        return raw
 
     def close(self) -> None:
-        with self._lock:
-            self._kill()
+        self._closed = True
+        for helper in self.helpers:
+            helper.kill()
 
 
 def _readable(fd: int, timeout: float) -> bool:

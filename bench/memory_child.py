@@ -1,0 +1,83 @@
+"""Child process for the memory figure: run N matching cases, print peak RSS (KiB) as JSON.
+
+Usage: python bench/memory_child.py N [--cases-only] [--pad BYTES]
+The targets are in-process adapters (no I/O): what is measured is the engine's own memory.
+`--cases-only` loads the spec and stops, to separate the spec's cases from the run; `--pad`
+makes every answer BYTES larger, so keeping matched outputs would show as growth per case.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+from yamlparity.engine import RunOptions, run_spec
+from yamlparity.load import load_spec
+from yamlparity.model import Target
+from yamlparity.targets.base import Invocation, RawObservation
+
+SPEC = """\
+name: memory
+targets:
+  a: {url: "http://127.0.0.1:9"}
+  b: {url: "http://127.0.0.1:9"}
+normalize:
+  - del(.elapsed_ms)
+compare:
+  facets: [status, body]
+cases_from: [cases.jsonl]
+"""
+
+
+class EchoAdapter:
+    """Answers every request at once with a small JSON body built from the request."""
+
+    pad = b'""'
+
+    def __init__(self, target: Target) -> None:
+        self.name = target.name
+
+    def start(self) -> None:
+        return None
+
+    def execute(self, invocation: Invocation) -> RawObservation:
+        request = invocation.request
+        body = request.body if request is not None and request.body else b"null"
+        return RawObservation(
+            self.name,
+            status=200,
+            headers={"content-type": "application/json"},
+            stdout=b'{"ok":true,"elapsed_ms":1.5,"pad":' + self.pad + b',"echo":' + body + b"}",
+        )
+
+    def close(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "in-process echo"
+
+
+def main() -> None:
+    count = int(sys.argv[1])
+    if "--pad" in sys.argv:
+        size = int(sys.argv[sys.argv.index("--pad") + 1])
+        EchoAdapter.pad = b'"' + b"p" * size + b'"'
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "spec.yaml").write_text(SPEC)
+        with (root / "cases.jsonl").open("w") as out:
+            for n in range(count):
+                out.write(json.dumps({"name": f"c{n}", "input": {"n": n, "k": "v"}}) + "\n")
+        spec = load_spec(root / "spec.yaml", {})
+        if "--cases-only" not in sys.argv:
+            result = run_spec(spec, RunOptions(jobs=4), adapter_factory=EchoAdapter)
+            assert all(case.verdict == "MATCH" for case in result.cases), "not all MATCH"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"cases": count, "peak_kib": peak}))
+
+
+if __name__ == "__main__":
+    main()

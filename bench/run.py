@@ -1,0 +1,370 @@
+"""yamlparity benchmark: the runner against a shell probe and a bare http.client loop.
+
+Usage: python bench/run.py [--smoke] [--cases N]
+Starts fast local Node.js targets (so the runner, not the target, is what is measured), runs
+every contender on the same cases in this one run, and prints each figure beside its goal.
+`--smoke` runs a tiny version: it proves every part works; its figures mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGETS = HERE / "targets"
+PY = sys.executable
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    goal: str
+    ratio: str = ""
+    met: bool | None = None
+
+
+def cases(count: int) -> list[dict[str, object]]:
+    return [
+        {"name": f"c{n}", "input": {"kind": f"k{n % 5}", "n": n, "x": 1.5, "s": "héllo"}}
+        for n in range(count)
+    ]
+
+
+@contextmanager
+def node_server(script: str, *args: str) -> Iterator[int]:
+    """A Node server on a free port; yields the port once it says it listens."""
+    proc = subprocess.Popen(
+        ["node", str(TARGETS / script), "0", *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        yield int(line.split()[2])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    return time.perf_counter() - started
+
+
+# ------------------------------------------------------------------------ contenders
+
+SHELL_HTTP = r"""
+set -u
+while IFS= read -r row; do
+  body=$(jq -c '.input' <<<"$row")
+  a=$(curl -sS -m 8 -X POST "$A/v1/echo" -H 'Content-Type: application/json' \
+       --data-binary "$body" -w '\n%{http_code}')
+  b=$(curl -sS -m 8 -X POST "$B/v1/echo" -H 'Content-Type: application/json' \
+       --data-binary "$body" -w '\n%{http_code}')
+  na=$(head -n1 <<<"$a" | jq -S 'del(.elapsed_ms)')
+  nb=$(head -n1 <<<"$b" | jq -S 'del(.elapsed_ms)')
+  if [ "$na" = "$nb" ] && [ "$(tail -n1 <<<"$a")" = "$(tail -n1 <<<"$b")" ]; then
+    echo MATCH
+  else
+    echo DIFF
+  fi
+done < cases.jsonl
+"""
+
+SHELL_COMMAND = r"""
+set -u
+while IFS= read -r row; do
+  body=$(jq -c '.input' <<<"$row")
+  na=$(node "$HELPER" <<<"$body" | jq -S 'del(.elapsed_ms)')
+  nb=$(node "$HELPER" <<<"$body" | jq -S 'del(.elapsed_ms)')
+  if [ "$na" = "$nb" ]; then echo MATCH; else echo DIFF; fi
+done < cases.jsonl
+"""
+
+BARE = r"""
+import http.client, json, sys
+ports = [int(p) for p in sys.argv[1:3]]
+rows = [json.loads(line) for line in open("cases.jsonl")]
+conns = [http.client.HTTPConnection("127.0.0.1", p) for p in ports]
+for row in rows:
+    body = json.dumps(row["input"]).encode()
+    for conn in conns:
+        conn.request("POST", "/v1/echo", body, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        json.loads(resp.read())
+"""
+
+
+def write_cases(folder: Path, rows: list[dict[str, object]]) -> None:
+    with (folder / "cases.jsonl").open("w") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def http_spec(folder: Path, ports: tuple[int, int], jobs_note: str = "") -> Path:
+    spec = folder / "http.yaml"
+    spec.write_text(
+        f"""\
+name: bench_http
+targets:
+  a: {{url: "http://127.0.0.1:{ports[0]}"}}
+  b: {{url: "http://127.0.0.1:{ports[1]}"}}
+request: {{method: POST, path: /v1/echo}}
+normalize:
+  - del(.elapsed_ms)
+compare:
+  facets: [status, body]
+cases_from: [cases.jsonl]
+report: {{path: report_http.md}}
+"""
+    )
+    return spec
+
+
+def command_spec(folder: Path, mode: str, workers: int) -> Path:
+    script = "stream_helper.js" if mode == "stream" else "once_helper.js"
+    spec = folder / f"command_{mode}_{workers}.yaml"
+    helper = TARGETS / script
+    spec.write_text(
+        f"""\
+name: bench_{mode}_{workers}
+targets:
+  a: {{run: [node, "{helper}"], mode: {mode}, workers: {workers}}}
+  b: {{run: [node, "{helper}"], mode: {mode}, workers: {workers}}}
+normalize:
+  - del(.elapsed_ms)
+cases_from: [cases.jsonl]
+report: {{path: report_{mode}_{workers}.md}}
+"""
+    )
+    return spec
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def bench_http(folder: Path, n: int, shell_n: int) -> list[Figure]:
+    write_cases(folder, cases(n))
+    with node_server("server.js") as pa, node_server("server.js") as pb:
+        spec = http_spec(folder, (pa, pb))
+        timed(["yamlparity", "run", "-q", str(spec)], folder)  # warm the file cache
+        yp = rate(n, timed(["yamlparity", "run", "-q", str(spec)], folder))
+        (folder / "bare.py").write_text(BARE)
+        bare = rate(n, timed([PY, "bare.py", str(pa), str(pb)], folder))
+        write_cases(folder, cases(shell_n))
+        env = {**os.environ, "A": f"http://127.0.0.1:{pa}", "B": f"http://127.0.0.1:{pb}"}
+        started = time.perf_counter()
+        subprocess.run(["bash", "-c", SHELL_HTTP], cwd=folder, env=env, capture_output=True)
+        shell = rate(shell_n, time.perf_counter() - started)
+    return [
+        Figure("shell probe (jq+curl), HTTP 2 targets", shell, "cases/s", "~12"),
+        Figure("bare http.client loop, 2 targets", bare, "cases/s", "~2600-2900"),
+        Figure(
+            "yamlparity HTTP, 2 targets",
+            yp,
+            "cases/s",
+            ">= 0.8x bare",
+            f"{yp / bare:.2f}x bare, {yp / shell:.0f}x shell",
+            yp >= 0.8 * bare,
+        ),
+    ]
+
+
+def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Figure]:
+    write_cases(folder, cases(shell_n))
+    started = time.perf_counter()
+    env = {**os.environ, "HELPER": str(TARGETS / "once_helper.js")}
+    subprocess.run(["bash", "-c", SHELL_COMMAND], cwd=folder, env=env, capture_output=True)
+    shell = rate(shell_n, time.perf_counter() - started)
+    write_cases(folder, cases(process_n))
+    process = rate(
+        process_n,
+        timed(["yamlparity", "run", "-q", str(command_spec(folder, "process", 1))], folder),
+    )
+    write_cases(folder, cases(n))
+    stream = rate(
+        n, timed(["yamlparity", "run", "-q", str(command_spec(folder, "stream", 1))], folder)
+    )
+    stream2 = rate(
+        n, timed(["yamlparity", "run", "-q", str(command_spec(folder, "stream", 2))], folder)
+    )
+    return [
+        Figure("shell loop, node helper per case, 2 targets", shell, "cases/s", "baseline"),
+        Figure(
+            "yamlparity process mode",
+            process,
+            "cases/s",
+            ">= 4x shell",
+            f"{process / shell:.1f}x shell",
+            process >= 4 * shell,
+        ),
+        Figure(
+            "yamlparity stream mode, 1 worker",
+            stream,
+            "cases/s",
+            ">= 100x shell",
+            f"{stream / shell:.0f}x shell",
+            stream >= 100 * shell,
+        ),
+        Figure(
+            "yamlparity stream mode, 2 workers",
+            stream2,
+            "cases/s",
+            ">= 100x shell",
+            f"{stream2 / shell:.0f}x shell",
+            stream2 >= 100 * shell,
+        ),
+    ]
+
+
+LARGE = r"""
+import json, resource, sys, time
+from pathlib import Path
+from yamlparity.engine import RunOptions, run_spec
+from yamlparity.load import load_spec
+from yamlparity.report import render
+spec = load_spec(Path(sys.argv[1]), {})
+started = time.perf_counter()
+result = run_spec(spec, RunOptions(jobs=2))
+text = render(result, None, report_path="large.md")
+elapsed = time.perf_counter() - started
+case = result.cases[0]
+print(json.dumps({"seconds": elapsed, "verdict": case.verdict,
+                  "paths": [d.path for d in case.differences][:3],
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "report_bytes": len(text)}))
+"""
+
+
+def bench_large(folder: Path, size_mb: int) -> list[Figure]:
+    with (
+        node_server("big_server.js", str(size_mb), "0") as pa,
+        node_server("big_server.js", str(size_mb), "1") as pb,
+    ):
+        spec = folder / "large.yaml"
+        spec.write_text(
+            f"""\
+name: bench_large
+targets:
+  a: {{url: "http://127.0.0.1:{pa}", timeout: 60}}
+  b: {{url: "http://127.0.0.1:{pb}", timeout: 60}}
+request: {{method: GET, path: /}}
+normalize:
+  - del(.elapsed_ms, .rows[0].name)
+  - del(.. | .ts?)
+compare:
+  facets: [status, body]
+cases: [{{name: big, input: null}}]
+"""
+        )
+        (folder / "large.py").write_text(LARGE)
+        out = subprocess.run(
+            [PY, "large.py", str(spec)], cwd=folder, capture_output=True, text=True, check=True
+        )
+    data = json.loads(out.stdout)
+    body_kib = size_mb * 1024
+    located = data["verdict"] == "DIFF" and any("12345" in p for p in data["paths"])
+    return [
+        Figure(
+            f"large body {size_mb} MB x2: fetch+parse+normalize+compare+report",
+            data["seconds"],
+            "s",
+            "< 3 s",
+            f"diff located: {located}",
+            data["seconds"] < 3 and located,
+        ),
+        Figure(
+            "large body: peak memory / body size",
+            data["peak_kib"] / body_kib,
+            "x",
+            "< 10x",
+            f"{data['peak_kib'] // 1024} MiB peak",
+            data["peak_kib"] < 10 * body_kib,
+        ),
+    ]
+
+
+def bench_memory(small: int, large: int) -> list[Figure]:
+    def peak(n: int) -> int:
+        out = subprocess.run(
+            [PY, str(HERE / "memory_child.py"), str(n)], capture_output=True, text=True, check=True
+        )
+        value: int = json.loads(out.stdout)["peak_kib"]
+        return value
+
+    low, high = peak(small), peak(large)
+    return [
+        Figure(
+            f"peak RSS {large} / {small} matching cases",
+            high / low,
+            "x",
+            "<= 1.5x",
+            f"{low // 1024} -> {high // 1024} MiB",
+            high <= 1.5 * low,
+        )
+    ]
+
+
+def bench_startup(folder: Path, specs: int) -> list[Figure]:
+    version = min(timed(["yamlparity", "--version"], folder) for _ in range(3))
+    many = folder / "many"
+    many.mkdir(exist_ok=True)
+    for n in range(specs):
+        (many / f"s{n}.yaml").write_text(
+            f"name: s{n}\ntargets:\n  a: {{run: [echo]}}\n  b: {{run: [echo]}}\n"
+            f"normalize: ['del(.t)']\ncases: [{{name: one, input: {n}}}]\n"
+        )
+    validate = timed(["yamlparity", "validate", str(many)], folder)
+    return [
+        Figure("yamlparity --version", version, "s", "< 0.3 s", "", version < 0.3),
+        Figure(f"yamlparity validate ({specs} specs)", validate, "s", "< 2 s", "", validate < 2),
+    ]
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in ("node", "jq", "curl", "yamlparity") if shutil.which(tool) is None]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: proves it runs")
+    parser.add_argument("--cases", type=int, default=5000, help="cases for the fast contenders")
+    args = parser.parse_args()
+    missing = missing_tools()
+    if missing:
+        print(f"bench needs {', '.join(missing)}", file=sys.stderr)
+        return 3
+    smoke = args.smoke
+    n = 40 if smoke else args.cases
+    with tempfile.TemporaryDirectory(prefix="yamlparity-bench-") as tmp:
+        folder = Path(tmp)
+        figures = bench_http(folder, n, 4 if smoke else 60)
+        figures += bench_command(folder, n, 6 if smoke else 200, 3 if smoke else 30)
+        figures += bench_large(folder, 1 if smoke else 20)
+        figures += bench_memory(*((200, 2000) if smoke else (1000, 100_000)))
+        figures += bench_startup(folder, 5 if smoke else 100)
+    print(f"{'figure':58s} {'value':>10s}  {'goal':14s} ratio / note")
+    for fig in figures:
+        mark = "" if fig.met is None else (" ok" if fig.met else " MISSED")
+        print(f"{fig.name:58s} {fig.value:10.2f} {fig.unit:7s} {fig.goal:14s} {fig.ratio}{mark}")
+    if smoke:
+        print("(smoke run: sizes are tiny, figures are not meaningful)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""The rule audit: what each normalization rule did over a run, and which rules hide real drift.
+
+Reads the per-case `RuleEffect`s that evaluate() records (for MATCH cases too) and, when there
+is one, the calibration data saved by `yamlparity calibrate`. A rule "masks a divergence" when
+the values it removed or masked differed between targets while each target gave the same value
+on every calibration run: that is drift, not noise. Without calibration a rule is only suspect
+(`possible masked divergence`) when the targets' values differed in every case it touched.
+`analysis_context()` gives the report's `analysis` key (templates/_analysis.md.j2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from yamlparity import calibrate
+from yamlparity.jsonvalue import canonical
+from yamlparity.model import Spec
+from yamlparity.pathstats import index_free, overlaps, path_stats, under
+from yamlparity.results import TIERS, CaseResult, MaskedValue, RuleEffect, SpecResult
+
+MAX_EXAMPLES = 5
+Flag = Literal["masked divergence", "possible masked divergence", "dead", ""]
+Stability = Literal["stable", "noise", "unknown"]
+
+
+@dataclass(frozen=True)
+class MaskedExample:
+    case: str
+    path: str
+    values: dict[str, str]  # target -> canonical JSON of the value the rule removed
+    missing: tuple[str, ...]
+    stability: Stability  # per calibration: stable on every target, noise somewhere, unknown
+
+
+@dataclass(frozen=True)
+class SkippedNote:
+    case: str
+    target: str
+    path: str
+    reason: str
+
+    def describe(self, rule: str) -> str:
+        return f"{rule} skipped {self.path} in case {self.case} on {self.target}: {self.reason}"
+
+
+@dataclass
+class RuleAudit:
+    rule: int
+    text: str
+    facet: str
+    cases_changed: dict[str, int] = field(default_factory=dict)  # target -> cases changed
+    values_changed: dict[str, int] = field(default_factory=dict)
+    cases_touched: int = 0  # cases where the rule changed something on some target
+    cases_differing: int = 0  # ... where the removed values differed between targets
+    confirmed: int = 0  # ... and were stable within each target (calibration)
+    noise: int = 0  # ... and calibration says they vary anyway
+    uncalibrated: int = 0  # ... and no calibration covers the case
+    skipped_total: int = 0
+    skipped: list[SkippedNote] = field(default_factory=list)
+    examples: list[MaskedExample] = field(default_factory=list)
+    flag: Flag = ""
+
+
+@dataclass
+class Audit:
+    rules: list[RuleAudit]
+    calibration: str | None = None  # the calibration file used
+    calibration_error: str | None = None
+
+    @property
+    def flagged(self) -> list[RuleAudit]:
+        return [
+            r for r in self.rules if r.flag in ("masked divergence", "possible masked divergence")
+        ]
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+class Calibration:
+    """Saved calibration data, asked one question: is this path noise for this target?"""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.cases: dict[str, Any] = data.get("cases") or {}
+
+    def stability(self, case: str, target: str, facet: str, path: str) -> Stability:
+        entry = self.cases.get(case)
+        if not entry or not entry.get("calibrated"):
+            return "unknown"
+        state = (entry.get("targets") or {}).get(target)
+        if not state or state.get("error") or state.get("runs", 0) < 2:
+            return "unknown"
+        free = index_free(path)
+        noisy = (state.get("noise") or {}).get(facet, [])
+        structural = (state.get("structure") or {}).get(facet, [])
+        if any(overlaps(free, other) for other in noisy):
+            return "noise"
+        if any(free == other or under(free, other) or other == "." for other in structural):
+            return "noise"
+        return "stable"
+
+
+def load_calibration(
+    result: SpecResult, calibration: Path | None
+) -> tuple[Calibration | None, str | None, str | None]:
+    """(data, the file used, why it was not used). No file given: the default path, if any."""
+    path = calibration or calibrate.default_path(result.name)
+    if not path.exists():
+        return None, None, (f"calibration file {path} not found" if calibration else None)
+    try:
+        data = calibrate.load(path)
+    except ValueError as exc:
+        return None, None, str(exc)
+    if data.get("spec") != result.name:
+        return None, None, f"{path} is calibration data for spec {data.get('spec')!r}"
+    return Calibration(data), str(path), None
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None = None) -> Audit:
+    """Per rule: cases changed per target, skipped values, masked divergences (see module doc).
+    With `spec`, rules that never changed anything are listed as `dead`."""
+    data, used, problem = load_calibration(result, calibration)
+    rules: dict[int, RuleAudit] = {}
+    if spec is not None:
+        for index, rule in enumerate(spec.rules):
+            rules[index] = RuleAudit(rule=index, text=rule.text, facet=rule.facet)
+    for case in result.cases:
+        for effect in case.rule_effects:
+            entry = rules.setdefault(
+                effect.rule, RuleAudit(rule=effect.rule, text=effect.text, facet=effect.facet)
+            )
+            _add_effect(entry, case, effect, data)
+    normalized_any = any(c.rule_effects or c.tier or c.differences for c in result.cases)
+    for entry in rules.values():
+        entry.flag = _flag(entry, data is not None, normalized_any)
+    ordered = [rules[i] for i in sorted(rules)]
+    return Audit(ordered, calibration=used, calibration_error=problem)
+
+
+def _add_effect(
+    entry: RuleAudit, case: CaseResult, effect: RuleEffect, data: Calibration | None
+) -> None:
+    for target, count in effect.changed.items():
+        entry.values_changed[target] = entry.values_changed.get(target, 0) + count
+        if count:
+            entry.cases_changed[target] = entry.cases_changed.get(target, 0) + 1
+    entry.skipped_total += sum(effect.skipped.values())
+    for skipped in effect.skipped_samples:
+        if len(entry.skipped) < MAX_EXAMPLES:
+            entry.skipped.append(
+                SkippedNote(case.name, skipped.target, skipped.path, skipped.reason)
+            )
+    if any(effect.changed.values()):
+        entry.cases_touched += 1
+    if not effect.masked:
+        return
+    entry.cases_differing += 1
+    examples = [_example(case.name, effect.facet, m, data) for m in effect.masked]
+    stabilities = {e.stability for e in examples}
+    if "stable" in stabilities:
+        entry.confirmed += 1
+    elif "unknown" in stabilities:
+        entry.uncalibrated += 1
+    else:
+        entry.noise += 1
+    # Confirmed examples first: they are the ones a reader must look at.
+    for example in sorted(examples, key=lambda e: e.stability != "stable"):
+        if len(entry.examples) < MAX_EXAMPLES:
+            entry.examples.append(example)
+    entry.examples.sort(key=lambda e: e.stability != "stable")
+
+
+def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | None) -> MaskedExample:
+    targets = [*masked.values, *masked.missing]
+    if data is None:
+        stability: Stability = "unknown"
+    else:
+        states = {data.stability(case, t, facet, masked.path) for t in targets}
+        stability = (
+            "noise" if "noise" in states else ("unknown" if "unknown" in states else "stable")
+        )
+    values = {t: canonical(v) for t, v in masked.values.items()}
+    return MaskedExample(case, masked.path, values, masked.missing, stability)
+
+
+def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
+    if entry.confirmed:
+        return "masked divergence"
+    if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
+        # Nothing says the values are noise, and they differed every time the rule acted.
+        return "possible masked divergence"
+    if normalized_any and not entry.cases_touched and not entry.skipped_total:
+        return "dead"
+    return ""
+
+
+# ----------------------------------------------------------------------------- report context
+
+
+def analysis_context(
+    result: SpecResult, calibration: Path | None = None, spec: Spec | None = None
+) -> dict[str, Any]:
+    """The report's `analysis` key: plain strings and numbers, ready for _analysis.md.j2."""
+    report = audit(result, calibration, spec)
+    return {
+        "tiers": result.tier_tally(),
+        "tier_names": list(TIERS),
+        "agreeing": sum(result.tier_tally().values()),
+        "calibration": report.calibration,
+        "calibration_error": report.calibration_error,
+        "rules": [_rule_context(r) for r in report.rules],
+        "flagged": [_rule_context(r) for r in report.flagged],
+        "skipped": [note.describe(r.text) for r in report.rules for note in r.skipped],
+        "path_stats": [
+            {
+                "facet": s.facet,
+                "path": s.path,
+                "cases": s.cases,
+                "targets": s.targets,
+                "samples": s.samples,
+            }
+            for s in path_stats(result.cases)
+        ],
+        "reproducers": [
+            {"case": c.name, "verdict": c.verdict, "commands": dict(c.reproducers)}
+            for c in result.cases
+            if c.reproducers
+        ],
+    }
+
+
+def _rule_context(entry: RuleAudit) -> dict[str, Any]:
+    return {
+        "rule": entry.text,
+        "facet": entry.facet,
+        "flag": entry.flag,
+        "cases_changed": dict(entry.cases_changed),
+        "cases_touched": entry.cases_touched,
+        "cases_differing": entry.cases_differing,
+        "confirmed": entry.confirmed,
+        "noise": entry.noise,
+        "uncalibrated": entry.uncalibrated,
+        "skipped_total": entry.skipped_total,
+        "examples": [
+            {
+                "case": e.case,
+                "path": e.path,
+                "values": dict(e.values),
+                "missing": list(e.missing),
+                "stability": e.stability,
+            }
+            for e in entry.examples
+        ],
+    }

@@ -1,0 +1,610 @@
+"""Calibration: run every case several times on each target; what changes between runs of the
+SAME target is noise. The result is a reviewed suggestion (rules to paste, and rules refused as
+too broad, with why), never a change to the spec; the data is saved for the run's rule audit.
+
+Uses the engine's adapters (engine.make_adapter, plan.invocation_for, observe.gate) without
+changing the engine: cases run sequentially per target, a few cases at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from yamlparity import normalize
+from yamlparity.engine import make_adapter, now_utc
+from yamlparity.evaluate import normalized_facets
+from yamlparity.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
+from yamlparity.model import Case, Spec
+from yamlparity.observe import gate
+from yamlparity.pathstats import index_free, overlaps, under
+from yamlparity.plan import invocation_for
+from yamlparity.targets.base import TargetAdapter, TargetUnavailable
+
+FORMAT = 1
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CASE_WORKERS = 4
+MAX_SAMPLES = 3
+EPOCH_FLOOR = 1_000_000_000  # a number this large that changes is plausibly epoch seconds/ms
+
+NoiseKind = Literal["value", "structure"]
+CPath = tuple[str | int, ...]
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class TargetCalibration:
+    """One case on one target: the paths that changed between its runs (index-free)."""
+
+    runs: int = 0
+    error: str | None = None
+    noise: dict[str, list[str]] = field(default_factory=dict)  # facet -> value noise paths
+    structure: dict[str, list[str]] = field(default_factory=dict)  # facet -> structural
+
+
+@dataclass
+class CaseCalibration:
+    calibrated: bool
+    reason: str = ""  # why not calibrated
+    targets: dict[str, TargetCalibration] = field(default_factory=dict)
+
+
+@dataclass
+class Noise:
+    """One noisy path (index-free) of one facet, over every case and target that showed it."""
+
+    facet: str
+    path: str
+    kind: NoiseKind
+    targets: list[str] = field(default_factory=list)
+    cases: list[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)  # distinct values, canonical JSON
+    covered: bool = True  # the spec's current rules already make it stable
+    timestamps: bool = True  # every varying value is a timestamp
+    uuids: bool = True  # every varying value is a UUID
+    shared_with: list[str] = field(default_factory=list)  # noisy paths carrying the same value
+
+
+@dataclass
+class Suggestion:
+    rule: str
+    facet: str
+    paths: list[str]
+    targets: list[str]
+    cases: int
+    samples: list[str]
+    why: str
+
+
+@dataclass
+class Refusal:
+    what: str  # a path, or the broad rule that was not suggested
+    facet: str
+    reason: str
+    targets: list[str]
+    cases: int
+
+
+@dataclass
+class CalibrationReport:
+    spec: str
+    file: str
+    repeat: int
+    main_facet: str
+    created: str
+    cases: dict[str, CaseCalibration] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    noise: list[Noise] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[tuple[str, str, str]]:
+        return [
+            (case, target, t.error)
+            for case, c in self.cases.items()
+            for target, t in c.targets.items()
+            if t.error
+        ]
+
+    @property
+    def uncovered(self) -> list[Noise]:
+        return [n for n in self.noise if not n.covered]
+
+    @property
+    def exit_code(self) -> int:
+        """0: every noise is already covered by the spec's rules; 1: rules to review, refused
+        noise, or runs that failed (a calibration that could not run proves nothing)."""
+        return 1 if self.uncovered or self.errors or self.unavailable else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["format"] = FORMAT
+        return data
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    def render_text(self) -> str:
+        return render_text(self)
+
+
+def default_path(spec_name: str, report_dir: Path | None = None) -> Path:
+    """Where `calibrate` saves and the run's audit looks: `<report-dir>/<spec>.calibration.json`."""
+    return (report_dir or Path("reports")) / f"{spec_name}.calibration.json"
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def calibrate_spec(
+    spec: Spec,
+    repeat: int | None = None,
+    select: Callable[[str], bool] | None = None,
+    *,
+    output: Path | None = None,
+) -> CalibrationReport:
+    """Run each selected case `repeat` times per target; `output`: also save the JSON data."""
+    runs = repeat if repeat is not None else spec.calibration.repeat
+    if runs < 2:
+        raise ValueError("calibration needs at least 2 runs per case (--repeat 2 or more)")
+    report = CalibrationReport(
+        spec=spec.name,
+        file=str(spec.file),
+        repeat=runs,
+        main_facet=spec.main_facet,
+        created=now_utc(),
+    )
+    cases = [case for case in spec.cases if select is None or select(case.name)]
+    observations: dict[str, dict[str, list[dict[str, JSON]]]] = {}
+    with ExitStack() as stack:
+        adapters = _start(spec, stack, report)
+        with ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool:
+            futures = {
+                case.name: pool.submit(_calibrate_case, spec, case, adapters, runs)
+                for case in cases
+            }
+            for name, future in futures.items():
+                report.cases[name], observations[name] = future.result()
+    report.noise = find_noise(spec, observations)
+    report.suggestions, report.refusals = suggest(spec, report.noise, observations)
+    if output is not None:
+        report.save(output)
+    return report
+
+
+def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str, TargetAdapter]:
+    adapters: dict[str, TargetAdapter] = {}
+    for name, target in spec.targets.items():
+        adapter = make_adapter(target)
+        stack.callback(adapter.close)
+        try:
+            adapter.start()
+        except TargetUnavailable as exc:
+            report.unavailable[name] = exc.reason
+            continue
+        except Exception as exc:  # an adapter bug must not leave the other services running
+            report.unavailable[name] = f"could not start: {exc!r}"
+            continue
+        adapters[name] = adapter
+    return adapters
+
+
+def _calibrate_case(
+    spec: Spec, case: Case, adapters: dict[str, TargetAdapter], runs: int
+) -> tuple[CaseCalibration, dict[str, list[dict[str, JSON]]]]:
+    try:
+        invocation = invocation_for(spec, case)
+    except Exception as exc:
+        return CaseCalibration(False, f"could not render the input: {exc}"), {}
+    request = invocation.request
+    unsafe = request is not None and request.method not in SAFE_METHODS
+    if unsafe and not spec.calibration.unsafe_methods:
+        assert request is not None
+        reason = (
+            f"{request.method} may have side effects: not repeated "
+            "(set calibration.unsafe_methods: true to allow it)"
+        )
+        return CaseCalibration(False, reason), {}
+    result = CaseCalibration(True)
+    outputs: dict[str, list[dict[str, JSON]]] = {}
+    for name, adapter in adapters.items():
+        state = result.targets.setdefault(name, TargetCalibration())
+        outputs[name] = []
+        for _ in range(runs):
+            parsed = gate(spec, adapter.execute(invocation))
+            if parsed.error:
+                state.error = parsed.error
+                break
+            outputs[name].append({f: parsed.facets.get(f) for f in spec.compare.facets})
+            state.runs += 1
+        if state.error:
+            outputs.pop(name)
+            continue
+        for facet in spec.compare.facets:
+            values = [run[facet] for run in outputs[name]]
+            noise = run_differences(values)
+            state.noise[facet] = sorted({p for p, kind in noise if kind == "value"})
+            state.structure[facet] = sorted({p for p, kind in noise if kind == "structure"})
+    return result, outputs
+
+
+# ----------------------------------------------------------------------------- noise
+
+
+def run_differences(values: list[JSON]) -> set[tuple[str, NoiseKind]]:
+    """Index-free paths that differ between the first run and any other run."""
+    out: set[tuple[str, NoiseKind]] = set()
+    for other in values[1:]:
+        _walk(values[0], other, (), out)
+    return out
+
+
+def _walk(a: JSON, b: JSON, path: CPath, out: set[tuple[str, NoiseKind]]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            out.add((index_free(format_path(path)), "structure"))
+        for key in a.keys() & b.keys():
+            _walk(a[key], b[key], (*path, key), out)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.add((index_free(format_path(path)), "structure"))
+            return
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            _walk(x, y, (*path, index), out)
+    elif isinstance(a, dict | list) or isinstance(b, dict | list):
+        out.add((index_free(format_path(path)), "structure"))
+    elif type(a) is not type(b) or canonical(a) != canonical(b):
+        out.add((index_free(format_path(path)), "value"))
+
+
+def find_noise(
+    spec: Spec, observations: dict[str, dict[str, list[dict[str, JSON]]]]
+) -> list[Noise]:
+    """Every noisy (facet, path), with whether the spec's current rules already cover it."""
+    found: dict[tuple[str, str, NoiseKind], Noise] = {}
+    for case, by_target in observations.items():
+        for target, runs in by_target.items():
+            for facet in spec.compare.facets:
+                _record_noise(spec, case, target, facet, runs, found)
+    return sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
+
+
+def _record_noise(
+    spec: Spec,
+    case: str,
+    target: str,
+    facet: str,
+    runs: list[dict[str, JSON]],
+    found: dict[tuple[str, str, NoiseKind], Noise],
+) -> None:
+    raw = [run[facet] for run in runs]
+    noisy = run_differences(raw)
+    if not noisy:
+        return
+    normalized = [normalized_facets(spec, target, run)[facet] for run in runs]
+    left = {path for path, _ in run_differences(normalized)}
+    noisy_paths = {path for path, _ in noisy}
+    for path, kind in noisy:
+        noise = found.setdefault((facet, path, kind), Noise(facet=facet, path=path, kind=kind))
+        _add(noise.targets, target)
+        _add(noise.cases, case)
+        noise.covered = noise.covered and not any(overlaps(path, other) for other in left)
+        if kind == "value":
+            _describe_values(noise, raw, noisy_paths)
+
+
+def _add(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _describe_values(noise: Noise, runs: list[JSON], noisy_paths: set[str]) -> None:
+    """Samples and shapes of the varying values; which other noisy paths carry the same one."""
+    for value in runs:
+        by_value: dict[str, set[str]] = {}
+        leaves = [(index_free(format_path(p)), v) for p, v in iter_leaves(value)]
+        for path, leaf in leaves:
+            if isinstance(leaf, str) and path in noisy_paths:
+                by_value.setdefault(leaf, set()).add(path)
+        for path, leaf in leaves:
+            if path != noise.path:
+                continue
+            text = canonical(leaf)
+            if text not in noise.samples and len(noise.samples) < MAX_SAMPLES:
+                noise.samples.append(text)
+            noise.timestamps = noise.timestamps and _is_timestamp(leaf)
+            noise.uuids = noise.uuids and _has_shape(leaf, "uuid")
+            if isinstance(leaf, str):
+                for other in sorted(by_value.get(leaf, set()) - {noise.path}):
+                    _add(noise.shared_with, other)
+
+
+def _has_shape(value: JSON, shape: str) -> bool:
+    """The shape as the rule language itself checks it (a mask that would not skip)."""
+    stats = normalize.RuleStats()
+    normalize.apply(normalize.compile_rule(f'mask(.; "x"; {shape})'), value, stats)
+    return stats.skipped == 0
+
+
+def _is_timestamp(value: JSON) -> bool:
+    if isinstance(value, Number):
+        # The rule language takes any number >= 0 as an epoch; a counter is not a clock.
+        try:
+            return value.value >= EPOCH_FLOOR
+        except InvalidOperation:
+            return False
+    return _has_shape(value, "timestamp")
+
+
+# ----------------------------------------------------------------------------- suggestions
+
+
+def suggest(
+    spec: Spec,
+    noise: list[Noise],
+    observations: dict[str, dict[str, list[dict[str, JSON]]]],
+) -> tuple[list[Suggestion], list[Refusal]]:
+    """Rules for the uncovered value noise; refusals (with why) for what no rule should hide."""
+    suggestions: list[Suggestion] = []
+    refusals: list[Refusal] = []
+    candidates: list[Noise] = []
+    for item in noise:
+        if item.covered:
+            continue
+        reason = _refusal_reason(spec, item)
+        if reason:
+            refusals.append(Refusal(item.path, item.facet, reason, item.targets, len(item.cases)))
+        else:
+            candidates.append(item)
+    stable = _stable_key_paths(observations, noise)
+    for facet in dict.fromkeys(item.facet for item in candidates):
+        in_facet = [item for item in candidates if item.facet == facet]
+        suggestions += _scrub_groups(in_facet)
+        rest = [item for item in in_facet if not item.shared_with]
+        suggestions += _by_key(facet, rest, stable.get(facet, {}), refusals)
+    return suggestions, refusals
+
+
+def _refusal_reason(spec: Spec, item: Noise) -> str:
+    if item.facet in ("status", "exit_code"):
+        return (
+            f"the {item.facet} changes between runs of the same target: that is a flaky "
+            "target to fix, not a field to normalize"
+        )
+    if item.facet.startswith("headers."):
+        return f"the whole {item.facet} header varies: drop it from compare.facets instead"
+    if item.facet == "stderr" or (item.facet == spec.main_facet and spec.output == "text"):
+        return (
+            "text output varies between runs: write a scrub(REGEX; REPL) rule for the varying "
+            "part by hand (a rule on the whole text would hide everything)"
+        )
+    if item.kind == "structure":
+        what = "the whole value's" if item.path == "." else f"{item.path}'s"
+        return (
+            f"structural change: {what} keys appear/disappear or its array length changes "
+            "between runs; deleting it would hide real differences in its content"
+        )
+    if item.path == ".":
+        return "the whole value varies: a rule on the root would hide everything"
+    return ""
+
+
+def _scrub_groups(items: list[Noise]) -> list[Suggestion]:
+    """Noisy strings that appear at several paths at once (an id repeated): one numbered scrub,
+    so "the same id twice" still differs from "two different ids"."""
+    by_path = {item.path: item for item in items}
+    seen: set[str] = set()
+    out: list[Suggestion] = []
+    for item in items:
+        if not item.shared_with or item.path in seen:
+            continue
+        group = _connected(item.path, by_path)
+        seen |= group
+        members = [by_path[p] for p in sorted(group)]
+        paths = ", ".join(sorted(group))
+        if all(m.uuids for m in members):
+            rule = f'scrub({paths}; uuid; "<uuid_{{n}}>")'
+        else:
+            rule = f'scrub({paths}; "(?s).+"; "<id_{{n}}>")'
+        why = "the same varying value appears at several paths: numbered, sameness still checked"
+        out.append(_suggestion(rule, members, why))
+    return out
+
+
+def _connected(start: str, by_path: dict[str, Noise]) -> set[str]:
+    group = {start}
+    todo = [start]
+    while todo:
+        for other in by_path[todo.pop()].shared_with:
+            if other in by_path and other not in group:
+                group.add(other)
+                todo.append(other)
+    return group
+
+
+def _by_key(
+    facet: str,
+    items: list[Noise],
+    stable: dict[str, list[str]],
+    refusals: list[Refusal],
+) -> list[Suggestion]:
+    """Exact-path rules; a key noisy at several paths is named once as `.. | .key?` only when
+    that key never holds a stable value elsewhere in the outputs."""
+    out: list[Suggestion] = []
+    by_key: dict[str, list[Noise]] = {}
+    for item in items:
+        by_key.setdefault(_last_key(item.path), []).append(item)
+    for key, members in by_key.items():
+        if key and len(members) > 1 and not stable.get(key):
+            out.append(_recursive(key, members))
+            continue
+        if key and len(members) > 1:
+            broad = f"del(.. | {_key_step(key)}?)"
+            where = ", ".join(stable[key][:3])
+            reason = (
+                f"key {key!r} also appears with stable values at {where}: "
+                "that rule would hide real data; exact paths suggested instead"
+            )
+            targets = sorted({t for m in members for t in m.targets})
+            cases = len({c for m in members for c in m.cases})
+            refusals.append(Refusal(broad, facet, reason, targets, cases))
+        out += [_exact(item) for item in members]
+    return out
+
+
+def _recursive(key: str, members: list[Noise]) -> Suggestion:
+    step = f"(.. | {_key_step(key)}?)"
+    why = f"{key!r} varies at every depth it appears and is never stable"
+    if all(m.timestamps for m in members):
+        return _suggestion(f'mask({step}; "<ts>"; timestamp)', members, why)
+    return _suggestion(f"del({step[1:-1]})", members, why)
+
+
+def _exact(item: Noise) -> Suggestion:
+    if item.timestamps:
+        rule = f'mask({item.path}; "<ts>"; timestamp)'
+        why = "timestamps: masked only while they look like one (a non-timestamp still shows)"
+    elif item.uuids:
+        rule = f'mask({item.path}; "<uuid>"; uuid)'
+        why = "random UUIDs: masked only while they look like one"
+    else:
+        rule = f"del({item.path})"
+        why = "a value that changes on every run"
+    return _suggestion(rule, [item], why)
+
+
+def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
+    normalize.compile_rule(rule)  # a suggestion that does not compile is a bug here, not theirs
+    samples: list[str] = []
+    for member in members:
+        samples += [s for s in member.samples if s not in samples]
+    return Suggestion(
+        rule=rule,
+        facet=members[0].facet,
+        paths=[m.path for m in members],
+        targets=sorted({t for m in members for t in m.targets}),
+        cases=len({c for m in members for c in m.cases}),
+        samples=samples[:MAX_SAMPLES],
+        why=why,
+    )
+
+
+def _last_key(path: str) -> str:
+    """The last object key of an index-free path (`.a[].id` -> `id`); '' when it is an index."""
+    parts = path.rsplit(".", 1)
+    if len(parts) < 2 or not parts[1] or "[" in parts[1] or '"' in parts[1]:
+        return ""
+    return parts[1]
+
+
+def _key_step(key: str) -> str:
+    return format_path((key,))
+
+
+def _stable_key_paths(
+    observations: dict[str, dict[str, list[dict[str, JSON]]]], noise: Iterable[Noise]
+) -> dict[str, dict[str, list[str]]]:
+    """facet -> key -> index-free paths where that key holds a value that never varied."""
+    noisy = {(n.facet, n.path) for n in noise}
+    out: dict[str, dict[str, list[str]]] = {}
+    for by_target in observations.values():
+        for runs in by_target.values():
+            for facet, value in runs[0].items():
+                for path, _ in iter_leaves(value):
+                    text = index_free(format_path(path))
+                    key = _last_key(text)
+                    if not key or (facet, text) in noisy:
+                        continue
+                    if any(under(text, parent) for f, parent in noisy if f == facet):
+                        continue
+                    paths = out.setdefault(facet, {}).setdefault(key, [])
+                    _add(paths, text)
+    return out
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Saved calibration data (see CalibrationReport.to_dict); ValueError when unusable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read calibration data {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"{path} is not yamlparity calibration data (format {FORMAT})")
+    return data
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def render_text(report: CalibrationReport) -> str:
+    """What `yamlparity calibrate` prints: findings, then rules to review and paste."""
+    calibrated = [c for c in report.cases.values() if c.calibrated]
+    lines = [
+        f"[calibrate] {report.spec}: {len(calibrated)} of {len(report.cases)} cases run "
+        f"{report.repeat} times per target",
+    ]
+    lines += [f"  target {name} unavailable: {why}" for name, why in report.unavailable.items()]
+    lines += [f"  error in {case} on {target}: {error}" for case, target, error in report.errors]
+    lines += [
+        f"  not calibrated: {name}: {c.reason}"
+        for name, c in report.cases.items()
+        if not c.calibrated
+    ]
+    covered = [n for n in report.noise if n.covered]
+    if not report.noise:
+        lines.append("  no noise: every run of every target gave the same output")
+    for item in covered:
+        lines.append(f"  covered by the spec's rules: {_where(item)}")
+    if report.suggestions:
+        lines += ["", "Suggested rules (review before pasting into the spec):", ""]
+        lines += _yaml_block(report)
+        lines.append("")
+        for s in report.suggestions:
+            lines.append(f"  {s.rule}")
+            lines.append(
+                f"    paths {', '.join(s.paths)}; targets {', '.join(s.targets)}; "
+                f"{s.cases} case(s); e.g. {', '.join(s.samples)}"
+            )
+            lines.append(f"    why: {s.why}")
+    if report.refusals:
+        lines += ["", "Not suggested (too broad):"]
+        for r in report.refusals:
+            lines.append(
+                f"  {r.facet} {r.what} ({', '.join(r.targets)}; {r.cases} case(s)): {r.reason}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _where(item: Noise) -> str:
+    return f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+
+
+def _yaml_block(report: CalibrationReport) -> list[str]:
+    lines = ["normalize:"]
+    for s in report.suggestions:
+        if s.facet == report.main_facet:
+            lines.append(f"  - {_yaml_scalar(s.rule)}")
+        else:
+            lines += [f"  - rule: {_yaml_scalar(s.rule)}", f"    facet: {s.facet}"]
+    return lines
+
+
+def _yaml_scalar(text: str) -> str:
+    """Plain when YAML reads it back unchanged, else single-quoted."""
+    if ": " in text or " #" in text or text[:1] in "!&*{}[]|>'\"%@`#,?:-":
+        return "'" + text.replace("'", "''") + "'"
+    return text

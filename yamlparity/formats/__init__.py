@@ -1,0 +1,131 @@
+"""Every output of one run: markdown (the template), HTML, JSON results and JUnit XML.
+
+Each spec's files share the report path's stem: `reports/x.md`, `x.html`, `x.json`,
+`x.junit.xml`; long outputs go to `reports/<spec>/…` and a `--report-dir` gets `index.md`.
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yamlparity.errors import UsageError
+from yamlparity.report import (
+    TemplateChoice,
+    render,
+    render_index,
+    tally_line,
+    write_atomic,
+)
+from yamlparity.results import SpecResult
+
+FORMATS = ("md", "html", "json", "junit")
+SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
+INDEX_NAME = "index"
+
+
+def parse_formats(values: str | Iterable[str]) -> tuple[str, ...]:
+    """`md,html` or ["md", "html"] -> ("md", "html"), in the order given, without repeats."""
+    items = values.split(",") if isinstance(values, str) else list(values)
+    chosen: list[str] = []
+    for item in (str(v).strip().lower() for v in items):
+        if item not in FORMATS:
+            raise UsageError(f"unknown format {item!r}: choose from {', '.join(FORMATS)}")
+        if item not in chosen:
+            chosen.append(item)
+    if not chosen:
+        raise UsageError(f"no format given: choose from {', '.join(FORMATS)}")
+    return tuple(chosen)
+
+
+def paths_for(report_path: Path, formats: Sequence[str]) -> dict[str, Path]:
+    stem = report_path.with_suffix("") if report_path.suffix == ".md" else report_path
+    return {
+        fmt: report_path if fmt == "md" else stem.with_name(stem.name + SUFFIXES[fmt])
+        for fmt in formats
+    }
+
+
+@dataclass
+class Written:
+    """What one spec's run produced, for the summary line and the index."""
+
+    result: SpecResult
+    paths: dict[str, Path]
+    extra: list[Path] = field(default_factory=list)  # full outputs beside the report
+
+    @property
+    def primary(self) -> Path:
+        return next(iter(self.paths.values()))
+
+
+def write_spec(
+    result: SpecResult,
+    report_path: Path,
+    formats: Sequence[str],
+    choice: TemplateChoice,
+    *,
+    baseline: str | None = None,
+) -> Written:
+    from yamlparity.formats import files, html, junit, results_json
+
+    paths = paths_for(report_path, formats)
+    attached, texts = files.plan_attachments(result, files.main_facet(result))
+    extra = []
+    for relative, text in texts.items():
+        target = files.inside(report_path.parent, relative)  # PathEscapeError: never written
+        write_atomic(target, text if text.endswith("\n") else text + "\n")
+        extra.append(target)
+    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    if "md" in paths:
+        markdown = render(result, choice, report_path=str(paths["md"]), **options)
+        write_atomic(paths["md"], markdown)
+    if "html" in paths:
+        safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
+        write_atomic(paths["html"], html.page(safe_md, result.title, choice))
+    if "json" in paths:
+        write_atomic(paths["json"], results_json.dumps(result))
+    if "junit" in paths:
+        write_atomic(paths["junit"], junit.dumps([result]))
+    return Written(result, paths, extra)
+
+
+def index_entry(written: Written, folder: Path, fmt: str) -> dict[str, Any]:
+    result = written.result
+    report = written.paths.get(fmt, written.primary)
+    return {
+        "name": result.name,
+        "title": result.title,
+        "report": report.resolve().relative_to(folder.resolve()).as_posix()
+        if report.resolve().is_relative_to(folder.resolve())
+        else str(report.resolve()),
+        "tally": result.tally(),
+        "tally_line": tally_line(result.tally()),
+        "total": len(result.cases),
+        "passed": not result.failing,
+    }
+
+
+def write_index(
+    folder: Path, written: Sequence[Written], formats: Sequence[str], choice: TemplateChoice
+) -> Path:
+    """index.md (and index.html with html) linking each spec's report with its tally."""
+    from yamlparity.formats import html, junit
+
+    target = folder / f"{INDEX_NAME}.md"
+    if "md" in formats or "html" not in formats:
+        entries = [index_entry(w, folder, "md") for w in written]
+        write_atomic(target, render_index(entries, choice))
+    if "html" in formats:
+        entries = [index_entry(w, folder, "html") for w in written]
+        page = html.page(render_index(entries, choice, html=True), "Parity reports", choice)
+        write_atomic(folder / f"{INDEX_NAME}.html", page)
+        if "md" not in formats:
+            target = folder / f"{INDEX_NAME}.html"
+    if "junit" in formats:
+        # One file for CI systems that take a single report path.
+        write_atomic(folder / "junit.xml", junit.dumps([w.result for w in written]))
+    return target

@@ -1,0 +1,148 @@
+"""Ready-to-run shell commands that replay one case against one target, outside yamlparity.
+
+Pure: rendered from the spec and the case (plan.invocation_for), never from a live adapter.
+Secrets stay out of the text: sensitive headers and secret-looking environment variables become
+`$VARNAME` references the person sets in their own shell; a URL's `${port}` (chosen at run time,
+and the service is gone by then) becomes `${PORT:?...}`, so a forgotten variable fails loudly.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable
+
+from yamlparity.model import Case, CommandTarget, HttpTarget, Spec
+from yamlparity.plan import invocation_for
+from yamlparity.ports import PORT_PLACEHOLDER
+from yamlparity.targets.base import PreparedRequest
+
+# Same list as targets/http.py SENSITIVE_HEADERS (not imported: that module pulls in urllib3
+# pools and services, and this one must stay pure).
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
+_SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|AUTH|COOKIE", re.IGNORECASE)
+MAX_INLINE = 100_000  # characters of stdin/body written into the command itself
+
+
+def reproducers(spec: Spec, case: Case, targets: Iterable[str]) -> dict[str, str]:
+    """target -> command; a case whose input cannot render gets no reproducer."""
+    try:
+        invocation = invocation_for(spec, case)
+    except Exception:  # the case is already ERROR for that reason; nothing to replay
+        return {}
+    out: dict[str, str] = {}
+    for name in targets:
+        target = spec.targets[name]
+        if isinstance(target, HttpTarget) and invocation.request is not None:
+            out[name] = _redact(http_command(target, invocation.request), spec.secrets)
+        elif isinstance(target, CommandTarget):
+            out[name] = _redact(command_line(target, invocation.stdin or b""), spec.secrets)
+    return out
+
+
+def _redact(text: str, secrets: frozenset[str]) -> str:
+    """The spec's `secrets:` values never reach a report, wherever they were interpolated."""
+    hidden = False
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "***")
+            hidden = True
+    if hidden:
+        text = "# *** stands for a secret of the spec: put its value back before running\n" + text
+    return text
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def command_line(target: CommandTarget, stdin: bytes) -> str:
+    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline)."""
+    run = target.run
+    program = f"sh -c {shlex.quote(run)}" if isinstance(run, str) else shlex.join(run)
+    env = " ".join(_env_assignment(key, value) for key, value in target.env.items())
+    invoke = f"env {env} {program}" if env else program
+    return f"cd {shlex.quote(str(target.cwd))} && {_feed(stdin)}{invoke}"
+
+
+def _env_assignment(key: str, value: str) -> str:
+    if _SECRET_ENV.search(key):
+        return f'{key}="${key}"'
+    return f"{key}={shlex.quote(value)}"
+
+
+def http_command(target: HttpTarget, request: PreparedRequest) -> str:
+    """A curl command: method, URL, the target's and the case's headers, the exact body."""
+    lines: list[str] = []
+    if target.service is not None:
+        run = target.service.run
+        shown = run if isinstance(run, str) else shlex.join(run)
+        lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
+    url = _url(target) + request.path
+    parts = ["curl", "-sS", "-i", "-X", shlex.quote(request.method), _double_quoted(url)]
+    headers = {**target.headers, **request.headers}
+    for key, value in headers.items():
+        parts += ["-H", _header(key, value)]
+    body = request.body
+    prefix = ""
+    if body is not None:
+        prefix = _feed(body)
+        parts += ["--data-binary", "@-"]
+    lines.append(prefix + " ".join(parts))
+    return "\n".join(lines)
+
+
+def _url(target: HttpTarget) -> str:
+    url = target.url.rstrip("/")
+    # Credentials in the URL are a secret too: the person supplies them.
+    return _USERINFO.sub(lambda m: f"{m.group(1)}${{{_var(target.name)}_USERINFO}}@", url, 1)
+
+
+def _header(key: str, value: str) -> str:
+    if key.lower() in SECRET_HEADERS:
+        return _double_quoted(f"{key}: ${{{_var(key)}}}")
+    return _double_quoted(f"{key}: {value}")
+
+
+def _var(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+
+
+def _double_quoted(text: str) -> str:
+    """Double quotes so `${VAR}` placeholders expand; everything else is literal."""
+    marker = "\0placeholder\0"
+    keep = re.findall(r"\$\{[A-Z0-9_]+\}", text)
+    text = re.sub(r"\$\{[A-Z0-9_]+\}", marker, text)
+    text = text.replace(PORT_PLACEHOLDER, "\0port\0")
+    escaped = re.sub(r'(["\\$`])', r"\\\1", text)
+    for placeholder in keep:
+        escaped = escaped.replace(marker, placeholder, 1)
+    escaped = escaped.replace("\0port\0", "${PORT:?set PORT to the port the service listens on}")
+    return f'"{escaped}"'
+
+
+def _feed(data: bytes) -> str:
+    """`printf '%s' DATA | ` — exact bytes on stdin, no trailing newline added."""
+    if len(data) > MAX_INLINE:
+        return f"# the input is {len(data)} bytes: save it as input.bin first\ncat input.bin | "
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(char.isprintable() or char in "\n\t" for char in text):
+        return f"printf '%s' {shlex.quote(text)} | "
+    # Control characters or invalid UTF-8: bash's $'\xNN' carries the exact bytes.
+    return f"printf '%s' {_ansi_c(data)} | "
+
+
+def _ansi_c(data: bytes) -> str:
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char in "\\'":
+            out.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "$'" + "".join(out) + "'"
