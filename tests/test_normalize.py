@@ -437,7 +437,7 @@ def test_any_string_compiles_or_raises_rule_error(text: str) -> None:
         assert 1 <= exc.column <= len(text) + 1
         return
     # What compiles must apply to any value without raising.
-    for value in ({"a": [1, {"b": "x"}], "b": None}, [Number("1")], "s", None):
+    for value in ({"a": [Number("1"), {"b": "x"}], "b": None}, [Number("1")], "s", None):
         apply(program, value, RuleStats())
 
 

@@ -262,6 +262,7 @@ def _run(args: argparse.Namespace) -> int:
     from yamlparity.engine import run_spec
     from yamlparity.formats import parse_formats, write_index, write_spec
     from yamlparity.progress import Progress, live_terminal
+    from yamlparity.redact import RedactingListener, Redactor
     from yamlparity.report import check_template, choose_template, tally_line
 
     cfg = _config(args)
@@ -289,7 +290,10 @@ def _run(args: argparse.Namespace) -> int:
     for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
             break
-        result = run_spec(spec, options, listener=progress)
+        redactor = Redactor.for_spec(spec)
+        # Secrets are masked in the results themselves: every format, -v and progress lines.
+        listener = RedactingListener(progress, redactor)
+        result = redactor.deep(run_spec(spec, options, listener=listener))
         progress.clear()
         path = _report_path(spec, report_dir)
         out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
@@ -338,11 +342,13 @@ def _check_distinct_names(specs: Sequence[Any]) -> None:
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.safepath import safe_component
+
     if report_dir is not None:
-        return report_dir / f"{spec.name}.md"
+        return report_dir / f"{safe_component(spec.name)}.md"
     if spec.report.path is not None:
         return Path(spec.report.path)
-    return Path("reports") / f"{spec.name}.md"
+    return Path("reports") / f"{safe_component(spec.name)}.md"
 
 
 def _display_path(path: Path) -> str:

@@ -6,6 +6,7 @@ itself a compared facet) and produce parseable, non-empty output of the declared
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from yamlparity import jsonvalue
@@ -26,9 +27,14 @@ class Parsed:
     excerpt: str = ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def excerpt(data: bytes, limit: int = EXCERPT) -> str:
     """The first `limit` characters of what came out, readable even when it is binary."""
     text = data[: limit * 4].decode("utf-8", "backslashreplace")
+    # NUL, ESC and friends would corrupt a terminal or a report: show them as \xNN.
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text[:limit] + ("…" if len(text) > limit or len(data) > limit * 4 else "")
 
 

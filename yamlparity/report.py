@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from yamlparity import __version__, jsonvalue
+from yamlparity.audit import analysis_context
 from yamlparity.errors import Location, SpecError
 from yamlparity.results import VERDICTS, CaseResult, SpecResult, TargetOutcome
 
@@ -280,6 +281,7 @@ def _case_context(
             {"target": f.target, "expectation": f.expectation, "seen": f.seen}
             for f in case.expectation_failures
         ],
+        "reproducers": dict(case.reproducers),
     }
 
 
@@ -326,6 +328,7 @@ def context(
     report_path: str | None = None,
     attachments: Attachments | None = None,
     baseline: str | None = None,
+    analysis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The documented, stable context every template receives (see docs/report-context.md)."""
     attached = attachments or Attachments()
@@ -368,6 +371,7 @@ def context(
         "odd_one_out": odd[0]["target"] if odd else None,
         "facet_labels": dict(FACET_LABELS),
         "report_path": report_path,
+        "analysis": analysis if analysis is not None else analysis_context(result),
     }
 
 

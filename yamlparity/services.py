@@ -318,13 +318,13 @@ def _terminate_group(proc: subprocess.Popen[bytes], stop_timeout: float) -> None
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=max(0.0, deadline - time.monotonic()))
     # The leader may be gone while children it spawned still run: wait for the whole group.
-    if _wait_group_gone(pgid, deadline):
+    if wait_group_gone(pgid, deadline):
         proc.poll()
         return
     _signal_group(pgid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=_KILL_GRACE)
-    _wait_group_gone(pgid, time.monotonic() + _KILL_GRACE)
+    wait_group_gone(pgid, time.monotonic() + _KILL_GRACE)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -332,7 +332,7 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def _wait_group_gone(pgid: int, deadline: float) -> bool:
+def wait_group_gone(pgid: int, deadline: float) -> bool:
     while _group_alive(pgid):
         if time.monotonic() >= deadline:
             return False

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yamlparity.model import CommandTarget
+from yamlparity.services import wait_group_gone
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 
 _CHUNK = 65536
@@ -101,8 +102,10 @@ def _complete(
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.wait()
-    # Reap anything the process left running in its group (daemonized grandchildren).
+    # Reap anything the process left running in its group (daemonized grandchildren), and wait
+    # until the group is gone: SIGKILL is asynchronous, the report must not outlive the kill.
     _kill_group(proc)
+    wait_group_gone(proc.pid, time.monotonic() + 5.0)
     duration = time.monotonic() - started
     if failure is None and proc.returncode < 0:
         failure = f"killed by {signal_name(-proc.returncode)}"
