@@ -27,7 +27,9 @@ def yamlparity(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @needs_node
 def test_session_log_matches_four_of_four(tmp_path: Path) -> None:
-    done = yamlparity("run", str(EXAMPLES / "session_log"), "--report-dir", str(tmp_path), cwd=tmp_path)
+    done = yamlparity(
+        "run", str(EXAMPLES / "session_log"), "--report-dir", str(tmp_path), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert "[parity] session_log: 4 match / 0 diff (out of 4)" in done.stdout
     report = (tmp_path / "session_log.md").read_text()
@@ -38,7 +40,9 @@ def test_session_log_matches_four_of_four(tmp_path: Path) -> None:
 
 @needs_node
 def test_float_drift_reports_each_serializer_quirk_at_its_path(tmp_path: Path) -> None:
-    done = yamlparity("run", str(EXAMPLES / "float_drift"), "--report-dir", str(tmp_path), cwd=tmp_path)
+    done = yamlparity(
+        "run", str(EXAMPLES / "float_drift"), "--report-dir", str(tmp_path), cwd=tmp_path
+    )
     assert done.returncode == 1
     assert "2 match / 2 diff (out of 4)" in done.stdout
     report = (tmp_path / "float_drift.md").read_text()

@@ -17,7 +17,16 @@ def write(path: Path, text: str) -> Path:
 
 def run(spec: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PY, "-m", "yamlparity", "run", str(spec), "--report-dir", str(spec.parent / "out"), *extra],
+        [
+            PY,
+            "-m",
+            "yamlparity",
+            "run",
+            str(spec),
+            "--report-dir",
+            str(spec.parent / "out"),
+            *extra,
+        ],
         cwd=spec.parent,
         capture_output=True,
         text=True,
@@ -31,11 +40,14 @@ def helper(tmp: Path, name: str, body: str) -> str:
 
 
 def spec_with(tmp: Path, left: str, right: str, extra: str = "", cases: str | None = None) -> Path:
-    cases = cases or """
+    cases = (
+        cases
+        or """
         cases:
           - name: one
             input: {a: 1}
         """
+    )
     text = f"""
         name: t
         targets:
@@ -46,7 +58,9 @@ def spec_with(tmp: Path, left: str, right: str, extra: str = "", cases: str | No
             run: [{PY}, {right}]
             timeout: 5
         """
-    return write(tmp / "t.yaml", textwrap.dedent(text) + textwrap.dedent(extra) + textwrap.dedent(cases))
+    return write(
+        tmp / "t.yaml", textwrap.dedent(text) + textwrap.dedent(extra) + textwrap.dedent(cases)
+    )
 
 
 def test_two_identical_failures_are_error_never_match(tmp_path: Path) -> None:
@@ -96,7 +110,7 @@ def test_exit_code_and_stderr_can_be_compared_facets(tmp_path: Path) -> None:
 
 def test_rules_for_one_target_only(tmp_path: Path) -> None:
     left = helper(tmp_path, "l.py", 'print(\'{"a": 1, "producer": "left"}\')\n')
-    right = helper(tmp_path, "r.py", 'print(\'{"a": 1}\')\n')
+    right = helper(tmp_path, "r.py", "print('{\"a\": 1}')\n")
     extra = """
         normalize:
           - rule: del(.producer)
@@ -106,7 +120,7 @@ def test_rules_for_one_target_only(tmp_path: Path) -> None:
 
 
 def test_fixed_known_divergence_fails_unless_fixed_ok(tmp_path: Path) -> None:
-    same = helper(tmp_path, "same.py", 'print(\'{"a": 1}\')\n')
+    same = helper(tmp_path, "same.py", "print('{\"a\": 1}')\n")
     extra = """
         known:
           - cases: [one]

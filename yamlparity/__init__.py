@@ -26,12 +26,12 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from yamlparity.engine import RunOptions, run_spec
-    from yamlparity.errors import SpecError
-    from yamlparity.load import find_specs, load_spec
-    from yamlparity.model import Spec
-    from yamlparity.report import render
-    from yamlparity.results import CaseResult, SpecResult
+    from yamlparity.engine import RunOptions as RunOptions, run_spec as run_spec
+    from yamlparity.errors import SpecError as SpecError
+    from yamlparity.load import find_specs as find_specs, load_spec as load_spec
+    from yamlparity.model import Spec as Spec
+    from yamlparity.report import render as render
+    from yamlparity.results import CaseResult as CaseResult, SpecResult as SpecResult
 
 
 def __getattr__(name: str) -> Any:
