@@ -26,12 +26,15 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from yamlparity.engine import RunOptions as RunOptions, run_spec as run_spec
+    from yamlparity.engine import RunOptions as RunOptions
+    from yamlparity.engine import run_spec as run_spec
     from yamlparity.errors import SpecError as SpecError
-    from yamlparity.load import find_specs as find_specs, load_spec as load_spec
+    from yamlparity.load import find_specs as find_specs
+    from yamlparity.load import load_spec as load_spec
     from yamlparity.model import Spec as Spec
     from yamlparity.report import render as render
-    from yamlparity.results import CaseResult as CaseResult, SpecResult as SpecResult
+    from yamlparity.results import CaseResult as CaseResult
+    from yamlparity.results import SpecResult as SpecResult
 
 
 def __getattr__(name: str) -> Any:
