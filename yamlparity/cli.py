@@ -162,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stop_services()
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a report folder that cannot be written, a full disk...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -270,11 +274,13 @@ def _run(args: argparse.Namespace) -> int:
     report_dir = args.report_dir or cfg.report_dir
     fixed_ok = args.fixed_ok if args.fixed_ok is not None else cfg.fixed_ok
     specs = _load_paths(_spec_paths(args, cfg), args)
-    if report_dir is not None:
-        _check_distinct_names(specs)
+    _check_distinct_reports(specs, report_dir)
+    _check_selection(specs, args.select)
     choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
     for choice in {c.path: c for c in choices}.values():
         check_template(choice)  # a broken template fails before anything runs
+    for spec in specs:
+        _check_writable(_report_path(spec, report_dir).parent)
     options = _run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
     _install_interrupt(options.stop)
     live = live_terminal(sys.stderr)
@@ -299,9 +305,10 @@ def _run(args: argparse.Namespace) -> int:
         out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
         written.append(out)
         shown = _display_path(out.primary)
+        stopped = " (interrupted)" if result.interrupted else ""
         print(
             f"[parity] {spec.name}: {tally_line(result.tally())} "
-            f"(out of {len(result.cases)}) → {shown}",
+            f"(out of {len(result.cases)}){stopped} → {shown}",
             flush=True,
         )
         if args.verbose:
@@ -330,15 +337,38 @@ def _index_choice(cfg: Any, choose: Any) -> Any:
     return choose(project_root=cfg.root or Path.cwd())
 
 
-def _check_distinct_names(specs: Sequence[Any]) -> None:
-    seen: dict[str, Any] = {}
+def _check_distinct_reports(specs: Sequence[Any], report_dir: Path | None) -> None:
+    """Two specs writing one report file would lose the first: refuse before running."""
+    seen: dict[Path, Any] = {}
     for spec in specs:
-        if spec.name in seen:
+        path = _report_path(spec, report_dir).resolve()
+        if path in seen:
             raise UsageError(
-                f"two specs are named {spec.name!r} ({seen[spec.name].file} and {spec.file}): "
-                "--report-dir writes DIR/<name>.md, so give one a different `name:`"
+                f"{seen[path].file} and {spec.file} would both write {path}: give one a "
+                "different `name:` or `report.path`"
             )
-        seen[spec.name] = spec
+        seen[path] = spec
+
+
+def _check_selection(specs: Sequence[Any], expression: str | None) -> None:
+    """A -k that selects nothing is a typo, not a green run."""
+    if not expression:
+        return
+    from yamlparity.select import compile_selection
+
+    matches = compile_selection(expression)
+    if not any(matches(case.name) for spec in specs for case in spec.cases):
+        raise UsageError(f"-k {expression!r} selects no case in the given specs")
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before the run, not after it, when a report cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {folder}: {exc.strerror}") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write reports into {folder}")
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
@@ -398,15 +428,22 @@ def _template_context(args: argparse.Namespace) -> int:
         baseline = None
     elif args.spec is not None:
         from yamlparity.engine import run_spec
+        from yamlparity.redact import Redactor
 
-        (spec,) = _load_paths([args.spec], args)
-        result = run_spec(spec, _run_options(args, None))
+        specs = _load_paths([args.spec], args)
+        if len(specs) != 1:
+            raise UsageError(
+                f"template-context takes one spec file; {args.spec} holds {len(specs)}"
+            )
+        spec = specs[0]
+        result = Redactor.for_spec(spec).deep(run_spec(spec, _run_options(args, None)))
         baseline = spec.compare.baseline
     else:
         raise UsageError("template-context needs a SPEC or --from-results FILE")
     data = context(result, baseline=baseline)
     # Target values reach the context as text already: plain JSON, nothing to lose.
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    # `cases` is a lazy sequence (report.CaseContexts): listed here, built case by case.
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=list))
     return EXIT_OK
 
 
