@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
@@ -19,6 +19,7 @@ __all__ = [
     "JsonDecodeError",
     "Number",
     "canonical",
+    "dump_to",
     "dumps",
     "format_path",
     "format_step",
@@ -129,8 +130,35 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def dumps(value: JSON, *, indent: int | None = None, sort_keys: bool = True) -> str:
     """Serialize exactly: numbers as literals, non-ASCII as itself, lone surrogates escaped."""
     chunks: list[str] = []
-    _encode(value, chunks, indent, sort_keys, 0)
-    out = "".join(chunks)
+    _Encoder(chunks, indent, sort_keys, None).encode(value, 0)
+    return _escape_surrogates("".join(chunks))
+
+
+def dump_to(
+    value: JSON,
+    write: Callable[[str], object],
+    *,
+    indent: int | None = None,
+    sort_keys: bool = True,
+) -> int:
+    """`dumps` written through `write` in pieces; returns the characters written. A 20 MB
+    value never holds its millions of fragment strings at once (~300 MB for 28 MB of text)."""
+    chunks: list[str] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        text = _escape_surrogates("".join(chunks))
+        chunks.clear()
+        written += len(text)
+        write(text)
+
+    _Encoder(chunks, indent, sort_keys, flush).encode(value, 0)
+    flush()
+    return written
+
+
+def _escape_surrogates(out: str) -> str:
     if _SURROGATE.search(out):
         # Lone surrogates (Python and JS let them through) cannot be written as UTF-8: escape.
         out = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
@@ -142,47 +170,90 @@ def canonical(value: JSON) -> str:
     return dumps(value, indent=None, sort_keys=True)
 
 
-def _encode(value: Any, out: list[str], indent: int | None, sort_keys: bool, level: int) -> None:
-    kind = type(value)
-    if kind is str:
-        out.append(_encode_string(value))
-    elif kind is Number:
-        out.append(value.literal)
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        items = sorted(value.items()) if sort_keys else value.items()
-        inner, sep, close = _layout(indent, level)
-        out.append("{" + inner)
+_FLUSH_AT = 1 << 16  # fragments held before dump_to writes them out
+
+
+class _Encoder:
+    """Appends a value's text to `out`. Scalars inside containers are written inline, not by
+    a call per leaf (that was most of the cost on large bodies: 5.6 M calls for 20 MB)."""
+
+    def __init__(
+        self,
+        out: list[str],
+        indent: int | None,
+        sort_keys: bool,
+        flush: Callable[[], None] | None,
+    ) -> None:
+        self.out, self.indent, self.sort_keys, self.flush = out, indent, sort_keys, flush
+        self.colon = ": " if indent is not None else ":"
+
+    def encode(self, value: Any, level: int) -> None:
+        kind = type(value)
+        if kind is dict:
+            self._dict(value, level) if value else self.out.append("{}")
+        elif kind is list:
+            self._list(value, level) if value else self.out.append("[]")
+        else:
+            self.out.append(_scalar(value))
+
+    def _dict(self, value: dict[str, Any], level: int) -> None:
+        out, append, encode_string = self.out, self.out.append, _encode_string
+        inner, sep, close = _layout(self.indent, level)
+        items = sorted(value.items()) if self.sort_keys else value.items()
+        append("{" + inner)
+        colon = self.colon
         first = True
         for key, item in items:
-            if not first:
-                out.append(sep)
-            first = False
-            out.append(_encode_string(key))
-            out.append(": " if indent is not None else ":")
-            _encode(item, out, indent, sort_keys, level + 1)
-        out.append(close + "}")
-    elif kind is list:
-        if not value:
-            out.append("[]")
-            return
-        inner, sep, close = _layout(indent, level)
-        out.append("[" + inner)
-        for index, item in enumerate(value):
-            if index:
-                out.append(sep)
-            _encode(item, out, indent, sort_keys, level + 1)
-        out.append(close + "]")
-    else:
-        raise TypeError(f"not a JSON value: {type(value).__name__}")
+            if first:
+                first = False
+            else:
+                append(sep)
+            kind = type(item)
+            if kind is str:
+                append(encode_string(key) + colon + encode_string(item))
+            elif kind is Number:
+                append(encode_string(key) + colon + item.literal)
+            else:
+                append(encode_string(key) + colon)
+                self.encode(item, level + 1)
+        append(close + "}")
+        if self.flush is not None and len(out) >= _FLUSH_AT:
+            self.flush()
+
+    def _list(self, value: list[Any], level: int) -> None:
+        out, append, encode_string = self.out, self.out.append, _encode_string
+        inner, sep, close = _layout(self.indent, level)
+        append("[" + inner)
+        first = True
+        for item in value:
+            if first:
+                first = False
+            else:
+                append(sep)
+            kind = type(item)
+            if kind is str:
+                append(encode_string(item))
+            elif kind is Number:
+                append(item.literal)
+            else:
+                self.encode(item, level + 1)
+        append(close + "]")
+        if self.flush is not None and len(out) >= _FLUSH_AT:
+            self.flush()
+
+
+def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return _encode_string(value)
+    if type(value) is Number:
+        return value.literal
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
 @functools.lru_cache(maxsize=256)  # one per depth: building the strings per container was ~15%

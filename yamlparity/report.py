@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from jinja2 import (
     BaseLoader,
@@ -39,6 +40,10 @@ INDEX_TEMPLATE = "index.md.j2"
 PROJECT_TEMPLATE = Path("templates") / DEFAULT_TEMPLATE  # picked up in a project's root
 BUILTIN_PREFIX = "yamlparity"  # `{% extends "yamlparity/report.md.j2" %}` is always the default
 SHOWN_CHARS = 4000  # longer outputs are cut in the report and written beside it in full
+# The most of one output a report context holds. A 20 MB body is 28 MB of indented text: the
+# template shows SHOWN_CHARS of it and the full text goes beside the report, so the context
+# keeps this much (ShownText remembers the full length for `cut`'s "… N more characters").
+SHOWN_CAP = 256 * 1024
 CONTEXT_VERSION = 1
 
 FACET_LABELS = {
@@ -63,10 +68,65 @@ def text_of(value: Any) -> str:
     return jsonvalue.dumps(value, indent=2)
 
 
+class ShownText(str):
+    """The first SHOWN_CAP characters of a longer output; `full_length` is the whole text's."""
+
+    full_length: int
+
+
+class _Head:
+    """Receives an output's text in pieces: keeps its first `cap` characters and counts the
+    rest; once it passes `spill_after` characters, everything also goes to `spill()`'s file."""
+
+    def __init__(self, cap: int, spill: Callable[[], Callable[[str], object]] | None) -> None:
+        self.cap, self.spill = cap, spill
+        self.parts: list[str] = []
+        self.kept = self.total = 0
+        self.sink: Callable[[str], object] | None = None
+        self.last = ""
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self.sink is None and self.spill is not None and self.total + len(text) > SHOWN_CHARS:
+            self.sink = self.spill()
+            self.sink("".join(self.parts))  # all of it: SHOWN_CHARS < cap, nothing was dropped
+        if self.sink is not None:
+            self.sink(text)
+        self.total += len(text)
+        self.last = text[-1]
+        if self.kept < self.cap:
+            head = text[: self.cap - self.kept]
+            self.parts.append(head)
+            self.kept += len(head)
+
+    def text(self) -> str:
+        head = "".join(self.parts)
+        if self.total <= len(head):
+            return head
+        shown = ShownText(head)
+        shown.full_length = self.total
+        return shown
+
+
+def shown_text(value: Any, spill: Callable[[], Callable[[str], object]] | None = None) -> str:
+    """text_of(value), serialized once and capped at SHOWN_CAP. When the text is longer than
+    SHOWN_CHARS and `spill` is given, spill() returns a writer that receives the whole text."""
+    head = _Head(SHOWN_CAP, spill)
+    if isinstance(value, str):
+        head.write(value)
+    else:
+        jsonvalue.dump_to(value, head.write, indent=2)
+    if head.sink is not None and head.last != "\n":
+        head.sink("\n")
+    return head.text()
+
+
 def _cut(text: str, limit: int = SHOWN_CHARS) -> str:
-    if len(text) <= limit:
+    length = getattr(text, "full_length", len(text))
+    if length <= limit:
         return text
-    return text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return text[:limit] + f"\n… ({length - limit} more characters)"
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -206,12 +266,20 @@ class Attachments:
     """Full outputs written beside a report: (case, target, facet) -> path relative to it."""
 
     files: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # The same key -> the text the report shows (capped: see SHOWN_CAP), serialized once when
+    # the file was written, so the report does not serialize a 20 MB value again.
+    shown: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def _outcome_context(
     case: str, outcome: TargetOutcome, facets: tuple[str, ...], attached: Attachments
 ) -> dict[str, Any]:
-    shown = {facet: text_of(outcome.facets[facet]) for facet in outcome.facets if facet in facets}
+    shown = {
+        facet: attached.shown.get((case, outcome.target, facet))
+        or shown_text(outcome.facets[facet])
+        for facet in outcome.facets
+        if facet in facets
+    }
     return {
         "target": outcome.target,
         "error": outcome.error,
@@ -286,19 +354,20 @@ def _case_context(
 
 
 def _pairs(result: SpecResult) -> list[dict[str, Any]]:
-    """Per pair of targets: in how many compared cases they agreed."""
-    names = [t.name for t in result.targets]
-    compared = [case for case in result.cases if case.groups]
-    rows = []
-    for a, b in combinations(names, 2):
-        both = [c for c in compared if _in_groups(c, a) and _in_groups(c, b)]
-        agree = sum(1 for c in both if any(a in g and b in g for g in c.groups))
-        rows.append({"a": a, "b": b, "agree": agree, "compared": len(both)})
-    return rows
-
-
-def _in_groups(case: CaseResult, name: str) -> bool:
-    return any(name in group for group in case.groups)
+    """Per pair of targets: in how many compared cases they agreed (one pass over the cases,
+    holding none of them: a run may have 100k)."""
+    pairs = list(combinations([t.name for t in result.targets], 2))
+    agree = dict.fromkeys(pairs, 0)
+    compared = dict.fromkeys(pairs, 0)
+    for case in result.cases:
+        if not case.groups:
+            continue
+        owner = {name: index for index, group in enumerate(case.groups) for name in group}
+        for a, b in pairs:
+            if a in owner and b in owner:
+                compared[a, b] += 1
+                agree[a, b] += owner[a] == owner[b]
+    return [{"a": a, "b": b, "agree": agree[a, b], "compared": compared[a, b]} for a, b in pairs]
 
 
 def _odd_counts(result: SpecResult) -> list[dict[str, Any]]:
@@ -309,6 +378,46 @@ def _odd_counts(result: SpecResult) -> list[dict[str, Any]]:
     order = [t.name for t in result.targets]
     ranked = sorted(counts.items(), key=lambda item: (-item[1], order.index(item[0])))
     return [{"target": name, "count": count} for name, count in ranked]
+
+
+class CaseContexts(Sequence[dict[str, Any]]):
+    """The context's `cases`: each case's dict is built when a template reaches it, so a
+    report over 100k cases never holds 100k dicts (each ~2 KB) at once."""
+
+    def __init__(
+        self, cases: Sequence[CaseResult], facets: tuple[str, ...], attached: Attachments
+    ) -> None:
+        self._cases, self._facets, self._attached = cases, facets, attached
+
+    def __len__(self) -> int:
+        return len(self._cases)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._one(case) for case in list(self._cases)[index]]
+        return self._one(self._cases[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._one(case) for case in self._cases)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} case contexts>"
+
+    def _one(self, case: CaseResult) -> dict[str, Any]:
+        return _case_context(case, self._facets, self._attached)
 
 
 def display_file(file: str) -> str:
@@ -365,7 +474,7 @@ def context(
         "total": len(result.cases),
         "passed": not result.failing,
         "verdicts": list(VERDICTS),
-        "cases": [_case_context(case, result.facets, attached) for case in result.cases],
+        "cases": CaseContexts(result.cases, result.facets, attached),
         "pairs": _pairs(result),
         "odd_counts": odd,
         "odd_one_out": odd[0]["target"] if odd else None,
@@ -393,6 +502,30 @@ def render(
     choice = _as_choice(template)
     data = context(result, report_path=report_path, attachments=attachments, baseline=baseline)
     return render_context(choice, data, html=html)
+
+
+def render_to(
+    write: Callable[[str], object],
+    result: SpecResult,
+    template: Path | TemplateChoice | None = None,
+    *,
+    report_path: str | None = None,
+    attachments: Attachments | None = None,
+    baseline: str | None = None,
+    html: bool = False,
+) -> None:
+    """`render`, handing the text to `write` piece by piece as the template produces it:
+    Jinja's render() joins every fragment at the end (~300 bytes held per table row)."""
+    choice = _as_choice(template)
+    data = context(result, report_path=report_path, attachments=attachments, baseline=baseline)
+    env = environment(choice.search, html=html)
+
+    def stream(template: Any) -> str:
+        for piece in template.generate(data):
+            write(piece)
+        return ""
+
+    _render(env, choice.path, stream)
 
 
 def render_context(choice: TemplateChoice, data: Mapping[str, Any], *, html: bool = False) -> str:
@@ -498,11 +631,18 @@ def _short_template_name(filename: str) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder, then rename: never a half-written report."""
+    with atomic_writer(path) as write:
+        write(text)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[Callable[[str], object]]:
+    """write_atomic for text produced in pieces: the file appears whole when the block ends."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
+            yield handle.write
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

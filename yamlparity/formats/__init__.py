@@ -15,8 +15,10 @@ from typing import Any
 from yamlparity.errors import UsageError
 from yamlparity.report import (
     TemplateChoice,
+    atomic_writer,
     render,
     render_index,
+    render_to,
     tally_line,
     write_atomic,
 )
@@ -73,16 +75,12 @@ def write_spec(
     from yamlparity.formats import files, html, junit, results_json
 
     paths = paths_for(report_path, formats)
-    attached, texts = files.plan_attachments(result, files.main_facet(result))
-    extra = []
-    for relative, text in texts.items():
-        target = files.inside(report_path.parent, relative)  # PathEscapeError: never written
-        write_atomic(target, text if text.endswith("\n") else text + "\n")
-        extra.append(target)
+    folder = report_path.parent
+    attached, extra = files.write_attachments(result, files.main_facet(result), folder)
     options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
     if "md" in paths:
-        markdown = render(result, choice, report_path=str(paths["md"]), **options)
-        write_atomic(paths["md"], markdown)
+        with atomic_writer(paths["md"]) as write:
+            render_to(write, result, choice, report_path=str(paths["md"]), **options)
     if "html" in paths:
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))

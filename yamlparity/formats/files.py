@@ -5,38 +5,61 @@ Names come from user data: whatever they contain, a derived path stays inside it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
 from yamlparity import jsonvalue
-from yamlparity.report import SHOWN_CHARS, Attachments, text_of
+from yamlparity.report import SHOWN_CHARS, Attachments, atomic_writer, shown_text
 from yamlparity.results import SpecResult
 from yamlparity.safepath import inside, safe_component
 
-__all__ = ["inside", "main_facet", "plan_attachments", "safe_component"]
+__all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
 
 
-def _facet_text(value: jsonvalue.JSON) -> tuple[str, str]:
-    # The same text the report shows (and cuts), so "too long" means the same thing in both.
-    return text_of(value), "txt" if isinstance(value, str) else "json"
+def _extension(value: jsonvalue.JSON) -> str:
+    return "txt" if isinstance(value, str) else "json"
 
 
-def plan_attachments(result: SpecResult, main_facet: str) -> tuple[Attachments, dict[str, str]]:
-    """Which outputs are too long to show in full: their link (relative to the report's
-    folder) and their text. Files go to `<spec>/<case>.<target>[.<facet>].<ext>`."""
+def write_attachments(
+    result: SpecResult, main_facet: str, folder: Path
+) -> tuple[Attachments, list[Path]]:
+    """Write every output too long to show in full (the same text the report cuts, so "too
+    long" means the same thing in both) to `<spec>/<case>.<target>[.<facet>].<ext>` under
+    `folder`, and return their links (relative to `folder`) with the text the report shows.
+
+    Each value is serialized once, streamed to its file as it is produced: a 20 MB body is
+    neither serialized twice nor held whole as text."""
     attached = Attachments()
-    texts: dict[str, str] = {}
-    folder = safe_component(result.name)
+    written: list[Path] = []
+    spec_folder = safe_component(result.name)
     for case in result.cases:
         for target, outcome in case.outcomes.items():
             for facet, value in outcome.facets.items():
-                text, ext = _facet_text(value)
-                if len(text) <= SHOWN_CHARS:
-                    continue
                 parts = [safe_component(case.name), safe_component(target)]
                 if facet != main_facet:
                     parts.append(safe_component(facet))
-                relative = f"{folder}/{'.'.join(parts)}.{ext}"
-                attached.files[(case.name, target, facet)] = relative
-                texts[relative] = text
-    return attached, texts
+                relative = f"{spec_folder}/{'.'.join(parts)}.{_extension(value)}"
+                with ExitStack() as stack:
+                    spill = _opener(stack, folder, relative, written)
+                    text = shown_text(value, spill)
+                if getattr(text, "full_length", len(text)) > SHOWN_CHARS:  # spilled
+                    key = (case.name, target, facet)
+                    attached.files[key] = relative
+                    attached.shown[key] = text
+    return attached, written
+
+
+def _opener(
+    stack: ExitStack, folder: Path, relative: str, written: list[Path]
+) -> Callable[[], Callable[[str], object]]:
+    def spill() -> Callable[[str], object]:
+        target = inside(folder, relative)  # PathEscapeError: never written
+        write = stack.enter_context(atomic_writer(target))
+        written.append(target)
+        return write
+
+    return spill
 
 
 def main_facet(result: SpecResult) -> str:
