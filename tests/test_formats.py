@@ -164,7 +164,7 @@ def test_long_output_is_cut_and_written_beside_the_report(
 
 def test_differing_paths_come_before_the_outputs(written: dict[str, Path]) -> None:
     report = written["md"].read_text("utf-8")
-    section = report[report.index("DIFF — `float_literal`") :]
+    section = report[report.index("DIFF — <code>float_literal</code>") :]
     assert section.index("**Differing paths:**") < section.index("**rust**")
     assert "| stdout | `.mean` | `2` | `2` | `2.0` |" in section
     assert '"who": "Café ⭐"' in section

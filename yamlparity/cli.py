@@ -277,8 +277,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_distinct_reports(specs, report_dir)
     _check_selection(specs, args.select)
     choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
-    for choice in {c.path: c for c in choices}.values():
-        check_template(choice)  # a broken template fails before anything runs
+    for path, choice in {c.path: c for c in choices}.items():
+        # A broken template (even a misspelled name) fails before anything runs: it is
+        # rendered over a synthetic run with each spec's own target names and facets.
+        shapes = [_shape(s) for s, c in zip(specs, choices, strict=True) if c.path == path]
+        check_template(choice, shapes)
     for spec in specs:
         _check_writable(_report_path(spec, report_dir).parent)
     options = _run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
@@ -321,6 +324,21 @@ def _run(args: argparse.Namespace) -> int:
     if options.stop.is_set():
         return EXIT_INTERRUPTED
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _shape(spec: Any) -> Any:
+    from yamlparity.report import SpecShape, display_file
+
+    return SpecShape(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        file=display_file(str(spec.file)),
+        kind=spec.kind,
+        targets=tuple(spec.targets),
+        facets=tuple(spec.compare.facets),
+        baseline=spec.compare.baseline,
+    )
 
 
 def _template_for(spec: Any, args: argparse.Namespace, cfg: Any, choose: Any) -> Any:

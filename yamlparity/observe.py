@@ -1,7 +1,9 @@
 """Gates: turn a raw observation into parsed facets, or an error saying why it cannot compare.
 
 A target must answer (no timeout, crash or connection failure), exit 0 (unless the exit code is
-itself a compared facet) and produce parseable, non-empty output of the declared kind.
+itself a compared facet) and produce parseable, non-empty output of the declared kind. A verdict
+never rests on two failures alone: a non-zero exit with nothing on stdout is an error unless
+stderr is compared too (then the failures themselves are the contract).
 """
 
 from __future__ import annotations
@@ -81,7 +83,15 @@ def _gate_command(
     parsed.facets["stderr"] = decode_text(raw.stderr)
     if "stdout" in facets:
         if exit_compared and raw.exit_code != 0 and not raw.stdout.strip():
-            parsed.facets["stdout"] = ""  # a failing run may print nothing: the exit code speaks
+            if "stderr" not in facets:
+                # Two different crashes would both be `exit 1, ""` and MATCH: refuse.
+                parsed.error = (
+                    f"exited with code {raw.exit_code} and printed nothing on stdout; add "
+                    "stderr to compare.facets to compare failures"
+                )
+                parsed.excerpt = excerpt(raw.stderr)
+                return parsed
+            parsed.facets["stdout"] = ""  # failures compared by exit code and stderr
         else:
             try:
                 parsed.facets["stdout"] = parse_output(raw.stdout, spec.output, "stdout")

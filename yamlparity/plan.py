@@ -1,7 +1,9 @@
 """Cases x targets -> invocations: render stdin and HTTP requests from case data. No I/O.
 
-Templates are Jinja2, sandboxed, with StrictUndefined. `tojson` is exact (numbers keep their
-literal text) and keeps the author's key order.
+Templates are Jinja2, sandboxed, with StrictUndefined. They see case data with numbers as
+`numbers.NumberView`s (`n + 1`, `n == 7`, `| int`, `| sum` work by value; `{{ n }}` and `tojson`
+print the exact literal), and what a `{{ expr }}` returns goes back to exact JSON. `tojson`
+keeps the author's key order.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from yamlparity import jsonvalue
 from yamlparity.jsonvalue import JSON
 from yamlparity.model import Case, RequestTemplate, Spec
+from yamlparity.numbers import is_boolean, is_false, is_true, to_exact, to_view
 from yamlparity.targets.base import Invocation, PreparedRequest
 
 _NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
@@ -25,14 +28,21 @@ _NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
 _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
 
 
-def _tojson(value: Any, indent: int | None = None) -> str:
-    return jsonvalue.dumps(value, indent=indent, sort_keys=False)
+def _tojson(value: JSON) -> str:
+    return jsonvalue.dumps(value, sort_keys=False)
+
+
+def _tojson_filter(value: Any, indent: int | None = None) -> str:
+    # Template values hold NumberViews (and may be Python numbers): exact JSON first.
+    return jsonvalue.dumps(to_exact(value), indent=indent, sort_keys=False)
 
 
 @lru_cache(maxsize=1)
 def template_env() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters["tojson"] = _tojson
+    env.filters["tojson"] = _tojson_filter
+    # Case booleans are BooleanViews: Jinja's own tests check `value is True`.
+    env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
     env.policies["json.dumps_function"] = None
     return env
 
@@ -48,33 +58,50 @@ def _expression(source: str) -> Any:
 
 
 def context_for(case: Case) -> dict[str, Any]:
-    return {"case": {"name": case.name, "input": case.input, "vars": case.vars}}
+    """What a template sees: the case with its numbers as NumberViews (a copy of the input)."""
+    return {"case": to_view({"name": case.name, "input": case.input, "vars": case.vars})}
+
+
+class _Context:
+    """One case's template context, built on first use: most requests render no template
+    (plain paths, the default `{{ case.input }}` body), and the rest share one copy."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._data: dict[str, Any] | None = None
+
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = context_for(self.case)
+        return self._data
 
 
 def _is_template(source: str) -> bool:
     return "{{" in source or "{%" in source or "{#" in source
 
 
-def render_text(source: str, case: Case) -> str:
+def render_text(source: str, case: Case | _Context) -> str:
     if not _is_template(source):
         return source  # plain text renders to itself: skip Jinja on the hot path
-    return str(_compiled(source).render(context_for(case)))
+    context = case if isinstance(case, _Context) else _Context(case)
+    return str(_compiled(source).render(context.data()))
 
 
-def render_native(value: JSON, case: Case) -> JSON:
-    """Render a template structure; a string that is exactly `{{ expr }}` keeps its native value."""
+def render_native(value: JSON, case: Case | _Context) -> JSON:
+    """Render a template structure; a string that is exactly `{{ expr }}` keeps its native
+    value, converted back to exact JSON (a view keeps its literal, 7 becomes Number("7"))."""
+    context = case if isinstance(case, _Context) else _Context(case)
     if isinstance(value, str):
         if _CASE_INPUT.match(value):
-            return case.input
+            return context.case.input
         match = _NATIVE.match(value)
         if match and "{{" not in match.group(1) and "}}" not in match.group(1):
-            result: JSON = _expression(match.group(1).strip())(**context_for(case))
-            return result
-        return render_text(value, case)
+            return to_exact(_expression(match.group(1).strip())(**context.data()))
+        return render_text(value, context)
     if isinstance(value, dict):
-        return {key: render_native(item, case) for key, item in value.items()}
+        return {key: render_native(item, context) for key, item in value.items()}
     if isinstance(value, list):
-        return [render_native(item, case) for item in value]
+        return [render_native(item, context) for item in value]
     return value
 
 
@@ -88,16 +115,17 @@ def stdin_for(spec: Spec, case: Case) -> bytes:
 
 def request_for(spec: Spec, case: Case) -> PreparedRequest:
     template = _merged_request(spec.request or RequestTemplate(), case.request)
-    path = render_text(template["path"], case)
-    query = {k: render_text(str(v), case) for k, v in template["query"].items()}
+    context = _Context(case)
+    path = render_text(template["path"], context)
+    query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
         path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
-    headers = {k: render_text(str(v), case) for k, v in template["headers"].items()}
+    headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
     body: bytes | None
     if template["body"] is not None:
-        body = render_text(template["body"], case).encode("utf-8")
+        body = render_text(template["body"], context).encode("utf-8")
     elif template["has_json"]:
-        body = _tojson(render_native(template["json"], case)).encode("utf-8")
+        body = _tojson(render_native(template["json"], context)).encode("utf-8")
         headers = _with_default_header(headers, "Content-Type", "application/json")
     else:
         body = None

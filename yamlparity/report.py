@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tempfile
@@ -25,6 +26,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    nodes,
 )
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
@@ -32,7 +34,19 @@ from markupsafe import Markup
 from yamlparity import __version__, jsonvalue
 from yamlparity.audit import analysis_context
 from yamlparity.errors import Location, SpecError
-from yamlparity.results import VERDICTS, CaseResult, SpecResult, TargetOutcome
+from yamlparity.jsonvalue import JSON, Number
+from yamlparity.results import (
+    VERDICTS,
+    CaseResult,
+    Difference,
+    ExpectationFailure,
+    MaskedValue,
+    RuleEffect,
+    SpecResult,
+    TargetInfo,
+    TargetOutcome,
+    Verdict,
+)
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
@@ -141,13 +155,32 @@ def _fence(text: str, lang: str = "") -> str:
 
 
 def _code(text: Any) -> str:
-    """Inline code that survives backticks and pipes in table cells."""
-    value = str(text).replace("|", "\\|").replace("\n", " ")
+    """Inline code that survives backticks (for prose and list items: no escaping inside)."""
+    value = str(text).replace("\n", " ")
     if "`" not in value:
         return f"`{value}`"
     longest = max(len(run) for run in value.replace("`", " ` ").split() if set(run) == {"`"})
     ticks = "`" * (longest + 1)
     return f"{ticks} {value} {ticks}"
+
+
+def _cell(text: Any) -> str:
+    """Inline code in a table cell: GFM splits cells on `|` even inside code spans, so pipes
+    are escaped (elsewhere a `\\|` would show its backslash)."""
+    return _code(str(text).replace("|", "\\|"))
+
+
+def _text(value: Any) -> str:
+    """Target data as plain markdown text outside fences: `<` and `&` as references, so a
+    `</details>` in an error message cannot close the report's `<details>`; one line."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace("\n", " ")
+
+
+def _summary_code(text: Any) -> str:
+    """Code inside the `<summary>` line: that line is raw HTML (markdown is not parsed in it),
+    so backticks would show; an escaped <code> element instead."""
+    escaped = _text(text).replace(">", "&gt;").replace('"', "&quot;")
+    return f"<code>{escaped}</code>"
 
 
 def html_text(value: Any) -> Markup:
@@ -252,6 +285,9 @@ def environment(search: Sequence[Path] = (), *, html: bool = False) -> Sandboxed
         cut=_cut,
         fence=_html_fence if html else _fence,
         code=_html_code if html else _code,
+        cell=_html_code if html else _cell,
+        summary_code=_html_code if html else _summary_code,
+        text=html_text if html else _text,
         markdown=_markdown_html if html else _markdown_md,
     )
     env.globals["output_format"] = "html" if html else "md"
@@ -298,7 +334,11 @@ def _outcome_context(
 
 
 def _value_text(value: Any) -> str:
-    return jsonvalue.dumps(value) if isinstance(value, str) else text_of(value)
+    """A differing value as compact exact JSON (`{"field":"x"}`, `"a"`, `2.0`), as the target
+    sent it; capped at SHOWN_CAP (a whole missing array may be megabytes)."""
+    head = _Head(SHOWN_CAP, None)
+    jsonvalue.dump_to(value, head.write, sort_keys=False)
+    return head.text()
 
 
 def groups_text(groups: Sequence[Sequence[str]]) -> str:
@@ -563,36 +603,214 @@ def _render(
     *,
     name: str = DEFAULT_TEMPLATE,
 ) -> str:
-    try:
+    with template_errors(path, name):
         # The chosen template's folder comes first in the search path, so its name finds it.
         return str(call(env.get_template(path.name if path else name)))
+
+
+@contextmanager
+def template_errors(path: Path | None, name: str = DEFAULT_TEMPLATE) -> Iterator[None]:
+    """Whatever a user template raises while it compiles or renders (`{{ 1/0 }}`, a bad
+    filter argument, endless recursion) becomes a SpecError naming the template's file and
+    line: exit 2 with a message, never a traceback. Writing errors (OSError) pass through."""
+    try:
+        yield
     except TemplateError as exc:
         raise template_error(exc, path) from None
-    except RecursionError:
-        raise SpecError(
-            "report template extends or includes itself",
-            Location(str(path or name)),
-            hint=f'to extend the built-in template write {{% extends "{BUILTIN_PREFIX}/'
+    except RecursionError as exc:
+        raise template_error(
+            exc,
+            path,
+            message="template recursion too deep (a macro that calls itself without end, or a "
+            "template that extends or includes itself)",
+            hint="a recursive macro needs a condition that ends it; a template called "
+            f'report.md.j2 extends the built-in one with {{% extends "{BUILTIN_PREFIX}/'
             f'{DEFAULT_TEMPLATE}" %}}',
         ) from None
+    except OSError:
+        raise
+    except Exception as exc:  # user code: anything Python can raise, e.g. ZeroDivisionError
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise template_error(exc, path, message=what) from None
 
 
-def check_template(choice: TemplateChoice) -> None:
-    """Fail before anything runs on a syntax error (misspelled names show at render time)."""
-    env = environment(choice.search)
+def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> None:
+    """Fail before anything runs: a syntax error, a `{% block %}` the parent does not have,
+    or a misspelled name. The template is rendered (md and HTML mode, output discarded) over a
+    small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip."""
     name = choice.path.name if choice.path else DEFAULT_TEMPLATE
-    try:
+    env = environment(choice.search)
+    with template_errors(choice.path, name):
         env.get_template(name)
-    except TemplateError as exc:
-        raise template_error(exc, choice.path) from None
+    _check_blocks(env, name, choice.path)
+    for shape in shapes or (SpecShape(),):
+        data = context(
+            synthetic_result(shape), report_path="reports/check.md", baseline=shape.baseline
+        )
+        for html in (False, True):
+            render_context(choice, data, html=html)
 
 
-def template_error(exc: TemplateError, template: Path | None) -> SpecError:
+def _check_blocks(env: SandboxedEnvironment, name: str, path: Path | None) -> None:
+    """A child's block that its parents do not define is silently never shown: an error."""
+    source, filename, _ = _source(env, name)
+    tree = env.parse(source, name, filename)
+    extends = tree.find(nodes.Extends)
+    if extends is None or not isinstance(extends.template, nodes.Const):
+        return  # not a child, or a parent chosen at render time
+    parent = str(extends.template.value)
+    known = _blocks_of(env, parent, {name})
+    for block in _top_blocks(tree.body):
+        if block.name in known:
+            continue
+        close = difflib.get_close_matches(block.name, sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise SpecError(
+            f"report template failed: {parent!r} has no block {block.name!r}, so this block "
+            "would never be shown",
+            Location(_short_template_name(filename or name), block.lineno, 1),
+            hint=f"{hint}the blocks of {parent}: {', '.join(sorted(known))}",
+        )
+
+
+def _source(env: SandboxedEnvironment, name: str) -> tuple[str, str | None, Any]:
+    assert env.loader is not None
+    return env.loader.get_source(env, name)
+
+
+def _blocks_of(env: SandboxedEnvironment, name: str, seen: set[str]) -> set[str]:
+    """Every block a template and the templates it extends define (nested ones included)."""
+    if name in seen:
+        return set()  # extends itself: template_errors reports that when it renders
+    try:
+        source, filename, _ = _source(env, name)
+        tree = env.parse(source, name, filename)
+    except TemplateError:
+        return set()  # a missing or broken parent fails in get_template/render, with its line
+    blocks = {block.name for block in tree.find_all(nodes.Block)}
+    extends = tree.find(nodes.Extends)
+    if extends is not None and isinstance(extends.template, nodes.Const):
+        blocks |= _blocks_of(env, str(extends.template.value), seen | {name})
+    return blocks
+
+
+def _top_blocks(body: Sequence[nodes.Node]) -> Iterator[nodes.Block]:
+    """Blocks not inside another block (a block nested in an override is a new block)."""
+    for node in body:
+        if isinstance(node, nodes.Block):
+            yield node
+        else:
+            yield from _top_blocks(list(node.iter_child_nodes()))
+
+
+@dataclass(frozen=True)
+class SpecShape:
+    """What a synthetic run takes from a spec: names a template may refer to."""
+
+    name: str = "check"
+    title: str = "Template check"
+    description: str = "A synthetic run: every verdict."
+    file: str = "specs/check.yaml"
+    kind: str = "command"
+    targets: tuple[str, ...] = ("first", "second", "third")
+    facets: tuple[str, ...] = ("stdout",)
+    baseline: str | None = None
+
+
+def synthetic_result(shape: SpecShape) -> SpecResult:
+    """One case per verdict over the shape's targets and facets; the first target is the odd
+    one out in every divergence, and one rule masked differing values (the audit flags it)."""
+    names = shape.targets
+    main = "stdout" if shape.kind == "command" else "body"
+    facets = shape.facets or (main,)
+
+    def outcome(target: str, value: str = "a", **extra: Any) -> TargetOutcome:
+        shown = {f: _synthetic_facet(f, value) for f in facets}
+        code = {"status": 200} if shape.kind == "http" else {"exit_code": 0}
+        return TargetOutcome(target, facets=shown, duration=0.01, **{**code, **extra})
+
+    def case(name: str, verdict: Verdict, **extra: Any) -> CaseResult:
+        odd = verdict in ("DIFF", "KNOWN")
+        result = CaseResult(
+            name,
+            verdict,
+            {t: outcome(t, "b" if odd and t == names[0] else "a") for t in names},
+            facet_match={f: not odd for f in facets},
+            groups=[[names[0]], list(names[1:])] if odd else [list(names)],
+            duration=0.01,
+            **extra,
+        )
+        if odd:
+            values: dict[str, JSON] = {t: Number("2.0" if t == names[0] else "2") for t in names}
+            result.differences = [Difference(main, ".value", values, note="literal differs")]
+            result.reproducers = {t: f"yamlparity-check {t} < case.json" for t in names}
+        return result
+
+    error = case("check_error", "ERROR", reason=f"{names[0]}: exited with code 1")
+    error.outcomes[names[0]] = TargetOutcome(
+        names[0], error="exited with code 1", raw_excerpt="Traceback…", exit_code=1
+    )
+    skip = case("check_skip", "SKIP", reason=f"{names[-1]}: not installed")
+    skip.outcomes[names[-1]] = TargetOutcome(names[-1], skipped="not installed")
+    effect = RuleEffect(
+        rule=0,
+        text="del(.ts)",
+        facet=main,
+        changed=dict.fromkeys(names, 1),
+        masked=[MaskedValue(".ts", {t: Number(str(i)) for i, t in enumerate(names)})],
+        masked_paths=1,
+    )
+    cases = [
+        case("check_match", "MATCH", tier="normalized", rule_effects=[effect]),
+        case("check_diff", "DIFF"),
+        case(
+            "check_fail",
+            "FAIL",
+            expectation_failures=[ExpectationFailure(names[0], "$.ok equals true", "false")],
+        ),
+        error,
+        skip,
+        case("check_known", "KNOWN", reason="known gap", link="https://tracker.example/1"),
+        case("check_fixed", "FIXED", reason="old gap", link="https://tracker.example/2"),
+    ]
+    return SpecResult(
+        name=shape.name,
+        title=shape.title,
+        description=shape.description,
+        file=shape.file,
+        kind=shape.kind,
+        targets=[
+            TargetInfo(t, shape.kind, f"./{t}", log_tail="check log line" if t == names[-1] else "")
+            for t in names
+        ],
+        cases=cases,
+        started="2025-01-01T00:00:00Z",
+        finished="2025-01-01T00:00:01Z",
+        facets=facets,
+    )
+
+
+def _synthetic_facet(facet: str, value: str) -> JSON:
+    if facet in ("status", "exit_code"):
+        return Number("200" if facet == "status" else "0")
+    if facet == "stderr" or facet.startswith("headers."):
+        return value
+    return {"value": value, "items": [Number("1"), True, None]}
+
+
+def template_error(
+    exc: BaseException,
+    template: Path | None,
+    *,
+    message: str | None = None,
+    hint: str = "see docs/report-context.md for the variables a template receives",
+) -> SpecError:
     """`file:line`, then what went wrong, for any error raised while compiling or rendering."""
     filename, lineno = _template_position(exc)
     if filename is None:
         filename = str(template) if template else DEFAULT_TEMPLATE
-    message = str(exc.message or exc)
+    if message is None:
+        message = str(getattr(exc, "message", None) or exc)
     if isinstance(exc, TemplateNotFound):
         message = (
             f"template {exc.name!r} not found (names are looked up beside the template, in "
@@ -601,14 +819,15 @@ def template_error(exc: TemplateError, template: Path | None) -> SpecError:
     return SpecError(
         f"report template failed: {message}",
         Location(_short_template_name(filename), lineno or 0, 1 if lineno else 0),
-        hint="see docs/report-context.md for the variables a template receives",
+        hint=hint,
     )
 
 
-def _template_position(exc: TemplateError) -> tuple[str | None, int | None]:
+def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
     if isinstance(exc, TemplateSyntaxError):
         return exc.filename, exc.lineno
     # Jinja rewrites the traceback so template frames carry the template's file and line.
+    # For endless recursion the innermost template frame is the one that recursed.
     position: tuple[str | None, int | None] = (None, None)
     tb = exc.__traceback__
     while tb is not None:
@@ -635,12 +854,31 @@ def write_atomic(path: Path, text: str) -> None:
         write(text)
 
 
+def _read_umask() -> int:
+    """The process umask. Linux shows it in /proc; elsewhere os.umask must set one to read
+    it, so that happens once, at import (before any thread could create a file meanwhile)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files -rw------- whatever the umask: reports get what open() would give.
+FILE_MODE = 0o666 & ~_read_umask()
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[Callable[[str], object]]:
     """write_atomic for text produced in pieces: the file appears whole when the block ends."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(temp, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             yield handle.write
         os.replace(temp, path)

@@ -78,16 +78,17 @@ def write_spec(
     folder = report_path.parent
     attached, extra = files.write_attachments(result, files.main_facet(result), folder)
     options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    # Machine results first: a template that fails late must not cost the run its results.
+    if "json" in paths:
+        write_atomic(paths["json"], results_json.dumps(result))
+    if "junit" in paths:
+        write_atomic(paths["junit"], junit.dumps([result]))
     if "md" in paths:
         with atomic_writer(paths["md"]) as write:
             render_to(write, result, choice, report_path=str(paths["md"]), **options)
     if "html" in paths:
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))
-    if "json" in paths:
-        write_atomic(paths["json"], results_json.dumps(result))
-    if "junit" in paths:
-        write_atomic(paths["junit"], junit.dumps([result]))
     return Written(result, paths, extra)
 
 

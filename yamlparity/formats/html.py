@@ -7,12 +7,11 @@ a tag, and raw HTML is honoured only where the template itself wrote it (`<detai
 
 from __future__ import annotations
 
-from jinja2 import TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from yamlparity import __version__
-from yamlparity.report import TemplateChoice, environment, template_error
+from yamlparity.report import TemplateChoice, environment, template_errors
 
 PAGE_TEMPLATE = "page.html.j2"
 
@@ -26,7 +25,7 @@ def page(markdown: str, title: str, choice: TemplateChoice) -> str:
     """A whole HTML document; teams may put their own page.html.j2 beside their template."""
     env = environment(choice.search)
     env.autoescape = True  # the page template is plain HTML: escape the title, keep the body
-    try:
+    with template_errors(None, PAGE_TEMPLATE):
         template = env.get_template(PAGE_TEMPLATE)
         return str(
             template.render(
@@ -35,5 +34,3 @@ def page(markdown: str, title: str, choice: TemplateChoice) -> str:
                 generator=f"yamlparity {__version__}",
             )
         )
-    except TemplateError as exc:
-        raise template_error(exc, None) from None

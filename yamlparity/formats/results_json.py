@@ -7,8 +7,10 @@ may appear within a version. Numbers are exact (`jsonvalue.dumps`): a target's `
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import fields
-from typing import Any
+from typing import Any, Literal, Union
 
 from yamlparity import __version__, jsonvalue
 from yamlparity.errors import Location, SpecError
@@ -17,6 +19,9 @@ from yamlparity.results import (
     CaseResult,
     Difference,
     ExpectationFailure,
+    MaskedValue,
+    RuleEffect,
+    SkippedValue,
     SpecResult,
     TargetInfo,
     TargetOutcome,
@@ -48,11 +53,12 @@ def loads(text: str, source: str = "<results>") -> SpecResult:
         raise SpecError(f"not a results file: {exc}", Location(source)) from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise SpecError("not a yamlparity results file (no schema_version)", Location(source))
-    version = _plain(data["schema_version"])
-    if version != SCHEMA_VERSION:
+    version = data["schema_version"]
+    # Exactly the integer 1: `true` and `1.0` are not versions (Python's True == 1).
+    if not (type(version) is Number and version.literal == str(SCHEMA_VERSION)):
         raise SpecError(
-            f"results schema_version {version} is not supported (this yamlparity reads "
-            f"{SCHEMA_VERSION})",
+            f"results schema_version {jsonvalue.dumps(version)} is not supported (this "
+            f"yamlparity reads {SCHEMA_VERSION})",
             Location(source),
         )
     try:
@@ -67,12 +73,68 @@ def _plain(value: JSON) -> Any:
 
 
 def _known(cls: type, data: dict[str, Any], **override: Any) -> dict[str, Any]:
-    """The fields of `cls` found in `data`; lists (of nested records this reader does not
-    rebuild, e.g. rule effects) keep their defaults unless given in `override`."""
-    names = {f.name for f in fields(cls)}
-    kept = {k: _plain(v) for k, v in data.items() if k in names and not isinstance(v, list)}
+    """The fields of `cls` found in `data`, each checked against its declared type (a
+    boolean is not an int, a number not a string); lists of nested records come in
+    `override`, built by the callers (others keep their defaults)."""
+    hints = typing.get_type_hints(cls)
+    kept: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in override or f.name not in data:
+            continue
+        value = _plain(data[f.name])
+        if isinstance(value, list):
+            continue  # nested records this reader does not rebuild keep their defaults
+        if not _is(value, hints[f.name]):
+            raise TypeError(f"{cls.__name__}.{f.name}: {jsonvalue.dumps(data[f.name])}")
+        kept[f.name] = value
     kept.update(override)
     return kept
+
+
+def _is(value: Any, hint: Any) -> bool:
+    """A plain value against a field's type; containers are checked by the builders."""
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_is(value, arg) for arg in typing.get_args(hint))
+    if origin is Literal:
+        return any(type(value) is type(arg) and value == arg for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return type(value) in (int, float)
+    if hint in (int, str, bool):
+        return type(value) is hint
+    return True  # dict/list/tuple fields: rebuilt (or taken as JSON) by the callers
+
+
+def _counts(data: Any) -> dict[str, int]:
+    """target -> count, with exact integer checks."""
+    out = {str(k): _plain(v) for k, v in dict(data).items()}
+    if not all(type(v) is int for v in out.values()):
+        raise TypeError(f"counts must be integers: {jsonvalue.dumps(data)}")
+    return out
+
+
+def _rule_effect(data: dict[str, Any]) -> RuleEffect:
+    return RuleEffect(
+        **_known(
+            RuleEffect,
+            data,
+            changed=_counts(data.get("changed", {})),
+            skipped=_counts(data.get("skipped", {})),
+            skipped_samples=[
+                SkippedValue(**_known(SkippedValue, v)) for v in data.get("skipped_samples", [])
+            ],
+            masked=[
+                MaskedValue(
+                    path=m["path"],
+                    values=dict(m["values"]),  # target values stay exact Numbers
+                    missing=tuple(m.get("missing", ())),
+                )
+                for m in data.get("masked", [])
+            ],
+        )
+    )
 
 
 def _spec(data: dict[str, Any]) -> SpecResult:
@@ -112,5 +174,7 @@ def _case(data: dict[str, Any]) -> CaseResult:
             ],
             groups=[list(g) for g in data.get("groups", [])],
             facet_match=dict(data.get("facet_match", {})),
+            rule_effects=[_rule_effect(e) for e in data.get("rule_effects", [])],
+            reproducers=dict(data.get("reproducers", {})),
         )
     )

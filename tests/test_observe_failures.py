@@ -1,0 +1,74 @@
+"""A verdict never rests on two failures: exit != 0 with empty stdout is an ERROR unless
+stderr is compared too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CRASH_A = "import sys; sys.stderr.write('KeyError: session\\n'); sys.exit(1)\n"
+CRASH_B = "import sys; sys.stderr.write('segfault in parser\\n'); sys.exit(1)\n"
+
+
+def run(tmp_path: Path, facets: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    (tmp_path / "a.py").write_text(CRASH_A)
+    (tmp_path / "b.py").write_text(CRASH_B)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "name: crash\n"
+        "targets:\n"
+        f"  a: {{run: [{sys.executable}, a.py]}}\n"
+        f"  b: {{run: [{sys.executable}, b.py]}}\n"
+        f"compare: {{facets: {facets}}}\n"
+        "cases:\n"
+        "  - {name: c, input: {}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "yamlparity", "run", "s.yaml", "--report-dir", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done, (tmp_path / "out" / "crash.md").read_text()
+
+
+def test_two_different_crashes_do_not_match(tmp_path: Path) -> None:
+    done, report = run(tmp_path, "[stdout, exit_code]")
+    assert done.returncode == 1
+    assert "1 error" in done.stdout
+    assert (
+        "exited with code 1 and printed nothing on stdout; add stderr to compare.facets to "
+        "compare failures"
+    ) in report
+    assert "segfault in parser" in report  # what it printed instead is shown
+
+
+def test_with_stderr_compared_the_failures_are_the_contract(tmp_path: Path) -> None:
+    done, report = run(tmp_path, "[stdout, exit_code, stderr]")
+    assert done.returncode == 1
+    assert "1 diff" in done.stdout
+    assert "segfault in parser" in report
+
+
+def test_the_same_failure_with_stderr_compared_matches(tmp_path: Path) -> None:
+    (tmp_path / "same.py").write_text(CRASH_A)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "name: same\n"
+        "targets:\n"
+        f"  a: {{run: [{sys.executable}, same.py]}}\n"
+        f"  b: {{run: [{sys.executable}, same.py]}}\n"
+        "compare: {facets: [stdout, exit_code, stderr]}\n"
+        "cases:\n"
+        "  - {name: c, input: {}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "yamlparity", "run", "s.yaml", "--report-dir", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
