@@ -46,8 +46,13 @@ def cases(count: int) -> list[dict[str, object]]:
 @contextmanager
 def node_server(script: str, *args: str) -> Iterator[int]:
     """A Node server on a free port; yields the port once it says it listens."""
+    # stdin is a pipe only we hold: if the bench dies (even by SIGKILL) the server sees EOF
+    # and exits, so no server outlives the bench.
     proc = subprocess.Popen(
-        ["node", str(TARGETS / script), "0", *args], stdout=subprocess.PIPE, text=True
+        ["node", str(TARGETS / script), "0", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

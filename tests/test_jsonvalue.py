@@ -113,8 +113,12 @@ def test_dumps_rejects_python_numbers() -> None:
         jv.dumps({"a": 1})
 
 
-def test_duplicate_keys_keep_the_last() -> None:
-    assert jv.loads('{"a": 1, "a": 2}') == {"a": Number("2")}
+def test_duplicate_keys_are_an_error_with_their_place() -> None:
+    # Their meaning is parser-dependent; "the last wins" silently equalled {"a": 2}.
+    with pytest.raises(JsonDecodeError, match="duplicate key 'a'") as info:
+        jv.loads('{"a": 1,\n "a": 2}')
+    assert (info.value.line, info.value.column) == (2, 2)
+    assert jv.loads('[{"a": 1}, {"a": 2}]') == [{"a": Number("1")}, {"a": Number("2")}]
 
 
 def test_loads_lines_names_the_bad_row() -> None:

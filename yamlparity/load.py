@@ -21,13 +21,14 @@ import glob
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, NoReturn, cast
 
 import jinja2
 import jsonschema
@@ -36,8 +37,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
+from yamlparity.caselist import CaseList, FixtureFile, FixtureIndex
 from yamlparity.errors import Location, RuleError, SpecError
-from yamlparity.jsonvalue import JSON, JsonDecodeError, Number, dumps, loads, loads_lines, type_name
+from yamlparity.jsonvalue import (
+    JSON,
+    JsonDecodeError,
+    Number,
+    dumps,
+    duplicate_key_position,
+    type_name,
+)
 from yamlparity.model import (
     COMMAND_FACETS,
     HTTP_FACETS,
@@ -61,7 +70,6 @@ from yamlparity.source import (
     Document,
     KeyPath,
     NodeMark,
-    SourceText,
     format_key_path,
     load_yaml,
     read_text,
@@ -91,6 +99,7 @@ _CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not star
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+MAX_SECONDS = 365 * 24 * 3600.0  # a timeout beyond it is a typo (and overflows some waits)
 
 
 # ---------------------------------------------------------------- public API
@@ -147,10 +156,28 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
                     "a spec is a .yaml/.yml file with a top-level `cases` or `cases_from`",
                 )
             found.extend(specs)
+        elif path.exists():
+            raise SpecError(
+                f"not a regular file: {path} ({_file_kind(path)})",
+                Location(str(path)),
+                "a spec is a .yaml/.yml file (or a folder of them)",
+            )
         else:
             raise SpecError(f"no such file or folder: {path}", Location(str(path)))
     unique = {os.path.normpath(p): p for p in found}
     return [unique[k] for k in sorted(unique)]
+
+
+def _file_kind(path: Path) -> str:
+    """What a path that is neither a file nor a folder is (`/dev/null`: a character device)."""
+    mode = path.stat().st_mode
+    kinds = (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((word for test, word in kinds if test(mode)), "not a file or folder")
 
 
 def _yaml_files(folder: Path) -> Iterator[Path]:
@@ -729,7 +756,7 @@ class _SpecBuilder:
     environ: Mapping[str, str]
     allow_outside: bool
     secret_values: frozenset[str] = frozenset()
-    fixture_sources: dict[str, SourceText] = field(default_factory=dict)
+    fixture_paths: dict[str, Path] = field(default_factory=dict)
 
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
@@ -904,9 +931,9 @@ class _SpecBuilder:
             shell=bool(raw.get("shell", False)),
             cwd=self.resolve(cast(str, raw.get("cwd", "."))),
             env=_texts(raw.get("env")),
-            timeout=_float(raw.get("timeout"), 30.0),
+            timeout=self._seconds(raw, base, "timeout", 30.0),
             build=self._build_cmd(raw.get("build")),
-            build_timeout=_float(raw.get("build_timeout"), 600.0),
+            build_timeout=self._seconds(raw, base, "build_timeout", 600.0),
             when_missing=cast(Any, raw.get("when_missing", "error")),
             mode=cast(Any, raw.get("mode", "process")),
             workers=_int(raw.get("workers"), 1),
@@ -931,7 +958,7 @@ class _SpecBuilder:
             location=self.loc(base),
             url=url,
             headers=_texts(raw.get("headers")),
-            timeout=_float(raw.get("timeout"), 30.0),
+            timeout=self._seconds(raw, base, "timeout", 30.0),
             port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
             service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
             if "service" in raw
@@ -953,10 +980,31 @@ class _SpecBuilder:
             ready_http=cast(str | None, ready.get("http")),
             ready_port=ready.get("port") is True,
             ready_log=cast(str | None, ready.get("log")),
-            start_timeout=_float(raw.get("start_timeout"), 30.0),
-            stop_timeout=_float(raw.get("stop_timeout"), 5.0),
+            start_timeout=self._seconds(raw, base, "start_timeout", 30.0),
+            stop_timeout=self._seconds(raw, base, "stop_timeout", 5.0),
             reuse=bool(raw.get("reuse", False)),
         )
+
+    def _seconds(self, raw: dict[str, JSON], base: KeyPath, key: str, default: float) -> float:
+        """A duration the schema found > 0, still a usable float: `1e-400` would round to 0
+        (no time at all) and `1e400` to infinity (waits refuse it, or never end)."""
+        if key not in raw:
+            return default
+        value = _float(raw[key], default)
+        literal = cast(Number, raw[key]).literal
+        if value == 0:
+            raise self.err(
+                (*base, key),
+                f"{key} {literal} is too small: it rounds to 0 seconds",
+                "durations are in seconds, e.g. 0.5",
+            )
+        if not value <= MAX_SECONDS:
+            raise self.err(
+                (*base, key),
+                f"{key} {literal} is too large (at most {MAX_SECONDS:.0f} seconds, a year)",
+                "durations are in seconds, e.g. 30",
+            )
+        return value
 
     def _argv(self, raw: dict[str, JSON], path: KeyPath, shell: bool) -> tuple[str, ...] | str:
         value = raw[cast(str, path[-1])]
@@ -1228,13 +1276,11 @@ class _SpecBuilder:
 
     # -- expect / known
 
-    def _expectations(self, cases: tuple[Case, ...]) -> tuple[Expectation, ...]:
+    def _expectations(self, cases: CaseList) -> tuple[Expectation, ...]:
         raw = cast(list[dict[str, JSON]], self.doc.value.get("expect") or [])
         return tuple(self._expectation(("expect", i), item, cases) for i, item in enumerate(raw))
 
-    def _expectation(
-        self, base: KeyPath, raw: dict[str, JSON], cases: tuple[Case, ...]
-    ) -> Expectation:
+    def _expectation(self, base: KeyPath, raw: dict[str, JSON], cases: CaseList) -> Expectation:
         checks = [k for k in ("exists", "equals", "matches") if k in raw]
         description = ", ".join(
             f"{k}: {dumps(v)}" for k, v in raw.items() if k not in ("targets", "cases")
@@ -1318,7 +1364,7 @@ class _SpecBuilder:
                 column_offset=_offset(self.doc.mark(path), exc.pos or 0),
             ) from None
 
-    def _known(self, cases: tuple[Case, ...]) -> tuple[KnownDivergence, ...]:
+    def _known(self, cases: CaseList) -> tuple[KnownDivergence, ...]:
         raw = cast(list[dict[str, JSON]], self.doc.value.get("known") or [])
         out: list[KnownDivergence] = []
         for index, item in enumerate(raw):
@@ -1341,57 +1387,67 @@ class _SpecBuilder:
         return tuple(out)
 
     def _case_globs(
-        self, path: KeyPath, value: JSON, cases: tuple[Case, ...], stale_ok: bool
+        self, path: KeyPath, value: JSON, cases: CaseList, stale_ok: bool
     ) -> tuple[str, ...]:
         globs = [value] if isinstance(value, str) else cast(list[str], value)
-        names = [c.name for c in cases]
         for index, pattern in enumerate(globs):
-            if stale_ok or any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            if stale_ok or _any_name_matches(cases, pattern):
                 continue
             where = (*path, index) if isinstance(value, list) else path
             raise self.err(
                 where,
                 f"{pattern!r} matches no case (a stale entry?)",
-                _suggest(pattern, names) or "remove it, or fix the case name or glob",
+                _suggest(pattern, list(cases.names())) or "remove it, or fix the case name or glob",
             )
         return tuple(globs)
 
     # -- cases
 
-    def _cases(self) -> tuple[Case, ...]:
+    def _cases(self) -> CaseList:
         raw = cast(list[dict[str, JSON]], self.doc.value.get("cases") or [])
-        cases = [self._inline_case(("cases", i), item) for i, item in enumerate(raw)]
-        cases += self._fixture_cases()
+        inline = [self._inline_case(("cases", i), item) for i, item in enumerate(raw)]
+        seen: set[str] = set()
+        for case in inline:
+            if case.name in seen:
+                self._duplicate(case.name, case.location, inline)
+            seen.add(case.name)
+        index = FixtureIndex()
+        cases = CaseList(inline, index)
+        self._fixture_cases(index, seen, cases)
+        index.seal()
         if not cases:
             raise self.err(
                 (),
                 "the spec has no cases",
                 "add `cases:` (a list of {name, input}) or `cases_from:` (fixture files)",
             )
-        seen: dict[str, Case] = {}
-        for case in cases:
-            if case.name in seen:
-                first = seen[case.name].location
-                raise SpecError(
-                    f"duplicate case name {case.name!r} (first at {first})",
-                    case.location,
-                    "case names must be unique",
-                    source_line=self._line_of(case.location),
-                )
-            seen[case.name] = case
-        return tuple(cases)
+        return cases
+
+    def _duplicate(self, name: str, location: Location, cases: Sequence[Case]) -> NoReturn:
+        """A name seen before: only now is its first place looked up."""
+        if isinstance(cases, CaseList):
+            first_index = next(i for i, n in enumerate(cases.names()) if n == name)
+            first = cases.location(first_index)
+        else:
+            first = next(c.location for c in cases if c.name == name)
+        raise SpecError(
+            f"duplicate case name {name!r} (first at {first})",
+            location,
+            "case names must be unique",
+            source_line=self._line_of(location),
+        )
 
     def _line_of(self, location: Location) -> str | None:
         if location.file == self.doc.source.display:
             return self.doc.source.line(location.line)
-        fixture = self.fixture_sources.get(location.file)
-        return fixture.line(location.line) if fixture is not None else None
+        path = self.fixture_paths.get(location.file)
+        return _read_line(path, location.line) if path is not None and location.line else None
 
     def _row_error(
-        self, display: str, line: int, message: str, hint: str | None = None
+        self, display: str, line: int, message: str, hint: str | None = None, column: int = 0
     ) -> SpecError:
         """An error on one fixture row (line 0: a .json file's item, no single line)."""
-        location = Location(display, line, 1 if line else 0)
+        location = Location(display, line, (column or 1) if line else 0)
         return SpecError(message, location, hint, source_line=self._line_of(location))
 
     def _inline_case(self, base: KeyPath, raw: dict[str, JSON]) -> Case:
@@ -1416,17 +1472,15 @@ class _SpecBuilder:
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
         )
 
-    def _fixture_cases(self) -> list[Case]:
+    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
         raw = self.doc.value.get("cases_from")
         if raw is None:
-            return []
+            return
         patterns = [raw] if isinstance(raw, str) else cast(list[str], raw)
-        cases: list[Case] = []
-        for index, pattern in enumerate(patterns):
-            path: KeyPath = ("cases_from", index) if isinstance(raw, list) else ("cases_from",)
+        for number, pattern in enumerate(patterns):
+            path: KeyPath = ("cases_from", number) if isinstance(raw, list) else ("cases_from",)
             for file in self._glob(path, pattern):
-                cases += self._fixture_file(path, file)
-        return cases
+                self._fixture_file(path, file, _Rows(index, seen, cases))
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
@@ -1453,7 +1507,7 @@ class _SpecBuilder:
                 )
         return matches
 
-    def _fixture_file(self, path: KeyPath, file: Path) -> list[Case]:
+    def _fixture_file(self, path: KeyPath, file: Path, rows: _Rows) -> None:
         display = self._display(file)
         if file.suffix not in (".json", ".jsonl"):
             raise self.err(
@@ -1461,36 +1515,103 @@ class _SpecBuilder:
                 f"{display}: fixture files are .json or .jsonl",
                 'a .jsonl file holds one {"name": ..., "input": ...} per line',
             )
-        text = read_text(file, display)
-        self.fixture_sources[display] = text
-        body = "\n".join(text.lines)
-        try:
-            rows = loads_lines(body) if file.suffix == ".jsonl" else [loads(body)]
-        except JsonDecodeError as exc:
-            # loads_lines prefixes "row N: "; the location already names the line
-            message = exc.message.split(": ", 1)[-1] if file.suffix == ".jsonl" else exc.message
-            raise text.error(
-                f"invalid JSON: {message}",
-                exc.line,
-                exc.column,
-                "each line holds one JSON object" if file.suffix == ".jsonl" else None,
-            ) from None
+        self.fixture_paths[display] = file
         if file.suffix == ".jsonl":
-            lines = [n for n, line in enumerate(text.lines, 1) if line.strip()]
-            return [self._fixture_row(text.display, row, lines[i]) for i, row in enumerate(rows)]
-        return self._fixture_json(text.display, rows[0])
+            self._fixture_jsonl(file, display, rows)
+        else:
+            self._fixture_json(file, display, rows)
 
-    def _fixture_json(self, display: str, value: JSON) -> list[Case]:
-        if isinstance(value, list):
-            return [self._fixture_row(display, row, 0, f"item {i}") for i, row in enumerate(value)]
-        if isinstance(value, dict):
-            return [
-                self._make_case(display, 0, name, {"input": item}) for name, item in value.items()
-            ]
-        raise SpecError(
-            f"{display}: a .json fixture holds a list of cases or an object name -> input",
-            Location(display),
-        )
+    def _fixture_jsonl(self, file: Path, display: str, rows: _Rows) -> None:
+        """One pass over the file, a line at a time: each row is parsed, checked and
+        forgotten; only its name, offset, length and line number are kept."""
+        with _open_fixture(file, display) as handle:
+            info = os.fstat(handle.fileno())
+            file_id = rows.index.add_file(
+                FixtureFile(file, display, False, True, (info.st_size, info.st_mtime_ns))
+            )
+            offset = 0
+            for number, data in enumerate(handle, start=1):
+                start, offset = offset, offset + len(data)
+                if number == 1 and data.startswith(_BOM):
+                    data, start = data[len(_BOM) :], start + len(_BOM)
+                data = data.removesuffix(b"\n")
+                text = _decode_line(data, display, number)
+                if not text.strip():
+                    continue
+                row = self._parse_row(text, display, number)
+                case = self._fixture_row(display, row, number)
+                if case.name in rows.seen or not rows.index.add(
+                    file_id, case.name, start, len(data), number
+                ):
+                    self._duplicate(case.name, case.location, rows.cases)
+
+    def _parse_row(self, text: str, display: str, line: int) -> JSON:
+        try:
+            return _parse_checked(text)
+        except JsonDecodeError as exc:
+            raise SpecError(
+                f"invalid JSON: {exc.message}",
+                Location(display, line, exc.column),
+                "each line holds one JSON object",
+                source_line=text,
+            ) from None
+        except _DuplicateKey as exc:
+            column = (duplicate_key_position(text) or 0) + 1
+            raise self._row_error(
+                display,
+                line,
+                f"duplicate key {exc.key!r} in a fixture row (JSON leaves its meaning to the "
+                "parser)",
+                "keep one of them",
+                column,
+            ) from None
+
+    def _fixture_json(self, file: Path, display: str, rows: _Rows) -> None:
+        """A .json fixture is one document: its items are scanned one at a time (each parsed,
+        checked and forgotten), keeping only each item's byte range."""
+        text = read_text(file, display)
+        info = file.stat()
+        body = "\n".join(text.lines)
+        bom = len(_BOM) if _starts_with_bom(file) else 0
+        items = _JsonItems(body)
+        file_id = -1
+        done_chars, done_bytes = 0, bom  # spans are found in order: encode each gap once
+        try:
+            for number, (key, start, end, item) in enumerate(items):
+                if file_id < 0:
+                    stamp = (info.st_size, info.st_mtime_ns)
+                    file_id = rows.index.add_file(
+                        FixtureFile(file, display, items.object_form, False, stamp)
+                    )
+                case = (
+                    self._make_case(display, 0, cast(str, key), {"input": item})
+                    if items.object_form
+                    else self._fixture_row(display, item, 0, f"item {number}")
+                )
+                done_bytes += _utf8_length(body[done_chars:start])
+                length = _utf8_length(body[start:end])
+                if case.name in rows.seen or not rows.index.add(
+                    file_id, case.name, done_bytes, length, 0
+                ):
+                    line, column = _line_column(body, items.key_start if key else start)
+                    self._duplicate(case.name, Location(display, line, column), rows.cases)
+                done_chars, done_bytes = end, done_bytes + length
+        except JsonDecodeError as exc:
+            raise text.error(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
+        except _DuplicateKey as exc:
+            at = duplicate_key_position(body, exc.start) or exc.start
+            line, column = _line_column(body, at)
+            raise text.error(
+                f"duplicate key {exc.key!r} (JSON leaves its meaning to the parser)",
+                line,
+                column,
+                "keep one of them",
+            ) from None
+        if file_id < 0 and items.shape_error:
+            raise SpecError(
+                f"{display}: a .json fixture holds a list of cases or an object name -> input",
+                Location(display),
+            )
 
     def _fixture_row(self, display: str, row: JSON, line: int, what: str | None = None) -> Case:
         label = what or f"line {line}"
@@ -1603,6 +1724,189 @@ class _SpecBuilder:
 
 
 _JINJA = jinja2.Environment(autoescape=False)
+
+
+# ---------------------------------------------------------------- fixture files
+
+_BOM = b"\xef\xbb\xbf"
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass
+class _Rows:
+    """Where fixture rows go as they stream in, and the names seen so far."""
+
+    index: FixtureIndex
+    seen: set[str]
+    cases: CaseList
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str, start: int = 0) -> None:
+        super().__init__(key)
+        self.key, self.start = key, start
+
+
+def _checked_object(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(key)
+    return value
+
+
+def _reject_constant(name: str) -> JSON:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# Like jsonvalue's decoder, and a key written twice is an error, not "the last one wins".
+_CHECKED = json.JSONDecoder(
+    parse_int=Number,
+    parse_float=Number,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_checked_object,
+)
+
+
+def _parse_checked(text: str) -> JSON:
+    try:
+        value: JSON = _CHECKED.decode(text)
+    except json.JSONDecodeError as exc:
+        raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
+    except _DuplicateKey:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise JsonDecodeError(str(exc) or type(exc).__name__) from None
+    return value
+
+
+class _JsonItems:
+    """The items of a .json fixture (a list of rows, or an object name -> input), one at a
+    time: (key or None, start, end, parsed item); errors are JsonDecodeError as json gives them."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.object_form = False
+        self.shape_error = False
+        self.key_start = 0
+
+    def __iter__(self) -> Iterator[tuple[str | None, int, int, JSON]]:
+        body = self.body
+        pos = _WS.match(body, 0).end()  # type: ignore[union-attr]
+        if pos >= len(body) or body[pos] not in "[{":
+            _parse_checked(body)  # the document's own error, if it has one
+            self.shape_error = True
+            return
+        self.object_form = body[pos] == "{"
+        closer = "}" if self.object_form else "]"
+        pos = self._skip(pos + 1)
+        if body.startswith(closer, pos):
+            self._end(pos + 1)
+            return
+        while True:
+            key: str | None = None
+            if self.object_form:
+                key, pos = self._key(pos)
+            try:
+                item, end = _CHECKED.raw_decode(body, pos)
+            except json.JSONDecodeError as exc:
+                raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
+            except _DuplicateKey as exc:
+                raise _DuplicateKey(exc.key, pos) from None
+            except (ValueError, RecursionError) as exc:
+                raise self._error(str(exc) or type(exc).__name__, pos) from None
+            yield key, pos, end, item
+            pos = self._skip(end)
+            if body.startswith(",", pos):
+                pos = self._skip(pos + 1)
+                continue
+            if body.startswith(closer, pos):
+                self._end(pos + 1)
+                return
+            raise self._error("Expecting ',' delimiter", pos)
+
+    def _key(self, pos: int) -> tuple[str, int]:
+        body = self.body
+        if not body.startswith('"', pos):
+            raise self._error("Expecting property name enclosed in double quotes", pos)
+        self.key_start = pos
+        try:
+            key, pos = json.decoder.scanstring(body, pos + 1)  # type: ignore[attr-defined]
+        except json.JSONDecodeError as exc:
+            raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
+        pos = self._skip(pos)
+        if not body.startswith(":", pos):
+            raise self._error("Expecting ':' delimiter", pos)
+        return cast(str, key), self._skip(pos + 1)
+
+    def _skip(self, pos: int) -> int:
+        return _WS.match(self.body, pos).end()  # type: ignore[union-attr]
+
+    def _end(self, pos: int) -> None:
+        if self._skip(pos) != len(self.body):
+            raise self._error("Extra data", self._skip(pos))
+
+    def _error(self, message: str, pos: int) -> JsonDecodeError:
+        line, column = _line_column(self.body, pos)
+        return JsonDecodeError(message, line, column, pos)
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _starts_with_bom(file: Path) -> bool:
+    with file.open("rb") as handle:
+        return handle.read(len(_BOM)) == _BOM
+
+
+def _open_fixture(file: Path, display: str) -> BinaryIO:
+    """The file for reading, or the SpecError read_text would give."""
+    try:
+        return file.open("rb")
+    except FileNotFoundError:
+        raise SpecError(f"file not found: {display}", Location(display)) from None
+    except IsADirectoryError:
+        raise SpecError(f"not a file: {display}", Location(display)) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {display}: {exc.strerror}", Location(display)) from None
+
+
+def _decode_line(data: bytes, display: str, line: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        column = len(data[: exc.start].decode("utf-8", "replace")) + 1
+        raise SpecError(
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02X})",
+            Location(display, line, column),
+            "save the file as UTF-8",
+            source_line=data.decode("utf-8", "replace"),
+        ) from None
+
+
+def _read_line(path: Path, number: int) -> str | None:
+    """One line of a fixture file, for an error message (the file is not kept)."""
+    try:
+        with path.open("rb") as handle:
+            for current, data in enumerate(handle, start=1):
+                if current == number:
+                    text = data.removesuffix(b"\n").decode("utf-8", "replace")
+                    return text.removeprefix("\ufeff")
+    except OSError:
+        return None
+    return None
+
+
+def _any_name_matches(cases: CaseList, pattern: str) -> bool:
+    matches = re.compile(fnmatch.translate(pattern)).match
+    return any(matches(name) for name in cases.names())
 
 
 def _facet_name(facet: str) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from yamlparity.errors import Location
 from yamlparity.jsonvalue import JSON
+
+if TYPE_CHECKING:
+    from yamlparity.caselist import CaseList
 
 OutputKind = Literal["json", "jsonl", "text"]
 WhenMissing = Literal["error", "skip"]
@@ -183,7 +186,7 @@ class Spec:
     compare: CompareSettings
     expectations: tuple[Expectation, ...]
     known: tuple[KnownDivergence, ...]
-    cases: tuple[Case, ...]
+    cases: CaseList  # lazy: fixture rows are read when their case runs (caselist.py)
     report: ReportConfig
     location: Location
     calibration: Calibration = field(default_factory=Calibration)

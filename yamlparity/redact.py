@@ -64,7 +64,10 @@ class Redactor:
                 values |= _url_password(target.url)
         if spec.request is not None:
             values |= _header_values(spec.request.headers)
-        for case in spec.cases:
+        # Only cases written in the spec can override request headers; fixture rows cannot,
+        # and reading them would parse every row of a large fixture file.
+        inline = getattr(spec.cases, "inline", spec.cases)
+        for case in inline:
             if case.request:
                 values |= _header_values(case.request.get("headers") or {})
         return cls(v for v in values if "{{" not in v and "{%" not in v)

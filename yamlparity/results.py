@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, overload
 
-from yamlparity.jsonvalue import JSON
+from yamlparity.jsonvalue import JSON, canonical
 
 Verdict = Literal["MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED"]
 VERDICTS: tuple[Verdict, ...] = ("MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED")
@@ -117,6 +119,195 @@ class TargetInfo:
     log_tail: str = ""
 
 
+_NONE = -(2**31)  # an absent status or exit code in the compact columns
+_FULL = -1  # a case kept whole (not a plain MATCH)
+_NO_TIER = len(TIERS)
+
+
+@dataclass
+class CaseResults(Sequence[CaseResult]):
+    """The cases of a run, in order. A plain MATCH (every target answered alike, nothing to
+    show) is stored as a row of columns — ~50 bytes instead of a ~1.7 KB CaseResult — and
+    rebuilt when read; every other case is kept whole in `full`.
+
+    A dataclass whose fields are plain data on purpose: `redact.Redactor.deep` copies results
+    field by field (names included: they live in `names`, a bytes blob it masks like text).
+    Rule effects are shared between cases that had the same ones (`effect_sets`).
+    """
+
+    targets: tuple[str, ...]
+    facets: tuple[str, ...]
+    names: bytes = b""  # every case's name followed by "\n" (names never hold a newline)
+    full: dict[int, CaseResult] = field(default_factory=dict)
+    effect_sets: list[tuple[RuleEffect, ...]] = field(default_factory=list)
+    tiers: array[int] = field(default_factory=lambda: array("b"))  # _FULL, tier index
+    durations: array[float] = field(default_factory=lambda: array("d"))  # per target
+    statuses: array[int] = field(default_factory=lambda: array("i"))  # per target
+    exit_codes: array[int] = field(default_factory=lambda: array("i"))  # per target
+    effect_ids: array[int] = field(default_factory=lambda: array("I"))
+    _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
+    _ends: array[int] = field(default_factory=lambda: array("Q"), init=False, repr=False)
+    _effect_index: dict[tuple[Any, ...], int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Rebuilt from the blob: a redacted copy may have names of other lengths.
+        end = 0
+        for name in self.names.split(b"\n")[:-1]:
+            end += len(name) + 1
+            self._ends.append(end)
+
+    # -- building (the engine)
+
+    def append(self, case: CaseResult) -> None:
+        encoded = case.name.encode("utf-8", "surrogatepass") + b"\n"
+        self._pending += encoded
+        self._ends.append((self._ends[-1] if self._ends else 0) + len(encoded))
+        index = len(self.tiers)
+        width = len(self.targets)
+        if self._compact(case):
+            self.tiers.append(TIERS.index(case.tier) if case.tier else _NO_TIER)
+            outcomes = case.outcomes.values()
+            self.durations.extend(o.duration for o in outcomes)
+            self.statuses.extend(_NONE if o.status is None else o.status for o in outcomes)
+            self.exit_codes.extend(_NONE if o.exit_code is None else o.exit_code for o in outcomes)
+            self.effect_ids.append(self._effect_id(case.rule_effects))
+            return
+        self.full[index] = case
+        self.tiers.append(_FULL)
+        self.durations.extend([0.0] * width)
+        self.statuses.extend([_NONE] * width)
+        self.exit_codes.extend([_NONE] * width)
+        self.effect_ids.append(0)
+
+    def finish(self) -> None:
+        """Move appended names into `names` (appending to bytes would copy the blob each time)."""
+        if self._pending:
+            self.names += bytes(self._pending)
+            self._pending.clear()
+
+    def _compact(self, case: CaseResult) -> bool:
+        """True when `_rebuild` gives back an equal CaseResult from the columns alone."""
+        if case.verdict != "MATCH" or case.differences or case.expectation_failures:
+            return False
+        if case.reason or case.link is not None or case.reproducers:
+            return False
+        if tuple(case.outcomes) != self.targets or case.groups != [list(self.targets)]:
+            return False
+        if list(case.facet_match) != list(self.facets) or not all(case.facet_match.values()):
+            return False
+        durations = [o.duration for o in case.outcomes.values()]
+        if case.duration != max(durations, default=0.0):
+            return False
+        return all(
+            o.error is None and o.skipped is None and not o.facets and not o.raw_excerpt
+            for o in case.outcomes.values()
+        )
+
+    def _effect_id(self, effects: list[RuleEffect]) -> int:
+        key = tuple(_effect_key(effect) for effect in effects)
+        found = self._effect_index.get(key)
+        if found is None:
+            found = self._effect_index[key] = len(self.effect_sets)
+            self.effect_sets.append(tuple(effects))
+        return found
+
+    # -- reading (reports)
+
+    def __len__(self) -> int:
+        return len(self.tiers)
+
+    @overload
+    def __getitem__(self, index: int) -> CaseResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseResult]: ...
+
+    def __getitem__(self, index: int | slice) -> CaseResult | list[CaseResult]:
+        if isinstance(index, slice):
+            return [self._rebuild(i) for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("case index out of range")
+        return self._rebuild(index)
+
+    def __iter__(self) -> Iterator[CaseResult]:
+        return (self._rebuild(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def name(self, index: int) -> str:
+        start, end = (self._ends[index - 1] if index else 0), self._ends[index] - 1
+        if end < len(self.names):
+            return self.names[start:end].decode("utf-8", "surrogatepass")
+        # Still being built: names since the last finish() are in _pending.
+        done = len(self.names)
+        return self._pending[start - done : end - done].decode("utf-8", "surrogatepass")
+
+    def verdicts(self) -> Iterator[Verdict]:
+        for index, tier in enumerate(self.tiers):
+            yield self.full[index].verdict if tier == _FULL else "MATCH"
+
+    def tier_codes(self) -> Iterator[Tier | None]:
+        for index, tier in enumerate(self.tiers):
+            if tier == _FULL:
+                yield self.full[index].tier
+            else:
+                yield TIERS[tier] if tier != _NO_TIER else None
+
+    def _rebuild(self, index: int) -> CaseResult:
+        tier = self.tiers[index]
+        if tier == _FULL:
+            return self.full[index]
+        width = len(self.targets)
+        at = index * width
+        outcomes = {
+            name: TargetOutcome(
+                target=name,
+                duration=self.durations[at + n],
+                exit_code=_optional(self.exit_codes[at + n]),
+                status=_optional(self.statuses[at + n]),
+            )
+            for n, name in enumerate(self.targets)
+        }
+        return CaseResult(
+            name=self.name(index),
+            verdict="MATCH",
+            outcomes=outcomes,
+            facet_match=dict.fromkeys(self.facets, True),
+            groups=[list(self.targets)],
+            duration=max(self.durations[at : at + width], default=0.0),
+            tier=TIERS[tier] if tier != _NO_TIER else None,
+            rule_effects=list(self.effect_sets[self.effect_ids[index]]),
+        )
+
+
+def _optional(code: int) -> int | None:
+    return None if code == _NONE else code
+
+
+def _effect_key(effect: RuleEffect) -> tuple[Any, ...]:
+    """Equal keys: effects that read the same (their JSON values by canonical text)."""
+    return (
+        effect.rule,
+        effect.text,
+        effect.facet,
+        tuple(effect.changed.items()),
+        tuple(effect.skipped.items()),
+        tuple(effect.skipped_samples),
+        tuple(
+            (m.path, tuple((t, canonical(v)) for t, v in m.values.items()), m.missing)
+            for m in effect.masked
+        ),
+        effect.masked_paths,
+    )
+
+
 @dataclass
 class SpecResult:
     name: str
@@ -125,7 +316,7 @@ class SpecResult:
     file: str
     kind: str
     targets: list[TargetInfo]
-    cases: list[CaseResult]
+    cases: Sequence[CaseResult]
     started: str  # ISO-8601 UTC
     finished: str = ""
     interrupted: bool = False
@@ -134,17 +325,24 @@ class SpecResult:
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
-        for case in self.cases:
-            counts[case.verdict] += 1
+        for verdict in self._verdicts():
+            counts[verdict] += 1
         return counts
 
     def tier_tally(self) -> dict[str, int]:
         """Agreeing cases by how close they were (see `Tier`)."""
         counts: dict[str, int] = dict.fromkeys(TIERS, 0)
-        for case in self.cases:
-            if case.tier is not None:
-                counts[case.tier] += 1
+        cases = self.cases
+        tiers = cases.tier_codes() if isinstance(cases, CaseResults) else (c.tier for c in cases)
+        for tier in tiers:
+            if tier is not None:
+                counts[tier] += 1
         return counts
+
+    def _verdicts(self) -> Iterable[Verdict]:
+        # The compact store answers without rebuilding 100k MATCH cases.
+        cases = self.cases
+        return cases.verdicts() if isinstance(cases, CaseResults) else (c.verdict for c in cases)
 
     def path_stats(self) -> list[Any]:
         """Differing paths across cases (pathstats.PathStat), computed on demand."""
@@ -154,15 +352,27 @@ class SpecResult:
 
     @property
     def failing(self) -> bool:
-        return self.interrupted or any(case.failing for case in self.cases)
+        return self.interrupted or any(v in FAILING for v in self._verdicts())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Not asdict(self): it would turn a CaseResults store into a dict of its columns.
+        data: dict[str, Any] = {
+            f.name: [asdict(case) for case in self.cases]
+            if f.name == "cases"
+            else _as_data(getattr(self, f.name))
+            for f in fields(self)
+        }
         data["tally"] = self.tally()
         data["tiers"] = self.tier_tally()
         data["path_stats"] = [asdict(stat) for stat in self.path_stats()]
         plain: dict[str, Any] = _plain(data)
         return plain
+
+
+def _as_data(value: Any) -> Any:
+    if isinstance(value, list):
+        return [asdict(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -38,3 +38,7 @@ server.keepAliveTimeout = 60000;
 server.listen(port, "127.0.0.1", () => {
   console.log(`listening on ${server.address().port}`);
 });
+// The bench holds our stdin open; when it exits or is killed the pipe closes: so do we.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.resume();

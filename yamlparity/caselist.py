@@ -1,0 +1,249 @@
+"""A spec's cases as a lazy sequence: inline cases as written, fixture rows read when reached.
+
+The loader validates every fixture row in one streaming pass and keeps per row only its name
+(in one bytes blob), where it lies in its file, and its line: ~30 bytes a case, where a parsed
+Case held ~1.5 KB. A row is read again (one `pread`) and parsed when a case is planned, so a
+run over 100k fixture cases never holds them all. Names are cheap (`name`, `names`): selection
+(`-k`), uniqueness and `known`/`expect` globs never parse a row.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import overload
+
+from yamlparity.errors import Location, SpecError
+from yamlparity.jsonvalue import JsonDecodeError, loads
+from yamlparity.model import Case
+
+__all__ = ["CaseList", "FixtureFile", "FixtureIndex"]
+
+
+@dataclass(frozen=True)
+class FixtureFile:
+    path: Path
+    display: str
+    object_form: bool  # a .json object name -> input: a row's bytes are its input only
+    lines: bool  # rows have line numbers (.jsonl); .json items are located by file only
+    stamp: tuple[int, int]  # size and mtime at load: a changed file is refused, not misread
+
+
+class FixtureIndex:
+    """Where each fixture case lies: file, byte offset and length, line; names in one blob."""
+
+    def __init__(self) -> None:
+        self.files: list[FixtureFile] = []
+        self.file_ids = array("H")
+        self.offsets = array("Q")
+        self.lengths = array("I")
+        self.lines = array("I")
+        self.names = bytearray()
+        self.ends = array("Q")  # end of each name in `names` (names hold no newline)
+        self._slots = array("q", [-1]) * 1024  # a hash set of positions: see `add`
+        self._fds: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def add_file(self, file: FixtureFile) -> int:
+        self.files.append(file)
+        return len(self.files) - 1
+
+    def add(self, file_id: int, name: str, offset: int, length: int, line: int) -> bool:
+        """Index one row; False (and nothing kept) when a row with this name exists."""
+        if self._find(name) is not None:
+            return False
+        self.file_ids.append(file_id)
+        self.offsets.append(offset)
+        self.lengths.append(length)
+        self.lines.append(line)
+        self.names += name.encode("utf-8")
+        self.ends.append(len(self.names))
+        self._claim(name, len(self.ends) - 1)
+        return True
+
+    def seal(self) -> None:
+        """Loading is over: the duplicate check's table is not needed any more."""
+        self._slots = array("q", [-1])
+
+    # A hash set of positions by open addressing, 8 bytes a slot: a set of 100k name strings
+    # held ~10 MB while loading, more than everything the loader keeps.
+
+    def _find(self, name: str) -> int | None:
+        slots = self._slots
+        mask = len(slots) - 1
+        slot = hash(name) & mask
+        while (taken := slots[slot]) >= 0:
+            if self.name(taken) == name:
+                return taken
+            slot = (slot + 1) & mask
+        return None
+
+    def _claim(self, name: str, position: int) -> None:
+        if 2 * (position + 1) > len(self._slots):
+            self._slots = array("q", [-1]) * (2 * len(self._slots))
+            for earlier in range(position):
+                self._place(self.name(earlier), earlier)
+        self._place(name, position)
+
+    def _place(self, name: str, position: int) -> None:
+        slots = self._slots
+        mask = len(slots) - 1
+        slot = hash(name) & mask
+        while slots[slot] >= 0:
+            slot = (slot + 1) & mask
+        slots[slot] = position
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def name(self, index: int) -> str:
+        start = self.ends[index - 1] if index else 0
+        return self.names[start : self.ends[index]].decode("utf-8")
+
+    def location(self, index: int) -> Location:
+        file = self.files[self.file_ids[index]]
+        line = self.lines[index]
+        return Location(file.display, line, 1 if line else 0)
+
+    def case(self, index: int) -> Case:
+        file = self.files[self.file_ids[index]]
+        name = self.name(index)
+        data = self._read(self.file_ids[index], self.offsets[index], self.lengths[index])
+        try:
+            value = loads(data)
+        except JsonDecodeError:
+            raise _changed(file) from None
+        if file.object_form:
+            return Case(name=name, location=self.location(index), input=value)
+        if not isinstance(value, dict) or value.get("name") != name:
+            raise _changed(file)
+        variables = value.get("vars")
+        stdin = value.get("stdin")
+        return Case(
+            name=name,
+            location=self.location(index),
+            input=value.get("input"),
+            stdin=stdin if isinstance(stdin, str) else None,
+            vars=variables if isinstance(variables, dict) else {},
+        )
+
+    def _read(self, file_id: int, offset: int, length: int) -> bytes:
+        fd = self._fd(file_id)
+        return os.pread(fd, length, offset)
+
+    def _fd(self, file_id: int) -> int:
+        with self._lock:
+            fd = self._fds.get(file_id)
+            if fd is None:
+                file = self.files[file_id]
+                try:
+                    fd = os.open(file.path, os.O_RDONLY)
+                except OSError as exc:
+                    raise SpecError(
+                        f"cannot read {file.display}: {exc.strerror}", Location(file.display)
+                    ) from None
+                info = os.fstat(fd)
+                if (info.st_size, info.st_mtime_ns) != file.stamp:
+                    os.close(fd)
+                    raise _changed(file)
+                self._fds[file_id] = fd
+            return fd
+
+    def close(self) -> None:
+        with self._lock:
+            fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _changed(file: FixtureFile) -> SpecError:
+    return SpecError(
+        f"{file.display} changed since the spec was loaded",
+        Location(file.display),
+        "run again: fixture rows are read when their case runs",
+    )
+
+
+class CaseList(Sequence[Case]):
+    """Inline cases first (as written), then fixture cases (in file and row order)."""
+
+    def __init__(self, inline: Sequence[Case] = (), fixtures: FixtureIndex | None = None) -> None:
+        self._inline = tuple(inline)
+        self._fixtures = fixtures if fixtures is not None else FixtureIndex()
+
+    def __len__(self) -> int:
+        return len(self._inline) + len(self._fixtures)
+
+    @overload
+    def __getitem__(self, index: int) -> Case: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Case]: ...
+
+    def __getitem__(self, index: int | slice) -> Case | list[Case]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        index = self._position(index)
+        inline = len(self._inline)
+        return self._inline[index] if index < inline else self._fixtures.case(index - inline)
+
+    def __iter__(self) -> Iterator[Case]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} cases>"
+
+    def name(self, index: int) -> str:
+        """A case's name without reading its row."""
+        index = self._position(index)
+        inline = len(self._inline)
+        return self._inline[index].name if index < inline else self._fixtures.name(index - inline)
+
+    @property
+    def inline(self) -> tuple[Case, ...]:
+        """The cases written in the spec itself (fixture rows carry no request overrides)."""
+        return self._inline
+
+    def names(self) -> Iterator[str]:
+        for case in self._inline:
+            yield case.name
+        fixtures = self._fixtures
+        for index in range(len(fixtures)):
+            yield fixtures.name(index)
+
+    def location(self, index: int) -> Location:
+        index = self._position(index)
+        inline = len(self._inline)
+        if index < inline:
+            return self._inline[index].location
+        return self._fixtures.location(index - inline)
+
+    def close(self) -> None:
+        """Close the fixture files kept open for reading rows (also done when collected)."""
+        self._fixtures.close()
+
+    def _position(self, index: int) -> int:
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("case index out of range")
+        return index
+
+
+def as_case_list(cases: Sequence[Case]) -> CaseList:
+    return cases if isinstance(cases, CaseList) else CaseList(cases)
