@@ -53,6 +53,13 @@ def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRes
 def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
     outcomes = {name: TargetOutcome(target=name) for name in raws}
     parsed: dict[str, Parsed] = {}
+    normalized: dict[str, tuple[dict[str, JSON], _TargetStats]] = {}
+    # Large outputs: parse and normalize one target at a time and drop each parsed tree once
+    # normalized, so at most one un-normalized tree is alive (a 20 MB body parses to ~150 MB
+    # of objects). Expectations need the parsed trees: then they are kept.
+    one_by_one = sum(len(raw.stdout) for raw in raws.values()) >= gcpause.LARGE and not any(
+        _applies(expectation, case) for expectation in spec.expectations
+    )
     for name, raw in raws.items():
         outcome = outcomes[name]
         outcome.duration = raw.duration
@@ -64,6 +71,12 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         parsed[name] = gate(spec, raw)
         outcome.error = parsed[name].error
         outcome.raw_excerpt = parsed[name].excerpt
+        if one_by_one and outcome.error is None:
+            try:
+                normalized[name] = normalized_with_stats(spec, name, parsed[name].facets)
+            except Exception:  # reported below, where every target's rules run
+                continue
+            parsed[name].facets = {}  # re-parsed from the raw bytes only if a tier needs it
     result = CaseResult(name=case.name, verdict="MATCH", outcomes=outcomes)
     result.duration = max((raw.duration for raw in raws.values()), default=0.0)
 
@@ -77,15 +90,20 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         result.verdict = "ERROR"
         result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
         for name in live:
+            if name in normalized:  # its parsed tree was dropped: the report shows it parsed
+                parsed[name] = gate(spec, raws[name])
             outcomes[name].facets = parsed[name].facets if not outcomes[name].error else {}
         return result
 
     stats: dict[str, _TargetStats] = {}
     for name in live:
         try:
-            outcomes[name].facets, stats[name] = normalized_with_stats(
-                spec, name, parsed[name].facets
-            )
+            if name in normalized:
+                outcomes[name].facets, stats[name] = normalized.pop(name)
+            else:
+                outcomes[name].facets, stats[name] = normalized_with_stats(
+                    spec, name, parsed[name].facets
+                )
         except Exception as exc:  # a rule bug must cost one case, not the run
             outcomes[name].error = f"normalization failed: {exc}"
     failed = [name for name in live if outcomes[name].error]
@@ -99,6 +117,8 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
     result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in live})
     result.verdict = _verdict(result)
     if not result.differences:
+        if one_by_one:
+            parsed = {name: gate(spec, raws[name]) for name in live}  # rare: large and equal
         result.tier = agreement_tier(spec, {n: raws[n] for n in live}, parsed)
     _apply_known(spec, case, result)
     return result
@@ -267,13 +287,17 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
+def _applies(expectation: Expectation, case: Case) -> bool:
+    return not expectation.cases or _matches(case.name, expectation.cases)
+
+
 def check_expectations(
     spec: Spec, case: Case, parsed: dict[str, Parsed]
 ) -> list[ExpectationFailure]:
     """Per-target checks on the parsed (not normalized) answer."""
     failures: list[ExpectationFailure] = []
     for expectation in spec.expectations:
-        if expectation.cases and not _matches(case.name, expectation.cases):
+        if not _applies(expectation, case):
             continue
         for name, answer in parsed.items():
             if expectation.targets is not None and name not in expectation.targets:

@@ -1,15 +1,16 @@
 """HTTP target adapter: a pool of keep-alive connections per target, one request per case.
 
-The hot path is `http.client` itself (what urllib3 wraps): measured at about half urllib3's CPU
-per request (bench/README.md), and a run is CPU-bound in this process. Every failure to get an
-answer (refused, timeout, reset, body over the cap) becomes `RawObservation.failure`; sending
-never raises. Requests are never retried or redirected.
+The wire is `targets/wire.py` (a raw-socket HTTP/1.1 client: http.client cost ~4x its CPU per
+request, and a run is CPU-bound in this process). Every failure to get an answer (refused,
+timeout, reset, body over the cap) becomes `RawObservation.failure`; sending never raises.
+Requests are never retried or redirected.
 """
 
 from __future__ import annotations
 
-import http.client
+import re
 import select
+import ssl
 import threading
 import time
 import zlib
@@ -21,18 +22,29 @@ from yamlparity.model import HttpTarget
 from yamlparity.ports import PORT_PLACEHOLDER, free_port, substitute_port
 from yamlparity.services import ServiceProcess
 from yamlparity.targets.base import Invocation, PreparedRequest, RawObservation
+from yamlparity.targets.wire import (
+    BadResponse,
+    BodyTooLarge,
+    Closed,
+    Connection,
+    Incomplete,
+    SlowBody,
+)
 
 __all__ = ["SENSITIVE_HEADERS", "HttpAdapter"]
 
 # Their values never appear in describe() or in failure texts.
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 
-_CHUNK = 64 * 1024
 _FAILURE_TAIL_LINES = 20
 _DEFAULT_CONNECTIONS = 10
-_DEATH_GRACE = 0.2  # seconds; only spent when a started service drops a connection
-
-Connection = http.client.HTTPConnection
+_DEATH_GRACE = 0.2
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# What http.client refused in a request, so a case's data cannot inject a header or a request.
+_BAD_PATH = re.compile(r"[\x00-\x20\x7f]")
+_BAD_HEADER = re.compile(
+    r"[\r\n\x00]"
+)  # seconds; only spent when a started service drops a connection
 
 
 class _BodyError(Exception):
@@ -43,9 +55,9 @@ class _Pool:
     """Idle keep-alive connections to one host; at most `size` are kept between requests."""
 
     def __init__(self, url: SplitResult, timeout: float, size: int) -> None:
-        self._https = url.scheme == "https"
+        self._tls = ssl.create_default_context() if url.scheme == "https" else None
         self._host = url.hostname or "127.0.0.1"
-        self._port = url.port
+        self._port = url.port or (443 if self._tls else 80)
         self._timeout = timeout
         self._size = size
         self._idle: list[Connection] = []
@@ -78,16 +90,14 @@ class _Pool:
             conn.close()
 
     def _new(self) -> Connection:
-        if self._https:
-            return http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout)
-        return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+        return Connection(self._host, self._port, self._timeout, self._tls)
 
 
 def _dropped(conn: Connection) -> bool:
     """An idle keep-alive socket that is readable was closed (or spoke out of turn)."""
     sock = conn.sock
     if sock is None:
-        return False  # not connected yet (or closed by http.client): it reconnects itself
+        return False  # not connected yet: it connects on its first send
     try:
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
@@ -116,6 +126,7 @@ class HttpAdapter:
         self.max_connections = max(max_connections, target.concurrency or 0, 1)
         self._pool: _Pool | None = None
         self._prefix = ""
+        self._host_header = ""
         # The one place a target's `concurrency` is enforced (the engine relies on it).
         self._gate = threading.BoundedSemaphore(target.concurrency) if target.concurrency else None
         self._secrets: tuple[str, ...] = ()
@@ -136,6 +147,7 @@ class HttpAdapter:
         self._secrets = _secret_values(self.headers)
         parsed = urlsplit(self.base_url)
         self._prefix = parsed.path.rstrip("/")
+        self._host_header = _host_header(parsed)
         if target.service is not None:
             self.service = ServiceProcess(
                 target.service,
@@ -146,6 +158,12 @@ class HttpAdapter:
             )
             self.service.start_and_wait()  # raises TargetUnavailable with the log tail
         self._pool = _Pool(parsed, target.timeout, self.max_connections)
+
+    @property
+    def overlaps(self) -> bool:
+        """begin() may be called again before an earlier request's answer is read (the engine
+        sends the next case early); not when `concurrency` caps this target's requests."""
+        return self._gate is None
 
     def execute(self, invocation: Invocation) -> RawObservation:
         """Send the case's request and wait for the answer; never raises."""
@@ -169,12 +187,7 @@ class HttpAdapter:
         started = time.perf_counter()
         conn = pool.get()
         try:
-            conn.request(
-                request.method,
-                self._prefix + request.path,
-                body=request.body,
-                headers=self._merge_headers(request.headers),
-            )
+            conn.send(self._request_bytes(request))
         except Exception as exc:  # anything at all: sending never raises
             conn.close()
             if gate is not None:
@@ -221,28 +234,56 @@ class HttpAdapter:
         self, pool: _Pool, conn: Connection, request: PreparedRequest, started: float
     ) -> RawObservation:
         try:
-            resp = conn.getresponse()
+            status, keep, headers = conn.read_head()
         except Exception as exc:
             conn.close()
             lost = not isinstance(exc, TimeoutError)
             return self._failed(self._answer_reason(exc), started, request, lost)
         try:
-            body = self._read_body(resp, started)
+            body = self._read_body(conn, status, request.method == "HEAD", headers, started)
         except _BodyError as exc:
             conn.close()
             return self._failed(str(exc), started, request)
         except Exception as exc:
             conn.close()
-            lost = isinstance(exc, http.client.IncompleteRead | ConnectionError)
+            lost = isinstance(exc, Incomplete | ConnectionError)
             return self._failed(self._body_reason(exc), started, request, lost)
-        pool.put(conn)  # http.client already closed it if the server said `Connection: close`
+        if keep and conn.reusable:
+            pool.put(conn)
+        else:
+            conn.close()  # the server said `Connection: close`, or ended the body by closing
         return RawObservation(
             self.name,
             duration=time.perf_counter() - started,
-            status=resp.status,
-            headers=_merged(resp.getheaders()),
+            status=status,
+            headers=headers,
             stdout=body,
         )
+
+    def _request_bytes(self, request: PreparedRequest) -> bytes:
+        """Request line, headers and body in one buffer: one write, one segment when small."""
+        path = self._prefix + request.path
+        if _BAD_PATH.search(path) is not None:
+            raise ValueError(f"URL can't contain control characters or spaces: {path!r}")
+        headers = self._merge_headers(request.headers)
+        names = {name.lower() for name in headers}
+        lines = [f"{request.method} {path} HTTP/1.1"]
+        if "host" not in names:
+            lines.append(f"Host: {self._host_header}")
+        if "accept-encoding" not in names:
+            lines.append("Accept-Encoding: identity")
+        for name, value in headers.items():
+            if _BAD_HEADER.search(name) is not None or _BAD_HEADER.search(value) is not None:
+                raise ValueError(f"Invalid header {name!r}: {value!r}")
+            lines.append(f"{name}: {value}")
+        body = request.body
+        if "content-length" not in names:
+            if body is not None:
+                lines.append(f"Content-Length: {len(body)}")
+            elif request.method in _BODY_METHODS:
+                lines.append("Content-Length: 0")  # as http.client did: some servers need it
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head + body if body else head
 
     def _merge_headers(self, request_headers: dict[str, str]) -> dict[str, str]:
         """Target headers, overridden case-insensitively by the request's own."""
@@ -253,26 +294,32 @@ class HttpAdapter:
         merged.update(request_headers)
         return merged
 
-    def _read_body(self, resp: http.client.HTTPResponse, started: float) -> bytes:
+    def _read_body(
+        self,
+        conn: Connection,
+        status: int,
+        head_only: bool,
+        headers: dict[str, str],
+        started: float,
+    ) -> bytes:
         cap = self.target.max_output
-        length = resp.getheader("content-length")
-        encoding = (resp.getheader("content-encoding") or "identity").strip().lower()
-        if length is not None and length.isdigit():
-            if int(length) > cap:
-                raise _BodyError(f"body larger than {cap} bytes (Content-Length {length})")
-            if encoding == "identity":
-                return resp.read()  # the common case: one call, length known and within the cap
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > cap:
+            raise _BodyError(f"body larger than {cap} bytes (Content-Length {length})")
+        # A trickling body must not outlive the timeout (each read alone has its own).
         deadline = started + self.target.timeout
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := resp.read(_CHUNK):
-            size += len(chunk)
-            if size > cap:
-                raise _BodyError(f"body larger than {cap} bytes")
-            if time.perf_counter() > deadline:  # a trickling body must not outlive the timeout
-                raise _BodyError(f"timed out after {self.target.timeout:g} s reading the body")
-            chunks.append(chunk)
-        return _decoded(b"".join(chunks), encoding, cap)
+        try:
+            body = conn.read_body(status, head_only, headers, cap, deadline)
+        except BodyTooLarge:
+            raise _BodyError(f"body larger than {cap} bytes") from None
+        except SlowBody:
+            raise _BodyError(
+                f"timed out after {self.target.timeout:g} s reading the body"
+            ) from None
+        encoding = headers.get("content-encoding")
+        if encoding is None:
+            return body
+        return _decoded(body, encoding.strip().lower(), cap)
 
     def _send_reason(self, exc: BaseException) -> str:
         url = _redact_userinfo(self.base_url)
@@ -289,18 +336,18 @@ class HttpAdapter:
     def _answer_reason(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError):
             return f"timed out after {self.target.timeout:g} s"
-        if isinstance(exc, http.client.RemoteDisconnected):
+        if isinstance(exc, Closed):
             return f"connection closed before the response ({_root_cause(exc)})"
         if isinstance(exc, ConnectionResetError):
             return "connection reset before the response"
-        if isinstance(exc, ConnectionError | http.client.HTTPException):
+        if isinstance(exc, ConnectionError | BadResponse):
             return f"connection closed before the response ({_root_cause(exc)})"
         return f"request failed: {type(exc).__name__}: {exc}"
 
     def _body_reason(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError):
             return f"timed out after {self.target.timeout:g} s reading the body"
-        if isinstance(exc, http.client.IncompleteRead | ConnectionError):
+        if isinstance(exc, Incomplete | ConnectionError):
             return f"connection reset while reading the body ({_root_cause(exc)})"
         if isinstance(exc, zlib.error):
             return f"cannot decode the body: {exc}"
@@ -336,13 +383,13 @@ def _ready(observation: RawObservation) -> Callable[[], RawObservation]:
     return lambda: observation
 
 
-def _merged(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Lower-case names; a repeated header's values joined by ", " (RFC 9110 5.3)."""
-    out: dict[str, str] = {}
-    for name, value in pairs:
-        key = name.lower()
-        out[key] = f"{out[key]}, {value}" if key in out else value
-    return out
+def _host_header(url: SplitResult) -> str:
+    """Host as http.client wrote it: IPv6 in brackets, the port unless it is the default."""
+    host = url.hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if url.scheme == "https" else 80
+    return host if url.port in (None, default) else f"{host}:{url.port}"
 
 
 def _decoded(body: bytes, encoding: str, cap: int) -> bytes:
