@@ -497,21 +497,29 @@ def _everywhere_key(paths: _Paths, ctx: _Ctx) -> str | None:
     return step.name
 
 
-def _del_everywhere(node: JSON, key: str, ctx: _Ctx, at: CPath, trail: list[str | int]) -> JSON:
+# What `.. | .KEY?` does where it finds KEY in an object `out` (a copy the walker owns):
+# delete it, or replace its value. `path` is where the value stood.
+_KeyAction = Callable[[dict[str, JSON], JSON, CPath], None]
+
+
+def _rewrite_everywhere(
+    node: JSON, key: str, action: _KeyAction, at: CPath, trail: list[str | int]
+) -> JSON:
+    """One pass over `node` applying `action` at every object holding KEY, copying only the
+    containers on the way to a change (the general path builds every path first: ~10x slower
+    on large documents)."""
     kind = type(node)
     if kind is dict:
         assert isinstance(node, dict)
         out: dict[str, JSON] | None = None
         if key in node:
             out = dict(node)
-            old = out.pop(key)
-            if ctx.stats is not None:
-                ctx.record("deleted", (*at, *trail, key), old)
+            action(out, node[key], (*at, *trail, key))
         for name, item in node.items():
             if name == key or (type(item) is not dict and type(item) is not list):
                 continue
             trail.append(name)
-            new = _del_everywhere(item, key, ctx, at, trail)
+            new = _rewrite_everywhere(item, key, action, at, trail)
             trail.pop()
             if new is not item:
                 if out is None:
@@ -525,7 +533,7 @@ def _del_everywhere(node: JSON, key: str, ctx: _Ctx, at: CPath, trail: list[str 
             if type(item) is not dict and type(item) is not list:
                 continue
             trail.append(index)
-            new = _del_everywhere(item, key, ctx, at, trail)
+            new = _rewrite_everywhere(item, key, action, at, trail)
             trail.pop()
             if new is not item:
                 if items is None:
@@ -533,6 +541,15 @@ def _del_everywhere(node: JSON, key: str, ctx: _Ctx, at: CPath, trail: list[str 
                 items[index] = new
         return node if items is None else items
     return node
+
+
+def _del_everywhere(node: JSON, key: str, ctx: _Ctx, at: CPath, trail: list[str | int]) -> JSON:
+    def delete(out: dict[str, JSON], old: JSON, path: CPath) -> None:
+        del out[key]
+        if ctx.stats is not None:
+            ctx.record("deleted", path, old)
+
+    return _rewrite_everywhere(node, key, delete, at, trail)
 
 
 def _holds_key(node: JSON, key: str) -> bool:
@@ -554,42 +571,12 @@ def _holds_key(node: JSON, key: str) -> bool:
 def _update_everywhere(
     node: JSON, key: str, op: _Op, ctx: _Ctx, at: CPath, trail: list[str | int]
 ) -> JSON:
-    kind = type(node)
-    if kind is dict:
-        assert isinstance(node, dict)
-        out: dict[str, JSON] | None = None
-        if key in node:
-            old = node[key]
-            if type(old) in (dict, list) and _holds_key(old, key):
-                raise _NestedMatch
-            out = dict(node)
-            out[key] = op.run(old, ctx, (*at, *trail, key))
-        for name, item in node.items():
-            if name == key or (type(item) is not dict and type(item) is not list):
-                continue
-            trail.append(name)
-            new = _update_everywhere(item, key, op, ctx, at, trail)
-            trail.pop()
-            if new is not item:
-                if out is None:
-                    out = dict(node)
-                out[name] = new
-        return node if out is None else out
-    if kind is list:
-        assert isinstance(node, list)
-        items: list[JSON] | None = None
-        for index, item in enumerate(node):
-            if type(item) is not dict and type(item) is not list:
-                continue
-            trail.append(index)
-            new = _update_everywhere(item, key, op, ctx, at, trail)
-            trail.pop()
-            if new is not item:
-                if items is None:
-                    items = list(node)
-                items[index] = new
-        return node if items is None else items
-    return node
+    def update(out: dict[str, JSON], old: JSON, path: CPath) -> None:
+        if type(old) in (dict, list) and _holds_key(old, key):
+            raise _NestedMatch  # jq's order of updates inside matches: the general path
+        out[key] = op.run(old, ctx, path)
+
+    return _rewrite_everywhere(node, key, update, at, trail)
 
 
 @dataclass(frozen=True)
