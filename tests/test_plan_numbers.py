@@ -154,3 +154,25 @@ def test_stdin_template_through_the_cli(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 match" in done.stdout
+
+
+def test_lists_render_literals_and_number_tests_follow_the_literal() -> None:
+    from yamlparity.errors import Location
+    from yamlparity.jsonvalue import Number
+    from yamlparity.model import Case
+    from yamlparity.plan import render_text
+
+    case = Case(
+        name="c",
+        location=Location("t.yaml"),
+        input={"ids": [Number("1"), Number("2.50")], "n": Number("7"), "f": Number("1e2")},
+    )
+    assert render_text("{{ case.input.ids }}", case) == "[1, 2.50]"
+    assert (
+        render_text(
+            "{{ case.input.n is integer }} {{ case.input.n is float }} "
+            "{{ case.input.f is integer }} {{ case.input.f is float }}",
+            case,
+        )
+        == "True False False True"
+    )

@@ -133,7 +133,14 @@ class FixtureIndex:
 
     def _read(self, file_id: int, offset: int, length: int) -> bytes:
         fd = self._fd(file_id)
-        return os.pread(fd, length, offset)
+        data = os.pread(fd, length, offset)
+        # Checked on every read, not only at open: a file rewritten in place during the run
+        # would otherwise be read at stale offsets (a replaced file keeps the old inode open).
+        info = os.fstat(fd)
+        file = self.files[file_id]
+        if (info.st_size, info.st_mtime_ns) != file.stamp:
+            raise _changed(file)
+        return data
 
     def _fd(self, file_id: int) -> int:
         with self._lock:

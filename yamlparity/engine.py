@@ -308,7 +308,15 @@ class _Lanes:
 
     def _lane(self, lane: int) -> None:
         while (index := self._take(lane)) is not None:
-            self._store(index, self._run_one(self.cases[index]))
+            position = self.cases[index]
+            try:
+                result = self._run_one(position)
+            except BaseException as exc:  # the case must get a result, or lane 0 waits forever
+                spec = self.spec
+                case = Case(spec.cases.name(position), spec.cases.location(position), None)
+                self._store(index, _case_error(spec, case, f"internal error: {exc!r}"))
+                raise
+            self._store(index, result)
 
     def _run_one(self, position: int) -> CaseResult:
         return self._complete(self._start(position))

@@ -48,7 +48,8 @@ class NumberView(Number):
         return self._value
 
     def __repr__(self) -> str:
-        return f"NumberView({self.literal!r})"
+        # `{{ case.input.ids }}` renders a list through repr(): show the JSON literal there too.
+        return self.literal
 
     def __format__(self, spec: str) -> str:
         return format(self._value, spec) if spec else self.literal

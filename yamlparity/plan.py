@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from yamlparity import jsonvalue
-from yamlparity.jsonvalue import JSON
+from yamlparity.jsonvalue import JSON, Number
 from yamlparity.model import Case, RequestTemplate, Spec
 from yamlparity.numbers import is_boolean, is_false, is_true, to_exact, to_view
 from yamlparity.targets.base import Invocation, PreparedRequest
@@ -37,12 +37,26 @@ def _tojson_filter(value: Any, indent: int | None = None) -> str:
     return jsonvalue.dumps(to_exact(value), indent=indent, sort_keys=False)
 
 
+def _is_integer_number(value: Any) -> bool:
+    if isinstance(value, Number):
+        return value.is_integer_literal
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_float_number(value: Any) -> bool:
+    if isinstance(value, Number):
+        return not value.is_integer_literal
+    return isinstance(value, float)
+
+
 @lru_cache(maxsize=1)
 def template_env() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["tojson"] = _tojson_filter
     # Case booleans are BooleanViews: Jinja's own tests check `value is True`.
     env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
+    # Jinja's `integer`/`float` tests check Python types; a JSON number is either by its literal.
+    env.tests.update(integer=_is_integer_number, float=_is_float_number)
     env.policies["json.dumps_function"] = None
     return env
 
