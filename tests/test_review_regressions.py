@@ -82,3 +82,33 @@ def test_a_fixture_rewritten_in_place_is_refused_not_misread(tmp_path: Path) -> 
         handle.write('{"c0": 10, "c1":  20, "c2": 30}')
     with pytest.raises(SpecError, match="changed"):
         loaded.cases[1]
+
+
+FAULT_SERVER = Path(__file__).parent / "servers" / "fault_server.py"
+
+
+def five_hundred_spec(tmp_path: Path, expect: str = "") -> Path:
+    target = (
+        f'{{url: "http://127.0.0.1:${{port}}", port: auto, '
+        f'service: {{run: [{PY}, {FAULT_SERVER}, "${{port}}"], ready: {{http: /health}}}}}}'
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"targets:\n  a: {target}\n  b: {target}\n"
+        "request: {method: GET, path: /status/500}\n"
+        f"{expect}"
+        "cases:\n  - {name: boom, input: null}\n"
+    )
+    return spec
+
+
+def test_the_same_server_error_on_every_target_is_not_a_match(tmp_path: Path) -> None:
+    done = run(five_hundred_spec(tmp_path))
+    assert done.returncode == 1
+    assert "1 error" in done.stdout and "1 match" not in done.stdout
+
+
+def test_a_server_error_the_spec_expects_can_match(tmp_path: Path) -> None:
+    done = run(five_hundred_spec(tmp_path, "expect:\n  - {status: 500}\n"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 match" in done.stdout

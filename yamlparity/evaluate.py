@@ -50,6 +50,16 @@ def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRes
     return result
 
 
+def _all_server_errors(spec: Spec, case: Case, raws: list[RawObservation]) -> bool:
+    """Every target answered 5xx and no `status:` expectation of this case asks for it."""
+    if spec.kind != "http" or not all((raw.status or 0) >= 500 for raw in raws):
+        return False
+    return not any(
+        expectation.kind == "status" and _applies(expectation, case)
+        for expectation in spec.expectations
+    )
+
+
 def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
     outcomes = {name: TargetOutcome(target=name) for name in raws}
     parsed: dict[str, Parsed] = {}
@@ -86,6 +96,12 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         result.reason = "; ".join(f"{n}: {o.skipped}" for n, o in outcomes.items() if o.skipped)
         return result
     failed = [name for name in live if outcomes[name].error]
+    if not failed and _all_server_errors(spec, case, [raws[name] for name in live]):
+        # Every target crashed on this request (5xx): equal error pages are two failures, not
+        # parity. A spec that expects this status says so with `expect: [{status: 5xx}]`.
+        for name in live:
+            outcomes[name].error = f"HTTP {raws[name].status}: a server error on every target"
+        failed = list(live)
     if failed:
         result.verdict = "ERROR"
         result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
