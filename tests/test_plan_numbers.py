@@ -176,3 +176,13 @@ def test_lists_render_literals_and_number_tests_follow_the_literal() -> None:
         )
         == "True False False True"
     )
+
+
+def test_booleans_print_as_json_spells_them() -> None:
+    from yamlparity.errors import Location
+    from yamlparity.model import Case
+    from yamlparity.plan import render_text
+
+    case = Case(name="c", location=Location("t.yaml"), input={"t": True, "l": [True, False]})
+    assert render_text("{{ case.input.t }} {{ case.input.l }}", case) == "true [true, false]"
+    assert render_text("{{ 'y' if case.input.t else 'n' }}", case) == "y"

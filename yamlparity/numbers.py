@@ -168,7 +168,8 @@ numbers.Number.register(NumberView)
 
 class BooleanView:
     """A JSON boolean that equals only booleans: Python's `True == 1` must not make a
-    template's `t == 1` true. Truthiness and printing are a bool's (`True`)."""
+    template's `t == 1` true. Truthiness is a bool's; it prints as JSON does (`true`), since
+    a template usually writes it into JSON or text the targets read."""
 
     __slots__ = ("value",)
 
@@ -196,10 +197,10 @@ class BooleanView:
         return int(self.value)
 
     def __str__(self) -> str:
-        return str(self.value)
+        return "true" if self.value else "false"
 
     def __repr__(self) -> str:
-        return f"BooleanView({self.value!r})"
+        return "true" if self.value else "false"
 
 
 def is_true(value: object) -> bool:
