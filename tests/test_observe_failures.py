@@ -11,9 +11,11 @@ CRASH_A = "import sys; sys.stderr.write('KeyError: session\\n'); sys.exit(1)\n"
 CRASH_B = "import sys; sys.stderr.write('segfault in parser\\n'); sys.exit(1)\n"
 
 
-def run(tmp_path: Path, facets: str) -> tuple[subprocess.CompletedProcess[str], str]:
+def run(
+    tmp_path: Path, facets: str, crash_b: str = CRASH_B
+) -> tuple[subprocess.CompletedProcess[str], str]:
     (tmp_path / "a.py").write_text(CRASH_A)
-    (tmp_path / "b.py").write_text(CRASH_B)
+    (tmp_path / "b.py").write_text(crash_b)
     spec = tmp_path / "s.yaml"
     spec.write_text(
         "name: crash\n"
@@ -53,22 +55,5 @@ def test_with_stderr_compared_the_failures_are_the_contract(tmp_path: Path) -> N
 
 
 def test_the_same_failure_with_stderr_compared_matches(tmp_path: Path) -> None:
-    (tmp_path / "same.py").write_text(CRASH_A)
-    spec = tmp_path / "s.yaml"
-    spec.write_text(
-        "name: same\n"
-        "targets:\n"
-        f"  a: {{run: [{sys.executable}, same.py]}}\n"
-        f"  b: {{run: [{sys.executable}, same.py]}}\n"
-        "compare: {facets: [stdout, exit_code, stderr]}\n"
-        "cases:\n"
-        "  - {name: c, input: {}}\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "yamlparity", "run", "s.yaml", "--report-dir", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done, _ = run(tmp_path, "[stdout, exit_code, stderr]", crash_b=CRASH_A)
     assert done.returncode == 0, done.stdout + done.stderr
