@@ -12,9 +12,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from yamlparity import compare, gcpause, normalize
-from yamlparity.jsonvalue import JSON, canonical
-from yamlparity.model import Case, Expectation, KnownDivergence, Spec
+from yamlparity import compare, elementwise, gcpause, normalize
+from yamlparity.jsonvalue import JSON, RawJson, canonical
+from yamlparity.model import Case, CompareSettings, Expectation, KnownDivergence, Spec
 from yamlparity.normalize import RuleStats
 from yamlparity.observe import Parsed, gate
 from yamlparity.reproduce import reproducers
@@ -61,6 +61,10 @@ def _all_server_errors(spec: Spec, case: Case, raws: list[RawObservation]) -> bo
 
 
 def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
+    if _elementwise_candidate(spec, case, raws):
+        result = _evaluate_elementwise(spec, case, raws)
+        if result is not None:
+            return result
     outcomes = {name: TargetOutcome(target=name) for name in raws}
     parsed: dict[str, Parsed] = {}
     normalized: dict[str, tuple[dict[str, JSON], _TargetStats]] = {}
@@ -140,6 +144,98 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
     return result
 
 
+# ----------------------------------------------------------------------------- large outputs
+
+ELEMENTWISE = True  # tests turn it off to check both paths give the same results
+
+
+def _elementwise_candidate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> bool:
+    """Large JSON main outputs with no expectation (those read the parsed trees)."""
+    return (
+        ELEMENTWISE
+        and spec.output == "json"
+        and spec.main_facet in spec.compare.facets
+        and sum(len(raw.stdout) for raw in raws.values()) >= gcpause.LARGE
+        and not any(_applies(expectation, case) for expectation in spec.expectations)
+    )
+
+
+def _evaluate_elementwise(
+    spec: Spec, case: Case, raws: dict[str, RawObservation]
+) -> CaseResult | None:
+    """The case decided by `elementwise` (no parsed tree of the main output is ever whole),
+    or None when anything calls for the whole-tree path: a failing or skipped target, a
+    rule or a comparison option that needs whole arrays, output that is not plain JSON."""
+    main = spec.main_facet
+    live = list(raws)
+    if len(live) < 2 or any(raw.skipped is not None or raw.failure for raw in raws.values()):
+        return None
+    parsed = {name: gate(spec, raws[name], parse_main=False) for name in live}
+    if any(p.error for p in parsed.values()) or _all_server_errors(spec, case, list(raws.values())):
+        return None
+    try:
+        texts = {name: raws[name].stdout.decode("utf-8") for name in live}
+        docs = elementwise.compare_documents(
+            texts, {name: _main_rules(spec, name) for name in live}, AUDIT_SAMPLES
+        )
+    except Exception:  # Unsupported, bad UTF-8, a failing rule: the whole-tree path says why
+        return None
+    if not _compared_in_order(spec.compare, docs.spines):
+        return None
+    result = CaseResult(name=case.name, verdict="MATCH", outcomes={})
+    result.duration = max(raw.duration for raw in raws.values())
+    stats: dict[str, _TargetStats] = {}
+    others = tuple(facet for facet in spec.compare.facets if facet != main)
+    for name in live:
+        raw = raws[name]
+        outcome = TargetOutcome(target=name, duration=raw.duration, exit_code=raw.exit_code)
+        outcome.status, outcome.raw_excerpt = raw.status, parsed[name].excerpt
+        try:
+            facets, stats[name] = normalized_with_stats(spec, name, parsed[name].facets, others)
+        except Exception:
+            return None
+        stats[name].update(docs.stats[name])
+        outcome.facets = {
+            f: docs.sparse[name] if f == main else facets[f] for f in spec.compare.facets
+        }
+        result.outcomes[name] = outcome
+    result.rule_effects = rule_effects(spec, stats)
+    _compare(spec, result, live)
+    result.verdict = _verdict(result)
+    if not result.differences:
+        same = docs.parsed_equal and all(_parsed_equal(parsed, live, f) for f in others)
+        bytes_equal = len({raws[name].stdout for name in live}) == 1
+        result.tier = "normalized" if not same else "identical" if bytes_equal else "canonical"
+    for name in live:  # the report shows each output as it arrived: no whole tree exists
+        result.outcomes[name].facets[main] = RawJson(texts[name])  # type: ignore[assignment]
+        result.outcomes[name].as_received = [main]
+    _apply_known(spec, case, result)
+    return result
+
+
+def _main_rules(spec: Spec, target: str) -> list[tuple[int, normalize.Program]]:
+    return [
+        (index, rule.program)
+        for index, rule in enumerate(spec.rules)
+        if rule.facet == spec.main_facet and (rule.targets is None or target in rule.targets)
+    ]
+
+
+def _compared_in_order(settings: CompareSettings, spines: set[str | None]) -> bool:
+    """Element i is compared with element i in every spine: no set, multiset or key option
+    at a spine or above it (options apply to everything below their path)."""
+    if settings.arrays != "ordered":
+        return False
+    for option in settings.paths:
+        if option.arrays is None and option.key is None:
+            continue
+        for spine in spines:
+            place = () if spine is None else (spine,)
+            if option.path == place[: len(option.path)]:
+                return False
+    return True
+
+
 def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[str, JSON]:
     """The compared facets after the spec's rules for this target."""
     out: dict[str, JSON] = {}
@@ -153,12 +249,13 @@ def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[
 
 
 def normalized_with_stats(
-    spec: Spec, target: str, facets: dict[str, JSON]
+    spec: Spec, target: str, facets: dict[str, JSON], which: tuple[str, ...] | None = None
 ) -> tuple[dict[str, JSON], _TargetStats]:
-    """normalized_facets, plus what each rule changed (normalize.RuleStats, by rule index)."""
+    """normalized_facets (of `which`, default all compared facets), plus what each rule
+    changed (normalize.RuleStats, by rule index)."""
     out: dict[str, JSON] = {}
     stats: _TargetStats = {}
-    for facet in spec.compare.facets:
+    for facet in spec.compare.facets if which is None else which:
         value = facets.get(facet)
         for index, rule in enumerate(spec.rules):
             if rule.facet == facet and (rule.targets is None or target in rule.targets):

@@ -18,6 +18,7 @@ __all__ = [
     "JSON",
     "JsonDecodeError",
     "Number",
+    "RawJson",
     "canonical",
     "dump_to",
     "dumps",
@@ -66,6 +67,25 @@ class Number:
 
 
 JSON: TypeAlias = bool | Number | str | list[Any] | dict[str, Any] | None
+
+
+class RawJson:
+    """A JSON document kept as the text it arrived as (checked valid), shown and written as
+    is: a large output compared element by element is never held as one parsed tree."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is RawJson and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash((RawJson, self.text))
+
+    def __repr__(self) -> str:
+        return f"RawJson({len(self.text)} characters)"
 
 
 class JsonDecodeError(ValueError):
@@ -312,6 +332,8 @@ def _scalar(value: Any) -> str:
         return _encode_string(value)
     if type(value) is Number:
         return value.literal
+    if type(value) is RawJson:
+        return value.text
     if value is None:
         return "null"
     if value is True:
@@ -333,6 +355,8 @@ def from_python(obj: Any) -> JSON:
     """Turn plain Python data (ints, floats, tuples) into exact JSON values."""
     if obj is None or isinstance(obj, bool | str | Number):
         return obj
+    if isinstance(obj, RawJson):
+        return obj  # type: ignore[return-value]  # written as its text by dumps
     if isinstance(obj, int):
         return Number(str(obj))
     if isinstance(obj, float):

@@ -60,12 +60,15 @@ def parse_output(data: bytes, kind: OutputKind, what: str) -> JSON:
         raise ValueError(f"{what} is not valid {label}: {exc}") from None
 
 
-def gate(spec: Spec, raw: RawObservation) -> Parsed:
+def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:
+    """`parse_main=False`: every check but parsing the main facet (the caller scans it)."""
     parsed = Parsed(target=raw.target, excerpt=excerpt(raw.stdout or raw.stderr))
     if raw.failure:
         parsed.error = raw.failure
         return parsed
     facets = spec.compare.facets
+    if not parse_main:
+        facets = tuple(facet for facet in facets if facet != spec.main_facet)
     if spec.kind == "command":
         return _gate_command(spec, raw, parsed, facets)
     return _gate_http(spec, raw, parsed, facets)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-from yamlparity.jsonvalue import JSON, Number
+from yamlparity.jsonvalue import JSON, Number, RawJson
 
 if TYPE_CHECKING:
     from yamlparity.model import Spec
@@ -106,6 +106,8 @@ class Redactor:
     def _deep(self, obj: Any) -> Any:
         if isinstance(obj, str | Number):
             return self.value(obj)
+        if isinstance(obj, RawJson):
+            return RawJson(self.text(obj.text))
         if isinstance(obj, bytes):
             return self.text(obj.decode("utf-8", "replace")).encode("utf-8")
         if isinstance(obj, dict):

@@ -123,12 +123,18 @@ class _Head:
         return shown
 
 
+_RAW_PIECE = 1 << 16
+
+
 def shown_text(value: Any, spill: Callable[[], Callable[[str], object]] | None = None) -> str:
     """text_of(value), serialized once and capped at SHOWN_CAP. When the text is longer than
     SHOWN_CHARS and `spill` is given, spill() returns a writer that receives the whole text."""
     head = _Head(SHOWN_CAP, spill)
     if isinstance(value, str):
         head.write(value)
+    elif isinstance(value, jsonvalue.RawJson):  # a large output, shown as it arrived
+        for start in range(0, len(value.text), _RAW_PIECE):
+            head.write(value.text[start : start + _RAW_PIECE])
     else:
         jsonvalue.dump_to(value, head.write, indent=2)
     if head.sink is not None and head.last != "\n":
@@ -325,6 +331,7 @@ def _outcome_context(
         "excerpt": outcome.raw_excerpt,
         "duration_ms": round(outcome.duration * 1000, 1),
         "facets": shown,
+        "as_received": list(outcome.as_received),
         "full": {
             facet: attached.files[(case, outcome.target, facet)]
             for facet in shown

@@ -87,6 +87,9 @@ class TargetOutcome:
     duration: float = 0.0
     exit_code: int | None = None
     status: int | None = None
+    # Facets in `facets` as they arrived, not normalized: a large output compared element by
+    # element is never one parsed tree (the differences are still found after the rules).
+    as_received: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,7 +19,7 @@ def build_record(session: dict) -> dict:
     ]
     return {
         "schema_version": SCHEMA_VERSION,
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),  # noqa: UP017 (any Python 3)
         "daemon": "helper-python",
         "session_id": session["session_id"],
         "kind": session["kind"],

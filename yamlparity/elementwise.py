@@ -1,0 +1,457 @@
+"""Large JSON outputs compared one slice of their big array at a time, never parsed whole.
+
+Why: a 20 MB body parses to ~150 MB of Python objects (dicts, `Number`s), so holding one
+parsed tree per target is already above the memory budget (10x the body). Most large outputs
+are one big array, at the top or as a member of the top object (`{"rows": [...], "next": ..}`).
+Here every target's text is scanned in step: the small members are parsed whole (the
+"skeleton"), the big arrays (the "spines") a slice of `SLICE` elements at a time; each slice
+is normalized, compared with the same slice of every other target, and dropped, keeping only
+elements that differ. The result is, per target, the normalized document with every element
+that agreed on all targets replaced by null: the regular comparator then finds exactly the
+differences (and paths) it would find on the whole documents.
+
+Rules are split by where their paths go (`split`): `.rows[].ts` applies to each element,
+`.rows[3].x` to element 3, `.. | .ts?` to the skeleton and to every element, `.meta` to the
+skeleton. A rule that could see a spine whole (`.rows |= sort_by(.id)`, `del(.rows[-1])`, a
+`select`) makes the output `Unsupported` and the caller compares whole trees as before; so do
+unusual documents (duplicate keys, bad JSON: the whole-tree path gives the exact error) and
+spines compared as sets or by key. Nothing here changes a verdict; tests check it against the
+whole-tree path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from yamlparity.jsonvalue import _DECODER, JSON
+from yamlparity.normalize import (
+    Change,
+    CPath,
+    Program,
+    RuleStats,
+    _Alt,
+    _Assign,
+    _Ctx,
+    _Delete,
+    _Each,
+    _Identity,
+    _Index,
+    _Key,
+    _Mask,
+    _Recurse,
+    _Scrub,
+    _Seq,
+    _Update,
+)
+
+SLICE = 1024  # elements of a spine normalized and compared together
+
+__all__ = ["SLICE", "Unsupported", "compare_documents"]
+
+
+class Unsupported(Exception):
+    """This output or rule needs the whole parsed tree; the caller compares whole trees."""
+
+
+# --------------------------------------------------------------------------------------------
+# Rules split by where their paths go
+# --------------------------------------------------------------------------------------------
+
+_PathOp = _Delete | _Update | _Assign | _Mask | _Scrub
+
+
+def _path_ops(program: Program) -> list[_PathOp]:
+    """The rule as a list of path operations, or Unsupported (a `select`, a bare builtin...)."""
+    ops = program.op.ops if isinstance(program.op, _Seq) else (program.op,)
+    out: list[_PathOp] = []
+    for op in ops:
+        if isinstance(op, _Identity):
+            continue
+        if not isinstance(op, _Delete | _Update | _Assign | _Mask | _Scrub):
+            raise Unsupported(f"rule {program.text!r} transforms the whole output")
+        out.append(op)
+    return out
+
+
+@dataclass(frozen=True)
+class _Split:
+    """One path operation's paths, sorted by where they go for one spine."""
+
+    op: _PathOp
+    each: tuple[_Alt, ...] = ()  # applied to a slice: they start with `[]`
+    indexed: tuple[tuple[int, _Alt], ...] = ()  # (element index, steps below it)
+    everywhere: tuple[_Alt, ...] = ()  # `.. | .key?`: the slice is searched as it is
+    all_strings: bool = False  # `scrub` without paths
+
+    def for_slice(self, start: int, length: int) -> _PathOp | None:
+        """The operation to run on the slice of elements [start, start + length)."""
+        if self.all_strings:
+            return self.op
+        hits = tuple(
+            (_Index(index - start), *rest)
+            for index, rest in self.indexed
+            if start <= index < start + length
+        )
+        alts = self.each + hits + self.everywhere
+        return replace(self.op, paths=alts) if alts else None
+
+
+def _everywhere(alt: _Alt) -> bool:
+    """`.. | .key? ...`: finds nothing on an array itself, so it splits cleanly."""
+    return (
+        len(alt) >= 2
+        and isinstance(alt[0], _Recurse)
+        and isinstance(alt[1], _Key)
+        and alt[1].optional
+    )
+
+
+def _element_step(op: _PathOp, step: object, rest: _Alt, split: dict[str, list[Any]]) -> None:
+    """File `spine STEP REST` (STEP right below the spine) under each/indexed, or refuse."""
+    removes_element = not rest and isinstance(op, _Delete | _Assign)
+    if removes_element:  # deleting or creating elements renumbers the ones after them
+        raise Unsupported("a rule deletes or creates elements of a large array")
+    if isinstance(step, _Each):
+        split["each"].append((step, *rest))
+    elif isinstance(step, _Index) and step.index >= 0 and not isinstance(op, _Assign):
+        split["indexed"].append((step.index, rest))
+    else:
+        raise Unsupported("a rule reaches a large array other than through [] or [n]")
+
+
+def split(op: _PathOp, spine: str | None) -> _Split:
+    """Where `op` applies inside the spine `.spine[]` (None: the output is the array)."""
+    if isinstance(op, _Scrub) and op.paths is None:
+        return _Split(op, all_strings=True)
+    assert op.paths is not None
+    parts: dict[str, list[Any]] = {"each": [], "indexed": [], "everywhere": []}
+    for alt in op.paths:
+        if _everywhere(alt):
+            parts["everywhere"].append(alt)
+        elif not alt:
+            raise Unsupported("a rule replaces the whole output")
+        elif spine is None:
+            _element_step(op, alt[0], alt[1:], parts)
+        elif isinstance(alt[0], _Key) and alt[0].name == spine:
+            if len(alt) == 1:
+                raise Unsupported(f"a rule changes the large array .{spine} as a whole")
+            _element_step(op, alt[1], alt[2:], parts)
+        elif not isinstance(alt[0], _Key):
+            raise Unsupported("a rule iterates the top-level object")
+    return _Split(
+        op,
+        each=tuple(parts["each"]),
+        indexed=tuple(parts["indexed"]),
+        everywhere=tuple(parts["everywhere"]),
+    )
+
+
+def skeleton_op(op: _PathOp, spines: set[str]) -> _PathOp | None:
+    """`op` restricted to the skeleton: paths that do not enter a spine (`..` stays)."""
+    if isinstance(op, _Scrub) and op.paths is None:
+        return op
+    assert op.paths is not None
+    alts = tuple(
+        alt
+        for alt in op.paths
+        if not alt or _everywhere(alt) or not (isinstance(alt[0], _Key) and alt[0].name in spines)
+    )
+    return replace(op, paths=alts) if alts else None
+
+
+# --------------------------------------------------------------------------------------------
+# Running split rules with stats that name places in the whole output
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RuleRun:
+    """One rule on one target: its stats, and the scrub numbering shared by every slice."""
+
+    index: int
+    ops: list[_PathOp]
+    stats: RuleStats
+    numbering: dict[str, int] = field(default_factory=dict)
+
+    def run(self, op: _PathOp, value: JSON, at: CPath, shift: tuple[int, int] | None) -> JSON:
+        """Apply `op`; `shift` = (position in paths, start): slice indices become indices in
+        the whole array in what the stats record."""
+        room = max(self.stats.max_samples - len(self.stats.samples), 0)
+        local = RuleStats(max_samples=room) if shift else self.stats
+        ctx = _Ctx(local)
+        ctx.numbering[id(op)] = self.numbering  # one numbering whatever the slice
+        value = op.run(value, ctx, at)
+        if shift is not None:
+            _merge(self.stats, local, shift)
+        return value
+
+
+def _merge(into: RuleStats, local: RuleStats, shift: tuple[int, int]) -> None:
+    position, start = shift
+    for action, count in local.counts.items():
+        into.counts[action] = into.counts.get(action, 0) + count
+    for change in local.samples:
+        into.samples.append(_shifted(change, position, start))
+
+
+def _shifted(change: Change, position: int, start: int) -> Change:
+    path = change.path
+    if len(path) <= position or not isinstance(path[position], int):
+        return change
+    index = path[position]
+    assert isinstance(index, int)
+    return replace(change, path=(*path[:position], index + start, *path[position + 1 :]))
+
+
+class _TargetRules:
+    """Every rule of one target and facet, split per spine on first use."""
+
+    def __init__(self, rules: list[tuple[int, Program]], max_samples: int) -> None:
+        self.runs = [
+            _RuleRun(index, _path_ops(program), RuleStats(max_samples=max_samples))
+            for index, program in rules
+        ]
+        self._splits: dict[str | None, list[tuple[_RuleRun, list[_Split]]]] = {}
+
+    def slice(self, spine: str | None, items: list[JSON], start: int) -> list[JSON]:
+        """The slice normalized; `start` is its first element's index in the spine."""
+        splits = self._splits.get(spine)
+        if splits is None:
+            splits = [(run, [split(op, spine) for op in run.ops]) for run in self.runs]
+            self._splits[spine] = splits
+        at: CPath = () if spine is None else (spine,)
+        value: JSON = items
+        for run, parts in splits:
+            for part in parts:
+                op = part.for_slice(start, len(items))
+                if op is not None:
+                    value = run.run(op, value, at, (len(at), start))
+        if not isinstance(value, list) or len(value) != len(items):
+            raise Unsupported("a rule changed the number of elements of a large array")
+        return value
+
+    def skeleton(self, members: dict[str, JSON], spines: set[str]) -> dict[str, JSON]:
+        """The top-level object (spines empty) normalized."""
+        value: JSON = members
+        for run in self.runs:
+            for op in run.ops:
+                part = skeleton_op(op, spines)
+                if part is not None:
+                    value = run.run(part, value, (), None)
+        if not isinstance(value, dict) or any(value.get(name) != [] for name in spines):
+            raise Unsupported("a rule removed or changed a large array")
+        return value
+
+
+# --------------------------------------------------------------------------------------------
+# Scanning: the top level by hand, elements with the C scanner
+# --------------------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner of json.loads
+
+
+@dataclass
+class _Spine:
+    key: str | None  # None: the output itself is the array
+
+
+@dataclass
+class _Skeleton:
+    members: dict[str, JSON]
+    spines: set[str]
+
+
+def _value(text: str, pos: int) -> tuple[JSON, int]:
+    try:
+        value, end = _scan(text, pos)
+    except Exception:  # bad JSON, a duplicate key: the whole-tree path says it exactly
+        raise Unsupported("not plain JSON") from None
+    return value, end
+
+
+def _space(text: str, pos: int) -> int:
+    end = _SPACE.match(text, pos)
+    assert end is not None
+    return end.end()
+
+
+def _expect(text: str, pos: int, char: str) -> int:
+    if text.startswith(char, pos):
+        return pos + 1
+    raise Unsupported("not plain JSON")
+
+
+def _elements(text: str, pos: int, end: list[int]) -> Iterator[list[JSON]]:
+    """Slices of the array whose `[` is before `pos`; its end position goes to end[0]
+    (a generator's return value does not reach the caller's loop)."""
+    pos = _space(text, pos)
+    items: list[JSON] = []
+    if text.startswith("]", pos):
+        end[0] = pos + 1
+        return
+    while True:
+        value, pos = _value(text, pos)
+        items.append(value)
+        if len(items) == SLICE:
+            yield items
+            items = []
+        pos = _space(text, pos)
+        if text.startswith("]", pos):
+            break
+        pos = _space(text, _expect(text, pos, ","))
+    if items:
+        yield items
+    end[0] = pos + 1
+
+
+def _events(text: str) -> Iterator[Any]:
+    """_Spine, its slices, None; ... then the _Skeleton (or nothing for a top-level array)."""
+    end = [0]
+    pos = _space(text, 0)
+    if text.startswith("[", pos):
+        yield _Spine(None)
+        yield from _elements(text, pos + 1, end)
+        yield None
+        _trailing(text, end[0])
+        return
+    pos = _space(text, _expect(text, pos, "{"))
+    members: dict[str, JSON] = {}
+    spines: set[str] = set()
+    if text.startswith("}", pos):
+        raise Unsupported("an empty object")
+    while True:
+        key, pos = _value(text, pos)
+        if not isinstance(key, str) or key in members:
+            raise Unsupported("not plain JSON")
+        pos = _space(text, _expect(text, _space(text, pos), ":"))
+        if text.startswith("[", pos):
+            yield _Spine(key)
+            yield from _elements(text, pos + 1, end)
+            yield None
+            pos = end[0]
+            members[key] = []
+            spines.add(key)
+        else:
+            members[key], pos = _value(text, pos)
+        pos = _space(text, pos)
+        if text.startswith("}", pos):
+            break
+        pos = _space(text, _expect(text, pos, ","))
+    _trailing(text, pos + 1)
+    yield _Skeleton(members, spines)
+
+
+def _trailing(text: str, pos: int) -> None:
+    if _space(text, pos) != len(text):
+        raise Unsupported("not plain JSON")
+
+
+# --------------------------------------------------------------------------------------------
+# All targets in step
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Documents:
+    """Per target, the normalized output with every element equal on all targets set to null
+    (what the comparator needs), and what each rule did; `parsed_equal`: equal before rules."""
+
+    sparse: dict[str, JSON]
+    stats: dict[str, dict[int, RuleStats]]
+    parsed_equal: bool
+    spines: set[str | None]
+
+
+def compare_documents(
+    texts: dict[str, str],
+    rules: dict[str, list[tuple[int, Program]]],
+    max_samples: int,
+) -> Documents:
+    """Scan every target's text in step; raises Unsupported when whole trees are needed."""
+    streams = {name: _events(text) for name, text in texts.items()}
+    target_rules = {name: _TargetRules(rules[name], max_samples) for name in texts}
+    spines: dict[str, dict[str | None, list[JSON]]] = {name: {} for name in texts}
+    seen: set[str | None] = set()
+    parsed_equal = True
+    while True:
+        events = {name: next(stream, None) for name, stream in streams.items()}
+        first = next(iter(events.values()))
+        if isinstance(first, _Skeleton) or first is None:
+            break
+        if not isinstance(first, _Spine) or any(
+            not isinstance(e, _Spine) or e.key != first.key for e in events.values()
+        ):
+            raise Unsupported("the targets' large arrays are not in the same places")
+        kept, same = _compare_spine(streams, target_rules, first.key)
+        seen.add(first.key)
+        parsed_equal = parsed_equal and same
+        for name in texts:
+            spines[name][first.key] = kept[name]
+    if not all(isinstance(e, _Skeleton) or e is None for e in events.values()) or (
+        len({type(e) for e in events.values()}) != 1
+    ):
+        raise Unsupported("the targets' large arrays are not in the same places")
+    sparse: dict[str, JSON] = {}
+    for name, event in events.items():
+        if event is None:  # a top-level array
+            sparse[name] = spines[name][None]
+            continue
+        assert isinstance(event, _Skeleton) and isinstance(first, _Skeleton)
+        parsed_equal = parsed_equal and event.members == first.members
+        doc = target_rules[name].skeleton(event.members, event.spines)
+        sparse[name] = {**doc, **{key: spines[name][key] for key in event.spines}}
+    stats = {name: {run.index: run.stats for run in tr.runs} for name, tr in target_rules.items()}
+    return Documents(sparse, stats, parsed_equal, seen)
+
+
+def _compare_spine(
+    streams: dict[str, Iterator[Any]], target_rules: dict[str, _TargetRules], key: str | None
+) -> tuple[dict[str, list[JSON]], bool]:
+    """Every target's elements of one spine: equal ones as null, the others normalized."""
+    kept: dict[str, list[JSON]] = {name: [] for name in streams}
+    live = dict(streams)
+    parsed_equal = True
+    start = 0
+    while live:
+        slices: dict[str, list[JSON]] = {}
+        for name in list(live):
+            items = next(live[name])
+            if items is None:
+                del live[name]
+            else:
+                slices[name] = items
+        if not slices:
+            break
+        if len(slices) != len(streams) or len({len(s) for s in slices.values()}) > 1:
+            parsed_equal = False
+        elif parsed_equal:
+            base = next(iter(slices.values()))
+            parsed_equal = all(s == base for s in slices.values())
+        normalized = {
+            name: target_rules[name].slice(key, items, start) for name, items in slices.items()
+        }
+        _keep_differing(normalized, kept, len(streams))
+        start += SLICE
+    return kept, parsed_equal
+
+
+def _keep_differing(
+    normalized: dict[str, list[JSON]], kept: dict[str, list[JSON]], targets: int
+) -> None:
+    slices = list(normalized.values())
+    if len(slices) == targets and all(s == slices[0] for s in slices[1:]):
+        for items in kept.values():
+            items.extend([None] * len(slices[0]))
+        return
+    longest = max(len(items) for items in normalized.values())
+    complete = len(normalized) == targets
+    for i in range(longest):
+        values = [items[i] for items in normalized.values() if i < len(items)]
+        agree = complete and len(values) == targets and all(v == values[0] for v in values)
+        for name, items in normalized.items():
+            if i < len(items):
+                kept[name].append(None if agree else items[i])
