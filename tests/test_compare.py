@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yamlparity import compare
 from yamlparity import jsonvalue as jv
 from yamlparity.compare import (
     MAX_DIFFERENCES,
@@ -498,8 +499,46 @@ def test_text_lines_are_compared_by_number() -> None:
     diffs = text_diff("one\ntwo\nthree\n", "one\n2\nthree\nfour\n")
     assert [(d.path, d.values, d.missing) for d in diffs] == [
         ("line 2", {"a": "two\n", "b": "2\n"}, ()),
-        ("line 4", {"b": "four\n"}, ("a",)),
+        ("after line 3", {"b": "four\n"}, ("a",)),
     ]
+
+
+LINES = "".join(f"{n}\n" for n in range(1, 11))
+
+
+def test_an_inserted_line_does_not_shift_the_lines_after_it() -> None:
+    diffs = text_diff(LINES, LINES.replace("5\n", "5\nnew\n"))
+    assert [(d.path, d.values, d.missing, d.note) for d in diffs] == [
+        ("after line 5", {"b": "new\n"}, ("a",), "1 line only in b")
+    ]
+
+
+def test_a_deleted_line_and_a_change_after_it() -> None:
+    diffs = text_diff(LINES, LINES.replace("3\n", "").replace("8\n", "eight\n"))
+    assert [(d.path, d.values, d.missing, d.note) for d in diffs] == [
+        ("line 3", {"a": "3\n"}, ("b",), ""),
+        ("line 8", {"a": "8\n", "b": "eight\n"}, (), "b: line 7"),
+    ]
+
+
+def test_lines_only_some_targets_have_are_one_difference() -> None:
+    values = {
+        "a": LINES,
+        "b": LINES.replace("2\n", "2\nx\ny\n"),
+        "c": LINES.replace("2\n", "2\nz\n"),
+    }
+    diffs = diff_text(values, EXACT, "stdout")
+    assert [(d.path, d.values, d.missing, d.note) for d in diffs] == [
+        ("after line 2", {"b": "x\ny\n", "c": "z\n"}, ("a",), "lines only in b, c")
+    ]
+
+
+def test_texts_too_long_to_align_pair_lines_by_position(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The common head and tail are always paired; the middle (6..10 vs new, 6..9, ten) is
+    # too large for difflib at this limit, so it pairs by position.
+    monkeypatch.setattr(compare, "ALIGN_LIMIT", 10)
+    diffs = text_diff(LINES, LINES.replace("5\n", "5\nnew\n").replace("10\n", "ten\n"))
+    assert [d.path for d in diffs] == [f"line {n}" for n in range(6, 11)] + ["after line 10"]
 
 
 def test_text_trailing_whitespace() -> None:

@@ -23,6 +23,7 @@ has in its own array.
 
 from __future__ import annotations
 
+import difflib
 import sys
 import unicodedata
 from collections import Counter
@@ -863,12 +864,42 @@ def text_equal(a: str, b: str, settings: CompareSettings) -> bool:
     return a == b or _comparable_lines(a, settings) == _comparable_lines(b, settings)
 
 
-def _differing_lines(a: list[str], b: list[str]) -> list[int]:
-    if a == b:
-        return []
-    out = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-    out.extend(range(min(len(a), len(b)), max(len(a), len(b))))
-    return out
+ALIGN_LIMIT: Final = 1_000_000  # line pairs difflib may weigh; beyond, lines pair by position
+
+
+@dataclass
+class _Alignment:
+    """How one target's lines line up with the reference's."""
+
+    pairs: list[int | None]  # reference line -> this target's line (None: not there)
+    inserts: dict[int, list[int]]  # before reference line i -> this target's extra lines
+
+
+def _align(ref: list[str], other: list[str]) -> _Alignment:
+    """Pair lines as a line diff does, so one inserted line does not shift every later one.
+    The common head and tail are paired first (cheap); difflib aligns the rest when that is
+    small enough (it is quadratic at worst), else the rest pairs by position."""
+    head = 0
+    while head < min(len(ref), len(other)) and ref[head] == other[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ref), len(other)) - head and ref[-1 - tail] == other[-1 - tail]:
+        tail += 1
+    alignment = _Alignment(pairs=list(range(head)) + [None] * (len(ref) - head), inserts={})
+    a, b = ref[head : len(ref) - tail], other[head : len(other) - tail]
+    if len(a) * len(b) <= ALIGN_LIMIT:
+        opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    else:
+        opcodes = [("replace", 0, len(a), 0, len(b))]
+    for _tag, i1, i2, j1, j2 in opcodes:
+        common = min(i2 - i1, j2 - j1)  # equal runs, and a replace's lines pair in order
+        for k in range(common):
+            alignment.pairs[head + i1 + k] = head + j1 + k
+        if j2 - j1 > common:
+            alignment.inserts[head + i2] = list(range(head + j1 + common, head + j2))
+    for k in range(tail):
+        alignment.pairs[len(ref) - tail + k] = len(other) - tail + k
+    return alignment
 
 
 def _line_note(lines: list[str]) -> str:
@@ -888,10 +919,12 @@ def diff_text(
     facet: str,
     baseline: str | None = None,
 ) -> list[Difference]:
-    """Line-by-line differences (line N against line N) for `output: text` facets.
+    """Line differences for `output: text` facets, aligned as a line diff is.
 
-    Paths are `line N` (1-based); values are whole lines with their endings. At most
-    MAX_TEXT_LINES differing lines are shown per pair of targets, then one summary.
+    A changed or missing line is `line N` (N in the reference target, with the other targets'
+    line numbers in the note when they differ); lines only some targets have are one
+    difference `after line N`. At most MAX_TEXT_LINES lines are shown per pair of targets,
+    then one summary.
     """
     names = list(values)
     if len(names) < 2:
@@ -899,25 +932,70 @@ def diff_text(
     ref = _reference(names, baseline if baseline is not None else settings.baseline)
     raw = {t: _split_lines(text) for t, text in values.items()}
     cmp = {t: [_comparable(line, settings) for line in raw[t]] for t in names}
-    shown: set[int] = set()
+    aligned: dict[str, _Alignment] = {}
+    shown: set[tuple[int, int]] = set()  # (reference line, 0: lines inserted before it | 1: it)
     summaries: list[Difference] = []
     for other in (t for t in names if t != ref):
-        lines = _differing_lines(cmp[ref], cmp[other])
-        shown.update(lines[:MAX_TEXT_LINES])
-        if len(lines) > MAX_TEXT_LINES:
-            more = len(lines) - MAX_TEXT_LINES
+        alignment = aligned[other] = _align(cmp[ref], cmp[other])
+        places = [(i, 0, len(lines)) for i, lines in alignment.inserts.items()] + [
+            (i, 1, 1)
+            for i, j in enumerate(alignment.pairs)
+            if j is None or cmp[ref][i] != cmp[other][j]
+        ]
+        budget, total = MAX_TEXT_LINES, sum(size for _, _, size in places)
+        for i, kind, size in sorted(places):
+            if budget <= 0:
+                break
+            shown.add((i, kind))
+            budget -= size
+        if total > MAX_TEXT_LINES:
+            more = total - MAX_TEXT_LINES
             note = f"{more} more differing line{'s' if more != 1 else ''} between {ref} and {other}"
             summaries.append(Difference(facet, ELLIPSIS_PATH, {}, note=note))
-    diffs = [_line_difference(i, raw, names, facet) for i in sorted(shown)]
+    diffs = [
+        _line_difference(i, raw, ref, aligned, facet)
+        if kind
+        else _inserted_lines(i, raw, ref, aligned, facet)
+        for i, kind in sorted(shown)
+    ]
     return _capped(diffs + summaries, 0, facet)
 
 
-def _line_difference(i: int, raw: dict[str, list[str]], names: list[str], facet: str) -> Difference:
-    present = {t: raw[t][i] for t in names if i < len(raw[t])}
+def _line_difference(
+    i: int, raw: dict[str, list[str]], ref: str, aligned: dict[str, _Alignment], facet: str
+) -> Difference:
+    present = {ref: raw[ref][i]}
+    elsewhere: list[str] = []
+    for name, alignment in aligned.items():
+        j = alignment.pairs[i]
+        if j is not None:
+            present[name] = raw[name][j]
+            if j != i:
+                elsewhere.append(f"{name}: line {j + 1}")
+    note = "; ".join(filter(None, [_line_note(list(present.values())), ", ".join(elsewhere)]))
     return Difference(
         facet=facet,
         path=f"line {i + 1}",
-        values=dict(present),
-        missing=tuple(t for t in names if t not in present),
-        note=_line_note(list(present.values())),
+        values={name: present[name] for name in raw if name in present},
+        missing=tuple(name for name in raw if name not in present),
+        note=note,
+    )
+
+
+def _inserted_lines(
+    i: int, raw: dict[str, list[str]], ref: str, aligned: dict[str, _Alignment], facet: str
+) -> Difference:
+    """Lines some targets have before reference line i + 1 (after line i) and it has not."""
+    blocks = {
+        name: alignment.inserts[i] for name, alignment in aligned.items() if i in alignment.inserts
+    }
+    values = {name: "".join(raw[name][j] for j in lines) for name, lines in blocks.items()}
+    counts = {len(lines) for lines in blocks.values()}
+    size = "lines" if len(counts) > 1 else f"{min(counts)} line" + ("s" if min(counts) > 1 else "")
+    return Difference(
+        facet=facet,
+        path=f"after line {i}",
+        values={name: values[name] for name in raw if name in values},
+        missing=tuple(name for name in raw if name not in values),
+        note=f"{size} only in {', '.join(values)}",
     )
