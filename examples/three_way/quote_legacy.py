@@ -13,6 +13,10 @@ for item in order["items"]:
     net = round(Fraction(gross * (100 - item.get("discount_pct", 0)), 100))  # half to even
     lines.append({"sku": item["sku"], "qty": item["qty"], "net_cents": net})
     total += net
-quote = {"currency": order["currency"], "lines": lines, "total_cents": total,
-         "label": order.get("label", "")}
+quote = {
+    "currency": order["currency"],
+    "lines": lines,
+    "total_cents": total,
+    "label": order.get("label", ""),
+}
 print(json.dumps(quote, ensure_ascii=False))
