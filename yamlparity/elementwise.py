@@ -216,12 +216,15 @@ class _TargetRules:
         ]
         self._splits: dict[str | None, list[tuple[_RuleRun, list[_Split]]]] = {}
 
+    def prepare(self, spine: str | None) -> None:
+        """Split every rule for this spine, as soon as it is found: a rule that cannot apply
+        element by element must be refused even if the array turns out empty (the whole
+        tree would still record the rule's misses on it)."""
+        self._splits[spine] = [(run, [split(op, spine) for op in run.ops]) for run in self.runs]
+
     def slice(self, spine: str | None, items: list[JSON], start: int) -> list[JSON]:
         """The slice normalized; `start` is its first element's index in the spine."""
-        splits = self._splits.get(spine)
-        if splits is None:
-            splits = [(run, [split(op, spine) for op in run.ops]) for run in self.runs]
-            self._splits[spine] = splits
+        splits = self._splits[spine]
         at: CPath = () if spine is None else (spine,)
         value: JSON = items
         for run, parts in splits:
@@ -386,6 +389,8 @@ def compare_documents(
             not isinstance(e, _Spine) or e.key != first.key for e in events.values()
         ):
             raise Unsupported("the targets' large arrays are not in the same places")
+        for rules_of_target in target_rules.values():
+            rules_of_target.prepare(first.key)
         kept, same = _compare_spine(streams, target_rules, first.key)
         seen.add(first.key)
         parsed_equal = parsed_equal and same
