@@ -209,6 +209,8 @@ def test_rule_audit_paths_name_places_in_the_whole_output(
         (["del(.rows[2])"], ""),  # renumbers the elements after it
         (["del(.[] | .ts?)"], ""),  # iterates the top-level object
         ([".rows"], ""),  # selects: the output is no longer the document
+        (["(.. | .rows?) |= reverse"], ""),  # `..` finds the array itself
+        (["mask(.. | .rows?)"], ""),
         ([], "{facets: [status, body], paths: {.rows: {arrays: multiset}}}"),
         ([], "{facets: [status, body], paths: {.: {arrays: set}}}"),
         ([], "expect: [{path: '$.next', exists: true}]\n"),
@@ -271,6 +273,11 @@ RULES = [
     'scrub("[0-9]+"; "<d>")',
     ".meta.v = 1",
     ".rows[0].name |= ascii_upcase",
+    # these need whole trees: the element-wise path must hand over, with the same results
+    ".rows |= sort_by(.id)",
+    "del(.rows[-1])",
+    "(.. | .rows?) |= reverse",
+    "del(.[] | .ts?)",
 ]
 
 scalars = st.one_of(

@@ -130,6 +130,9 @@ def split(op: _PathOp, spine: str | None) -> _Split:
     parts: dict[str, list[Any]] = {"each": [], "indexed": [], "everywhere": []}
     for alt in op.paths:
         if _everywhere(alt):
+            name = alt[1].name  # type: ignore[union-attr]  # _everywhere: a _Key
+            if name == spine:  # `(.. | .rows?) |= sort` would sort the skeleton's empty array
+                raise Unsupported(f"a rule reaches the large array .{spine} through ..")
             parts["everywhere"].append(alt)
         elif not alt:
             raise Unsupported("a rule replaces the whole output")
