@@ -176,6 +176,46 @@ def test_a_top_level_array_and_three_targets(
     assert summary(fast) == summary(whole)
 
 
+def nested(rows_: list[dict[str, Any]], total: object = 10) -> str:
+    return json.dumps({"data": {"search": {"edges": rows_, "total": total}}, "ms": 1})
+
+
+@pytest.mark.parametrize(
+    ("rules", "b", "elementwise_path"),
+    [
+        (["del(.data.search.edges[].ts)"], nested(rows(10, r3_ts=0)), True),
+        (["del(.. | .ts?)", "del(.ms)"], nested(rows(10, r9_name="x"), total=11), True),
+        (["del(.data.search.total, .data.search.edges[2].v)"], nested(rows(10, r2_v=0), 1), True),
+        ([".data.search |= del(.total)"], nested(rows(10)), False),  # holds the array
+        (["del(.data[] | .total?)"], nested(rows(10)), False),  # iterates an object holding it
+        (["(.. | .search?) |= del(.total)"], nested(rows(10)), False),
+    ],
+)
+def test_arrays_inside_wrapper_objects(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rules: list[str],
+    b: str,
+    elementwise_path: bool,
+) -> None:
+    spec = make_spec(tmp_path, rules)
+    fast, whole = both_ways(spec, {"a": nested(rows(10)), "b": b}, monkeypatch)
+    assert took_elementwise(fast) == elementwise_path
+    assert summary(fast) == summary(whole)
+
+
+def test_a_big_map_is_not_a_wrapper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_id = {f"u{i}": {"tags": [i, "x"], "ts": i} for i in range(40)}
+    other = {**by_id, "u30": {"tags": [30, "y"], "ts": 0}}
+    spec = make_spec(tmp_path, ["del(.. | .ts?)"])
+    fast, whole = both_ways(
+        spec, {"a": json.dumps({"by_id": by_id}), "b": json.dumps({"by_id": other})}, monkeypatch
+    )
+    assert took_elementwise(fast)
+    assert [d.path for d in fast.differences] == [".by_id.u30.tags[1]"]
+    assert summary(fast) == summary(whole)
+
+
 def test_the_difference_is_located_and_the_output_shown_as_it_arrived(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,6 +313,8 @@ RULES = [
     'scrub("[0-9]+"; "<d>")',
     ".meta.v = 1",
     ".rows[0].name |= ascii_upcase",
+    "del(.data.rows[].v, .data.id)",
+    "(.data.rows[0].tags) |= reverse",
     # these need whole trees: the element-wise path must hand over, with the same results
     ".rows |= sort_by(.id)",
     "del(.rows[-1])",
@@ -309,9 +351,14 @@ def documents(draw: st.DrawFn) -> tuple[str, str]:
             other[draw(st.integers(0, len(other) - 1))] = draw(elements)
         else:
             other.append(draw(elements))
-    top = draw(st.sampled_from(["array", "object"]))
+    top = draw(st.sampled_from(["array", "object", "nested"]))
     if top == "array":
         return json.dumps(base), json.dumps(other)
+    if top == "nested":
+        wrap = draw(st.dictionaries(leaf_keys, scalars, max_size=2))
+        a = {"data": {**wrap, "rows": base}, "elapsed_ms": draw(scalars)}
+        b = {"elapsed_ms": draw(scalars), "data": {"rows": other, **wrap}}
+        return json.dumps(a), json.dumps(b)
     meta = draw(st.dictionaries(leaf_keys, scalars, max_size=2))
     a = {"elapsed_ms": draw(scalars), "rows": base, "meta": meta}
     b = {"meta": meta, "rows": other, "elapsed_ms": draw(scalars)}

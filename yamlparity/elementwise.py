@@ -2,9 +2,10 @@
 
 Why: a 20 MB body parses to ~150 MB of Python objects (dicts, `Number`s), so holding one
 parsed tree per target is already above the memory budget (10x the body). Most large outputs
-are one big array, at the top or as a member of the top object (`{"rows": [...], "next": ..}`).
-Here every target's text is scanned in step: the small members are parsed whole (the
-"skeleton"), the big arrays (the "spines") a slice of `SLICE` elements at a time; each slice
+are one big array, at the top or inside the top object (`{"rows": [...], "next": ..}`,
+`{"data": {"items": [...]}}`). Here every target's text is scanned in step: arrays that are
+members of the top object or of objects near it (the "spines") are read a slice of `SLICE`
+elements at a time, everything else is parsed whole (the "skeleton"); each slice
 is normalized, compared with the same slice of every other target, and dropped, keeping only
 elements that differ. The result is, per target, the normalized document with every element
 that agreed on all targets replaced by null: the regular comparator then finds exactly the
@@ -22,7 +23,7 @@ whole-tree path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,7 +50,7 @@ from yamlparity.normalize import (
 
 SLICE = 1024  # elements of a spine normalized and compared together
 
-__all__ = ["SLICE", "Unsupported", "compare_documents"]
+__all__ = ["SLICE", "Spine", "Unsupported", "compare_documents"]
 
 
 class Unsupported(Exception):
@@ -122,28 +123,38 @@ def _element_step(op: _PathOp, step: object, rest: _Alt, split: dict[str, list[A
         raise Unsupported("a rule reaches a large array other than through [] or [n]")
 
 
-def split(op: _PathOp, spine: str | None) -> _Split:
-    """Where `op` applies inside the spine `.spine[]` (None: the output is the array)."""
+Spine = tuple[str, ...]  # keys from the top object to a large array; () is a top-level array
+
+
+def _keys_matched(alt: _Alt, spine: Spine) -> int:
+    """How many leading steps of `alt` are the keys of `spine`, in order."""
+    count = 0
+    for step, key in zip(alt, spine, strict=False):
+        if not (isinstance(step, _Key) and step.name == key):
+            break
+        count += 1
+    return count
+
+
+def split(op: _PathOp, spine: Spine) -> _Split:
+    """Where `op` applies inside the spine's elements; Unsupported if it needs it whole."""
     if isinstance(op, _Scrub) and op.paths is None:
         return _Split(op, all_strings=True)
     assert op.paths is not None
     parts: dict[str, list[Any]] = {"each": [], "indexed": [], "everywhere": []}
     for alt in op.paths:
+        matched = _keys_matched(alt, spine)
         if _everywhere(alt):
             name = alt[1].name  # type: ignore[union-attr]  # _everywhere: a _Key
-            if name == spine:  # `(.. | .rows?) |= sort` would sort the skeleton's empty array
-                raise Unsupported(f"a rule reaches the large array .{spine} through ..")
+            if name in spine:  # `(.. | .rows?) |= sort` would sort the skeleton's stand-in
+                raise Unsupported(f"a rule reaches the large array {_text(spine)} through ..")
             parts["everywhere"].append(alt)
-        elif not alt:
-            raise Unsupported("a rule replaces the whole output")
-        elif spine is None:
-            _element_step(op, alt[0], alt[1:], parts)
-        elif isinstance(alt[0], _Key) and alt[0].name == spine:
-            if len(alt) == 1:
-                raise Unsupported(f"a rule changes the large array .{spine} as a whole")
-            _element_step(op, alt[1], alt[2:], parts)
-        elif not isinstance(alt[0], _Key):
-            raise Unsupported("a rule iterates the top-level object")
+        elif matched == len(spine) and len(alt) > matched:
+            _element_step(op, alt[matched], alt[matched + 1 :], parts)
+        elif matched == len(alt):  # the array itself, or an object holding it
+            raise Unsupported(f"a rule changes the large array {_text(spine)} as a whole")
+        elif not isinstance(alt[matched], _Key):
+            raise Unsupported(f"a rule iterates an object holding {_text(spine)}")
     return _Split(
         op,
         each=tuple(parts["each"]),
@@ -152,7 +163,11 @@ def split(op: _PathOp, spine: str | None) -> _Split:
     )
 
 
-def skeleton_op(op: _PathOp, spines: set[str]) -> _PathOp | None:
+def _text(spine: Spine) -> str:
+    return "".join(f".{key}" for key in spine) or "."
+
+
+def skeleton_op(op: _PathOp, spines: set[Spine]) -> _PathOp | None:
     """`op` restricted to the skeleton: paths that do not enter a spine (`..` stays)."""
     if isinstance(op, _Scrub) and op.paths is None:
         return op
@@ -160,7 +175,7 @@ def skeleton_op(op: _PathOp, spines: set[str]) -> _PathOp | None:
     alts = tuple(
         alt
         for alt in op.paths
-        if not alt or _everywhere(alt) or not (isinstance(alt[0], _Key) and alt[0].name in spines)
+        if _everywhere(alt) or not any(_keys_matched(alt, spine) == len(spine) for spine in spines)
     )
     return replace(op, paths=alts) if alts else None
 
@@ -217,18 +232,18 @@ class _TargetRules:
             _RuleRun(index, _path_ops(program), RuleStats(max_samples=max_samples))
             for index, program in rules
         ]
-        self._splits: dict[str | None, list[tuple[_RuleRun, list[_Split]]]] = {}
+        self._splits: dict[Spine, list[tuple[_RuleRun, list[_Split]]]] = {}
 
-    def prepare(self, spine: str | None) -> None:
+    def prepare(self, spine: Spine) -> None:
         """Split every rule for this spine, as soon as it is found: a rule that cannot apply
         element by element must be refused even if the array turns out empty (the whole
         tree would still record the rule's misses on it)."""
         self._splits[spine] = [(run, [split(op, spine) for op in run.ops]) for run in self.runs]
 
-    def slice(self, spine: str | None, items: list[JSON], start: int) -> list[JSON]:
+    def slice(self, spine: Spine, items: list[JSON], start: int) -> list[JSON]:
         """The slice normalized; `start` is its first element's index in the spine."""
         splits = self._splits[spine]
-        at: CPath = () if spine is None else (spine,)
+        at: CPath = spine
         value: JSON = items
         for run, parts in splits:
             for part in parts:
@@ -239,17 +254,25 @@ class _TargetRules:
             raise Unsupported("a rule changed the number of elements of a large array")
         return value
 
-    def skeleton(self, members: dict[str, JSON], spines: set[str]) -> dict[str, JSON]:
-        """The top-level object (spines empty) normalized."""
+    def skeleton(self, members: dict[str, JSON], spines: set[Spine]) -> dict[str, JSON]:
+        """The top-level object (each spine an empty stand-in) normalized."""
         value: JSON = members
         for run in self.runs:
             for op in run.ops:
                 part = skeleton_op(op, spines)
                 if part is not None:
                     value = run.run(part, value, (), None)
-        if not isinstance(value, dict) or any(value.get(name) != [] for name in spines):
+        if not isinstance(value, dict) or any(_at(value, spine) != [] for spine in spines):
             raise Unsupported("a rule removed or changed a large array")
         return value
+
+
+def _at(doc: JSON, path: Spine) -> JSON:
+    for key in path:
+        if not isinstance(doc, dict) or key not in doc:
+            return None
+        doc = doc[key]
+    return doc
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,13 +285,17 @@ _scan = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner of jso
 
 @dataclass
 class _Spine:
-    key: str | None  # None: the output itself is the array
+    path: Spine
 
 
 @dataclass
 class _Skeleton:
     members: dict[str, JSON]
-    spines: set[str]
+    spines: set[Spine]
+
+
+WRAPPER_DEPTH = 3  # objects scanned member by member: the top one and this many levels below
+WRAPPER_MEMBERS = 16  # ... and only their first members (a big map is not a wrapper)
 
 
 def _value(text: str, pos: int) -> tuple[JSON, int]:
@@ -319,36 +346,55 @@ def _events(text: str) -> Iterator[Any]:
     end = [0]
     pos = _space(text, 0)
     if text.startswith("[", pos):
-        yield _Spine(None)
+        yield _Spine(())
         yield from _elements(text, pos + 1, end)
         yield None
         _trailing(text, end[0])
         return
-    pos = _space(text, _expect(text, pos, "{"))
+    spines: set[Spine] = set()
+    members = yield from _object(text, _expect(text, pos, "{"), (), spines, end)
+    _trailing(text, end[0])
+    yield _Skeleton(members, spines)
+
+
+def _object(
+    text: str, pos: int, path: Spine, spines: set[Spine], end: list[int]
+) -> Generator[Any, None, dict[str, JSON]]:
+    """The object after its `{` at `pos`, member by member: arrays become spines (their
+    events go out), objects near the top are scanned the same way, other values parsed.
+    Returns the members (spines as []); its end position goes to end[0]."""
     members: dict[str, JSON] = {}
-    spines: set[str] = set()
+    pos = _space(text, pos)
     if text.startswith("}", pos):
-        raise Unsupported("an empty object")
+        end[0] = pos + 1
+        return members
     while True:
         key, pos = _value(text, pos)
         if not isinstance(key, str) or key in members:
             raise Unsupported("not plain JSON")
         pos = _space(text, _expect(text, _space(text, pos), ":"))
+        here = (*path, key)
         if text.startswith("[", pos):
-            yield _Spine(key)
+            yield _Spine(here)
             yield from _elements(text, pos + 1, end)
             yield None
             pos = end[0]
             members[key] = []
-            spines.add(key)
+            spines.add(here)
+        elif (
+            text.startswith("{", pos)
+            and len(here) <= WRAPPER_DEPTH
+            and (len(members) < WRAPPER_MEMBERS)
+        ):
+            members[key] = yield from _object(text, pos + 1, here, spines, end)
+            pos = end[0]
         else:
             members[key], pos = _value(text, pos)
         pos = _space(text, pos)
         if text.startswith("}", pos):
-            break
+            end[0] = pos + 1
+            return members
         pos = _space(text, _expect(text, pos, ","))
-    _trailing(text, pos + 1)
-    yield _Skeleton(members, spines)
 
 
 def _trailing(text: str, pos: int) -> None:
@@ -369,7 +415,7 @@ class Documents:
     sparse: dict[str, JSON]
     stats: dict[str, dict[int, RuleStats]]
     parsed_equal: bool
-    spines: set[str | None]
+    spines: set[Spine]
 
 
 def compare_documents(
@@ -380,8 +426,8 @@ def compare_documents(
     """Scan every target's text in step; raises Unsupported when whole trees are needed."""
     streams = {name: _events(text) for name, text in texts.items()}
     target_rules = {name: _TargetRules(rules[name], max_samples) for name in texts}
-    spines: dict[str, dict[str | None, list[JSON]]] = {name: {} for name in texts}
-    seen: set[str | None] = set()
+    spines: dict[str, dict[Spine, list[JSON]]] = {name: {} for name in texts}
+    seen: set[Spine] = set()
     parsed_equal = True
     while True:
         events = {name: next(stream, None) for name, stream in streams.items()}
@@ -389,35 +435,42 @@ def compare_documents(
         if isinstance(first, _Skeleton) or first is None:
             break
         if not isinstance(first, _Spine) or any(
-            not isinstance(e, _Spine) or e.key != first.key for e in events.values()
+            not isinstance(e, _Spine) or e.path != first.path for e in events.values()
         ):
             raise Unsupported("the targets' large arrays are not in the same places")
         for rules_of_target in target_rules.values():
-            rules_of_target.prepare(first.key)
-        kept, same = _compare_spine(streams, target_rules, first.key)
-        seen.add(first.key)
+            rules_of_target.prepare(first.path)
+        kept, same = _compare_spine(streams, target_rules, first.path)
+        seen.add(first.path)
         parsed_equal = parsed_equal and same
         for name in texts:
-            spines[name][first.key] = kept[name]
+            spines[name][first.path] = kept[name]
     if not all(isinstance(e, _Skeleton) or e is None for e in events.values()) or (
         len({type(e) for e in events.values()}) != 1
     ):
         raise Unsupported("the targets' large arrays are not in the same places")
+    if isinstance(first, _Skeleton):  # before the rules' copies are filled in below
+        parsed_equal = parsed_equal and all(
+            isinstance(e, _Skeleton) and e.members == first.members for e in events.values()
+        )
     sparse: dict[str, JSON] = {}
     for name, event in events.items():
         if event is None:  # a top-level array
-            sparse[name] = spines[name][None]
+            sparse[name] = spines[name][()]
             continue
-        assert isinstance(event, _Skeleton) and isinstance(first, _Skeleton)
-        parsed_equal = parsed_equal and event.members == first.members
+        assert isinstance(event, _Skeleton)
         doc = target_rules[name].skeleton(event.members, event.spines)
-        sparse[name] = {**doc, **{key: spines[name][key] for key in event.spines}}
+        for spine in event.spines:
+            holder = _at(doc, spine[:-1])
+            assert isinstance(holder, dict)
+            holder[spine[-1]] = spines[name][spine]  # the rules' copy: ours to fill in
+        sparse[name] = doc
     stats = {name: {run.index: run.stats for run in tr.runs} for name, tr in target_rules.items()}
     return Documents(sparse, stats, parsed_equal, seen)
 
 
 def _compare_spine(
-    streams: dict[str, Iterator[Any]], target_rules: dict[str, _TargetRules], key: str | None
+    streams: dict[str, Iterator[Any]], target_rules: dict[str, _TargetRules], spine: Spine
 ) -> tuple[dict[str, list[JSON]], bool]:
     """Every target's elements of one spine: equal ones as null, the others normalized."""
     kept: dict[str, list[JSON]] = {name: [] for name in streams}
@@ -440,7 +493,7 @@ def _compare_spine(
             base = next(iter(slices.values()))
             parsed_equal = all(s == base for s in slices.values())
         normalized = {
-            name: target_rules[name].slice(key, items, start) for name, items in slices.items()
+            name: target_rules[name].slice(spine, items, start) for name, items in slices.items()
         }
         _keep_differing(normalized, kept, len(streams))
         start += SLICE

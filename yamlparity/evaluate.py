@@ -221,7 +221,7 @@ def _main_rules(spec: Spec, target: str) -> list[tuple[int, normalize.Program]]:
     ]
 
 
-def _compared_in_order(settings: CompareSettings, spines: set[str | None]) -> bool:
+def _compared_in_order(settings: CompareSettings, spines: set[elementwise.Spine]) -> bool:
     """Element i is compared with element i in every spine: no set, multiset or key option
     at a spine or above it (options apply to everything below their path)."""
     if settings.arrays != "ordered":
@@ -229,10 +229,8 @@ def _compared_in_order(settings: CompareSettings, spines: set[str | None]) -> bo
     for option in settings.paths:
         if option.arrays is None and option.key is None:
             continue
-        for spine in spines:
-            place = () if spine is None else (spine,)
-            if option.path == place[: len(option.path)]:
-                return False
+        if any(option.path == spine[: len(option.path)] for spine in spines):
+            return False
     return True
 
 
