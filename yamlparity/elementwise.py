@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from yamlparity.jsonvalue import _DECODER, JSON
@@ -42,6 +42,7 @@ from yamlparity.normalize import (
     _Index,
     _Key,
     _Mask,
+    _Op,
     _Recurse,
     _Scrub,
     _Seq,
@@ -62,6 +63,19 @@ class Unsupported(Exception):
 # --------------------------------------------------------------------------------------------
 
 _PathOp = _Delete | _Update | _Assign | _Mask | _Scrub
+
+
+def _numbered_scrub(op: object) -> bool:
+    """A `scrub` numbering what it finds (`{n}`, and `scrub(uuid)`), anywhere in `op`."""
+    if isinstance(op, _Scrub) and "{n}" in op.repl:
+        return True
+    if not is_dataclass(op):
+        return False
+    for item in (getattr(op, f.name) for f in fields(op)):
+        parts = item if isinstance(item, tuple) else (item,)
+        if any(isinstance(part, _Op) and _numbered_scrub(part) for part in parts):
+            return True
+    return False
 
 
 def _path_ops(program: Program) -> list[_PathOp]:
@@ -138,9 +152,14 @@ def _keys_matched(alt: _Alt, spine: Spine) -> int:
 
 def split(op: _PathOp, spine: Spine) -> _Split:
     """Where `op` applies inside the spine's elements; Unsupported if it needs it whole."""
+    numbered = _numbered_scrub(op)
     if isinstance(op, _Scrub) and op.paths is None:
+        if numbered:
+            raise Unsupported("a numbering scrub of every string: the order would differ")
         return _Split(op, all_strings=True)
     assert op.paths is not None
+    if numbered:
+        _numbering_in_order(op.paths, spine)
     parts: dict[str, list[Any]] = {"each": [], "indexed": [], "everywhere": []}
     for alt in op.paths:
         matched = _keys_matched(alt, spine)
@@ -161,6 +180,17 @@ def split(op: _PathOp, spine: Spine) -> _Split:
         indexed=tuple(parts["indexed"]),
         everywhere=tuple(parts["everywhere"]),
     )
+
+
+def _numbering_in_order(paths: tuple[_Alt, ...], spine: Spine) -> None:
+    """A numbering scrub numbers strings in the order its paths find them in the whole output
+    (all of the first path's, then the next...). Slice by slice that order holds when its paths
+    stay out of this spine, or when it has one path and that path goes to its elements; else
+    Unsupported (a later `del` could then keep different numbers)."""
+    entering = [alt for alt in paths if _everywhere(alt) or _keys_matched(alt, spine) == len(spine)]
+    if not entering or (len(paths) == 1 and not _everywhere(paths[0])):
+        return
+    raise Unsupported(f"a numbering scrub meets {_text(spine)} and other places in turn")
 
 
 def _text(spine: Spine) -> str:
@@ -192,15 +222,27 @@ class _RuleRun:
     index: int
     ops: list[_PathOp]
     stats: RuleStats
-    numbering: dict[str, int] = field(default_factory=dict)
+    # Scrub numbering tables by id of the scrub (normalize._Scrub.run): one table per scrub of
+    # the rule, whatever the slice, as one whole-tree application has.
+    numbering: dict[int, dict[str, int]] = field(default_factory=dict)
 
-    def run(self, op: _PathOp, value: JSON, at: CPath, shift: tuple[int, int] | None) -> JSON:
-        """Apply `op`; `shift` = (position in paths, start): slice indices become indices in
-        the whole array in what the stats record."""
+    def run(
+        self,
+        op: _PathOp,
+        original: _PathOp,
+        value: JSON,
+        at: CPath,
+        shift: tuple[int, int] | None,
+    ) -> JSON:
+        """Apply `op` (`original` restricted to some paths); `shift` = (position in paths,
+        start): slice indices become indices in the whole array in what the stats record."""
         room = max(self.stats.max_samples - len(self.stats.samples), 0)
         local = RuleStats(max_samples=room) if shift else self.stats
         ctx = _Ctx(local)
-        ctx.numbering[id(op)] = self.numbering  # one numbering whatever the slice
+        ctx.numbering = self.numbering
+        # The restricted copy is a new object: it numbers into its original's table. (A copy
+        # dead since may have had the same id: the entry is set again before every use.)
+        self.numbering[id(op)] = self.numbering.setdefault(id(original), {})
         value = op.run(value, ctx, at)
         if shift is not None:
             _merge(self.stats, local, shift)
@@ -249,7 +291,7 @@ class _TargetRules:
             for part in parts:
                 op = part.for_slice(start, len(items))
                 if op is not None:
-                    value = run.run(op, value, at, (len(at), start))
+                    value = run.run(op, part.op, value, at, (len(at), start))
         if not isinstance(value, list) or len(value) != len(items):
             raise Unsupported("a rule changed the number of elements of a large array")
         return value
@@ -261,7 +303,7 @@ class _TargetRules:
             for op in run.ops:
                 part = skeleton_op(op, spines)
                 if part is not None:
-                    value = run.run(part, value, (), None)
+                    value = run.run(part, op, value, (), None)
         if not isinstance(value, dict) or any(_at(value, spine) != [] for spine in spines):
             raise Unsupported("a rule removed or changed a large array")
         return value

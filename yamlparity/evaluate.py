@@ -229,9 +229,17 @@ def _compared_in_order(settings: CompareSettings, spines: set[elementwise.Spine]
     for option in settings.paths:
         if option.arrays is None and option.key is None:
             continue
-        if any(option.path == spine[: len(option.path)] for spine in spines):
+        if any(_reaches(option.path, spine) for spine in spines):
             return False
     return True
+
+
+def _reaches(pattern: tuple[str | int | None, ...], spine: elementwise.Spine) -> bool:
+    """Whether a compare.paths pattern applies at the spine or above it (`[]`, None in the
+    pattern, matches any step, object keys included, as the comparator does)."""
+    return len(pattern) <= len(spine) and all(
+        step is None or step == key for step, key in zip(pattern, spine, strict=False)
+    )
 
 
 def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[str, JSON]:
@@ -274,13 +282,22 @@ def rule_effects(spec: Spec, stats: dict[str, _TargetStats]) -> list[RuleEffect]
         if not any(s.changed or s.skipped for s in applied.values()):
             continue
         effect = RuleEffect(rule=index, text=rule.text, facet=rule.facet)
+        skipped: list[tuple[tuple[tuple[int, int | str], ...], SkippedValue]] = []
         for name, rule_stats in applied.items():
             effect.changed[name] = rule_stats.changed
             effect.skipped[name] = rule_stats.skipped
-            for change in rule_stats.samples:
-                if change.action == "skipped" and len(effect.skipped_samples) < EFFECT_SAMPLES:
-                    reason = change.reason or "skipped"
-                    effect.skipped_samples.append(SkippedValue(name, change.path_text, reason))
+            skipped.extend(
+                (
+                    _in_order(change.path),
+                    SkippedValue(name, change.path_text, change.reason or "skipped"),
+                )
+                for change in rule_stats.samples
+                if change.action == "skipped"
+            )
+        # Samples in path order (not in the order the rule met them, which depends on each
+        # target's key order and on whether the output was compared element by element).
+        skipped.sort(key=lambda pair: pair[0])  # stable: targets keep their order per path
+        effect.skipped_samples = [sample for _, sample in skipped[:EFFECT_SAMPLES]]
         if len(applied) >= 2:
             masked = masked_values(applied)
             effect.masked_paths = len(masked)
@@ -294,20 +311,27 @@ def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:
     the comparison never saw that difference. Reorderings (`sort`) are not removals."""
     removed: dict[str, dict[str, JSON]] = {}
     skipped: set[str] = set()
+    order: dict[str, tuple[tuple[int, int | str], ...]] = {}
     for name, rule_stats in applied.items():
         for change in rule_stats.samples:
             if change.action == "skipped":
                 skipped.add(change.path_text)  # left in place: the comparison still sees it
             elif _removal(change):
                 removed.setdefault(change.path_text, {})[name] = change.old
+                order[change.path_text] = _in_order(change.path)
     masked: list[MaskedValue] = []
-    for path, values in removed.items():
+    for path, values in sorted(removed.items(), key=lambda item: order[item[0]]):
         if path in skipped:
             continue
         missing = tuple(name for name in applied if name not in values)
         if missing or len({canonical(value) for value in values.values()}) > 1:
             masked.append(MaskedValue(path, values, missing))
     return masked
+
+
+def _in_order(path: normalize.CPath) -> tuple[tuple[int, int | str], ...]:
+    """A sort key for paths: indices by number, keys by text, a parent before its children."""
+    return tuple((0, step) if isinstance(step, int) else (1, step) for step in path)
 
 
 def _removal(change: normalize.Change) -> bool:
