@@ -3,6 +3,10 @@
 Everything is checked here, before anything runs; every user error is one `SpecError` with a
 file:line:column, a plain message and a hint.
 
+The stages live in their own modules: `includes` (include loading and merging), `validation`
+(the JSON Schema check and its messages), `interpolate` (`${VAR}`) and `fixtures` (reading case
+files). This module keeps the public API and the spec builder that runs them in order.
+
 Decisions (see also docs/spec-format.md):
 - Includes: `include:` paths are relative to the including file; the including file wins; mappings
   merge deeply; the lists `normalize`, `expect`, `known` concatenate (included entries first);
@@ -15,30 +19,36 @@ Decisions (see also docs/spec-format.md):
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import glob
-import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, NoReturn, cast
 
 import jinja2
-import jsonschema
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
 
 from yamlparity.caselist import CaseList, FixtureFile, FixtureIndex
 from yamlparity.errors import Location, RuleError, SpecError
+from yamlparity.fixtures import (
+    BOM,
+    DuplicateKey,
+    JsonItems,
+    decode_line,
+    line_column,
+    open_fixture,
+    parse_checked,
+    read_line,
+    starts_with_bom,
+    utf8_length,
+)
+from yamlparity.includes import load_with_includes
+from yamlparity.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.jsonvalue import (
     JSON,
     JsonDecodeError,
@@ -66,36 +76,12 @@ from yamlparity.model import (
     Target,
 )
 from yamlparity.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
-from yamlparity.source import (
-    Document,
-    KeyPath,
-    NodeMark,
-    format_key_path,
-    load_yaml,
-    read_text,
-)
+from yamlparity.source import KeyPath, load_yaml, read_text
+from yamlparity.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
-FRAGMENT_KEYS = (
-    "targets",
-    "env",
-    "normalize",
-    "request",
-    "compare",
-    "expect",
-    "known",
-    "stdin",
-    "output",
-    "report",
-    "include",
-    "secrets",
-)
-_CONCAT_KEYS = frozenset({"normalize", "expect", "known", "secrets"})
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
-_VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
-_ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
-_CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start with `.`"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -197,555 +183,6 @@ def _looks_like_spec(path: Path) -> bool:
     return "cases" in doc.value or "cases_from" in doc.value
 
 
-@lru_cache(maxsize=1)
-def schema() -> dict[str, Any]:
-    """The JSON Schema of a spec file (Draft 2020-12)."""
-    text = resources.files("yamlparity.schema").joinpath("spec.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-# ---------------------------------------------------------------- includes
-
-
-def _load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], ...]) -> Document:
-    """Load a file and merge its includes under it; `chain` is (identity, display) of includers."""
-    doc = load_yaml(read_text(path, display))
-    raw = doc.value.get("include")
-    if raw is None:
-        return doc
-    includes = _include_list(doc, raw)
-    merged: Document | None = None
-    for index, name in includes:
-        target = path.parent / name
-        target_display = os.path.normpath(os.path.join(os.path.dirname(display), name))
-        where = ("include", index) if isinstance(raw, list) else ("include",)
-        key = os.path.normcase(os.path.abspath(target))
-        if key in (k for k, _ in chain):
-            names = " -> ".join([*(d for _, d in chain), target_display])
-            raise doc.error(where, f"include cycle: {names}", "remove one of these includes")
-        if not target.is_file():
-            raise doc.error(
-                where,
-                f"included path is not a file: {target_display}"
-                if target.exists()
-                else f"included file not found: {target_display}",
-                "include paths are relative to the including file",
-            )
-        child = _load_with_includes(target, target_display, (*chain, (key, target_display)))
-        _check_fragment(child)
-        merged = child if merged is None else _merge(merged, child)
-    if merged is None:
-        return doc
-    return _merge(merged, doc)
-
-
-def _include_list(doc: Document, raw: JSON) -> list[tuple[int, str]]:
-    items = raw if isinstance(raw, list) else [raw]
-    out: list[tuple[int, str]] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, str) or not item:
-            where = ("include", index) if isinstance(raw, list) else ("include",)
-            raise doc.error(where, "include must be a file path or a list of file paths")
-        out.append((index, item))
-    return out
-
-
-def _check_fragment(doc: Document) -> None:
-    for key in doc.value:
-        if key not in FRAGMENT_KEYS:
-            raise doc.error(
-                (key,),
-                f"key {key!r} is not allowed in an included file",
-                _suggest(key, FRAGMENT_KEYS)
-                or f"an included file may hold: {', '.join(FRAGMENT_KEYS)}",
-                at_key=True,
-            )
-
-
-def _merge(base: Document, over: Document) -> Document:
-    """`over` wins; mappings merge deeply; normalize/expect/known concatenate."""
-    marks: dict[KeyPath, NodeMark] = {(): over.marks.get((), base.mark(()))}
-    value = _merge_map(base, over, (), marks)
-    value.pop("include", None)
-    return Document(value, over.source, marks)
-
-
-def _merge_map(
-    base: Document,
-    over: Document,
-    path: KeyPath,
-    marks: dict[KeyPath, NodeMark],
-) -> dict[str, JSON]:
-    left = _at(base.value, path)
-    right = _at(over.value, path)
-    assert isinstance(left, dict) and isinstance(right, dict)
-    out: dict[str, JSON] = {}
-    # the including file's key order first (target order shows in reports)
-    for key in [*right, *(k for k in left if k not in right)]:
-        sub = (*path, key)
-        if key not in right:
-            out[key] = left[key]
-            _copy_marks(base, sub, sub, marks)
-        elif key not in left:
-            out[key] = right[key]
-            _copy_marks(over, sub, sub, marks)
-        elif isinstance(left[key], dict) and isinstance(right[key], dict):
-            marks[sub] = over.marks.get(sub, base.mark(sub))
-            if path == () and key == "normalize":
-                out[key] = _merge_facet_rules(base, over, sub, marks)
-            else:
-                out[key] = _merge_map(base, over, sub, marks)
-        elif not path and key in _CONCAT_KEYS and isinstance(left[key], list):
-            out[key] = _concat(base, over, sub, marks)
-        else:
-            out[key] = right[key]
-            _copy_marks(over, sub, sub, marks)
-    return out
-
-
-def _merge_facet_rules(
-    base: Document,
-    over: Document,
-    path: KeyPath,
-    marks: dict[KeyPath, NodeMark],
-) -> dict[str, JSON]:
-    left, right = _at(base.value, path), _at(over.value, path)
-    assert isinstance(left, dict) and isinstance(right, dict)
-    out: dict[str, JSON] = {}
-    for key in [*left, *(k for k in right if k not in left)]:
-        sub = (*path, key)
-        if key in left and key in right and isinstance(left[key], list):
-            out[key] = _concat(base, over, sub, marks)
-        else:
-            src = over if key in right else base
-            out[key] = right[key] if key in right else left[key]
-            _copy_marks(src, sub, sub, marks)
-    return out
-
-
-def _concat(base: Document, over: Document, path: KeyPath, marks: dict[KeyPath, NodeMark]) -> JSON:
-    left, right = _at(base.value, path), _at(over.value, path)
-    assert isinstance(left, list)
-    if not isinstance(right, list):
-        raise over.error(
-            path,
-            f"{format_key_path(path)} is a list in an included file; write a list here too",
-        )
-    marks[path] = over.mark(path)
-    for index in range(len(left)):
-        _copy_marks(base, (*path, index), (*path, index), marks)
-    for index in range(len(right)):
-        _copy_marks(over, (*path, index), (*path, len(left) + index), marks)
-    return [*left, *right]
-
-
-def _copy_marks(doc: Document, old: KeyPath, new: KeyPath, marks: dict[KeyPath, NodeMark]) -> None:
-    size = len(old)
-    for key, mark in doc.marks.items():
-        if key[:size] == old:
-            marks[new + key[size:]] = mark
-
-
-def _at(value: JSON, path: KeyPath) -> JSON:
-    for step in path:
-        value = value[step]  # type: ignore[index]
-    return value
-
-
-# ---------------------------------------------------------------- schema validation
-
-
-def _is_number(_checker: Any, instance: object) -> bool:
-    return type(instance) is Number
-
-
-def _is_integer(_checker: Any, instance: object) -> bool:
-    return type(instance) is Number and instance.is_integer_literal
-
-
-def _bound(op: Callable[[Decimal, Decimal], bool], words: str) -> Any:
-    """A `minimum`-style keyword that compares a Number by its exact decimal value."""
-
-    def check(
-        validator: Any, limit: Any, instance: object, _schema: Any
-    ) -> Iterator[ValidationError]:
-        if type(instance) is Number and not op(instance.value, Decimal(str(limit))):
-            yield ValidationError(f"{instance.literal} is {words} {limit}")
-
-    return check
-
-
-_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
-    {"number": _is_number, "integer": _is_integer},
-)
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator,
-    validators={
-        "minimum": _bound(lambda a, b: a >= b, "less than the minimum,"),
-        "maximum": _bound(lambda a, b: a <= b, "more than the maximum,"),
-        "exclusiveMinimum": _bound(lambda a, b: a > b, "not above"),
-        "exclusiveMaximum": _bound(lambda a, b: a < b, "not below"),
-    },
-    type_checker=_TYPES,
-)
-
-
-def _validate(doc: Document) -> None:
-    validator = _Validator(schema())
-    errors = list(validator.iter_errors(doc.value))
-    if not errors:
-        return
-    error = best_match(errors, key=_relevance(doc))
-    assert error is not None
-    raise _schema_error(doc, error)
-
-
-def _relevance(doc: Document) -> Callable[[ValidationError], tuple[Any, ...]]:
-    weak = {"anyOf", "oneOf", "if", "then", "else"}
-
-    def key(error: ValidationError) -> tuple[Any, ...]:
-        mark = doc.mark(tuple(error.absolute_path))
-        # shallow first (more is wrong), then earlier in the file (stable, reads in order)
-        return (-len(error.absolute_path), -mark.line, -mark.column, error.validator not in weak)
-
-    return key
-
-
-def _schema_error(doc: Document, error: ValidationError) -> SpecError:
-    path: KeyPath = tuple(error.absolute_path)
-    where = format_key_path(path) or "the top level"
-    instance = error.instance
-    kind = str(error.validator)
-    sub = error.schema if isinstance(error.schema, dict) else {}
-    described = sub.get("description") or _nearest_description(error)
-    if kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = list(sub.get("properties", {}))
-        unknown = next(k for k in instance if k not in allowed)
-        hint = _suggest(unknown, allowed) or f"valid keys here: {', '.join(allowed)}"
-        return doc.error((*path, unknown), f"unknown key {unknown!r} in {where}", hint, at_key=True)
-    if kind == "required" and isinstance(instance, dict):
-        missing = [k for k in sub.get("required", []) if k not in instance]
-        name = missing[0] if missing else str(error.validator_value)
-        return doc.error(
-            path,
-            f"{where} is missing the required key {name!r}",
-            _prop_hint(sub, name),
-            at_key=True,
-        )
-    if kind == "type":
-        wanted = _type_words(error.validator_value)
-        return doc.error(
-            path,
-            f"{where} must be {wanted}, not {_describe(instance)}",
-            described,
-        )
-    if kind in ("enum", "const"):
-        options: list[Any] = (
-            list(cast(Any, error.validator_value)) if kind == "enum" else [error.validator_value]
-        )
-        shown = ", ".join(dumps(cast(JSON, o)) for o in options)
-        close = (
-            _suggest(instance, [o for o in options if isinstance(o, str)])
-            if isinstance(instance, str)
-            else None
-        )
-        return doc.error(
-            path, f"{where} must be one of: {shown}; got {_short(instance)}", close or described
-        )
-    if kind == "propertyNames":
-        bad = (
-            next((k for k in instance if not re.fullmatch(_pattern_of(sub), k)), None)
-            if isinstance(instance, dict)
-            else None
-        )
-        return doc.error(
-            (*path, bad) if bad is not None else path,
-            f"{_short(bad)} is not a valid name in {where}",
-            "names use letters, digits, `_`, `.`, `-` (environment names: letters, digits, `_`)",
-            at_key=True,
-        )
-    if kind == "pattern" and isinstance(instance, str):
-        return _pattern_error(doc, path, instance, described)
-        return doc.error(
-            path, f"{where}: {_short(instance)} does not have the expected form", described
-        )
-    if kind in ("minItems", "minProperties", "minLength"):
-        counted = {"minItems": "item", "minProperties": "entry", "minLength": "character"}[kind]
-        if kind == "minProperties" and path == ("targets",):
-            return doc.error(
-                path,
-                f"a spec needs at least two targets; found {len(cast(dict[str, Any], instance))}",
-                "add another implementation under `targets:` to compare with",
-            )
-        need = error.validator_value
-        return doc.error(
-            path,
-            f"{where} needs at least {need} {_plural(counted, need)}",
-            _KEY_HINTS.get(_last_key(path)) or described,
-        )
-    if kind in ("maxProperties", "maxItems"):
-        return doc.error(
-            path, f"{where} allows at most {error.validator_value} entry here", described
-        )
-    if kind == "uniqueItems":
-        return doc.error(path, f"{where} lists the same value twice", described)
-    return doc.error(path, f"{where}: {error.message}", described)
-
-
-def _nearest_description(error: ValidationError) -> str | None:
-    """The description of the closest schema around the failing keyword (`then: {const}` has
-    none of its own; the property that holds it does)."""
-    root = schema()
-    node: Any = root
-    found: str | None = None
-    for step in error.absolute_schema_path:
-        if isinstance(node, dict) and "$ref" in node and step not in node:
-            node = _resolve_ref(root, node["$ref"])
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("description"), str):
-            found = node["description"]
-    return found
-
-
-def _resolve_ref(root: dict[str, Any], ref: str) -> Any:
-    node: Any = root
-    for part in ref.removeprefix("#/").split("/"):
-        node = node.get(part, {}) if isinstance(node, dict) else {}
-    return node
-
-
-def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | None) -> SpecError:
-    if path == ("name",):
-        return doc.error(
-            path,
-            f"{text!r} is not a valid spec name",
-            "the name becomes the report's file name: letters, digits, `_`, `.`, `-` "
-            "(no `/`, not starting with `.`)",
-        )
-    if len(path) == 2 and path[0] == "secrets":
-        return doc.error(
-            path,
-            f"{text!r} is not a valid variable name",
-            "secrets name environment variables: letters, digits, `_`, not starting with a digit",
-        )
-    parent = _at_or_none(doc.value, path)
-    if isinstance(parent, dict) and text in parent:  # propertyNames: a bad key
-        return doc.error(
-            (*path, text),
-            f"{text!r} is not a valid name in {format_key_path(path)}",
-            "names use letters, digits, `_`, `.`, `-` (environment names: letters, digits, `_`)",
-            at_key=True,
-        )
-    if len(path) == 3 and path[0] == "cases" and path[2] == "name":
-        return doc.error(path, f"bad case name {text!r}", _CASE_NAME_HINT)
-    where = format_key_path(path) or "the top level"
-    return doc.error(path, f"{where}: {_short(text)} is not allowed here", described)
-
-
-_KEY_HINTS = {
-    "run": "write the command and its arguments, e.g. [python3, helper.py]",
-    "build": "write the build command, e.g. [make, helper], or drop `build:`",
-    "normalize": "write a jq-style rule such as del(.timestamp), or drop the item",
-}
-
-
-def _last_key(path: KeyPath) -> str:
-    """The nearest key name in a path (`normalize[0]` -> normalize)."""
-    return next((str(step) for step in reversed(path) if isinstance(step, str)), "")
-
-
-def _at_or_none(value: JSON, path: KeyPath) -> JSON:
-    try:
-        return _at(value, path)
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
-def _plural(word: str, count: object) -> str:
-    if count == 1:
-        return word
-    return word[:-1] + "ies" if word.endswith("y") else word + "s"
-
-
-def _pattern_of(sub: dict[str, Any]) -> str:
-    names = sub.get("propertyNames", {})
-    return str(names.get("pattern", ".*")).strip("^$")
-
-
-def _prop_hint(sub: dict[str, Any], name: str) -> str | None:
-    prop = sub.get("properties", {}).get(name, {})
-    text = prop.get("description")
-    return f"{name}: {text}" if text else None
-
-
-def _type_words(value: Any) -> str:
-    words = {
-        "string": "a string",
-        "number": "a number",
-        "integer": "an integer",
-        "boolean": "true or false",
-        "object": "a mapping",
-        "array": "a list",
-        "null": "null",
-    }
-    kinds = value if isinstance(value, list) else [value]
-    return " or ".join(words.get(str(k), str(k)) for k in kinds)
-
-
-def _describe(value: object) -> str:
-    kind = type_name(cast(JSON, value))
-    words = {"object": "a mapping", "array": "a list", "null": "null", "boolean": "a boolean"}
-    if kind in words:
-        return words[kind]
-    if kind == "number":
-        assert isinstance(value, Number)
-        return (
-            f"the number {value.literal}"
-            if not value.is_integer_literal
-            else f"the integer {value.literal}"
-        )
-    return f"the string {_short(value)}"
-
-
-def _short(value: object) -> str:
-    text = dumps(cast(JSON, value)) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _suggest(word: str, options: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-# ---------------------------------------------------------------- interpolation
-
-
-class _Interpolator:
-    """`${VAR}`, `${VAR:-default}` and `$$` in every string outside case data."""
-
-    def __init__(self, overrides: Mapping[str, str], environ: Mapping[str, str]) -> None:
-        self.layers: list[Mapping[str, str]] = [overrides, environ]
-
-    def lookup(self, name: str) -> str | None:
-        for layer in self.layers:
-            if name in layer:
-                return layer[name]
-        return None
-
-    def text(self, doc: Document, path: KeyPath, value: str, keep_port: bool = False) -> str:
-        out: list[str] = []
-        index = 0
-        while True:
-            found = value.find("$", index)
-            if found < 0:
-                out.append(value[index:])
-                return "".join(out)
-            out.append(value[index:found])
-            nxt = value[found + 1 : found + 2]
-            if nxt == "$":
-                out.append("$")
-                index = found + 2
-            elif nxt == "{":
-                end = value.find("}", found)
-                if end < 0:
-                    raise self._error(
-                        doc,
-                        path,
-                        found,
-                        "unclosed ${ (missing })",
-                        "write ${NAME}, or $$ for a literal $",
-                    )
-                out.append(self._variable(doc, path, found, value[found + 2 : end], keep_port))
-                index = end + 1
-            else:
-                out.append("$")
-                index = found + 1
-
-    def _variable(self, doc: Document, path: KeyPath, at: int, inner: str, keep_port: bool) -> str:
-        match = _VAR.fullmatch(inner)
-        if match is None:
-            raise self._error(
-                doc,
-                path,
-                at,
-                f"bad variable reference ${{{inner}}}",
-                "write ${NAME} or ${NAME:-default} (NAME: letters, digits, _); $$ is a literal $",
-            )
-        name, default = match.group(1), match.group(2)
-        if keep_port and name == "port" and default is None:
-            return "${port}"  # the target's port, substituted when the run starts
-        found = self.lookup(name)
-        if found is not None:
-            return found
-        if default is not None:
-            return default
-        hint = _ENV_HINT.format(name=name)
-        if name == "port" and path[0] == "targets":
-            hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
-        raise self._error(doc, path, at, f"environment variable {name} is not set", hint)
-
-    def _error(self, doc: Document, path: KeyPath, at: int, message: str, hint: str) -> SpecError:
-        return doc.error(path, message, hint, column_offset=_offset(doc.mark(path), at))
-
-
-def _offset(mark: NodeMark, index: int) -> int:
-    """Columns from a scalar's start to character `index` of its value (single-line scalars)."""
-    if not mark.single_line or mark.style in ("|", ">"):
-        return 0
-    return index + (1 if mark.style in ("'", '"') else 0)
-
-
-def _interpolate_all(
-    doc: Document, overrides: Mapping[str, str], environ: Mapping[str, str]
-) -> dict[str, str]:
-    """Interpolate the document in place; return the effective values of the `env:` names."""
-    base = _Interpolator(overrides, environ)
-    defaults: dict[str, str] = {}
-    env = doc.value.get("env") or {}
-    assert isinstance(env, dict)
-    for name, raw in env.items():
-        defaults[name] = base.text(doc, ("env", name), _scalar_text(raw))
-    full = _Interpolator(overrides, environ)
-    full.layers.append(defaults)
-    for key in list(doc.value):
-        if key != "env":
-            doc.value[key] = _walk(doc, full, (key,), doc.value[key])
-    effective = {name: full.lookup(name) or "" for name in defaults}
-    doc.value["env"] = dict(effective)
-    return effective
-
-
-def _walk(doc: Document, interp: _Interpolator, path: KeyPath, value: JSON) -> JSON:
-    if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars"):
-        return value  # case data is never interpolated
-    if isinstance(value, str):
-        return interp.text(doc, path, value, _keeps_port(doc, path))
-    if isinstance(value, dict):
-        return {k: _walk(doc, interp, (*path, k), v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_walk(doc, interp, (*path, i), v) for i, v in enumerate(value)]
-    return value
-
-
-def _keeps_port(doc: Document, path: KeyPath) -> bool:
-    if len(path) < 3 or path[0] != "targets" or path[2] not in ("url", "headers", "service"):
-        return False
-    target = doc.value["targets"][path[1]]  # type: ignore[index]
-    return isinstance(target, dict) and target.get("port") is not None
-
-
-def _scalar_text(value: JSON) -> str:
-    if isinstance(value, Number):
-        return value.literal
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 # ---------------------------------------------------------------- the spec builder
 
 
@@ -761,13 +198,13 @@ class _SpecBuilder:
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
         root_key = os.path.normcase(os.path.abspath(self.path))
-        self.doc = _load_with_includes(self.path, display, ((root_key, display),))
+        self.doc = load_with_includes(self.path, display, ((root_key, display),))
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
-        _validate(self.doc)
+        validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
-        env = _interpolate_all(self.doc, self.overrides, self.environ)
+        env = interpolate_all(self.doc, self.overrides, self.environ)
         data = self.doc.value
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
         kind = self._spec_kind(targets)
@@ -1187,7 +624,7 @@ class _SpecBuilder:
     def _rule_error(self, path: KeyPath, text: str, exc: RuleError) -> SpecError:
         mark = self.doc.mark(path)
         column = max(exc.column, 1)
-        offset = _offset(mark, min(column - 1, len(text)))
+        offset = column_offset(mark, min(column - 1, len(text)))
         return self.err(
             path,
             f"bad rule: {exc.message}",
@@ -1209,7 +646,7 @@ class _SpecBuilder:
         ):
             return _facet_name(facet)
         extra = ", headers.<name>" if self.kind == "http" else ""
-        hint = _suggest(facet, valid) or f"{self.kind} facets: {', '.join(valid)}{extra}"
+        hint = suggest(facet, valid) or f"{self.kind} facets: {', '.join(valid)}{extra}"
         raise self.err(path, f"{facet!r} is not a facet of a {self.kind} spec", hint, at_key=at_key)
 
     def _target_refs(self, path: KeyPath, value: JSON) -> list[str]:
@@ -1220,7 +657,7 @@ class _SpecBuilder:
                 raise self.err(
                     where,
                     f"unknown target {name!r}",
-                    _suggest(name, self.target_names) or f"targets: {', '.join(self.target_names)}",
+                    suggest(name, self.target_names) or f"targets: {', '.join(self.target_names)}",
                 )
         return names
 
@@ -1361,7 +798,7 @@ class _SpecBuilder:
                 path,
                 f"bad regular expression: {exc}",
                 "patterns use Python `re` syntax; escape special characters with \\",
-                column_offset=_offset(self.doc.mark(path), exc.pos or 0),
+                column_offset=column_offset(self.doc.mark(path), exc.pos or 0),
             ) from None
 
     def _known(self, cases: CaseList) -> tuple[KnownDivergence, ...]:
@@ -1397,7 +834,7 @@ class _SpecBuilder:
             raise self.err(
                 where,
                 f"{pattern!r} matches no case (a stale entry?)",
-                _suggest(pattern, list(cases.names())) or "remove it, or fix the case name or glob",
+                suggest(pattern, list(cases.names())) or "remove it, or fix the case name or glob",
             )
         return tuple(globs)
 
@@ -1441,7 +878,7 @@ class _SpecBuilder:
         if location.file == self.doc.source.display:
             return self.doc.source.line(location.line)
         path = self.fixture_paths.get(location.file)
-        return _read_line(path, location.line) if path is not None and location.line else None
+        return read_line(path, location.line) if path is not None and location.line else None
 
     def _row_error(
         self, display: str, line: int, message: str, hint: str | None = None, column: int = 0
@@ -1524,7 +961,7 @@ class _SpecBuilder:
     def _fixture_jsonl(self, file: Path, display: str, rows: _Rows) -> None:
         """One pass over the file, a line at a time: each row is parsed, checked and
         forgotten; only its name, offset, length and line number are kept."""
-        with _open_fixture(file, display) as handle:
+        with open_fixture(file, display) as handle:
             info = os.fstat(handle.fileno())
             file_id = rows.index.add_file(
                 FixtureFile(file, display, False, True, (info.st_size, info.st_mtime_ns))
@@ -1532,10 +969,10 @@ class _SpecBuilder:
             offset = 0
             for number, data in enumerate(handle, start=1):
                 start, offset = offset, offset + len(data)
-                if number == 1 and data.startswith(_BOM):
-                    data, start = data[len(_BOM) :], start + len(_BOM)
+                if number == 1 and data.startswith(BOM):
+                    data, start = data[len(BOM) :], start + len(BOM)
                 data = data.removesuffix(b"\n")
-                text = _decode_line(data, display, number)
+                text = decode_line(data, display, number)
                 if not text.strip():
                     continue
                 row = self._parse_row(text, display, number)
@@ -1547,7 +984,7 @@ class _SpecBuilder:
 
     def _parse_row(self, text: str, display: str, line: int) -> JSON:
         try:
-            return _parse_checked(text)
+            return parse_checked(text)
         except JsonDecodeError as exc:
             raise SpecError(
                 f"invalid JSON: {exc.message}",
@@ -1555,7 +992,7 @@ class _SpecBuilder:
                 "each line holds one JSON object",
                 source_line=text,
             ) from None
-        except _DuplicateKey as exc:
+        except DuplicateKey as exc:
             column = (duplicate_key_position(text) or 0) + 1
             raise self._row_error(
                 display,
@@ -1572,8 +1009,8 @@ class _SpecBuilder:
         text = read_text(file, display)
         info = file.stat()
         body = "\n".join(text.lines)
-        bom = len(_BOM) if _starts_with_bom(file) else 0
-        items = _JsonItems(body)
+        bom = len(BOM) if starts_with_bom(file) else 0
+        items = JsonItems(body)
         file_id = -1
         done_chars, done_bytes = 0, bom  # spans are found in order: encode each gap once
         try:
@@ -1588,19 +1025,19 @@ class _SpecBuilder:
                     if items.object_form
                     else self._fixture_row(display, item, 0, f"item {number}")
                 )
-                done_bytes += _utf8_length(body[done_chars:start])
-                length = _utf8_length(body[start:end])
+                done_bytes += utf8_length(body[done_chars:start])
+                length = utf8_length(body[start:end])
                 if case.name in rows.seen or not rows.index.add(
                     file_id, case.name, done_bytes, length, 0
                 ):
-                    line, column = _line_column(body, items.key_start if key else start)
+                    line, column = line_column(body, items.key_start if key else start)
                     self._duplicate(case.name, Location(display, line, column), rows.cases)
                 done_chars, done_bytes = end, done_bytes + length
         except JsonDecodeError as exc:
             raise text.error(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
-        except _DuplicateKey as exc:
+        except DuplicateKey as exc:
             at = duplicate_key_position(body, exc.start) or exc.start
-            line, column = _line_column(body, at)
+            line, column = line_column(body, at)
             raise text.error(
                 f"duplicate key {exc.key!r} (JSON leaves its meaning to the parser)",
                 line,
@@ -1629,7 +1066,7 @@ class _SpecBuilder:
                     display,
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
-                    _suggest(key, ("name", "input", "stdin", "vars"))
+                    suggest(key, ("name", "input", "stdin", "vars"))
                     or "rows hold name, input, stdin, vars",
                 )
         name = row.get("name")
@@ -1645,7 +1082,7 @@ class _SpecBuilder:
     def _make_case(self, display: str, line: int, name: str, row: dict[str, JSON]) -> Case:
         location = Location(display, line, 1 if line else 0)
         if not _SAFE_NAME.fullmatch(name):
-            raise self._row_error(display, line, f"bad case name {name!r}", _CASE_NAME_HINT)
+            raise self._row_error(display, line, f"bad case name {name!r}", CASE_NAME_HINT)
         stdin, variables = row.get("stdin"), row.get("vars")
         if stdin is not None and not isinstance(stdin, str):
             raise self._row_error(
@@ -1726,12 +1163,6 @@ class _SpecBuilder:
 _JINJA = jinja2.Environment(autoescape=False)
 
 
-# ---------------------------------------------------------------- fixture files
-
-_BOM = b"\xef\xbb\xbf"
-_WS = re.compile(r"[ \t\n\r]*")
-
-
 @dataclass
 class _Rows:
     """Where fixture rows go as they stream in, and the names seen so far."""
@@ -1739,169 +1170,6 @@ class _Rows:
     index: FixtureIndex
     seen: set[str]
     cases: CaseList
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str, start: int = 0) -> None:
-        super().__init__(key)
-        self.key, self.start = key, start
-
-
-def _checked_object(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        seen: set[str] = set()
-        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise _DuplicateKey(key)
-    return value
-
-
-def _reject_constant(name: str) -> JSON:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-# Like jsonvalue's decoder, and a key written twice is an error, not "the last one wins".
-_CHECKED = json.JSONDecoder(
-    parse_int=Number,
-    parse_float=Number,
-    parse_constant=_reject_constant,
-    object_pairs_hook=_checked_object,
-)
-
-
-def _parse_checked(text: str) -> JSON:
-    try:
-        value: JSON = _CHECKED.decode(text)
-    except json.JSONDecodeError as exc:
-        raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
-    except _DuplicateKey:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise JsonDecodeError(str(exc) or type(exc).__name__) from None
-    return value
-
-
-class _JsonItems:
-    """The items of a .json fixture (a list of rows, or an object name -> input), one at a
-    time: (key or None, start, end, parsed item); errors are JsonDecodeError as json gives them."""
-
-    def __init__(self, body: str) -> None:
-        self.body = body
-        self.object_form = False
-        self.shape_error = False
-        self.key_start = 0
-
-    def __iter__(self) -> Iterator[tuple[str | None, int, int, JSON]]:
-        body = self.body
-        pos = _WS.match(body, 0).end()  # type: ignore[union-attr]
-        if pos >= len(body) or body[pos] not in "[{":
-            _parse_checked(body)  # the document's own error, if it has one
-            self.shape_error = True
-            return
-        self.object_form = body[pos] == "{"
-        closer = "}" if self.object_form else "]"
-        pos = self._skip(pos + 1)
-        if body.startswith(closer, pos):
-            self._end(pos + 1)
-            return
-        while True:
-            key: str | None = None
-            if self.object_form:
-                key, pos = self._key(pos)
-            try:
-                item, end = _CHECKED.raw_decode(body, pos)
-            except json.JSONDecodeError as exc:
-                raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
-            except _DuplicateKey as exc:
-                raise _DuplicateKey(exc.key, pos) from None
-            except (ValueError, RecursionError) as exc:
-                raise self._error(str(exc) or type(exc).__name__, pos) from None
-            yield key, pos, end, item
-            pos = self._skip(end)
-            if body.startswith(",", pos):
-                pos = self._skip(pos + 1)
-                continue
-            if body.startswith(closer, pos):
-                self._end(pos + 1)
-                return
-            raise self._error("Expecting ',' delimiter", pos)
-
-    def _key(self, pos: int) -> tuple[str, int]:
-        body = self.body
-        if not body.startswith('"', pos):
-            raise self._error("Expecting property name enclosed in double quotes", pos)
-        self.key_start = pos
-        try:
-            key, pos = json.decoder.scanstring(body, pos + 1)  # type: ignore[attr-defined]
-        except json.JSONDecodeError as exc:
-            raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
-        pos = self._skip(pos)
-        if not body.startswith(":", pos):
-            raise self._error("Expecting ':' delimiter", pos)
-        return cast(str, key), self._skip(pos + 1)
-
-    def _skip(self, pos: int) -> int:
-        return _WS.match(self.body, pos).end()  # type: ignore[union-attr]
-
-    def _end(self, pos: int) -> None:
-        if self._skip(pos) != len(self.body):
-            raise self._error("Extra data", self._skip(pos))
-
-    def _error(self, message: str, pos: int) -> JsonDecodeError:
-        line, column = _line_column(self.body, pos)
-        return JsonDecodeError(message, line, column, pos)
-
-
-def _line_column(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def _utf8_length(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _starts_with_bom(file: Path) -> bool:
-    with file.open("rb") as handle:
-        return handle.read(len(_BOM)) == _BOM
-
-
-def _open_fixture(file: Path, display: str) -> BinaryIO:
-    """The file for reading, or the SpecError read_text would give."""
-    try:
-        return file.open("rb")
-    except FileNotFoundError:
-        raise SpecError(f"file not found: {display}", Location(display)) from None
-    except IsADirectoryError:
-        raise SpecError(f"not a file: {display}", Location(display)) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read {display}: {exc.strerror}", Location(display)) from None
-
-
-def _decode_line(data: bytes, display: str, line: int) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        column = len(data[: exc.start].decode("utf-8", "replace")) + 1
-        raise SpecError(
-            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02X})",
-            Location(display, line, column),
-            "save the file as UTF-8",
-            source_line=data.decode("utf-8", "replace"),
-        ) from None
-
-
-def _read_line(path: Path, number: int) -> str | None:
-    """One line of a fixture file, for an error message (the file is not kept)."""
-    try:
-        with path.open("rb") as handle:
-            for current, data in enumerate(handle, start=1):
-                if current == number:
-                    text = data.removesuffix(b"\n").decode("utf-8", "replace")
-                    return text.removeprefix("\ufeff")
-    except OSError:
-        return None
-    return None
 
 
 def _any_name_matches(cases: CaseList, pattern: str) -> bool:
@@ -1916,7 +1184,7 @@ def _facet_name(facet: str) -> str:
 def _texts(value: JSON) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {k: _scalar_text(v) for k, v in value.items()}
+    return {k: scalar_text(v) for k, v in value.items()}
 
 
 def _float(value: JSON, default: float) -> float:

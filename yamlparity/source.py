@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -28,6 +29,7 @@ __all__ = [
     "KeyPath",
     "NodeMark",
     "SourceText",
+    "file_errors",
     "format_key_path",
     "load_yaml",
     "read_text",
@@ -142,16 +144,23 @@ def format_key_path(path: KeyPath) -> str:
     return text
 
 
-def read_text(path: Path, display: str) -> SourceText:
-    """Read a UTF-8 file (a BOM is dropped) or raise SpecError."""
+@contextmanager
+def file_errors(display: str) -> Iterator[None]:
+    """An OSError reading a spec-side file, as the SpecError a user reads."""
     try:
-        data = path.read_bytes()
+        yield
     except FileNotFoundError:
         raise SpecError(f"file not found: {display}", Location(display)) from None
     except IsADirectoryError:
         raise SpecError(f"not a file: {display}", Location(display)) from None
     except OSError as exc:
         raise SpecError(f"cannot read {display}: {exc.strerror}", Location(display)) from None
+
+
+def read_text(path: Path, display: str) -> SourceText:
+    """Read a UTF-8 file (a BOM is dropped) or raise SpecError."""
+    with file_errors(display):
+        data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,0 +1,141 @@
+"""Interpolation: `${VAR}`, `${VAR:-default}` and `$$` in the strings of a validated spec.
+
+Values come from --env, then the environment, then the spec's own `env:` defaults. It runs after
+schema validation, so `${VAR}` only ever yields strings; case data (`input`, `vars`) is never
+interpolated. Separate from load.py because it is one pass over the whole document, with its
+own error columns, that the spec builder only calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from yamlparity.errors import SpecError
+from yamlparity.jsonvalue import JSON, Number
+from yamlparity.source import Document, KeyPath, NodeMark
+
+_VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
+_ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
+
+
+class _Interpolator:
+    """`${VAR}`, `${VAR:-default}` and `$$` in every string outside case data."""
+
+    def __init__(self, overrides: Mapping[str, str], environ: Mapping[str, str]) -> None:
+        self.layers: list[Mapping[str, str]] = [overrides, environ]
+
+    def lookup(self, name: str) -> str | None:
+        for layer in self.layers:
+            if name in layer:
+                return layer[name]
+        return None
+
+    def text(self, doc: Document, path: KeyPath, value: str, keep_port: bool = False) -> str:
+        out: list[str] = []
+        index = 0
+        while True:
+            found = value.find("$", index)
+            if found < 0:
+                out.append(value[index:])
+                return "".join(out)
+            out.append(value[index:found])
+            nxt = value[found + 1 : found + 2]
+            if nxt == "$":
+                out.append("$")
+                index = found + 2
+            elif nxt == "{":
+                end = value.find("}", found)
+                if end < 0:
+                    raise self._error(
+                        doc,
+                        path,
+                        found,
+                        "unclosed ${ (missing })",
+                        "write ${NAME}, or $$ for a literal $",
+                    )
+                out.append(self._variable(doc, path, found, value[found + 2 : end], keep_port))
+                index = end + 1
+            else:
+                out.append("$")
+                index = found + 1
+
+    def _variable(self, doc: Document, path: KeyPath, at: int, inner: str, keep_port: bool) -> str:
+        match = _VAR.fullmatch(inner)
+        if match is None:
+            raise self._error(
+                doc,
+                path,
+                at,
+                f"bad variable reference ${{{inner}}}",
+                "write ${NAME} or ${NAME:-default} (NAME: letters, digits, _); $$ is a literal $",
+            )
+        name, default = match.group(1), match.group(2)
+        if keep_port and name == "port" and default is None:
+            return "${port}"  # the target's port, substituted when the run starts
+        found = self.lookup(name)
+        if found is not None:
+            return found
+        if default is not None:
+            return default
+        hint = _ENV_HINT.format(name=name)
+        if name == "port" and path[0] == "targets":
+            hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
+        raise self._error(doc, path, at, f"environment variable {name} is not set", hint)
+
+    def _error(self, doc: Document, path: KeyPath, at: int, message: str, hint: str) -> SpecError:
+        return doc.error(path, message, hint, column_offset=column_offset(doc.mark(path), at))
+
+
+def column_offset(mark: NodeMark, index: int) -> int:
+    """Columns from a scalar's start to character `index` of its value (single-line scalars)."""
+    if not mark.single_line or mark.style in ("|", ">"):
+        return 0
+    return index + (1 if mark.style in ("'", '"') else 0)
+
+
+def interpolate_all(
+    doc: Document, overrides: Mapping[str, str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Interpolate the document in place; return the effective values of the `env:` names."""
+    base = _Interpolator(overrides, environ)
+    defaults: dict[str, str] = {}
+    env = doc.value.get("env") or {}
+    assert isinstance(env, dict)
+    for name, raw in env.items():
+        defaults[name] = base.text(doc, ("env", name), scalar_text(raw))
+    full = _Interpolator(overrides, environ)
+    full.layers.append(defaults)
+    for key in list(doc.value):
+        if key != "env":
+            doc.value[key] = _walk(doc, full, (key,), doc.value[key])
+    effective = {name: full.lookup(name) or "" for name in defaults}
+    doc.value["env"] = dict(effective)
+    return effective
+
+
+def _walk(doc: Document, interp: _Interpolator, path: KeyPath, value: JSON) -> JSON:
+    if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars"):
+        return value  # case data is never interpolated
+    if isinstance(value, str):
+        return interp.text(doc, path, value, _keeps_port(doc, path))
+    if isinstance(value, dict):
+        return {k: _walk(doc, interp, (*path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(doc, interp, (*path, i), v) for i, v in enumerate(value)]
+    return value
+
+
+def _keeps_port(doc: Document, path: KeyPath) -> bool:
+    if len(path) < 3 or path[0] != "targets" or path[2] not in ("url", "headers", "service"):
+        return False
+    target = doc.value["targets"][path[1]]  # type: ignore[index]
+    return isinstance(target, dict) and target.get("port") is not None
+
+
+def scalar_text(value: JSON) -> str:
+    if isinstance(value, Number):
+        return value.literal
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
