@@ -671,3 +671,30 @@ def test_shuffled_arrays_are_equal_as_multisets(items: list[JSON], rng: random.R
     rng.shuffle(shuffled)
     assert diff_json({"a": items, "b": shuffled}, MULTISET, "stdout") == []
     assert diff_json({"a": items, "b": shuffled + shuffled}, SET, "stdout") == []
+
+
+def test_a_long_inserted_block_shows_at_most_50_lines() -> None:
+    diffs = text_diff("a\nb\nc\n", "a\nb\nc\n" + "".join(f"x{n}\n" for n in range(120)))
+    block, summary = diffs
+    assert (block.path, block.missing) == ("after line 3", ("a",))
+    assert block.values["b"] == "".join(f"x{n}\n" for n in range(MAX_TEXT_LINES))
+    assert block.note == "120 lines (first 50 shown) only in b"
+    assert summary.note == "70 more differing lines between a and b"
+
+
+def test_the_summary_counts_the_lines_not_shown() -> None:
+    base = "".join(f"{n}\n" for n in range(10))
+    thirty = "".join(f"new{n}!\n" for n in range(30))
+    other = base.replace("2\n", "2\n" + thirty).replace("7\n", "7\n" + thirty)
+    first, second, summary = text_diff(base, other)
+    assert first.note == "30 lines only in b"
+    assert second.note == "30 lines (first 20 shown) only in b"
+    assert summary.note == "10 more differing lines between a and b"
+    # A line another pair shows is not hidden: every differing line of a-b is shown here.
+    values = {"a": base, "b": base.replace("9\n", "nine\n"), "c": base.replace("9\n", "NINE\n")}
+    assert [d.path for d in diff_text(values, EXACT, "stdout")] == ["line 10"]
+
+
+def test_a_line_note_describes_the_lines_as_compared() -> None:
+    [d] = text_diff("x  \r\n", "x\n", text_trailing_whitespace="ignore")
+    assert d.note == "line ending differs"

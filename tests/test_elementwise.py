@@ -281,6 +281,20 @@ def test_audit_samples_are_in_path_order(tmp_path: Path, monkeypatch: pytest.Mon
     assert summary(fast) == summary(whole)
 
 
+def test_a_change_outside_the_arrays_stays_among_the_audit_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 60 elements skipped by the shape (over the 50 samples kept), one top-level id masked:
+    # its divergence must still be reported, as the whole tree (which meets it first) does.
+    rows_ = [{"id": f"row-{i}"} for i in range(60)]
+    spec = make_spec(tmp_path, ["mask(.. | .id?; 0; uuid)"])
+    a, b = json.dumps({"id": U1, "rows": rows_}), json.dumps({"id": U2, "rows": rows_})
+    fast, whole = both_ways(spec, {"a": a, "b": b}, monkeypatch)
+    assert took_elementwise(fast)
+    assert [m.path for m in fast.rule_effects[0].masked] == [".id"]
+    assert summary(fast) == summary(whole)
+
+
 def test_rule_audit_paths_name_places_in_the_whole_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

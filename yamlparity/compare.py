@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 import sys
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
@@ -875,10 +875,25 @@ class _Alignment:
     inserts: dict[int, list[int]]  # before reference line i -> this target's extra lines
 
 
+_Opcode = tuple[str, int, int, int, int]
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[_Opcode]:
+    """difflib's opcodes, with the longer text as difflib's `b`: its "popular line" heuristic
+    (autojunk) only looks at `b`, and without it a log of one repeated line took seconds."""
+    if len(b) >= len(a):
+        return list(difflib.SequenceMatcher(None, a, b).get_opcodes())
+    swapped = {"insert": "delete", "delete": "insert"}
+    return [
+        (swapped.get(tag, tag), i1, i2, j1, j2)
+        for tag, j1, j2, i1, i2 in difflib.SequenceMatcher(None, b, a).get_opcodes()
+    ]
+
+
 def _align(ref: list[str], other: list[str]) -> _Alignment:
     """Pair lines as a line diff does, so one inserted line does not shift every later one.
     The common head and tail are paired first (cheap); difflib aligns the rest when that is
-    small enough (it is quadratic at worst), else the rest pairs by position."""
+    at most ALIGN_LIMIT line pairs, else the rest pairs by position."""
     head = 0
     while head < min(len(ref), len(other)) and ref[head] == other[head]:
         head += 1
@@ -887,10 +902,9 @@ def _align(ref: list[str], other: list[str]) -> _Alignment:
         tail += 1
     alignment = _Alignment(pairs=list(range(head)) + [None] * (len(ref) - head), inserts={})
     a, b = ref[head : len(ref) - tail], other[head : len(other) - tail]
-    if len(a) * len(b) <= ALIGN_LIMIT:
-        opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    else:
-        opcodes = [("replace", 0, len(a), 0, len(b))]
+    opcodes = (
+        _opcodes(a, b) if len(a) * len(b) <= ALIGN_LIMIT else [("replace", 0, len(a), 0, len(b))]
+    )
     for _tag, i1, i2, j1, j2 in opcodes:
         common = min(i2 - i1, j2 - j1)  # equal runs, and a replace's lines pair in order
         for k in range(common):
@@ -924,78 +938,107 @@ def diff_text(
     A changed or missing line is `line N` (N in the reference target, with the other targets'
     line numbers in the note when they differ); lines only some targets have are one
     difference `after line N`. At most MAX_TEXT_LINES lines are shown per pair of targets,
-    then one summary.
+    then one summary of how many more differ.
     """
     names = list(values)
     if len(names) < 2:
         return []
     ref = _reference(names, baseline if baseline is not None else settings.baseline)
-    raw = {t: _split_lines(text) for t, text in values.items()}
-    cmp = {t: [_comparable(line, settings) for line in raw[t]] for t in names}
-    aligned: dict[str, _Alignment] = {}
-    shown: set[tuple[int, int]] = set()  # (reference line, 0: lines inserted before it | 1: it)
-    summaries: list[Difference] = []
+    text = _Lines(
+        raw={t: _split_lines(v) for t, v in values.items()},
+        cmp={t: _comparable_lines(v, settings) for t, v in values.items()},
+    )
+    places: dict[str, list[tuple[int, int, int]]] = {}  # (line, 0: inserted before | 1: it, size)
+    shown: set[tuple[int, int]] = set()
     for other in (t for t in names if t != ref):
-        alignment = aligned[other] = _align(cmp[ref], cmp[other])
-        places = [(i, 0, len(lines)) for i, lines in alignment.inserts.items()] + [
-            (i, 1, 1)
-            for i, j in enumerate(alignment.pairs)
-            if j is None or cmp[ref][i] != cmp[other][j]
-        ]
-        budget, total = MAX_TEXT_LINES, sum(size for _, _, size in places)
-        for i, kind, size in sorted(places):
+        alignment = text.aligned[other] = _align(text.cmp[ref], text.cmp[other])
+        places[other] = sorted(
+            [(i, 0, len(lines)) for i, lines in alignment.inserts.items()]
+            + [
+                (i, 1, 1)
+                for i, j in enumerate(alignment.pairs)
+                if j is None or text.cmp[ref][i] != text.cmp[other][j]
+            ]
+        )
+        budget = MAX_TEXT_LINES
+        for i, kind, size in places[other]:
             if budget <= 0:
                 break
             shown.add((i, kind))
+            if not kind:
+                text.limits[other][i] = min(size, budget)
             budget -= size
-        if total > MAX_TEXT_LINES:
-            more = total - MAX_TEXT_LINES
-            note = f"{more} more differing line{'s' if more != 1 else ''} between {ref} and {other}"
-            summaries.append(Difference(facet, ELLIPSIS_PATH, {}, note=note))
     diffs = [
-        _line_difference(i, raw, ref, aligned, facet)
-        if kind
-        else _inserted_lines(i, raw, ref, aligned, facet)
+        text.line_difference(i, ref, facet) if kind else text.inserted_lines(i, facet)
         for i, kind in sorted(shown)
     ]
+    summaries = []
+    for other, found in places.items():
+        hidden = sum(
+            size - text.shown_lines(other, i, kind, size) if (i, kind) in shown else size
+            for i, kind, size in found
+        )
+        if hidden:
+            lines = f"{hidden} more differing line{'s' if hidden != 1 else ''}"
+            note = f"{lines} between {ref} and {other}"
+            summaries.append(Difference(facet, ELLIPSIS_PATH, {}, note=note))
     return _capped(diffs + summaries, 0, facet)
 
 
-def _line_difference(
-    i: int, raw: dict[str, list[str]], ref: str, aligned: dict[str, _Alignment], facet: str
-) -> Difference:
-    present = {ref: raw[ref][i]}
-    elsewhere: list[str] = []
-    for name, alignment in aligned.items():
-        j = alignment.pairs[i]
-        if j is not None:
-            present[name] = raw[name][j]
-            if j != i:
-                elsewhere.append(f"{name}: line {j + 1}")
-    note = "; ".join(filter(None, [_line_note(list(present.values())), ", ".join(elsewhere)]))
-    return Difference(
-        facet=facet,
-        path=f"line {i + 1}",
-        values={name: present[name] for name in raw if name in present},
-        missing=tuple(name for name in raw if name not in present),
-        note=note,
-    )
+@dataclass
+class _Lines:
+    """Every target's lines (as written, and as compared) and how they align with the
+    reference's; `limits`: how many lines of a target's block inserted before line i show."""
 
+    raw: dict[str, list[str]]
+    cmp: dict[str, list[str]]
+    aligned: dict[str, _Alignment] = field(default_factory=dict)
+    limits: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
 
-def _inserted_lines(
-    i: int, raw: dict[str, list[str]], ref: str, aligned: dict[str, _Alignment], facet: str
-) -> Difference:
-    """Lines some targets have before reference line i + 1 (after line i) and it has not."""
-    blocks = {
-        name: alignment.inserts[i] for name, alignment in aligned.items() if i in alignment.inserts
-    }
-    values = {name: "".join(raw[name][j] for j in lines) for name, lines in blocks.items()}
-    counts = {len(lines) for lines in blocks.values()}
-    size = "lines" if len(counts) > 1 else f"{min(counts)} line" + ("s" if min(counts) > 1 else "")
-    return Difference(
-        facet=facet,
-        path=f"after line {i}",
-        values={name: values[name] for name in raw if name in values},
-        missing=tuple(name for name in raw if name not in values),
-        note=f"{size} only in {', '.join(values)}",
-    )
+    def shown_lines(self, name: str, i: int, kind: int, size: int) -> int:
+        return size if kind else min(size, self.limits[name].get(i, MAX_TEXT_LINES))
+
+    def line_difference(self, i: int, ref: str, facet: str) -> Difference:
+        written, compared = {ref: self.raw[ref][i]}, [self.cmp[ref][i]]
+        elsewhere: list[str] = []
+        for name, alignment in self.aligned.items():
+            j = alignment.pairs[i]
+            if j is not None:
+                written[name] = self.raw[name][j]
+                compared.append(self.cmp[name][j])
+                if j != i:
+                    elsewhere.append(f"{name}: line {j + 1}")
+        # The note describes lines as compared: with trailing whitespace ignored, "x  \r\n"
+        # against "x\n" differs by its line ending.
+        note = "; ".join(filter(None, [_line_note(compared), ", ".join(elsewhere)]))
+        return Difference(
+            facet=facet,
+            path=f"line {i + 1}",
+            values={name: written[name] for name in self.raw if name in written},
+            missing=tuple(name for name in self.raw if name not in written),
+            note=note,
+        )
+
+    def inserted_lines(self, i: int, facet: str) -> Difference:
+        """Lines some targets have before reference line i + 1 (after line i), the reference
+        has not: each target's block up to its limit."""
+        blocks = {
+            name: alignment.inserts[i]
+            for name, alignment in self.aligned.items()
+            if i in alignment.inserts
+        }
+        values: dict[str, JSON] = {}
+        counts: list[str] = []
+        for name, lines in blocks.items():
+            limit = self.shown_lines(name, i, 0, len(lines))
+            values[name] = "".join(self.raw[name][j] for j in lines[:limit])
+            count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+            counts.append(count if limit == len(lines) else f"{count} (first {limit} shown)")
+        sizes = counts[0] if len(set(counts)) == 1 else "lines"
+        return Difference(
+            facet=facet,
+            path=f"after line {i}",
+            values={name: values[name] for name in self.raw if name in values},
+            missing=tuple(name for name in self.raw if name not in values),
+            note=f"{sizes} only in {', '.join(values)}",
+        )

@@ -217,11 +217,16 @@ def skeleton_op(op: _PathOp, spines: set[Spine]) -> _PathOp | None:
 
 @dataclass
 class _RuleRun:
-    """One rule on one target: its stats, and the scrub numbering shared by every slice."""
+    """One rule on one target: its stats, and the scrub numbering shared by every slice.
+
+    The arrays are read before the rest of the output is complete, so the rest's changes are
+    recorded apart (`outside`) and come first among the kept samples (`result`): a rule
+    changing 100,000 elements must not push a change at `.id` out of the audit's samples."""
 
     index: int
     ops: list[_PathOp]
-    stats: RuleStats
+    stats: RuleStats  # the elements'
+    outside: RuleStats
     # Scrub numbering tables by id of the scrub (normalize._Scrub.run): one table per scrub of
     # the rule, whatever the slice, as one whole-tree application has.
     numbering: dict[int, dict[str, int]] = field(default_factory=dict)
@@ -237,7 +242,7 @@ class _RuleRun:
         """Apply `op` (`original` restricted to some paths); `shift` = (position in paths,
         start): slice indices become indices in the whole array in what the stats record."""
         room = max(self.stats.max_samples - len(self.stats.samples), 0)
-        local = RuleStats(max_samples=room) if shift else self.stats
+        local = RuleStats(max_samples=room) if shift else self.outside
         ctx = _Ctx(local)
         ctx.numbering = self.numbering
         # The restricted copy is a new object: it numbers into its original's table. (A copy
@@ -247,6 +252,15 @@ class _RuleRun:
         if shift is not None:
             _merge(self.stats, local, shift)
         return value
+
+    def result(self) -> RuleStats:
+        """Everything the rule did: counts of both parts, the samples outside first."""
+        out = RuleStats(max_samples=self.stats.max_samples)
+        for part in (self.outside, self.stats):
+            for action, count in part.counts.items():
+                out.counts[action] = out.counts.get(action, 0) + count
+        out.samples = (self.outside.samples + self.stats.samples)[: out.max_samples]
+        return out
 
 
 def _merge(into: RuleStats, local: RuleStats, shift: tuple[int, int]) -> None:
@@ -271,7 +285,12 @@ class _TargetRules:
 
     def __init__(self, rules: list[tuple[int, Program]], max_samples: int) -> None:
         self.runs = [
-            _RuleRun(index, _path_ops(program), RuleStats(max_samples=max_samples))
+            _RuleRun(
+                index,
+                _path_ops(program),
+                RuleStats(max_samples=max_samples),
+                RuleStats(max_samples=max_samples),
+            )
             for index, program in rules
         ]
         self._splits: dict[Spine, list[tuple[_RuleRun, list[_Split]]]] = {}
@@ -507,7 +526,9 @@ def compare_documents(
             assert isinstance(holder, dict)
             holder[spine[-1]] = spines[name][spine]  # the rules' copy: ours to fill in
         sparse[name] = doc
-    stats = {name: {run.index: run.stats for run in tr.runs} for name, tr in target_rules.items()}
+    stats = {
+        name: {run.index: run.result() for run in tr.runs} for name, tr in target_rules.items()
+    }
     return Documents(sparse, stats, parsed_equal, seen)
 
 
