@@ -286,6 +286,8 @@ def rule_effects(spec: Spec, stats: dict[str, _TargetStats]) -> list[RuleEffect]
         for name, rule_stats in applied.items():
             effect.changed[name] = rule_stats.changed
             effect.skipped[name] = rule_stats.skipped
+            if not rule_stats.skipped:
+                continue
             skipped.extend(
                 (
                     _in_order(change.path),
