@@ -28,25 +28,25 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from yamlparity.jsonvalue import _DECODER, JSON
-from yamlparity.normalize import (
+from yamlparity.normalize import Program
+from yamlparity.ruleops import (
+    Alt,
+    Assign,
     Change,
     CPath,
-    Program,
+    Ctx,
+    Delete,
+    Each,
+    Identity,
+    Index,
+    Key,
+    Mask,
+    Op,
+    Recurse,
     RuleStats,
-    _Alt,
-    _Assign,
-    _Ctx,
-    _Delete,
-    _Each,
-    _Identity,
-    _Index,
-    _Key,
-    _Mask,
-    _Op,
-    _Recurse,
-    _Scrub,
-    _Seq,
-    _Update,
+    Scrub,
+    Seq,
+    Update,
 )
 
 SLICE = 1024  # elements of a spine normalized and compared together
@@ -62,30 +62,30 @@ class Unsupported(Exception):
 # Rules split by where their paths go
 # --------------------------------------------------------------------------------------------
 
-_PathOp = _Delete | _Update | _Assign | _Mask | _Scrub
+_PathOp = Delete | Update | Assign | Mask | Scrub
 
 
 def _numbered_scrub(op: object) -> bool:
     """A `scrub` numbering what it finds (`{n}`, and `scrub(uuid)`), anywhere in `op`."""
-    if isinstance(op, _Scrub) and "{n}" in op.repl:
+    if isinstance(op, Scrub) and "{n}" in op.repl:
         return True
     if not is_dataclass(op):
         return False
     for item in (getattr(op, f.name) for f in fields(op)):
         parts = item if isinstance(item, tuple) else (item,)
-        if any(isinstance(part, _Op) and _numbered_scrub(part) for part in parts):
+        if any(isinstance(part, Op) and _numbered_scrub(part) for part in parts):
             return True
     return False
 
 
 def _path_ops(program: Program) -> list[_PathOp]:
     """The rule as a list of path operations, or Unsupported (a `select`, a bare builtin...)."""
-    ops = program.op.ops if isinstance(program.op, _Seq) else (program.op,)
+    ops = program.op.ops if isinstance(program.op, Seq) else (program.op,)
     out: list[_PathOp] = []
     for op in ops:
-        if isinstance(op, _Identity):
+        if isinstance(op, Identity):
             continue
-        if not isinstance(op, _Delete | _Update | _Assign | _Mask | _Scrub):
+        if not isinstance(op, Delete | Update | Assign | Mask | Scrub):
             raise Unsupported(f"rule {program.text!r} transforms the whole output")
         out.append(op)
     return out
@@ -96,9 +96,9 @@ class _Split:
     """One path operation's paths, sorted by where they go for one spine."""
 
     op: _PathOp
-    each: tuple[_Alt, ...] = ()  # applied to a slice: they start with `[]`
-    indexed: tuple[tuple[int, _Alt], ...] = ()  # (element index, steps below it)
-    everywhere: tuple[_Alt, ...] = ()  # `.. | .key?`: the slice is searched as it is
+    each: tuple[Alt, ...] = ()  # applied to a slice: they start with `[]`
+    indexed: tuple[tuple[int, Alt], ...] = ()  # (element index, steps below it)
+    everywhere: tuple[Alt, ...] = ()  # `.. | .key?`: the slice is searched as it is
     all_strings: bool = False  # `scrub` without paths
 
     def for_slice(self, start: int, length: int) -> _PathOp | None:
@@ -106,7 +106,7 @@ class _Split:
         if self.all_strings:
             return self.op
         hits = tuple(
-            (_Index(index - start), *rest)
+            (Index(index - start), *rest)
             for index, rest in self.indexed
             if start <= index < start + length
         )
@@ -114,24 +114,24 @@ class _Split:
         return replace(self.op, paths=alts) if alts else None
 
 
-def _everywhere(alt: _Alt) -> bool:
+def _everywhere(alt: Alt) -> bool:
     """`.. | .key? ...`: finds nothing on an array itself, so it splits cleanly."""
     return (
         len(alt) >= 2
-        and isinstance(alt[0], _Recurse)
-        and isinstance(alt[1], _Key)
+        and isinstance(alt[0], Recurse)
+        and isinstance(alt[1], Key)
         and alt[1].optional
     )
 
 
-def _element_step(op: _PathOp, step: object, rest: _Alt, split: dict[str, list[Any]]) -> None:
+def _element_step(op: _PathOp, step: object, rest: Alt, split: dict[str, list[Any]]) -> None:
     """File `spine STEP REST` (STEP right below the spine) under each/indexed, or refuse."""
-    removes_element = not rest and isinstance(op, _Delete | _Assign)
+    removes_element = not rest and isinstance(op, Delete | Assign)
     if removes_element:  # deleting or creating elements renumbers the ones after them
         raise Unsupported("a rule deletes or creates elements of a large array")
-    if isinstance(step, _Each):
+    if isinstance(step, Each):
         split["each"].append((step, *rest))
-    elif isinstance(step, _Index) and step.index >= 0 and not isinstance(op, _Assign):
+    elif isinstance(step, Index) and step.index >= 0 and not isinstance(op, Assign):
         split["indexed"].append((step.index, rest))
     else:
         raise Unsupported("a rule reaches a large array other than through [] or [n]")
@@ -140,11 +140,11 @@ def _element_step(op: _PathOp, step: object, rest: _Alt, split: dict[str, list[A
 Spine = tuple[str, ...]  # keys from the top object to a large array; () is a top-level array
 
 
-def _keys_matched(alt: _Alt, spine: Spine) -> int:
+def _keys_matched(alt: Alt, spine: Spine) -> int:
     """How many leading steps of `alt` are the keys of `spine`, in order."""
     count = 0
     for step, key in zip(alt, spine, strict=False):
-        if not (isinstance(step, _Key) and step.name == key):
+        if not (isinstance(step, Key) and step.name == key):
             break
         count += 1
     return count
@@ -153,7 +153,7 @@ def _keys_matched(alt: _Alt, spine: Spine) -> int:
 def split(op: _PathOp, spine: Spine) -> _Split:
     """Where `op` applies inside the spine's elements; Unsupported if it needs it whole."""
     numbered = _numbered_scrub(op)
-    if isinstance(op, _Scrub) and op.paths is None:
+    if isinstance(op, Scrub) and op.paths is None:
         if numbered:
             raise Unsupported("a numbering scrub of every string: the order would differ")
         return _Split(op, all_strings=True)
@@ -164,7 +164,7 @@ def split(op: _PathOp, spine: Spine) -> _Split:
     for alt in op.paths:
         matched = _keys_matched(alt, spine)
         if _everywhere(alt):
-            name = alt[1].name  # type: ignore[union-attr]  # _everywhere: a _Key
+            name = alt[1].name  # type: ignore[union-attr]  # _everywhere: a Key
             if name in spine:  # `(.. | .rows?) |= sort` would sort the skeleton's stand-in
                 raise Unsupported(f"a rule reaches the large array {_text(spine)} through ..")
             parts["everywhere"].append(alt)
@@ -172,7 +172,7 @@ def split(op: _PathOp, spine: Spine) -> _Split:
             _element_step(op, alt[matched], alt[matched + 1 :], parts)
         elif matched == len(alt):  # the array itself, or an object holding it
             raise Unsupported(f"a rule changes the large array {_text(spine)} as a whole")
-        elif not isinstance(alt[matched], _Key):
+        elif not isinstance(alt[matched], Key):
             raise Unsupported(f"a rule iterates an object holding {_text(spine)}")
     return _Split(
         op,
@@ -182,7 +182,7 @@ def split(op: _PathOp, spine: Spine) -> _Split:
     )
 
 
-def _numbering_in_order(paths: tuple[_Alt, ...], spine: Spine) -> None:
+def _numbering_in_order(paths: tuple[Alt, ...], spine: Spine) -> None:
     """A numbering scrub numbers strings in the order its paths find them in the whole output
     (all of the first path's, then the next...). Slice by slice that order holds when its paths
     stay out of this spine, or when it has one path and that path goes to its elements; else
@@ -199,7 +199,7 @@ def _text(spine: Spine) -> str:
 
 def skeleton_op(op: _PathOp, spines: set[Spine]) -> _PathOp | None:
     """`op` restricted to the skeleton: paths that do not enter a spine (`..` stays)."""
-    if isinstance(op, _Scrub) and op.paths is None:
+    if isinstance(op, Scrub) and op.paths is None:
         return op
     assert op.paths is not None
     alts = tuple(
@@ -227,7 +227,7 @@ class _RuleRun:
     ops: list[_PathOp]
     stats: RuleStats  # the elements'
     outside: RuleStats
-    # Scrub numbering tables by id of the scrub (normalize._Scrub.run): one table per scrub of
+    # Scrub numbering tables by id of the scrub (normalize.Scrub.run): one table per scrub of
     # the rule, whatever the slice, as one whole-tree application has.
     numbering: dict[int, dict[str, int]] = field(default_factory=dict)
 
@@ -243,7 +243,7 @@ class _RuleRun:
         start): slice indices become indices in the whole array in what the stats record."""
         room = max(self.stats.max_samples - len(self.stats.samples), 0)
         local = RuleStats(max_samples=room) if shift else self.outside
-        ctx = _Ctx(local)
+        ctx = Ctx(local)
         ctx.numbering = self.numbering
         # The restricted copy is a new object: it numbers into its original's table. (A copy
         # dead since may have had the same id: the entry is set again before every use.)

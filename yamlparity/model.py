@@ -27,7 +27,7 @@ HTTP_FACETS = ("status", "body")  # plus "headers.<lower-case name>"
 
 @dataclass(frozen=True)
 class Rule:
-    """One normalization rule, compiled at load time (`program` comes from normalize.compile)."""
+    """One normalization rule, compiled at load time (`program`: normalize.compile_rule)."""
 
     text: str
     location: Location
