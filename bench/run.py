@@ -394,6 +394,13 @@ def main() -> int:
     smoke = args.smoke
     n = 40 if smoke else args.cases
     only = set(args.only or GROUPS)
+    # Byte-compile the package as `pip install` does: with PYTHONDONTWRITEBYTECODE set (as on
+    # this machine) an editable install would otherwise recompile every module on every run.
+    import yamlparity
+
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(Path(yamlparity.__file__).parent)], check=True
+    )
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="yamlparity-bench-") as tmp:
         folder = Path(tmp)

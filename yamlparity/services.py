@@ -18,8 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-import urllib3
-
 from yamlparity.model import Service
 from yamlparity.ports import substitute_port
 from yamlparity.targets.base import TargetUnavailable
@@ -246,6 +244,8 @@ class ServiceProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def _host_port(self) -> tuple[str, int]:
+        import urllib3  # imported by runs with services only: ~20 ms of start-up otherwise
+
         url = urllib3.util.parse_url(self.base_url)
         default = 443 if url.scheme == "https" else 80
         return (url.host or "127.0.0.1"), (url.port or default)
@@ -290,6 +290,8 @@ def _as_path(path: str) -> str:
 
 def _probe_http(url: str, timeout: float) -> tuple[bool, str]:
     """Any HTTP answer below 500 means ready; 5xx means 'still starting'."""
+    import urllib3  # services with an HTTP readiness check only
+
     pool = urllib3.PoolManager(num_pools=1, retries=False)
     try:
         resp = pool.request("GET", url, timeout=timeout, redirect=False, retries=False)

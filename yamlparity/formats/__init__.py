@@ -72,7 +72,7 @@ def write_spec(
     *,
     baseline: str | None = None,
 ) -> Written:
-    from yamlparity.formats import files, html, junit, results_json
+    from yamlparity.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
@@ -87,6 +87,8 @@ def write_spec(
         with atomic_writer(paths["md"]) as write:
             render_to(write, result, choice, report_path=str(paths["md"]), **options)
     if "html" in paths:
+        from yamlparity.formats import html  # markdown-it: imported by HTML runs only
+
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))
     return Written(result, paths, extra)
