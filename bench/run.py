@@ -167,10 +167,15 @@ def bench_http(folder: Path, n: int, shell_n: int) -> list[Figure]:
     write_cases(folder, cases(n))
     with node_server("server.js") as pa, node_server("server.js") as pb:
         spec = http_spec(folder, (pa, pb))
-        timed(["yamlparity", "run", "-q", str(spec)], folder)  # warm the file cache
-        yp = rate(n, timed(["yamlparity", "run", "-q", str(spec)], folder))
+        timed(["yamlparity", "run", "-q", str(spec)], folder)  # warm the servers and caches
         (folder / "bare.py").write_text(BARE)
-        bare = rate(n, timed([PY, "bare.py", str(pa), str(pb)], folder))
+        # This 2-core VM is noisy (one run in five came out ~20% slow for either contender):
+        # each is timed in turns with the other, 3 times, and its fastest run counts.
+        yp_best, bare_best = float("inf"), float("inf")
+        for _ in range(1 if n < 1000 else 3):
+            yp_best = min(yp_best, timed(["yamlparity", "run", "-q", str(spec)], folder))
+            bare_best = min(bare_best, timed([PY, "bare.py", str(pa), str(pb)], folder))
+        yp, bare = rate(n, yp_best), rate(n, bare_best)
         write_cases(folder, cases(shell_n))
         env = {**os.environ, "A": f"http://127.0.0.1:{pa}", "B": f"http://127.0.0.1:{pb}"}
         started = time.perf_counter()
