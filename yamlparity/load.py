@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, cast
+from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
@@ -60,6 +61,7 @@ from yamlparity.jsonvalue import (
 from yamlparity.model import (
     COMMAND_FACETS,
     HTTP_FACETS,
+    BasicAuth,
     Calibration,
     Case,
     CommandTarget,
@@ -74,9 +76,11 @@ from yamlparity.model import (
     Service,
     Spec,
     Target,
+    TlsOptions,
 )
 from yamlparity.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
 from yamlparity.source import KeyPath, load_yaml, read_text
+from yamlparity.targets.wire import tls_context
 from yamlparity.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
@@ -273,29 +277,53 @@ class _SpecBuilder:
         return tuple(names)
 
     def _check_credentials(self, secret_names: tuple[str, ...]) -> None:
-        """Credential headers take their value from a listed secret (or from case data)."""
+        """Credentials (credential headers, `auth` passwords, proxy passwords) take their value
+        from a listed secret (or, for headers, from case data)."""
         for base, headers in self._header_maps():
             for header, value in headers.items():
-                if header.lower() not in SENSITIVE_HEADERS or not isinstance(value, str):
-                    continue
-                text = value.replace("$$", "")
-                if "{{" in text:
-                    continue  # rendered from case data: a test credential the case supplies
-                refs = _VAR_REF.findall(text)
-                unlisted = [r for r in refs if r not in secret_names]
-                if not refs:
-                    raise self.err(
-                        (*base, header),
-                        f"the {header} header holds a credential written in the spec",
-                        f'list a variable under `secrets:` and write `{header}: "${{API_TOKEN}}"`',
-                    )
-                if unlisted:
-                    raise self.err(
-                        (*base, header),
-                        f"the {header} header uses ${{{unlisted[0]}}}, which is not listed under "
-                        "`secrets:`",
-                        f"add `secrets: [{unlisted[0]}]` so its value is masked in reports",
-                    )
+                if header.lower() in SENSITIVE_HEADERS and isinstance(value, str):
+                    example = f'`{header}: "${{API_TOKEN}}"`'
+                    what = f"the {header} header"
+                    self._from_secret((*base, header), value, what, example, secret_names)
+        for name, target in cast(dict[str, JSON], self.doc.value.get("targets") or {}).items():
+            if not isinstance(target, dict):
+                continue
+            auth = target.get("auth")
+            if isinstance(auth, dict) and isinstance(auth.get("password"), str):
+                path: KeyPath = ("targets", name, "auth", "password")
+                example = '`password: "${SVC_PASSWORD}"`'
+                password = cast(str, auth["password"])
+                self._from_secret(path, password, "auth.password", example, secret_names)
+            proxy = target.get("proxy")
+            userinfo = (
+                proxy.partition("://")[2].rpartition("@")[0] if isinstance(proxy, str) else ""
+            )
+            if ":" in userinfo:
+                example = '`proxy: "http://user:${PROXY_PASSWORD}@proxy:3128"`'
+                secret = userinfo.partition(":")[2]
+                where: KeyPath = ("targets", name, "proxy")
+                self._from_secret(where, secret, "the proxy password", example, secret_names)
+
+    def _from_secret(
+        self, path: KeyPath, value: str, what: str, example: str, secret_names: tuple[str, ...]
+    ) -> None:
+        text = value.replace("$$", "")
+        if "{{" in text:
+            return  # rendered from case data: a test credential the case supplies
+        refs = _VAR_REF.findall(text)
+        unlisted = [r for r in refs if r not in secret_names]
+        if not refs:
+            raise self.err(
+                path,
+                f"{what} holds a credential written in the spec",
+                f"list a variable under `secrets:` and write {example}",
+            )
+        if unlisted:
+            raise self.err(
+                path,
+                f"{what} uses ${{{unlisted[0]}}}, which is not listed under `secrets:`",
+                f"add `secrets: [{unlisted[0]}]` so its value is masked in reports",
+            )
 
     def _header_maps(self) -> Iterator[tuple[KeyPath, dict[str, JSON]]]:
         data = self.doc.value
@@ -390,11 +418,13 @@ class _SpecBuilder:
                 f"target {name!r} uses ${{port}} but has no `port:`",
                 "add `port: auto` (a free port) or `port: 8080`",
             )
+        headers = _texts(raw.get("headers"))
+        auth = self._auth(name, raw, base, headers)
         return HttpTarget(
             name=name,
             location=self.loc(base),
             url=url,
-            headers=_texts(raw.get("headers")),
+            headers=headers,
             timeout=self._seconds(raw, base, "timeout", 30.0),
             port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
             service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
@@ -402,7 +432,75 @@ class _SpecBuilder:
             else None,
             concurrency=_int(raw["concurrency"], 1) if "concurrency" in raw else None,
             max_output=_int(raw.get("max_output"), 64 * 1024 * 1024),
+            tls=self._tls(name, raw, base),
+            proxy=self._proxy(name, raw, base),
+            auth=auth,
         )
+
+    def _tls(self, name: str, raw: dict[str, JSON], base: KeyPath) -> TlsOptions | None:
+        """`tls:` with its files resolved, and loaded once here: a missing or malformed
+        certificate is a spec error at its line, not an ERROR on every case."""
+        if "tls" not in raw:
+            return None
+        options = cast(dict[str, JSON], raw["tls"])
+        paths: dict[str, str | None] = {}
+        for key in ("ca", "cert", "key"):
+            text = options.get(key)
+            path = str(self.resolve(text)) if isinstance(text, str) else None
+            paths[key] = path
+            if path is not None and not os.path.isfile(path):
+                raise self.err(
+                    (*base, "tls", key),
+                    f"target {name!r}: tls.{key} file not found: {text}",
+                    "paths are relative to the spec file",
+                )
+        if paths["key"] is not None and paths["cert"] is None:
+            raise self.err((*base, "tls", "key"), f"target {name!r}: tls.key needs tls.cert")
+        verify = options.get("verify", True) is not False
+        checks = [("ca", (paths["ca"], None, None)), ("cert", (None, paths["cert"], paths["key"]))]
+        for key, (ca, cert, private) in checks:
+            if paths[key] is None:
+                continue
+            try:
+                tls_context(ca, cert, private)
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                if private is not None and not _holds_private_key(private):
+                    key = "key"  # ssl names no file: point at the one that cannot be a key
+                raise self.err(
+                    (*base, "tls", key),
+                    f"target {name!r}: cannot load tls.{key}: {exc}",
+                    "ca: PEM CA certificates; cert: a PEM certificate, with its private key "
+                    "in the same file or in tls.key",
+                ) from None
+        return TlsOptions(paths["ca"], paths["cert"], paths["key"], verify)
+
+    def _proxy(self, name: str, raw: dict[str, JSON], base: KeyPath) -> str | None:
+        proxy = raw.get("proxy")
+        if not isinstance(proxy, str):
+            return None
+        parsed = urlsplit(proxy)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise self.err(
+                (*base, "proxy"),
+                f"target {name!r}: proxy must be an http:// URL with a host: {proxy!r}",
+                "a forward proxy, e.g. http://proxy.internal:3128 (https targets tunnel "
+                "through it with CONNECT)",
+            )
+        return proxy
+
+    def _auth(
+        self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
+    ) -> BasicAuth | None:
+        auth = raw.get("auth")
+        if not isinstance(auth, dict):
+            return None
+        if any(header.lower() == "authorization" for header in headers):
+            raise self.err(
+                (*base, "auth"),
+                f"target {name!r} has both `auth` and an Authorization header",
+                "keep one: `auth` sends `Authorization: Basic ...`",
+            )
+        return BasicAuth(cast(str, auth["username"]), cast(str, auth["password"]))
 
     def _service(self, raw: dict[str, JSON], base: KeyPath) -> Service:
         ready = cast(dict[str, JSON], raw.get("ready") or {"port": True})
@@ -1175,6 +1273,14 @@ class _Rows:
 def _any_name_matches(cases: CaseList, pattern: str) -> bool:
     matches = re.compile(fnmatch.translate(pattern)).match
     return any(matches(name) for name in cases.names())
+
+
+def _holds_private_key(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"PRIVATE KEY-----" in handle.read(1 << 20)
+    except OSError:
+        return False
 
 
 def _facet_name(facet: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -71,6 +72,28 @@ class CommandTarget:
 
 
 @dataclass(frozen=True)
+class TlsOptions:
+    """How an https target's certificate is checked, and the client certificate it is shown."""
+
+    ca: str | None = None  # a CA bundle to trust instead of the system's (a resolved path)
+    cert: str | None = None  # client certificate (mutual TLS)
+    key: str | None = None  # its private key, when not in `cert`
+    verify: bool = True  # False: no certificate or host name check
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    username: str
+    password: str
+
+    @property
+    def header_value(self) -> str:
+        """`Basic base64(user:password)` (RFC 7617, UTF-8)."""
+        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode("ascii")
+        return f"Basic {token}"
+
+
+@dataclass(frozen=True)
 class HttpTarget:
     name: str
     location: Location
@@ -81,6 +104,9 @@ class HttpTarget:
     service: Service | None = None
     concurrency: int | None = None  # at most this many requests in flight to this target
     max_output: int = 64 * 1024 * 1024
+    tls: TlsOptions | None = None
+    proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
+    auth: BasicAuth | None = None
     kind: Literal["http"] = "http"
 
 

@@ -62,6 +62,11 @@ class Redactor:
             if target.kind == "http":
                 values |= _header_values(target.headers)
                 values |= _url_password(target.url)
+                if target.proxy is not None:
+                    values |= _url_password(target.proxy)
+                if target.auth is not None:
+                    token = target.auth.header_value.removeprefix("Basic ")
+                    values |= {target.auth.password, token}
         if spec.request is not None:
             values |= _header_values(spec.request.headers)
         # Only cases written in the spec can override request headers; fixture rows cannot,

@@ -80,7 +80,10 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
         lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
     url = _url(target) + request.path
     parts = ["curl", "-sS", "-i", "-X", shlex.quote(request.method), _double_quoted(url)]
+    parts += _transport_options(target)
     headers = {**target.headers, **request.headers}
+    if target.auth is not None:
+        headers.setdefault("Authorization", "")  # only its name is shown: a variable
     for key, value in headers.items():
         parts += ["-H", _header(key, value)]
     body = request.body
@@ -90,6 +93,24 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
         parts += ["--data-binary", "@-"]
     lines.append(prefix + " ".join(parts))
     return "\n".join(lines)
+
+
+def _transport_options(target: HttpTarget) -> list[str]:
+    """curl's flags for the target's `tls:` and `proxy:` (proxy credentials as a variable)."""
+    parts: list[str] = []
+    tls = target.tls
+    if tls is not None:
+        for flag, path in (("--cacert", tls.ca), ("--cert", tls.cert), ("--key", tls.key)):
+            if path is not None:
+                parts += [flag, shlex.quote(path)]
+        if not tls.verify:
+            parts.append("--insecure")
+    if target.proxy is not None:
+        proxy = _USERINFO.sub(
+            lambda m: f"{m.group(1)}${{{_var(target.name)}_PROXY_USERINFO}}@", target.proxy, 1
+        )
+        parts += ["--proxy", _double_quoted(proxy)]
+    return parts
 
 
 def _url(target: HttpTarget) -> str:

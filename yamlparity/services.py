@@ -10,6 +10,7 @@ import re
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -17,10 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from yamlparity.model import Service
 from yamlparity.ports import substitute_port
 from yamlparity.targets.base import TargetUnavailable
+from yamlparity.targets.wire import BadResponse, Closed, Connection
 
 __all__ = ["ServiceProcess", "running_services", "stop_all"]
 
@@ -44,9 +47,11 @@ class ServiceProcess:
         base_url: str,
         *,
         log_dir: Path | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.service = service
         self.target = target
+        self.tls = tls  # an https readiness check trusts what the target's requests trust
         self.port = port
         self.base_url = substitute_port(base_url, port).rstrip("/")
         self.command: tuple[str, ...] | str = _substitute_run(service.run, port)
@@ -244,16 +249,14 @@ class ServiceProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def _host_port(self) -> tuple[str, int]:
-        import urllib3  # imported by runs with services only: ~20 ms of start-up otherwise
-
-        url = urllib3.util.parse_url(self.base_url)
+        url = urlsplit(self.base_url)
         default = 443 if url.scheme == "https" else 80
-        return (url.host or "127.0.0.1"), (url.port or default)
+        return (url.hostname or "127.0.0.1"), (url.port or default)
 
     def _probe(self) -> Probe:
         if self.service.ready_http is not None:
             path = _as_path(substitute_port(self.service.ready_http, self.port))
-            return lambda timeout: _probe_http(self.base_url + path, timeout)
+            return lambda timeout: _probe_http(self.base_url + path, timeout, self.tls)
         if self.service.ready_log is not None and not self.reused and self.proc is not None:
             return lambda timeout: self._probe_log()
         host, port = self._host_port()
@@ -288,18 +291,25 @@ def _as_path(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def _probe_http(url: str, timeout: float) -> tuple[bool, str]:
+def _probe_http(url: str, timeout: float, tls: ssl.SSLContext | None) -> tuple[bool, str]:
     """Any HTTP answer below 500 means ready; 5xx means 'still starting'."""
-    import urllib3  # services with an HTTP readiness check only
-
-    pool = urllib3.PoolManager(num_pools=1, retries=False)
+    parsed = urlsplit(url)
+    https = parsed.scheme == "https"
+    context = (tls or ssl.create_default_context()) if https else None
+    host = parsed.hostname or "127.0.0.1"
+    conn = Connection(host, parsed.port or (443 if https else 80), timeout, context)
+    target = parsed.path or "/"
+    if parsed.query:
+        target += "?" + parsed.query
     try:
-        resp = pool.request("GET", url, timeout=timeout, redirect=False, retries=False)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        host_header = parsed.netloc.rpartition("@")[2]
+        conn.send(f"GET {target} HTTP/1.1\r\nHost: {host_header}\r\n\r\n".encode("latin-1"))
+        status, _, _ = conn.read_head()
+    except (OSError, BadResponse, Closed) as exc:
         return False, type(exc).__name__
     finally:
-        pool.clear()
-    return resp.status < 500, f"HTTP {resp.status}"
+        conn.close()
+    return status < 500, f"HTTP {status}"
 
 
 def _probe_port(host: str, port: int, timeout: float) -> tuple[bool, str]:

@@ -16,9 +16,9 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
-from yamlparity.model import HttpTarget
+from yamlparity.model import BasicAuth, HttpTarget
 from yamlparity.ports import PORT_PLACEHOLDER, free_port, substitute_port
 from yamlparity.services import ServiceProcess
 from yamlparity.targets.base import Invocation, PreparedRequest, RawObservation
@@ -28,10 +28,13 @@ from yamlparity.targets.wire import (
     Closed,
     Connection,
     Incomplete,
+    Proxy,
+    ProxyRefused,
     SlowBody,
+    tls_context,
 )
 
-__all__ = ["SENSITIVE_HEADERS", "HttpAdapter"]
+__all__ = ["SENSITIVE_HEADERS", "HttpAdapter", "proxy_of"]
 
 # Their values never appear in describe() or in failure texts.
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
@@ -54,8 +57,16 @@ class _BodyError(Exception):
 class _Pool:
     """Idle keep-alive connections to one host; at most `size` are kept between requests."""
 
-    def __init__(self, url: SplitResult, timeout: float, size: int) -> None:
-        self._tls = ssl.create_default_context() if url.scheme == "https" else None
+    def __init__(
+        self,
+        url: SplitResult,
+        timeout: float,
+        size: int,
+        tls: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
+    ) -> None:
+        self._tls = (tls or ssl.create_default_context()) if url.scheme == "https" else None
+        self._proxy = proxy
         self._host = url.hostname or "127.0.0.1"
         self._port = url.port or (443 if self._tls else 80)
         self._timeout = timeout
@@ -90,7 +101,7 @@ class _Pool:
             conn.close()
 
     def _new(self) -> Connection:
-        return Connection(self._host, self._port, self._timeout, self._tls)
+        return Connection(self._host, self._port, self._timeout, self._tls, self._proxy)
 
 
 def _dropped(conn: Connection) -> bool:
@@ -121,6 +132,8 @@ class HttpAdapter:
         self.port: int | None = target.port if isinstance(target.port, int) else None
         self.base_url = target.url.rstrip("/")
         self.headers: dict[str, str] = dict(target.headers)
+        self.proxy = proxy_of(target.proxy) if target.proxy else None
+        self._absolute = False  # plain HTTP through a proxy: absolute-form request lines
         self.service: ServiceProcess | None = None
         # A pool at least as large as the in-flight requests keeps every connection alive.
         self.max_connections = max(max_connections, target.concurrency or 0, 1)
@@ -144,10 +157,21 @@ class HttpAdapter:
             k: substitute_port(v, port) if port is not None else v
             for k, v in target.headers.items()
         }
-        self._secrets = _secret_values(self.headers)
+        if target.auth is not None:
+            self.headers["Authorization"] = target.auth.header_value
         parsed = urlsplit(self.base_url)
         self._prefix = parsed.path.rstrip("/")
         self._host_header = _host_header(parsed)
+        self._absolute = self.proxy is not None and parsed.scheme == "http"
+        if self._absolute and self.proxy is not None and self.proxy.authorization is not None:
+            self.headers.setdefault("Proxy-Authorization", self.proxy.authorization)
+        self._secrets = _secret_values(self.headers)
+        tls = target.tls
+        context = (
+            tls_context(tls.ca, tls.cert, tls.key, tls.verify)
+            if tls is not None and parsed.scheme == "https"
+            else None
+        )
         if target.service is not None:
             self.service = ServiceProcess(
                 target.service,
@@ -155,9 +179,10 @@ class HttpAdapter:
                 port if port is not None else (parsed.port or 0),
                 self.base_url,
                 log_dir=self.log_dir,
+                tls=context,
             )
             self.service.start_and_wait()  # raises TargetUnavailable with the log tail
-        self._pool = _Pool(parsed, target.timeout, self.max_connections)
+        self._pool = _Pool(parsed, target.timeout, self.max_connections, context, self.proxy)
 
     @property
     def overlaps(self) -> bool:
@@ -257,6 +282,10 @@ class HttpAdapter:
             pool.put(conn)
         else:
             conn.close()  # the server said `Connection: close`, or ended the body by closing
+        if status == 407 and self._absolute and self.proxy is not None:
+            # The proxy's answer, not the target's: no verdict may rest on it.
+            reason = f"proxy {self.proxy.host}:{self.proxy.port} answered 407 (credentials)"
+            return self._failed(reason, started, request)
         return RawObservation(
             self.name,
             duration=time.perf_counter() - started,
@@ -272,7 +301,8 @@ class HttpAdapter:
             raise ValueError(f"URL can't contain control characters or spaces: {path!r}")
         headers = self._merge_headers(request.headers)
         names = {name.lower() for name in headers}
-        lines = [f"{request.method} {path} HTTP/1.1"]
+        target = f"http://{self._host_header}{path}" if self._absolute else path
+        lines = [f"{request.method} {target} HTTP/1.1"]
         if "host" not in names:
             lines.append(f"Host: {self._host_header}")
         if "accept-encoding" not in names:
@@ -331,7 +361,10 @@ class HttpAdapter:
     def _send_reason(self, exc: BaseException) -> str:
         url = _redact_userinfo(self.base_url)
         if isinstance(exc, ConnectionRefusedError):
-            return f"connection refused to {url}"
+            via = f" (via proxy {self.proxy.host}:{self.proxy.port})" if self.proxy else ""
+            return f"connection refused to {url}{via}"
+        if isinstance(exc, ProxyRefused):
+            return str(exc)
         if isinstance(exc, TimeoutError):
             return f"timed out after {self.target.timeout:g} s"
         if isinstance(exc, ConnectionError):
@@ -388,6 +421,16 @@ class HttpAdapter:
 
 def _ready(observation: RawObservation) -> Callable[[], RawObservation]:
     return lambda: observation
+
+
+def proxy_of(url: str) -> Proxy:
+    """A forward proxy URL (`http://[user:pass@]host[:port]`) as wire.Proxy."""
+    parsed = urlsplit(url)
+    authorization = None
+    if parsed.username is not None:
+        user, password = unquote(parsed.username), unquote(parsed.password or "")
+        authorization = BasicAuth(user, password).header_value
+    return Proxy(parsed.hostname or "127.0.0.1", parsed.port or 80, authorization)
 
 
 def _host_header(url: SplitResult) -> str:
