@@ -1,7 +1,7 @@
 """yamlparity: parity probes from YAML specs.
 
 The public API — load a spec, run it, render its report — is what `__all__` names. Heavy
-modules (jsonschema, jinja2, urllib3) load on first use, so `yamlparity --version` stays fast.
+modules (jsonschema, jinja2, markdown-it) load on first use, so `yamlparity --version` stays fast.
 """
 
 from __future__ import annotations

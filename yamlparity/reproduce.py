@@ -17,8 +17,8 @@ from yamlparity.plan import invocation_for
 from yamlparity.ports import PORT_PLACEHOLDER
 from yamlparity.targets.base import PreparedRequest
 
-# Same list as targets/http.py SENSITIVE_HEADERS (not imported: that module pulls in urllib3
-# pools and services, and this one must stay pure).
+# Same list as targets/http.py SENSITIVE_HEADERS (not imported: that module pulls in the
+# connection pools and services, and this one must stay pure).
 SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
 _SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|AUTH|COOKIE", re.IGNORECASE)

@@ -23,7 +23,14 @@ from urllib.parse import urlsplit
 from yamlparity.model import Service
 from yamlparity.ports import substitute_port
 from yamlparity.targets.base import TargetUnavailable
-from yamlparity.targets.wire import BadResponse, Closed, Connection
+from yamlparity.targets.wire import (
+    BadResponse,
+    BodyTooLarge,
+    Closed,
+    Connection,
+    Incomplete,
+    SlowBody,
+)
 
 __all__ = ["ServiceProcess", "running_services", "stop_all"]
 
@@ -291,6 +298,9 @@ def _as_path(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
+_PROBE_BODY_CAP = 1 << 20
+
+
 def _probe_http(url: str, timeout: float, tls: ssl.SSLContext | None) -> tuple[bool, str]:
     """Any HTTP answer below 500 means ready; 5xx means 'still starting'."""
     parsed = urlsplit(url)
@@ -301,11 +311,15 @@ def _probe_http(url: str, timeout: float, tls: ssl.SSLContext | None) -> tuple[b
     target = parsed.path or "/"
     if parsed.query:
         target += "?" + parsed.query
+    host_header = parsed.netloc.rpartition("@")[2]
+    request = f"GET {target} HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n"
     try:
-        host_header = parsed.netloc.rpartition("@")[2]
-        conn.send(f"GET {target} HTTP/1.1\r\nHost: {host_header}\r\n\r\n".encode("latin-1"))
-        status, _, _ = conn.read_head()
-    except (OSError, BadResponse, Closed) as exc:
+        conn.send(request.encode("latin-1"))
+        status, _, headers = conn.read_head()
+        # Read the answer to its end: closing on unread bytes resets the connection, and a
+        # stdlib server logs a traceback for that (which then shows in its log tail).
+        conn.read_body(status, False, headers, _PROBE_BODY_CAP, time.perf_counter() + timeout)
+    except (OSError, BadResponse, Closed, Incomplete, BodyTooLarge, SlowBody) as exc:
         return False, type(exc).__name__
     finally:
         conn.close()
