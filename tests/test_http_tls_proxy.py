@@ -323,6 +323,20 @@ def test_proxy_environment_variables_are_not_read(tmp_path: Path) -> None:
     assert plain.requests == 2 and secure.requests == 2
 
 
+@pytest.mark.parametrize("set_it", [True, False], ids=["set", "unset"])
+def test_a_proxy_from_a_variable_is_used_only_where_it_is_set(tmp_path: Path, set_it: bool) -> None:
+    with EchoServer() as server, ForwardProxy() as proxy:
+        target = {"url": server.url, "proxy": "${PARITY_PROXY:-}"}
+        spec = load_spec(
+            write_spec(tmp_path, target, target),
+            environ={**SECRETS, **({"PARITY_PROXY": proxy.url} if set_it else {})},
+        )
+        cases = list(run_spec(spec).cases)
+    assert_all_match(cases)
+    assert proxy.forwarded == (4 if set_it else 0)
+    assert server.requests == 4
+
+
 # ----------------------------------------------------------------------------- basic auth
 
 

@@ -476,8 +476,8 @@ class _SpecBuilder:
 
     def _proxy(self, name: str, raw: dict[str, JSON], base: KeyPath) -> str | None:
         proxy = raw.get("proxy")
-        if not isinstance(proxy, str):
-            return None
+        if not isinstance(proxy, str) or not proxy.strip():
+            return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
         parsed = urlsplit(proxy)
         if parsed.scheme != "http" or not parsed.hostname:
             raise self.err(
