@@ -14,10 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from yamlparity.engine import RunOptions, run_spec
-from yamlparity.load import load_spec
-from yamlparity.model import Target
-from yamlparity.targets.base import Invocation, RawObservation
+from yamlparity.run.engine import RunOptions, run_spec
+from yamlparity.spec.load import load_spec
+from yamlparity.spec.model import Target
+from yamlparity.targets.base import Invocation, Pending, RawObservation
 
 SPEC = """\
 name: memory
@@ -52,6 +52,10 @@ class EchoAdapter:
             headers={"content-type": "application/json"},
             stdout=b'{"ok":true,"elapsed_ms":1.5,"pad":' + self.pad + b',"echo":' + body + b"}",
         )
+
+    def begin(self, invocation: Invocation) -> Pending:
+        raw = self.execute(invocation)
+        return lambda: raw
 
     def close(self) -> None:
         return None

@@ -269,10 +269,10 @@ def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Fi
 LARGE = r"""
 import json, sys, time
 from pathlib import Path
-from yamlparity.engine import RunOptions, run_spec
-from yamlparity.formats import write_spec
-from yamlparity.load import load_spec
-from yamlparity.report import TemplateChoice
+from yamlparity.run.engine import RunOptions, run_spec
+from yamlparity.report.formats import write_spec
+from yamlparity.spec.load import load_spec
+from yamlparity.report.render import TemplateChoice
 spec = load_spec(Path(sys.argv[1]), {})
 started = time.perf_counter()
 result = run_spec(spec, RunOptions(jobs=2))

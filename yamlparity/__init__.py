@@ -9,32 +9,32 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from yamlparity._version import __version__
 
 _EXPORTS = {
-    "load_spec": "yamlparity.load",
-    "find_specs": "yamlparity.load",
-    "run_spec": "yamlparity.engine",
-    "RunOptions": "yamlparity.engine",
-    "render": "yamlparity.report",
-    "Spec": "yamlparity.model",
-    "SpecResult": "yamlparity.results",
-    "CaseResult": "yamlparity.results",
-    "SpecError": "yamlparity.errors",
+    "load_spec": "yamlparity.spec.load",
+    "find_specs": "yamlparity.spec.load",
+    "run_spec": "yamlparity.run.engine",
+    "RunOptions": "yamlparity.run.engine",
+    "render": "yamlparity.report.render",
+    "Spec": "yamlparity.spec.model",
+    "SpecResult": "yamlparity.results.records",
+    "CaseResult": "yamlparity.results.records",
+    "SpecError": "yamlparity.core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from yamlparity.engine import RunOptions as RunOptions
-    from yamlparity.engine import run_spec as run_spec
-    from yamlparity.errors import SpecError as SpecError
-    from yamlparity.load import find_specs as find_specs
-    from yamlparity.load import load_spec as load_spec
-    from yamlparity.model import Spec as Spec
-    from yamlparity.report import render as render
-    from yamlparity.results import CaseResult as CaseResult
-    from yamlparity.results import SpecResult as SpecResult
+    from yamlparity.core.errors import SpecError as SpecError
+    from yamlparity.report.render import render as render
+    from yamlparity.results.records import CaseResult as CaseResult
+    from yamlparity.results.records import SpecResult as SpecResult
+    from yamlparity.run.engine import RunOptions as RunOptions
+    from yamlparity.run.engine import run_spec as run_spec
+    from yamlparity.spec.load import find_specs as find_specs
+    from yamlparity.spec.load import load_spec as load_spec
+    from yamlparity.spec.model import Spec as Spec
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,5 @@
 """`python -m yamlparity`."""
 
-from yamlparity.cli import main
+from yamlparity.cli.main import main
 
 raise SystemExit(main())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yamlparity.errors import Location, SpecError
+from yamlparity.core.errors import Location, SpecError
 
 KEYS = ("specs", "report_dir", "formats", "template", "jobs", "fixed_ok")
 _HINT = "keys: " + ", ".join(KEYS) + " (see docs/cli.md, “Project defaults”)"
@@ -134,8 +134,8 @@ def _strings(path: Path, table: dict[str, Any], key: str) -> list[str]:
 def _formats(path: Path, table: dict[str, Any]) -> tuple[str, ...]:
     if "formats" not in table:
         return ()
-    from yamlparity.errors import UsageError
-    from yamlparity.formats import FORMATS, parse_formats
+    from yamlparity.core.errors import UsageError
+    from yamlparity.report.formats import FORMATS, parse_formats
 
     value = table["formats"]
     items = value.split(",") if isinstance(value, str) else value

@@ -11,8 +11,8 @@ import os
 import time
 from typing import TextIO
 
-from yamlparity.model import Spec
-from yamlparity.results import VERDICTS, CaseResult
+from yamlparity.results.records import VERDICTS, CaseResult
+from yamlparity.spec.model import Spec
 
 PASSING = frozenset({"MATCH", "SKIP", "KNOWN"})
 REFRESH_SECONDS = 0.05  # at most ~20 redraws a second: a fast spec must not flood the terminal

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from yamlparity import jsonvalue
-from yamlparity.jsonvalue import JSON, Number
+from yamlparity.core import jsonvalue
+from yamlparity.core.jsonvalue import JSON, Number
 
 __all__ = [
     "BooleanView",

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from yamlparity.errors import YamlparityError
+from yamlparity.core.errors import YamlparityError
 
 __all__ = ["MAX_COMPONENT", "PathEscapeError", "inside", "safe_component"]
 

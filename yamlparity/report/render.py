@@ -31,11 +31,12 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from yamlparity import __version__, jsonvalue
-from yamlparity.audit import analysis_context
-from yamlparity.errors import Location, SpecError
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.results import (
+from yamlparity._version import __version__
+from yamlparity.core import jsonvalue
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.results.audit import analysis_context
+from yamlparity.results.records import (
     VERDICTS,
     CaseResult,
     Difference,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from yamlparity import calibrate
-from yamlparity.jsonvalue import canonical
-from yamlparity.model import Spec
-from yamlparity.pathstats import index_free, overlaps, path_stats, under
-from yamlparity.results import TIERS, CaseResult, MaskedValue, RuleEffect, SpecResult
+from yamlparity.core.jsonvalue import canonical
+from yamlparity.results import calibration as saved_calibration
+from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
+from yamlparity.results.records import TIERS, CaseResult, MaskedValue, RuleEffect, SpecResult
+from yamlparity.spec.model import Spec
 
 MAX_EXAMPLES = 5
 Flag = Literal["masked divergence", "possible masked divergence", "dead", ""]
@@ -107,11 +107,11 @@ def load_calibration(
     result: SpecResult, calibration: Path | None
 ) -> tuple[Calibration | None, str | None, str | None]:
     """(data, the file used, why it was not used). No file given: the default path, if any."""
-    path = calibration or calibrate.default_path(result.name)
+    path = calibration or saved_calibration.default_path(result.name)
     if not path.exists():
         return None, None, (f"calibration file {path} not found" if calibration else None)
     try:
-        data = calibrate.load(path)
+        data = saved_calibration.load(path)
     except ValueError as exc:
         return None, None, str(exc)
     if data.get("spec") != result.name:

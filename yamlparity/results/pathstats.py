@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from yamlparity.jsonvalue import canonical
-from yamlparity.results import CaseResult, Difference
+from yamlparity.core.jsonvalue import canonical
+from yamlparity.results.records import CaseResult, Difference
 
 MAX_SAMPLES = 5
 

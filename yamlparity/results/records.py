@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, overload
 
-from yamlparity.jsonvalue import JSON, canonical
+from yamlparity.core.jsonvalue import JSON, canonical
 
 Verdict = Literal["MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED"]
 VERDICTS: tuple[Verdict, ...] = ("MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED")
@@ -349,7 +349,7 @@ class SpecResult:
 
     def path_stats(self) -> list[Any]:
         """Differing paths across cases (pathstats.PathStat), computed on demand."""
-        from yamlparity.pathstats import path_stats
+        from yamlparity.results.pathstats import path_stats
 
         return path_stats(self.cases)
 

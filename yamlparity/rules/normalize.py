@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yamlparity.jsonvalue import JSON
-from yamlparity.ruleops import Change, Ctx, Op, RuleStats
-from yamlparity.ruleops import CPath as CPath
-from yamlparity.rulesyntax import compile_op, parse_path
+from yamlparity.core.jsonvalue import JSON
+from yamlparity.rules.ops import Change, Ctx, Op, RuleStats
+from yamlparity.rules.ops import CPath as CPath
+from yamlparity.rules.syntax import compile_op, parse_path
 
 __all__ = [
     "Change",

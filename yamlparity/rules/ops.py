@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import InvalidOperation
 from typing import Literal
 
-from yamlparity.jsonvalue import JSON, Number, canonical, format_path, sort_key, type_name
+from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, sort_key, type_name
 
 CPath = tuple[str | int, ...]  # a concrete path: keys and non-negative indices
+# A comparison path pattern: keys, indices, and None for "every element" (`[]`).
+PathPattern = tuple[str | int | None, ...]
 
 
 class _Absent(enum.Enum):

@@ -15,10 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NoReturn
 
-from yamlparity.errors import RuleError
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.model import PathPattern
-from yamlparity.ruleops import (
+from yamlparity.core.errors import RuleError
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.rules.ops import (
     BUILTINS,
     PATTERNS,
     SHAPES,
@@ -33,6 +32,7 @@ from yamlparity.ruleops import (
     Key,
     Mask,
     Op,
+    PathPattern,
     Paths,
     Recurse,
     Scrub,

@@ -17,17 +17,17 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from yamlparity import normalize
-from yamlparity.engine import make_adapter, now_utc
-from yamlparity.evaluate import normalized_facets
-from yamlparity.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
-from yamlparity.model import Case, Spec
-from yamlparity.observe import gate
-from yamlparity.pathstats import index_free, overlaps, under
-from yamlparity.plan import invocation_for
+from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
+from yamlparity.results.calibration import FORMAT
+from yamlparity.results.pathstats import index_free, overlaps, under
+from yamlparity.rules import normalize
+from yamlparity.run.engine import make_adapter, now_utc
+from yamlparity.run.plan import invocation_for
+from yamlparity.spec.model import Case, Spec
 from yamlparity.targets.base import TargetAdapter, TargetUnavailable
+from yamlparity.verdict.evaluate import normalized_facets
+from yamlparity.verdict.gate import gate
 
-FORMAT = 1
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CASE_WORKERS = 4
 MAX_SAMPLES = 3
@@ -137,11 +137,6 @@ class CalibrationReport:
 
     def render_text(self) -> str:
         return render_text(self)
-
-
-def default_path(spec_name: str, report_dir: Path | None = None) -> Path:
-    """Where `calibrate` saves and the run's audit looks: `<report-dir>/<spec>.calibration.json`."""
-    return (report_dir or Path("reports")) / f"{spec_name}.calibration.json"
 
 
 # ----------------------------------------------------------------------------- running
@@ -531,20 +526,6 @@ def _stable_key_paths(
                     paths = out.setdefault(facet, {}).setdefault(key, [])
                     _add(paths, text)
     return out
-
-
-# ----------------------------------------------------------------------------- loading
-
-
-def load(path: Path) -> dict[str, Any]:
-    """Saved calibration data (see CalibrationReport.to_dict); ValueError when unusable."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read calibration data {path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path} is not yamlparity calibration data (format {FORMAT})")
-    return data
 
 
 # ----------------------------------------------------------------------------- text

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from yamlparity.evaluate import evaluate
-from yamlparity.model import Case, Spec, Target
-from yamlparity.plan import invocation_for
-from yamlparity.results import CaseResult, CaseResults, SpecResult, TargetInfo, TargetOutcome
+from yamlparity.results.records import (
+    CaseResult,
+    CaseResults,
+    SpecResult,
+    TargetInfo,
+    TargetOutcome,
+)
+from yamlparity.run.plan import invocation_for
+from yamlparity.spec.model import Case, Spec, Target
 from yamlparity.targets.base import (
     Invocation,
     Pending,
@@ -29,6 +34,10 @@ from yamlparity.targets.base import (
     TargetAdapter,
     TargetUnavailable,
 )
+from yamlparity.verdict.evaluate import evaluate
+
+# A case handed to its targets: the case, what was sent, and each target's answer to await.
+_Sent = tuple[Case, Invocation, dict[str, Pending]]
 
 
 def default_jobs() -> int:
@@ -196,14 +205,10 @@ class _Lanes:
         self.aborted = False
         # Lane 0's case sent ahead (see _next_result); only in tuned runs: `--jobs 1` keeps
         # one case at a time on the wire.
-        self.ahead: tuple[int, CaseResult | tuple[Case, dict[str, Pending]]] | None = None
+        self.ahead: tuple[int, CaseResult | _Sent] | None = None
         self.overlap = options.jobs is None and all(
             getattr(adapter, "overlaps", False) for adapter in live.adapters.values()
         )
-        one_step = [a for a in live.adapters.values() if not hasattr(a, "begin")]
-        # One plain adapter runs inline in the lane; only the others need pool threads.
-        extra = max(0, len(one_step) - 1)
-        self.pool = ThreadPoolExecutor(max_workers=jobs * extra) if extra else None
         self.threads = [
             threading.Thread(target=self._lane, args=(n,), name=f"yamlparity-lane-{n}", daemon=True)
             for n in range(1, jobs)
@@ -275,8 +280,6 @@ class _Lanes:
             self.window.release()
         for thread in self.threads:
             thread.join()
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
 
     def _stopped(self) -> bool:
         return self.aborted or self.options.stop.is_set()
@@ -321,7 +324,7 @@ class _Lanes:
     def _run_one(self, position: int) -> CaseResult:
         return self._complete(self._start(position))
 
-    def _start(self, position: int) -> CaseResult | tuple[Case, dict[str, Pending]]:
+    def _start(self, position: int) -> CaseResult | _Sent:
         """Send case `position` to every target; a result already when it cannot be sent."""
         spec = self.spec
         try:
@@ -334,38 +337,26 @@ class _Lanes:
         except Exception as exc:  # a template error in one case's data
             return _case_error(spec, case, f"could not render the input: {exc}")
         try:
-            return case, self._exchange(invocation)
+            return case, invocation, self._exchange(invocation)
         except Exception as exc:  # an engine bug must cost one case, not the run
             return _case_error(spec, case, f"internal error: {exc!r}")
 
-    def _complete(self, started: CaseResult | tuple[Case, dict[str, Pending]]) -> CaseResult:
+    def _complete(self, started: CaseResult | _Sent) -> CaseResult:
         """Wait for the answers of a started case and evaluate them."""
         if isinstance(started, CaseResult):
             return started
-        case, pending = started
+        case, invocation, pending = started
         try:
-            return _finish(self.spec, case, self.live, pending)
+            return _finish(self.spec, case, invocation, self.live, pending)
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
 
     def _exchange(self, invocation: Invocation) -> dict[str, Pending]:
-        """Give the input to every live target, two-step ones first; answers are collected later."""
-        pending: dict[str, Pending] = {}
-        inline: tuple[str, TargetAdapter] | None = None
-        for name, adapter in self.live.adapters.items():
-            begin = getattr(adapter, "begin", None)
-            if begin is not None:
-                pending[name] = _guarded_begin(adapter, begin, invocation)
-            elif inline is None:
-                inline = (name, adapter)
-            else:
-                assert self.pool is not None
-                future = self.pool.submit(_execute, adapter, invocation)
-                pending[name] = future.result
-        if inline is not None:
-            raw = _execute(inline[1], invocation)
-            pending[inline[0]] = lambda: raw
-        return pending
+        """Give the input to every live target; the answers are collected afterwards."""
+        return {
+            name: _guarded_begin(adapter, invocation)
+            for name, adapter in self.live.adapters.items()
+        }
 
 
 _WINDOW_PER_JOB = 4
@@ -428,12 +419,10 @@ def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
     return CaseResult(name=case.name, verdict="ERROR", outcomes=outcomes, reason=reason)
 
 
-def _guarded_begin(
-    adapter: TargetAdapter, begin: Callable[[Invocation], Pending], invocation: Invocation
-) -> Pending:
+def _guarded_begin(adapter: TargetAdapter, invocation: Invocation) -> Pending:
     started = time.monotonic()
     try:
-        finish = begin(invocation)
+        finish = adapter.begin(invocation)
     except Exception as exc:  # adapters should not raise; if one does, the case gets ERROR
         return _ready(_crashed(adapter, started, exc))
 
@@ -446,14 +435,6 @@ def _guarded_begin(
     return guarded
 
 
-def _execute(adapter: TargetAdapter, invocation: Invocation) -> RawObservation:
-    started = time.monotonic()
-    try:
-        return adapter.execute(invocation)
-    except Exception as exc:  # adapters should not raise; if one does, the case gets ERROR
-        return _crashed(adapter, started, exc)
-
-
 def _crashed(adapter: TargetAdapter, started: float, exc: Exception) -> RawObservation:
     return RawObservation(
         target=adapter.name, duration=time.monotonic() - started, failure=f"{exc!r}"
@@ -464,7 +445,9 @@ def _ready(raw: RawObservation) -> Pending:
     return lambda: raw
 
 
-def _finish(spec: Spec, case: Case, live: _Live, pending: dict[str, Pending]) -> CaseResult:
+def _finish(
+    spec: Spec, case: Case, invocation: Invocation, live: _Live, pending: dict[str, Pending]
+) -> CaseResult:
     raws: dict[str, RawObservation] = {}
     for name in spec.targets:
         if name in pending:
@@ -477,7 +460,7 @@ def _finish(spec: Spec, case: Case, live: _Live, pending: dict[str, Pending]) ->
             else:
                 raw.failure = f"target unavailable: {problem.reason}"
             raws[name] = raw
-    result = evaluate(spec, case, raws)
+    result = evaluate(spec, case, raws, invocation)
     if result.verdict == "MATCH":
         # A match needs no outputs in the report: keep only its summary, so memory does not
         # grow with the number of matching cases.

@@ -16,10 +16,10 @@ from urllib.parse import quote, urlencode
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from yamlparity import jsonvalue
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.model import Case, RequestTemplate, Spec
-from yamlparity.numbers import is_boolean, is_false, is_true, to_exact, to_view
+from yamlparity.core import jsonvalue
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.numbers import is_boolean, is_false, is_true, to_exact, to_view
+from yamlparity.spec.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
 _NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
 
-from yamlparity.errors import Location, SpecError
-from yamlparity.jsonvalue import JsonDecodeError, loads
-from yamlparity.model import Case
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JsonDecodeError, loads
+from yamlparity.spec.model import Case
 
 __all__ = ["CaseList", "FixtureFile", "FixtureIndex"]
 

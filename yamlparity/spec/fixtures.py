@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from yamlparity.errors import Location, SpecError
-from yamlparity.jsonvalue import JSON, JsonDecodeError, Number
-from yamlparity.source import file_errors
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.spec.source import file_errors
 
 BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")

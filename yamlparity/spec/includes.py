@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from yamlparity.jsonvalue import JSON
-from yamlparity.source import (
+from yamlparity.core.jsonvalue import JSON
+from yamlparity.spec.source import (
     Document,
     KeyPath,
     NodeMark,
@@ -23,7 +23,7 @@ from yamlparity.source import (
     load_yaml,
     read_text,
 )
-from yamlparity.validation import suggest, value_at
+from yamlparity.spec.validation import suggest, value_at
 
 FRAGMENT_KEYS = (
     "targets",

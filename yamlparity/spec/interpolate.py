@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from yamlparity.errors import SpecError
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.source import Document, KeyPath, NodeMark
+from yamlparity.core.errors import SpecError
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.spec.source import Document, KeyPath, NodeMark
 
 _VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"

@@ -34,9 +34,18 @@ import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from yamlparity.caselist import CaseList, FixtureFile, FixtureIndex
-from yamlparity.errors import Location, RuleError, SpecError
-from yamlparity.fixtures import (
+from yamlparity.core.errors import Location, RuleError, SpecError
+from yamlparity.core.jsonvalue import (
+    JSON,
+    JsonDecodeError,
+    Number,
+    dumps,
+    duplicate_key_position,
+    type_name,
+)
+from yamlparity.core.tls import tls_context
+from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.fixtures import (
     BOM,
     DuplicateKey,
     JsonItems,
@@ -48,17 +57,9 @@ from yamlparity.fixtures import (
     starts_with_bom,
     utf8_length,
 )
-from yamlparity.includes import load_with_includes
-from yamlparity.interpolate import column_offset, interpolate_all, scalar_text
-from yamlparity.jsonvalue import (
-    JSON,
-    JsonDecodeError,
-    Number,
-    dumps,
-    duplicate_key_position,
-    type_name,
-)
-from yamlparity.model import (
+from yamlparity.spec.includes import load_with_includes
+from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
+from yamlparity.spec.model import (
     COMMAND_FACETS,
     HTTP_FACETS,
     BasicAuth,
@@ -78,17 +79,16 @@ from yamlparity.model import (
     Target,
     TlsOptions,
 )
-from yamlparity.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
-from yamlparity.source import KeyPath, load_yaml, read_text
-from yamlparity.targets.wire import tls_context
-from yamlparity.validation import CASE_NAME_HINT, schema, suggest, validate
+from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.source import KeyPath, load_yaml, read_text
+from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
-_PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+_PACKAGE_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
 MAX_SECONDS = 365 * 24 * 3600.0  # a timeout beyond it is a typo (and overflows some waits)
 
 
@@ -712,7 +712,7 @@ class _SpecBuilder:
         )
 
     def _compile(self, path: KeyPath, text: str) -> Any:
-        from yamlparity.normalize import compile_rule
+        from yamlparity.rules.normalize import compile_rule
 
         try:
             return compile_rule(text)
@@ -787,7 +787,7 @@ class _SpecBuilder:
         )
 
     def _path_options(self, path: KeyPath, text: str, raw: dict[str, JSON]) -> PathOptions:
-        from yamlparity.normalize import parse_path
+        from yamlparity.rules.normalize import parse_path
 
         try:
             pattern = parse_path(text)
@@ -879,7 +879,7 @@ class _SpecBuilder:
         return Expectation(kind="matches", path=path_text, pattern=pattern, **common)
 
     def _jsonpath(self, path: KeyPath, text: str) -> None:
-        from yamlparity.expect import compile_path
+        from yamlparity.rules.jsonpath import compile_path
 
         try:
             compile_path(text)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from yamlparity.errors import Location
-from yamlparity.jsonvalue import JSON
+from yamlparity.core.errors import Location
+from yamlparity.core.jsonvalue import JSON
+from yamlparity.rules.ops import PathPattern
 
 if TYPE_CHECKING:
-    from yamlparity.caselist import CaseList
+    from yamlparity.spec.cases import CaseList
 
 OutputKind = Literal["json", "jsonl", "text"]
 WhenMissing = Literal["error", "skip"]
@@ -20,7 +21,6 @@ ArrayMode = Literal["ordered", "set", "multiset"]
 NumberMode = Literal["literal", "value"]
 
 # A path pattern over a JSON value: keys, indices, and None for "any element or key" (`[]`).
-PathPattern = tuple[str | int | None, ...]
 
 COMMAND_FACETS = ("stdout", "stderr", "exit_code")
 HTTP_FACETS = ("status", "body")  # plus "headers.<lower-case name>"

@@ -7,7 +7,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 
-from yamlparity.errors import UsageError
+from yamlparity.core.errors import UsageError
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 

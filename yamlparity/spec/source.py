@@ -21,8 +21,8 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from yamlparity.errors import Location, SpecError
-from yamlparity.jsonvalue import JSON, Number
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, Number
 
 __all__ = [
     "Document",

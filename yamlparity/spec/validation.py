@@ -22,9 +22,9 @@ import jsonschema
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
-from yamlparity.errors import SpecError
-from yamlparity.jsonvalue import JSON, Number, dumps, type_name
-from yamlparity.source import Document, KeyPath, format_key_path
+from yamlparity.core.errors import SpecError
+from yamlparity.core.jsonvalue import JSON, Number, dumps, type_name
+from yamlparity.spec.source import Document, KeyPath, format_key_path
 
 CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start with `.`"
 
@@ -32,7 +32,7 @@ CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The JSON Schema of a spec file (Draft 2020-12)."""
-    text = resources.files("yamlparity.schema").joinpath("spec.schema.json").read_text("utf-8")
+    text = resources.files("yamlparity.spec.schema").joinpath("spec.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -1,1 +1,5 @@
-"""Target adapters: `execute(invocation) -> RawObservation`; no sockets in the engine."""
+"""Step 3, execute: the adapters that run one case on one target (command, stream, HTTP) and the
+services behind them.
+
+Imports `core` and `spec`.
+"""

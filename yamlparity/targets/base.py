@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from yamlparity.model import Case
+from yamlparity.spec.model import Case
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,24 @@ class RawObservation:
     skipped: str | None = None  # the target is skipped (when_missing: skip), with the reason
 
 
+# The rest of one exchange: waits for the answer and returns it; never raises.
+Pending = Callable[[], RawObservation]
+
+
 class TargetAdapter(Protocol):
+    """One target as the engine drives it.
+
+    The engine hands a case to every target first (`begin`), then waits for each answer, so
+    all targets receive their input at about the same time. `execute(inv)` equals
+    `begin(inv)()`.
+    """
+
     name: str
 
     def start(self) -> None:
         """Build or start what the target needs; raise TargetUnavailable when it cannot run."""
+
+    def begin(self, invocation: Invocation) -> Pending: ...
 
     def execute(self, invocation: Invocation) -> RawObservation: ...
 
@@ -61,21 +74,6 @@ class TargetAdapter(Protocol):
     def describe(self) -> str:
         """The resolved command or URL, for the report."""
         ...
-
-
-# The rest of one exchange: waits for the answer and returns it; never raises.
-Pending = Callable[[], RawObservation]
-
-
-class TwoStepAdapter(TargetAdapter, Protocol):
-    """An adapter that can hand over a case's input now and collect the answer later.
-
-    The engine gives a case to every such target first, then waits for each answer, so all
-    targets receive their input at about the same time without a thread per target.
-    `execute(inv)` must equal `begin(inv)()`.
-    """
-
-    def begin(self, invocation: Invocation) -> Pending: ...
 
 
 class TargetUnavailable(Exception):

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from yamlparity.model import CommandTarget
-from yamlparity.services import wait_group_gone
+from yamlparity.spec.model import CommandTarget
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
+from yamlparity.targets.services import wait_group_gone
 
 _CHUNK = 65536
 

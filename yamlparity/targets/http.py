@@ -18,10 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from yamlparity.model import BasicAuth, HttpTarget
-from yamlparity.ports import PORT_PLACEHOLDER, free_port, substitute_port
-from yamlparity.services import ServiceProcess
+from yamlparity.core.tls import tls_context
+from yamlparity.spec.model import BasicAuth, HttpTarget
+from yamlparity.spec.redact import SENSITIVE_HEADERS  # never in describe() or failures
 from yamlparity.targets.base import Invocation, PreparedRequest, RawObservation
+from yamlparity.targets.ports import PORT_PLACEHOLDER, free_port, substitute_port
+from yamlparity.targets.services import ServiceProcess
 from yamlparity.targets.wire import (
     BadResponse,
     BodyTooLarge,
@@ -31,13 +33,10 @@ from yamlparity.targets.wire import (
     Proxy,
     ProxyRefused,
     SlowBody,
-    tls_context,
 )
 
-__all__ = ["SENSITIVE_HEADERS", "HttpAdapter", "proxy_of"]
+__all__ = ["HttpAdapter", "proxy_of"]
 
-# Their values never appear in describe() or in failure texts.
-SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 
 _FAILURE_TAIL_LINES = 20
 _DEFAULT_CONNECTIONS = 10

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from yamlparity.model import Service
-from yamlparity.ports import substitute_port
+from yamlparity.spec.model import Service
 from yamlparity.targets.base import TargetUnavailable
+from yamlparity.targets.ports import substitute_port
 from yamlparity.targets.wire import (
     BadResponse,
     BodyTooLarge,

@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 
-from yamlparity.model import CommandTarget
+from yamlparity.spec.model import CommandTarget
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.command import CommandAdapter, signal_name
 

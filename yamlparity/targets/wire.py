@@ -25,7 +25,6 @@ __all__ = [
     "Proxy",
     "ProxyRefused",
     "SlowBody",
-    "tls_context",
 ]
 
 _RECV = 256 * 1024
@@ -64,20 +63,6 @@ class Proxy:
     host: str
     port: int
     authorization: str | None = None
-
-
-def tls_context(
-    ca: str | None = None, cert: str | None = None, key: str | None = None, verify: bool = True
-) -> ssl.SSLContext:
-    """The system's trust store (or `ca` instead), a client certificate when given; with
-    verify=False no certificate or host name is checked. Raises OSError / ssl.SSLError."""
-    context = ssl.create_default_context(cafile=ca)
-    if cert is not None:
-        context.load_cert_chain(cert, key)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class Connection:

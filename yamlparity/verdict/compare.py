@@ -1,6 +1,6 @@
 """Exact comparison of one facet across targets, and the structural differences between them.
 
-Values are those of `yamlparity.jsonvalue` (None, bool, Number, str, list, dict). Inside that
+Values are those of `yamlparity.core.jsonvalue` (None, bool, Number, str, list, dict). Inside that
 domain Python's `==` is exact (Number compares by type and literal; no int or float ever
 appears), so `a == b` is used as a C-speed shortcut: options only ever loosen equality, hence
 exactly equal subtrees can never hold a difference. Any other Python type raises TypeError.
@@ -33,10 +33,10 @@ from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Final
 
-from yamlparity import jsonvalue as jv
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.model import ArrayMode, CompareSettings, NumberMode, PathOptions
-from yamlparity.results import Difference
+from yamlparity.core import jsonvalue as jv
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.results.records import Difference
+from yamlparity.spec.model import ArrayMode, CompareSettings, NumberMode, PathOptions
 
 __all__ = [
     "MAX_DIFFERENCES",

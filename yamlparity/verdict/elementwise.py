@@ -27,9 +27,9 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
-from yamlparity.jsonvalue import _DECODER, JSON
-from yamlparity.normalize import Program
-from yamlparity.ruleops import (
+from yamlparity.core.jsonvalue import _DECODER, JSON
+from yamlparity.rules.normalize import Program
+from yamlparity.rules.ops import (
     Alt,
     Assign,
     Change,

@@ -12,13 +12,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from yamlparity import compare, elementwise, gcpause, normalize
-from yamlparity.jsonvalue import JSON, RawJson, canonical
-from yamlparity.model import Case, CompareSettings, Expectation, KnownDivergence, Spec
-from yamlparity.normalize import RuleStats
-from yamlparity.observe import Parsed, gate
-from yamlparity.reproduce import reproducers
-from yamlparity.results import (
+from yamlparity.core import gcpause
+from yamlparity.core.jsonvalue import JSON, RawJson, canonical
+from yamlparity.results.records import (
     REPRODUCED,
     CaseResult,
     Difference,
@@ -30,7 +26,13 @@ from yamlparity.results import (
     Tier,
     Verdict,
 )
-from yamlparity.targets.base import RawObservation
+from yamlparity.rules import normalize
+from yamlparity.rules.normalize import RuleStats
+from yamlparity.spec.model import Case, CompareSettings, Expectation, KnownDivergence, Spec
+from yamlparity.targets.base import Invocation, RawObservation
+from yamlparity.verdict import compare, elementwise
+from yamlparity.verdict.gate import Parsed, gate
+from yamlparity.verdict.reproduce import reproducers
 
 TEXT_FACETS = ("stderr",)
 AUDIT_SAMPLES = 50  # changes kept per rule, target and case for the masked-divergence check
@@ -40,13 +42,19 @@ EFFECT_SAMPLES = 3  # skipped values and masked paths kept per rule and case
 _TargetStats = dict[int, RuleStats]
 
 
-def evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
+def evaluate(
+    spec: Spec,
+    case: Case,
+    raws: dict[str, RawObservation],
+    invocation: Invocation | None = None,
+) -> CaseResult:
+    """The verdict of one case; `invocation` (what the engine sent) feeds the reproducers."""
     large = sum(len(raw.stdout) for raw in raws.values()) >= gcpause.LARGE
     with gcpause.paused(large):
         result = _evaluate(spec, case, raws)
     if result.verdict in REPRODUCED:
         live = [name for name, outcome in result.outcomes.items() if outcome.skipped is None]
-        result.reproducers = reproducers(spec, case, live)
+        result.reproducers = reproducers(spec, invocation, live)
     return result
 
 
@@ -447,7 +455,7 @@ def check_expectations(
 
 def _check(spec: Spec, expectation: Expectation, answer: Parsed) -> str | None:
     """None when the expectation holds, else a description of what was seen."""
-    from yamlparity import expect  # jsonpath-ng is imported only by specs that use it
+    from yamlparity.verdict import expect  # jsonpath-ng is imported only by specs that use it
 
     return expect.check(expectation, answer.facets, spec.main_facet)
 

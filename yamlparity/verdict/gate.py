@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from yamlparity import jsonvalue
-from yamlparity.jsonvalue import JSON, JsonDecodeError, Number
-from yamlparity.model import OutputKind, Spec
+from yamlparity.core import jsonvalue
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.spec.model import OutputKind, Spec
 from yamlparity.targets.base import RawObservation
 
 EXCERPT = 200

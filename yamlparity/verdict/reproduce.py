@@ -1,6 +1,6 @@
 """Ready-to-run shell commands that replay one case against one target, outside yamlparity.
 
-Pure: rendered from the spec and the case (plan.invocation_for), never from a live adapter.
+Pure: rendered from the spec and the invocation the engine planned, never from a live adapter.
 Secrets stay out of the text: sensitive headers and secret-looking environment variables become
 `$VARNAME` references the person sets in their own shell; a URL's `${port}` (chosen at run time,
 and the service is gone by then) becomes `${PORT:?...}`, so a forgotten variable fails loudly.
@@ -12,24 +12,21 @@ import re
 import shlex
 from collections.abc import Iterable
 
-from yamlparity.model import Case, CommandTarget, HttpTarget, Spec
-from yamlparity.plan import invocation_for
-from yamlparity.ports import PORT_PLACEHOLDER
-from yamlparity.targets.base import PreparedRequest
+from yamlparity.spec.model import CommandTarget, HttpTarget, Spec
+from yamlparity.spec.redact import SENSITIVE_HEADERS
+from yamlparity.targets.base import Invocation, PreparedRequest
+from yamlparity.targets.ports import PORT_PLACEHOLDER
 
-# Same list as targets/http.py SENSITIVE_HEADERS (not imported: that module pulls in the
-# connection pools and services, and this one must stay pure).
-SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
 _SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|AUTH|COOKIE", re.IGNORECASE)
 MAX_INLINE = 100_000  # characters of stdin/body written into the command itself
 
 
-def reproducers(spec: Spec, case: Case, targets: Iterable[str]) -> dict[str, str]:
-    """target -> command; a case whose input cannot render gets no reproducer."""
-    try:
-        invocation = invocation_for(spec, case)
-    except Exception:  # the case is already ERROR for that reason; nothing to replay
+def reproducers(
+    spec: Spec, invocation: Invocation | None, targets: Iterable[str]
+) -> dict[str, str]:
+    """target -> command; a case whose input could not render (no invocation) gets none."""
+    if invocation is None:
         return {}
     out: dict[str, str] = {}
     for name in targets:
@@ -120,7 +117,7 @@ def _url(target: HttpTarget) -> str:
 
 
 def _header(key: str, value: str) -> str:
-    if key.lower() in SECRET_HEADERS:
+    if key.lower() in SENSITIVE_HEADERS:
         return _double_quoted(f"{key}: ${{{_var(key)}}}")
     return _double_quoted(f"{key}: {value}")
 

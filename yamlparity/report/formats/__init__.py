@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlparity.errors import UsageError
-from yamlparity.report import (
+from yamlparity.core.errors import UsageError
+from yamlparity.report.render import (
     TemplateChoice,
     atomic_writer,
     render,
@@ -22,7 +22,7 @@ from yamlparity.report import (
     tally_line,
     write_atomic,
 )
-from yamlparity.results import SpecResult
+from yamlparity.results.records import SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
@@ -72,7 +72,7 @@ def write_spec(
     *,
     baseline: str | None = None,
 ) -> Written:
-    from yamlparity.formats import files, junit, results_json
+    from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
@@ -87,7 +87,7 @@ def write_spec(
         with atomic_writer(paths["md"]) as write:
             render_to(write, result, choice, report_path=str(paths["md"]), **options)
     if "html" in paths:
-        from yamlparity.formats import html  # markdown-it: imported by HTML runs only
+        from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
 
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))
@@ -114,7 +114,7 @@ def write_index(
     folder: Path, written: Sequence[Written], formats: Sequence[str], choice: TemplateChoice
 ) -> Path:
     """index.md (and index.html with html) linking each spec's report with its tally."""
-    from yamlparity.formats import html, junit
+    from yamlparity.report.formats import html, junit
 
     target = folder / f"{INDEX_NAME}.md"
     if "md" in formats or "html" not in formats:

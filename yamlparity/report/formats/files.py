@@ -9,10 +9,10 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from yamlparity import jsonvalue
-from yamlparity.report import SHOWN_CHARS, Attachments, atomic_writer, shown_text
-from yamlparity.results import SpecResult
-from yamlparity.safepath import inside, safe_component
+from yamlparity.core import jsonvalue
+from yamlparity.core.safepath import inside, safe_component
+from yamlparity.report.render import SHOWN_CHARS, Attachments, atomic_writer, shown_text
+from yamlparity.results.records import SpecResult
 
 __all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
 

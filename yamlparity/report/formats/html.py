@@ -10,8 +10,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from yamlparity import __version__
-from yamlparity.report import TemplateChoice, environment, template_errors
+from yamlparity._version import __version__
+from yamlparity.report.render import TemplateChoice, environment, template_errors
 
 PAGE_TEMPLATE = "page.html.j2"
 

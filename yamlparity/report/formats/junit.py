@@ -10,9 +10,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from yamlparity import jsonvalue
-from yamlparity.report import display_file
-from yamlparity.results import CaseResult, SpecResult
+from yamlparity.core import jsonvalue
+from yamlparity.report.render import display_file
+from yamlparity.results.records import CaseResult, SpecResult
 
 # Characters XML 1.0 cannot carry at all (control characters, lone surrogates): written as
 # \\uXXXX so the file stays well-formed whatever a target printed.

@@ -12,10 +12,11 @@ import typing
 from dataclasses import fields
 from typing import Any, Literal, Union
 
-from yamlparity import __version__, jsonvalue
-from yamlparity.errors import Location, SpecError
-from yamlparity.jsonvalue import JSON, Number
-from yamlparity.results import (
+from yamlparity._version import __version__
+from yamlparity.core import jsonvalue
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.results.records import (
     CaseResult,
     Difference,
     ExpectationFailure,

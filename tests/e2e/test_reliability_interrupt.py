@@ -1,0 +1,103 @@
+"""Ctrl-C and SIGTERM through the real CLI: the first stops starting cases, stops the services,
+writes a report of the finished cases marked interrupted and exits 130; a second Ctrl-C stops
+at once, services included.
+
+The services (tests/servers/slow_server.py) write their pid to a file and one line per request
+to a log; the tests wait on those lines, never on time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import (
+    OUTPUTS,
+    PY,
+    SERVERS,
+    alive,
+    gone_soon,
+    start_cli,
+    tally,
+    wait_for,
+    write_spec,
+)
+
+CASES = 40
+
+
+def slow_spec(folder: Path, delay: float) -> Path:
+    slow = SERVERS / "slow_server.py"
+    targets = "\n".join(
+        f"""\
+  {name}:
+    url: "http://127.0.0.1:${{port}}"
+    port: auto
+    timeout: 120
+    service:
+      run: [{PY}, {slow}, "${{port}}", --delay, "{delay}", --pid-file, {name}.pid,
+            --log-file, {name}.log]
+      cwd: {folder}
+      ready: {{http: /health}}"""
+        for name in ("a", "b")
+    )
+    cases = "\n".join(f"  - {{name: c{i:02}, input: {{n: {i}}}}}" for i in range(CASES))
+    return write_spec(folder, "slow.yaml", f"targets:\n{targets}\ncases:\n{cases}\n")
+
+
+def requests_seen(folder: Path, name: str) -> int:
+    log = folder / f"{name}.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def service_pids(folder: Path) -> list[int]:
+    return [int((folder / f"{name}.pid").read_text()) for name in ("a", "b")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_first_signal_finishes_in_flight_cases_and_reports(tmp_path: Path, sig: int) -> None:
+    spec = slow_spec(tmp_path, delay=0.2)
+    proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
+    try:
+        wait_for(lambda: requests_seen(tmp_path, "a") >= 4 and requests_seen(tmp_path, "b") >= 4)
+        pids = service_pids(tmp_path)
+        assert all(alive(pid) for pid in pids)
+        os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    OUTPUTS.append(stdout + stderr)
+    assert "Traceback" not in stdout + stderr
+    assert proc.returncode == 130, stderr
+    counts, total = tally(stdout)
+    assert 0 < total < CASES and sum(counts.values()) == total
+    report = (tmp_path / "out" / "slow.md").read_text("utf-8")
+    assert "Interrupted" in report
+    assert f"after {total} cases" in report
+    assert all(gone_soon(pid) for pid in pids)
+
+
+def test_second_ctrl_c_stops_at_once_and_stops_the_services(tmp_path: Path) -> None:
+    # Every request takes 100 s: after the first Ctrl-C the run would wait for them.
+    spec = slow_spec(tmp_path, delay=100)
+    proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
+    try:
+        wait_for(lambda: requests_seen(tmp_path, "a") >= 1 and requests_seen(tmp_path, "b") >= 1)
+        pids = service_pids(tmp_path)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.stderr is not None
+        while "interrupting" not in proc.stderr.readline():
+            pass  # the first signal was handled: the run is finishing its cases in flight
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)  # far less than the 100 s requests
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    OUTPUTS.append(stdout + stderr)
+    assert "Traceback" not in stdout + stderr
+    assert proc.returncode == 130
+    assert all(gone_soon(pid) for pid in pids)

@@ -1,0 +1,115 @@
+"""Defects a review found in the hot path, each reproduced through the real CLI first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import SERVERS
+from yamlparity.core.errors import SpecError
+from yamlparity.spec.load import load_spec
+
+PY = sys.executable
+SERVER = SERVERS / "big_json_server.py"
+
+
+def run(spec: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PY, "-m", "yamlparity", "run", str(spec), "--report-dir", "out", "-v"],
+        cwd=spec.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def http_spec(tmp_path: Path, extra: str) -> Path:
+    target = f"""
+        url: "http://127.0.0.1:${{port}}"
+        port: auto
+        timeout: 0.5
+        service: {{run: [{PY}, {SERVER}, "${{port}}"], ready: {{log: "listening on"}}}}
+    """
+    body = textwrap.indent(textwrap.dedent(target).strip(), "    ")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"targets:\n  a:\n{body}\n  b:\n{body}\n" + textwrap.dedent(extra))
+    return spec
+
+
+def test_evaluating_a_big_case_does_not_eat_the_next_cases_timeout(tmp_path: Path) -> None:
+    # Each answer is ~9 MB and comes back in a few ms; comparing two of them takes longer than
+    # the 0.5 s timeout. The next case's request is already sent while this one is compared:
+    # its clock must not run during that comparison.
+    cases = "".join(f"  - {{name: c{i}, input: {{}}}}\n" for i in range(5))
+    spec = http_spec(tmp_path, "request: {method: POST, path: /p}\ncases:\n" + cases)
+    done = run(spec)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 match / 0 diff (out of 5)" in done.stdout
+
+
+def test_bodiless_answers_may_announce_a_huge_length(tmp_path: Path) -> None:
+    spec = http_spec(
+        tmp_path,
+        """
+        output: text
+        compare: {facets: [status]}
+        cases:
+          - {name: head_big, input: null, request: {method: HEAD, path: /big}}
+          - {name: not_modified, input: null, request: {method: GET, path: /big}}
+        """,
+    )
+    done = run(spec)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = (tmp_path / "out" / "s.md").read_text()
+    assert "| `head_big` | 200 | 200 |" in report
+    assert "| `not_modified` | 304 | 304 |" in report
+
+
+def test_a_fixture_rewritten_in_place_is_refused_not_misread(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.json"
+    rows.write_text('{"c0": 10, "c1": 20, "c2": 30}')
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"targets:\n  a: {{run: [{PY}, x.py]}}\n  b: {{run: [{PY}, x.py]}}\n"
+        "cases_from: [rows.json]\n"
+    )
+    loaded = load_spec(spec)
+    assert loaded.cases[0].input is not None
+    with rows.open("r+") as handle:  # same inode, one space more before c1's value
+        handle.write('{"c0": 10, "c1":  20, "c2": 30}')
+    with pytest.raises(SpecError, match="changed"):
+        loaded.cases[1]
+
+
+FAULT_SERVER = SERVERS / "fault_server.py"
+
+
+def five_hundred_spec(tmp_path: Path, expect: str = "") -> Path:
+    target = (
+        f'{{url: "http://127.0.0.1:${{port}}", port: auto, '
+        f'service: {{run: [{PY}, {FAULT_SERVER}, "${{port}}"], ready: {{http: /health}}}}}}'
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"targets:\n  a: {target}\n  b: {target}\n"
+        "request: {method: GET, path: /status/500}\n"
+        f"{expect}"
+        "cases:\n  - {name: boom, input: null}\n"
+    )
+    return spec
+
+
+def test_the_same_server_error_on_every_target_is_not_a_match(tmp_path: Path) -> None:
+    done = run(five_hundred_spec(tmp_path))
+    assert done.returncode == 1
+    assert "1 error" in done.stdout and "1 match" not in done.stdout
+
+
+def test_a_server_error_the_spec_expects_can_match(tmp_path: Path) -> None:
+    done = run(five_hundred_spec(tmp_path, "expect:\n  - {status: 500}\n"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 match" in done.stdout

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: where the test data lives, and running the real CLI."""

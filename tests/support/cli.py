@@ -1,0 +1,157 @@
+"""Shared by tests/test_reliability_*.py and tests/test_security_*.py: run the real CLI in a
+subprocess, and find any process it left behind.
+
+Every process these tests start inherits MARKER_NAME=MARKER in its environment (the CLI, its
+helpers, its services and whatever they spawn), so a scan of /proc/*/environ finds leftovers
+whatever their name or parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+from tests.support.paths import TESTS
+
+HERE = TESTS
+PROGRAMS = HERE / "programs"
+SERVERS = HERE / "servers"
+PY = sys.executable
+
+MARKER_NAME = "YAMLPARITY_TEST_MARKER"
+MARKER = uuid.uuid4().hex
+# Every CLI output these tests saw, for the "no Traceback anywhere" check.
+OUTPUTS: list[str] = []
+
+_TALLY = re.compile(r"\[parity\] (\S+): (.*) \(out of (\d+)\)")
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env[MARKER_NAME] = MARKER
+    env.update(extra or {})
+    return env
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`python -m yamlparity ARGS` to completion; never a traceback."""
+    proc = subprocess.run(
+        [PY, "-m", "yamlparity", *args],
+        cwd=cwd,
+        env=cli_env(env),
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+    )
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    return proc
+
+
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """Start the CLI in its own process group, as a shell would for a foreground job: a
+    terminal's Ctrl-C reaches the whole group, so tests signal the group too."""
+    return subprocess.Popen(
+        [PY, "-m", "yamlparity", *args],
+        cwd=cwd,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+
+
+def write_spec(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), "utf-8")
+    return path
+
+
+def tally(stdout: str) -> tuple[dict[str, int], int]:
+    """The counts of the `[parity] name: 3 match / 1 error (out of 4)` line, and the total."""
+    match = _TALLY.search(stdout)
+    assert match is not None, stdout
+    counts: dict[str, int] = {}
+    for part in match.group(2).split(" / "):
+        number, word = part.split(" ", 1)
+        counts[word] = int(number)
+    return counts, int(match.group(3))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+def gone_soon(pid: int, within: float = 10.0) -> bool:
+    """SIGKILL is asynchronous: give the kernel a moment to finish a killed process. A liveness
+    bound, not a timing claim: a process still alive after it is a leak."""
+    deadline = time.monotonic() + within
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def wait_for(predicate: object, within: float = 60.0) -> None:
+    """Poll a condition (a test waits on events, such as lines in a log, never on time)."""
+    assert callable(predicate)
+    deadline = time.monotonic() + within
+    while not predicate():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.02)
+
+
+def marked_processes() -> list[int]:
+    """Live processes that carry this session's marker (other than this test process)."""
+    needle = f"{MARKER_NAME}={MARKER}".encode()
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0") and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def no_marked_processes_remain() -> list[int]:
+    """The marked processes still alive once killed ones have had time to vanish."""
+    left = marked_processes()
+    return [pid for pid in left if not gone_soon(pid)]
+
+
+def kill_marked() -> None:
+    """Clean-up after a failing test, so one leak does not cascade into the next tests."""
+    for pid in marked_processes():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)

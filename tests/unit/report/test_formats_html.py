@@ -1,0 +1,117 @@
+"""HTML output: target data is always text; only the template's own markup is markup."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tests.unit.report.test_formats import sample_result
+from yamlparity.report.formats import write_spec
+from yamlparity.report.render import TemplateChoice
+from yamlparity.results.records import CaseResult, Difference, SpecResult, TargetInfo, TargetOutcome
+
+SCRIPT = "<script>alert(1)</script>"
+HOSTILE = [
+    SCRIPT,
+    '<img src=x onerror="alert(2)">',
+    "</details></code></pre><script>alert(3)</script>",
+    "[click](javascript:alert(4))",
+    "| x | y |\n\n# heading\n\n<b>bold</b>",
+    "``` \n<script>alert(5)</script>\n```",
+    "&lt;script&gt;alert(6)&lt;/script&gt;",
+]
+ALLOWED_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "strong", "em",
+    "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details", "summary", "ul",
+    "li", "hr", "a", "br",
+}  # fmt: skip
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def hostile_result() -> SpecResult:
+    evil = "\n".join(HOSTILE)
+    outcome = {
+        "a": TargetOutcome("a", facets={"stdout": {evil: evil, "ok": SCRIPT}}),
+        "b": TargetOutcome("b", facets={"stdout": {evil: SCRIPT}}),
+        "c": TargetOutcome("c", error=f"not JSON: {evil}", raw_excerpt=evil),
+    }
+    cases = [
+        CaseResult(
+            f"case_{SCRIPT}",
+            "DIFF",
+            {k: v for k, v in outcome.items() if k != "c"},
+            differences=[Difference("stdout", f'.["{evil}"]', {"a": evil}, missing=("b",))],
+            facet_match={"stdout": False},
+            groups=[["a"], ["b"]],
+        ),
+        CaseResult(f"err {evil}", "ERROR", outcome, reason=f"c: {evil}"),
+        CaseResult("known", "KNOWN", {}, reason=evil, link=f"javascript:alert(7){SCRIPT}"),
+    ]
+    return SpecResult(
+        name="hostile",
+        title=f"title {SCRIPT}",
+        description=f"spec prose may be *markdown*, never HTML: {SCRIPT}",
+        file=f"specs/{SCRIPT}.yaml",
+        kind="command",
+        targets=[
+            TargetInfo("a", "command", f"helper {evil}"),
+            TargetInfo("b", "command", "b", unavailable=evil, log_tail=evil),
+            TargetInfo("c", "command", "c"),
+        ],
+        cases=cases,
+        started="2025-01-01T00:00:00Z",
+        facets=("stdout",),
+    )
+
+
+def _render(result: SpecResult, tmp_path: Path) -> str:
+    out = write_spec(result, tmp_path / "r.md", ("html",), TemplateChoice())
+    return out.paths["html"].read_text("utf-8")
+
+
+def test_hostile_target_data_is_shown_as_text_never_as_markup(tmp_path: Path) -> None:
+    page = _render(hostile_result(), tmp_path)
+    parser = _Tags()
+    parser.feed(page)
+    tags = {tag for tag, _ in parser.tags}
+    assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
+    assert [tag for tag, _ in parser.tags].count("script") == 0
+    for _tag, attrs in parser.tags:
+        for name, value in attrs:
+            assert not name.startswith("on")
+            assert "javascript:" not in (value or "").lower()
+    text = "".join(parser.text)
+    # Every hostile string reaches the reader, as text.
+    assert SCRIPT in text
+    assert "</details></code></pre><script>alert(3)</script>" in text
+    assert "&lt;script&gt;alert(6)" in text  # entities in data stay visible as typed
+
+
+def test_template_markup_still_works_details_stay_collapsible(tmp_path: Path) -> None:
+    page = _render(hostile_result(), tmp_path)
+    parser = _Tags()
+    parser.feed(page)
+    tags = [tag for tag, _ in parser.tags]
+    # One <details> per divergent case, no more: data could not open or close one.
+    assert tags.count("details") == 3
+    assert tags.count("summary") == 3
+    assert "<em>markdown</em>" in page  # spec prose keeps markdown
+
+
+def test_sample_report_html_has_tables_code_and_details(tmp_path: Path) -> None:
+    page = _render(sample_result(), tmp_path)
+    assert "<table>" in page and "<details><summary>DIFF" in page
+    assert '<pre><code class="language-json">{' in page
+    assert "Café ⭐" in page

@@ -1,0 +1,57 @@
+"""Per-path statistics across cases, from a real run of real noisy helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import PROGRAMS
+from yamlparity.results.pathstats import index_free, overlaps
+from yamlparity.run.engine import run_spec
+from yamlparity.spec.load import load_spec
+
+HELPER = str(PROGRAMS / "noisy_helper.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "free"),
+    [
+        (".attempts[0].span_id", ".attempts[].span_id"),
+        (".a[12][3]", ".a[][]"),
+        ('.["x[1]"][2]', '.["x[1]"][]'),
+        (".rows[?id==7].v", ".rows[].v"),
+        ('.rows[?id=="a]b" #2].v', ".rows[].v"),
+        (".", "."),
+        ("line 3", "line 3"),
+    ],
+)
+def test_index_free(path: str, free: str) -> None:
+    assert index_free(path) == free
+
+
+def test_overlaps_is_about_whole_steps() -> None:
+    assert overlaps(".a", ".a[].b") and overlaps(".a.b", ".a")
+    assert not overlaps(".a", ".ab") and not overlaps(".a.b", ".a.c")
+
+
+def test_paths_are_counted_once_per_case_with_targets_and_samples(tmp_path: Path) -> None:
+    a = json.dumps([sys.executable, HELPER, "--flavor", "a"])
+    b = json.dumps([sys.executable, HELPER, "--flavor", "b"])
+    cases = "\n".join(f"  - {{name: c{i}, input: {{user: {i}}}}}" for i in range(7))
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        f"name: ps\ntargets:\n  a: {{run: {a}}}\n  b: {{run: {b}}}\n"
+        'normalize: ["del(.request_id, .at, .trace, .span, .links)"]\n'
+        f"cases:\n{cases}\n"
+    )
+    result = run_spec(load_spec(path))
+    stats = {(s.facet, s.path): s for s in result.path_stats()}
+    assert set(stats) == {("stdout", ".record.id")}
+    stat = stats["stdout", ".record.id"]
+    assert stat.cases == 7 and stat.targets == ["a", "b"]
+    assert stat.samples == ["c0", "c1", "c2", "c3", "c4"]  # at most five
+    assert result.to_dict()["path_stats"][0]["cases"] == 7
+    assert result.tier_tally() == {"identical": 0, "canonical": 0, "normalized": 0}

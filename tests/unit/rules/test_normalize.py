@@ -1,0 +1,491 @@
+"""The rule language: each form on real values, exactness, stats, error columns, properties."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yamlparity.core.errors import RuleError
+from yamlparity.core.jsonvalue import JSON, Number, dumps, format_path, iter_leaves, loads
+from yamlparity.rules.normalize import Program, RuleStats, apply, compile_rule, parse_path
+
+UUID_A = "123e4567-e89b-12d3-a456-426614174000"
+UUID_B = "9f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+
+
+def run(rule: str, doc: str, stats: RuleStats | None = None) -> str:
+    """Apply `rule` to the JSON text `doc`; the result as exact JSON text (key order kept)."""
+    return dumps(apply(compile_rule(rule), loads(doc), stats), sort_keys=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms on real values
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "doc", "expected"),
+    [
+        (".", '{"a":1.0}', '{"a":1.0}'),
+        (".a", '{"a":{"b":1.0}}', '{"b":1.0}'),
+        (".a.b", '{"a":{"b":[1]}}', "[1]"),
+        (".missing", '{"a":1}', "null"),
+        ('.["odd key"]', '{"odd key":2}', "2"),
+        ('."odd key"', '{"odd key":2}', "2"),
+        (".a[-1]", '{"a":[1,2,3.50]}', "3.50"),
+        (".a[2]", '{"a":[1,2]}', "null"),
+        (".data | .x", '{"data":{"x":"y"}}', '"y"'),
+        (".data | del(.ts)", '{"data":{"ts":1,"v":2}}', '{"v":2}'),
+        ("del(.a, .b)", '{"a":1,"b":2,"c":3}', '{"c":3}'),
+        ("del(.missing)", '{"a":1}', '{"a":1}'),
+        ("del(.[0], .[-1])", "[1,2,3]", "[2]"),
+        ("del(.[1], .[3], .[0])", "[0,1,2,3,4]", "[2,4]"),
+        ("del(.a[])", '{"a":[1,2],"b":1}', '{"a":[],"b":1}'),
+        ('del(.["odd key"])', '{"odd key":1,"k":2}', '{"k":2}'),
+        ("del(.)", '{"a":1}', "null"),
+        (
+            "del(.. | .ts?)",
+            '{"ts":1,"x":[{"ts":2,"y":3},5,"s"],"z":{"ts":{"ts":0}}}',
+            '{"x":[{"y":3},5,"s"],"z":{}}',
+        ),
+        ("del(.a[] | .b)", '{"a":[{"b":1,"c":1},{"c":2}]}', '{"a":[{"c":1},{"c":2}]}'),
+        ("del((.a, .b) | .c)", '{"a":{"c":1,"d":1},"b":{"c":2}}', '{"a":{"d":1},"b":{}}'),
+        (
+            ".items[] |= del(.ts)",
+            '{"items":[{"ts":1,"c":2},{"c":3}]}',
+            '{"items":[{"c":2},{"c":3}]}',
+        ),
+        (".a |= sort", '{"a":[3,"x",1.0,null,1,true]}', '{"a":[null,true,1,1.0,3,"x"]}'),
+        (".a |= unique", '{"a":[2,1.0,1,1,"x",2]}', '{"a":[1,1.0,2,"x"]}'),
+        (".a |= reverse", '{"a":[1,2.0]}', '{"a":[2.0,1]}'),
+        (".a |= ascii_downcase", '{"a":"ÉAbC"}', '{"a":"Éabc"}'),
+        (".a |= ascii_upcase", '{"a":"éaBc"}', '{"a":"éABC"}'),
+        (
+            ".a |= sort_by(.p)",
+            '{"a":[{"p":10},{"p":9},{"p":1.0}]}',
+            '{"a":[{"p":1.0},{"p":9},{"p":10}]}',
+        ),
+        (
+            ".a |= sort_by(.k, .p)",
+            '{"a":[{"k":1,"p":2},{"k":1,"p":1},{"k":0,"p":9}]}',
+            '{"a":[{"k":0,"p":9},{"k":1,"p":1},{"k":1,"p":2}]}',
+        ),
+        (".a |= sort_by(.p)", '{"a":[{"p":1},{},{"p":null}]}', '{"a":[{},{"p":null},{"p":1}]}'),
+        ('.a |= "<x>"', '{"a":1}', '{"a":"<x>"}'),
+        (".a |= null", '{"a":1}', '{"a":null}'),
+        (".a |= 0", '{"b":1}', '{"b":1}'),  # |= only where the path exists
+        (
+            '(.. | .ts?) |= "<ts>"',
+            '{"ts":1,"x":[{"ts":2},5]}',
+            '{"ts":"<ts>","x":[{"ts":"<ts>"},5]}',
+        ),
+        ("(.a, .b) |= 0", '{"a":1,"c":2}', '{"a":0,"c":2}'),
+        (".a.b[2] = 0", "{}", '{"a":{"b":[null,null,0]}}'),
+        (".a[-1] = 0", '{"a":[1,2]}', '{"a":[1,0]}'),
+        ('.a = {"x": [1, -2.5e3, true]}', "{}", '{"a":{"x":[1,-2.5e3,true]}}'),
+        ("mask(.ts, .id)", '{"ts":1,"id":"x","k":3}', '{"ts":"<masked>","id":"<masked>","k":3}'),
+        ("mask(.nope)", '{"k":3}', '{"k":3}'),
+        (
+            'mask(.[].ts; "<ts>"; timestamp)',
+            '[{"ts":"2024-01-02T03:04:05.123+02:00"},{"ts":1700000000},{"ts":"yesterday"}]',
+            '[{"ts":"<ts>"},{"ts":"<ts>"},{"ts":"yesterday"}]',
+        ),
+        ('mask(.a[]; "<id>"; uuid)', f'{{"a":["{UUID_A}","nope",7]}}', '{"a":["<id>","nope",7]}'),
+        ("mask(.a[]; 0; number)", '{"a":[1.5,"1.5"]}', '{"a":[0,"1.5"]}'),
+        ('mask(.a[]; "s"; string)', '{"a":[1,"1"]}', '{"a":[1,"s"]}'),
+        ('scrub("[0-9]+"; "N")', '"abc 123 d 45"', '"abc N d N"'),
+        ('scrub(.a; "[0-9]+"; "<{n}>")', '{"a":"1 2 1","b":"1"}', '{"a":"<0> <1> <0>","b":"1"}'),
+        ('scrub("a"; "b")', '{"a":"a","n":1}', '{"a":"b","n":1}'),  # keys untouched
+        ('scrub("\\\\d"; "#")', '["a1", {"k": "22"}]', '["a#",{"k":"##"}]'),
+        (
+            "scrub(timestamp)",
+            '"at 2024-01-02T03:04:05Z and 2024-01-02 03:04"',
+            '"at <timestamp_0> and <timestamp_1>"',
+        ),
+        ("# a comment\n  del( .a )  # trailing\n", '{"a":1,"b":2}', '{"b":2}'),
+        ("del(.a) | del(.b)", '{"a":1,"b":2,"c":3}', '{"c":3}'),
+    ],
+)
+def test_forms(rule: str, doc: str, expected: str) -> None:
+    assert run(rule, doc) == expected
+
+
+def test_big_integers_survive_byte_exact() -> None:
+    doc = '{"id":9007199254740993,"f":1.0,"e":1E400,"neg":-0,"drop":true}'
+    assert run("del(.drop)", doc) == '{"id":9007199254740993,"f":1.0,"e":1E400,"neg":-0}'
+
+
+def test_sort_by_orders_by_value_and_keeps_literals() -> None:
+    out = apply(compile_rule("sort_by(.n)"), loads('[{"n":10},{"n":9},{"n":1.0},{"n":1e0}]'))
+    assert dumps(out) == '[{"n":1.0},{"n":1e0},{"n":9},{"n":10}]'
+
+
+def test_scrub_numbering_distinguishes_same_id_from_two_ids() -> None:
+    program = compile_rule("scrub(uuid)")
+    same = apply(program, loads(f'{{"a":"{UUID_A}","b":"{UUID_A}"}}'))
+    two = apply(program, loads(f'{{"a":"{UUID_A}","b":"{UUID_B}"}}'))
+    assert same == {"a": "<uuid_0>", "b": "<uuid_0>"}
+    assert two == {"a": "<uuid_0>", "b": "<uuid_1>"}
+    assert dumps(same) != dumps(two)
+
+
+def test_scrub_numbering_restarts_per_output_and_ignores_key_order() -> None:
+    program = compile_rule(
+        'scrub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "<uuid_{n}>")'
+    )
+    one = apply(program, {"x": UUID_B, "y": UUID_A})
+    # Another runtime writes the keys in another order: same numbering.
+    other = apply(program, {"y": UUID_A, "x": UUID_B})
+    assert one == other == {"x": "<uuid_0>", "y": "<uuid_1>"}
+    assert apply(program, [UUID_A]) == ["<uuid_0>"]  # a fresh output starts at 0 again
+
+
+def test_scrub_inside_update_shares_numbering_in_one_output() -> None:
+    out = apply(
+        compile_rule(".items[] |= scrub(uuid)"), {"items": [UUID_A, UUID_B, UUID_A], "k": UUID_A}
+    )
+    assert out == {"items": ["<uuid_0>", "<uuid_1>", "<uuid_0>"], "k": UUID_A}
+
+
+def test_scrub_on_a_plain_text_output() -> None:
+    text = f"request {UUID_A} done\nretry {UUID_A}\n"
+    out = apply(compile_rule("scrub(uuid)"), text)
+    assert out == "request <uuid_0> done\nretry <uuid_0>\n"
+
+
+def test_literal_constants_are_not_shared_between_outputs() -> None:
+    program = compile_rule(".a = [1]")
+    first = apply(program, {})
+    assert isinstance(first, dict)
+    first["a"].append(Number("2"))
+    assert apply(program, {}) == {"a": [Number("1")]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Stats
+# ---------------------------------------------------------------------------------------------
+
+
+def test_stats_record_deleted_paths_and_old_values() -> None:
+    stats = RuleStats()
+    run("del(.. | .ts?)", '{"ts":1,"x":[{"ts":"a"}]}', stats)
+    assert stats.counts == {"deleted": 2}
+    assert [(c.path_text, c.old) for c in stats.samples] == [
+        (".ts", Number("1")),
+        (".x[0].ts", "a"),
+    ]
+
+
+def test_stats_record_shape_mismatch_for_mask() -> None:
+    stats = RuleStats()
+    run('mask(.ts; "<ts>"; timestamp)', '{"ts":"yesterday"}', stats)
+    assert stats.skipped == 1 and stats.changed == 0
+    assert stats.samples[0].describe() == "skipped .ts: value 'yesterday' is not a timestamp"
+
+
+def test_stats_cap_samples_but_count_all() -> None:
+    stats = RuleStats(max_samples=3)
+    run("del(.[])", "[" + ",".join(["1"] * 250) + "]", stats)
+    assert stats.counts["deleted"] == 250
+    assert len(stats.samples) == 3
+
+
+def test_stats_ignore_no_op_changes_and_note_type_mismatch() -> None:
+    stats = RuleStats()
+    run(".a |= sort", '{"a":[1,2]}', stats)
+    assert stats.counts == {}
+    run(".a |= sort", '{"a":"text"}', stats)
+    assert stats.counts == {"skipped": 1}
+    assert stats.samples[0].reason == "cannot sort string"
+
+
+def test_missing_optional_step_is_silent_but_plain_step_is_noted() -> None:
+    quiet, loud = RuleStats(), RuleStats()
+    run("del(.a.b?)", '{"a":[1]}', quiet)
+    run("del(.a.b)", '{"a":[1]}', loud)
+    assert quiet.counts == {}
+    assert loud.samples[0].describe() == "skipped .a: cannot index array with 'b'"
+
+
+def test_scrub_and_assign_stats() -> None:
+    stats = RuleStats()
+    run('scrub("x"; "y")', '{"a":["x","z"]}', stats)
+    run(".n.m = 1", "{}", stats)
+    assert [(c.action, c.path_text, c.old, c.new) for c in stats.samples] == [
+        ("replaced", ".a[0]", "x", "y"),
+        ("created", ".n.m", None, Number("1")),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: column inside the expression, message, hint
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "column", "fragment"),
+    [
+        ("", 1, "empty rule"),
+        ("walk(.)", 1, "unsupported jq feature 'walk'"),
+        ("del(.a) | map(.b)", 11, "unsupported jq feature 'map'"),
+        ("dell(.a)", 1, "unknown function 'dell'"),
+        (".a | select(.b)", 6, "unsupported jq feature 'select'"),
+        ("if . then 1 else 2 end", 1, "unsupported jq feature 'if'"),
+        ("reduce .[] as $x (0; .)", 1, "unsupported jq feature 'reduce'"),
+        ("del(.. | numbers)", 10, "unsupported jq feature 'numbers'"),
+        (".a + 1", 4, "unsupported jq operator '+'"),
+        (".a == 1", 4, "unsupported jq operator '=='"),
+        ("$x", 1, "variables"),
+        ("del(.a[1:2])", 9, "slices"),
+        ("del(.a", 7, "expected ')'"),
+        ("del(.a))", 8, "unexpected ')'"),
+        ('del(."a)', 6, "unterminated string"),
+        ('del(.["a\\q"])', 9, "invalid escape"),
+        ('"\\(.a)"', 2, "interpolation"),
+        (".a[1.5]", 4, "integer"),
+        (".a[", 4, "unsupported index expression"),
+        (".a[]", 1, "several values"),
+        (".. | .ts? |= 1", 1, "several values"),
+        (".a, .b", 5, "several outputs"),
+        ("del(.a; .b)", 9, "del takes one argument"),
+        ("sort(.a)", 1, "sort takes no arguments"),
+        ("del(sort)", 5, "expected a path"),
+        (".a = .b", 6, "must be a literal"),
+        ('mask(.a; "x"; tim)', 15, "unknown function 'tim'"),
+        ('mask(.a; "x"; uuid; 1)', 21, "mask takes 1 to 3 arguments"),
+        ('mask(.a; "x"; sort)', 15, "expected one of"),
+        ('scrub("[0-9"; "N")', 8, "invalid regex"),
+        ('scrub(.a; "ab\\\\d(+"; "N")', 18, "invalid regex"),  # at the '+'
+        ('scrub("x")', 1, "needs a replacement"),
+        ("scrub(.a; 1; 2)", 11, "expected a regex"),
+        ("uuid", 1, "shape name"),
+        (".a ~ 1", 4, "unexpected character"),
+        (".a[01]", 4, "not a JSON number"),
+        ("{a}", 2, "shorthand"),
+        ("[.a]", 2, "must be a literal"),
+        (".a |= 1 |= 2", 9, "cannot follow"),
+        ("@base64", 1, "formats"),
+    ],
+)
+def test_error_columns(rule: str, column: int, fragment: str) -> None:
+    with pytest.raises(RuleError) as info:
+        compile_rule(rule)
+    assert fragment in info.value.message
+    assert info.value.column == column, info.value.message
+
+
+def test_error_hints_name_what_is_supported() -> None:
+    with pytest.raises(RuleError) as info:
+        compile_rule("dell(.a)")
+    assert info.value.hint == "did you mean 'del'?"
+    with pytest.raises(RuleError) as info:
+        compile_rule("walk(.)")
+    assert info.value.hint is not None
+    assert "supported: del, mask, scrub, sort, sort_by" in info.value.hint
+    assert "|=" in info.value.hint
+
+
+def test_deep_nesting_is_a_rule_error() -> None:
+    with pytest.raises(RuleError):
+        compile_rule("(" * 5000 + "." + ")" * 5000)
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_path
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        (".", ()),
+        (".items", ("items",)),
+        (".rows[].price", ("rows", None, "price")),
+        ('.["odd key"]', ("odd key",)),
+        ('."odd key".x', ("odd key", "x")),
+        (".a[2]", ("a", 2)),
+        (".a[]?", ("a", None)),
+    ],
+)
+def test_parse_path(text: str, pattern: tuple[Any, ...]) -> None:
+    assert parse_path(text) == pattern
+
+
+@pytest.mark.parametrize("text", ["..", ".a[-1]", "del(.a)", ".a, .b", "", "a", ".a |= 1"])
+def test_parse_path_rejects(text: str) -> None:
+    with pytest.raises(RuleError):
+        parse_path(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Immutability, speed, properties
+# ---------------------------------------------------------------------------------------------
+
+RULES = [
+    "del(.. | .ts?)",
+    ".a |= sort",
+    "(.. | .b?) |= 0",
+    ".a.b[3] = 1",
+    "mask(.a, .b[])",
+    "scrub(uuid)",
+    'scrub(.a; "x"; "y")',
+    "sort_by(.a)",
+    ".a[] |= del(.b)",
+    "del(.[0])",
+]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_input_is_not_mutated(rule: str) -> None:
+    doc = loads(f'{{"a":[3,1,{{"b":"x","ts":1}}],"b":[{{"ts":2,"b":"{UUID_A}"}}],"ts":3}}')
+    before = copy.deepcopy(doc)
+    apply(compile_rule(rule), doc)
+    assert dumps(doc) == dumps(before)
+
+
+def test_program_is_reusable_and_has_text() -> None:
+    program = compile_rule("del(.a)")
+    assert isinstance(program, Program) and program.text == "del(.a)"
+    assert apply(program, {"a": 1}) == {} == apply(program, {"a": 2})
+
+
+def test_large_document_is_linear_enough() -> None:
+    doc = loads(
+        "["
+        + ",".join(f'{{"id":{i},"ts":"2024-01-01T00:00:00Z","v":"x"}}' for i in range(100_000))
+        + "]"
+    )
+    start = time.perf_counter()
+    out = apply(compile_rule("del(.. | .ts?)"), doc)
+    apply(compile_rule(".[] |= del(.v)"), doc)
+    apply(compile_rule("scrub(timestamp)"), doc)
+    assert time.perf_counter() - start < 10
+    assert isinstance(out, list) and out[0] == {"id": Number("0"), "v": "x"}
+
+
+def test_deep_values_do_not_overflow() -> None:
+    doc: JSON = {"ts": Number("1")}
+    for _ in range(300):
+        doc = {"a": doc, "ts": Number("1")}
+    out = apply(compile_rule("del(.. | .ts?)"), doc)
+    assert "ts" not in dumps(out)
+
+
+RULE_ALPHABET = st.sampled_from(
+    [
+        ".",
+        "..",
+        ".a",
+        ".b",
+        "[",
+        "]",
+        "[]",
+        "[0]",
+        "[-1]",
+        "(",
+        ")",
+        "|",
+        "|=",
+        "=",
+        ",",
+        ";",
+        "?",
+        "del",
+        "mask",
+        "scrub",
+        "sort",
+        "sort_by",
+        "unique",
+        "walk",
+        "uuid",
+        "timestamp",
+        '"x"',
+        '"[0-9"',
+        '"\\u12"',
+        '"',
+        "1",
+        "-",
+        "1.5",
+        "null",
+        "{",
+        "}",
+        ":",
+        " ",
+        "$x",
+        "#",
+        "\\",
+        "+",
+        "@",
+        "é",
+        "\x00",
+        "9" * 30,
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(RULE_ALPHABET, max_size=14).map("".join), st.text(max_size=30)))
+def test_any_string_compiles_or_raises_rule_error(text: str) -> None:
+    try:
+        program = compile_rule(text)
+    except RuleError as exc:
+        assert 1 <= exc.column <= len(text) + 1
+        return
+    # What compiles must apply to any value without raising.
+    for value in ({"a": [Number("1"), {"b": "x"}], "b": None}, [Number("1")], "s", None):
+        apply(program, value, RuleStats())
+
+
+def test_parse_path_only_raises_rule_error() -> None:
+    for text in ["(", ".a[", '"', ".a[99999999999999999999]", "$", "((((((((((("]:
+        with pytest.raises(RuleError):
+            parse_path(text)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers().map(lambda i: Number(str(i)))
+    | st.sampled_from([Number("1.0"), Number("9007199254740993"), Number("-0")])
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def _rule_for(path: tuple[str | int, ...]) -> str:
+    return (
+        "del(." + "".join(f"[{p}]" if isinstance(p, int) else f"[{dumps(p)}]" for p in path) + ")"
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.data())
+def test_del_of_a_random_leaf_removes_exactly_that_leaf(value: JSON, data: st.DataObject) -> None:
+    leaves = [(p, v) for p, v in iter_leaves(value) if p]
+    if not leaves:
+        return
+    path, _ = data.draw(st.sampled_from(leaves))
+    before = dumps(value)
+    out = apply(compile_rule(_rule_for(path)), value)
+    assert dumps(value) == before  # not mutated
+    expected = copy.deepcopy(value)
+    parent: Any = expected
+    for step in path[:-1]:
+        parent = parent[step]
+    del parent[path[-1]]
+    assert dumps(out) == dumps(expected), format_path(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_identity_and_empty_scrub_keep_the_value_exact(value: JSON) -> None:
+    assert dumps(apply(compile_rule("."), value)) == dumps(value)
+    assert apply(compile_rule('scrub("(?!)"; "x")'), value) is value  # never matches: shared

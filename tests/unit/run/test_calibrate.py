@@ -1,0 +1,161 @@
+"""Calibration against targets whose noise is real: uuid4, the clock, a counter in a file."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from tests.support.paths import PROGRAMS
+from yamlparity.results.calibration import default_path
+from yamlparity.run.calibrate import calibrate_spec
+from yamlparity.run.engine import run_spec
+from yamlparity.spec.load import load_spec
+from yamlparity.spec.model import Spec
+from yamlparity.targets.ports import free_port
+
+HELPER = str(PROGRAMS / "noisy_helper.py")
+SERVER = str(PROGRAMS / "noisy_server.py")
+
+
+def write_spec(folder: Path, text: str) -> Spec:
+    path = folder / "spec.yaml"
+    path.write_text(textwrap.dedent(text))
+    return load_spec(path)
+
+
+def helper_spec(folder: Path, *extra: str, rules: str = "", flavor_b: str = "a") -> Spec:
+    """Two targets running the noisy helper; `flavor_b` != "a" makes .record.id drift."""
+    a = [sys.executable, HELPER, "--flavor", "a", "--counter", str(folder / "a.count"), *extra]
+    b = [sys.executable, HELPER, "--flavor", flavor_b, "--counter", str(folder / "b.count")]
+    b += extra
+    return write_spec(
+        folder,
+        f"""
+        name: noisy
+        targets:
+          a: {{run: {json.dumps(a)}}}
+          b: {{run: {json.dumps(b)}}}
+        {rules}
+        cases:
+          - {{name: one, input: {{user: 1, values: [1, 2]}}}}
+          - {{name: two, input: {{user: 2, values: [3]}}}}
+        """,
+    )
+
+
+def test_noise_becomes_reviewed_rules_that_make_the_run_pass(tmp_path: Path) -> None:
+    spec = helper_spec(tmp_path)
+    report = calibrate_spec(spec, repeat=3)
+    rules = [s.rule for s in report.suggestions]
+    assert 'scrub(.links[].request, .request_id; uuid; "<uuid_{n}>")' in rules
+    assert 'mask(.at; "<ts>"; timestamp)' in rules
+    assert "del(.seq)" in rules  # a counter is not a clock: no timestamp mask for it
+    assert 'mask(.trace.id; "<uuid>"; uuid)' in rules
+    assert 'mask(.span.id; "<uuid>"; uuid)' in rules
+    assert not any("record" in rule or "user" in rule for rule in rules)  # stable: no rule
+    assert report.exit_code == 1
+    # Without the rules the run diverges; with the pasted YAML it matches.
+    assert run_spec(spec).tally()["DIFF"] == 2
+    text = report.render_text()
+    block = text[text.index("normalize:") : text.index("\n\n", text.index("normalize:"))]
+    (tmp_path / "fixed").mkdir()
+    fixed = helper_spec(tmp_path / "fixed", rules=textwrap.indent(block, " " * 8).lstrip())
+    assert [c.verdict for c in run_spec(fixed).cases] == ["MATCH", "MATCH"]
+    assert calibrate_spec(fixed, repeat=2).exit_code == 0  # every noise now covered
+
+
+def test_broad_recursive_rule_is_refused_when_the_key_is_stable_elsewhere(tmp_path: Path) -> None:
+    report = calibrate_spec(helper_spec(tmp_path), repeat=2)
+    refused = {r.what: r.reason for r in report.refusals}
+    assert "del(.. | .id?)" in refused
+    assert ".user.id" in refused["del(.. | .id?)"] or ".record.id" in refused["del(.. | .id?)"]
+    assert "Not suggested (too broad):" in report.render_text()
+
+
+def test_structural_noise_is_refused_with_why(tmp_path: Path) -> None:
+    report = calibrate_spec(helper_spec(tmp_path, "--jitter"), repeat=4)
+    refusal = next(r for r in report.refusals if r.what == ".events")
+    assert "structural change" in refusal.reason
+    assert not any(".events" in s.paths for s in report.suggestions)
+
+
+def test_whole_text_output_is_refused(tmp_path: Path) -> None:
+    code = "import uuid; print(uuid.uuid4())"
+    spec = write_spec(
+        tmp_path,
+        f"""
+        name: text
+        output: text
+        targets:
+          a: {{run: {json.dumps([sys.executable, "-c", code])}}}
+          b: {{run: {json.dumps([sys.executable, "-c", code])}}}
+        cases: [{{name: c, input: 1}}]
+        """,
+    )
+    report = calibrate_spec(spec, repeat=2)
+    assert report.suggestions == []
+    assert "text output varies" in report.refusals[0].reason
+
+
+def test_saved_data_round_trips_and_names_the_spec(tmp_path: Path) -> None:
+    out = default_path("noisy", tmp_path)
+    calibrate_spec(helper_spec(tmp_path), repeat=2, select=lambda n: n == "one", output=out)
+    data = json.loads(out.read_text())
+    assert data["spec"] == "noisy" and data["format"] == 1 and data["repeat"] == 2
+    assert list(data["cases"]) == ["one"]
+    a = data["cases"]["one"]["targets"]["a"]
+    assert a["runs"] == 2 and ".request_id" in a["noise"]["stdout"]
+    assert ".user.id" not in a["noise"]["stdout"]
+
+
+def test_suggested_yaml_parses_as_a_list_of_rules(tmp_path: Path) -> None:
+    text = calibrate_spec(helper_spec(tmp_path), repeat=2).render_text()
+    block = text[text.index("normalize:") : text.index("\n\n", text.index("normalize:"))]
+    rules = yaml.safe_load(block)["normalize"]
+    assert all(isinstance(rule, str) for rule in rules) and len(rules) >= 4
+
+
+def http_spec(folder: Path, unsafe: bool) -> Spec:
+    def target(flavor: str) -> str:
+        port = free_port()
+        run = json.dumps([sys.executable, SERVER, str(port), flavor])
+        return (
+            f"{{url: 'http://127.0.0.1:{port}', service: {{run: {run}, ready: {{http: /health}}}}}}"
+        )
+
+    return write_spec(
+        folder,
+        f"""
+        name: noisy_http
+        targets:
+          a: {target("a")}
+          b: {target("a")}
+        request: {{method: GET, path: "/item/{{{{ case.input }}}}"}}
+        calibration: {{repeat: 3, unsafe_methods: {"true" if unsafe else "false"}}}
+        cases:
+          - {{name: get, input: 7}}
+          - name: create
+            input: {{name: x}}
+            request: {{method: POST, path: /items, json: "{{{{ case.input }}}}"}}
+        """,
+    )
+
+
+def test_http_noise_and_unsafe_methods_are_not_repeated(tmp_path: Path) -> None:
+    report = calibrate_spec(http_spec(tmp_path, unsafe=False), repeat=None)
+    assert report.repeat == 3
+    assert not report.cases["create"].calibrated
+    assert "POST may have side effects" in report.cases["create"].reason
+    noisy = {(n.facet, n.path) for n in report.noise}
+    assert {("body", ".served"), ("body", ".request_id"), ("body", ".at")} <= noisy
+    assert ("body", ".owner.id") not in noisy and ("status", ".") not in noisy
+
+
+def test_unsafe_methods_are_repeated_when_the_spec_allows_it(tmp_path: Path) -> None:
+    report = calibrate_spec(http_spec(tmp_path, unsafe=True), repeat=2)
+    assert report.cases["create"].calibrated
+    assert ".created" in report.cases["create"].targets["a"].noise["body"]

@@ -1,0 +1,49 @@
+"""The default lane count is tuned while running (engine._Tuner), from synthetic clocks."""
+
+from __future__ import annotations
+
+from yamlparity.run.engine import _Tuner
+
+
+def feed(
+    tuner: _Tuner, rate_for: dict[int, float], cases: int, warm_up: tuple[int, float] = (0, 0.0)
+) -> list[int]:
+    """Report cases at the rate the current lane count gives (the first warm_up[0] cases at
+    warm_up[1] a second); the lane counts it went through."""
+    now, path = 0.0, [tuner.lanes]
+    tuner.observe(now)
+    for n in range(cases):
+        now += 1.0 / (warm_up[1] if n < warm_up[0] else rate_for[tuner.lanes])
+        if tuner.observe(now) != path[-1]:
+            path.append(tuner.lanes)
+    return path
+
+
+def test_latency_bound_targets_get_every_lane() -> None:
+    rates = {1: 100.0, 2: 200.0, 4: 400.0, 8: 790.0}
+    assert feed(_Tuner(8), rates, 2000) == [1, 2, 4, 8]
+
+
+def test_cpu_bound_local_targets_stay_at_one_lane() -> None:
+    rates = {1: 2160.0, 2: 1791.0}
+    assert feed(_Tuner(8), rates, 5000) == [1, 2, 1]
+
+
+def test_the_count_settles_where_doubling_stops_paying() -> None:
+    # 4 lanes do not pay; 2 do, checked once more against 1 before they stay.
+    rates = {1: 1000.0, 2: 1900.0, 4: 2000.0}
+    assert feed(_Tuner(8), rates, 5000) == [1, 2, 4, 1, 2]
+
+
+def test_lanes_bought_by_a_slow_sample_are_given_back() -> None:
+    # One lane measured slow once (the targets warming up): two looked 10% faster. Measured
+    # again, one lane is as fast as two: the run goes on with one.
+    rates = {1: 2160.0, 2: 2100.0, 4: 1500.0}
+    assert feed(_Tuner(8), rates, 5000, warm_up=(600, 1000.0)) == [1, 2, 4, 1]
+
+
+def test_a_slow_start_does_not_buy_lanes_that_cost() -> None:
+    # The first 200 cases run at half speed (connections, caches): measured against them, two
+    # lanes would look faster; the warm-up window decides nothing.
+    rates = {1: 2160.0, 2: 1791.0, 4: 1500.0}
+    assert feed(_Tuner(8), rates, 5000, warm_up=(200, 1000.0)) == [1, 2, 1]

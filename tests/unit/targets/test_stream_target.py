@@ -1,0 +1,98 @@
+"""`mode: stream`: one helper process per target, one line per case, faults contained."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from tests.support.paths import PROGRAMS
+from yamlparity.core.errors import Location
+from yamlparity.spec.model import Case, CommandTarget
+from yamlparity.targets.base import Invocation
+from yamlparity.targets.stream import StreamAdapter
+
+HELPER = PROGRAMS / "stream_helper.py"
+
+
+def make(timeout: float = 5.0) -> StreamAdapter:
+    target = CommandTarget(
+        name="s",
+        location=Location("t.yaml"),
+        run=(sys.executable, str(HELPER)),
+        mode="stream",
+        timeout=timeout,
+    )
+    adapter = StreamAdapter(target)
+    adapter.start()
+    return adapter
+
+
+def send(adapter: StreamAdapter, payload: dict[str, object]):
+    case = Case(name="c", location=Location("t.yaml"), input=None)
+    return adapter.execute(Invocation(case=case, stdin=json.dumps(payload).encode()))
+
+
+def answer(raw) -> dict[str, object]:
+    assert raw.failure is None, raw.failure
+    return json.loads(raw.stdout)
+
+
+def test_one_process_serves_every_case() -> None:
+    adapter = make()
+    try:
+        answers = [answer(send(adapter, {"n": n})) for n in range(50)]
+    finally:
+        adapter.close()
+    assert [a["n"] for a in answers] == list(range(50))
+    assert len({a["pid"] for a in answers}) == 1
+
+
+def test_a_dying_helper_fails_its_case_with_stderr_and_is_restarted() -> None:
+    adapter = make()
+    try:
+        first = answer(send(adapter, {"n": 1}))
+        died = send(adapter, {"die": True})
+        after = answer(send(adapter, {"n": 2}))
+    finally:
+        adapter.close()
+    assert died.failure is not None
+    assert "exited before answering (exit code 7)" in died.failure
+    assert "fatal: asked to die" in died.failure
+    assert after["n"] == 2 and after["pid"] != first["pid"]
+
+
+def test_extra_line_detected_when_it_arrives_late() -> None:
+    adapter = make()
+    try:
+        twice = send(adapter, {"n": 1, "twice": True})
+        time.sleep(0.2)  # let the second line arrive
+        following = send(adapter, {"n": 2})
+        last = answer(send(adapter, {"n": 3}))
+    finally:
+        adapter.close()
+    assert (twice.failure and "out of turn" in twice.failure) or (
+        following.failure and "out of turn" in following.failure
+    )
+    assert last["n"] == 3
+
+
+def test_a_slow_answer_times_out_and_the_helper_restarts() -> None:
+    adapter = make(timeout=0.5)
+    try:
+        slow = send(adapter, {"n": 1, "sleep": 5})
+        after = answer(send(adapter, {"n": 2}))
+    finally:
+        adapter.close()
+    assert slow.failure is not None and "timed out after 0.5 s" in slow.failure
+    assert after["n"] == 2
+
+
+def test_multi_line_input_is_refused() -> None:
+    adapter = make()
+    try:
+        case = Case(name="c", location=Location("t.yaml"), input=None)
+        raw = adapter.execute(Invocation(case=case, stdin=b'{"n":\n1}'))
+    finally:
+        adapter.close()
+    assert raw.failure is not None and "one line per case" in raw.failure

@@ -1,0 +1,122 @@
+"""Reproducers: the shell command for each target of a divergent case, run for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import PROGRAMS
+from yamlparity.run.engine import run_spec
+from yamlparity.spec.load import load_spec
+from yamlparity.targets.ports import free_port
+
+ECHO = "import json, sys; print(json.dumps({'got': sys.stdin.read(), 'who': sys.argv[1]}))"
+
+
+def bash(command: str, **env: str) -> str:
+    done = subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_command_reproducer_feeds_the_exact_stdin(tmp_path: Path) -> None:
+    a = json.dumps([sys.executable, "-c", ECHO, "a"])
+    b = json.dumps([sys.executable, "-c", ECHO, "b"])
+    (tmp_path / "spec.yaml").write_text(
+        f"name: r\ntargets:\n  a: {{run: {a}, env: {{MODE: x, API_TOKEN: hunter22}}}}\n"
+        f"  b: {{run: {b}}}\n"
+        "cases:\n"
+        """  - {name: quotes, input: {s: "it's \\"q\\" $HOME `x` é"}}\n"""
+        """  - {name: control, stdin: "a\\u0001b\\n"}\n"""
+    )
+    result = run_spec(load_spec(tmp_path / "spec.yaml"))
+    for case in result.cases:
+        assert case.verdict == "DIFF"
+        assert set(case.reproducers) == {"a", "b"}
+        command = case.reproducers["a"]
+        assert "hunter22" not in command and 'API_TOKEN="$API_TOKEN"' in command
+        seen = json.loads(bash(command, API_TOKEN="t"))
+        assert seen["who"] == "a"
+        sent = seen["got"]
+        if case.name == "quotes":
+            assert json.loads(sent) == {"s": 'it\'s "q" $HOME `x` é'}
+        else:
+            assert sent == "a\x01b\n" and "$'" in command
+
+
+def test_match_cases_get_no_reproducer(tmp_path: Path) -> None:
+    run = json.dumps([sys.executable, "-c", ECHO, "same"])
+    (tmp_path / "spec.yaml").write_text(
+        f"name: r\ntargets:\n  a: {{run: {run}}}\n  b: {{run: {run}}}\n"
+        "cases: [{name: c, input: 1}]\n"
+    )
+    case = run_spec(load_spec(tmp_path / "spec.yaml")).cases[0]
+    assert case.verdict == "MATCH" and case.reproducers == {}
+
+
+@pytest.fixture
+def servers() -> Iterator[dict[str, int]]:
+    ports = {"a": free_port(), "b": free_port()}
+    procs = [
+        subprocess.Popen([sys.executable, str(PROGRAMS / "noisy_server.py"), str(port), flavor])
+        for flavor, port in ports.items()
+    ]
+    try:
+        for port in ports.values():
+            _wait(port)
+        yield ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _wait(port: int) -> None:
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def test_http_reproducer_is_a_curl_with_secrets_as_variables(
+    tmp_path: Path, servers: dict[str, int]
+) -> None:
+    token = "Bearer s3cret-token-value"
+    (tmp_path / "spec.yaml").write_text(
+        "name: h\nsecrets: [API_TOKEN]\ntargets:\n"
+        + "".join(
+            f"  {name}: {{url: 'http://127.0.0.1:{port}', "
+            "headers: {Authorization: '${API_TOKEN}', X-Plain: 'v 1'}}\n"
+            for name, port in servers.items()
+        )
+        + 'request: {method: GET, path: "/item/{{ case.input }}"}\n'
+        + 'normalize: ["del(.served, .request_id, .at)"]\n'
+        + "cases: [{name: seven, input: 7}]\n"
+    )
+    spec = load_spec(tmp_path / "spec.yaml", environ={**os.environ, "API_TOKEN": token})
+    case = run_spec(spec).cases[0]
+    assert case.verdict == "DIFF"
+    command = case.reproducers["b"]
+    assert token not in command and "s3cret" not in command
+    assert '-H "Authorization: ${AUTHORIZATION}"' in command
+    # The same request yamlparity sent (its JSON body included, even on a GET).
+    assert "curl -sS -i -X GET" in command and "--data-binary @-" in command
+    answer = bash(command, AUTHORIZATION=token)
+    assert answer.startswith("HTTP/1.") and '"owner": {"id": "b-7"}' in answer

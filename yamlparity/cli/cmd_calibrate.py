@@ -1,0 +1,52 @@
+"""`yamlparity calibrate`: repeat cases to find noisy paths and suggest rules."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from yamlparity.cli.common import (
+    EXIT_OK,
+    add_env,
+    add_select,
+    display_path,
+    load_paths,
+    project_config,
+)
+from yamlparity.core.errors import UsageError
+
+
+def register(sub: Any) -> None:
+    calibrate = sub.add_parser("calibrate", help="run each case repeatedly to find noisy paths")
+    calibrate.add_argument("paths", nargs="+", type=Path, help="spec files or folders")
+    calibrate.add_argument("--repeat", type=int, metavar="N", help="runs per case and target")
+    calibrate.set_defaults(handler=calibrate_command)
+    add_env(calibrate)
+    add_select(calibrate)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    try:
+        from yamlparity.results.calibration import default_path
+        from yamlparity.run.calibrate import calibrate_spec
+    except ImportError:
+        raise UsageError(
+            "calibration is not available in this installation "
+            "(yamlparity.run.calibrate is missing)"
+        ) from None
+    from yamlparity.spec.select import compile_selection
+
+    if args.repeat is not None and args.repeat < 2:
+        raise UsageError("--repeat must be at least 2")
+    select = compile_selection(args.select) if args.select else None
+    report_dir = project_config(args).report_dir
+    code = EXIT_OK
+    for spec in load_paths(args.paths, args):
+        # Saved where `run` looks for it, so the next report can say which rules are proven.
+        saved = default_path(spec.name, report_dir)
+        report = calibrate_spec(spec, args.repeat, select, output=saved)
+        print(report.render_text())
+        print(f"[calibrate] {spec.name}: saved → {display_path(saved)}")
+        code = max(code, int(report.exit_code))
+    return code

@@ -1,0 +1,261 @@
+"""`yamlparity run`: run specs, write their reports, print one line per spec."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from yamlparity.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_select,
+    add_spec_args,
+    case_names,
+    display_path,
+    load_paths,
+    project_config,
+    spec_paths,
+    stop_services,
+)
+from yamlparity.core.errors import UsageError
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run specs and write their reports")
+    run.set_defaults(handler=run_command)
+    add_spec_args(run)
+    add_select(run)
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="write every report to DIR/<spec name>.md plus DIR/index.md (default: the "
+        "spec's report.path, else reports/<spec name>.md)",
+    )
+    run.add_argument(
+        "--format",
+        dest="formats",
+        metavar="LIST",
+        help="comma-separated outputs: md, html, json, junit (default: md)",
+    )
+    run.add_argument(
+        "--template",
+        type=Path,
+        metavar="FILE",
+        help="report template (wins over report.template and the project's templates/)",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="cases in flight at once (default: 4 x CPU count, at most 32)",
+    )
+    run.add_argument(
+        "--fixed-ok",
+        action="store_true",
+        default=None,
+        help="a known divergence that has disappeared (FIXED) does not fail the run",
+    )
+    verbosity = run.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="print each divergence's differing paths"
+    )
+
+
+def _install_interrupt(stop: threading.Event) -> None:
+    """First Ctrl-C/SIGTERM: stop starting cases, report what is done. Second: stop now."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            stop_services()
+            os._exit(EXIT_INTERRUPTED)
+        stop.set()
+        print(
+            "\ninterrupting: finishing the cases in flight (Ctrl-C again to stop now)",
+            file=sys.stderr,
+        )
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_options(args: argparse.Namespace, jobs: int | None) -> Any:
+    from yamlparity.run.engine import RunOptions
+    from yamlparity.spec.select import compile_selection
+
+    options = RunOptions(select=compile_selection(args.select) if args.select else None)
+    if jobs is not None:
+        if jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        options.jobs = jobs
+    return options
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from yamlparity.cli.progress import Progress, live_terminal
+    from yamlparity.report.formats import parse_formats, write_index, write_spec
+    from yamlparity.report.render import check_template, choose_template, tally_line
+    from yamlparity.run.engine import run_spec
+    from yamlparity.spec.redact import RedactingListener, Redactor
+
+    cfg = project_config(args)
+    formats = parse_formats(args.formats) if args.formats else (cfg.formats or ("md",))
+    report_dir = args.report_dir or cfg.report_dir
+    fixed_ok = args.fixed_ok if args.fixed_ok is not None else cfg.fixed_ok
+    specs = load_paths(spec_paths(args, cfg), args)
+    _check_distinct_reports(specs, report_dir)
+    _check_selection(specs, args.select)
+    choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
+    for path, choice in {c.path: c for c in choices}.items():
+        # A broken template (even a misspelled name) fails before anything runs: it is
+        # rendered over a synthetic run with each spec's own target names and facets.
+        shapes = [_shape(s) for s, c in zip(specs, choices, strict=True) if c.path == path]
+        check_template(choice, shapes)
+    for spec in specs:
+        _check_writable(_report_path(spec, report_dir).parent)
+    options = run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
+    _install_interrupt(options.stop)
+    live = live_terminal(sys.stderr)
+    # -v prints each divergence after its spec: the per-case plain lines would repeat them.
+    progress = Progress(
+        sys.stderr if live else sys.stdout,
+        live=live,
+        quiet=args.quiet or (args.verbose and not live),
+        specs=len(specs),
+    )
+    written = []
+    failed = False
+    for spec, choice in zip(specs, choices, strict=True):
+        if options.stop.is_set():
+            break
+        redactor = Redactor.for_spec(spec)
+        # Secrets are masked in the results themselves: every format, -v and progress lines.
+        listener = RedactingListener(progress, redactor)
+        result = redactor.deep(run_spec(spec, options, listener=listener))
+        progress.clear()
+        path = _report_path(spec, report_dir)
+        out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
+        written.append(out)
+        shown = display_path(out.primary)
+        stopped = " (interrupted)" if result.interrupted else ""
+        print(
+            f"[parity] {spec.name}: {tally_line(result.tally())} "
+            f"(out of {len(result.cases)}){stopped} → {shown}",
+            flush=True,
+        )
+        if args.verbose:
+            _print_divergences(result)
+        failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
+        failed = failed or bool(failing) or result.interrupted
+    if report_dir is not None and written:
+        index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
+        print(f"[parity] index: {len(written)} specs → {display_path(index)}")
+    if options.stop.is_set():
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _shape(spec: Any) -> Any:
+    from yamlparity.report.render import SpecShape, display_file
+
+    return SpecShape(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        file=display_file(str(spec.file)),
+        kind=spec.kind,
+        targets=tuple(spec.targets),
+        facets=tuple(spec.compare.facets),
+        baseline=spec.compare.baseline,
+    )
+
+
+def _template_for(spec: Any, args: argparse.Namespace, cfg: Any, choose: Any) -> Any:
+    return choose(
+        cli=args.template,
+        spec=spec.report.template,
+        config=cfg.template,
+        project_root=cfg.root or Path.cwd(),
+    )
+
+
+def _index_choice(cfg: Any, choose: Any) -> Any:
+    # The index template is looked up in the project's templates/ folder, then the built-in.
+    return choose(project_root=cfg.root or Path.cwd())
+
+
+def _check_distinct_reports(specs: Sequence[Any], report_dir: Path | None) -> None:
+    """Two specs writing one report file would lose the first: refuse before running."""
+    seen: dict[Path, Any] = {}
+    for spec in specs:
+        path = _report_path(spec, report_dir).resolve()
+        if path in seen:
+            raise UsageError(
+                f"{seen[path].file} and {spec.file} would both write {path}: give one a "
+                "different `name:` or `report.path`"
+            )
+        seen[path] = spec
+
+
+def _check_selection(specs: Sequence[Any], expression: str | None) -> None:
+    """A -k that selects nothing is a typo, not a green run."""
+    if not expression:
+        return
+    from yamlparity.spec.select import compile_selection
+
+    matches = compile_selection(expression)
+    if not any(matches(name) for spec in specs for name in case_names(spec)):
+        raise UsageError(f"-k {expression!r} selects no case in the given specs")
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before the run, not after it, when a report cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {folder}: {exc.strerror}") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write reports into {folder}")
+
+
+def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.safepath import safe_component
+
+    if report_dir is not None:
+        return report_dir / f"{safe_component(spec.name)}.md"
+    if spec.report.path is not None:
+        return Path(spec.report.path)
+    return Path("reports") / f"{safe_component(spec.name)}.md"
+
+
+def _print_divergences(result: Any) -> None:
+    from yamlparity.core.jsonvalue import dumps
+    from yamlparity.report.render import groups_text
+
+    for case in result.cases:
+        if case.verdict in ("MATCH", "SKIP"):
+            continue
+        print(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
+        if len(case.groups) > 1 and len(result.targets) > 2:
+            print(f"    groups: {groups_text(case.groups)}")
+        for diff in case.differences[:20]:
+            values = "  ".join(
+                f"{t}=(missing)" if t in diff.missing else f"{t}={dumps(diff.values[t])}"
+                for t in case.outcomes
+                if t in diff.missing or t in diff.values
+            )
+            print(f"    {diff.facet} {diff.path}: {values}")
+        if len(case.differences) > 20:
+            print(f"    … {len(case.differences) - 20} more")
+        for failure in case.expectation_failures:
+            print(f"    {failure.target}: expected {failure.expectation}, saw {failure.seen}")

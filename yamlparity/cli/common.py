@@ -1,0 +1,109 @@
+"""What every command shares: exit codes, spec arguments, loading, the project's settings."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from yamlparity.core.errors import UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_spec_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="spec files or folders, searched for *.yaml/*.yml (default: the project's "
+        "`specs` setting, else specs/)",
+    )
+    add_env(parser)
+
+
+def add_env(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a spec variable (wins over the environment and env:)",
+    )
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let cases_from read files outside the spec's folder",
+    )
+
+
+def add_select(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-k",
+        dest="select",
+        metavar="EXPR",
+        help="only cases whose name matches (substring or glob; and/or/not)",
+    )
+
+
+def parse_env(pairs: Sequence[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env takes KEY=VALUE, got {pair!r}")
+        env[key] = value
+    return env
+
+
+def project_config(args: argparse.Namespace) -> Any:
+    from yamlparity.cli import config
+
+    return config.load(Path.cwd())
+
+
+def spec_paths(args: argparse.Namespace, cfg: Any) -> list[Path]:
+    if args.paths:
+        return list(args.paths)
+    if cfg.specs:
+        return list(cfg.specs)
+    # With a project file, specs/ is the project's, wherever in the project we are.
+    return [cfg.root / "specs"] if cfg.root else [Path("specs")]
+
+
+def load_paths(paths: Sequence[Path], args: argparse.Namespace) -> list[Any]:
+    from yamlparity.spec.load import find_specs, load_spec
+
+    env = parse_env(args.env)
+    return [load_spec(path, env, allow_outside=args.allow_outside) for path in find_specs(paths)]
+
+
+def load_all(args: argparse.Namespace) -> list[Any]:
+    return load_paths(spec_paths(args, project_config(args)), args)
+
+
+def argv_text(run: Any) -> str:
+    return run if isinstance(run, str) else " ".join(run)
+
+
+def stop_services() -> None:
+    try:
+        from yamlparity.targets import services
+    except ImportError:
+        return
+    services.stop_all()
+
+
+def case_names(spec: Any) -> Iterator[str]:
+    """Case names without parsing fixture rows (a lazy case list reads names only)."""
+    names = getattr(spec.cases, "names", None)
+    return iter(names()) if names is not None else (case.name for case in spec.cases)
+
+
+def display_path(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
