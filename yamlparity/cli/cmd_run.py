@@ -240,14 +240,14 @@ def _report_path(spec: Any, report_dir: Path | None) -> Path:
 
 def _print_divergences(result: Any) -> None:
     from yamlparity.core.jsonvalue import dumps
-    from yamlparity.report.render import groups_text
+    from yamlparity.report.render import agreement_text
 
     for case in result.cases:
         if case.verdict in ("MATCH", "SKIP"):
             continue
         print(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
-        if len(case.groups) > 1 and len(result.targets) > 2:
-            print(f"    groups: {groups_text(case.groups)}")
+        if (len(case.groups) > 1 or case.failures) and len(result.targets) > 2:
+            print(f"    agreement: {agreement_text(case)}")
         for diff in case.differences[:20]:
             values = "  ".join(
                 f"{t}=(missing)" if t in diff.missing else f"{t}={dumps(diff.values[t])}"

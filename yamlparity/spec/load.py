@@ -45,6 +45,7 @@ from yamlparity.core.jsonvalue import (
 )
 from yamlparity.core.tls import tls_context
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
     DuplicateKey,
@@ -85,6 +86,7 @@ from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
+_ROW_KEYS = ("name", "input", "stdin", "vars", "skip", "targets")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -238,6 +240,7 @@ class _SpecBuilder:
             calibration=self._calibration(),
             secrets=self.secret_values,
             secret_names=secret_names,
+            allow_empty=bool(data.get("allow_empty", False)),
         )
 
     # -- secrets
@@ -403,6 +406,7 @@ class _SpecBuilder:
             mode=cast(Any, raw.get("mode", "process")),
             workers=_int(raw.get("workers"), 1),
             max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
         )
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
@@ -435,6 +439,7 @@ class _SpecBuilder:
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
         )
 
     def _tls(self, name: str, raw: dict[str, JSON], base: KeyPath) -> TlsOptions | None:
@@ -917,6 +922,7 @@ class _SpecBuilder:
                     else None,
                     reason=cast(str, item["reason"]),
                     link=cast(str | None, item.get("link")),
+                    **known_error_fields(self, base, item),
                 )
             )
         return tuple(out)
@@ -1005,6 +1011,7 @@ class _SpecBuilder:
             stdin=cast(str | None, raw.get("stdin")),
             request=request,
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
+            **case_scope(self, base, raw),
         )
 
     def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
@@ -1159,13 +1166,12 @@ class _SpecBuilder:
                 'write {"name": "case_name", "input": ...}',
             )
         for key in row:
-            if key not in ("name", "input", "stdin", "vars"):
+            if key not in _ROW_KEYS:
                 raise self._row_error(
                     display,
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
-                    suggest(key, ("name", "input", "stdin", "vars"))
-                    or "rows hold name, input, stdin, vars",
+                    suggest(key, _ROW_KEYS) or f"rows hold {', '.join(_ROW_KEYS)}",
                 )
         name = row.get("name")
         if not isinstance(name, str):
@@ -1190,8 +1196,17 @@ class _SpecBuilder:
             raise self._row_error(
                 display, line, f'case {name!r}: "vars" must be an object', 'e.g. "vars": {"k": 1}'
             )
+
+        def fail(message: str, hint: str) -> NoReturn:
+            raise self._row_error(display, line, message, hint)
+
         return Case(
-            name=name, location=location, input=row.get("input"), stdin=stdin, vars=variables or {}
+            name=name,
+            location=location,
+            input=row.get("input"),
+            stdin=stdin,
+            vars=variables or {},
+            **row_scope(name, row, self.target_names, fail),
         )
 
     # -- report

@@ -68,6 +68,7 @@ class CommandTarget:
     mode: CommandMode = "process"
     workers: int = 1  # stream mode: helper processes serving this target
     max_output: int = 16 * 1024 * 1024  # bytes per stream; beyond it the case is ERROR
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     kind: Literal["command"] = "command"
 
 
@@ -107,6 +108,7 @@ class HttpTarget:
     tls: TlsOptions | None = None
     proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
     auth: BasicAuth | None = None
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     kind: Literal["http"] = "http"
 
 
@@ -167,11 +169,16 @@ class Expectation:
 
 @dataclass(frozen=True)
 class KnownDivergence:
+    """A `known:` entry: a divergence shipped on purpose, or (with `error`) an expected failure."""
+
     location: Location
     cases: tuple[str, ...]  # names or globs
     facets: tuple[str, ...] | None  # None: any facet
     reason: str
     link: str | None = None
+    error: str | None = None  # the expected failure's reason: a substring, or /regex/
+    error_regex: Any = None  # re.Pattern when `error` is written /like this/
+    targets: tuple[str, ...] | None = None  # the targets expected to fail; None: any
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,8 @@ class Case:
     stdin: str | None = None  # raw stdin text for this case, instead of the spec's template
     request: dict[str, Any] | None = None  # per-case request overrides (same keys as the spec's)
     vars: dict[str, JSON] = field(default_factory=dict)
+    skip: str | None = None  # `skip: reason`: the case is not run (SKIP)
+    targets: tuple[str, ...] | None = None  # only these targets run the case; None: all
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,7 @@ class Spec:
     # spec file: they come from --env or the environment). Reports show them as `***`.
     secrets: frozenset[str] = field(default_factory=frozenset)
     secret_names: tuple[str, ...] = ()
+    allow_empty: bool = False  # an empty answer with success is a value (jsonl, text)
 
     @property
     def folder(self) -> Path:
@@ -228,3 +238,8 @@ class Spec:
     @property
     def main_facet(self) -> str:
         return "stdout" if self.kind == "command" else "body"
+
+    def allows_empty(self, target: str) -> bool:
+        """Whether an empty answer of this target is a value (its own setting, else the spec's)."""
+        own = self.targets[target].allow_empty if target in self.targets else None
+        return self.allow_empty if own is None else own
