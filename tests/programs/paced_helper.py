@@ -3,6 +3,7 @@
 The case input is {"n": N, "plan": {NAME: {...}}}; this helper follows the entry under its own
 NAME (none: answer at once). Keys: "sleep" seconds before answering, "exit" a code to exit with
 (nothing printed), "value" what to answer instead of the default, "empty" print nothing.
+{"touch": PREFIX} in the input makes every helper that runs the case create PREFIX.NAME.
 It answers {"n": N, "value": ...} as one JSON line. With --stream it serves one case per line
 (`mode: stream`); otherwise it reads its whole stdin and answers once.
 """
@@ -17,6 +18,8 @@ STREAM = "--stream" in sys.argv[2:]
 
 def answer(line: str) -> None:
     request = json.loads(line)
+    if "touch" in request:
+        open(f"{request['touch']}.{NAME}", "w").close()  # proof that it ran
     plan = request.get("plan", {}).get(NAME, {})
     time.sleep(plan.get("sleep", 0))
     if "exit" in plan:
