@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PY, free_port, wait_for
+from tests.support.cli import PY, free_port
 from tests.support.paths import PROGRAMS, SERVERS
 from yamlparity.core.jsonvalue import canonical
 from yamlparity.results.records import CaseResult
@@ -92,18 +92,20 @@ def signature(case: CaseResult) -> dict[str, Any]:
     }
 
 
-def write_spec(folder: Path, order: tuple[str, ...], mode: str, port: int) -> Path:
+def target(name: str, mode: str, port: int) -> dict[str, object]:
     if mode == "http":
-        targets = {n: {"url": f"http://127.0.0.1:{port}/{n}", "timeout": TIMEOUT} for n in order}
-    else:
-        stream = ["--stream"] if mode == "stream" else []
-        targets = {
-            # -S: no site import, the cheapest start-up (48 helpers start within a second).
-            n: {"run": [PY, "-S", str(PROGRAMS / "paced_helper.py"), n, *stream], "mode": mode}
-            | {"timeout": TIMEOUT}
-            | ({"workers": len(CASES)} if stream else {})  # the cases run at once here too
-            for n in order
-        }
+        return {"url": f"http://127.0.0.1:{port}/{name}", "timeout": TIMEOUT}
+    stream = ["--stream"] if mode == "stream" else []
+    # -S: no site import, the cheapest start-up (48 helpers start within a second).
+    run = [PY, "-S", str(PROGRAMS / "paced_helper.py"), name, *stream]
+    found: dict[str, object] = {"run": run, "mode": mode, "timeout": TIMEOUT}
+    if stream:
+        found["workers"] = len(CASES)  # the cases run at once here too
+    return found
+
+
+def write_spec(folder: Path, order: tuple[str, ...], mode: str, port: int) -> Path:
+    targets = {name: target(name, mode, port) for name in order}
     cases = [
         {"name": name, "input": {"n": number, "plan": plan}}
         for number, (name, plan) in enumerate(CASES.items())
@@ -132,7 +134,7 @@ def server() -> Iterator[int]:
     )
     try:
         assert proc.stdout is not None
-        wait_for(lambda: proc.stdout.readline().strip() == "listening", within=30)  # type: ignore[union-attr]
+        assert proc.stdout.readline().strip() == "listening"  # "" if it died: no hang
         yield port
     finally:
         proc.kill()
