@@ -59,14 +59,16 @@ class _Stdout:
                 break
             if b"\n" in block:
                 *lines, buffer = (buffer + block).split(b"\n")
-                for line in lines:
-                    items.put((_LINE, line, now))
             else:
-                buffer += block
+                lines, buffer = [], buffer + block
+            # Set before the lines are handed over: whoever takes the last one must not see
+            # the line it just took as output still pending.
             self.partial = len(buffer)
-            if len(buffer) > cap:
+            if len(buffer) > cap or any(len(line) > cap for line in lines):
                 items.put((_OVERFLOW, b"", now))
                 break  # the helper is restarted: nothing more of this one is read
+            for line in lines:
+                items.put((_LINE, line, now))
         # This thread alone closes the descriptor, once it no longer reads it: closed by
         # another thread, its number could be reused under a read still to come.
         os.close(fd)
