@@ -48,6 +48,7 @@ from yamlparity.results.records import (
     TargetOutcome,
     Verdict,
 )
+from yamlparity.spec.model import main_facet_of
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
@@ -729,7 +730,7 @@ def synthetic_result(shape: SpecShape) -> SpecResult:
     """One case per verdict over the shape's targets and facets; the first target is the odd
     one out in every divergence, and one rule masked differing values (the audit flags it)."""
     names = shape.targets
-    main = "stdout" if shape.kind == "command" else "body"
+    main = main_facet_of(shape.kind)
     facets = shape.facets or (main,)
 
     def outcome(target: str, value: str = "a", **extra: Any) -> TargetOutcome:

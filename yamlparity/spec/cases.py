@@ -250,7 +250,3 @@ class CaseList(Sequence[Case]):
         if not 0 <= index < size:
             raise IndexError("case index out of range")
         return index
-
-
-def as_case_list(cases: Sequence[Case]) -> CaseList:
-    return cases if isinstance(cases, CaseList) else CaseList(cases)

@@ -44,6 +44,7 @@ from yamlparity.core.jsonvalue import (
     type_name,
 )
 from yamlparity.core.tls import tls_context
+from yamlparity.spec import defaults
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.fixtures import (
     BOM,
@@ -78,6 +79,7 @@ from yamlparity.spec.model import (
     Spec,
     Target,
     TlsOptions,
+    main_facet_of,
 )
 from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
@@ -342,7 +344,8 @@ class _SpecBuilder:
     def _calibration(self) -> Calibration:
         raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
         return Calibration(
-            repeat=_int(raw.get("repeat"), 3), unsafe_methods=bool(raw.get("unsafe_methods"))
+            repeat=_int(raw.get("repeat"), defaults.CALIBRATION_REPEAT),
+            unsafe_methods=bool(raw.get("unsafe_methods")),
         )
 
     # -- helpers
@@ -396,13 +399,13 @@ class _SpecBuilder:
             shell=bool(raw.get("shell", False)),
             cwd=self.resolve(cast(str, raw.get("cwd", "."))),
             env=_texts(raw.get("env")),
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.COMMAND_TIMEOUT),
             build=self._build_cmd(raw.get("build")),
-            build_timeout=self._seconds(raw, base, "build_timeout", 600.0),
+            build_timeout=self._seconds(raw, base, "build_timeout", defaults.BUILD_TIMEOUT),
             when_missing=cast(Any, raw.get("when_missing", "error")),
             mode=cast(Any, raw.get("mode", "process")),
-            workers=_int(raw.get("workers"), 1),
-            max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
+            workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
+            max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
         )
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
@@ -425,13 +428,13 @@ class _SpecBuilder:
             location=self.loc(base),
             url=url,
             headers=headers,
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.HTTP_TIMEOUT),
             port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
             service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
             if "service" in raw
             else None,
             concurrency=_int(raw["concurrency"], 1) if "concurrency" in raw else None,
-            max_output=_int(raw.get("max_output"), 64 * 1024 * 1024),
+            max_output=_int(raw.get("max_output"), defaults.HTTP_MAX_OUTPUT),
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
@@ -515,8 +518,8 @@ class _SpecBuilder:
             ready_http=cast(str | None, ready.get("http")),
             ready_port=ready.get("port") is True,
             ready_log=cast(str | None, ready.get("log")),
-            start_timeout=self._seconds(raw, base, "start_timeout", 30.0),
-            stop_timeout=self._seconds(raw, base, "stop_timeout", 5.0),
+            start_timeout=self._seconds(raw, base, "start_timeout", defaults.START_TIMEOUT),
+            stop_timeout=self._seconds(raw, base, "stop_timeout", defaults.STOP_TIMEOUT),
             reuse=bool(raw.get("reuse", False)),
         )
 
@@ -731,7 +734,7 @@ class _SpecBuilder:
         )
 
     def _main_facet(self) -> str:
-        return "stdout" if self.kind == "command" else "body"
+        return main_facet_of(self.kind)
 
     def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
         valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
