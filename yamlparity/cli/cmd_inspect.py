@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from yamlparity.cli.common import EXIT_OK, add_spec_args, argv_text, case_names, load_all
+from yamlparity.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_spec_args,
+    argv_text,
+    case_names,
+    load_all,
+    parse_env,
+    project_config,
+    spec_paths,
+)
 
 
 def register(sub: Any) -> None:
@@ -20,10 +31,29 @@ def register(sub: Any) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    specs = load_all(args)
-    for spec in specs:
-        print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
-    return EXIT_OK
+    """Every spec given is checked, and each gets its line: one bad spec hides no other."""
+    from yamlparity.core.errors import SpecError
+    from yamlparity.spec.load import find_specs, load_spec
+
+    env = parse_env(args.env)
+    failed = False
+    for given in spec_paths(args, project_config(args)):
+        try:
+            files = find_specs([given])
+        except SpecError as exc:
+            print(exc.render(), file=sys.stderr)
+            failed = True
+            continue
+        for file in files:
+            try:
+                spec = load_spec(file, env, allow_outside=args.allow_outside)
+            except SpecError as exc:
+                print(f"bad {file}", flush=True)
+                print(exc.render(), file=sys.stderr, flush=True)
+                failed = True
+                continue
+            print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
+    return EXIT_USAGE if failed else EXIT_OK
 
 
 def list_command(args: argparse.Namespace) -> int:
