@@ -689,12 +689,14 @@ class _SpecBuilder:
 
     def _rule(self, path: KeyPath, item: JSON, facet: str | None) -> Rule:
         targets: frozenset[str] | None = None
+        intended: str | None = None
         text_path = path
         if isinstance(item, dict):
             text_path = (*path, "rule")
             text = cast(str, item["rule"])
             if "targets" in item:
                 targets = frozenset(self._target_refs((*path, "targets"), item["targets"]))
+            intended = cast(str | None, item.get("intended"))
             if "facet" in item:
                 if facet is not None:
                     raise self.err(
@@ -712,6 +714,7 @@ class _SpecBuilder:
             program=program,
             facet=_facet_name(facet) if facet else self._main_facet(),
             targets=targets,
+            intended=intended,
         )
 
     def _compile(self, path: KeyPath, text: str) -> Any:

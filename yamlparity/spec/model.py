@@ -41,6 +41,7 @@ class Rule:
     program: Any
     facet: str  # "stdout", "body", "headers.x"...; the spec's main facet when not written
     targets: frozenset[str] | None = None  # None: every target
+    intended: str | None = None  # why it may remove differing values (the audit won't flag it)
 
 
 @dataclass(frozen=True)
