@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from yamlparity.cli.common import (
@@ -12,11 +14,15 @@ from yamlparity.cli.common import (
     add_spec_args,
     argv_text,
     case_names,
+    display_path,
     load_all,
     parse_env,
     project_config,
     spec_paths,
 )
+
+# In the project, beside its settings: a stable path that does not depend on the install.
+DEFAULT_SCHEMA_FILE = Path(".yamlparity") / "spec.schema.json"
 
 
 def register(sub: Any) -> None:
@@ -27,6 +33,15 @@ def register(sub: Any) -> None:
     add_spec_args(listing)
     listing.set_defaults(handler=list_command)
     schema = sub.add_parser("schema", help="print the spec JSON Schema (for editors)")
+    schema.add_argument(
+        "--write",
+        nargs="?",
+        const=DEFAULT_SCHEMA_FILE,
+        type=Path,
+        metavar="FILE",
+        help=f"write it to FILE (default: {DEFAULT_SCHEMA_FILE} in the project) for editors "
+        "to point at, and print the line to put at the top of a spec",
+    )
     schema.set_defaults(handler=schema_command)
 
 
@@ -70,7 +85,19 @@ def list_command(args: argparse.Namespace) -> int:
 def schema_command(args: argparse.Namespace) -> int:
     import json
 
-    from yamlparity.spec.load import schema
+    from yamlparity.spec.validation import editor_schema
 
-    print(json.dumps(schema(), indent=2, ensure_ascii=False))
+    text = json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.write is None:
+        print(text, end="")
+        return EXIT_OK
+    root = project_config(args).root
+    target = args.write if args.write.is_absolute() or root is None else root / args.write
+    from yamlparity.report.render import write_atomic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    print(f"wrote {display_path(target)}")
+    print("first line of a spec (path relative to the spec file):")
+    print(f"# yaml-language-server: $schema={os.path.relpath(target.resolve(), Path.cwd())}")
     return EXIT_OK
