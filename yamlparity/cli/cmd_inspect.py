@@ -63,7 +63,6 @@ def validate_command(args: argparse.Namespace) -> int:
             try:
                 spec = load_spec(file, env, allow_outside=args.allow_outside)
             except SpecError as exc:
-                print(f"bad {file}", flush=True)
                 print(exc.render(), file=sys.stderr, flush=True)
                 failed = True
                 continue
