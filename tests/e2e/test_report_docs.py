@@ -66,6 +66,4 @@ def test_spec_reference_headings_are_unique() -> None:
     HTTP target share a key name."""
     doc = (ROOT / "docs" / "spec-reference.md").read_text("utf-8")
     headings = [line for line in doc.splitlines() if line.startswith("#")]
-    assert len(headings) == len(set(headings)), sorted(
-        h for h in headings if headings.count(h) > 1
-    )
+    assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)
