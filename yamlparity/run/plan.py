@@ -118,7 +118,21 @@ def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict
     return {**headers, name: value}
 
 
+def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
+    """The argv of each command target whose `run` holds templates, rendered for `case`: each
+    element stays one argument, whatever it renders to (no shell ever sees it)."""
+    rendered: dict[str, tuple[str, ...]] = {}
+    context: _Context | None = None
+    for name, target in spec.targets.items():
+        if target.kind != "command" or not target.templated:
+            continue
+        context = context or _Context(case)
+        assert not isinstance(target.run, str)
+        rendered[name] = tuple(render_text(arg, context) for arg in target.run)
+    return rendered
+
+
 def invocation_for(spec: Spec, case: Case) -> Invocation:
     if spec.kind == "command":
-        return Invocation(case=case, stdin=stdin_for(spec, case))
+        return Invocation(case=case, stdin=stdin_for(spec, case), argv=argv_for(spec, case))
     return Invocation(case=case, request=request_for(spec, case))

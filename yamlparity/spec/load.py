@@ -84,7 +84,7 @@ from yamlparity.spec.model import (
 from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
-from yamlparity.spec.templates import template_env
+from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
@@ -394,10 +394,12 @@ class _SpecBuilder:
         base: KeyPath = ("targets", name)
         if "url" in raw:
             return self._http_target(name, raw, base)
+        run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
         return CommandTarget(
             name=name,
             location=self.loc(base),
-            run=self._argv(raw, (*base, "run"), bool(raw.get("shell", False))),
+            run=run,
+            templated=self._templated_argv(run, (*base, "run"), raw.get("mode", "process")),
             shell=bool(raw.get("shell", False)),
             cwd=self.resolve(cast(str, raw.get("cwd", "."))),
             env=_texts(raw.get("env")),
@@ -564,6 +566,30 @@ class _SpecBuilder:
                 "write the command as one string, or drop `shell: true`",
             )
         return tuple(cast(list[str], value))
+
+    def _templated_argv(self, run: tuple[str, ...] | str, path: KeyPath, mode: JSON) -> bool:
+        """True when argv elements hold templates (rendered per case); checked here: the
+        program itself is fixed, a stream helper's argv cannot change per case."""
+        if isinstance(run, str):
+            return False  # a shell string is the shell's: never rendered
+        found = [i for i, arg in enumerate(run) if is_template(arg)]
+        if not found:
+            return False
+        if 0 in found:
+            raise self.err(
+                (*path, 0),
+                "the program (the first element of `run`) cannot be a template",
+                'render its arguments: run: [jq, -c, "{{ case.input.program }}"]',
+            )
+        if mode == "stream":
+            raise self.err(
+                (*path, found[0]),
+                "`mode: stream` starts its helper once: its `run` cannot change per case",
+                "use mode: process to render arguments per case, or pass the value on stdin",
+            )
+        for index in found:
+            self._template_syntax((*path, index), run[index])
+        return True
 
     def _build_cmd(self, value: JSON) -> tuple[str, ...] | str | None:
         if value is None or isinstance(value, str):

@@ -75,6 +75,7 @@ class CommandTarget:
     mode: CommandMode = "process"
     workers: int = defaults.STREAM_WORKERS  # stream mode: helper processes serving this target
     max_output: int = defaults.COMMAND_MAX_OUTPUT  # bytes per stream; beyond it the case is ERROR
+    templated: bool = False  # `run` (an argv list) holds {{ }} templates rendered per case
     kind: Literal["command"] = "command"
 
 
