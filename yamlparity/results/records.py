@@ -359,10 +359,12 @@ class SpecResult:
     def failing(self) -> bool:
         return self.interrupted or any(v in FAILING for v in self._verdicts())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, cases: bool = True) -> dict[str, Any]:
+        """Plain data; `cases=False` leaves `cases` None in its place (see case_dict), for a
+        writer that streams them."""
         # Not asdict(self): it would turn a CaseResults store into a dict of its columns.
         data: dict[str, Any] = {
-            f.name: [asdict(case) for case in self.cases]
+            f.name: ([case_dict(case) for case in self.cases] if cases else None)
             if f.name == "cases"
             else _as_data(getattr(self, f.name))
             for f in fields(self)
@@ -372,6 +374,12 @@ class SpecResult:
         data["path_stats"] = [asdict(stat) for stat in self.path_stats()]
         plain: dict[str, Any] = _plain(data)
         return plain
+
+
+def case_dict(case: CaseResult) -> dict[str, Any]:
+    """One case as plain data (target values stay exact Numbers)."""
+    plain: dict[str, Any] = _plain(asdict(case))
+    return plain
 
 
 def _as_data(value: Any) -> Any:

@@ -82,7 +82,8 @@ def write_spec(
     options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
     # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
-        write_atomic(paths["json"], results_json.dumps(result))
+        with atomic_writer(paths["json"]) as write:
+            results_json.write_to(result, write)
     if "junit" in paths:
         write_atomic(paths["junit"], junit.dumps([result]))
     if "md" in paths:
