@@ -17,10 +17,17 @@ from typing import Any, Literal
 from yamlparity.core.jsonvalue import canonical
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
-from yamlparity.results.records import TIERS, CaseResult, MaskedValue, RuleEffect, SpecResult
+from yamlparity.results.records import (
+    AUDIT_SAMPLES,
+    TIERS,
+    CaseResult,
+    MaskedValue,
+    RuleEffect,
+    SpecResult,
+)
 from yamlparity.spec.model import Spec
 
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = AUDIT_SAMPLES  # matching cases keep this many samples per rule with values
 Flag = Literal["masked divergence", "possible masked divergence", "intended", "dead", ""]
 Stability = Literal["stable", "noise", "unknown"]
 
@@ -179,7 +186,7 @@ def _add_effect(
 
 
 def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | None) -> MaskedExample:
-    targets = [*masked.values, *masked.missing]
+    targets = [*masked.values, *masked.differing, *masked.missing]
     if data is None:
         stability: Stability = "unknown"
     else:

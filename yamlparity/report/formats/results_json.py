@@ -147,6 +147,7 @@ def _rule_effect(data: dict[str, Any]) -> RuleEffect:
                     path=m["path"],
                     values=dict(m["values"]),  # target values stay exact Numbers
                     missing=tuple(m.get("missing", ())),
+                    differing=tuple(m.get("differing", ())),
                 )
                 for m in data.get("masked", [])
             ],
