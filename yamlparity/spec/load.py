@@ -639,17 +639,18 @@ class _SpecBuilder:
                 )
             return None
         if raw is None:
-            return RequestTemplate(json="{{ case.input }}", has_json=True)
+            return RequestTemplate()  # POST, the case input as JSON (run/plan.py)
         request = self._request_overrides(("request",), cast(dict[str, JSON], raw))
-        has_json = "json" in request or "body" not in request
+        has_json = "json" in request
         return RequestTemplate(
             method=cast(str, request.get("method", "POST")),
             path=cast(str, request.get("path", "/")),
             query=cast(dict[str, str], request.get("query", {})),
             headers=cast(dict[str, str], request.get("headers", {})),
-            json=cast(JSON, request.get("json", "{{ case.input }}")) if has_json else None,
+            json=cast(JSON, request["json"]) if has_json else None,
             has_json=has_json,
             body=cast(str | None, request.get("body")),
+            no_body="body" in request and request["body"] is None,
         )
 
     def _request_overrides(self, base: KeyPath, raw: dict[str, JSON]) -> dict[str, Any]:
@@ -665,7 +666,7 @@ class _SpecBuilder:
             if key in raw:
                 out[key] = _texts(raw[key])
         for key in ("path", "body"):
-            if key in raw:
+            if isinstance(raw.get(key), str):
                 self._template((*base, key), cast(str, raw[key]))
         for key in ("query", "headers"):
             for name, text in out.get(key, {}).items():

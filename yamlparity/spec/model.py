@@ -134,6 +134,7 @@ class RequestTemplate:
     json: JSON | None = None  # a template structure; used when has_json
     has_json: bool = False
     body: str | None = None  # a text template, when the body is not JSON
+    no_body: bool = False  # `body: null`: no body at all, whatever the method
 
 
 @dataclass(frozen=True)

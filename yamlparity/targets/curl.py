@@ -238,6 +238,7 @@ class Transfer:
                 else:
                     setopt(pycurl.CUSTOMREQUEST, method)
         else:
+            setopt(pycurl.NOBODY, 0)  # a HEAD before on this handle would keep the body out
             setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
             setopt(pycurl.POSTFIELDS, body)  # pycurl keeps a reference: no copy
             if method == "POST":

@@ -26,6 +26,7 @@ from yamlparity.targets.curl import (
     current_driver,
     words,
 )
+from yamlparity.targets.curlargs import implicit_headers
 from yamlparity.targets.ports import PORT_PLACEHOLDER, free_port, substitute_port
 from yamlparity.targets.services import ServiceProcess
 
@@ -125,6 +126,10 @@ class HttpAdapter:
             failure = "no HTTP request was prepared for this case"
             return _ready(RawObservation(self.name, failure=failure))
         started = time.perf_counter()
+        if request.method == "HEAD" and request.body is not None:
+            # libcurl (like curl) cannot send one and still read a HEAD answer.
+            reason = "a HEAD request carries no body, and this case gives one (json: or body:)"
+            return _ready(self._failed(reason, started, request))
         try:
             header_lines = request_headers(
                 self._merge_headers(request.headers), request.body is not None, self.target
@@ -292,16 +297,9 @@ def transport_options(target: HttpTarget, base_url: str) -> TransportOptions:
 
 
 def request_headers(headers: dict[str, str], has_body: bool, target: HttpTarget) -> list[str]:
-    """The header lines libcurl gets: the request's own, plus what keeps libcurl from adding
-    headers of its own that the case did not ask for (curl's reproducer adds the same).
-
-    - `Expect:` — no `Expect: 100-continue` on large bodies (a server that never answers 100
-      would cost a second per request);
-    - `Content-Type:` — libcurl would label a body `application/x-www-form-urlencoded`;
-    - `Accept-Encoding: identity` unless `compressed: true` (then libcurl sends the codings it
-      decodes).
-    A value with CR, LF or NUL is refused (ValueError): it would inject a header.
-    """
+    """The header lines libcurl gets: the request's own, then `curlargs.implicit_headers` (so
+    libcurl adds none the case did not ask for; curl's reproducer adds the same). A name or
+    value with CR, LF or NUL is refused (ValueError): it would inject a header."""
     lines: list[str] = []
     names: set[str] = set()
     for name, value in headers.items():
@@ -312,18 +310,6 @@ def request_headers(headers: dict[str, str], has_body: bool, target: HttpTarget)
         lines.append(f"{name}: {value}" if value.strip() else f"{name};")
     lines.extend(implicit_headers(names, has_body, target.compressed))
     return lines
-
-
-def implicit_headers(names: set[str], has_body: bool, compressed: bool) -> list[str]:
-    """The lines request_headers adds (lower-case `names` are the request's own)."""
-    extra: list[str] = []
-    if "expect" not in names:
-        extra.append("Expect:")
-    if has_body and "content-type" not in names:
-        extra.append("Content-Type:")
-    if not compressed and "accept-encoding" not in names:
-        extra.append("Accept-Encoding: identity")
-    return extra
 
 
 def _ready(observation: RawObservation) -> Callable[[], RawObservation]:
