@@ -24,6 +24,8 @@ import contextlib
 import errno
 import os
 import re
+import select
+import socket
 import ssl
 import sys
 import threading
@@ -114,6 +116,7 @@ class TransportOptions:
     http_version: str | None = None
     compressed: bool = False
     digest: tuple[str, str] | None = None  # (username, password)
+    plain_http1: bool = False  # cleartext HTTP/1.x: a kept-alive connection's bytes are ours
     extra: tuple[tuple[int, object], ...] = field(default=())  # tests: more libcurl options
 
     def apply(self, easy: pycurl.Curl) -> None:
@@ -177,6 +180,7 @@ class Transfer:
         "body_bytes",
         "cap",
         "code",
+        "dead_reuse",
         "deadline",
         "done",
         "driver",
@@ -191,6 +195,7 @@ class Transfer:
         "sent",
         "started",
         "status_line",
+        "stray_bytes",
     )
 
     def __init__(self, options: TransportOptions) -> None:
@@ -201,6 +206,7 @@ class Transfer:
         easy.setopt(pycurl.WRITEFUNCTION, self._write)
         easy.setopt(pycurl.HEADERFUNCTION, self._header)
         easy.setopt(pycurl.PREREQFUNCTION, self._prereq)
+        easy.setopt(pycurl.SOCKOPTFUNCTION, self._sockopt)
         easy.transfer = self  # type: ignore[attr-defined]  # found again from info_read
         self.easy = easy
         self.driver: Driver | None = None
@@ -219,6 +225,8 @@ class Transfer:
         self.os_errno = 0
         self.sent = False
         self.retry_refused = False
+        self.dead_reuse = False  # the first request went out on a connection already closed
+        self.stray_bytes = False
         self.started = 0.0
         self.deadline = 0.0
 
@@ -257,15 +265,35 @@ class Transfer:
         self.parts.append(data)
         return None
 
-    def _prereq(self, *_connection: object) -> int:
-        """Called before each request goes out. A second one with no byte of answer yet is
-        libcurl retrying on a new connection because a kept-alive one closed after the
-        request was sent: the request may have been acted on, so it is not sent again."""
-        if self.sent and not self._lines:
+    def _prereq(self, _remote_ip: str, _local_ip: str, _remote_port: int, local_port: int) -> int:
+        """Called before each request goes out on a connection (new or kept alive).
+
+        libcurl sends a request again, on a new connection, when a kept-alive one ended with
+        no byte of answer. That is right when the server had closed it before the request
+        went out (an idle timeout: it never saw the request), and wrong when the server took
+        the request and dropped the connection (it may have acted on it): the first request's
+        connection is looked at here, and only a retry after a closed one is let through.
+        A kept-alive cleartext HTTP/1.x connection that holds bytes nobody asked for (a body
+        after a 204...) is not used: they would be read as this request's answer.
+        """
+        if self.sent:
+            if self._lines or self.dead_reuse:
+                return int(pycurl.PREREQFUNC_OK)  # an auth round, or the retry that is due
             self.retry_refused = True
             return int(pycurl.PREREQFUNC_ABORT)
         self.sent = True
+        state = _connection_state(local_port)
+        if state == "closed":
+            self.dead_reuse = True
+        elif state == "stray" and self.options.plain_http1:
+            self.stray_bytes = True
+            return int(pycurl.PREREQFUNC_ABORT)
         return int(pycurl.PREREQFUNC_OK)
+
+    def _sockopt(self, fd: int, _purpose: int) -> int:
+        """A new socket (its local port is known once connected): see _connection_state."""
+        _new_socket(fd)
+        return 0  # CURL_SOCKOPT_OK
 
     def _header(self, line: bytes) -> None:
         if line[:5] == b"HTTP/":  # a new head: an interim 1xx, a proxy's CONNECT answer...
@@ -316,6 +344,65 @@ class Transfer:
         easy = self.easy
         easy.transfer = None  # type: ignore[attr-defined]
         easy.close()
+
+
+# ----------------------------------------------------------------------------- connections
+
+# libcurl's sockets, by local port once connected (fds are process-wide, so is this). A fd
+# number used again for a new socket is mapped afresh; a stale entry can only make a retry
+# look allowed, never refuse one.
+_PORT_OF_FD: dict[int, int] = {}
+_FD_OF_PORT: dict[int, int] = {}
+_UNMAPPED: set[int] = set()
+
+
+def _new_socket(fd: int) -> None:
+    port = _PORT_OF_FD.pop(fd, None)
+    if port is not None and _FD_OF_PORT.get(port) == fd:
+        del _FD_OF_PORT[port]
+    _UNMAPPED.add(fd)
+
+
+def _connection_state(local_port: int) -> str:
+    """ "closed" (the peer ended it), "stray" (bytes wait on it), "open", or "unknown"."""
+    if local_port <= 0:
+        return "unknown"  # a Unix socket: no port to find it by
+    fd = _FD_OF_PORT.get(local_port)
+    if fd is None:
+        for unmapped in list(_UNMAPPED):
+            _UNMAPPED.discard(unmapped)
+            port = _local_port(unmapped)
+            if port:
+                _PORT_OF_FD[unmapped], _FD_OF_PORT[port] = port, unmapped
+        fd = _FD_OF_PORT.get(local_port)
+        if fd is None:
+            return "unknown"
+    try:
+        readable = select.select([fd], [], [], 0)[0]
+        if not readable:
+            return "open"
+        peek = socket.socket(fileno=os.dup(fd))
+        try:
+            peek.setblocking(False)
+            return "stray" if peek.recv(1, socket.MSG_PEEK) else "closed"
+        finally:
+            peek.close()
+    except (OSError, ValueError):
+        return "closed"
+
+
+def _local_port(fd: int) -> int:
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return 0
+    try:
+        address = sock.getsockname()
+        return int(address[1]) if isinstance(address, tuple) else 0
+    except OSError:
+        return 0
+    finally:
+        sock.close()
 
 
 # ----------------------------------------------------------------------------- drivers
@@ -557,6 +644,11 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
         if transfer.os_errno == errno.ECONNREFUSED or "refused" in message.lower():
             return f"connection refused to {url}{via}"
         return f"cannot connect to {url}{via}: {message}"
+    if transfer.stray_bytes:
+        return (
+            "the kept-alive connection held bytes after the previous answer (a body the "
+            "server sent where HTTP allows none?); not used, the request was not sent"
+        )
     if transfer.retry_refused:
         return (
             "connection closed before the response (a kept-alive connection closed after "

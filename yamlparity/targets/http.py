@@ -277,7 +277,6 @@ def transport_options(target: HttpTarget, base_url: str) -> TransportOptions:
     """The libcurl options of a target (also what its readiness probe uses)."""
     tls = target.tls
     auth = target.auth
-    del base_url
     return TransportOptions(
         timeout=target.timeout,
         max_output=target.max_output,
