@@ -13,6 +13,7 @@ Both listen on 127.0.0.1 (port 0: the OS picks), run in daemon threads, stop whe
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -43,11 +44,8 @@ class _Listener:
             threading.Thread(target=self._serve_guarded, args=(conn,), daemon=True).start()
 
     def _serve_guarded(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self.serve(conn)
-            except OSError:
-                pass
+        with conn, contextlib.suppress(OSError):
+            self.serve(conn)
 
     def serve(self, conn: socket.socket) -> None:
         raise NotImplementedError
@@ -113,28 +111,42 @@ class RecordingServer(_Listener):
 
 
 class ScriptedServer(_Listener):
-    """Answers each request with `pieces` (pausing `pause` s between them), then closes."""
+    """Answers a request for `/<name>` with `routes[name]`: byte pieces, sent with `pause[name]`
+    seconds between them. The connection stays open for the next request (what a kept-alive
+    HTTP/1.1 server does), except after the routes in `close`: then the server ends it (and
+    reads until the client closes, so no reset loses bytes)."""
 
-    def __init__(self, pieces: list[bytes], pause: float = 0.0) -> None:
-        self.pieces = pieces
-        self.pause = pause
-        self.requests = 0
+    def __init__(
+        self,
+        routes: dict[str, list[bytes]],
+        pause: dict[str, float] | None = None,
+        close: frozenset[str] = frozenset(),
+    ) -> None:
+        self.routes = routes
+        self.pause = pause or {}
+        self.close_after = close
+        self.requests: list[str] = []
         super().__init__()
 
     def serve(self, conn: socket.socket) -> None:
         buffer = bytearray()
-        if read_request(conn, buffer) is None:
-            return
-        with self.lock:
-            self.requests += 1
-        for piece in self.pieces:
-            if self._closed:
+        while (request := read_request(conn, buffer)) is not None:
+            name = request.split(b" ", 2)[1].decode().lstrip("/")
+            with self.lock:
+                self.requests.append(name)
+            pause = self.pause.get(name, 0.0)
+            for piece in self.routes.get(name, [_NOT_FOUND]):
+                if self._closed:
+                    return
+                conn.sendall(piece)
+                if pause:
+                    time.sleep(pause)
+            if name in self.close_after:
+                conn.shutdown(socket.SHUT_WR)
+                deadline = time.monotonic() + 2.0
+                while time.monotonic() < deadline and conn.recv(65536):
+                    pass
                 return
-            conn.sendall(piece)
-            if self.pause:
-                time.sleep(self.pause)
-        conn.shutdown(socket.SHUT_WR)
-        # Let the client read to the end before the socket goes (a reset could lose bytes).
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline and conn.recv(65536):
-            pass
+
+
+_NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"

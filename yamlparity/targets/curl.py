@@ -52,6 +52,7 @@ HTTP_VERSIONS: dict[str, int] = {
     "2-prior-knowledge": pycurl.CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
     "3": pycurl.CURL_HTTP_VERSION_3,
 }
+_RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 _WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY (pycurl names it only for FTP)
 _BUFFER = 256 * 1024  # bytes per read: fewer write callbacks on large bodies
 _WAIT_SLICE = 0.05  # longest select(); a socket libcurl cannot select() on still gets read
@@ -305,7 +306,9 @@ class Transfer:
         if self.head_done:
             return  # a trailer after a chunked body: not part of the answer's head
         if line in (b"\r\n", b"\n"):
-            self.head_done = True
+            # The end of a head; an interim one (1xx) is not the answer's.
+            status = self._lines[0].split(None, 2)[1:2] if self._lines else []
+            self.head_done = not (status and status[0][:1] == b"1")
             return
         self._lines.append(line)
 
@@ -632,10 +635,15 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
     """A failed transfer's reason, in the words a report shows."""
     code, message = transfer.code, transfer.message
     timeout = f"{transfer.options.timeout:g}"
-    if transfer.over_cap or code == pycurl.E_FILESIZE_EXCEEDED:
-        if content_length is not None and content_length.strip().isdigit():
-            return f"body larger than {cap} bytes (Content-Length {content_length.strip()})"
-        return f"body larger than {cap} bytes"
+    if transfer.over_cap:
+        decoded = " (decoded)" if transfer.options.compressed else ""
+        return f"body larger than {cap} bytes{decoded}"
+    if code == pycurl.E_FILESIZE_EXCEEDED:  # libcurl's own count: announced, or received
+        length = (content_length or "").strip()
+        if length.isdigit() and int(length) > cap:
+            return f"body larger than {cap} bytes (Content-Length {length})"
+        decoded = " (decoded)" if transfer.options.compressed else ""
+        return f"body larger than {cap} bytes{decoded}"
     if code == pycurl.E_OPERATION_TIMEDOUT:
         if transfer.head_done:
             return f"timed out after {timeout} s reading the body"
@@ -656,9 +664,16 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
         )
     if code == pycurl.E_GOT_NOTHING:
         return f"connection closed before the response ({message})"
-    if code in (pycurl.E_RECV_ERROR, pycurl.E_PARTIAL_FILE, pycurl.E_SEND_ERROR):
-        where = "while reading the body" if transfer.head_done else "before the response"
+    where = "while reading the body" if transfer.head_done else "before the response"
+    if code == pycurl.E_PARTIAL_FILE or transfer.os_errno in _RESETS:
         return f"connection reset {where} ({message})"
+    if code in (pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR):
+        # libcurl's framing checks end here too (chunk sizes, header sizes): no socket error.
+        return (
+            f"invalid body: {message}"
+            if transfer.head_done
+            else f"not a valid HTTP answer: {message}"
+        )
     if code == pycurl.E_PEER_FAILED_VERIFICATION or "certificate" in message.lower():
         return f"certificate verification failed: {message}"
     if code == pycurl.E_SSL_CONNECT_ERROR:
