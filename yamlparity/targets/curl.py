@@ -674,7 +674,9 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
             if transfer.head_done
             else f"not a valid HTTP answer: {message}"
         )
-    if code == pycurl.E_PEER_FAILED_VERIFICATION or "certificate" in message.lower():
+    if code == pycurl.E_SSL_CACERT_BADFILE:
+        return f"cannot read the trusted CA certificates: {message}"
+    if code == pycurl.E_PEER_FAILED_VERIFICATION:
         return f"certificate verification failed: {message}"
     if code == pycurl.E_SSL_CONNECT_ERROR:
         return f"TLS handshake failed: {message}"
