@@ -129,7 +129,8 @@ def test_what_the_cases_sent(tmp_path: Path, run_cli: Callable[..., CompletedPro
     assert b"content-length" not in head("post_body_null")
     assert line("post_body_null") == b"POST /echo HTTP/1.1"
     assert sent["get_with_json"].endswith(b'\r\n\r\n{"q":"\xc3\xa9"}')
-    assert sent["post_default_json"].endswith(b'{"n":1,"s":"h\xc3\xa9llo","big":12345678901234567890}')
+    expected = b'{"n":1,"s":"h\xc3\xa9llo","big":12345678901234567890}'
+    assert sent["post_default_json"].endswith(expected)
     assert b"content-type: application/json" in head("post_default_json")
     assert sent["put_text_body"].endswith(b"\r\n\r\nplain text put_text_body\n")
     assert b"content-type" not in head("put_text_body")  # no form label from libcurl
