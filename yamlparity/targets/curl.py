@@ -324,8 +324,9 @@ class Transfer:
         ", " (RFC 9110 5.3); obsolete folded lines joined to the header they continue."""
         out: dict[str, str] = {}
         key = ""
-        for raw in self._lines[1:]:
-            line = raw.decode("iso-8859-1").rstrip("\r\n")
+        # One decode for the whole head (libcurl hands it over a line at a time).
+        for raw in b"".join(self._lines[1:]).decode("iso-8859-1").split("\n"):
+            line = raw.rstrip("\r")  # not splitlines(): U+0085 is a byte 0x85 in a value
             if line[:1] in (" ", "\t") and key:
                 out[key] += " " + line.strip()
                 continue

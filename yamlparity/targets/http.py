@@ -34,6 +34,7 @@ __all__ = ["SENSITIVE_HEADERS", "HttpAdapter", "request_headers"]
 
 _FAILURE_TAIL_LINES = 20
 _DEATH_GRACE = 0.2  # seconds; only spent when a started service drops a connection
+_HEADER_CACHE = 256  # distinct header sets whose libcurl lines are kept
 _IDLE_PER_TARGET = 64  # easy handles kept between cases (each is ~a few KB without a transfer)
 # A case's data must not inject a header or a second request.
 _BAD_HEADER = re.compile(r"[\r\n\x00]")
@@ -70,6 +71,7 @@ class HttpAdapter:
         self._shared = Driver(SHARED_SLICE) if target.concurrency else None
         self._secrets: tuple[str, ...] = ()
         self._via = ""
+        self._header_cache: dict[tuple[tuple[tuple[str, str], ...], bool], list[str]] = {}
 
     # ----------------------------------------------------------------- TargetAdapter
 
@@ -130,12 +132,18 @@ class HttpAdapter:
             # libcurl (like curl) cannot send one and still read a HEAD answer.
             reason = "a HEAD request carries no body, and this case gives one (json: or body:)"
             return _ready(self._failed(reason, started, request))
-        try:
-            header_lines = request_headers(
-                self._merge_headers(request.headers), request.body is not None, self.target
-            )
-        except ValueError as exc:
-            return _ready(self._failed(str(exc), started, request))
+        # Most cases send the same headers: their libcurl lines are built once.
+        key = (tuple(request.headers.items()), request.body is not None)
+        header_lines = self._header_cache.get(key)
+        if header_lines is None:
+            try:
+                header_lines = request_headers(
+                    self._merge_headers(request.headers), request.body is not None, self.target
+                )
+            except ValueError as exc:
+                return _ready(self._failed(str(exc), started, request))
+            if len(self._header_cache) < _HEADER_CACHE:
+                self._header_cache[key] = header_lines
         gate = self._gate
         if gate is not None:
             gate.acquire()
