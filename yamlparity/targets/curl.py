@@ -54,10 +54,9 @@ HTTP_VERSIONS: dict[str, int] = {
 }
 _RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 _WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY (pycurl names it only for FTP)
-_BUFFER = 256 * 1024  # bytes per read: fewer write callbacks on large bodies
 _WAIT_SLICE = 0.05  # longest select(); a socket libcurl cannot select() on still gets read
 SHARED_SLICE = 0.002  # ...on a driver lanes share: a transfer another lane starts waits this
-_WATCH_EVERY = 0.005  # seconds between the watchdog's looks at idle multis
+_WATCH_EVERY = 0.02  # seconds between the watchdog's looks at multis no lane drives
 _GRACE = 1.0  # past a transfer's deadline libcurl has ended it; this is a safety net only
 _STATUS_LINE = re.compile(rb"HTTP/\d(?:\.\d)? [1-9]\d\d(?:[ \t\r\n]|$)")
 
@@ -129,7 +128,6 @@ class TransportOptions:
         setopt(pycurl.FOLLOWLOCATION, 0)
         setopt(pycurl.TIMEOUT_MS, max(1, round(self.timeout * 1000)))
         setopt(pycurl.MAXFILESIZE_LARGE, self.max_output)
-        setopt(pycurl.BUFFERSIZE, _BUFFER)
         # An empty PROXY means none: libcurl would otherwise read http_proxy and friends. The
         # proxy URL's scheme (http, https, socks4, socks4a, socks5, socks5h) says its kind.
         setopt(pycurl.PROXY, self.proxy or "")
