@@ -189,12 +189,12 @@ def bench_http(folder: Path, n: int, shell_n: int) -> list[Figure]:
         shell = rate(shell_n, time.perf_counter() - started)
     return [
         Figure("shell probe (jq+curl), HTTP 2 targets", shell, "cases/s", "~12"),
-        Figure("bare http.client loop, 2 targets (median)", bare, "cases/s", "~2600-2900"),
+        Figure("bare http.client loop, 2 targets", bare, "cases/s", "~2600-2900 (median)"),
         Figure(
-            "yamlparity HTTP (libcurl), 2 targets (median)",
+            "yamlparity HTTP, 2 targets",
             yp,
             "cases/s",
-            ">= 0.8x bare",
+            ">= 0.8x bare (median)",
             f"{yp / bare:.2f}x bare, {yp / shell:.0f}x shell",
             yp >= 0.8 * bare,
         ),
