@@ -21,7 +21,7 @@ from yamlparity.results.records import TIERS, CaseResult, MaskedValue, RuleEffec
 from yamlparity.spec.model import Spec
 
 MAX_EXAMPLES = 5
-Flag = Literal["masked divergence", "possible masked divergence", "dead", ""]
+Flag = Literal["masked divergence", "possible masked divergence", "intended", "dead", ""]
 Stability = Literal["stable", "noise", "unknown"]
 
 
@@ -61,6 +61,7 @@ class RuleAudit:
     skipped: list[SkippedNote] = field(default_factory=list)
     examples: list[MaskedExample] = field(default_factory=list)
     flag: Flag = ""
+    intended: str | None = None  # the spec says why this rule may remove differing values
 
 
 @dataclass
@@ -138,6 +139,7 @@ def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None
             _add_effect(entry, case, effect, data)
     normalized_any = any(c.rule_effects or c.tier or c.differences for c in result.cases)
     for entry in rules.values():
+        entry.intended = result.intended_rules.get(str(entry.rule))
         entry.flag = _flag(entry, data is not None, normalized_any)
     ordered = [rules[i] for i in sorted(rules)]
     return Audit(ordered, calibration=used, calibration_error=problem)
@@ -190,6 +192,8 @@ def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | Non
 
 
 def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
+    if entry.intended is not None and (entry.confirmed or entry.uncalibrated):
+        return "intended"  # reported with its reason, never as a suspect
     if entry.confirmed:
         return "masked divergence"
     if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
@@ -240,6 +244,7 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
         "rule": entry.text,
         "facet": entry.facet,
         "flag": entry.flag,
+        "intended": entry.intended,
         "cases_changed": dict(entry.cases_changed),
         "cases_touched": entry.cases_touched,
         "cases_differing": entry.cases_differing,

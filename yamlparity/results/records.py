@@ -325,6 +325,8 @@ class SpecResult:
     interrupted: bool = False
     facets: tuple[str, ...] = ()
     error: str | None = None
+    # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
+    intended_rules: dict[str, str] = field(default_factory=dict)
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)

@@ -1,30 +1,23 @@
-"""Cases x targets -> invocations: render stdin and HTTP requests from case data. No I/O.
+"""Cases x targets -> invocations: render stdin, argv and HTTP requests from case data. No I/O.
 
-Templates are Jinja2, sandboxed, with StrictUndefined. They see case data with numbers as
-`numbers.NumberView`s (`n + 1`, `n == 7`, `| int`, `| sum` work by value; `{{ n }}` and `tojson`
-print the exact literal), and what a `{{ expr }}` returns goes back to exact JSON. `tojson`
-keeps the author's key order.
+Templates (spec/templates.py) see `case` (`case.name`, `case.input`, `case.vars`).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from yamlparity.core import jsonvalue
-from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.core.numbers import is_boolean, is_false, is_true, to_exact, to_view
+from yamlparity.core.jsonvalue import JSON
+from yamlparity.core.numbers import to_view
+from yamlparity.spec import templates
 from yamlparity.spec.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
 # Methods that carry no body unless the request gives one (`json:` or `body:`).
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-_NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
 # The default request body: the case's own input. Rendering it through Jinja costs ~15 us per
 # case for the same result, so it is recognised and bypassed.
 _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
@@ -32,45 +25,6 @@ _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
 
 def _tojson(value: JSON) -> str:
     return jsonvalue.dumps(value, sort_keys=False)
-
-
-def _tojson_filter(value: Any, indent: int | None = None) -> str:
-    # Template values hold NumberViews (and may be Python numbers): exact JSON first.
-    return jsonvalue.dumps(to_exact(value), indent=indent, sort_keys=False)
-
-
-def _is_integer_number(value: Any) -> bool:
-    if isinstance(value, Number):
-        return value.is_integer_literal
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_float_number(value: Any) -> bool:
-    if isinstance(value, Number):
-        return not value.is_integer_literal
-    return isinstance(value, float)
-
-
-@lru_cache(maxsize=1)
-def template_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters["tojson"] = _tojson_filter
-    # Case booleans are BooleanViews: Jinja's own tests check `value is True`.
-    env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
-    # Jinja's `integer`/`float` tests check Python types; a JSON number is either by its literal.
-    env.tests.update(integer=_is_integer_number, float=_is_float_number)
-    env.policies["json.dumps_function"] = None
-    return env
-
-
-@lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return template_env().from_string(source)
-
-
-@lru_cache(maxsize=4096)
-def _expression(source: str) -> Any:
-    return template_env().compile_expression(source, undefined_to_none=False)
 
 
 def context_for(case: Case) -> dict[str, Any]:
@@ -92,33 +46,21 @@ class _Context:
         return self._data
 
 
-def _is_template(source: str) -> bool:
-    return "{{" in source or "{%" in source or "{#" in source
-
-
 def render_text(source: str, case: Case | _Context) -> str:
-    if not _is_template(source):
-        return source  # plain text renders to itself: skip Jinja on the hot path
     context = case if isinstance(case, _Context) else _Context(case)
-    return str(_compiled(source).render(context.data()))
+    return templates.render_text(source, context.data)
 
 
 def render_native(value: JSON, case: Case | _Context) -> JSON:
-    """Render a template structure; a string that is exactly `{{ expr }}` keeps its native
-    value, converted back to exact JSON (a view keeps its literal, 7 becomes Number("7"))."""
+    """Render a template structure against the case (see templates.render_native)."""
     context = case if isinstance(case, _Context) else _Context(case)
-    if isinstance(value, str):
-        if _CASE_INPUT.match(value):
-            return context.case.input
-        match = _NATIVE.match(value)
-        if match and "{{" not in match.group(1) and "}}" not in match.group(1):
-            return to_exact(_expression(match.group(1).strip())(**context.data()))
-        return render_text(value, context)
+    if isinstance(value, str) and _CASE_INPUT.match(value):
+        return context.case.input
     if isinstance(value, dict):
         return {key: render_native(item, context) for key, item in value.items()}
     if isinstance(value, list):
         return [render_native(item, context) for item in value]
-    return value
+    return templates.render_native(value, context.data)
 
 
 def stdin_for(spec: Spec, case: Case) -> bytes:
@@ -216,7 +158,21 @@ def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict
     return {**headers, name: value}
 
 
+def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
+    """The argv of each command target whose `run` holds templates, rendered for `case`: each
+    element stays one argument, whatever it renders to (no shell ever sees it)."""
+    rendered: dict[str, tuple[str, ...]] = {}
+    context: _Context | None = None
+    for name, target in spec.targets.items():
+        if target.kind != "command" or not target.templated:
+            continue
+        context = context or _Context(case)
+        assert not isinstance(target.run, str)
+        rendered[name] = tuple(render_text(arg, context) for arg in target.run)
+    return rendered
+
+
 def invocation_for(spec: Spec, case: Case) -> Invocation:
     if spec.kind == "command":
-        return Invocation(case=case, stdin=stdin_for(spec, case))
+        return Invocation(case=case, stdin=stdin_for(spec, case), argv=argv_for(spec, case))
     return Invocation(case=case, request=request_for(spec, case))

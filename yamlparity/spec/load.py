@@ -45,6 +45,7 @@ from yamlparity.core.jsonvalue import (
     type_name,
 )
 from yamlparity.core.tls import tls_context
+from yamlparity.spec import defaults
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.fixtures import (
     BOM,
@@ -79,9 +80,12 @@ from yamlparity.spec.model import (
     Spec,
     Target,
     TlsOptions,
+    main_facet_of,
 )
 from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
+from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
@@ -345,7 +349,8 @@ class _SpecBuilder:
     def _calibration(self) -> Calibration:
         raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
         return Calibration(
-            repeat=_int(raw.get("repeat"), 3), unsafe_methods=bool(raw.get("unsafe_methods"))
+            repeat=_int(raw.get("repeat"), defaults.CALIBRATION_REPEAT),
+            unsafe_methods=bool(raw.get("unsafe_methods")),
         )
 
     # -- helpers
@@ -392,20 +397,22 @@ class _SpecBuilder:
         base: KeyPath = ("targets", name)
         if "url" in raw:
             return self._http_target(name, raw, base)
+        run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
         return CommandTarget(
             name=name,
             location=self.loc(base),
-            run=self._argv(raw, (*base, "run"), bool(raw.get("shell", False))),
+            run=run,
+            templated=self._templated_argv(run, (*base, "run"), raw.get("mode", "process")),
             shell=bool(raw.get("shell", False)),
             cwd=self.resolve(cast(str, raw.get("cwd", "."))),
             env=_texts(raw.get("env")),
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.COMMAND_TIMEOUT),
             build=self._build_cmd(raw.get("build")),
-            build_timeout=self._seconds(raw, base, "build_timeout", 600.0),
+            build_timeout=self._seconds(raw, base, "build_timeout", defaults.BUILD_TIMEOUT),
             when_missing=cast(Any, raw.get("when_missing", "error")),
             mode=cast(Any, raw.get("mode", "process")),
-            workers=_int(raw.get("workers"), 1),
-            max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
+            workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
+            max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
         )
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
@@ -428,13 +435,13 @@ class _SpecBuilder:
             location=self.loc(base),
             url=url,
             headers=headers,
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.HTTP_TIMEOUT),
             port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
             service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
             if "service" in raw
             else None,
             concurrency=_int(raw["concurrency"], 1) if "concurrency" in raw else None,
-            max_output=_int(raw.get("max_output"), 64 * 1024 * 1024),
+            max_output=_int(raw.get("max_output"), defaults.HTTP_MAX_OUTPUT),
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
@@ -543,8 +550,8 @@ class _SpecBuilder:
             ready_http=cast(str | None, ready.get("http")),
             ready_port=ready.get("port") is True,
             ready_log=cast(str | None, ready.get("log")),
-            start_timeout=self._seconds(raw, base, "start_timeout", 30.0),
-            stop_timeout=self._seconds(raw, base, "stop_timeout", 5.0),
+            start_timeout=self._seconds(raw, base, "start_timeout", defaults.START_TIMEOUT),
+            stop_timeout=self._seconds(raw, base, "stop_timeout", defaults.STOP_TIMEOUT),
             reuse=bool(raw.get("reuse", False)),
         )
 
@@ -587,6 +594,30 @@ class _SpecBuilder:
                 "write the command as one string, or drop `shell: true`",
             )
         return tuple(cast(list[str], value))
+
+    def _templated_argv(self, run: tuple[str, ...] | str, path: KeyPath, mode: JSON) -> bool:
+        """True when argv elements hold templates (rendered per case); checked here: the
+        program itself is fixed, a stream helper's argv cannot change per case."""
+        if isinstance(run, str):
+            return False  # a shell string is the shell's: never rendered
+        found = [i for i, arg in enumerate(run) if is_template(arg)]
+        if not found:
+            return False
+        if 0 in found:
+            raise self.err(
+                (*path, 0),
+                "the program (the first element of `run`) cannot be a template",
+                'render its arguments: run: [jq, -c, "{{ case.input.program }}"]',
+            )
+        if mode == "stream":
+            raise self.err(
+                (*path, found[0]),
+                "`mode: stream` starts its helper once: its `run` cannot change per case",
+                "use mode: process to render arguments per case, or pass the value on stdin",
+            )
+        for index in found:
+            self._template_syntax((*path, index), run[index])
+        return True
 
     def _build_cmd(self, value: JSON) -> tuple[str, ...] | str | None:
         if value is None or isinstance(value, str):
@@ -715,12 +746,14 @@ class _SpecBuilder:
 
     def _rule(self, path: KeyPath, item: JSON, facet: str | None) -> Rule:
         targets: frozenset[str] | None = None
+        intended: str | None = None
         text_path = path
         if isinstance(item, dict):
             text_path = (*path, "rule")
             text = cast(str, item["rule"])
             if "targets" in item:
                 targets = frozenset(self._target_refs((*path, "targets"), item["targets"]))
+            intended = cast(str | None, item.get("intended"))
             if "facet" in item:
                 if facet is not None:
                     raise self.err(
@@ -738,6 +771,7 @@ class _SpecBuilder:
             program=program,
             facet=_facet_name(facet) if facet else self._main_facet(),
             targets=targets,
+            intended=intended,
         )
 
     def _compile(self, path: KeyPath, text: str) -> Any:
@@ -760,7 +794,7 @@ class _SpecBuilder:
         )
 
     def _main_facet(self) -> str:
-        return "stdout" if self.kind == "command" else "body"
+        return main_facet_of(self.kind)
 
     def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
         valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
@@ -1040,11 +1074,35 @@ class _SpecBuilder:
         raw = self.doc.value.get("cases_from")
         if raw is None:
             return
-        patterns = [raw] if isinstance(raw, str) else cast(list[str], raw)
-        for number, pattern in enumerate(patterns):
+        entries = [raw] if isinstance(raw, str) else cast(list[JSON], raw)
+        for number, entry in enumerate(entries):
             path: KeyPath = ("cases_from", number) if isinstance(raw, list) else ("cases_from",)
-            for file in self._glob(path, pattern):
-                self._fixture_file(path, file, _Rows(index, seen, cases))
+            mapping = None
+            if isinstance(entry, dict):
+                mapping = self._row_mapping(path, entry)
+                path, entry = (*path, "file"), entry["file"]
+            for file in self._glob(path, cast(str, entry)):
+                self._fixture_file(path, file, _Rows(index, seen, cases, mapping))
+
+    def _row_mapping(self, path: KeyPath, raw: dict[str, JSON]) -> RowMapping:
+        """A `cases_from` entry with a mapping; its templates must at least compile."""
+        for key in ("name", "stdin"):
+            if key in raw:
+                self._template_syntax((*path, key), cast(str, raw[key]))
+        return RowMapping(
+            name=cast(str, raw["name"]),
+            input=raw.get("input", DEFAULT_INPUT),
+            stdin=cast(str | None, raw.get("stdin")),
+            vars=cast(dict[str, JSON], raw.get("vars") or {}),
+        )
+
+    def _template_syntax(self, path: KeyPath, source: str) -> None:
+        from jinja2 import TemplateSyntaxError
+
+        try:
+            template_env().parse(source)
+        except TemplateSyntaxError as exc:
+            raise self.err(path, f"bad template: {exc.message}", "templates are Jinja2") from None
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
@@ -1073,17 +1131,70 @@ class _SpecBuilder:
 
     def _fixture_file(self, path: KeyPath, file: Path, rows: _Rows) -> None:
         display = self._display(file)
-        if file.suffix not in (".json", ".jsonl"):
+        if file.suffix not in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
             raise self.err(
                 path,
-                f"{display}: fixture files are .json or .jsonl",
+                f"{display}: fixture files are .json, .jsonl, .csv, .yaml or .yml",
                 'a .jsonl file holds one {"name": ..., "input": ...} per line',
             )
         self.fixture_paths[display] = file
         if file.suffix == ".jsonl":
             self._fixture_jsonl(file, display, rows)
-        else:
+        elif file.suffix == ".json":
             self._fixture_json(file, display, rows)
+        else:
+            self._fixture_held(file, display, rows)
+
+    def _fixture_held(self, file: Path, display: str, rows: _Rows) -> None:
+        """CSV and YAML rows: parsed whole and held (no byte offsets to come back to)."""
+        text = read_text(file, display)
+        body = "\n".join(text.lines)
+        if file.suffix == ".csv":
+            try:
+                parsed = [(line, cast(JSON, row)) for line, row in csv_rows(body)]
+            except ValueError as exc:
+                line = int(str(exc).split(":")[0].removeprefix("line ") or 0)
+                raise self._row_error(display, line, f"bad CSV: {exc}") from None
+        else:
+            parsed = self._yaml_rows(file, display)
+        info = file.stat()
+        held = FixtureFile(
+            file, display, False, True, (info.st_size, info.st_mtime_ns),
+            mapping=rows.mapping, rows=tuple(row for _, row in parsed),
+        )  # fmt: skip
+        file_id = rows.index.add_file(held)
+        for position, (line, row) in enumerate(parsed):
+            case = self._row_case(display, row, line, rows.mapping)
+            if case.name in rows.seen or not rows.index.add(file_id, case.name, position, 0, line):
+                self._duplicate(case.name, case.location, rows.cases)
+
+    def _yaml_rows(self, file: Path, display: str) -> list[tuple[int, JSON]]:
+        """A YAML fixture: a list of rows, each with the line it starts on."""
+        doc = load_yaml(read_text(file, display), top=list)
+        rows = cast(list[JSON], doc.value)  # load_yaml(top=list) checked it
+        return [(doc.mark((i,)).line, row) for i, row in enumerate(rows)]
+
+    def _row_case(
+        self,
+        display: str,
+        row: JSON,
+        line: int,
+        mapping: RowMapping | None,
+        what: str | None = None,
+    ) -> Case:
+        """A row as a case: as written ({name, input, ...}), or through its file's mapping."""
+        if mapping is None:
+            return self._fixture_row(display, row, line, what)
+        try:
+            name = mapping.name_of(row, line)
+            mapping.case_fields(row, line)  # fail now, at the row, rather than mid-run
+        except Exception as exc:  # any template error (undefined name, bad filter argument...)
+            label = what or f"line {line}"
+            raise self._row_error(
+                display, line, f"{label}: the cases_from mapping fails on this row: {exc}",
+                "templates see `row` (the row as parsed) and `line`",
+            ) from None  # fmt: skip
+        return self._make_case(display, line, name, {})
 
     def _fixture_jsonl(self, file: Path, display: str, rows: _Rows) -> None:
         """One pass over the file, a line at a time: each row is parsed, checked and
@@ -1091,7 +1202,9 @@ class _SpecBuilder:
         with open_fixture(file, display) as handle:
             info = os.fstat(handle.fileno())
             file_id = rows.index.add_file(
-                FixtureFile(file, display, False, True, (info.st_size, info.st_mtime_ns))
+                FixtureFile(
+                    file, display, False, True, (info.st_size, info.st_mtime_ns), rows.mapping
+                )
             )
             offset = 0
             for number, data in enumerate(handle, start=1):
@@ -1103,7 +1216,7 @@ class _SpecBuilder:
                 if not text.strip():
                     continue
                 row = self._parse_row(text, display, number)
-                case = self._fixture_row(display, row, number)
+                case = self._row_case(display, row, number, rows.mapping)
                 if case.name in rows.seen or not rows.index.add(
                     file_id, case.name, start, len(data), number
                 ):
@@ -1145,12 +1258,18 @@ class _SpecBuilder:
                 if file_id < 0:
                     stamp = (info.st_size, info.st_mtime_ns)
                     file_id = rows.index.add_file(
-                        FixtureFile(file, display, items.object_form, False, stamp)
+                        FixtureFile(file, display, items.object_form, False, stamp, rows.mapping)
+                    )
+                if items.object_form and rows.mapping is not None:
+                    raise SpecError(
+                        f"{display}: a cases_from mapping reads a list of rows, not an object",
+                        Location(display),
+                        "write the file as a JSON list, or drop the mapping",
                     )
                 case = (
                     self._make_case(display, 0, cast(str, key), {"input": item})
                     if items.object_form
-                    else self._fixture_row(display, item, 0, f"item {number}")
+                    else self._row_case(display, item, 0, rows.mapping, f"item {number}")
                 )
                 done_bytes += utf8_length(body[done_chars:start])
                 length = utf8_length(body[start:end])
@@ -1194,7 +1313,8 @@ class _SpecBuilder:
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
                     suggest(key, ("name", "input", "stdin", "vars"))
-                    or "rows hold name, input, stdin, vars",
+                    or "rows hold name, input, stdin, vars; for rows of another shape, map "
+                    'them: cases_from: [{file: ..., name: "{{ row.x }}", input: "{{ row }}"}]',
                 )
         name = row.get("name")
         if not isinstance(name, str):
@@ -1297,6 +1417,7 @@ class _Rows:
     index: FixtureIndex
     seen: set[str]
     cases: CaseList
+    mapping: RowMapping | None = None  # the `cases_from` entry's row mapping, if any
 
 
 def _any_name_matches(cases: CaseList, pattern: str) -> bool:

@@ -40,7 +40,8 @@ def reproducers(
         if isinstance(target, HttpTarget) and invocation.request is not None:
             out[name] = _redact(http_command(target, invocation.request), spec.secrets)
         elif isinstance(target, CommandTarget):
-            out[name] = _redact(command_line(target, invocation.stdin or b""), spec.secrets)
+            argv = invocation.argv.get(name)
+            out[name] = _redact(command_line(target, invocation.stdin or b"", argv), spec.secrets)
     return out
 
 
@@ -59,9 +60,10 @@ def _redact(text: str, secrets: frozenset[str]) -> str:
 # ----------------------------------------------------------------------------- commands
 
 
-def command_line(target: CommandTarget, stdin: bytes) -> str:
-    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline)."""
-    run = target.run
+def command_line(target: CommandTarget, stdin: bytes, argv: tuple[str, ...] | None = None) -> str:
+    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline);
+    `argv`: the target's arguments as rendered for the case."""
+    run = argv if argv is not None else target.run
     program = f"sh -c {shlex.quote(run)}" if isinstance(run, str) else shlex.join(run)
     env = " ".join(_env_assignment(key, value) for key, value in target.env.items())
     invoke = f"env {env} {program}" if env else program

@@ -146,6 +146,7 @@ def _spec(data: dict[str, Any]) -> SpecResult:
             targets=[TargetInfo(**_known(TargetInfo, t)) for t in data["targets"]],
             cases=[_case(c) for c in data["cases"]],
             facets=tuple(data.get("facets", ())),
+            intended_rules={str(k): str(v) for k, v in data.get("intended_rules", {}).items()},
         )
     )
 
