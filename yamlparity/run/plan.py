@@ -16,6 +16,8 @@ from yamlparity.spec import templates
 from yamlparity.spec.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
+# Methods that carry no body unless the request gives one (`json:` or `body:`).
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 # The default request body: the case's own input. Rendering it through Jinja costs ~15 us per
 # case for the same result, so it is recognised and bypassed.
 _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
@@ -72,44 +74,82 @@ def stdin_for(spec: Spec, case: Case) -> bytes:
 def request_for(spec: Spec, case: Case) -> PreparedRequest:
     template = _merged_request(spec.request or RequestTemplate(), case.request)
     context = _Context(case)
-    path = render_text(template["path"], context)
+    path = encode_target(render_text(template["path"], context))
     query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
         path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
     headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
+    method = template["method"].upper()
     body: bytes | None
-    if template["body"] is not None:
+    mode = template["body_mode"]
+    if mode == "default":
+        # No body where HTTP gives the method none by convention; the case input elsewhere.
+        mode = "none" if method in BODYLESS_METHODS else "json"
+    if mode == "text":
         body = render_text(template["body"], context).encode("utf-8")
-    elif template["has_json"]:
+    elif mode == "json":
         body = _tojson(render_native(template["json"], context)).encode("utf-8")
         headers = _with_default_header(headers, "Content-Type", "application/json")
     else:
         body = None
-    return PreparedRequest(method=template["method"].upper(), path=path, headers=headers, body=body)
+    return PreparedRequest(method=method, path=path, headers=headers, body=body)
 
 
 def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> dict[str, Any]:
+    """The spec's request with a case's overrides; `body_mode` says where the body comes from:
+    json, text, none (`body: null`), or default (decided by the method)."""
+    mode = "json" if base.has_json else "text" if base.body is not None else "default"
     merged: dict[str, Any] = {
         "method": base.method,
         "path": base.path,
         "query": dict(base.query),
         "headers": dict(base.headers),
         "json": base.json if base.has_json else "{{ case.input }}",
-        "has_json": True,
         "body": base.body,
+        "body_mode": "none" if base.no_body else mode,
     }
-    if base.body is not None and not base.has_json:
-        merged["has_json"] = False
     for key, value in (override or {}).items():
         if key in ("query", "headers"):
             merged[key].update(value)
         elif key == "json":
-            merged.update(json=value, has_json=True, body=None)
+            merged.update(json=value, body=None, body_mode="json")
         elif key == "body":
-            merged.update(body=value, has_json=False)
+            merged.update(body=value, body_mode="none" if value is None else "text")
         else:
             merged[key] = value
     return merged
+
+
+# What a URL path and query keep as they are (RFC 3986 unreserved and sub-delims, `:@/?`, and
+# `[]` as requests keeps them); every other byte of the UTF-8 text is percent-encoded, as
+# requests does and curl's URL parser expects. `#` is data here, never a fragment: %23.
+_URL_KEPT = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?[]"
+)
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]*\Z")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def encode_target(text: str) -> str:
+    """A rendered path (and query) as sent: non-ASCII as percent-encoded UTF-8 (`é` -> %C3%A9),
+    spaces and control characters percent-encoded, an existing `%XX` kept, a lone `%` as %25."""
+    if _PLAIN_URL.match(text):
+        return text  # the usual case: nothing to do
+    data = text.encode("utf-8", "surrogatepass")
+    out: list[str] = []
+    for index, byte in enumerate(data):
+        if byte in _URL_KEPT:
+            out.append(chr(byte))
+        elif byte == 0x25 and _is_escape(data, index):
+            out.append("%")
+        else:
+            out.append(f"%{byte:02X}")
+    return "".join(out)
+
+
+def _is_escape(data: bytes, index: int) -> bool:
+    pair = data[index + 1 : index + 3]
+    return len(pair) == 2 and all(byte in _HEX for byte in pair)
 
 
 def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict[str, str]:

@@ -27,13 +27,14 @@ import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, Literal, NoReturn, cast
 from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
     JSON,
@@ -93,6 +94,8 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _PACKAGE_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
+# The proxies libcurl speaks (the scheme says which).
+PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 MAX_SECONDS = 365 * 24 * 3600.0  # a timeout beyond it is a typo (and overflows some waits)
 
 
@@ -442,7 +445,27 @@ class _SpecBuilder:
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
+            **self._transport(name, raw, base),
         )
+
+    def _transport(self, name: str, raw: dict[str, JSON], base: KeyPath) -> dict[str, Any]:
+        """http_version, unix_socket, compressed: refused here when libcurl lacks them."""
+        version = cast(str | None, raw.get("http_version"))
+        socket_text = raw.get("unix_socket")
+        unix_socket = str(self.resolve(socket_text)) if isinstance(socket_text, str) else None
+        missing = missing_for(version, unix_socket is not None)
+        if missing is not None:
+            key = "http_version" if missing.startswith("http_version") else "unix_socket"
+            raise self.err(
+                (*base, key),
+                f"target {name!r}: {missing}",
+                "install a pycurl whose libcurl has it (pip install pycurl), or drop the option",
+            )
+        return {
+            "http_version": version,
+            "unix_socket": unix_socket,
+            "compressed": raw.get("compressed") is True,
+        }
 
     def _tls(self, name: str, raw: dict[str, JSON], base: KeyPath) -> TlsOptions | None:
         """`tls:` with its files resolved, and loaded once here: a missing or malformed
@@ -451,7 +474,7 @@ class _SpecBuilder:
             return None
         options = cast(dict[str, JSON], raw["tls"])
         paths: dict[str, str | None] = {}
-        for key in ("ca", "cert", "key"):
+        for key in ("ca", "cert", "key", "proxy_ca"):
             text = options.get(key)
             path = str(self.resolve(text)) if isinstance(text, str) else None
             paths[key] = path
@@ -464,7 +487,11 @@ class _SpecBuilder:
         if paths["key"] is not None and paths["cert"] is None:
             raise self.err((*base, "tls", "key"), f"target {name!r}: tls.key needs tls.cert")
         verify = options.get("verify", True) is not False
-        checks = [("ca", (paths["ca"], None, None)), ("cert", (None, paths["cert"], paths["key"]))]
+        checks = [
+            ("ca", (paths["ca"], None, None)),
+            ("proxy_ca", (paths["proxy_ca"], None, None)),
+            ("cert", (None, paths["cert"], paths["key"])),
+        ]
         for key, (ca, cert, private) in checks:
             if paths[key] is None:
                 continue
@@ -479,19 +506,19 @@ class _SpecBuilder:
                     "ca: PEM CA certificates; cert: a PEM certificate, with its private key "
                     "in the same file or in tls.key",
                 ) from None
-        return TlsOptions(paths["ca"], paths["cert"], paths["key"], verify)
+        return TlsOptions(paths["ca"], paths["cert"], paths["key"], verify, paths["proxy_ca"])
 
     def _proxy(self, name: str, raw: dict[str, JSON], base: KeyPath) -> str | None:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
         parsed = urlsplit(proxy)
-        if parsed.scheme != "http" or not parsed.hostname:
+        if parsed.scheme not in PROXY_SCHEMES or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
-                f"target {name!r}: proxy must be an http:// URL with a host: {proxy!r}",
-                "a forward proxy, e.g. http://proxy.internal:3128 (https targets tunnel "
-                "through it with CONNECT)",
+                f"target {name!r}: proxy must be a URL with a scheme and a host: {proxy!r}",
+                "one of " + ", ".join(f"{s}://" for s in PROXY_SCHEMES) + ", e.g. "
+                "http://proxy.internal:3128 or socks5h://127.0.0.1:1080",
             )
         return proxy
 
@@ -505,9 +532,10 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "auth"),
                 f"target {name!r} has both `auth` and an Authorization header",
-                "keep one: `auth` sends `Authorization: Basic ...`",
+                "keep one: `auth` sends `Authorization: Basic ...` (or answers a Digest challenge)",
             )
-        return BasicAuth(cast(str, auth["username"]), cast(str, auth["password"]))
+        scheme: Literal["basic", "digest"] = "digest" if auth.get("type") == "digest" else "basic"
+        return BasicAuth(cast(str, auth["username"]), cast(str, auth["password"]), scheme)
 
     def _service(self, raw: dict[str, JSON], base: KeyPath) -> Service:
         ready = cast(dict[str, JSON], raw.get("ready") or {"port": True})
@@ -642,17 +670,18 @@ class _SpecBuilder:
                 )
             return None
         if raw is None:
-            return RequestTemplate(json="{{ case.input }}", has_json=True)
+            return RequestTemplate()  # POST, the case input as JSON (run/plan.py)
         request = self._request_overrides(("request",), cast(dict[str, JSON], raw))
-        has_json = "json" in request or "body" not in request
+        has_json = "json" in request
         return RequestTemplate(
             method=cast(str, request.get("method", "POST")),
             path=cast(str, request.get("path", "/")),
             query=cast(dict[str, str], request.get("query", {})),
             headers=cast(dict[str, str], request.get("headers", {})),
-            json=cast(JSON, request.get("json", "{{ case.input }}")) if has_json else None,
+            json=cast(JSON, request["json"]) if has_json else None,
             has_json=has_json,
             body=cast(str | None, request.get("body")),
+            no_body="body" in request and request["body"] is None,
         )
 
     def _request_overrides(self, base: KeyPath, raw: dict[str, JSON]) -> dict[str, Any]:
@@ -668,7 +697,7 @@ class _SpecBuilder:
             if key in raw:
                 out[key] = _texts(raw[key])
         for key in ("path", "body"):
-            if key in raw:
+            if isinstance(raw.get(key), str):
                 self._template((*base, key), cast(str, raw[key]))
         for key in ("query", "headers"):
             for name, text in out.get(key, {}).items():

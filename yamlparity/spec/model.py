@@ -20,6 +20,7 @@ WhenMissing = Literal["error", "skip"]
 CommandMode = Literal["process", "stream"]
 ArrayMode = Literal["ordered", "set", "multiset"]
 NumberMode = Literal["literal", "value"]
+HttpVersion = Literal["1.1", "2", "2-prior-knowledge", "3"]
 
 # A path pattern over a JSON value: keys, indices, and None for "any element or key" (`[]`).
 
@@ -87,12 +88,17 @@ class TlsOptions:
     cert: str | None = None  # client certificate (mutual TLS)
     key: str | None = None  # its private key, when not in `cert`
     verify: bool = True  # False: no certificate or host name check
+    proxy_ca: str | None = None  # trust for an https:// proxy, instead of the system's
 
 
 @dataclass(frozen=True)
 class BasicAuth:
+    """`auth:` — HTTP Basic (sent with every request) or Digest (libcurl answers the
+    server's challenge)."""
+
     username: str
     password: str
+    scheme: Literal["basic", "digest"] = "basic"
 
     @property
     def header_value(self) -> str:
@@ -115,6 +121,9 @@ class HttpTarget:
     tls: TlsOptions | None = None
     proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
     auth: BasicAuth | None = None
+    http_version: HttpVersion | None = None  # None: libcurl's default (HTTP/2 over TLS by ALPN)
+    unix_socket: str | None = None  # connect to this Unix socket instead of host:port
+    compressed: bool = False  # ask for and decode gzip/deflate/br/zstd, as curl --compressed
     kind: Literal["http"] = "http"
 
 
@@ -133,6 +142,7 @@ class RequestTemplate:
     json: JSON | None = None  # a template structure; used when has_json
     has_json: bool = False
     body: str | None = None  # a text template, when the body is not JSON
+    no_body: bool = False  # `body: null`: no body at all, whatever the method
 
 
 @dataclass(frozen=True)

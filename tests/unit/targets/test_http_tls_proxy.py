@@ -515,23 +515,23 @@ LOAD_ERRORS = {
         ("proxy: http://user",),
         r"secrets",
     ),
-    "https proxy": (
+    "ftp proxy": (
         """\
   a:
     url: http://127.0.0.1:9
-    proxy: https://127.0.0.1:3128
+    proxy: ftp://127.0.0.1:3128
 """,
-        ("proxy: https",),
-        r"http://",
+        ("proxy: ftp",),
+        r"socks5h://",
     ),
-    "socks proxy": (
+    "http_version": (
         """\
   a:
     url: http://127.0.0.1:9
-    proxy: socks5://127.0.0.1:1080
+    http_version: "1.0"
 """,
-        ("proxy: socks5",),
-        r"http://|socks5",
+        ("http_version",),
+        r"2-prior-knowledge",
     ),
 }
 
