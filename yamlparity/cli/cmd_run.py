@@ -65,6 +65,13 @@ def register(sub: Any) -> None:
         default=None,
         help="a known divergence that has disappeared (FIXED) does not fail the run",
     )
+    run.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="do not append this run to <report folder>/history.jsonl (reports then show "
+        "no trend)",
+    )
     verbosity = run.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
     verbosity.add_argument(
@@ -104,6 +111,7 @@ def run_options(args: argparse.Namespace, jobs: int | None) -> Any:
 def run_command(args: argparse.Namespace) -> int:
     from yamlparity.cli.progress import Progress, live_terminal
     from yamlparity.report.formats import parse_formats, write_index, write_spec
+    from yamlparity.report.history import Recording
     from yamlparity.report.render import check_template, choose_template, tally_line
     from yamlparity.run.engine import run_spec
     from yamlparity.spec.redact import RedactingListener, Redactor
@@ -144,7 +152,10 @@ def run_command(args: argparse.Namespace) -> int:
         result = redactor.deep(run_spec(spec, options, listener=listener))
         progress.clear()
         path = _report_path(spec, report_dir)
-        out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
+        recording = Recording(select=args.select) if args.history else None
+        out = write_spec(
+            result, path, formats, choice, baseline=spec.compare.baseline, recording=recording
+        )
         written.append(out)
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity.core.errors import UsageError
+from yamlparity.report.history import Recording, record_run
 from yamlparity.report.render import (
     TemplateChoice,
     atomic_writer,
@@ -22,6 +23,7 @@ from yamlparity.report.render import (
     tally_line,
     write_atomic,
 )
+from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
@@ -71,18 +73,29 @@ def write_spec(
     choice: TemplateChoice,
     *,
     baseline: str | None = None,
+    recording: Recording | None = None,
 ) -> Written:
+    """Every format of one spec's report. With `recording`, the run is appended to the
+    history in the report's folder and the reports show the last runs' trend."""
     from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
     attached, extra = files.write_attachments(result, files.main_facet(result), folder)
-    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    # Computed once for every format (one pass over the cases each time it is built).
+    analysis = analysis_context(result)
+    options: dict[str, Any] = {
+        "attachments": attached,
+        "baseline": baseline,
+        "analysis": analysis,
+    }
     # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
         write_atomic(paths["json"], results_json.dumps(result))
     if "junit" in paths:
         write_atomic(paths["junit"], junit.dumps([result]))
+    if recording is not None:
+        options["history"] = record_run(result, folder, recording, analysis["path_stats"])
     if "md" in paths:
         with atomic_writer(paths["md"]) as write:
             render_to(write, result, choice, report_path=str(paths["md"]), **options)
