@@ -35,7 +35,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -196,10 +196,8 @@ class Browser:
         return message
 
     def close(self) -> None:
-        try:
+        with suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -242,9 +240,7 @@ class Page:
         self.chrome.wait_for("Page.loadEventFired", self.session)
 
     def js(self, expression: str) -> Any:
-        answer = self.call(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}
-        )
+        answer = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
         if "exceptionDetails" in answer:
             raise RuntimeError(f"{expression}: {answer['exceptionDetails']}")
         return answer["result"].get("value")
@@ -303,7 +299,8 @@ def check_report(report: Path, chrome: Browser, out: Path, checks: Checks) -> No
     page = Page(chrome)
     page.load(report)
     time.sleep(0.2)  # let the load-time script settle before reading the page
-    checks.check("the page's own script ran", page.js("document.documentElement.dataset.script") == "ran")
+    ran = page.js("document.documentElement.dataset.script")
+    checks.check("the page's own script ran", ran == "ran")
     checks.check("no target script ran", page.js("typeof window.__pwned") == "undefined")
     checks.check("title is the report's, not a target's", page.js("document.title") != "PWNED",
                  page.js("document.title"))  # fmt: skip

@@ -172,7 +172,7 @@ def trend(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     previous: int | None = None
     for index, item in enumerate(entries):
-        tally = {v: int(item.get("tally", {}).get(v, 0) or 0) for v in VERDICTS}
+        tally: dict[str, int] = {v: int(item["tally"].get(v, 0) or 0) for v in VERDICTS}
         failing = sum(tally[v] for v in FAILING)
         runs.append(
             {

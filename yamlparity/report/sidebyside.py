@@ -264,9 +264,7 @@ def json_highlights(text_lines: Sequence[str], paths: Iterable[str]) -> dict[int
     return marks
 
 
-def text_highlights(
-    reference: Sequence[str], other: Sequence[str]
-) -> tuple[set[int], set[int]]:
+def text_highlights(reference: Sequence[str], other: Sequence[str]) -> tuple[set[int], set[int]]:
     """Lines of each side that a line diff does not pair with an equal line."""
     if len(reference) > DIFF_LINE_LIMIT or len(other) > DIFF_LINE_LIMIT:
         # Too long to align: pair lines by position.

@@ -133,4 +133,3 @@ def _order(stat: PathStat) -> tuple[Any, ...]:
     if position is None and stat.path != "…":
         return (0, -stat.cases, stat.facet, stat.path)
     return (1, stat.facet, position or (sys.maxsize, 0))
-

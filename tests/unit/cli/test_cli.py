@@ -101,7 +101,8 @@ def test_every_format_from_one_run(project: Path) -> None:
     assert done.returncode == 1
     names = sorted(p.name for p in (project / "out").iterdir())
     assert names == [
-        "index.html", "index.md", "junit.xml", "t.html", "t.json", "t.junit.xml", "t.md",
+        "history.jsonl", "index.html", "index.md", "junit.xml", "t.html", "t.json",
+        "t.junit.xml", "t.md",
     ]  # fmt: skip
     data = json.loads((project / "out" / "t.json").read_text("utf-8"))
     assert data["schema_version"] == 1 and data["tally"]["DIFF"] == 1

@@ -60,6 +60,7 @@ class Written:
     result: SpecResult
     paths: dict[str, Path]
     extra: list[Path] = field(default_factory=list)  # full outputs beside the report
+    history: list[dict[str, Any]] = field(default_factory=list)  # the trend (history.trend)
 
     @property
     def primary(self) -> Path:
@@ -104,7 +105,7 @@ def write_spec(
 
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))
-    return Written(result, paths, extra)
+    return Written(result, paths, extra, list(options.get("history", [])))
 
 
 def index_entry(written: Written, folder: Path, fmt: str) -> dict[str, Any]:
