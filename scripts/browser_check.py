@@ -92,7 +92,8 @@ def find_chromium(given: str | None) -> str | None:
 
 
 def make_report(folder: Path) -> Path:
-    """Run the real CLI twice (two history entries) over a spec with hostile bodies."""
+    """Run the real CLI over a spec with hostile bodies, after an earlier run recorded in the
+    history (so the report has a trend to draw)."""
     (folder / "helper.py").write_text(HELPER, "utf-8")
     cases = [
         {"name": "plain_match", "input": {"name": "plain_match", "kind": "same"}},
@@ -113,15 +114,20 @@ def make_report(folder: Path) -> Path:
         "cases": cases,
     }
     (folder / "spec.yaml").write_text(json.dumps(spec, indent=2), "utf-8")  # JSON is YAML
+    (folder / "out").mkdir()
+    earlier = {
+        "v": 1, "spec": "browser_check", "started": "2025-01-01T00:00:00Z", "total": 4,
+        "tally": {"MATCH": 0, "DIFF": 3, "ERROR": 1}, "commit": "0123456789abcdef",
+    }  # fmt: skip
+    (folder / "out" / "history.jsonl").write_text(json.dumps(earlier) + "\n", "utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-m", "yamlparity", "run", "spec.yaml", "--report-dir", "out",
-             "--format", "html,md", "-q"],
-            cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"yamlparity run failed ({done.returncode}):\n{done.stderr}")
+    done = subprocess.run(
+        [sys.executable, "-m", "yamlparity", "run", "spec.yaml", "--report-dir", "out",
+         "--format", "html,md", "-q"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"yamlparity run failed ({done.returncode}):\n{done.stderr}")
     return folder / "out" / "browser_check.html"
 
 

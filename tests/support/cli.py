@@ -35,8 +35,13 @@ OUTPUTS: list[str] = []
 _TALLY = re.compile(r"\[parity\] (\S+): (.*) \(out of (\d+)\)")
 
 
+# Set by a CI runner or a developer's shell, they change what the CLI prints (colours, GitHub
+# annotations and job summary): tests that want them say so.
+AMBIENT = frozenset({"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"})
+
+
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in AMBIENT}
     env[MARKER_NAME] = MARKER
     env.update(extra or {})
     return env

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity._version import __version__
+from yamlparity.report.render import display_file
 from yamlparity.results.pathstats import path_stats
 from yamlparity.results.records import FAILING, VERDICTS, CaseResults, SpecResult
 
@@ -88,7 +89,7 @@ def entry(
     return {
         "v": HISTORY_VERSION,
         "spec": result.name,
-        "file": result.file,
+        "file": display_file(result.file),
         "started": result.started,
         "finished": result.finished,
         "wall_s": _seconds_between(result.started, result.finished),

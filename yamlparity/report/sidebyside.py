@@ -258,10 +258,27 @@ def json_highlights(text_lines: Sequence[str], paths: Iterable[str]) -> dict[int
             if not steps:  # the whole output differs (a string body, a scalar)
                 marks.update(dict.fromkeys(range(len(text_lines)), path))
             continue
-        for node in resolve(root, steps):
+        found = resolve(root, steps)
+        for node in found:
             for number in range(node.start, node.end + 1):
                 marks.setdefault(number, path)
+        if not found:
+            # Not in this output: mark where it would be, the end of the deepest container
+            # that is there (a missing array element: the array's closing bracket).
+            parent = _deepest_existing(root, steps)
+            if parent is not None:
+                marks.setdefault(parent.end, f"{path}: not here")
     return marks
+
+
+def _deepest_existing(root: Node, steps: Sequence[Step]) -> Node | None:
+    for size in range(len(steps) - 1, -1, -1):
+        nodes = resolve(root, steps[:size])
+        if len(nodes) == 1 and nodes[0].kind != "scalar":
+            return nodes[0]
+        if nodes:
+            return None  # several candidates (`[]`): no one place to point at
+    return None
 
 
 def text_highlights(reference: Sequence[str], other: Sequence[str]) -> tuple[set[int], set[int]]:

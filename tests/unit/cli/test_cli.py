@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import AMBIENT
 from tests.support.paths import ROOT
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
@@ -45,7 +46,7 @@ def yamlparity(
 ) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("yamlparity")
     assert exe is not None, "install the package: pip install -e ."
-    full_env = {k: v for k, v in os.environ.items() if k != "CI"}
+    full_env = {k: v for k, v in os.environ.items() if k != "CI" and k not in AMBIENT}
     full_env.update(env or {})
     return subprocess.run(
         [exe, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=120
@@ -151,7 +152,7 @@ def test_live_progress_line_on_a_terminal_and_plain_in_ci(project: Path) -> None
         primary, secondary = pty.openpty()
         exe = shutil.which("yamlparity")
         assert exe is not None
-        env = {**os.environ, "CI": ci}
+        env = {**{k: v for k, v in os.environ.items() if k not in AMBIENT}, "CI": ci}
         done = subprocess.run(
             [exe, "run", "--report-dir", "out"], cwd=project, stdout=subprocess.PIPE,
             stderr=secondary, env=env, text=True, timeout=120,
