@@ -719,15 +719,24 @@ def template_errors(path: Path | None, name: str = DEFAULT_TEMPLATE) -> Iterator
 def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> None:
     """Fail before anything runs: a syntax error, a `{% block %}` the parent does not have,
     or a misspelled name. The template is rendered (md and HTML mode, output discarded) over a
-    small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip."""
+    small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip,
+    after two recorded runs (so `history` has entries to show)."""
+    from yamlparity.report.history import trend  # history reads results through this module
+
     name = choice.path.name if choice.path else DEFAULT_TEMPLATE
     env = environment(choice.search)
     with template_errors(choice.path, name):
         env.get_template(name)
     _check_blocks(env, name, choice.path)
     for shape in shapes or (SpecShape(),):
+        result = synthetic_result(shape)
+        earlier = {"started": "2024-12-31T00:00:00Z", "tally": {"DIFF": 2}, "commit": "0" * 40}
+        now = {"started": result.started, "tally": result.tally(), "total": len(result.cases)}
         data = context(
-            synthetic_result(shape), report_path="reports/check.md", baseline=shape.baseline
+            result,
+            report_path="reports/check.md",
+            baseline=shape.baseline,
+            history=trend([earlier, now]),
         )
         for html in (False, True):
             render_context(choice, data, html=html)

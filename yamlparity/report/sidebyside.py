@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,19 +257,28 @@ def json_highlights(text_lines: Sequence[str], paths: Iterable[str]) -> dict[int
             continue
         if root is None:
             if not steps:  # the whole output differs (a string body, a scalar)
-                marks.update(dict.fromkeys(range(len(text_lines)), path))
+                marks.update(dict.fromkeys(range(len(text_lines)), _label(path)))
             continue
         found = resolve(root, steps)
         for node in found:
             for number in range(node.start, node.end + 1):
-                marks.setdefault(number, path)
+                marks.setdefault(number, _label(path))
         if not found:
             # Not in this output: mark where it would be, the end of the deepest container
             # that is there (a missing array element: the array's closing bracket).
             parent = _deepest_existing(root, steps)
             if parent is not None:
-                marks.setdefault(parent.end, f"{path}: not here")
+                marks.setdefault(parent.end, f"{_label(path)}: not here")
     return marks
+
+
+_PLAIN_PATH = re.compile(r"[^:<>&\x00-\x1f\x7f]{1,200}")  # nothing a URL or markup needs
+
+
+def _label(path: str) -> str:
+    """A line's tooltip: the path when it is plain; a path built from a target's own keys may
+    hold anything, and a tooltip is no place to show it (the table above shows it)."""
+    return path if _PLAIN_PATH.fullmatch(path) else "a differing path"
 
 
 def _deepest_existing(root: Node, steps: Sequence[Step]) -> Node | None:
