@@ -48,7 +48,7 @@ class _SpacedBlock:
         tail = ""
         for piece in self.render(context):
             if piece:
-                tail = (tail + piece)[-2:]
+                tail = (tail + piece[-2:])[-2:]
             yield piece
         if tail and tail != "\n\n":
             yield "\n" if tail.endswith("\n") else "\n\n"
