@@ -8,10 +8,11 @@ else. Each target is listed first, in the middle and last once (three rotations)
 pairs are reversed once more; the four runs go at once, so the property costs about one run.
 
 The HTTP variant holds through the adapter protocol only (targets/base.TargetAdapter: a target
-keeps its own clock from `begin`), whatever client is behind it. The keep-alive raw-socket
-client started an answer's clock when the engine began to wait for it: listed after a slow
-target, a late answer looked in time and fast (the `late` case). It is marked xfail until the
-libcurl client lands.
+keeps its own clock from `begin`), whatever client is behind it. The raw-socket client started
+an answer's clock when the engine began to wait for it: listed after a slow target, a late
+answer looked in time and fast (the `late` case); the first libcurl client enforced every
+deadline but timed an answer when it was collected, so a fast one listed after a slow one
+looked slow. Both failed here.
 """
 
 from __future__ import annotations
@@ -141,21 +142,7 @@ def server() -> Iterator[int]:
         proc.wait()
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        "process",
-        "stream",
-        pytest.param(
-            "http",
-            marks=pytest.mark.xfail(
-                reason="the raw-socket HTTP client times an answer from when it is awaited; "
-                "holds once the libcurl client (issue 13) keeps each request's own clock",
-                strict=False,
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("mode", ["process", "stream", "http"])
 def test_target_order_never_changes_a_verdict(
     tmp_path: Path, mode: str, request: pytest.FixtureRequest
 ) -> None:
