@@ -1,0 +1,316 @@
+"""`yamlparity record`: run one live target and write what it answered (a recording).
+
+`record SPEC --target NAME` writes `baselines/NAME.jsonl` beside the spec (or in `--out DIR`)
+and refuses to overwrite one: rewriting a recording is `--update-baseline`, which runs the
+whole spec without that recording, refuses when the spec's other comparisons disagree (DIFF,
+FAIL, ERROR) or the target failed to answer, unless `--force`, and prints which cases were
+added, removed and changed. A run never rewrites a recording: CI cannot bless a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from yamlparity._version import __version__
+from yamlparity.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_env,
+    add_select,
+    argv_text,
+    display_path,
+    load_paths,
+)
+from yamlparity.core.errors import UsageError
+
+SHOWN = 20  # cases listed per kind of change; the rest are counted
+
+
+def register(sub: Any) -> None:
+    record = sub.add_parser(
+        "record",
+        help="run one target and write what it answered to a recording (baselines/NAME.jsonl)",
+    )
+    record.set_defaults(handler=record_command)
+    record.add_argument("spec", type=Path, help="the spec file")
+    record.add_argument("--target", required=True, metavar="NAME", help="the live target to record")
+    record.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/NAME.jsonl (default: baselines/ beside the spec; with "
+        "--update-baseline, the spec's own recording of NAME when it has one)",
+    )
+    record.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="rewrite an existing recording after a deliberate change; prints the added, "
+        "removed and changed cases",
+    )
+    record.add_argument(
+        "--force",
+        action="store_true",
+        help="write even when the target failed on some cases or (with --update-baseline) "
+        "the spec's other comparisons disagree",
+    )
+    record.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="cases in flight at once (default: tuned)"
+    )
+    add_env(record)
+    add_select(record)
+
+
+def record_command(args: argparse.Namespace) -> int:
+    from yamlparity.cli.cmd_run import _install_interrupt, run_options
+    from yamlparity.cli.progress import Progress, live_terminal
+    from yamlparity.run.engine import make_adapter, now_utc, run_spec
+    from yamlparity.spec.recording import RecordingHeader, file_sha256, load_recording
+    from yamlparity.spec.redact import Redactor
+    from yamlparity.targets.recorded import Capture, write_recording
+
+    spec = _one_spec(args)
+    target = _live_target(spec, args.target)
+    path = _recording_path(spec, args)
+    shown = display_path(path)
+    old = None
+    if args.update_baseline:
+        if not path.is_file():
+            raise UsageError(
+                f"no recording at {shown} to update: record it first, without --update-baseline"
+            )
+        old = load_recording(path, shown)
+        if old.header.kind != spec.kind:
+            raise UsageError(
+                f"{shown} records a {old.header.kind} target; {spec.name} is {spec.kind}"
+            )
+    elif path.exists():
+        raise UsageError(
+            f"{shown} exists: to rewrite it after a deliberate change, add --update-baseline "
+            "(it shows what changed)"
+        )
+    options = run_options(args, args.jobs)
+    _install_interrupt(options.stop)
+    jobs = options.jobs
+    captured: list[Capture] = []
+    keep = frozenset(f.removeprefix("headers.") for f in spec.compare.facets if "." in f)
+
+    def factory(candidate: Any) -> Any:
+        adapter = make_adapter(candidate, jobs)
+        if candidate.name != target.name:
+            return adapter
+        capture = Capture(adapter, spec.kind, spec.output, keep, Redactor.for_spec(spec))
+        captured.append(capture)
+        return capture
+
+    # Recording: the target alone. Updating: the whole spec without the recording being
+    # rewritten, so its other comparisons are checked against the new answers.
+    if old is None:
+        targets = {target.name: target}
+    else:
+        targets = {n: t for n, t in spec.targets.items() if not _records(t, path)}
+    run = dataclasses.replace(spec, targets=targets)
+    live = live_terminal(sys.stderr)
+    progress = Progress(sys.stderr, live=live, quiet=not live, specs=1)
+    result = run_spec(run, options, listener=progress, adapter_factory=factory)
+    progress.clear()
+    capture = captured[0]
+    try:
+        if options.stop.is_set():
+            print(f"[record] {spec.name}: interrupted; {shown} not written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        problems = _problems(result, target.name, compared=len(targets) > 1)
+        if problems and not args.force:
+            _print_refusal(problems, shown, args.update_baseline)
+            return EXIT_FAILED
+        names = set(capture.names())
+        spec_names = set(spec.cases.names())
+        header = RecordingHeader(
+            target=target.name,
+            kind=spec.kind,
+            description=_description(target),
+            recorded_at=now_utc(),
+            yamlparity=__version__,
+            spec=os.path.relpath(spec.file, path.parent.resolve()),
+            spec_sha256=file_sha256(spec.file),
+            cases=0,
+        )
+        kept: set[str] = set()
+        if old is not None:
+            # With -k only the selected cases ran: the others keep their recorded answers.
+            kept = {n for n in old.names() if n in spec_names and n not in names}
+        every = sorted(names | kept)
+        header = dataclasses.replace(header, cases=len(every))
+
+        def line_of(name: str) -> str:
+            if name in names:
+                return capture.line(name)
+            assert old is not None
+            return old.line(name) or ""
+
+        write_recording(path, header, every, line_of)
+        _print_summary(spec.name, target.name, shown, every, capture, old, spec_names)
+        return EXIT_OK
+    finally:
+        capture.discard()
+
+
+def _one_spec(args: argparse.Namespace) -> Any:
+    specs = load_paths([args.spec], args)
+    if len(specs) != 1:
+        raise UsageError(f"record takes one spec file; {args.spec} holds {len(specs)}")
+    return specs[0]
+
+
+def _live_target(spec: Any, name: str) -> Any:
+    from yamlparity.spec.validation import suggest
+
+    target = spec.targets.get(name)
+    if target is None:
+        names = ", ".join(spec.targets)
+        hint = suggest(name, list(spec.targets)) or f"its targets: {names}"
+        raise UsageError(f"{spec.name} has no target {name!r} ({hint})")
+    if target.kind == "recorded":
+        raise UsageError(
+            f"target {name!r} is a recording ({target.source.display}): record a live target "
+            "(one with `run` or `url`)"
+        )
+    return target
+
+
+def _records(target: Any, path: Path) -> bool:
+    return bool(target.kind == "recorded" and target.path.resolve() == path.resolve())
+
+
+def _recording_path(spec: Any, args: argparse.Namespace) -> Path:
+    """--out DIR/NAME.jsonl; else, updating, the spec's recording of NAME; else baselines/."""
+    name = args.target
+    if args.out is not None:
+        return Path(args.out) / f"{name}.jsonl"
+    if args.update_baseline:
+        own = [
+            t.path
+            for t in spec.targets.values()
+            if t.kind == "recorded"
+            and t.path.suffix == ".jsonl"
+            and getattr(t.source, "header", None) is not None
+            and t.source.header.target == name
+        ]
+        if len(own) > 1:
+            shown = ", ".join(display_path(p) for p in own)
+            raise UsageError(
+                f"{spec.name} has several recordings of {name!r} ({shown}): pick one with --out"
+            )
+        if own:
+            return Path(str(own[0]))
+    return Path(spec.folder) / "baselines" / f"{name}.jsonl"
+
+
+def _description(target: Any) -> str:
+    """How the target is reached, as the spec writes it: stable from one recording to the
+    next (a port chosen at run time would change the header every time)."""
+    if target.kind == "http":
+        service = target.service
+        started = f" (service: {argv_text(service.run)})" if service is not None else ""
+        return f"{target.url}{started}"
+    stream = " (stream mode)" if target.mode == "stream" else ""
+    return f"{argv_text(target.run)}{stream}"
+
+
+def _problems(result: Any, name: str, *, compared: bool) -> list[tuple[str, str]]:
+    """(case, why) for cases the recording must not take silently: the target gave no
+    usable answer, or (when other targets ran) the spec's comparisons did not pass."""
+    out: list[tuple[str, str]] = []
+    for case in result.cases:
+        outcome = case.outcomes.get(name)
+        if outcome is not None and outcome.error:
+            out.append((case.name, f"ERROR {name}: {outcome.error}"))
+        elif compared and case.verdict in ("DIFF", "FAIL", "ERROR", "FIXED"):
+            why = f": {case.reason}" if case.reason else ""
+            out.append((case.name, f"{case.verdict}{why}"))
+    return out
+
+
+def _print_refusal(problems: list[tuple[str, str]], shown: str, update: bool) -> None:
+    what = "updated" if update else "written"
+    print(f"[record] {shown} not {what}: {len(problems)} case(s) did not pass", file=sys.stderr)
+    for name, why in problems[:SHOWN]:
+        print(f"  {name}: {' '.join(why.split())[:200]}", file=sys.stderr)
+    if len(problems) > SHOWN:
+        print(f"  … {len(problems) - SHOWN} more", file=sys.stderr)
+    print(
+        "  fix them, or pass --force to record these answers as they are",
+        file=sys.stderr,
+    )
+
+
+def _print_summary(
+    spec: str,
+    target: str,
+    shown: str,
+    every: list[str],
+    capture: Any,
+    old: Any,
+    spec_names: set[str],
+) -> None:
+    if capture.masked:
+        print(
+            f"[record] {len(capture.masked)} case(s) held the value of a spec secret: written "
+            "as *** (those answers will differ from the live target there)"
+        )
+    if old is None:
+        print(f"[record] {spec}: {len(every)} cases of {target} → {shown}")
+        return
+    added = sorted(set(capture.names()) - set(old.names()))
+    removed = sorted(n for n in old.names() if n not in spec_names)
+    changed = []
+    for name in sorted(set(capture.names()) & set(old.names())):
+        before, after = old.line(name) or "", capture.line(name)
+        if before != after:
+            changed.append((name, _what_changed(before, after)))
+    unchanged = len(every) - len(added) - len(changed)
+    print(
+        f"[record] {spec}: {shown} updated from {target}: {len(added)} added, "
+        f"{len(removed)} removed, {len(changed)} changed, {unchanged} unchanged"
+    )
+    for label, items in (
+        ("added", [(n, "") for n in added]),
+        ("removed", [(n, "") for n in removed]),
+        ("changed", changed),
+    ):
+        for name, detail in items[:SHOWN]:
+            print(f"  {label:<8} {name}{': ' + detail if detail else ''}")
+        if len(items) > SHOWN:
+            print(f"  {label:<8} … {len(items) - SHOWN} more")
+
+
+def _what_changed(before: str, after: str) -> str:
+    """`status 200 → 404, body`: which parts of a recorded answer differ."""
+    from yamlparity.core.jsonvalue import dumps, loads
+
+    old, new = loads(before), loads(after)
+    assert isinstance(old, dict) and isinstance(new, dict)
+    parts: list[str] = []
+    for key in dict.fromkeys([*old, *new]):
+        if key == "case" or old.get(key) == new.get(key):
+            continue
+        label = {"input_sha256": "input"}.get(key, key)
+        for form in ("_json", "_jsonl", "_base64"):
+            label = label.removesuffix(form)
+        if key in ("status", "exit_code") and key in old and key in new:
+            parts.append(f"{label} {dumps(old[key])} → {dumps(new[key])}")
+        elif key == "headers":
+            names = sorted(
+                n
+                for n in {*old.get(key, {}), *new.get(key, {})}
+                if old.get(key, {}).get(n) != new.get(key, {}).get(n)
+            )
+            parts.append("headers " + ", ".join(names))
+        elif label not in parts:
+            parts.append(label)
+    return ", ".join(parts)
