@@ -23,6 +23,13 @@ def validate_command(args: argparse.Namespace) -> int:
     specs = load_all(args)
     for spec in specs:
         print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
+        for target in spec.targets.values():
+            if target.kind == "recorded" and target.unused:
+                shown = ", ".join(target.unused[:10]) + (" …" if len(target.unused) > 10 else "")
+                print(
+                    f"    {target.source.display}: {len(target.unused)} recorded case(s) no "
+                    f"longer in the spec (unused): {shown}"
+                )
     return EXIT_OK
 
 
@@ -30,7 +37,10 @@ def list_command(args: argparse.Namespace) -> int:
     for spec in load_all(args):
         print(f"{spec.name}  ({spec.file})")
         for name, target in spec.targets.items():
-            how = target.url if target.kind == "http" else argv_text(target.run)
+            if target.kind == "recorded":
+                how = f"recorded in {target.source.display}"
+            else:
+                how = target.url if target.kind == "http" else argv_text(target.run)
             print(f"  target {name}: {how}")
         for name in case_names(spec):
             print(f"  case {name}")

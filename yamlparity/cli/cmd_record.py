@@ -25,7 +25,6 @@ from yamlparity.cli.common import (
     add_select,
     argv_text,
     display_path,
-    load_paths,
 )
 from yamlparity.core.errors import UsageError
 
@@ -130,6 +129,13 @@ def record_command(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         names = set(capture.names())
         spec_names = set(spec.cases.names())
+        kept: set[str] = set()
+        changes = _Changes()
+        if old is not None:
+            # With -k only the selected cases ran: the others keep their recorded answers.
+            kept = {n for n in old.names() if n in spec_names and n not in names}
+            changes = _classify(spec, target.name, old, capture, spec_names)
+        every = sorted(names | kept)
         header = RecordingHeader(
             target=target.name,
             kind=spec.kind,
@@ -138,33 +144,38 @@ def record_command(args: argparse.Namespace) -> int:
             yamlparity=__version__,
             spec=os.path.relpath(spec.file, path.parent.resolve()),
             spec_sha256=file_sha256(spec.file),
-            cases=0,
+            cases=len(every),
         )
-        kept: set[str] = set()
-        if old is not None:
-            # With -k only the selected cases ran: the others keep their recorded answers.
-            kept = {n for n in old.names() if n in spec_names and n not in names}
-        every = sorted(names | kept)
-        header = dataclasses.replace(header, cases=len(every))
 
         def line_of(name: str) -> str:
-            if name in names:
+            # An answer equal to its recording under the spec's rules keeps its old line: a
+            # baseline diff then shows the cases that changed, not this run's timestamps.
+            if name in names and name not in changes.same:
                 return capture.line(name)
             assert old is not None
             return old.line(name) or ""
 
         write_recording(path, header, every, line_of)
-        _print_summary(spec.name, target.name, shown, every, capture, old, spec_names)
+        _print_summary(spec.name, target.name, shown, every, capture, old, changes)
         return EXIT_OK
     finally:
         capture.discard()
 
 
 def _one_spec(args: argparse.Namespace) -> Any:
-    specs = load_paths([args.spec], args)
-    if len(specs) != 1:
-        raise UsageError(f"record takes one spec file; {args.spec} holds {len(specs)}")
-    return specs[0]
+    from yamlparity.cli.common import parse_env
+    from yamlparity.spec.load import load_spec
+
+    if not args.spec.is_file():
+        raise UsageError(f"record takes one spec file; {args.spec} is not a file")
+    # A spec may name the recording this command is about to write (a live target and its
+    # own recording): a recording that does not exist yet is not an error here.
+    return load_spec(
+        args.spec,
+        parse_env(args.env),
+        allow_outside=args.allow_outside,
+        missing_recordings=True,
+    )
 
 
 def _live_target(spec: Any, name: str) -> Any:
@@ -230,9 +241,15 @@ def _problems(result: Any, name: str, *, compared: bool) -> list[tuple[str, str]
         outcome = case.outcomes.get(name)
         if outcome is not None and outcome.error:
             out.append((case.name, f"ERROR {name}: {outcome.error}"))
+        elif outcome is not None and outcome.skipped:
+            out.append((case.name, f"SKIP {name}: {outcome.skipped}"))
         elif compared and case.verdict in ("DIFF", "FAIL", "ERROR", "FIXED"):
-            why = f": {case.reason}" if case.reason else ""
-            out.append((case.name, f"{case.verdict}{why}"))
+            why = case.reason
+            if not why and case.differences:
+                first = case.differences[0]
+                more = len(case.differences) - 1
+                why = f"{first.facet} {first.path} differs" + (f" (+{more} more)" if more else "")
+            out.append((case.name, f"{case.verdict}: {why}" if why else case.verdict))
     return out
 
 
@@ -249,6 +266,88 @@ def _print_refusal(problems: list[tuple[str, str]], shown: str, update: bool) ->
     )
 
 
+@dataclasses.dataclass
+class _Changes:
+    """What an update does to each case of the old recording."""
+
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    changed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (case, how)
+    same: set[str] = dataclasses.field(default_factory=set)  # equal under the spec's rules
+
+
+def _classify(spec: Any, target: str, old: Any, capture: Any, spec_names: set[str]) -> _Changes:
+    """Added, removed and changed cases; a case whose new answer equals the recorded one once
+    the spec's rules ran (a timestamp, an elapsed_ms) is not changed."""
+    from yamlparity.spec.recording import answer_of
+
+    changes = _Changes()
+    recorded = set(old.names())
+    changes.removed = sorted(n for n in recorded if n not in spec_names)
+    judge = _Judge(spec, target)
+    for name in sorted(capture.names()):
+        if name not in recorded:
+            changes.added.append(name)
+            continue
+        before, after = old.line(name) or "", capture.line(name)
+        if before == after:
+            changes.same.add(name)
+            continue
+        old_answer, new_answer = answer_of(before), answer_of(after)
+        how = judge.difference(name, old_answer, new_answer)
+        if how is None:
+            changes.same.add(name)
+        else:
+            changes.changed.append((name, how))
+    return changes
+
+
+class _Judge:
+    """Compares a recorded answer with a new one the way the spec compares two targets,
+    with the recorded target's own rules on both sides (and no known/expect entries)."""
+
+    def __init__(self, spec: Any, target: str) -> None:
+        self.target = target
+        self.twin = f"{target} (recorded)"
+        rules = tuple(
+            dataclasses.replace(rule, targets=rule.targets | {self.twin})
+            if rule.targets is not None and target in rule.targets
+            else rule
+            for rule in spec.rules
+        )
+        targets = {target: spec.targets[target], self.twin: spec.targets[target]}
+        self.spec = dataclasses.replace(
+            spec, targets=targets, rules=rules, known=(), expectations=()
+        )
+
+    def difference(self, name: str, old: Any, new: Any) -> str | None:
+        """None when the answers agree; else what differs (`status 200 → 201`, paths)."""
+        from yamlparity.core.jsonvalue import dumps
+        from yamlparity.spec.model import Case
+        from yamlparity.targets.recorded import observation
+        from yamlparity.verdict.evaluate import evaluate
+
+        if old.input_sha256 != new.input_sha256:
+            return "input changed"
+        if (old.failure, new.failure) != (None, None):
+            return f"failure: {old.failure} → {new.failure}"
+        raws = {self.target: observation(new, self.target), self.twin: observation(old, self.twin)}
+        result = evaluate(self.spec, Case(name, self.spec.location, None), raws)
+        if result.verdict == "MATCH":
+            return None
+        if not result.differences:
+            return result.reason or result.verdict
+        parts = []
+        for diff in result.differences[:3]:
+            values = [
+                "(missing)" if side in diff.missing else dumps(diff.values.get(side))
+                for side in (self.twin, self.target)
+            ]
+            parts.append(f"{diff.facet} {diff.path}: {values[0]} → {values[1]}"[:160])
+        more = len(result.differences) - 3
+        return "; ".join(parts) + (f"; … {more} more" if more > 0 else "")
+
+
 def _print_summary(
     spec: str,
     target: str,
@@ -256,7 +355,7 @@ def _print_summary(
     every: list[str],
     capture: Any,
     old: Any,
-    spec_names: set[str],
+    changes: _Changes,
 ) -> None:
     if capture.masked:
         print(
@@ -266,51 +365,17 @@ def _print_summary(
     if old is None:
         print(f"[record] {spec}: {len(every)} cases of {target} → {shown}")
         return
-    added = sorted(set(capture.names()) - set(old.names()))
-    removed = sorted(n for n in old.names() if n not in spec_names)
-    changed = []
-    for name in sorted(set(capture.names()) & set(old.names())):
-        before, after = old.line(name) or "", capture.line(name)
-        if before != after:
-            changed.append((name, _what_changed(before, after)))
-    unchanged = len(every) - len(added) - len(changed)
+    unchanged = len(every) - len(changes.added) - len(changes.changed)
     print(
-        f"[record] {spec}: {shown} updated from {target}: {len(added)} added, "
-        f"{len(removed)} removed, {len(changed)} changed, {unchanged} unchanged"
+        f"[record] {spec}: {shown} updated from {target}: {len(changes.added)} added, "
+        f"{len(changes.removed)} removed, {len(changes.changed)} changed, {unchanged} unchanged"
     )
     for label, items in (
-        ("added", [(n, "") for n in added]),
-        ("removed", [(n, "") for n in removed]),
-        ("changed", changed),
+        ("added", [(n, "") for n in changes.added]),
+        ("removed", [(n, "") for n in changes.removed]),
+        ("changed", changes.changed),
     ):
         for name, detail in items[:SHOWN]:
             print(f"  {label:<8} {name}{': ' + detail if detail else ''}")
         if len(items) > SHOWN:
             print(f"  {label:<8} … {len(items) - SHOWN} more")
-
-
-def _what_changed(before: str, after: str) -> str:
-    """`status 200 → 404, body`: which parts of a recorded answer differ."""
-    from yamlparity.core.jsonvalue import dumps, loads
-
-    old, new = loads(before), loads(after)
-    assert isinstance(old, dict) and isinstance(new, dict)
-    parts: list[str] = []
-    for key in dict.fromkeys([*old, *new]):
-        if key == "case" or old.get(key) == new.get(key):
-            continue
-        label = {"input_sha256": "input"}.get(key, key)
-        for form in ("_json", "_jsonl", "_base64"):
-            label = label.removesuffix(form)
-        if key in ("status", "exit_code") and key in old and key in new:
-            parts.append(f"{label} {dumps(old[key])} → {dumps(new[key])}")
-        elif key == "headers":
-            names = sorted(
-                n
-                for n in {*old.get(key, {}), *new.get(key, {})}
-                if old.get(key, {}).get(n) != new.get(key, {}).get(n)
-            )
-            parts.append("headers " + ", ".join(names))
-        elif label not in parts:
-            parts.append(label)
-    return ", ".join(parts)

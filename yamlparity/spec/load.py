@@ -28,7 +28,7 @@ import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, Literal, NoReturn, cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -82,7 +82,13 @@ from yamlparity.spec.model import (
     Target,
     TlsOptions,
 )
-from yamlparity.spec.recording import AnswerSource, Recording, file_sha256, load_recording
+from yamlparity.spec.recording import (
+    AnswerSource,
+    NoRecording,
+    Recording,
+    file_sha256,
+    load_recording,
+)
 from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
@@ -105,13 +111,17 @@ def load_spec(
     environ: Mapping[str, str] | None = None,
     *,
     allow_outside: bool = False,
+    missing_recordings: bool = False,
 ) -> Spec:
-    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
+    `missing_recordings`: a recorded target whose file does not exist yet has no answers
+    (what `yamlparity record` needs to write it) instead of being an error."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
+        missing_recordings,
     )
     try:
         return builder.build()
@@ -200,6 +210,7 @@ class _SpecBuilder:
     overrides: Mapping[str, str]
     environ: Mapping[str, str]
     allow_outside: bool
+    missing_recordings: bool = False
     secret_values: frozenset[str] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
 
@@ -422,6 +433,9 @@ class _SpecBuilder:
         where: KeyPath = (*base, "recorded")
         self._inside(where, text, "recordings")
         file = self.resolve(text)
+        if not file.exists() and self.missing_recordings:
+            source: AnswerSource = NoRecording(self._display(file), self._live_kind())
+            return RecordedTarget(name=name, location=self.loc(base), path=file, source=source)
         if not file.is_file():
             raise self.err(
                 where,
@@ -430,9 +444,7 @@ class _SpecBuilder:
                 "the spec file), or name a .har file",
             )
         display = self._display(file)
-        source: AnswerSource = (
-            read_har(file, display) if file.suffix == ".har" else load_recording(file, display)
-        )
+        source = read_har(file, display) if file.suffix == ".har" else load_recording(file, display)
         return RecordedTarget(
             name=name,
             location=self.loc(base),
@@ -440,6 +452,13 @@ class _SpecBuilder:
             source=source,
             check_input=raw.get("check_input", True) is not False,
         )
+
+    def _live_kind(self) -> Literal["command", "http"]:
+        """The kind of the spec's first live target (what a missing recording answers like)."""
+        for raw in cast(dict[str, JSON], self.doc.value["targets"]).values():
+            if isinstance(raw, dict) and "recorded" not in raw:
+                return "http" if "url" in raw else "command"
+        return "http"
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
         url = cast(str, raw["url"])

@@ -37,9 +37,11 @@ __all__ = [
     "FORMAT",
     "Answer",
     "AnswerSource",
+    "NoRecording",
     "Recording",
     "RecordingHeader",
     "answer_line",
+    "answer_of",
     "file_sha256",
     "header_line",
     "input_fingerprint",
@@ -232,8 +234,8 @@ class Recording:
     def provenance(self) -> str:
         header = self.header
         return (
-            f"recorded {header.recorded_at} from target {header.target!r} "
-            f"({header.description}) by yamlparity {header.yamlparity}, {len(self)} cases"
+            f"recorded {header.recorded_at} from target {header.target}: {header.description}; "
+            f"yamlparity {header.yamlparity}, {len(self)} cases"
         )
 
     @property
@@ -258,8 +260,7 @@ class Recording:
         text = self.line(name)
         if text is None:
             return None
-        row = cast(dict[str, JSON], parse_checked(text))
-        return _answer(row, f"{self.display}:{self._index[name][2]}")
+        return answer_of(text, f"{self.display}:{self._index[name][2]}")
 
     def line(self, name: str) -> str | None:
         """A case's line as written (no newline), or None when it was not recorded."""
@@ -279,14 +280,44 @@ class Recording:
             return handle.read(length).decode("utf-8")
 
 
+def answer_of(text: str, where: str = "") -> Answer:
+    """A recording line (checked when its file was loaded, or just written) as an Answer."""
+    return _answer(cast(dict[str, JSON], parse_checked(text)), where)
+
+
+class NoRecording:
+    """A recording that does not exist yet (`yamlparity record` is about to write it)."""
+
+    checks_input = False
+    lists_unused = False
+
+    def __init__(self, display: str, kind: SourceKind) -> None:
+        self.display = display
+        self._kind: SourceKind = kind
+
+    @property
+    def kind(self) -> SourceKind:
+        return self._kind
+
+    def names(self) -> Iterator[str]:
+        return iter(())
+
+    def answer(self, name: str) -> Answer | None:
+        return None
+
+    def provenance(self) -> str:
+        return "not recorded yet"
+
+
 def _answer(row: dict[str, JSON], where: str) -> Answer:
     headers = cast(dict[str, str], row.get("headers") or {})
     status, exit_code = row.get("status"), row.get("exit_code")
     main = "body" if "status" in row else "stdout"
+    failure = row.get("failure")
     return Answer(
         case=cast(str, row["case"]),
         input_sha256=cast(str | None, row.get("input_sha256")),
-        failure=cast(str | None, row.get("failure")),
+        failure=f"recorded as a failure: {failure}" if isinstance(failure, str) else None,
         status=int(status.literal) if isinstance(status, Number) else None,
         headers=dict(headers),
         exit_code=int(exit_code.literal) if isinstance(exit_code, Number) else None,

@@ -35,7 +35,7 @@ from yamlparity.spec.recording import (
 from yamlparity.spec.redact import SENSITIVE_HEADERS, Redactor
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetAdapter
 
-__all__ = ["Capture", "RecordedAdapter", "fingerprint", "write_recording"]
+__all__ = ["Capture", "RecordedAdapter", "fingerprint", "observation", "write_recording"]
 
 
 def fingerprint(invocation: Invocation) -> str:
@@ -50,6 +50,20 @@ def fingerprint(invocation: Invocation) -> str:
         request.headers,
         request.body,
         leave_out=SENSITIVE_HEADERS,
+    )
+
+
+def observation(answer: Answer, target: str) -> RawObservation:
+    """A recorded answer as the raw observation a live target would have given."""
+    if answer.failure is not None:
+        return RawObservation(target=target, failure=answer.failure)
+    return RawObservation(
+        target=target,
+        exit_code=answer.exit_code,
+        status=answer.status,
+        headers=dict(answer.headers),
+        stdout=answer.stdout,
+        stderr=answer.stderr,
     )
 
 
@@ -83,19 +97,11 @@ class RecordedAdapter:
         if answer is None:
             return RawObservation(target=self.name, failure=self._missing())
         if answer.failure is not None:
-            failure = f"recorded as a failure ({answer.where}): {answer.failure}"
-            return RawObservation(target=self.name, failure=failure)
+            return RawObservation(target=self.name, failure=f"{answer.where}: {answer.failure}")
         stale = self._stale(answer, invocation)
         if stale is not None:
             return RawObservation(target=self.name, failure=stale)
-        return RawObservation(
-            target=self.name,
-            exit_code=answer.exit_code,
-            status=answer.status,
-            headers=dict(answer.headers),
-            stdout=answer.stdout,
-            stderr=answer.stderr,
-        )
+        return observation(answer, self.name)
 
     def _missing(self) -> str:
         source = self.source
@@ -125,8 +131,9 @@ class RecordedAdapter:
     def notes(self) -> list[str]:
         """What the report says under the target: a changed spec, stale recorded cases."""
         out: list[str] = []
-        if self.target.spec_changed:
-            out.append("the spec file has changed since this recording was made")
+        header = getattr(self.source, "header", None)
+        if self.target.spec_changed and header is not None:
+            out.append(f"recorded with a spec file that differs from this one ({header.spec})")
         unused = self.target.unused
         if unused:
             shown = ", ".join(unused[:10]) + (
@@ -207,10 +214,13 @@ class Capture:
 
     def _keep(self, invocation: Invocation, raw: RawObservation) -> None:
         name = invocation.case.name
+        failure = raw.failure
+        if failure is None and raw.skipped is not None:
+            failure = f"skipped: {raw.skipped}"
         answer = Answer(
             case=name,
             input_sha256=fingerprint(invocation),
-            failure=raw.failure,
+            failure=failure,
             status=raw.status,
             headers=self._headers(raw.headers),
             exit_code=raw.exit_code,
@@ -226,8 +236,8 @@ class Capture:
                     self.masked.append(name)
         data = (line + "\n").encode("utf-8")
         with self._lock:
-            if raw.failure is not None:
-                self.failed[name] = raw.failure
+            if failure is not None:
+                self.failed[name] = failure
             self._scratch.seek(0, os.SEEK_END)
             self._index[name] = (self._scratch.tell(), len(data))
             self._scratch.write(data)
