@@ -119,9 +119,8 @@ def test_missing_and_unused_recorded_cases(tmp_path: Path, run_cli: Cli) -> None
     cases = CASES.replace("  - {name: unknown_sku, input: {sku: Z-9, qty: 1}}\n", "") + (
         "  - {name: a_one_bulk, input: {sku: A-1, qty: 50}}\n"
     )
-    _spec(
-        tmp_path, "later", "  go:\n    recorded: baselines/go.jsonl\n" + _server("rust", "v1"), cases
-    )
+    recorded = "  go:\n    recorded: baselines/go.jsonl\n"
+    _spec(tmp_path, "later", recorded + _server("rust", "v1"), cases)
     done = run_cli("run", "later.yaml", "-v")
     assert done.returncode == 1
     assert "[parity] later: 3 match / 0 diff / 1 error (out of 4)" in done.stdout
@@ -257,7 +256,8 @@ def test_command_recording_keeps_bytes_that_are_not_utf8(tmp_path: Path, run_cli
         "stdout_base64": "Y2Fm6SAxCg==",  # b"caf\xe9 1\n"
         "stderr": "done 1 \u2713\n",
     }
-    replay = spec.replace(f'old: {{run: [python3, "{helper}"]}}', "old: {recorded: baselines/old.jsonl}")
+    live = f'old: {{run: [python3, "{helper}"]}}'
+    replay = spec.replace(live, "old: {recorded: baselines/old.jsonl}")
     (tmp_path / "bytes.yaml").write_text(replay, "utf-8")
     done = run_cli("run", "bytes.yaml")
     assert done.returncode == 0, done.stdout
@@ -305,10 +305,12 @@ def test_credentials_are_sent_but_never_recorded_nor_fingerprinted(
     log = tmp_path / "requests.log"
     auth = '    port: auto\n    headers: {Authorization: "Bearer ${QUOTE_TOKEN}"}\n'
     go = _server("go", "v1", str(log)).replace("    port: auto\n", auth)
-    request = 'request:\n  method: POST\n  path: /v1/quote\n  headers: {X-Api-Key: "${QUOTE_TOKEN}"}\n'
+    plain = "request:\n  method: POST\n  path: /v1/quote\n"
+    request = plain + '  headers: {X-Api-Key: "${QUOTE_TOKEN}"}\n'
     spec = _spec(tmp_path, "gw", go + _server("rust", "v1"), extra="secrets: [QUOTE_TOKEN]\n")
-    spec.write_text(spec.read_text().replace("request:\n  method: POST\n  path: /v1/quote\n", request))
-    done = run_cli("record", "gw.yaml", "--target", "go", env={"QUOTE_TOKEN": "tok-0123456789abcdef"})
+    spec.write_text(spec.read_text().replace(plain, request))
+    token = {"QUOTE_TOKEN": "tok-0123456789abcdef"}
+    done = run_cli("record", "gw.yaml", "--target", "go", env=token)
     assert done.returncode == 0, done.stderr
     sent = [json.loads(line)["headers"] for line in log.read_text().splitlines()]
     assert len(sent) == 4

@@ -209,8 +209,12 @@ class _Reader:
     def error(
         self, path: tuple[str | int, ...], message: str, hint: str | None = None
     ) -> SpecError:
-        offset = _value_offset(self.text, path)
         where = _har_path(path)
+        # A missing key has no place of its own: point at the object that lacks it.
+        offset = next(
+            (at for n in range(len(path), 0, -1) if (at := _value_offset(self.text, path[:n]))),
+            None,
+        )
         if offset is None:
             return SpecError(f"{where}: {message}", Location(self.display), hint)
         line, column = line_column(self.text, offset)
