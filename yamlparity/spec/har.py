@@ -212,7 +212,11 @@ class _Reader:
         where = _har_path(path)
         # A missing key has no place of its own: point at the object that lacks it.
         offset = next(
-            (at for n in range(len(path), 0, -1) if (at := _value_offset(self.text, path[:n]))),
+            (
+                at
+                for n in range(len(path), -1, -1)
+                if (at := _value_offset(self.text, path[:n])) is not None
+            ),
             None,
         )
         if offset is None:
