@@ -1416,7 +1416,7 @@ def _answers_like(target: Target) -> str:
 
 
 def _kind_words(target: Target) -> str:
-    word = "an HTTP target" if _answers_like(target) == "http" else "a command target"
+    word = "an http target" if _answers_like(target) == "http" else "a command target"
     return f"a recording of {word}" if target.kind == "recorded" else word
 
 
