@@ -42,9 +42,9 @@ def register(sub: Any) -> None:
     record.add_argument(
         "--out",
         type=Path,
-        metavar="DIR",
-        help="write DIR/NAME.jsonl (default: baselines/ beside the spec; with "
-        "--update-baseline, the spec's own recording of NAME when it has one)",
+        metavar="DIR|FILE",
+        help="write DIR/NAME.jsonl, or FILE when it ends in .jsonl (default: baselines/ beside "
+        "the spec; with --update-baseline, the spec's own recording of NAME when it has one)",
     )
     record.add_argument(
         "--update-baseline",
@@ -199,10 +199,12 @@ def _records(target: Any, path: Path) -> bool:
 
 
 def _recording_path(spec: Any, args: argparse.Namespace) -> Path:
-    """--out DIR/NAME.jsonl; else, updating, the spec's recording of NAME; else baselines/."""
+    """--out (a folder, or a .jsonl file); else, updating, the spec's own recording of NAME;
+    else baselines/NAME.jsonl beside the spec."""
     name = args.target
     if args.out is not None:
-        return Path(args.out) / f"{name}.jsonl"
+        out = Path(args.out)
+        return out if out.suffix == ".jsonl" else out / f"{name}.jsonl"
     if args.update_baseline:
         own = [
             t.path
