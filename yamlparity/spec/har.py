@@ -113,6 +113,7 @@ class HarLog:
     text: str = ""
     checks_input: bool = False  # a HAR entry is its own input: nothing to compare
     lists_unused: bool = False  # entries left out by filters are not stale cases
+    _index: dict[str, HarEntry] | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> SourceKind:
@@ -126,11 +127,9 @@ class HarLog:
         return None if entry is None else response_answer(self, entry)
 
     def _by_name(self) -> dict[str, HarEntry]:
-        index: dict[str, HarEntry] | None = getattr(self, "_index", None)
-        if index is None:
-            index = {entry.name: entry for entry in self.entries}
-            self._index = index
-        return index
+        if self._index is None:  # built on first use: a HAR read only for its cases needs none
+            self._index = {entry.name: entry for entry in self.entries}
+        return self._index
 
     def location(self, entry: HarEntry) -> Location:
         return Location(self.display, *entry.place)
