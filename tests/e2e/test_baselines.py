@@ -154,6 +154,11 @@ def test_a_live_target_and_its_own_recording_updated_after_a_deliberate_change(
     assert done.returncode == 1
     assert "    body .price: gateway=21.00  last=5.00" in done.stdout
 
+    # -k: only the selected cases are recorded again; the others keep their recorded lines.
+    some = run_cli("record", "probe.yaml", "--target", "gateway", "--update-baseline", "-k", "a_")
+    assert some.returncode == 0, some.stderr
+    assert "0 added, 0 removed, 0 changed, 4 unchanged" in some.stdout
+    assert _by_case(file) == before
     update = run_cli("record", "probe.yaml", "--target", "gateway", "--update-baseline")
     assert update.returncode == 0, update.stderr
     assert update.stdout.splitlines() == [
@@ -288,9 +293,10 @@ def test_bad_recordings_and_bad_requests_are_usage_errors(tmp_path: Path, run_cl
     assert corrupt.returncode == 2
     assert "error: invalid JSON in a recording: Expecting property name" in corrupt.stderr
     assert "--> baselines/go.jsonl:2:62" in corrupt.stderr
-    unknown = run_cli("record", "gw.yaml", "--target", "gp")
+    (tmp_path / "baselines" / "go.jsonl").unlink()  # record may run while it is missing
+    unknown = run_cli("record", "gw.yaml", "--target", "goo")
     assert unknown.returncode == 2
-    assert "gw has no target 'gp' (did you mean 'go'?)" in unknown.stderr
+    assert "gw has no target 'goo' (did you mean 'go'?)" in unknown.stderr
     recorded = run_cli("record", "gw.yaml", "--target", "last")
     assert recorded.returncode == 2
     assert "target 'last' is a recording" in recorded.stderr
