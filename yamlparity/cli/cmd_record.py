@@ -66,100 +66,123 @@ def register(sub: Any) -> None:
 
 
 def record_command(args: argparse.Namespace) -> int:
-    from yamlparity.cli.cmd_run import _install_interrupt, run_options
-    from yamlparity.cli.progress import Progress, live_terminal
-    from yamlparity.run.engine import make_adapter, now_utc, run_spec
-    from yamlparity.spec.recording import RecordingHeader, file_sha256, load_recording
-    from yamlparity.spec.redact import Redactor
-    from yamlparity.targets.recorded import Capture, write_recording
-
     spec = _one_spec(args)
     target = _live_target(spec, args.target)
     path = _recording_path(spec, args)
     shown = display_path(path)
-    old = None
-    if args.update_baseline:
-        if not path.is_file():
-            raise UsageError(
-                f"no recording at {shown} to update: record it first, without --update-baseline"
-            )
-        old = load_recording(path, shown)
-        if old.header.kind != spec.kind:
-            raise UsageError(
-                f"{shown} records a {old.header.kind} target; {spec.name} is {spec.kind}"
-            )
-    elif path.exists():
-        raise UsageError(
-            f"{shown} exists: to rewrite it after a deliberate change, add --update-baseline "
-            "(it shows what changed)"
-        )
-    options = run_options(args, args.jobs)
-    _install_interrupt(options.stop)
-    jobs = options.jobs
-    captured: list[Capture] = []
-    keep = frozenset(f.removeprefix("headers.") for f in spec.compare.facets if "." in f)
-
-    def factory(candidate: Any) -> Any:
-        adapter = make_adapter(candidate, jobs)
-        if candidate.name != target.name:
-            return adapter
-        capture = Capture(adapter, spec.kind, spec.output, keep, Redactor.for_spec(spec))
-        captured.append(capture)
-        return capture
-
-    # Recording: the target alone. Updating: the whole spec without the recording being
-    # rewritten, so its other comparisons are checked against the new answers.
-    if old is None:
-        targets = {target.name: target}
-    else:
-        targets = {n: t for n, t in spec.targets.items() if not _records(t, path)}
-    run = dataclasses.replace(spec, targets=targets)
-    live = live_terminal(sys.stderr)
-    progress = Progress(sys.stderr, live=live, quiet=not live, specs=1)
-    result = run_spec(run, options, listener=progress, adapter_factory=factory)
-    progress.clear()
-    capture = captured[0]
+    old = _old_recording(spec, path, shown, args.update_baseline)
+    run = _Run(spec, target, path, old, args)
     try:
-        if options.stop.is_set():
+        if run.stopped:
             print(f"[record] {spec.name}: interrupted; {shown} not written", file=sys.stderr)
             return EXIT_INTERRUPTED
-        problems = _problems(result, target.name, compared=len(targets) > 1)
+        problems = _problems(run.result, target.name, compared=len(run.targets) > 1)
         if problems and not args.force:
             _print_refusal(problems, shown, args.update_baseline)
             return EXIT_FAILED
-        names = set(capture.names())
-        spec_names = set(spec.cases.names())
-        kept: set[str] = set()
-        changes = _Changes()
-        if old is not None:
-            # With -k only the selected cases ran: the others keep their recorded answers.
-            kept = {n for n in old.names() if n in spec_names and n not in names}
-            changes = _classify(spec, target.name, old, capture, spec_names)
-        every = sorted(names | kept)
-        header = RecordingHeader(
-            target=target.name,
-            kind=spec.kind,
-            description=_description(target),
-            recorded_at=now_utc(),
-            yamlparity=__version__,
-            spec=os.path.relpath(spec.file, path.parent.resolve()),
-            spec_sha256=file_sha256(spec.file),
-            cases=len(every),
-        )
-
-        def line_of(name: str) -> str:
-            # An answer equal to its recording under the spec's rules keeps its old line: a
-            # baseline diff then shows the cases that changed, not this run's timestamps.
-            if name in names and name not in changes.same:
-                return capture.line(name)
-            assert old is not None
-            return old.line(name) or ""
-
-        write_recording(path, header, every, line_of)
-        _print_summary(spec.name, target.name, shown, every, capture, old, changes)
+        every, changes = _write(spec, target, path, old, run.capture)
+        _print_summary(spec.name, target.name, shown, every, run.capture, old, changes)
         return EXIT_OK
     finally:
-        capture.discard()
+        run.capture.discard()
+
+
+def _old_recording(spec: Any, path: Path, shown: str, update: bool) -> Any:
+    """The recording --update-baseline rewrites (None when recording anew)."""
+    from yamlparity.spec.recording import load_recording
+
+    if not update:
+        if path.exists():
+            raise UsageError(
+                f"{shown} exists: to rewrite it after a deliberate change, add "
+                "--update-baseline (it shows what changed)"
+            )
+        return None
+    if not path.is_file():
+        raise UsageError(
+            f"no recording at {shown} to update: record it first, without --update-baseline"
+        )
+    old = load_recording(path, shown)
+    if old.header.kind != spec.kind:
+        raise UsageError(f"{shown} records a {old.header.kind} target; {spec.name} is {spec.kind}")
+    return old
+
+
+class _Run:
+    """The run whose answers are recorded: the target alone when recording anew; when
+    updating, the whole spec without the recording being rewritten, so the spec's other
+    comparisons are checked against the new answers."""
+
+    def __init__(self, spec: Any, target: Any, path: Path, old: Any, args: argparse.Namespace):
+        from yamlparity.cli.cmd_run import _install_interrupt, run_options
+        from yamlparity.cli.progress import Progress, live_terminal
+        from yamlparity.run.engine import make_adapter, run_spec
+        from yamlparity.spec.redact import Redactor
+        from yamlparity.targets.recorded import Capture
+
+        options = run_options(args, args.jobs)
+        _install_interrupt(options.stop)
+        # Compared headers are recorded even when they are credentials: the spec asked.
+        keep = frozenset(f.removeprefix("headers.") for f in spec.compare.facets if "." in f)
+        captures: list[Capture] = []
+
+        def factory(candidate: Any) -> Any:
+            adapter = make_adapter(candidate, options.jobs)
+            if candidate.name != target.name:
+                return adapter
+            capture = Capture(adapter, spec.kind, spec.output, keep, Redactor.for_spec(spec))
+            captures.append(capture)
+            return capture
+
+        if old is None:
+            self.targets = {target.name: target}
+        else:
+            self.targets = {n: t for n, t in spec.targets.items() if not _records(t, path)}
+        live = live_terminal(sys.stderr)
+        progress = Progress(sys.stderr, live=live, quiet=not live, specs=1)
+        run = dataclasses.replace(spec, targets=self.targets)
+        self.result = run_spec(run, options, listener=progress, adapter_factory=factory)
+        progress.clear()
+        self.capture = captures[0]
+        self.stopped = options.stop.is_set()
+
+
+def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[list[str], Any]:
+    """Write the recording; (its case names, what changed against the old one)."""
+    from yamlparity.run.engine import now_utc
+    from yamlparity.spec.recording import RecordingHeader, file_sha256
+    from yamlparity.spec.redact import Redactor
+    from yamlparity.targets.recorded import write_recording
+
+    names = set(capture.names())
+    spec_names = set(spec.cases.names())
+    kept: set[str] = set()
+    changes = _Changes()
+    if old is not None:
+        # With -k only the selected cases ran: the others keep their recorded answers.
+        kept = {n for n in old.names() if n in spec_names and n not in names}
+        changes = _classify(spec, target.name, old, capture, spec_names)
+    every = sorted(names | kept)
+    header = RecordingHeader(
+        target=target.name,
+        kind=spec.kind,
+        description=Redactor.for_spec(spec).text(_description(target)),
+        recorded_at=now_utc(),
+        yamlparity=__version__,
+        spec=os.path.relpath(spec.file, path.parent.resolve()),
+        spec_sha256=file_sha256(spec.file),
+        cases=len(every),
+    )
+
+    def line_of(name: str) -> str:
+        # An answer equal to its recording under the spec's rules keeps its old line: a
+        # baseline diff then shows the cases that changed, not this run's timestamps.
+        if name in names and name not in changes.same:
+            return str(capture.line(name))
+        return str(old.line(name) or "")
+
+    write_recording(path, header, every, line_of)
+    return every, changes
 
 
 def _one_spec(args: argparse.Namespace) -> Any:
