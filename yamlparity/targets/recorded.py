@@ -93,7 +93,8 @@ class RecordedAdapter:
         try:
             answer = self.source.answer(name)
         except Exception as exc:  # the file changed or vanished since the spec was loaded
-            return RawObservation(target=self.name, failure=f"cannot read the recording: {exc}")
+            why = getattr(exc, "message", None) or str(exc)  # a SpecError's one-line message
+            return RawObservation(target=self.name, failure=f"cannot read the recording: {why}")
         if answer is None:
             return RawObservation(target=self.name, failure=self._missing())
         if answer.failure is not None:

@@ -181,3 +181,13 @@ def test_a_failed_write_leaves_the_old_recording(tmp_path: Path) -> None:
         write_recording(path, HEADER, ["a"], broken)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["go.jsonl"]
+
+
+def test_a_recording_changed_during_the_run_is_refused_case_by_case(tmp_path: Path) -> None:
+    asked = _invocation("a")
+    adapter = _adapter(tmp_path, Answer("a", fingerprint(asked), status=200, stdout=b"{}"))
+    path = tmp_path / "go.jsonl"
+    path.write_text(path.read_text("utf-8") + "\n", "utf-8")
+    assert adapter.execute(asked).failure == (
+        "cannot read the recording: baselines/go.jsonl changed since the spec was loaded"
+    )
