@@ -35,6 +35,7 @@ from yamlparity._version import __version__
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import (
     VERDICTS,
@@ -48,6 +49,7 @@ from yamlparity.results.records import (
     TargetOutcome,
     Verdict,
 )
+from yamlparity.spec.model import main_facet_of
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
@@ -479,6 +481,14 @@ def display_file(file: str) -> str:
         return file
 
 
+def _calibration_beside(result: SpecResult, report_path: str | None) -> Path | None:
+    """`calibrate --report-dir DIR` saves where `run --report-dir DIR` writes the report."""
+    if report_path is None:
+        return None
+    beside = saved_calibration.default_path(result.name, Path(report_path).parent)
+    return beside if beside.is_file() else None
+
+
 def context(
     result: SpecResult,
     *,
@@ -529,7 +539,9 @@ def context(
         "odd_one_out": odd[0]["target"] if odd else None,
         "facet_labels": dict(FACET_LABELS),
         "report_path": report_path,
-        "analysis": analysis if analysis is not None else analysis_context(result),
+        "analysis": analysis
+        if analysis is not None
+        else analysis_context(result, _calibration_beside(result, report_path)),
     }
 
 
@@ -730,7 +742,7 @@ def synthetic_result(shape: SpecShape) -> SpecResult:
     """One case per verdict over the shape's targets and facets; the first target is the odd
     one out in every divergence, and one rule masked differing values (the audit flags it)."""
     names = shape.targets
-    main = "stdout" if shape.kind == "command" else "body"
+    main = main_facet_of(shape.kind)
     facets = shape.facets or (main,)
 
     def outcome(target: str, value: str = "a", **extra: Any) -> TargetOutcome:

@@ -113,6 +113,7 @@ def run_spec(
         cases=store,
         started=now_utc(),
         facets=spec.compare.facets,
+        intended_rules={str(i): r.intended for i, r in enumerate(spec.rules) if r.intended},
     )
     if listener:
         listener.spec_started(spec, len(cases))

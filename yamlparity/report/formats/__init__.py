@@ -7,6 +7,7 @@ Every file is written atomically.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,12 @@ from yamlparity.report.render import (
     tally_line,
     write_atomic,
 )
-from yamlparity.results.records import SpecResult
+from yamlparity.results.records import VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
 INDEX_NAME = "index"
+MANIFEST_NAME = "index.json"  # what the index lists, across runs into one folder
 
 
 def parse_formats(values: str | Iterable[str]) -> tuple[str, ...]:
@@ -80,7 +82,8 @@ def write_spec(
     options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
     # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
-        write_atomic(paths["json"], results_json.dumps(result))
+        with atomic_writer(paths["json"]) as write:
+            results_json.write_to(result, write)
     if "junit" in paths:
         write_atomic(paths["junit"], junit.dumps([result]))
     if "md" in paths:
@@ -94,20 +97,67 @@ def write_spec(
     return Written(result, paths, extra)
 
 
-def index_entry(written: Written, folder: Path, fmt: str) -> dict[str, Any]:
+def index_entry(written: Written, folder: Path) -> dict[str, Any]:
+    """One spec's row of the index, with its report in every format written."""
     result = written.result
-    report = written.paths.get(fmt, written.primary)
     return {
         "name": result.name,
         "title": result.title,
-        "report": report.resolve().relative_to(folder.resolve()).as_posix()
-        if report.resolve().is_relative_to(folder.resolve())
-        else str(report.resolve()),
+        "reports": {fmt: _relative(path, folder) for fmt, path in written.paths.items()},
         "tally": result.tally(),
         "tally_line": tally_line(result.tally()),
         "total": len(result.cases),
         "passed": not result.failing,
     }
+
+
+def _relative(path: Path, folder: Path) -> str:
+    resolved, base = path.resolve(), folder.resolve()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else str(resolved)
+
+
+def _for_format(entry: dict[str, Any], fmt: str) -> dict[str, Any]:
+    reports: dict[str, str] = entry["reports"]
+    return {**entry, "report": reports.get(fmt) or next(iter(reports.values()))}
+
+
+def indexed_entries(folder: Path, written: Sequence[Written]) -> list[dict[str, Any]]:
+    """This run's specs plus those earlier runs left in the folder (their report still there),
+    by name; kept in `index.json` so a run of one spec does not drop the others."""
+    entries = {e["name"]: e for e in _read_manifest(folder)}
+    entries.update((w.result.name, index_entry(w, folder)) for w in written)
+    kept = [
+        e
+        for _, e in sorted(entries.items())
+        if any((folder / report).is_file() for report in e["reports"].values())
+    ]
+    write_atomic(folder / MANIFEST_NAME, json.dumps({"format": 1, "specs": kept}, indent=1) + "\n")
+    return kept
+
+
+def _read_manifest(folder: Path) -> list[dict[str, Any]]:
+    """The index of earlier runs; anything unreadable counts as no index."""
+    try:
+        data = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+        specs = data["specs"] if data.get("format") == 1 else []
+        valid = [s for s in specs if isinstance(s, dict) and _valid_entry(s)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    # A verdict added by a later version counts 0 in an older index, and the other way round.
+    return [{**s, "tally": {v: s["tally"].get(v, 0) for v in VERDICTS}} for s in valid]
+
+
+def _valid_entry(entry: dict[str, Any]) -> bool:
+    reports = entry.get("reports")
+    return (
+        isinstance(entry.get("name"), str)
+        and isinstance(reports, dict)
+        and bool(reports)
+        and all(isinstance(r, str) and ".." not in Path(r).parts for r in reports.values())
+        and isinstance(entry.get("tally"), dict)
+        and all(isinstance(n, int) for n in entry["tally"].values())
+        and isinstance(entry.get("total"), int)
+    )
 
 
 def write_index(
@@ -117,11 +167,12 @@ def write_index(
     from yamlparity.report.formats import html, junit
 
     target = folder / f"{INDEX_NAME}.md"
+    every = indexed_entries(folder, written)
     if "md" in formats or "html" not in formats:
-        entries = [index_entry(w, folder, "md") for w in written]
+        entries = [_for_format(e, "md") for e in every]
         write_atomic(target, render_index(entries, choice))
     if "html" in formats:
-        entries = [index_entry(w, folder, "html") for w in written]
+        entries = [_for_format(e, "html") for e in every]
         page = html.page(render_index(entries, choice, html=True), "Parity reports", choice)
         write_atomic(folder / f"{INDEX_NAME}.html", page)
         if "md" not in formats:
