@@ -35,9 +35,19 @@ OUTPUTS: list[str] = []
 _TALLY = re.compile(r"\[parity\] (\S+): (.*) \(out of (\d+)\)")
 
 
+# Set by a CI runner or a developer's shell, they change what the CLI prints (colours, GitHub
+# annotations and job summary): tests that want them say so.
+AMBIENT = frozenset({"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"})
+
+
 def cli_env(extra: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> dict[str, str]:
-    """This process's environment (less pytest's own and `unset`), the marker, then `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in unset}
+    """This process's environment (less pytest's own, CI's ambient settings and `unset`), the
+    marker, then `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k not in AMBIENT and k not in unset
+    }
     env[MARKER_NAME] = MARKER
     env.update(extra or {})
     return env

@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity.core.errors import UsageError
+from yamlparity.report.history import Recording, record_run
 from yamlparity.report.render import (
     TemplateChoice,
     atomic_writer,
+    calibration_beside,
     render,
     render_index,
     render_to,
     tally_line,
     write_atomic,
 )
+from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
@@ -60,6 +63,7 @@ class Written:
     result: SpecResult
     paths: dict[str, Path]
     extra: list[Path] = field(default_factory=list)  # full outputs beside the report
+    history: list[dict[str, Any]] = field(default_factory=list)  # the trend (history.trend)
 
     @property
     def primary(self) -> Path:
@@ -73,19 +77,30 @@ def write_spec(
     choice: TemplateChoice,
     *,
     baseline: str | None = None,
+    recording: Recording | None = None,
 ) -> Written:
+    """Every format of one spec's report. With `recording`, the run is appended to the
+    history in the report's folder and the reports show the last runs' trend."""
     from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
     attached, extra = files.write_attachments(result, files.main_facet(result), folder)
-    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    # Computed once for every format (one pass over the cases each time it is built).
+    analysis = analysis_context(result, calibration_beside(result, str(report_path)))
+    options: dict[str, Any] = {
+        "attachments": attached,
+        "baseline": baseline,
+        "analysis": analysis,
+    }
     # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
         with atomic_writer(paths["json"]) as write:
             results_json.write_to(result, write)
     if "junit" in paths:
         write_atomic(paths["junit"], junit.dumps([result]))
+    if recording is not None:
+        options["history"] = record_run(result, folder, recording, analysis["path_stats"])
     if "md" in paths:
         with atomic_writer(paths["md"]) as write:
             render_to(write, result, choice, report_path=str(paths["md"]), **options)
@@ -94,7 +109,7 @@ def write_spec(
 
         safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
         write_atomic(paths["html"], html.page(safe_md, result.title, choice))
-    return Written(result, paths, extra)
+    return Written(result, paths, extra, list(options.get("history", [])))
 
 
 def index_entry(written: Written, folder: Path) -> dict[str, Any]:
