@@ -610,6 +610,7 @@ def context(
                 "description": t.description,
                 "unavailable": t.unavailable,
                 "log_tail": t.log_tail,
+                "notes": list(t.notes),
             }
             for t in result.targets
         ],

@@ -134,6 +134,7 @@ class TargetInfo:
     description: str  # resolved command or URL
     unavailable: str | None = None
     log_tail: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. a recording's unused cases
 
 
 _NONE = -(2**31)  # an absent status or exit code in the compact columns

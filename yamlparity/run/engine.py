@@ -66,6 +66,10 @@ def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
         from yamlparity.targets.http import HttpAdapter
 
         return HttpAdapter(target, max_connections=jobs)
+    if target.kind == "recorded":
+        from yamlparity.targets.recorded import RecordedAdapter
+
+        return RecordedAdapter(target)
     if target.mode == "stream":
         from yamlparity.targets.stream import StreamAdapter
 
@@ -159,6 +163,7 @@ def _start_targets(
             description=adapter.describe(),
             unavailable=unavailable[name].reason if name in unavailable else None,
             log_tail=unavailable[name].log_tail if name in unavailable else "",
+            notes=list(getattr(adapter, "notes", list)()),  # a recording's provenance notes
         )
         for name, adapter in adapters.items()
     ]

@@ -19,6 +19,7 @@ Decisions (see also docs/spec-format.md):
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import glob
 import os
@@ -60,6 +61,7 @@ from yamlparity.spec.fixtures import (
     starts_with_bom,
     utf8_length,
 )
+from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.spec.model import (
@@ -74,6 +76,7 @@ from yamlparity.spec.model import (
     HttpTarget,
     KnownDivergence,
     PathOptions,
+    RecordedTarget,
     ReportConfig,
     RequestTemplate,
     Rule,
@@ -82,6 +85,13 @@ from yamlparity.spec.model import (
     Target,
     TlsOptions,
     main_facet_of,
+)
+from yamlparity.spec.recording import (
+    AnswerSource,
+    NoRecording,
+    Recording,
+    file_sha256,
+    load_recording,
 )
 from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
@@ -110,13 +120,17 @@ def load_spec(
     environ: Mapping[str, str] | None = None,
     *,
     allow_outside: bool = False,
+    missing_recordings: bool = False,
 ) -> Spec:
-    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
+    `missing_recordings`: a recorded target whose file does not exist yet has no answers
+    (what `yamlparity record` needs to write it) instead of being an error."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
+        missing_recordings,
     )
     try:
         return builder.build()
@@ -205,6 +219,7 @@ class _SpecBuilder:
     overrides: Mapping[str, str]
     environ: Mapping[str, str]
     allow_outside: bool
+    missing_recordings: bool = False
     secret_values: frozenset[str] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
 
@@ -224,6 +239,7 @@ class _SpecBuilder:
         self.kind = kind
         self.target_names = tuple(targets)
         cases = self._cases()
+        targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
         name = cast(str, data.get("name", stem))
         return Spec(
@@ -370,7 +386,8 @@ class _SpecBuilder:
     # -- targets
 
     def _check_target_kinds(self) -> None:
-        """Before the schema: a target is command (`run`) or HTTP (`url`), never both or neither."""
+        """Before the schema: a target is command (`run`), HTTP (`url`) or a recording
+        (`recorded`), never two of them or none."""
         targets = self.doc.value.get("targets")
         if not isinstance(targets, dict):
             return
@@ -378,6 +395,9 @@ class _SpecBuilder:
             if not isinstance(target, dict):
                 continue
             has_run, has_url = "run" in target, "url" in target
+            if "recorded" in target:
+                _check_recorded_keys(self.doc, name, target)
+                continue
             if has_run and has_url:
                 raise self.err(
                     ("targets", name, "url"),
@@ -390,8 +410,8 @@ class _SpecBuilder:
                 raise self.err(
                     ("targets", name),
                     f"target {name!r} has neither `run` nor `url`",
-                    "give `run: [argv...]` for a command target or `url: http://...` for an "
-                    "HTTP target",
+                    "give `run: [argv...]` for a command target, `url: http://...` for an "
+                    "HTTP target, or `recorded: baselines/NAME.jsonl` for a recording",
                     at_key=True,
                 )
 
@@ -400,6 +420,8 @@ class _SpecBuilder:
         base: KeyPath = ("targets", name)
         if "url" in raw:
             return self._http_target(name, raw, base)
+        if "recorded" in raw:
+            return self._recorded_target(name, raw, base)
         run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
         return CommandTarget(
             name=name,
@@ -418,6 +440,39 @@ class _SpecBuilder:
             max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
             allow_empty=cast(bool | None, raw.get("allow_empty")),
         )
+
+    def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
+        """A recording (`yamlparity record`) or a HAR file, read and checked now."""
+        text = cast(str, raw["recorded"])
+        where: KeyPath = (*base, "recorded")
+        self._inside(where, text, "recordings")
+        file = self.resolve(text)
+        if not file.exists() and self.missing_recordings:
+            source: AnswerSource = NoRecording(self._display(file), self._live_kind())
+            return RecordedTarget(name=name, location=self.loc(base), path=file, source=source)
+        if not file.is_file():
+            raise self.err(
+                where,
+                f"target {name!r}: recording not found: {text}",
+                "write it with `yamlparity record SPEC --target NAME` (paths are relative to "
+                "the spec file), or name a .har file",
+            )
+        display = self._display(file)
+        source = read_har(file, display) if file.suffix == ".har" else load_recording(file, display)
+        return RecordedTarget(
+            name=name,
+            location=self.loc(base),
+            path=file,
+            source=source,
+            check_input=raw.get("check_input", True) is not False,
+        )
+
+    def _live_kind(self) -> Literal["command", "http"]:
+        """The kind of the spec's first live target (what a missing recording answers like)."""
+        for raw in cast(dict[str, JSON], self.doc.value["targets"]).values():
+            if isinstance(raw, dict) and "recorded" not in raw:
+                return "http" if "url" in raw else "command"
+        return "http"
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
         url = cast(str, raw["url"])
@@ -630,22 +685,33 @@ class _SpecBuilder:
         return tuple(cast(list[str], value))
 
     def _spec_kind(self, targets: dict[str, Target]) -> Any:
-        kinds = {t.kind for t in targets.values()}
+        kinds = {_answers_like(t) for t in targets.values()}
         if len(kinds) > 1:
             first = next(iter(targets.values()))
-            other = next(t for t in targets.values() if t.kind != first.kind)
+            other = next(t for t in targets.values() if _answers_like(t) != _answers_like(first))
+            one, two = _kind_words(first), _kind_words(other)
             raise self.err(
                 ("targets", other.name),
-                f"targets mix kinds: {first.name!r} is a {first.kind} target, "
-                f"{other.name!r} is an {other.kind} target"
-                if other.kind == "http"
-                else f"targets mix kinds: {first.name!r} is an {first.kind} target, "
-                f"{other.name!r} is a {other.kind} target",
+                f"targets mix kinds: {first.name!r} is {one}, {other.name!r} is {two}",
                 "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
                 "split the spec in two",
                 at_key=True,
             )
         return kinds.pop()
+
+    def _with_cases(self, target: Target, cases: CaseList) -> Target:
+        """A recording's cases the spec no longer has, and whether the spec changed since."""
+        if target.kind != "recorded":
+            return target
+        source = target.source
+        changed = isinstance(source, Recording) and source.header.spec_sha256 != file_sha256(
+            self.path
+        )
+        if not source.lists_unused:
+            return dataclasses.replace(target, spec_changed=changed)
+        names = set(cases.names())
+        unused = tuple(sorted(name for name in source.names() if name not in names))
+        return dataclasses.replace(target, unused=unused, spec_changed=changed)
 
     # -- stdin / request
 
@@ -1015,6 +1081,11 @@ class _SpecBuilder:
             if case.name in seen:
                 self._duplicate(case.name, case.location, inline)
             seen.add(case.name)
+        for case in self._har_cases():
+            if case.name in seen:
+                self._duplicate(case.name, case.location, inline)
+            seen.add(case.name)
+            inline.append(case)
         index = FixtureIndex()
         cases = CaseList(inline, index)
         self._fixture_cases(index, seen, cases)
@@ -1077,19 +1148,59 @@ class _SpecBuilder:
             **case_scope(self, base, raw),
         )
 
-    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+    def _entries(self) -> Iterator[tuple[KeyPath, JSON]]:
+        """`cases_from` entries with where each is written."""
         raw = self.doc.value.get("cases_from")
-        if raw is None:
-            return
-        entries = [raw] if isinstance(raw, str) else cast(list[JSON], raw)
+        entries = [] if raw is None else [raw] if isinstance(raw, str) else cast(list[JSON], raw)
         for number, entry in enumerate(entries):
-            path: KeyPath = ("cases_from", number) if isinstance(raw, list) else ("cases_from",)
+            yield (("cases_from", number) if isinstance(raw, list) else ("cases_from",)), entry
+
+    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                continue  # HAR files: _har_cases
             mapping = None
             if isinstance(entry, dict):
                 mapping = self._row_mapping(path, entry)
                 path, entry = (*path, "file"), entry["file"]
             for file in self._glob(path, cast(str, entry)):
+                if file.suffix == ".har" and mapping is None:
+                    continue  # read by _har_cases
                 self._fixture_file(path, file, _Rows(index, seen, cases, mapping))
+
+    def _har_cases(self) -> list[Case]:
+        """One case per entry of the HAR files in `cases_from`, through each item's filter."""
+        out: list[Case] = []
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                where, pattern, selection = (*path, "har"), cast(str, entry["har"]), entry
+                files = self._glob(where, pattern)
+            elif isinstance(entry, str):  # a plain glob: its .har files, every entry
+                where, pattern, selection = path, entry, {}
+                files = [file for file in self._glob(where, pattern) if file.suffix == ".har"]
+            else:
+                continue  # a row mapping
+            for file in files:
+                if self.kind != "http":
+                    raise self.err(
+                        where,
+                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec's "
+                        "targets are commands",
+                        "read HAR files from a spec whose targets are HTTP (`url:`)",
+                    )
+                har = read_har(file, self._display(file))
+                out += har_cases(har, parse_filter(cast(dict[str, JSON], selection)))
+        return out
+
+    def _inside(self, path: KeyPath, pattern: str, what: str = "fixtures") -> None:
+        """Files a spec reads stay in its folder tree unless --allow-outside says otherwise:
+        what they hold reaches reports."""
+        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
+            raise self.err(
+                path,
+                f"{pattern!r} points outside the spec's folder",
+                f"{what} must live in the spec's folder tree; pass --allow-outside to lift this",
+            )
 
     def _row_mapping(self, path: KeyPath, raw: dict[str, JSON]) -> RowMapping:
         """A `cases_from` entry with a mapping; its templates must at least compile."""
@@ -1115,8 +1226,7 @@ class _SpecBuilder:
         outside_hint = (
             "fixtures must live in the spec's folder tree; pass --allow-outside to lift this"
         )
-        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
-            raise self.err(path, f"{pattern!r} points outside the spec's folder", outside_hint)
+        self._inside(path, pattern)
         full = (
             pattern
             if os.path.isabs(pattern)
@@ -1141,8 +1251,9 @@ class _SpecBuilder:
         if file.suffix not in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
             raise self.err(
                 path,
-                f"{display}: fixture files are .json, .jsonl, .csv, .yaml or .yml",
-                'a .jsonl file holds one {"name": ..., "input": ...} per line',
+                f"{display}: fixture files are .json, .jsonl, .csv, .yaml, .yml or .har",
+                'a .jsonl file holds one {"name": ..., "input": ...} per line; a .har file '
+                "(one case per entry) is named as it is or as {har: FILE}, not with a mapping",
             )
         self.fixture_paths[display] = file
         if file.suffix == ".jsonl":
@@ -1465,3 +1576,26 @@ def _float(value: JSON, default: float) -> float:
 
 def _int(value: JSON, default: int) -> int:
     return int(value.literal) if isinstance(value, Number) and value.is_integer_literal else default
+
+
+def _answers_like(target: Target) -> str:
+    """The kind of answers a target gives: a recording answers like what it recorded."""
+    return target.source_kind if target.kind == "recorded" else target.kind
+
+
+def _kind_words(target: Target) -> str:
+    word = "an http target" if _answers_like(target) == "http" else "a command target"
+    return f"a recording of {word}" if target.kind == "recorded" else word
+
+
+def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:
+    """A recorded target answers from its file: `run` or `url` beside it is a mistake."""
+    for key in ("run", "url"):
+        if key in target:
+            raise doc.error(
+                ("targets", name, key),
+                f"target {name!r} has both `recorded` and `{key}`",
+                "a recorded target replays a file; to compare it with the live one, give the "
+                "live one its own target name",
+                at_key=True,
+            )

@@ -14,6 +14,7 @@ from yamlparity.spec import defaults
 
 if TYPE_CHECKING:
     from yamlparity.spec.cases import CaseList
+    from yamlparity.spec.recording import AnswerSource
 
 OutputKind = Literal["json", "jsonl", "text"]
 WhenMissing = Literal["error", "skip"]
@@ -129,7 +130,26 @@ class HttpTarget:
     kind: Literal["http"] = "http"
 
 
-Target = CommandTarget | HttpTarget
+@dataclass(frozen=True)
+class RecordedTarget:
+    """A target whose answers were recorded: a `yamlparity record` file, or a HAR file."""
+
+    name: str
+    location: Location
+    path: Path
+    source: AnswerSource  # read and checked at load (spec/recording.py, spec/har.py)
+    check_input: bool = True  # an answer recorded for another input is an ERROR
+    unused: tuple[str, ...] = ()  # recorded cases the spec no longer has
+    spec_changed: bool = False  # the spec file differs from the one that recorded it
+    kind: Literal["recorded"] = "recorded"
+
+    @property
+    def source_kind(self) -> Literal["command", "http"]:
+        """The kind of target that answered (what the spec's other targets must be)."""
+        return self.source.kind
+
+
+Target = CommandTarget | HttpTarget | RecordedTarget
 
 
 @dataclass(frozen=True)

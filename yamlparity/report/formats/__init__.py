@@ -98,7 +98,8 @@ def write_spec(
         with atomic_writer(paths["json"]) as write:
             results_json.write_to(result, write)
     if "junit" in paths:
-        write_atomic(paths["junit"], junit.dumps([result]))
+        with atomic_writer(paths["junit"]) as write:
+            junit.write_to([result], write)
     if recording is not None:
         options["history"] = record_run(result, folder, recording, analysis["path_stats"])
     if "md" in paths:
@@ -194,5 +195,6 @@ def write_index(
             target = folder / f"{INDEX_NAME}.html"
     if "junit" in formats:
         # One file for CI systems that take a single report path.
-        write_atomic(folder / "junit.xml", junit.dumps([w.result for w in written]))
+        with atomic_writer(folder / "junit.xml") as write:
+            junit.write_to([w.result for w in written], write)
     return target

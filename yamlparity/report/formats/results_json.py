@@ -160,7 +160,10 @@ def _spec(data: dict[str, Any]) -> SpecResult:
         **_known(
             SpecResult,
             data,
-            targets=[TargetInfo(**_known(TargetInfo, t)) for t in data["targets"]],
+            targets=[
+                TargetInfo(**_known(TargetInfo, t, notes=[str(n) for n in t.get("notes") or []]))
+                for t in data["targets"]
+            ],
             cases=[_case(c) for c in data["cases"]],
             facets=tuple(data.get("facets", ())),
             intended_rules={str(k): str(v) for k, v in data.get("intended_rules", {}).items()},
