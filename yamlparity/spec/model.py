@@ -279,5 +279,6 @@ class Spec:
 
     def allows_empty(self, target: str) -> bool:
         """Whether an empty answer of this target is a value (its own setting, else the spec's)."""
-        own = self.targets[target].allow_empty if target in self.targets else None
+        # A recorded target has no setting of its own: the spec's applies to its answers.
+        own = getattr(self.targets.get(target), "allow_empty", None)
         return self.allow_empty if own is None else own
