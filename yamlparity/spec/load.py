@@ -68,6 +68,7 @@ from yamlparity.spec.model import (
     CommandTarget,
     CompareSettings,
     Expectation,
+    FuzzSettings,
     HttpTarget,
     KnownDivergence,
     PathOptions,
@@ -184,7 +185,7 @@ def _looks_like_spec(path: Path) -> bool:
         doc = load_yaml(read_text(path, str(path)))
     except (SpecError, RecursionError):
         return True  # broken: let load_spec report it
-    return "cases" in doc.value or "cases_from" in doc.value
+    return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
 # ---------------------------------------------------------------- the spec builder
@@ -236,6 +237,7 @@ class _SpecBuilder:
             report=self._report(),
             location=Location(display, 1, 1),
             calibration=self._calibration(),
+            fuzz=self._fuzz(),
             secrets=self.secret_values,
             secret_names=secret_names,
         )
@@ -343,6 +345,25 @@ class _SpecBuilder:
         raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
         return Calibration(
             repeat=_int(raw.get("repeat"), 3), unsafe_methods=bool(raw.get("unsafe_methods"))
+        )
+
+    def _fuzz(self) -> FuzzSettings:
+        raw = cast(dict[str, JSON], self.doc.value.get("fuzz") or {})
+        schema = cast(str | None, raw.get("schema"))
+        if schema is not None and not self.resolve(schema).is_file():
+            raise self.err(
+                ("fuzz", "schema"),
+                f"input schema not found: {self._display(self.resolve(schema))}",
+                "the path is relative to the spec's folder",
+            )
+        save = cast(str | None, raw.get("save"))
+        seconds = raw.get("max_time")
+        return FuzzSettings(
+            schema=self.resolve(schema) if schema is not None else None,
+            save=self.resolve(save) if save is not None else None,
+            max_examples=_int(raw.get("max_examples"), 0) or None,
+            max_time=_float(seconds, 0.0) if seconds is not None else None,
+            seed=_int(raw.get("seed"), 0) if raw.get("seed") is not None else None,
         )
 
     # -- helpers
@@ -950,7 +971,7 @@ class _SpecBuilder:
         cases = CaseList(inline, index)
         self._fixture_cases(index, seen, cases)
         index.seal()
-        if not cases:
+        if not cases and "fuzz" not in self.doc.value:  # a fuzz spec may start with none
             raise self.err(
                 (),
                 "the spec has no cases",
