@@ -248,7 +248,8 @@ def _summary(result: Any, report: str) -> str:
     after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
     stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
     return (
-        f"[fuzz] {result.spec}: {result.examples} examples, {counts[0]} divergences, "
+        f"[fuzz] {result.spec}: {result.examples} examples ({result.searched} searching), "
+        f"{counts[0]} divergences, "
         f"{counts[1]} errors, {counts[2]} failed expectations in {result.seconds:.1f} s"
         f"{after}, seed {result.seed}{stopped} → {report}"
     )

@@ -64,11 +64,11 @@ def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
         f"**Spec:** {_code(spec_shown)} · **Input schema:** {_code(result.schema)} · "
         f"**Seed:** {result.seed} · **Targets:** {targets}",
         "",
-        "| examples tried | rounds | time | first finding | divergences | errors "
-        "| failed expectations |",
-        "|---|---|---|---|---|---|---|",
-        f"| {result.examples} | {result.rounds} | {result.seconds:.1f} s | {first_text} "
-        f"| {counts['diff']} | {counts['error']} | {counts['fail']} |",
+        "| examples tried | of which searching | rounds | time | first finding | divergences "
+        "| errors | failed expectations |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {result.examples} | {result.searched} | {result.rounds} | {result.seconds:.1f} s "
+        f"| {first_text} | {counts['diff']} | {counts['error']} | {counts['fail']} |",
         "",
         f"**Stopped:** {STOPPED_TEXT[result.stopped]}. "
         f"**Verdicts over the examples:** {_verdicts(result)}.",

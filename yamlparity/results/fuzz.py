@@ -50,6 +50,7 @@ class FuzzResult:
     max_time: float | None
     targets: list[TargetInfo] = field(default_factory=list)
     examples: int = 0  # inputs sent to every target (repeats are not sent twice)
+    searched: int = 0  # of which while searching (the rest: shrinking, replaying, reruns)
     rounds: int = 0  # Hypothesis runs: each one goes on searching past the classes found before
     seconds: float = 0.0
     stopped: Stopped = "examples"
@@ -82,6 +83,7 @@ class FuzzResult:
                 {"name": t.name, "kind": t.kind, "description": t.description} for t in self.targets
             ],
             "examples": self.examples,
+            "searched": self.searched,
             "rounds": self.rounds,
             "seconds": round(self.seconds, 3),
             "stopped": self.stopped,

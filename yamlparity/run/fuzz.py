@@ -1,20 +1,24 @@
 """`yamlparity fuzz`: inputs drawn from a JSON Schema, sent to every target, judged exactly as
 `run` judges a case; each new way of diverging is shrunk by Hypothesis to a minimal input.
 
-The search is a series of Hypothesis runs ("rounds") over one set of started targets. In a
-round, an input that shows a class not yet shrunk raises one exception type per class, so
-Hypothesis tells the classes apart and shrinks each to a minimal input that still shows it
-(fuzz_signature.py says what a class is). Hypothesis stops generating soon after its first
-failures; the next round, with a seed derived from the run's seed, ignores the classes already
-shrunk and searches on, until the budget is spent. The example database is read by the first
-round only: a rerun retries the stored failures first, and no later round (which ignores some
-classes on purpose) can delete them as "fixed".
+The search is a series of Hypothesis runs ("rounds") over one set of started targets. Every
+input's classes are recorded (fuzz_signature.py says what a class is); in a round, the first
+class not yet shrunk that an input shows raises an exception type of its own, and Hypothesis
+shrinks it to a minimal input that still shows it. Hypothesis stops generating soon after a
+failure; the next round, with a seed derived from the run's seed, ignores the classes already
+shrunk, puts those seen but not yet shrunk first, and searches on until the budget is spent.
+With an example database, a first round replays the failures stored by earlier runs before
+anything new is drawn; only that round reads the database (a later one ignores some classes on
+purpose, and Hypothesis would delete their stored inputs as "fixed"); every round stores what
+it finds.
 
-Budgets: `max_examples` is Hypothesis's: inputs generated, shrinking not counted; each round
-is charged its whole size. A round starts only while examples and time remain; in a round
-Hypothesis may shrink what it found past the time budget, up to a grace period, after which the
-smallest input seen so far is reported (marked not shrunk). Inputs are cached by their exact
-text: Hypothesis often draws the same small input twice, and a target runs it once.
+Budgets: `max_examples` counts the inputs sent while searching (until a round meets its class;
+the inputs Hypothesis then runs to shrink it are extra, and reported apart), `max_time` the
+seconds. A round starts only while both remain and may draw at most the examples left; it
+shrinks its class to the end, past the time budget up to a grace period. A class seen but
+never shrunk within the budget is reported with the smallest input seen (marked not shrunk).
+Inputs are cached by their exact text: Hypothesis often draws the same small input twice, and a
+target runs it once.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import unittest
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +46,7 @@ from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import now_utc, started_targets
 from yamlparity.run.fuzz_inputs import InputSchema, inputs
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
-from yamlparity.spec.model import Case, Spec, Target
+from yamlparity.spec.model import FUZZ_CASE, Case, Spec, Target
 from yamlparity.targets.base import TargetAdapter
 
 __all__ = ["DEFAULT_EXAMPLES", "FUZZ_CASE", "FuzzListener", "FuzzOptions", "fuzz_spec"]
@@ -49,7 +54,10 @@ __all__ = ["DEFAULT_EXAMPLES", "FUZZ_CASE", "FuzzListener", "FuzzOptions", "fuzz
 DEFAULT_EXAMPLES = 100  # when neither --max-examples nor --max-time is given
 ROUND_EXAMPLES = 100  # inputs Hypothesis may generate in one round
 MIN_ROUND = 10
-FUZZ_CASE = "fuzz-input"  # the case name while searching (`known:` globs see it)
+# Only the replay round reads the database: a later one ignores classes on purpose, and
+# Hypothesis would delete their stored inputs as no longer failing.
+_REPLAY = (Phase.explicit, Phase.reuse)
+_SEARCH = (Phase.generate, Phase.target, Phase.shrink)
 _CACHE_LIMIT = 200_000  # inputs remembered by their text (a few hundred bytes each)
 
 
@@ -148,6 +156,7 @@ def fuzz_spec(
         search.run()
         result.findings = search.findings()
     result.examples = search.examples
+    result.searched = search.searched
     result.rounds = search.rounds
     result.seconds = search.elapsed()
     result.stopped = search.stopped
@@ -173,12 +182,15 @@ class _Search:
         self.cache: dict[str, frozenset[FindingClass]] = {}
         self.records: dict[FindingClass, _Record] = {}
         self.verdicts: dict[str, int] = {}
-        self.examples = 0  # inputs sent to the targets, shrinking included
-        self.generated = 0  # the example budget charged so far (Hypothesis's max_examples)
+        self.examples = 0  # inputs sent to the targets, shrinking and replays included
+        self.searched = 0  # of which sent while looking for a class: what --max-examples counts
+        self.searching = False
+        self.chosen: FindingClass | None = None  # the class this round shrinks, once met
         self.rounds = 0
         self.stopped: Stopped = "examples"
         self.started = time.monotonic()
         self.ignore: frozenset[FindingClass] = frozenset()
+        self.priority: frozenset[FindingClass] = frozenset()
         self.sent_in_round = 0
         self.calls_in_round = 0
 
@@ -188,13 +200,18 @@ class _Search:
     # -- rounds
 
     def run(self) -> None:
+        if self.database is not None and any(True for _ in self.database.fetch(self.key)):
+            # What failed last time, first: the stored minimal inputs, replayed as they are.
+            finals, cut = self._round(1, _REPLAY)
+            self._keep(finals)
+            if cut is not None:
+                self.stopped = cut
+                return
         while (reason := self._spent()) is None:
             size = self._round_size()
-            finals, cut = self._round(size)
-            for finding, value in finals.items():
-                record = self.records[finding]
-                record.final, record.has_final = value, True
-            self.ignore = frozenset(f for f, r in self.records.items() if r.has_final)
+            self._prepare()
+            finals, cut = self._round(size, _SEARCH)
+            self._keep(finals)
             if cut is not None:
                 self.stopped = cut
                 return
@@ -203,10 +220,22 @@ class _Search:
                 return
         self.stopped = reason
 
+    def _prepare(self) -> None:
+        """Before a round: shrunk classes are ignored; classes seen but not shrunk come first
+        when an input shows several (fixed for the round: Hypothesis needs one input to raise
+        one class every time)."""
+        self.ignore = frozenset(f for f, r in self.records.items() if r.has_final)
+        self.priority = frozenset(self.records) - self.ignore
+
+    def _keep(self, finals: dict[FindingClass, JSON]) -> None:
+        for finding, value in finals.items():
+            record = self.records[finding]
+            record.final, record.has_final = value, True
+
     def _spent(self) -> Stopped | None:
         if self.options.stop.is_set():
             return "interrupted"
-        if self.max_examples is not None and self.generated >= self.max_examples:
+        if self.max_examples is not None and self.searched >= self.max_examples:
             return "examples"
         if self.options.max_time is not None and self.elapsed() >= self.options.max_time:
             return "time"
@@ -215,13 +244,15 @@ class _Search:
     def _round_size(self) -> int:
         size = ROUND_EXAMPLES
         if self.max_examples is not None:
-            size = min(size, self.max_examples - self.generated)
+            size = min(size, self.max_examples - self.searched)
         if self.options.max_time is not None and self.examples:
             # A round should end near the deadline: about half the time left, at this pace.
             pace = self.elapsed() / self.examples
             left = self.options.max_time - self.elapsed()
-            size = min(size, max(MIN_ROUND, int(left / pace / 2)))
-        return max(1, size)
+            size = min(size, int(left / pace / 2))
+        # Not smaller: each round starts with inputs an earlier one tried (the simplest), and a
+        # round of cached inputs only would look like a schema with nothing left to draw.
+        return max(size, MIN_ROUND)
 
     def _deadline(self) -> float | None:
         """When a round in progress is cut short: the budget plus time to finish shrinking."""
@@ -230,15 +261,13 @@ class _Search:
         budget = self.options.max_time
         return self.started + budget + max(5.0, budget / 4)
 
-    def _round(self, size: int) -> tuple[dict[FindingClass, JSON], Stopped | None]:
+    def _round(
+        self, size: int, phases: tuple[Phase, ...]
+    ) -> tuple[dict[FindingClass, JSON], Stopped | None]:
         """One Hypothesis run; its minimal input per class shrunk, and why it was cut short."""
-        first = self.rounds == 0
         self.rounds += 1
-        # Charged whole: Hypothesis may stop generating earlier (soon after a failure), and
-        # never counts the inputs it runs to shrink one.
-        self.generated += size
         self.sent_in_round = self.calls_in_round = 0
-        test = self._test(size, first)
+        test = self._test(size, phases)
         try:
             with with_reporter(_quiet), warnings.catch_warnings():
                 # Hypothesis warns on stderr (e.g. that the comparator raised the recursion
@@ -255,15 +284,22 @@ class _Search:
             return {}, "interrupted" if self.options.stop.is_set() else "time"
         except _Internal as exc:
             raise exc.error from None
+        except unittest.SkipTest:
+            return {}, None  # the replay round found nothing it could replay
         except HypothesisException as exc:
             raise self._schema_error(exc) from None
         except Exception as exc:  # hypothesis-jsonschema raises at draw time
             raise self._schema_error(exc) from None
         return {}, None
 
-    def _test(self, size: int, first: bool) -> Any:
-        phases = [Phase.explicit, Phase.reuse] if first else []
-        phases += [Phase.generate, Phase.target, Phase.shrink]
+    def _test(self, size: int, phases: tuple[Phase, ...]) -> Any:
+        # A search round raises one class only, the first it meets (seen-but-unshrunk classes
+        # first when an input shows several): Hypothesis shares one shrink budget between the
+        # classes of a run, and a hard one (an integer beyond 2^53) would use it up alone. The
+        # replay round raises every stored class: those inputs are minimal already.
+        single = Phase.generate in phases
+        self.chosen = None
+        self.searching = single
 
         def test(value: JSON) -> None:
             try:
@@ -272,9 +308,16 @@ class _Search:
                 raise
             except Exception as exc:
                 raise _Internal(exc) from exc
-            if shown:
-                finding = min(shown)
-                raise _exception_for(finding)(finding, value)
+            if not shown:
+                return
+            finding = min(shown, key=lambda f: (f not in self.priority, f))
+            if single:
+                if self.chosen is None:
+                    self.chosen = finding
+                if self.chosen not in shown:
+                    return
+                finding = self.chosen
+            raise _exception_for(finding)(finding, value)
 
         wrapped = given(self.strategy)(test)
         # The seed first, then the settings: `seed()` alone turns the database off, and a
@@ -306,9 +349,11 @@ class _Search:
         self._check_stop()
         self.examples += 1
         self.sent_in_round += 1
+        if self.searching and self.chosen is None:
+            self.searched += 1  # after this, the round's inputs are mostly shrinking its class
         result = self.run_case(Case(FUZZ_CASE, self.location, value))
         self.verdicts[result.verdict] = self.verdicts.get(result.verdict, 0) + 1
-        shown = classes_of(result)
+        shown = classes_of(result, self.options.schema.free_keys(value))
         for finding in shown:
             self._record(finding, value, text, result)
         if len(self.cache) < _CACHE_LIMIT:
@@ -355,7 +400,7 @@ class _Search:
             shrunk = record.has_final
             value = record.final if shrunk else record.best
             result = self.run_case(Case(name, self.location, value))
-            reproduced = finding in classes_of(result)
+            reproduced = finding in classes_of(result, self.options.schema.free_keys(value))
         return Finding(
             kind=finding.kind,
             label=finding.label,

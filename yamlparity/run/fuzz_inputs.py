@@ -4,16 +4,16 @@ strategy (hypothesis-jsonschema), whose numbers then get exact JSON literals.
 Why a second step: hypothesis-jsonschema draws Python values, and a Python float has one way
 to be written (`repr`) while the wire has many: `1` and `1.0`, `1e+16` and `10000000000000000`,
 `-0` and `-0.0`, `1.5e-7`. Runtimes disagree exactly there, so each number is sent with one of
-its spellings (`spellings`), picked by a drawn salt; salt 0 is the plain spelling, where
-shrinking leads unless another is needed. Integers beyond 2^53 come from the schema's integers
-and, for `number` (which hypothesis-jsonschema draws as floats only), from an integral float
-plus one (no double holds it). A spelled input is checked against the schema again (numbers
-by value; a draft-4 schema keeps `integer` to integer literals): one that fails is sent plain.
+its spellings (`spellings`), picked by a choice drawn for its kind of number; choice 0 is the
+plain spelling, where shrinking leads unless another is needed. Integers beyond 2^53 come from
+the schema's integers and, for `number` (which hypothesis-jsonschema draws as floats only),
+from an integral float plus one (no double holds it). A spelled input is checked against the
+schema again (numbers by value; a draft-4 schema keeps `integer` to integer literals): one that
+fails is sent plain.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,6 @@ from yamlparity.spec.source import format_key_path, load_yaml, read_text
 __all__ = ["InputSchema", "inputs", "load_input_schema", "spellings"]
 
 _TWO_53 = 2**53
-_SALTS = 2**16 - 1
 _Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
@@ -42,11 +41,50 @@ class InputSchema:
         self.display = display
         cls = jsonschema.validators.validator_for(schema)
         self.validator = cls(schema)
+        self.declared = frozenset(_declared_keys(schema))
+
+    def free_keys(self, value: JSON) -> frozenset[str]:
+        """The object keys in `value` that the schema names nowhere (drawn at random for
+        `additionalProperties`)."""
+        return frozenset(_keys(value)) - self.declared
 
     def is_valid(self, value: JSON) -> bool:
         """Is this exact value allowed? Numbers are judged by value (integer literals as int,
         others as float), as a JSON Schema validator reading the wire would."""
         return bool(self.validator.is_valid(to_python(value)))
+
+
+def _declared_keys(schema: Any) -> set[str]:
+    """Every key named under `properties` or `required` anywhere in the schema."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            found.update(properties)
+        required = schema.get("required")
+        if isinstance(required, list):
+            found.update(key for key in required if isinstance(key, str))
+        for key, item in schema.items():
+            if key not in ("const", "enum", "default", "examples"):  # data, not schemas
+                found |= _declared_keys(item)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= _declared_keys(item)
+    return found
+
+
+def _keys(value: JSON) -> set[str]:
+    if isinstance(value, dict):
+        out = set(value)
+        for item in value.values():
+            out |= _keys(item)
+        return out
+    if isinstance(value, list):
+        out = set()
+        for item in value:
+            out |= _keys(item)
+        return out
+    return set()
 
 
 def load_input_schema(path: Path, display: str) -> InputSchema:
@@ -85,41 +123,42 @@ def inputs(schema: InputSchema) -> st.SearchStrategy[JSON]:
     return _spelled(from_schema(schema.schema), schema)
 
 
+_KINDS = ("int", "int zero", "float", "integral float", "float zero")
+
+
 @st.composite
 def _spelled(draw: _Draw, base: st.SearchStrategy[Any], schema: InputSchema) -> JSON:
-    # One salt picks the spelling of every number of a kind (see `_kind`), so shrinking keeps
-    # a number's spelling when it deletes another number or makes this one smaller; spellings
-    # drawn per number would shift onto the neighbours. Salt 0, where shrinking heads, is the
-    # plain spelling everywhere.
-    salt = draw(st.integers(0, _SALTS))
+    # One drawn choice per kind of number (`_kind`) picks the spelling of every number of that
+    # kind, drawn before the value: shrinking keeps a number's spelling when it deletes another
+    # number or makes this one smaller (spellings drawn per number would shift onto the
+    # neighbours), and takes each kind back to its plain spelling (choice 0) when it can.
+    picks = {kind: draw(st.integers(0, _FORMS[kind] - 1)) for kind in _KINDS}
     value = draw(base)
-    exact = _exact(value, salt)
-    if salt and not schema.is_valid(exact):
-        return _exact(value, 0)
+    exact = _exact(value, picks)
+    if any(picks.values()) and not schema.is_valid(exact):
+        return _exact(value, dict.fromkeys(_KINDS, 0))
     return exact
 
 
-def _exact(value: Any, salt: int) -> JSON:
+def _exact(value: Any, picks: dict[str, int]) -> JSON:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float):
-        forms = spellings(value)
-        pick = zlib.crc32(f"{salt}:{_kind(value)}".encode()) % len(forms) if salt else 0
-        return Number(forms[pick])
+        return Number(spellings(value)[picks[_kind(value)]])
     if isinstance(value, list):
-        return [_exact(item, salt) for item in value]
+        return [_exact(item, picks) for item in value]
     if isinstance(value, dict):
-        return {key: _exact(item, salt) for key, item in value.items()}
+        return {key: _exact(item, picks) for key, item in value.items()}
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _kind(number: int | float) -> str:
     """Numbers of one kind have spelling lists of one length, the same form at each place."""
+    if isinstance(number, int):
+        return "int zero" if number == 0 else "int"
     if number == 0:
-        return f"{type(number).__name__} zero"
-    if isinstance(number, float) and number.is_integer():
-        return "integral float"
-    return type(number).__name__
+        return "float zero"
+    return "integral float" if number.is_integer() else "float"
 
 
 def spellings(number: int | float) -> list[str]:
@@ -143,6 +182,10 @@ def spellings(number: int | float) -> list[str]:
             str(whole + (1 if whole > 0 else -1)) if abs(whole) > _TWO_53 else str(whole),
         ]
     return forms
+
+
+# How many spellings each kind has (checked by a test against `spellings`).
+_FORMS = {"int": 3, "int zero": 5, "float": 4, "integral float": 6, "float zero": 5}
 
 
 def _positional(value: Decimal) -> str:

@@ -12,6 +12,7 @@ expectation failures per target and expectation.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,8 @@ Kind = Literal["diff", "fail", "error"]
 
 _TWO_53 = 2**53
 _INDEX = re.compile(r"\[(?:\d+|\?[^\]]*)\]")
+# One step of a jq-style path: `.name`, `.["odd key"]`, `[3]`, `[]`, `[?id==5]`.
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\.\[("(?:[^"\\]|\\.)*")\]|\[(?:\d*|\?[^\]]*)\]')
 _LINE = re.compile(r"^(after )?line \d+$")
 _ELLIPSIS = "…"  # verdict.compare's "N more differences" entry: a count, not a place
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
@@ -66,8 +69,12 @@ class FindingClass:
         return f"fuzz-{parts[:60].strip('-')}-{digest}"
 
 
-def classes_of(result: CaseResult) -> frozenset[FindingClass]:
-    """Every class this case's result shows (none for MATCH, KNOWN, SKIP and FIXED)."""
+def classes_of(
+    result: CaseResult, free_keys: frozenset[str] = frozenset()
+) -> frozenset[FindingClass]:
+    """Every class this case's result shows (none for MATCH, KNOWN, SKIP and FIXED).
+    `free_keys`: object keys the input schema does not name (drawn for `additionalProperties`):
+    in a path they are any key, `.[]`, or every drawn name would be a class of its own."""
     found: set[FindingClass] = set()
     if result.verdict == "ERROR":
         failed = [(name, o.error) for name, o in result.outcomes.items() if o.error]
@@ -78,17 +85,30 @@ def classes_of(result: CaseResult) -> frozenset[FindingClass]:
         return frozenset()
     for diff in result.differences:
         if diff.path != _ELLIPSIS:
-            found.add(FindingClass("diff", diff.facet, general_path(diff.path), _shape(diff)))
+            where = general_path(diff.path, free_keys)
+            found.add(FindingClass("diff", diff.facet, where, _shape(diff)))
     for failure in result.expectation_failures:
         found.add(FindingClass("fail", "", failure.target, failure.expectation))
     return frozenset(found)
 
 
-def general_path(path: str) -> str:
-    """`.values[3].x` -> `.values[].x`; `line 7` -> `line`: where, not which one."""
+def general_path(path: str, free_keys: frozenset[str] = frozenset()) -> str:
+    """`.values[3].x` -> `.values[].x`, `.tags["k"]` -> `.tags[]` when `k` is a free key,
+    `line 7` -> `line`: where, not which one."""
     if _LINE.match(path):
         return path.rsplit(" ", 1)[0]
-    return _INDEX.sub("[]", path)
+    if not free_keys:
+        return _INDEX.sub("[]", path)
+    out = []
+    for match in _STEP.finditer(path):
+        name, quoted = match.group(1), match.group(2)
+        if name is None and quoted is None:  # an array step
+            out.append("[]" if _INDEX.fullmatch(match[0]) else match[0])
+            continue
+        key = name if name is not None else json.loads(quoted)
+        out.append("[]" if key in free_keys else match[0])
+    general = "".join(out)
+    return general if general.startswith(".") else "." + general
 
 
 def error_kind(error: str) -> str:

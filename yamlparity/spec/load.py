@@ -61,6 +61,7 @@ from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.spec.model import (
     COMMAND_FACETS,
+    FUZZ_CASE,
     HTTP_FACETS,
     BasicAuth,
     Calibration,
@@ -949,6 +950,8 @@ class _SpecBuilder:
         for index, pattern in enumerate(globs):
             if stale_ok or _any_name_matches(cases, pattern):
                 continue
+            if "fuzz" in self.doc.value and fnmatch.fnmatchcase(FUZZ_CASE, pattern):
+                continue  # it names the cases `yamlparity fuzz` makes
             where = (*path, index) if isinstance(value, list) else path
             raise self.err(
                 where,

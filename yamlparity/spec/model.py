@@ -190,6 +190,9 @@ class Calibration:
     unsafe_methods: bool = False  # repeat POST/PUT/PATCH/DELETE requests while calibrating
 
 
+FUZZ_CASE = "fuzz-input"  # the name of each case `yamlparity fuzz` makes while it searches
+
+
 @dataclass(frozen=True)
 class FuzzSettings:
     """`fuzz:`: how `yamlparity fuzz` makes inputs (docs/fuzzing.md); flags win over these."""
