@@ -58,8 +58,8 @@ def register(sub: Any) -> None:
         "--max-examples",
         type=int,
         metavar="N",
-        help="generate no new input after N have been tried (default 100, or no limit with "
-        "--max-time)",
+        help="search budget: inputs sent while searching, shrinking not counted (default 100, "
+        "or no limit with --max-time)",
     )
     fuzz.add_argument(
         "--max-time", type=float, metavar="SECONDS", help="search for at most this long"
