@@ -108,7 +108,7 @@ _TYPES: dict[FindingClass, type[_Found]] = {}
 def _exception_for(finding: FindingClass) -> type[_Found]:
     kind = _TYPES.get(finding)
     if kind is None:
-        kind = type(f"Divergence{len(_TYPES)}", (_Found,), {})
+        kind = type(f"Finding{len(_TYPES)}", (_Found,), {})
         _TYPES[finding] = kind
     return kind
 
@@ -342,11 +342,11 @@ class _Search:
 
     def _evaluate(self, value: JSON) -> frozenset[FindingClass]:
         self.calls_in_round += 1
+        self._check_stop()
         text = canonical(value)
         cached = self.cache.get(text)
         if cached is not None:
             return cached
-        self._check_stop()
         self.examples += 1
         self.sent_in_round += 1
         if self.searching and self.chosen is None:
