@@ -145,6 +145,10 @@ def test_same_seed_same_findings_and_report(tmp_path: Path) -> None:
         outputs.append(((tmp_path / "found.jsonl").read_text(), without_timings(report(tmp_path))))
     assert outputs[0] == outputs[1]
     assert outputs[0][0].count("\n") >= 1
+    # Hypothesis's caches live in the project's .yamlparity/ (git-ignored), not ./.hypothesis.
+    assert not (tmp_path / ".hypothesis").exists()
+    assert (tmp_path / ".yamlparity" / ".gitignore").read_text().endswith("*\n")
+    assert not (tmp_path / ".yamlparity" / "fuzz-db").exists()  # --no-db
 
 
 def test_a_rerun_retries_the_stored_failures_first(tmp_path: Path) -> None:

@@ -31,7 +31,8 @@ MISSING_EXTRA = (
     "yamlparity fuzz needs Hypothesis and hypothesis-jsonschema, which are not installed "
     "({missing}): pip install 'yamlparity[fuzz]'"
 )
-DATABASE = Path(".yamlparity") / "fuzz-db"
+CACHE = Path(".yamlparity")  # in the project root: the example database, Hypothesis's caches
+DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
 REFRESH_SECONDS = 0.1
 
@@ -89,13 +90,14 @@ def register(sub: Any) -> None:
 
 
 def fuzz_command(args: argparse.Namespace) -> int:
-    _require_extra()
+    cfg = project_config(args)
+    root = cfg.root or Path.cwd()
+    _require_extra(root)
     from yamlparity.report.fuzz import save_findings, write_reports
     from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
     from yamlparity.run.fuzz_inputs import load_input_schema
     from yamlparity.spec.redact import Redactor
 
-    cfg = project_config(args)
     specs = load_paths([args.spec], args)
     if len(specs) != 1:
         raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(specs)}")
@@ -112,7 +114,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
         seed=_seed(args, spec),
         max_examples=_positive(args.max_examples, spec.fuzz.max_examples, "--max-examples"),
         max_time=_positive(args.max_time, spec.fuzz.max_time, "--max-time"),
-        database=None if args.no_db else (args.db or (cfg.root or Path.cwd()) / DATABASE),
+        database=None if args.no_db else (args.db or root / DATABASE),
     )
     save = args.save or spec.fuzz.save
     report = _report_path(spec, args.report_dir or cfg.report_dir)
@@ -138,13 +140,31 @@ def fuzz_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _require_extra() -> None:
-    """The extra is optional: without it, say what to install (exit 2), never a traceback."""
+def _require_extra(root: Path) -> None:
+    """The extra is optional: without it, say what to install (exit 2), never a traceback.
+    Hypothesis keeps caches (a Unicode table, constants) in a folder it creates on import of
+    its strategies, `./.hypothesis` unless told: it is told the project's `.yamlparity/`."""
     try:
-        import hypothesis  # noqa: F401
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError as exc:
+        raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
+    set_hypothesis_home_dir(_cache_folder(root) / "hypothesis")
+    try:
         import hypothesis_jsonschema  # noqa: F401
     except ImportError as exc:
         raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
+
+
+def _cache_folder(root: Path) -> Path:
+    """`.yamlparity/` in the project, created with a .gitignore: caches, not sources."""
+    folder = root / CACHE
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+            (folder / ".gitignore").write_text("# yamlparity's caches (fuzz database)\n*\n")
+        except OSError as exc:
+            raise UsageError(f"cannot create {folder}: {exc.strerror}") from None
+    return folder
 
 
 def _seed(args: argparse.Namespace, spec: Any) -> int:
