@@ -5,6 +5,7 @@ hypothesis-jsonschema)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import secrets
 import signal
@@ -144,14 +145,15 @@ def _require_extra(root: Path) -> None:
     """The extra is optional: without it, say what to install (exit 2), never a traceback.
     Hypothesis keeps caches (a Unicode table, constants) in a folder it creates on import of
     its strategies, `./.hypothesis` unless told: it is told the project's `.yamlparity/`."""
+    for name in ("hypothesis", "hypothesis_jsonschema"):
+        if importlib.util.find_spec(name) is None:  # looked up, not imported: nothing written
+            raise UsageError(MISSING_EXTRA.format(missing=name))
     try:
         from hypothesis.configuration import set_hypothesis_home_dir
-    except ImportError as exc:
-        raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
-    set_hypothesis_home_dir(_cache_folder(root) / "hypothesis")
-    try:
+
+        set_hypothesis_home_dir(_cache_folder(root) / "hypothesis")
         import hypothesis_jsonschema  # noqa: F401
-    except ImportError as exc:
+    except ImportError as exc:  # installed but broken
         raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
 
 
@@ -267,12 +269,19 @@ def _summary(result: Any, report: str) -> str:
     first = result.first_finding
     after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
     stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
-    return (
-        f"[fuzz] {result.spec}: {result.examples} examples ({result.searched} searching), "
-        f"{counts[0]} divergences, "
-        f"{counts[1]} errors, {counts[2]} failed expectations in {result.seconds:.1f} s"
-        f"{after}, seed {result.seed}{stopped} → {report}"
+    found = ", ".join(
+        _plural(count, word)
+        for count, word in zip(counts, ("divergence", "error", "failed expectation"), strict=True)
     )
+    return (
+        f"[fuzz] {result.spec}: {_plural(result.examples, 'example')} ({result.searched} "
+        f"searching), {found} in {result.seconds:.1f} s{after}, seed {result.seed}{stopped} "
+        f"→ {report}"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _finding_line(finding: Any) -> str:

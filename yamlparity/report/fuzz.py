@@ -14,7 +14,7 @@ from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResu
 __all__ = ["render_json", "render_markdown", "save_findings", "write_reports"]
 
 _SECTIONS: tuple[tuple[FindingKind, str, str], ...] = (
-    ("diff", "Divergences", "_None: every target answered every input alike._"),
+    ("diff", "Divergences", "_None: wherever every target answered, they answered alike._"),
     ("error", "Errors (a target failed on an input the schema allows)", "_None._"),
     ("fail", "Failed expectations", "_None._"),
 )
