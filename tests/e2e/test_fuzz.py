@@ -342,3 +342,12 @@ def test_no_schema_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text('{"type": "integer"}')
     done = fuzz(tmp_path, str(spec), "--schema", "s.json", "--max-examples", "10", "--no-db")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_schema_with_few_inputs_ends_when_all_were_tried(tmp_path: Path) -> None:
+    spec = project(tmp_path, {"one": ECHO, "two": ECHO}, {"type": "boolean"})
+    done = fuzz(tmp_path, str(spec), "--no-db", "--max-time", "120")
+    assert done.returncode == 0, done.stderr
+    data = report(tmp_path)
+    assert (data["stopped"], data["examples"]) == ("exhausted", 2)
+    assert "no new input was left to try" in done.stdout

@@ -215,8 +215,10 @@ class _Search:
             if cut is not None:
                 self.stopped = cut
                 return
-            if self.sent_in_round == 0 or (not finals and self.calls_in_round < size):
-                self.stopped = "exhausted"  # Hypothesis ran out of new inputs to draw
+            if self.sent_in_round == 0 or (self.chosen is None and self.calls_in_round < size):
+                # Nothing new was sent, or Hypothesis stopped short with nothing to shrink:
+                # it ran out of inputs to draw.
+                self.stopped = "exhausted"
                 return
         self.stopped = reason
 
