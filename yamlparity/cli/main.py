@@ -14,14 +14,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.cli import cmd_calibrate, cmd_context, cmd_history, cmd_inspect, cmd_record, cmd_run
+from yamlparity.cli import (
+    cmd_calibrate,
+    cmd_context,
+    cmd_fuzz,
+    cmd_history,
+    cmd_inspect,
+    cmd_record,
+    cmd_run,
+)
 from yamlparity.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, stop_services
 from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 # In the order `--help` lists them.
-COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate, cmd_history, cmd_record)
+COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate, cmd_fuzz, cmd_history, cmd_record)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
