@@ -65,7 +65,7 @@ def difference_values(diff: Any, order: Sequence[str]) -> dict[str, str]:
 
 def divergence_lines(result: Any, paint: Palette) -> list[str]:
     """The lines `-v` prints after a spec's summary line."""
-    from yamlparity.report.render import groups_text
+    from yamlparity.report.render import agreement_text
 
     lines: list[str] = []
     for case in result.cases:
@@ -73,8 +73,10 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
             continue
         reason = f": {case.reason}" if case.reason else ""
         lines.append(f"  {paint.verdict(case.verdict)} {case.name}{reason}")
-        if len(case.groups) > 1 and len(result.targets) > 2:
-            lines.append(f"    groups: {groups_text(case.groups)}")
+        if (len(case.groups) > 1 or case.failures) and len(result.targets) > 2:
+            # Who agrees with whom, and the targets that failed, by kind (jq = libjq; gojq:
+            # exit 3): one failure must not hide what the others answered.
+            lines.append(f"    agreement: {agreement_text(case)}")
         for diff in case.differences[:MAX_PATHS]:
             values = cut_around(difference_values(diff, list(case.outcomes)))
             shown = "  ".join(

@@ -62,6 +62,11 @@ class Progress:
             reason = f": {_one_line(result.reason)}" if result.reason else ""
             verdict = self.paint.verdict(result.verdict, f"{result.verdict:<5}")
             self.stream.write(f"  {verdict} {spec.name}/{result.name}{reason}\n")
+            if result.failures and result.groups and len(spec.targets) > 2:
+                # N-way: one failure must not hide that the others answered, and how.
+                from yamlparity.report.render import agreement_text
+
+                self.stream.write(f"        agreement: {agreement_text(result)}\n")
             self.stream.flush()
 
     def clear(self) -> None:

@@ -420,6 +420,24 @@ def groups_text(groups: Sequence[Sequence[str]]) -> str:
     return " ≠ ".join(" = ".join(group) for group in groups)
 
 
+def failures_text(failures: Mapping[str, str], known: Sequence[str] = ()) -> str:
+    """`gojq: exit 3; a, b: timeout`: the targets that gave no answer, grouped by kind (in
+    the order first seen); a failure a `known` entry declares says `(known)`."""
+    kinds: dict[str, list[str]] = {}
+    for name, kind in failures.items():
+        kinds.setdefault(kind + (" (known)" if name in known else ""), []).append(name)
+    return "; ".join(f"{', '.join(names)}: {kind}" for kind, names in kinds.items())
+
+
+def agreement_text(case: CaseResult) -> str:
+    """`jq = libjq; gojq: exit 3`: who agrees with whom among the targets that answered, then
+    who failed and how (empty when nothing was compared and nothing failed)."""
+    parts = [groups_text(case.groups)] if case.groups else []
+    if case.failures:
+        parts.append(failures_text(case.failures, case.known_errors))
+    return "; ".join(parts)
+
+
 def odd_ones(groups: Sequence[Sequence[str]]) -> list[str]:
     """Targets outside the one largest agreement class (none when there is no single one)."""
     if len(groups) < 2:
@@ -444,6 +462,9 @@ def _case_context(
         "facet_match": dict(case.facet_match),
         "groups": [list(group) for group in case.groups],
         "groups_text": groups_text(case.groups),
+        "failures": dict(case.failures),
+        "known_errors": list(case.known_errors),
+        "agreement": agreement_text(case),
         "odd": odd_ones(case.groups),
         "outcomes": {
             name: _outcome_context(case.name, outcome, facets, attached)

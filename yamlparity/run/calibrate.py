@@ -201,6 +201,8 @@ def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str,
 def _calibrate_case(
     spec: Spec, case: Case, adapters: dict[str, TargetAdapter], runs: int, delay: float = 0.0
 ) -> tuple[CaseCalibration, dict[str, list[dict[str, JSON]]]]:
+    if case.skip is not None:  # not run by `yamlparity run` either
+        return CaseCalibration(False, f"skipped: {case.skip}"), {}
     try:
         invocation = invocation_for(spec, case)
     except Exception as exc:
@@ -217,6 +219,8 @@ def _calibrate_case(
     result = CaseCalibration(True)
     outputs: dict[str, list[dict[str, JSON]]] = {}
     for name, adapter in adapters.items():
+        if case.targets is not None and name not in case.targets:
+            continue  # the case runs on some targets only
         state = result.targets.setdefault(name, TargetCalibration())
         outputs[name] = []
         for run in range(runs):

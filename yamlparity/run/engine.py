@@ -367,12 +367,14 @@ class _Lanes:
         except Exception as exc:  # the fixture file changed or vanished since loading
             name = spec.cases.name(position)
             return _case_error(spec, Case(name, spec.cases.location(position), None), str(exc))
+        if case.skip is not None:
+            return _case_skipped(spec, case, case.skip)
         try:
             invocation = invocation_for(spec, case)
         except Exception as exc:  # a template error in one case's data
             return _case_error(spec, case, f"could not render the input: {exc}")
         try:
-            return case, invocation, self._exchange(invocation)
+            return case, invocation, self._exchange(invocation, case.targets)
         except Exception as exc:  # an engine bug must cost one case, not the run
             return _case_error(spec, case, f"internal error: {exc!r}")
 
@@ -386,11 +388,20 @@ class _Lanes:
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
 
-    def _exchange(self, invocation: Invocation) -> dict[str, Pending]:
-        """Give the input to every live target; the answers are collected afterwards."""
+    def _exchange(
+        self, invocation: Invocation, only: tuple[str, ...] | None = None
+    ) -> dict[str, Pending]:
+        """Give the input to every live target (`only` these when the case names some); the
+        answers are collected afterwards.
+
+        Every target is begun before any answer is awaited, and from its `begin` each adapter
+        runs its target on its own clock (base.TargetAdapter): the order targets are listed in
+        never changes a deadline, a duration or a verdict (tests/unit/run/test_order_property.py).
+        """
         return {
             name: _guarded_begin(adapter, invocation)
             for name, adapter in self.live.adapters.items()
+            if only is None or name in only
         }
 
 
@@ -454,6 +465,12 @@ def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
     return CaseResult(name=case.name, verdict="ERROR", outcomes=outcomes, reason=reason)
 
 
+def _case_skipped(spec: Spec, case: Case, reason: str) -> CaseResult:
+    """A case whose `skip:` says it is not run: SKIP with that reason, on every target."""
+    outcomes = {name: TargetOutcome(target=name, skipped=reason) for name in spec.targets}
+    return CaseResult(name=case.name, verdict="SKIP", outcomes=outcomes, reason=reason)
+
+
 def _guarded_begin(adapter: TargetAdapter, invocation: Invocation) -> Pending:
     started = time.monotonic()
     try:
@@ -480,6 +497,10 @@ def _ready(raw: RawObservation) -> Pending:
     return lambda: raw
 
 
+def _outside(targets: tuple[str, ...]) -> str:
+    return "not run: this case runs on " + ", ".join(targets) + " only"
+
+
 def _finish(
     spec: Spec, case: Case, invocation: Invocation, live: _Live, pending: dict[str, Pending]
 ) -> CaseResult:
@@ -487,6 +508,8 @@ def _finish(
     for name in spec.targets:
         if name in pending:
             raws[name] = pending[name]()
+        elif case.targets is not None and name not in case.targets:
+            raws[name] = RawObservation(target=name, skipped=_outside(case.targets))
         else:
             problem = live.unavailable[name]
             raw = RawObservation(target=name)

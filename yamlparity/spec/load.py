@@ -48,6 +48,7 @@ from yamlparity.core.jsonvalue import (
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
     DuplicateKey,
@@ -102,6 +103,7 @@ from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
+_ROW_KEYS = ("name", "input", "stdin", "vars", "skip", "targets")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -264,6 +266,7 @@ class _SpecBuilder:
             fuzz=self._fuzz(),
             secrets=self.secret_values,
             secret_names=secret_names,
+            allow_empty=bool(data.get("allow_empty", False)),
         )
 
     # -- secrets
@@ -457,6 +460,7 @@ class _SpecBuilder:
             mode=cast(Any, raw.get("mode", "process")),
             workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
             max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
         )
 
     def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
@@ -522,6 +526,7 @@ class _SpecBuilder:
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
             **self._transport(name, raw, base),
         )
 
@@ -1068,6 +1073,7 @@ class _SpecBuilder:
                     else None,
                     reason=cast(str, item["reason"]),
                     link=cast(str | None, item.get("link")),
+                    **known_error_fields(self, base, item),
                 )
             )
         return tuple(out)
@@ -1163,6 +1169,7 @@ class _SpecBuilder:
             stdin=cast(str | None, raw.get("stdin")),
             request=request,
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
+            **case_scope(self, base, raw),
         )
 
     def _entries(self) -> Iterator[tuple[KeyPath, JSON]]:
@@ -1442,13 +1449,13 @@ class _SpecBuilder:
                 'write {"name": "case_name", "input": ...}',
             )
         for key in row:
-            if key not in ("name", "input", "stdin", "vars"):
+            if key not in _ROW_KEYS:
                 raise self._row_error(
                     display,
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
-                    suggest(key, ("name", "input", "stdin", "vars"))
-                    or "rows hold name, input, stdin, vars; for rows of another shape, map "
+                    suggest(key, _ROW_KEYS)
+                    or f"rows hold {', '.join(_ROW_KEYS)}; for rows of another shape, map "
                     'them: cases_from: [{file: ..., name: "{{ row.x }}", input: "{{ row }}"}]',
                 )
         name = row.get("name")
@@ -1474,8 +1481,17 @@ class _SpecBuilder:
             raise self._row_error(
                 display, line, f'case {name!r}: "vars" must be an object', 'e.g. "vars": {"k": 1}'
             )
+
+        def fail(message: str, hint: str) -> NoReturn:
+            raise self._row_error(display, line, message, hint)
+
         return Case(
-            name=name, location=location, input=row.get("input"), stdin=stdin, vars=variables or {}
+            name=name,
+            location=location,
+            input=row.get("input"),
+            stdin=stdin,
+            vars=variables or {},
+            **row_scope(name, row, self.target_names, fail),
         )
 
     # -- report

@@ -78,6 +78,7 @@ class CommandTarget:
     workers: int = defaults.STREAM_WORKERS  # stream mode: helper processes serving this target
     max_output: int = defaults.COMMAND_MAX_OUTPUT  # bytes per stream; beyond it the case is ERROR
     templated: bool = False  # `run` (an argv list) holds {{ }} templates rendered per case
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     kind: Literal["command"] = "command"
 
 
@@ -122,6 +123,7 @@ class HttpTarget:
     tls: TlsOptions | None = None
     proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
     auth: BasicAuth | None = None
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     http_version: HttpVersion | None = None  # None: libcurl's default (HTTP/2 over TLS by ALPN)
     unix_socket: str | None = None  # connect to this Unix socket instead of host:port
     compressed: bool = False  # ask for and decode gzip/deflate/br/zstd, as curl --compressed
@@ -205,11 +207,16 @@ class Expectation:
 
 @dataclass(frozen=True)
 class KnownDivergence:
+    """A `known:` entry: a divergence shipped on purpose, or (with `error`) an expected failure."""
+
     location: Location
     cases: tuple[str, ...]  # names or globs
     facets: tuple[str, ...] | None  # None: any facet
     reason: str
     link: str | None = None
+    error: str | None = None  # the expected failure's reason: a substring, or /regex/
+    error_regex: Any = None  # re.Pattern when `error` is written /like this/
+    targets: tuple[str, ...] | None = None  # the targets expected to fail; None: any
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,8 @@ class Case:
     stdin: str | None = None  # raw stdin text for this case, instead of the spec's template
     request: dict[str, Any] | None = None  # per-case request overrides (same keys as the spec's)
     vars: dict[str, JSON] = field(default_factory=dict)
+    skip: str | None = None  # `skip: reason`: the case is not run (SKIP)
+    targets: tuple[str, ...] | None = None  # only these targets run the case; None: all
 
 
 @dataclass(frozen=True)
@@ -273,6 +282,7 @@ class Spec:
     # spec file: they come from --env or the environment). Reports show them as `***`.
     secrets: frozenset[str] = field(default_factory=frozenset)
     secret_names: tuple[str, ...] = ()
+    allow_empty: bool = False  # an empty answer with success is a value (jsonl, text)
 
     @property
     def folder(self) -> Path:
@@ -281,3 +291,9 @@ class Spec:
     @property
     def main_facet(self) -> str:
         return main_facet_of(self.kind)
+
+    def allows_empty(self, target: str) -> bool:
+        """Whether an empty answer of this target is a value (its own setting, else the spec's)."""
+        # A recorded target has no setting of its own: the spec's applies to its answers.
+        own = getattr(self.targets.get(target), "allow_empty", None)
+        return self.allow_empty if own is None else own

@@ -188,6 +188,7 @@ class Transfer:
         "done",
         "driver",
         "easy",
+        "ended",
         "head_done",
         "message",
         "options",
@@ -232,6 +233,7 @@ class Transfer:
         self.stray_bytes = False
         self.started = 0.0
         self.deadline = 0.0
+        self.ended = 0.0  # when the driver saw it end (whoever was waiting then)
 
     def prepare(self, url: str, method: str, headers: list[str], body: bytes | None) -> None:
         """Set the request: URL, method, header lines, body (None: no body at all)."""
@@ -562,6 +564,7 @@ class Driver:
     def _finished(self, transfer: Transfer | None, code: int, message: str) -> None:
         if transfer is not None:
             transfer.code, transfer.message = code, message
+            transfer.ended = time.monotonic()
         with self.cond:
             self.active -= 1
             if transfer is not None:

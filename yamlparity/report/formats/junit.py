@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from yamlparity.core import jsonvalue
-from yamlparity.report.render import display_file
-from yamlparity.results.records import CaseResult, SpecResult
+from yamlparity.report.render import agreement_text, display_file
+from yamlparity.results.records import FAILURE_GONE, CaseResult, SpecResult
 
 # Characters XML 1.0 cannot carry at all (control characters, lone surrogates): written as
 # \\uXXXX so the file stays well-formed whatever a target printed.
@@ -46,8 +46,8 @@ def difference_text(case: CaseResult) -> str:
         lines.append(f"… {len(case.differences) - MAX_DIFFERENCES} more differences")
     for failure in case.expectation_failures:
         lines.append(f"{failure.target}: expected {failure.expectation}, saw {failure.seen}")
-    if len(case.groups) > 1:
-        lines.append("groups: " + " ≠ ".join(" = ".join(g) for g in case.groups))
+    if len(case.groups) > 1 or case.failures:
+        lines.append("agreement: " + agreement_text(case))
     return "\n".join(lines)
 
 
@@ -57,7 +57,8 @@ def _error_text(case: CaseResult) -> str:
         for name, outcome in case.outcomes.items()
         if outcome.error
     ]
-    return "\n".join(lines) or case.reason  # e.g. an input that could not be rendered
+    answered = difference_text(case)  # the targets that answered: who agrees with whom
+    return "\n".join(lines + ([answered] if answered else [])) or case.reason
 
 
 def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
@@ -75,7 +76,8 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
         node = ET.SubElement(element, "failure", message=f"{verdict}: {count} {what}", type=verdict)
         node.text = clean(difference_text(case))
     elif verdict == "FIXED":
-        message = f"FIXED: the known divergence is gone ({case.reason})"
+        gone = "expected failure" if FAILURE_GONE in case.reason else "known divergence"
+        message = f"FIXED: the {gone} is gone ({case.reason})"
         node = ET.SubElement(element, "failure", message=clean(message), type="FIXED")
         node.text = clean(f"update the tracker and remove the known entry: {case.link or ''}")
     elif verdict == "ERROR":
@@ -86,7 +88,8 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
     elif verdict == "KNOWN":
         out = ET.SubElement(element, "system-out")
         link = f" — {case.link}" if case.link else ""
-        out.text = clean(f"KNOWN divergence: {case.reason}{link}\n{difference_text(case)}")
+        what = "failure" if case.known_errors else "divergence"
+        out.text = clean(f"KNOWN {what}: {case.reason}{link}\n{difference_text(case)}")
 
 
 def _counts(spec: SpecResult) -> dict[str, str]:

@@ -198,5 +198,7 @@ def _case(data: dict[str, Any]) -> CaseResult:
             facet_match=dict(data.get("facet_match", {})),
             rule_effects=[_rule_effect(e) for e in data.get("rule_effects", [])],
             reproducers=dict(data.get("reproducers", {})),
+            failures={str(k): str(v) for k, v in dict(data.get("failures", {})).items()},
+            known_errors=[str(t) for t in data.get("known_errors", [])],
         )
     )
