@@ -366,6 +366,8 @@ class SpecResult:
     error: str | None = None
     # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
     intended_rules: dict[str, str] = field(default_factory=dict)
+    # A spec mixing command and HTTP targets: how their facets were aligned (spec/align.py).
+    align: dict[str, Any] | None = None
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
