@@ -41,7 +41,8 @@ def alignment(
         if raw is not None:
             raise err(
                 ("align",),
-                f"`align` lines up command and HTTP targets; this spec's targets are all {kind}",
+                "`align` lines up command and HTTP targets; this spec's targets are all "
+                + ("commands" if kind == "command" else "HTTP"),
                 "remove `align:` (it applies only when a spec has both `run:` and `url:` targets)",
                 at_key=True,
             )
@@ -53,6 +54,32 @@ def alignment(
     if items.get("stdout", "body") != "body":
         raise err(("align", "stdout"), "a command's stdout can only align with `body`")
     return Alignment(location=where(("align",)), outcome=items.get("exit_code") == "status")
+
+
+def check_keys(doc: Any) -> None:
+    """Before the schema: an `align:` key that is a facet with no counterpart, or written the
+    other way round, gets a message saying so (the schema would only list the valid keys)."""
+    raw = doc.value.get("align")
+    if not isinstance(raw, dict):
+        return
+    for key in raw:
+        if key == "stderr":
+            raise doc.error(
+                ("align", key),
+                "a command's stderr has no HTTP counterpart",
+                "a spec that mixes kinds compares `stdout: body` and `exit_code: status`; "
+                "compare stderr in a spec whose targets are all commands",
+                at_key=True,
+            )
+        if key in ("body", "status") or str(key).lower().startswith("headers."):
+            raise doc.error(
+                ("align", key),
+                f"`align` keys are a command's facets, not {key!r}",
+                "write the command's facet first: `stdout: body`, `exit_code: status`"
+                if key in ("body", "status")
+                else "HTTP headers have no command counterpart: they cannot be aligned",
+                at_key=True,
+            )
 
 
 def mixed_facet(facet: str, align: Alignment, err: ErrorAt, path: KeyPath, at_key: bool) -> str:
@@ -67,10 +94,7 @@ def mixed_facet(facet: str, align: Alignment, err: ErrorAt, path: KeyPath, at_ke
             at_key=at_key,
         )
     own = {"stdout": "answer", "body": "answer", "exit_code": "outcome", "status": "outcome"}
-    if facet in own:
-        hint = f"write `{own[facet]}`: {FACETS_HINT}"
-    else:
-        hint = FACETS_HINT
+    hint = f"write `{own[facet]}`: {FACETS_HINT}" if facet in own else FACETS_HINT
     raise err(path, f"{facet!r} is not a facet of a spec that mixes kinds", hint, at_key=at_key)
 
 
@@ -80,7 +104,8 @@ def default_facets(align: Alignment) -> tuple[str, ...]:
 
 def describe(align: Alignment) -> str:
     """One line for reports: `answer = stdout ↔ body; outcome = exit_code ↔ status ...`."""
-    parts = [f"{common} = {own['command']} ↔ {own['http']}" for common, own in align.pairs().items()]
+    pairs = align.pairs().items()
+    parts = [f"{common} = {own['command']} ↔ {own['http']}" for common, own in pairs]
     if align.outcome:
         parts[-1] += " (exit 0 ↔ 2xx: success; other codes ↔ other statuses: failure)"
     else:

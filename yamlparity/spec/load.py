@@ -48,6 +48,7 @@ from yamlparity.core.jsonvalue import (
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
+from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
@@ -232,6 +233,7 @@ class _SpecBuilder:
         self.doc = load_with_includes(self.path, display, ((root_key, display),))
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
+        check_align_keys(self.doc)
         validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
@@ -240,9 +242,7 @@ class _SpecBuilder:
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
         kind = self._spec_kind(targets)
         self.kind = kind
-        self.align = alignment(
-            data.get("align"), kind, self.err, self.loc, Location(display, 1, 1)
-        )
+        self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
         self.target_names = tuple(targets)
         cases = self._cases()
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}

@@ -63,9 +63,7 @@ def _all_server_errors(spec: Spec, case: Case, raws: list[RawObservation]) -> bo
     """Every target answered 5xx and no `status:` expectation of this case asks for it. In a
     spec mixing kinds: every HTTP target answered 5xx and every command exited non-zero."""
     if spec.kind == "mixed":
-        return all(
-            raw.exit_code != 0 if raw.status is None else raw.status >= 500 for raw in raws
-        )
+        return all(raw.exit_code != 0 if raw.status is None else raw.status >= 500 for raw in raws)
     if spec.kind != "http" or not all((raw.status or 0) >= 500 for raw in raws):
         return False
     return not any(
