@@ -205,3 +205,26 @@ def test_what_cannot_be_aligned_is_refused(
     assert message in done.stderr
     assert f"bad.yaml:{where}" in done.stderr
     assert hint in done.stderr.split("hint:", 1)[1]
+
+
+def test_a_recording_of_the_http_side_stands_in_for_it(tmp_path: Path) -> None:
+    align = "align: {stdout: body, exit_code: status}\n"
+    spec = write_spec(tmp_path, "mixed.yaml", f"name: mixed\n{TARGETS}{align}{SHAPES}{CASES}")
+    recorded = run_cli("record", str(spec), "--target", "daemon", cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    header = json.loads((tmp_path / "baselines" / "daemon.jsonl").read_text("utf-8").split("\n")[0])
+    assert header["kind"] == "http"  # the target's own kind, not the spec's
+    replay = TARGETS.split("  daemon:")[0] + "  daemon:\n    recorded: baselines/daemon.jsonl\n"
+    write_spec(tmp_path, "replay.yaml", f"name: replay\n{replay}{align}{SHAPES}{CASES}")
+    done = run_cli("run", "replay.yaml", "--report-dir", "out", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    results = json.loads((tmp_path / "out" / "replay.json").read_text("utf-8"))
+    assert verdicts(results) == {
+        "sum": "MATCH",
+        "greet": "DIFF",
+        "bad": "MATCH",
+        "strict": "DIFF",
+        "crash_cli": "ERROR",
+        "crash_http": "DIFF",
+    }
+    assert case_of(results, "strict")["outcomes"]["daemon"]["facets"]["outcome"] == "failure"
