@@ -228,3 +228,13 @@ def test_a_recording_of_the_http_side_stands_in_for_it(tmp_path: Path) -> None:
         "crash_http": "DIFF",
     }
     assert case_of(results, "strict")["outcomes"]["daemon"]["facets"]["outcome"] == "failure"
+
+
+def test_mixed_results_follow_the_results_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tests.support.paths import ROOT
+
+    _, results, _ = run_mixed(tmp_path, "align: {exit_code: status}\n")
+    schema = json.loads((ROOT / "docs" / "results-schema.json").read_text("utf-8"))
+    jsonschema.validate(results, schema)
