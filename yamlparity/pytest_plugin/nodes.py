@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from yamlparity.core.errors import SpecError
-from yamlparity.results.records import CaseResult
-from yamlparity.spec.model import Spec
-
-from .outcomes import Outcome, known_reason, outcome
 
 if TYPE_CHECKING:
+    from yamlparity.results.records import CaseResult
+    from yamlparity.spec.model import Spec
+
+    from .outcomes import Outcome
     from .plugin import Session
 
 
@@ -60,6 +60,8 @@ class CaseItem(pytest.Item):
     def fetch(self, state: Session) -> None:
         """Get this case's result before setup, and turn SKIP/KNOWN/FIXED into marks so
         pytest reports them as its own skip/xfail/xpass (with this item's location)."""
+        from .outcomes import known_reason, outcome
+
         if self.outcome is not None:
             return  # pytest-rerunfailures: the verdict stays; the case is not sent again
         self.case_result = result = state.result_for(self)

@@ -40,9 +40,15 @@ def outcome(case: CaseResult, *, verbosity: int, fixed_ok: bool) -> Outcome:
     return Outcome("failed", _with_reproducers(_diff_text(case), case, verbosity))
 
 
+_REASON_CHARS = 120  # a reason pytest prints on one line (the report keeps it whole)
+
+
 def known_reason(case: CaseResult) -> str:
+    reason = " ".join(case.reason.split())
+    if len(reason) > _REASON_CHARS:
+        reason = reason[: _REASON_CHARS - 1] + "…"
     link = f" ({case.link})" if case.link else ""
-    return f"known divergence: {case.reason}{link}"
+    return f"known divergence: {reason}{link}"
 
 
 def fixed_reason(case: CaseResult) -> str:
@@ -69,7 +75,7 @@ def _diff_text(case: CaseResult) -> str:
 def error_text(case: CaseResult) -> str:
     lines = [f"ERROR: {case.reason}"] if case.reason else ["ERROR"]
     for name, target in case.outcomes.items():
-        if target.error:
+        if target.error and (f"{name}: {target.error}" != case.reason or target.raw_excerpt):
             lines.append(f"{name}: {target.error}")
             if target.raw_excerpt:
                 lines.extend(f"    {line}" for line in target.raw_excerpt.splitlines())

@@ -16,17 +16,21 @@ from collections import defaultdict
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from yamlparity.core.errors import SpecError, UsageError
-from yamlparity.results.records import CaseResult
-from yamlparity.spec.model import Spec
 
 from .nodes import CaseItem, SpecFile
-from .reports import ReportSettings, SpecParts, from_wire, to_wire, write_reports
-from .runner import SpecRun
+
+if TYPE_CHECKING:
+    # Imported when a spec runs: a pytest session without specs loads none of the engine.
+    from yamlparity.results.records import CaseResult
+    from yamlparity.spec.model import Spec
+
+    from .reports import ReportSettings, SpecParts
+    from .runner import SpecRun
 
 DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
 # xdist modes that send every case of a spec to the same worker: the engine can take them
@@ -122,8 +126,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = session_of(session.config)
-    state.finish(session)
+    session_of(session.config).finish(session, exitstatus)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -171,6 +174,7 @@ class Session:
         self._project: Any = None
         self._roots: tuple[Path, ...] | None = None
         self._sigterm: Any = None
+        self.started = False  # a spec ran in this process
 
     # -- settings
 
@@ -253,6 +257,8 @@ class Session:
         spec_file = item.spec_file
         run = self.runs.get(spec_file)
         if run is None:
+            from .runner import SpecRun
+
             assert spec_file.spec is not None
             whole = self._whole_spec_here()
             run = SpecRun(
@@ -261,6 +267,7 @@ class Session:
                 batch=self.batches.get(spec_file, [item.name]) if whole else None,
             )
             self.runs[spec_file] = run
+            self.started = True
             self._catch_sigterm()
         return run.result(item.name)
 
@@ -286,13 +293,15 @@ class Session:
 
     # -- the end
 
-    def stop_all(self) -> None:
+    def stop_all(self, *, now: bool = True) -> None:
+        if not self.started:
+            return  # nothing ran: nothing to stop (and the engine stays unimported)
         runs, self.runs = list(self.runs.values()), {}
         try:
             for run in runs:
                 run.stop.set()  # every spec stops starting cases at once...
             for run in runs:
-                run.close()  # ...then each finishes those in flight and stops its targets
+                run.close(now=now)  # ...then each stops its targets
         finally:
             from yamlparity.targets import services
 
@@ -301,10 +310,14 @@ class Session:
                 signal.signal(signal.SIGTERM, self._sigterm)
                 self._sigterm = None
 
-    def finish(self, session: pytest.Session) -> None:
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        from .reports import SpecParts, to_wire, write_reports
+
         runs = dict(self.runs)
-        self.stop_all()
-        stopped = bool(session.shouldfail or session.shouldstop)
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        self.stop_all(now=interrupted)
+        # -x, --maxfail, Ctrl-C: the reports say the run stopped before its end.
+        stopped = interrupted or bool(session.shouldfail or session.shouldstop)
         parts = {
             spec_file: SpecParts(_settings_of(spec_file.spec), list(run.parts))
             for spec_file, run in runs.items()
@@ -331,6 +344,8 @@ class Session:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def received(self, wire: list[dict[str, Any]]) -> None:
+        from .reports import from_wire
+
         for data in wire:
             parts = from_wire(data)
             key = str(parts.settings.file)
@@ -346,6 +361,8 @@ class Session:
         if folder is None:
             return None
         from yamlparity.report.formats import parse_formats
+
+        from .reports import ReportSettings
 
         given = self.option("yamlparity_format")
         try:

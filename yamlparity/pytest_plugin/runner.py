@@ -27,6 +27,7 @@ from yamlparity.spec.model import Spec, Target
 from yamlparity.spec.redact import RedactingListener, Redactor
 from yamlparity.targets.base import TargetAdapter, TargetUnavailable
 
+_INTERRUPT_WAIT = 10.0  # seconds for the engine to notice its targets are gone
 _POLL = 0.2  # seconds between checks while an item waits (a signal is seen at once anyway)
 
 
@@ -194,13 +195,17 @@ class SpecRun:
 
     # ------------------------------------------------------------------ the end
 
-    def close(self, timeout: float | None = None) -> None:
-        """Stop starting cases, let those in flight finish, stop every target of the spec.
-        Called at the end of the session (also after -x, Ctrl-C or an error)."""
+    def close(self, *, now: bool = False) -> None:
+        """Stop starting cases and stop every target of the spec. Called at the end of the
+        session. After -x or an error the cases in flight finish first (their targets'
+        timeouts bound the wait); after Ctrl-C (`now`) the targets stop at once, so a case in
+        flight ends with an error instead of holding the interrupt up."""
         self.stop.set()
         try:
+            if now:
+                self._close_adapters()
             if self._thread is not None:
-                self._thread.join(timeout)
+                self._thread.join(_INTERRUPT_WAIT if now else None)
         finally:
             self._close_adapters()
 
