@@ -275,7 +275,7 @@ def test_every_verdict_becomes_its_pytest_outcome(
     assert "(-vv shows how to reproduce it)" in out and "reproduce:" not in out
     verbose = run(pytester, "-vv", "-k", "drift and not known")
     verbose.assert_outcomes(failed=1, deselected=6)
-    verbose.stdout.fnmatch_lines(["reproduce:", "  left: *helper.py left seen.log*"])
+    verbose.stdout.fnmatch_lines(["reproduce:", "  left:", "    *helper.py left seen.log*"])
 
 
 def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes: Path) -> None:

@@ -34,6 +34,10 @@ class SpecFile(pytest.File):
 
         state = session_of(self.config)
         try:
+            state.project  # noqa: B018 - a broken [tool.yamlparity] fails here, not mid-run
+        except pytest.UsageError as exc:
+            raise self.CollectError(f"error: {exc}") from None
+        try:
             self.spec = state.load(self.path)
         except SpecError as exc:
             raise self.CollectError(exc.render()) from None

@@ -89,5 +89,6 @@ def _with_reproducers(text: str, case: CaseResult, verbosity: int) -> str:
         return f"{text}\n(-vv shows how to reproduce it)"
     lines = [text, "reproduce:"]
     for target, command in case.reproducers.items():
-        lines.append(f"  {target}: {command}")
+        lines.append(f"  {target}:")
+        lines.extend(f"    {line}" for line in command.splitlines())
     return "\n".join(lines)

@@ -180,14 +180,14 @@ class Session:
 
     @property
     def project(self) -> Any:
-        """`[tool.yamlparity]` / yamlparity.toml, found from where pytest was started."""
+        """`[tool.yamlparity]` / yamlparity.toml, found from pytest's rootdir upward."""
         if self._project is None:
             from yamlparity.cli.config import load
 
             try:
-                self._project = load(self.config.invocation_params.dir)
+                self._project = load(self.config.rootpath)
             except SpecError as exc:
-                raise pytest.UsageError(exc.render()) from None
+                raise pytest.UsageError(_usage_text(exc)) from None
         return self._project
 
     def option(self, name: str) -> Any:
@@ -385,7 +385,7 @@ class Session:
         try:
             check([_settings_of(spec) for spec in specs], settings)
         except SpecError as exc:
-            raise pytest.UsageError(exc.render()) from None
+            raise pytest.UsageError(_usage_text(exc)) from None
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
 
@@ -395,6 +395,12 @@ def _settings_of(spec: Spec | None) -> Any:
 
     assert spec is not None
     return SpecSettings.of(spec)
+
+
+def _usage_text(exc: SpecError) -> str:
+    """yamlparity's message for pytest's `ERROR: ...` line (which says "error" already)."""
+    text = exc.render()
+    return text.removeprefix("error: ")
 
 
 def _is_worker(config: pytest.Config) -> bool:

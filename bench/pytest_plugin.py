@@ -1,0 +1,167 @@
+"""The pytest plugin's cost per case, against `yamlparity run` on the same spec.
+
+Usage: python bench/pytest_plugin.py [--cases N] [--rounds R] [--smoke]
+
+The spec is the HTTP example (examples/validator: a Python and a Node server, started by
+yamlparity itself, the same request, rules and facets), its six cases repeated to N, so 5 in 6
+cases are DIFF as in the example. A second workload repeats only its MATCH case. Each
+contender runs as a whole process (start-up and services included), R times in turns; the
+fastest run counts (this VM is shared and noisy). pytest's own cost per item is measured on N
+empty Python test functions, so what the plugin adds over pytest can be told apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import entry_points
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parent / "examples" / "validator"
+PY = sys.executable
+PLUGIN = "yamlparity.pytest_plugin.plugin"
+
+
+def spec_text(name: str) -> str:
+    return f"""\
+name: {name}
+targets:
+  python:
+    url: "http://127.0.0.1:${{port}}"
+    port: auto
+    timeout: 8
+    service:
+      run: [{PY}, server.py, "${{port}}"]
+      cwd: {EXAMPLE}
+      ready: {{http: /health}}
+  node:
+    url: "http://127.0.0.1:${{port}}"
+    port: auto
+    timeout: 8
+    service:
+      run: [node, server.js, "${{port}}"]
+      cwd: {EXAMPLE}
+      ready: {{log: "listening on"}}
+request:
+  method: POST
+  path: /v1/validate
+  headers: {{Content-Type: application/json}}
+  json: "{{{{ case.input }}}}"
+normalize:
+  - del(.elapsed_ms)
+compare:
+  facets: [status, body]
+cases_from: [cases.jsonl]
+"""
+
+
+def write_workload(folder: Path, name: str, count: int, only_match: bool) -> Path:
+    rows = json.loads((EXAMPLE / "cases.json").read_text())
+    if only_match:
+        rows = [row for row in rows if row["name"] == "playbook_happy"]
+    folder.mkdir(parents=True)
+    with (folder / "cases.jsonl").open("w") as out:
+        for n in range(count):
+            row = rows[n % len(rows)]
+            out.write(json.dumps({"name": f"{row['name']}_{n}", "input": row["input"]}) + "\n")
+    spec = folder / f"{name}.parity.yaml"
+    spec.write_text(spec_text(name))
+    return spec
+
+
+def plugin_args() -> list[str]:
+    installed = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", PLUGIN]
+
+
+def pytest_argv(*args: str) -> list[str]:
+    # -p no:randomly / cacheprovider: the same order each run, nothing written between rounds.
+    quiet = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-o", "addopts="]
+    return [PY, "-m", "pytest", *plugin_args(), *quiet, *args]
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return elapsed
+
+
+def fastest(contenders: dict[str, tuple[list[str], Path]], rounds: int) -> dict[str, float]:
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(rounds):
+        for name, (argv, cwd) in contenders.items():
+            best[name] = min(best[name], timed(argv, cwd))
+    return best
+
+
+def empty_tests(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True)
+    body = "".join(f"def test_{n}():\n    pass\n\n\n" for n in range(count))
+    (folder / "test_empty.py").write_text(body)
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="tiny run: proves it works")
+    args = parser.parse_args()
+    count, rounds = (12, 1) if args.smoke else (args.cases, args.rounds)
+    if shutil.which("node") is None:
+        sys.exit("node is needed (the example's second server)")
+    with tempfile.TemporaryDirectory(prefix="yp-bench-pytest-") as tmp:
+        root = Path(tmp)
+        rows = []
+        for label, only_match in (("validator (5/6 DIFF)", False), ("all MATCH", True)):
+            name = "mixed" if not only_match else "match"
+            spec = write_workload(root / name, name, count, only_match)
+            cwd = spec.parent
+            report = ["--report-dir", "out", "--format", "md"]
+            best = fastest(
+                {
+                    "cli": ([PY, "-m", "yamlparity", "run", spec.name, *report], cwd),
+                    "pytest": (pytest_argv(spec.name), cwd),
+                    "pytest+reports": (
+                        pytest_argv(spec.name, "--yamlparity-report-dir", "out2"),
+                        cwd,
+                    ),
+                },
+                rounds,
+            )
+            rows.append((label, best))
+        empty = empty_tests(root / "empty", count)
+        one = empty_tests(root / "one", 1)
+        base = fastest(
+            {"empty": (pytest_argv(), empty), "one": (pytest_argv(), one)},
+            rounds,
+        )
+    per_item = (base["empty"] - base["one"]) / max(1, count - 1) * 1000
+    print(f"{count} cases per run, fastest of {rounds} (whole process, services included)\n")
+    print("| workload | yamlparity run | pytest | pytest + reports | ratio | ms/case added |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, best in rows:
+        ratio = best["pytest"] / best["cli"]
+        added = (best["pytest"] - best["cli"]) / count * 1000
+        print(
+            f"| {label} | {best['cli']:.2f} s | {best['pytest']:.2f} s | "
+            f"{best['pytest+reports']:.2f} s | {ratio:.2f}x | {added:.3f} |"
+        )
+    print(
+        f"\npytest alone: {base['one']:.2f} s for 1 empty test, {base['empty']:.2f} s for "
+        f"{count}: {per_item:.3f} ms per item"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
