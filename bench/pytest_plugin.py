@@ -110,55 +110,68 @@ def empty_tests(folder: Path, count: int) -> Path:
     return folder
 
 
+def per_case(
+    small: tuple[int, dict[str, float]], big: tuple[int, dict[str, float]]
+) -> dict[str, float]:
+    """Milliseconds per case: the slope between two sizes, so fixed start-up costs (pytest's
+    plugins, the services) drop out."""
+    (n1, t1), (n2, t2) = small, big
+    return {name: (t2[name] - t1[name]) / (n2 - n1) * 1000 for name in t1}
+
+
+def workload_times(
+    root: Path, name: str, count: int, only_match: bool, rounds: int
+) -> dict[str, float]:
+    spec = write_workload(root / f"{name}-{count}", name, count, only_match)
+    cwd = spec.parent
+    return fastest(
+        {
+            "cli": ([PY, "-m", "yamlparity", "run", spec.name, "--report-dir", "out"], cwd),
+            "pytest": (pytest_argv(spec.name), cwd),
+            "pytest+reports": (pytest_argv(spec.name, "--yamlparity-report-dir", "out2"), cwd),
+        },
+        rounds,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="tiny run: proves it works")
     args = parser.parse_args()
-    count, rounds = (12, 1) if args.smoke else (args.cases, args.rounds)
+    big, rounds = (12, 1) if args.smoke else (args.cases, args.rounds)
+    small = max(2, big // 6)
     if shutil.which("node") is None:
         sys.exit("node is needed (the example's second server)")
+    rows = []
     with tempfile.TemporaryDirectory(prefix="yp-bench-pytest-") as tmp:
         root = Path(tmp)
-        rows = []
         for label, only_match in (("validator (5/6 DIFF)", False), ("all MATCH", True)):
-            name = "mixed" if not only_match else "match"
-            spec = write_workload(root / name, name, count, only_match)
-            cwd = spec.parent
-            report = ["--report-dir", "out", "--format", "md"]
-            best = fastest(
-                {
-                    "cli": ([PY, "-m", "yamlparity", "run", spec.name, *report], cwd),
-                    "pytest": (pytest_argv(spec.name), cwd),
-                    "pytest+reports": (
-                        pytest_argv(spec.name, "--yamlparity-report-dir", "out2"),
-                        cwd,
-                    ),
-                },
-                rounds,
-            )
-            rows.append((label, best))
-        empty = empty_tests(root / "empty", count)
-        one = empty_tests(root / "one", 1)
-        base = fastest(
-            {"empty": (pytest_argv(), empty), "one": (pytest_argv(), one)},
-            rounds,
-        )
-    per_item = (base["empty"] - base["one"]) / max(1, count - 1) * 1000
-    print(f"{count} cases per run, fastest of {rounds} (whole process, services included)\n")
-    print("| workload | yamlparity run | pytest | pytest + reports | ratio | ms/case added |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for label, best in rows:
-        ratio = best["pytest"] / best["cli"]
-        added = (best["pytest"] - best["cli"]) / count * 1000
+            name = "match" if only_match else "mixed"
+            sizes = [(n, workload_times(root, name, n, only_match, rounds)) for n in (small, big)]
+            rows.append((label, sizes[1][1], per_case(sizes[0], sizes[1])))
+        empty = {
+            n: fastest({"empty": (pytest_argv(), empty_tests(root / f"empty-{n}", n))}, rounds)
+            for n in (1, small, big)
+        }
+    item = per_case((small, empty[small]), (big, empty[big]))["empty"]
+    print(f"{small} and {big} cases, fastest of {rounds} (whole processes, services included)\n")
+    print(
+        "| workload | yamlparity run | pytest | pytest + reports | ms/case: run | pytest | "
+        "pytest + reports | per-case ratio |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, whole, slope in rows:
+        ratio = slope["pytest+reports"] / slope["cli"]
         print(
-            f"| {label} | {best['cli']:.2f} s | {best['pytest']:.2f} s | "
-            f"{best['pytest+reports']:.2f} s | {ratio:.2f}x | {added:.3f} |"
+            f"| {label}, {big} cases | {whole['cli']:.2f} s | {whole['pytest']:.2f} s | "
+            f"{whole['pytest+reports']:.2f} s | {slope['cli']:.3f} | {slope['pytest']:.3f} | "
+            f"{slope['pytest+reports']:.3f} | {ratio:.2f}x |"
         )
     print(
-        f"\npytest alone: {base['one']:.2f} s for 1 empty test, {base['empty']:.2f} s for "
-        f"{count}: {per_item:.3f} ms per item"
+        f"\npytest itself (empty Python tests, this machine's plugins loaded): "
+        f"{empty[1]['empty']:.2f} s to start and run 1 test, {item:.3f} ms per further item"
     )
     return 0
 

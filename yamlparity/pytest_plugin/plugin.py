@@ -96,7 +96,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_STASH] = Session(config)
+    state = config.stash[_STASH] = Session(config)
+    state.check_options()
 
 
 def session_of(config: pytest.Config) -> Session:
@@ -119,9 +120,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     # Before pytest's own setup hooks: a SKIP/KNOWN/FIXED verdict becomes a mark they read.
-    if isinstance(item, CaseItem):
+    if isinstance(item, CaseItem) and not _planning_only(item.config):
         item.fetch(session_of(item.config))
     return (yield)
+
+
+def _planning_only(config: pytest.Config) -> bool:
+    """--setup-plan / --setup-only show fixtures; they must not send cases."""
+    return bool(config.getoption("setupplan", False) or config.getoption("setuponly", False))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -216,6 +222,24 @@ class Session:
         except UsageError as exc:
             raise pytest.UsageError(f"--yamlparity-env: {exc}") from None
 
+    def check_options(self) -> None:
+        """What can be checked before collection; pytest shows it as `ERROR: ...` (exit 4)."""
+        if self.option("yamlparity_env"):
+            self.env()
+        if self.option("yamlparity_jobs") is not None:
+            self.jobs  # noqa: B018 - validates the value
+        if self.option("yamlparity_report_dir") is None or _is_worker(self.config):
+            return
+        self.report_settings()  # the formats
+        template = self.option("yamlparity_template")
+        if template is not None:
+            from yamlparity.report.render import check_template, choose_template
+
+            try:
+                check_template(choose_template(cli=template))
+            except SpecError as exc:
+                raise pytest.UsageError(_usage_text(exc)) from None
+
     # -- collection
 
     def is_spec(self, path: Path, *, explicit: bool) -> bool:
@@ -248,7 +272,9 @@ class Session:
             if isinstance(item, CaseItem):
                 batches[item.spec_file].append(item.name)
         self.batches = dict(batches)
-        if self.report_settings() is not None and not _is_worker(self.config):
+        if _is_worker(self.config) or self.config.option.collectonly:
+            return  # the controller (or nobody: --co) writes the reports
+        if self.report_settings() is not None:
             self.check_reports([f.spec for f in self.batches if f.spec is not None])
 
     # -- running
