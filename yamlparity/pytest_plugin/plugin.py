@@ -108,9 +108,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile |
     if file_path.suffix not in (".yaml", ".yml"):
         return None
     state = session_of(parent.config)
-    if state.is_spec(file_path, explicit=parent.session.isinitpath(file_path)):
-        return SpecFile.from_parent(parent, path=file_path)
-    return None
+    try:
+        spec = state.is_spec(file_path, explicit=parent.session.isinitpath(file_path))
+    except pytest.UsageError as exc:  # a broken [tool.yamlparity]: its message, no traceback
+        raise parent.CollectError(f"error: {exc}") from None
+    return SpecFile.from_parent(parent, path=file_path) if spec else None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
