@@ -244,8 +244,15 @@ def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pyt
     )
     result = run(pytester)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest stops on collection errors
-    result.stdout.fnmatch_lines(["*ERROR collecting bad.parity.yaml*", "*--> bad.parity.yaml:6:*", "*del(.x*"])
-    assert "Traceback" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*ERROR collecting bad.parity.yaml*", "*--> bad.parity.yaml:6:*", "*del(.x*"]
+    )
+    # A broken project configuration is shown the same way.
+    write(pytester.path, "pyproject.toml", '[tool.yamlparity]\nspecz = ["x"]\n')
+    broken = run(pytester)
+    broken.stdout.fnmatch_lines(
+        ["error: unknown key `specz` in [[]tool.yamlparity[]]", "*pyproject.toml:2:1*"]
+    )
 
 
 # ---------------------------------------------------------------------- outcomes
