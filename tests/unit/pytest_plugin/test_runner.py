@@ -149,3 +149,23 @@ def test_close_is_safe_twice(tmp_path: Path, now: bool) -> None:
     run.close(now=now)
     run.close(now=now)
     assert sorted(log.closes) == ["a", "b"]
+
+
+def test_a_result_sent_by_a_worker_renders_the_same_report(tmp_path: Path) -> None:
+    """xdist workers send results JSON; the controller's report must equal one rendered from
+    the result itself (every field a template reads survives the trip)."""
+    from yamlparity.report.formats import results_json
+    from yamlparity.report.render import render
+
+    spec = make_spec(tmp_path, 8)
+    log = Log(drift_on=3)
+    run = SpecRun(spec, jobs=2, batch=[f"c{n}" for n in range(8)], factory=factory(log))
+    for n in range(8):
+        run.result(f"c{n}")
+    run.close()
+    result = merge(run.parts)
+    diff = next(case for case in result.cases if case.verdict == "DIFF")
+    diff.outcomes["a"].as_received = ["body"]  # as a large output compared slice by slice
+    back = results_json.loads(results_json.dumps(result))
+    assert back.cases[3].outcomes["a"].as_received == ["body"]
+    assert render(back) == render(result)
