@@ -24,6 +24,7 @@ pytest_plugins = ["pytester"]
 
 PY = sys.executable
 PLUGIN = "yamlparity.pytest_plugin.plugin"
+FORMATS = ["--report-dir", "from-cli", "--format", "md,json,junit"]
 
 # A command helper: `helper.py SIDE LOG` reads one JSON case, notes its name in LOG (so a test
 # can see which cases the engine really sent) and answers {"v": ...}. The right side drifts
@@ -373,6 +374,13 @@ def test_two_xdist_workers_share_nothing_and_merge_the_reports(
         assert [case["name"] for case in data["cases"]] == [f"c{i}" for i in range(6)]
         assert data["tally"]["MATCH"] == 6
     result.stdout.fnmatch_lines(["*[[]parity[]] index: 2 specs*"])
+    # Merged from the workers, the results equal what one `yamlparity run` writes.
+    cli = support.run_cli("run", "alpha.parity.yaml", "beta.parity.yaml", *FORMATS, cwd=out.parent)
+    assert cli.returncode == 0, cli.stderr
+    for spec in ("alpha", "beta"):
+        ours = json.loads((out / f"{spec}.json").read_text())
+        theirs = json.loads((out.parent / "from-cli" / f"{spec}.json").read_text())
+        assert comparable(ours) == comparable(theirs)
 
 
 # ---------------------------------------------------------------------- reports
@@ -390,9 +398,6 @@ def comparable(document: dict[str, object]) -> object:
         return value
 
     return strip(document)
-
-
-FORMATS = ["--report-dir", "from-cli", "--format", "md,json,junit"]
 
 
 def test_reports_equal_what_yamlparity_run_writes(
