@@ -292,6 +292,18 @@ def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes:
     assert result.ret == pytest.ExitCode.OK
 
 
+def test_env_sets_a_spec_variable(pytester: pytest.Pytester, outcomes: Path) -> None:
+    text = OUTCOMES_SPEC.replace("helper.py, right,", 'helper.py, "${SECOND:-right}",')
+    write(pytester.path, "outcomes.parity.yaml", text)
+    run(pytester, "-k", "drift and not known").assert_outcomes(failed=1, deselected=6)
+    # The second target now runs the left side: no drift left.
+    calm = run(pytester, "-k", "drift and not known", "--yamlparity-env", "SECOND=left")
+    calm.assert_outcomes(passed=1, deselected=6)
+    bad = run(pytester, "--yamlparity-env", "SECOND")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["ERROR: --yamlparity-env takes KEY=VALUE, got 'SECOND'"])
+
+
 def test_only_the_selected_cases_reach_the_targets(
     pytester: pytest.Pytester, outcomes: Path
 ) -> None:

@@ -217,12 +217,14 @@ class Session:
         return configured
 
     def env(self) -> dict[str, str]:
-        from yamlparity.cli.common import parse_env
-
-        try:
-            return parse_env(self.option("yamlparity_env"))
-        except UsageError as exc:
-            raise pytest.UsageError(f"--yamlparity-env: {exc}") from None
+        """--yamlparity-env KEY=VALUE, as the CLI's --env."""
+        env: dict[str, str] = {}
+        for pair in self.option("yamlparity_env"):
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise pytest.UsageError(f"--yamlparity-env takes KEY=VALUE, got {pair!r}")
+            env[key] = value
+        return env
 
     def check_options(self) -> None:
         """What can be checked before collection; pytest shows it as `ERROR: ...` (exit 4)."""
