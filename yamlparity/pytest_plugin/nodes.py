@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from yamlparity.spec.model import Spec
 
     from .outcomes import Outcome
-    from .plugin import Session
+    from .plugin import PluginState
 
 
 class SpecFile(pytest.File):
@@ -61,7 +61,7 @@ class CaseItem(pytest.Item):
         assert isinstance(self.parent, SpecFile)
         return self.parent
 
-    def fetch(self, state: Session) -> None:
+    def fetch(self, state: PluginState) -> None:
         """Get this case's result before setup, and turn SKIP/KNOWN/FIXED into marks so
         pytest reports them as its own skip/xfail/xpass (with this item's location)."""
         from .outcomes import known_reason, outcome

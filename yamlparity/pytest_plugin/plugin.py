@@ -37,7 +37,7 @@ DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
 # all at once. Under the others a worker cannot know which cases it will get.
 _WHOLE_SPEC_MODES = frozenset({"loadfile", "loadscope", "each"})
 _WIRE_KEY = "yamlparity"  # in xdist's workerinput / workeroutput
-_STASH: pytest.StashKey[Session] = pytest.StashKey()
+_STASH: pytest.StashKey[PluginState] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,11 +96,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    state = config.stash[_STASH] = Session(config)
+    state = config.stash[_STASH] = PluginState(config)
     state.check_options()
 
 
-def session_of(config: pytest.Config) -> Session:
+def session_of(config: pytest.Config) -> PluginState:
     return config.stash[_STASH]
 
 
@@ -170,7 +170,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 # ---------------------------------------------------------------------- the state
 
 
-class Session:
+class PluginState:
     """Everything the plugin keeps for one pytest session (one per process)."""
 
     def __init__(self, config: pytest.Config) -> None:

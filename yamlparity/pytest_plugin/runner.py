@@ -24,7 +24,7 @@ from typing import Any
 from yamlparity.results.records import CaseResult, CaseResults, SpecResult, TargetOutcome
 from yamlparity.run.engine import RunOptions, make_adapter, run_spec
 from yamlparity.spec.model import Spec, Target
-from yamlparity.spec.redact import RedactingListener, Redactor
+from yamlparity.spec.redact import Redactor
 from yamlparity.targets.base import TargetAdapter, TargetUnavailable
 
 _INTERRUPT_WAIT = 10.0  # seconds for the engine to notice its targets are gone
@@ -133,8 +133,7 @@ class SpecRun:
         assert self.batch is not None
         options = RunOptions(jobs=self.jobs, select=self.batch.__contains__, stop=self.stop)
         try:
-            listener = RedactingListener(_Handover(self), self.redactor)
-            result = run_spec(self.spec, options, listener, adapter_factory=self._adapter_for)
+            result = run_spec(self.spec, options, _Handover(self), self._adapter_for)
             self._keep(result)
         except BaseException as exc:  # items waiting get an ERROR instead of waiting forever
             self._failure = exc
@@ -146,8 +145,10 @@ class SpecRun:
                 self._cond.notify_all()
 
     def _arrived(self, result: CaseResult) -> None:
+        # Keyed by the real name: a secret inside a case name is masked in the copy only.
+        redacted = self.redactor.deep(result)
         with self._cond:
-            self._results[result.name] = result
+            self._results[result.name] = redacted
             self._cond.notify_all()
 
     def _single(self, name: str) -> CaseResult:
@@ -156,16 +157,18 @@ class SpecRun:
             result = run_spec(self.spec, options, adapter_factory=self._adapter_for)
         except Exception as exc:
             return _internal_error(self.spec, name, exc)
+        names = _names(result)
         redacted = self._keep(result)
-        for case in redacted.cases:
-            if case.name == name:
-                return case
-        return _internal_error(self.spec, name, RuntimeError("the engine returned no result"))
+        if name not in names:
+            return _internal_error(self.spec, name, RuntimeError("the engine returned no result"))
+        return redacted.cases[names.index(name)]
 
     def _keep(self, result: SpecResult) -> SpecResult:
-        redacted = self.redactor.deep(result)
+        """Keep a run's redacted result with each case's spec position (from the real names:
+        a masked secret in a name would not be found)."""
         order = self._order()
-        positions = [order[case_name] for case_name in _names(redacted)]
+        positions = [order[case_name] for case_name in _names(result)]
+        redacted = self.redactor.deep(result)
         self.parts.append(Part(redacted, positions))
         return redacted
 

@@ -169,3 +169,19 @@ def test_a_result_sent_by_a_worker_renders_the_same_report(tmp_path: Path) -> No
     back = results_json.loads(results_json.dumps(result))
     assert back.cases[3].outcomes["a"].as_received == ["body"]
     assert render(back) == render(result)
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_secret_in_a_case_name_is_masked_and_the_case_still_found(
+    tmp_path: Path, batch: bool
+) -> None:
+    (tmp_path / "spec.yaml").write_text(SPEC + "secrets: [TOKEN]\n")
+    rows = (json.dumps({"name": f"c{n}", "input": {"n": n}}) for n in (1, 1001, 2))
+    (tmp_path / "cases.jsonl").write_text("\n".join(rows) + "\n")
+    spec = load_spec(tmp_path / "spec.yaml", {}, {"TOKEN": "1001"})
+    log = Log()
+    names = ["c1", "c1001", "c2"]
+    run = SpecRun(spec, jobs=1, batch=names if batch else None, factory=factory(log))
+    assert [run.result(name).name for name in names] == ["c1", "c***", "c2"]
+    run.close()
+    assert [case.name for case in merge(run.parts).cases] == ["c1", "c***", "c2"]
