@@ -62,6 +62,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report template (wins over report.template and the project's templates/)",
     )
     group.addoption(
+        "--yamlparity-no-history",
+        action="store_false",
+        dest="yamlparity_history",
+        help="with --yamlparity-report-dir: do not append this run to DIR/history.jsonl",
+    )
+    group.addoption(
         "--yamlparity-env",
         action="append",
         default=[],
@@ -404,6 +410,8 @@ class PluginState:
             formats=formats,
             template=self.option("yamlparity_template"),
             project=self.project,
+            history=bool(self.option("yamlparity_history")),
+            select=_selection(self.config),
         )
 
     def check_reports(self, specs: list[Spec]) -> None:
@@ -425,6 +433,17 @@ def _settings_of(spec: Spec | None) -> Any:
 
     assert spec is not None
     return SpecSettings.of(spec)
+
+
+def _selection(config: pytest.Config) -> str | None:
+    """How pytest narrowed the cases, for the run history (`-k EXPR`, `--lf`): a history
+    compares like with like."""
+    parts = []
+    if config.getoption("keyword", ""):
+        parts.append(f"-k {config.getoption('keyword')}")
+    if config.getoption("lf", False):
+        parts.append("--lf")
+    return " ".join(parts) or None
 
 
 def _usage_text(exc: SpecError) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from yamlparity.core.errors import UsageError
 from yamlparity.core.safepath import safe_component
 from yamlparity.report.formats import Written, results_json, write_index, write_spec
+from yamlparity.report.history import Recording
 from yamlparity.report.render import (
     SpecShape,
     TemplateChoice,
@@ -84,6 +85,8 @@ class ReportSettings:
     formats: tuple[str, ...]
     template: Path | None  # --yamlparity-template
     project: Any  # cli.config.Config
+    history: bool = True  # append each spec's run to DIR/history.jsonl, as `yamlparity run`
+    select: str | None = None  # how pytest chose the cases (-k, --lf), for the history
 
     def choice(self, spec: SpecSettings) -> TemplateChoice:
         return choose_template(
@@ -137,12 +140,14 @@ def write_reports(
         result = merge(parts.parts)
         # Cases the session never reached (-x, Ctrl-C) make the report say it stopped early.
         result.interrupted = result.interrupted or stopped
+        recording = Recording(select=settings.select) if settings.history else None
         out = write_spec(
             result,
             settings.report_path(spec),
             settings.formats,
             settings.choice(spec),
             baseline=spec.baseline,
+            recording=recording,
         )
         written.append(out)
         stopped_note = " (interrupted)" if result.interrupted else ""
