@@ -177,7 +177,14 @@ def _case(data: dict[str, Any]) -> CaseResult:
             CaseResult,
             data,
             outcomes={
-                name: TargetOutcome(**_known(TargetOutcome, o, facets=dict(o.get("facets", {}))))
+                name: TargetOutcome(
+                    **_known(
+                        TargetOutcome,
+                        o,
+                        facets=dict(o.get("facets", {})),
+                        as_received=[str(f) for f in o.get("as_received", ())],
+                    )
+                )
                 for name, o in data["outcomes"].items()
             },
             differences=[
