@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.cli import cmd_calibrate, cmd_context, cmd_inspect, cmd_run
+from yamlparity.cli import cmd_calibrate, cmd_context, cmd_inspect, cmd_merge, cmd_run
 from yamlparity.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, stop_services
 from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 
 # In the order `--help` lists them.
-COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate)
+COMMANDS = (cmd_run, cmd_merge, cmd_inspect, cmd_context, cmd_calibrate)
 
 
 class _ArgumentParser(argparse.ArgumentParser):

@@ -506,6 +506,7 @@ def context(
         "finished": result.finished,
         "interrupted": result.interrupted,
         "error": result.error,
+        "selection": result.selection,
         "targets": [
             {
                 "name": t.name,

@@ -325,6 +325,9 @@ class SpecResult:
     interrupted: bool = False
     facets: tuple[str, ...] = ()
     error: str | None = None
+    # Which cases this run holds when it is not all of them (`-k`, `--last-failed`, `--shard`),
+    # e.g. "shard 2/4: 37 of 150 cases"; empty for every case. Written only when not empty.
+    selection: str = ""
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
@@ -364,6 +367,7 @@ class SpecResult:
             if f.name == "cases"
             else _as_data(getattr(self, f.name))
             for f in fields(self)
+            if f.name != "selection" or self.selection
         }
         data["tally"] = self.tally()
         data["tiers"] = self.tier_tally()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, Literal, Union
 
@@ -31,15 +32,18 @@ from yamlparity.results.records import (
 SCHEMA_VERSION = 1
 
 
-def document(result: SpecResult) -> dict[str, Any]:
+def document(result: SpecResult, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The results document; `extra` adds top-level keys after the result's own (a shard's
+    `shard` block)."""
     data = result.to_dict()
-    return {"schema_version": SCHEMA_VERSION, "generator": f"yamlparity {__version__}", **data}
+    head = {"schema_version": SCHEMA_VERSION, "generator": f"yamlparity {__version__}"}
+    return {**head, **data, **(extra or {})}
 
 
-def dumps(result: SpecResult) -> str:
+def dumps(result: SpecResult, extra: Mapping[str, Any] | None = None) -> str:
     # from_python turns durations (floats) into Numbers and leaves target values untouched.
     # Unsorted: schema_version first, fields in their documented order, target data as sent.
-    data = jsonvalue.from_python(document(result))
+    data = jsonvalue.from_python(document(result, extra))
     return jsonvalue.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -52,6 +56,11 @@ def loads(text: str, source: str = "<results>") -> SpecResult:
         data = jsonvalue.loads(text)
     except jsonvalue.JsonDecodeError as exc:
         raise SpecError(f"not a results file: {exc}", Location(source)) from None
+    return from_document(data, source)
+
+
+def from_document(data: JSON, source: str = "<results>") -> SpecResult:
+    """`loads` for a document parsed already (by `jsonvalue.loads`: numbers stay exact)."""
     if not isinstance(data, dict) or "schema_version" not in data:
         raise SpecError("not a yamlparity results file (no schema_version)", Location(source))
     version = data["schema_version"]
@@ -156,7 +165,14 @@ def _case(data: dict[str, Any]) -> CaseResult:
             CaseResult,
             data,
             outcomes={
-                name: TargetOutcome(**_known(TargetOutcome, o, facets=dict(o.get("facets", {}))))
+                name: TargetOutcome(
+                    **_known(
+                        TargetOutcome,
+                        o,
+                        facets=dict(o.get("facets", {})),
+                        as_received=[str(f) for f in o.get("as_received", [])],
+                    )
+                )
                 for name, o in data["outcomes"].items()
             },
             differences=[
