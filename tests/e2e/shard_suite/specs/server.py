@@ -1,7 +1,9 @@
 """An HTTP service for the shard suite: POST /calc {"n": N} -> {"n", "double"}; variant `b`
-answers 422 when N is a multiple of 4. GET /health answers 200. Loopback only."""
+answers 422 when N is a multiple of 4. GET /health answers 200. Loopback only. With
+SHARD_SUITE_STARTS set, each start appends the variant to that file (which shards started it)."""
 
 import json
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -34,4 +36,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+if os.environ.get("SHARD_SUITE_STARTS"):
+    with open(os.environ["SHARD_SUITE_STARTS"], "a", encoding="utf-8") as starts:
+        starts.write(VARIANT + "\n")
 ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
