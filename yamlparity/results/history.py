@@ -96,10 +96,16 @@ def _listed(path: Path) -> Iterator[Path]:
 def _load(path: Path, *, quiet: bool = False) -> Any:
     try:
         return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         if quiet:
             return None
-        raise UsageError(f"cannot read {path}: {exc}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # not JSON (UnicodeDecodeError is a ValueError too)
+        if quiet:
+            return None
+        raise UsageError(
+            f"{path} is not a yamlparity results file (not JSON: {exc}); --format json writes them"
+        ) from None
 
 
 def _is_results(data: Any) -> bool:
