@@ -273,26 +273,67 @@ def test_a_folder_without_shards_is_refused(suite: Path) -> None:
 # ---------------------------------------------------------------- a shard that dies
 
 
-def _hang_spec(folder: Path) -> tuple[str, str]:
-    """A spec whose one case hangs, named so that it falls in shard 2 of 2, and a quick one."""
-    hang = next(f"hang_{i}" for i in range(100) if hash_shard("slow", f"hang_{i}", 2) == 2)
-    quick = next(f"quick_{i}" for i in range(100) if hash_shard("slow", f"quick_{i}", 2) == 2)
+def _slow_spec(folder: Path, cases: list[tuple[str, str]]) -> None:
+    """Spec `slow`: each case sleeps `sleep` seconds (after touching $SHARD_SUITE_MARK when
+    its input says `mark`), then both targets answer alike."""
     (folder / "specs" / "slow.py").write_text(
-        "import json, sys, time\n"
+        "import json, os, pathlib, sys, time\n"
         "case = json.loads(sys.stdin.read())\n"
-        "time.sleep(120 if case.get('hang') else 0)\n"
+        "if case.get('mark'):\n"
+        "    pathlib.Path(os.environ['SHARD_SUITE_MARK']).touch()\n"
+        "time.sleep(case.get('sleep', 0))\n"
         "print(json.dumps({'ok': True}))\n"
     )
+    rows = "".join(f"  - {{name: {name}, input: {data}}}\n" for name, data in cases)
     (folder / "specs" / "slow.yaml").write_text(
         "name: slow\n"
         "targets:\n"
         '  a: {run: ["${PYTHON}", slow.py], timeout: 300}\n'
         '  b: {run: ["${PYTHON}", slow.py], timeout: 300}\n'
-        "cases:\n"
-        f"  - {{name: {quick}, input: {{}}}}\n"
-        f"  - {{name: {hang}, input: {{hang: true}}}}\n"
+        f"cases:\n{rows}"
     )
+
+
+def _hang_spec(folder: Path) -> tuple[str, str]:
+    """A spec whose one case hangs, named so that it falls in shard 2 of 2, and a quick one."""
+    hang = next(f"hang_{i}" for i in range(100) if hash_shard("slow", f"hang_{i}", 2) == 2)
+    quick = next(f"quick_{i}" for i in range(100) if hash_shard("slow", f"quick_{i}", 2) == 2)
+    _slow_spec(folder, [(quick, "{}"), (hang, "{sleep: 120}")])
     return quick, hang
+
+
+def test_an_interrupted_shard_writes_what_it_did_and_merge_names_the_rest(suite: Path) -> None:
+    _slow_spec(suite, [("first", "{}"), ("in_flight", "{sleep: 3, mark: true}"), ("after", "{}")])
+    mark = suite / "in-flight.mark"
+    shard = subprocess.Popen(
+        [PY, "-m", "yamlparity", "run", "specs/slow.yaml", "--shard", "1/1", "--report-dir",
+         "shards/1", "--format", "json", "-q", "-j", "1"],
+        cwd=suite,
+        env=cli_env({"PYTHON": PY, "SHARD_SUITE_MARK": str(mark)}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for(mark.exists, within=120)
+        shard.send_signal(signal.SIGTERM)  # a cancelled CI job: the case in flight finishes
+        _, err = shard.communicate(timeout=120)
+    finally:
+        if shard.poll() is None:
+            shard.kill()
+            shard.wait()
+    assert shard.returncode == 130, err
+    manifest = json.loads((suite / "shards/1/yamlparity-shard.json").read_text())
+    assert manifest["status"] == "interrupted"
+    merged = cli("merge", "shards", "--report-dir", "out", "--format", "json", cwd=suite)
+    assert merged.returncode == 1, merged.stderr
+    cases = json.loads((suite / "out" / "slow.json").read_text())["cases"]
+    assert [(c["name"], c["verdict"]) for c in cases] == [
+        ("first", "MATCH"),
+        ("in_flight", "MATCH"),
+        ("after", "ERROR"),
+    ]
+    assert cases[2]["reason"] == "not run: shard 1/1 was interrupted before this case"
 
 
 def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) -> None:
