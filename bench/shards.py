@@ -2,7 +2,7 @@
 
 Usage: python bench/shards.py [--smoke]
 
-1. Balance, measured: 400 cases whose time is skewed (a long tail: median ~7 ms, a few at
+1. Balance, measured: 400 cases whose time is skewed (a long tail: median ~11 ms, a few at
    1.5 s; each case sleeps that long in a `mode: stream` helper, so the time is the case's and
    not this busy machine's). One run of every case (`-j 1`) writes the durations; then 4 shards
    split by hash and 4 split by those durations run at once (as 4 CI runners would), each
