@@ -56,10 +56,17 @@ def register(sub: Any) -> None:
         default=None,
         help="a known divergence that has disappeared (FIXED) does not fail the merge",
     )
+    merge.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="do not append the merged run to <report folder>/history.jsonl",
+    )
 
 
 def merge_command(args: argparse.Namespace) -> int:
     from yamlparity.report.formats import parse_formats, write_index, write_spec
+    from yamlparity.report.history import Recording
     from yamlparity.report.render import check_template, choose_template
     from yamlparity.results import shardset
     from yamlparity.run.selection import describe
@@ -71,7 +78,11 @@ def merge_command(args: argparse.Namespace) -> int:
     shards = shardset.check(_manifests(args.inputs))
     for note in shards.notes:
         print(f"note: {note}", file=sys.stderr)
-    filters = shards.shards[0][1].selection
+    first = shards.shards[0][1]
+    filters = first.selection
+    # Recorded as the single run would have been: with its `-k` (or every filter, as run does).
+    select = (", ".join(filters) if first.skip_empty else first.keyword) if filters else None
+    recording = Recording(select=select) if args.history else None
     root = cfg.root or Path.cwd()
     merged = []
     for number, entry in enumerate(shards.specs):
@@ -93,7 +104,9 @@ def merge_command(args: argparse.Namespace) -> int:
     failed = False
     for entry, result, choice in merged:
         path = report_dir / f"{_safe(entry.name)}.md"
-        out = write_spec(result, path, formats, choice, baseline=entry.baseline)
+        out = write_spec(
+            result, path, formats, choice, baseline=entry.baseline, recording=recording
+        )
         written.append(out)
         _summary(result, out.primary)
         failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
@@ -101,7 +114,18 @@ def merge_command(args: argparse.Namespace) -> int:
     if written:
         index = write_index(report_dir, written, formats, choose_template(project_root=root))
         print(f"[parity] index: {len(written)} specs → {display_path(index)}")
+        _job_summary(written)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _job_summary(written: Sequence[Any]) -> None:
+    """Under GitHub Actions, the merged run's job summary (the one `run` writes for a run)."""
+    from yamlparity.cli import github
+    from yamlparity.report.summary import render_summary, report_link, spec_entry
+
+    if github.active():
+        entries = [spec_entry(w.result, report_link(w.primary), w.history) for w in written]
+        github.append_summary(render_summary(entries))
 
 
 def _manifests(inputs: Sequence[Path]) -> list[tuple[Path, Any]]:

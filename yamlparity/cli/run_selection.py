@@ -143,22 +143,42 @@ class RunPlan:
             self.shard.held[id(spec)] = _positions(chosen, result)
         return result
 
-    def write(self, result: Any, spec: Any, path: Path, formats: Sequence[str], choice: Any) -> Any:
-        """The spec's outputs (report.formats.write_spec); a shard's JSON always, with its block."""
-        from yamlparity.report.formats import write_spec
+    def write(
+        self,
+        result: Any,
+        spec: Any,
+        path: Path,
+        formats: Sequence[str],
+        choice: Any,
+        *,
+        history: bool = True,
+    ) -> Any:
+        """The spec's outputs (report.formats.write_spec), the run appended to the report
+        folder's history unless `history` is false. A shard writes its JSON always, with its
+        block, and no history: the merged run is the one recorded."""
+        from yamlparity.report.formats import Written, write_spec
+        from yamlparity.report.history import Recording
 
         baseline = spec.compare.baseline
         if self.shard is None:
-            return write_spec(result, path, formats, choice, baseline=baseline)
+            recording = Recording(select=self._recorded_selection()) if history else None
+            return write_spec(result, path, formats, choice, baseline=baseline, recording=recording)
         json_path = self.shard.write_results(self.chosen[id(spec)], result, path)
         rest = [f for f in formats if f != "json"]
-        if rest:
-            out = write_spec(result, path, rest, choice, baseline=baseline)
-            out.paths = {"json": json_path, **out.paths}
-            return out
-        from yamlparity.report.formats import Written
+        if not rest:
+            return Written(result, {"json": json_path})
+        out = write_spec(result, path, rest, choice, baseline=baseline)
+        out.paths = {"json": json_path, **out.paths}
+        return out
 
-        return Written(result, {"json": json_path})
+    def _recorded_selection(self) -> str | None:
+        """What the history records as the cases' selection: the `-k` expression, or every
+        filter when there is more than `-k` (compare like with like)."""
+        if self.criteria is None:
+            return None
+        if self.criteria.last_failed is None:
+            return self.criteria.keyword
+        return ", ".join(self.criteria.filters)
 
     def finish(self, stopped: bool) -> None:
         if self.shard is not None:
@@ -203,6 +223,7 @@ class _ShardFiles:
             split=criteria.split,
             selection=criteria.filters,
             skip_empty=criteria.last_failed is not None,
+            keyword=criteria.keyword,
             generator=f"yamlparity {__version__}",
             started=now_utc(),
             specs=list(self.entries.values()),
@@ -248,7 +269,7 @@ class _ShardFiles:
 
     def write_results(self, chosen: Any, result: Any, report_path: Path) -> Path:
         from yamlparity.report.formats import paths_for, results_json
-        from yamlparity.report.render import write_atomic
+        from yamlparity.report.render import atomic_writer
         from yamlparity.results.merge import raw_facets
 
         json_path = paths_for(report_path, ["json"])["json"]
@@ -261,7 +282,8 @@ class _ShardFiles:
             "positions": self.held.pop(id(chosen.spec)),
             "raw": raw_facets(result),
         }
-        write_atomic(json_path, results_json.dumps(result, extra={"shard": block}))
+        with atomic_writer(json_path) as write:  # a case at a time: memory stays flat
+            results_json.write_to(result, write, extra={"shard": block})
         entry.results = json_path.name
         self._save()
         return json_path

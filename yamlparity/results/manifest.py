@@ -60,6 +60,7 @@ class Manifest:
     started: str
     status: Status = "running"
     finished: str = ""
+    keyword: str | None = None  # the -k expression, as given (the history records it)
     specs: list[SpecEntry] = field(default_factory=list)
 
     @property

@@ -76,8 +76,12 @@ def combine(
     store.finish()
     started = [p.result.started for p in ran if p.result.started]
     finished = [p.result.finished for p in ran if p.result.finished]
+    # What the spec said about itself beyond the head (e.g. rules marked intended) is the same
+    # in every part: the first one that ran says it.
+    base = ran[0].result if ran else head
+    base = replace(base, name=head.name, title=head.title, selection=head.selection, error=head.error)
     return replace(
-        head,
+        base,
         targets=targets,
         cases=store,
         started=min(started) if started else head.started,

@@ -66,6 +66,10 @@ def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
         from yamlparity.targets.http import HttpAdapter
 
         return HttpAdapter(target, max_connections=jobs)
+    if target.kind == "recorded":
+        from yamlparity.targets.recorded import RecordedAdapter
+
+        return RecordedAdapter(target)
     if target.mode == "stream":
         from yamlparity.targets.stream import StreamAdapter
 
@@ -109,6 +113,7 @@ def run_spec(
         cases=store,
         started=now_utc(),
         facets=spec.compare.facets,
+        intended_rules={str(i): r.intended for i, r in enumerate(spec.rules) if r.intended},
     )
     if listener:
         listener.spec_started(spec, len(cases))
@@ -158,6 +163,7 @@ def _start_targets(
             description=adapter.describe(),
             unavailable=unavailable[name].reason if name in unavailable else None,
             log_tail=unavailable[name].log_tail if name in unavailable else "",
+            notes=list(getattr(adapter, "notes", list)()),  # a recording's provenance notes
         )
         for name, adapter in adapters.items()
     ]

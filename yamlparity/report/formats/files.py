@@ -13,6 +13,7 @@ from yamlparity.core import jsonvalue
 from yamlparity.core.safepath import inside, safe_component
 from yamlparity.report.render import SHOWN_CHARS, Attachments, atomic_writer, shown_text
 from yamlparity.results.records import SpecResult
+from yamlparity.spec.model import main_facet_of
 
 __all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
 
@@ -63,4 +64,4 @@ def _opener(
 
 
 def main_facet(result: SpecResult) -> str:
-    return "stdout" if result.kind == "command" else "body"
+    return main_facet_of(result.kind)
