@@ -177,7 +177,8 @@ class RunPlan:
         if self.criteria is None:
             return None
         if self.criteria.last_failed is None:
-            return self.criteria.keyword
+            keyword: str | None = self.criteria.keyword
+            return keyword
         return ", ".join(self.criteria.filters)
 
     def finish(self, stopped: bool) -> None:

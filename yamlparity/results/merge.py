@@ -79,7 +79,9 @@ def combine(
     # What the spec said about itself beyond the head (e.g. rules marked intended) is the same
     # in every part: the first one that ran says it.
     base = ran[0].result if ran else head
-    base = replace(base, name=head.name, title=head.title, selection=head.selection, error=head.error)
+    base = replace(
+        base, name=head.name, title=head.title, selection=head.selection, error=head.error
+    )
     return replace(
         base,
         targets=targets,

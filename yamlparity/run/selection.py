@@ -205,6 +205,8 @@ def declared_targets(spec: Spec) -> list[TargetInfo]:
     for name, target in spec.targets.items():
         if target.kind == "http":
             how = target.url
+        elif target.kind == "recorded":
+            how = f"{target.source.display}: {target.source.provenance()}"
         else:
             how = target.run if isinstance(target.run, str) else " ".join(target.run)
         infos.append(TargetInfo(name=name, kind=target.kind, description=how))

@@ -53,7 +53,7 @@ def _case_json(case: CaseResult) -> JSON:
 def dumps(result: SpecResult, extra: Mapping[str, Any] | None = None) -> str:
     # from_python turns durations (floats) into Numbers and leaves target values untouched.
     # Unsorted: schema_version first, fields in their documented order, target data as sent.
-    data = jsonvalue.from_python(document(result, extra))
+    data = jsonvalue.from_python(document(result, extra=extra))
     return jsonvalue.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
