@@ -25,6 +25,9 @@ ALL_FORMATS = "md,html,json,junit"
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _PORT = re.compile(r"(127\.0\.0\.1:|server\.py )\d+")
 _SECONDS = re.compile(r'\b(time|timestamp)="[^"]*"')
+_MILLIS = re.compile(r"\b\d+(\.\d+)? ms\b")
+# Keys that hold times: what two runs of the same cases never share.
+TIMES = frozenset({"started", "finished", "duration", "wall_s", "mean_ms", "p95_ms", "max_ms"})
 
 
 @pytest.fixture
@@ -83,16 +86,15 @@ def comparable(path: Path) -> Any:
     text = path.read_text("utf-8")
     if path.suffix == ".json":
         return _without_times(json.loads(text))
-    return _SECONDS.sub("", _PORT.sub(r"\1<port>", _DATE.sub("<date>", text)))
+    if path.suffix == ".jsonl":
+        return [_without_times(json.loads(line)) for line in text.splitlines()]
+    text = _DATE.sub("<date>", text)
+    return _MILLIS.sub("<ms>", _SECONDS.sub("", _PORT.sub(r"\1<port>", text)))
 
 
 def _without_times(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: _without_times(v)
-            for k, v in value.items()
-            if k not in ("started", "finished", "duration")
-        }
+        return {k: _without_times(v) for k, v in value.items() if k not in TIMES}
     if isinstance(value, list):
         return [_without_times(v) for v in value]
     if isinstance(value, str):
