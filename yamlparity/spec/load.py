@@ -65,6 +65,7 @@ from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.spec.model import (
     COMMAND_FACETS,
+    FUZZ_CASE,
     HTTP_FACETS,
     BasicAuth,
     Calibration,
@@ -72,6 +73,7 @@ from yamlparity.spec.model import (
     CommandTarget,
     CompareSettings,
     Expectation,
+    FuzzSettings,
     HttpTarget,
     KnownDivergence,
     PathOptions,
@@ -205,7 +207,7 @@ def _looks_like_spec(path: Path) -> bool:
         doc = load_yaml(read_text(path, str(path)))
     except (SpecError, RecursionError):
         return True  # broken: let load_spec report it
-    return "cases" in doc.value or "cases_from" in doc.value
+    return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
 # ---------------------------------------------------------------- the spec builder
@@ -259,6 +261,7 @@ class _SpecBuilder:
             report=self._report(),
             location=Location(display, 1, 1),
             calibration=self._calibration(),
+            fuzz=self._fuzz(),
             secrets=self.secret_values,
             secret_names=secret_names,
         )
@@ -367,6 +370,25 @@ class _SpecBuilder:
         return Calibration(
             repeat=_int(raw.get("repeat"), defaults.CALIBRATION_REPEAT),
             unsafe_methods=bool(raw.get("unsafe_methods")),
+        )
+
+    def _fuzz(self) -> FuzzSettings:
+        raw = cast(dict[str, JSON], self.doc.value.get("fuzz") or {})
+        schema = cast(str | None, raw.get("schema"))
+        if schema is not None and not self.resolve(schema).is_file():
+            raise self.err(
+                ("fuzz", "schema"),
+                f"input schema not found: {self._display(self.resolve(schema))}",
+                "the path is relative to the spec's folder",
+            )
+        save = cast(str | None, raw.get("save"))
+        seconds = raw.get("max_time")
+        return FuzzSettings(
+            schema=self.resolve(schema) if schema is not None else None,
+            save=self.resolve(save) if save is not None else None,
+            max_examples=_int(raw.get("max_examples"), 0) or None,
+            max_time=_float(seconds, 0.0) if seconds is not None else None,
+            seed=_int(raw.get("seed"), 0) if raw.get("seed") is not None else None,
         )
 
     # -- helpers
@@ -1057,6 +1079,8 @@ class _SpecBuilder:
         for index, pattern in enumerate(globs):
             if stale_ok or _any_name_matches(cases, pattern):
                 continue
+            if "fuzz" in self.doc.value and fnmatch.fnmatchcase(FUZZ_CASE, pattern):
+                continue  # it names the cases `yamlparity fuzz` makes
             where = (*path, index) if isinstance(value, list) else path
             raise self.err(
                 where,
@@ -1084,7 +1108,7 @@ class _SpecBuilder:
         cases = CaseList(inline, index)
         self._fixture_cases(index, seen, cases)
         index.seal()
-        if not cases:
+        if not cases and "fuzz" not in self.doc.value:  # a fuzz spec may start with none
             raise self.err(
                 (),
                 "the spec has no cases",

@@ -228,6 +228,20 @@ class Calibration:
     unsafe_methods: bool = False  # repeat POST/PUT/PATCH/DELETE requests while calibrating
 
 
+FUZZ_CASE = "fuzz-input"  # the name of each case `yamlparity fuzz` makes while it searches
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    """`fuzz:`: how `yamlparity fuzz` makes inputs (docs/fuzzing.md); flags win over these."""
+
+    schema: Path | None = None  # a JSON Schema of case.input
+    save: Path | None = None  # the fixture file findings are added to
+    max_examples: int | None = None
+    max_time: float | None = None
+    seed: int | None = None
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     path: Path | None = None
@@ -254,6 +268,7 @@ class Spec:
     report: ReportConfig
     location: Location
     calibration: Calibration = field(default_factory=Calibration)
+    fuzz: FuzzSettings = field(default_factory=FuzzSettings)
     # The values of the variables listed under `secrets:` (never their names' values in the
     # spec file: they come from --env or the environment). Reports show them as `***`.
     secrets: frozenset[str] = field(default_factory=frozenset)
