@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from yamlparity.cli import run_selection
 from yamlparity.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -71,6 +72,7 @@ def register(sub: Any) -> None:
         action="store_false",
         help="do not append this run to <report folder>/history.jsonl (reports then show no trend)",
     )
+    run_selection.register(run)
     verbosity = run.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
     verbosity.add_argument(
@@ -112,10 +114,8 @@ def run_command(args: argparse.Namespace) -> int:
     from yamlparity.cli.colors import palette_for
     from yamlparity.cli.divergences import divergence_lines
     from yamlparity.cli.progress import Progress, live_terminal
-    from yamlparity.report.formats import parse_formats, write_index, write_spec
-    from yamlparity.report.history import Recording
+    from yamlparity.report.formats import parse_formats, write_index
     from yamlparity.report.render import check_template, choose_template, tally_line
-    from yamlparity.run.engine import run_spec
     from yamlparity.spec.redact import RedactingListener, Redactor
 
     cfg = project_config(args)
@@ -125,6 +125,10 @@ def run_command(args: argparse.Namespace) -> int:
     specs = load_paths(spec_paths(args, cfg), args)
     _check_distinct_reports(specs, report_dir)
     _check_selection(specs, args.select)
+    plan = run_selection.plan(args, specs, report_dir)
+    if plan.nothing_to_run:
+        print(plan.nothing_to_run)
+        return EXIT_OK
     choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
     for path, choice in {c.path: c for c in choices}.items():
         # A broken template (even a misspelled name) fails before anything runs: it is
@@ -148,22 +152,24 @@ def run_command(args: argparse.Namespace) -> int:
     annotations = github.Annotations(fixed_ok=fixed_ok) if github.active() else None
     written = []
     failed = False
+    plan.start(specs, report_dir)
     for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
             break
+        if skipped := plan.skipped(spec):
+            print(skipped, flush=True)
+            continue
         redactor = Redactor.for_spec(spec)
         # Secrets are masked in the results themselves: every format, -v and progress lines.
         listener = RedactingListener(progress, redactor)
-        result = redactor.deep(run_spec(spec, options, listener=listener))
+        result = redactor.deep(plan.run(spec, options, listener))
         progress.clear()
         path = _report_path(spec, report_dir)
-        recording = Recording(select=args.select) if args.history else None
-        out = write_spec(
-            result, path, formats, choice, baseline=spec.compare.baseline, recording=recording
-        )
+        out = plan.write(result, spec, path, formats, choice, history=args.history)
         written.append(out)
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""
+        stopped += f" [{result.selection}]" if result.selection else ""
         print(
             f"[parity] {paint.bold(spec.name)}: {paint.tally(tally_line(result.tally()))} "
             f"(out of {len(result.cases)}){stopped} → {shown}",
@@ -177,6 +183,7 @@ def run_command(args: argparse.Namespace) -> int:
                 print(line, flush=True)
         failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
         failed = failed or bool(failing) or result.interrupted
+    plan.finish(options.stop.is_set())
     if report_dir is not None and written:
         index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
         print(f"[parity] index: {len(written)} specs → {display_path(index)}")

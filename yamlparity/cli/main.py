@@ -20,6 +20,7 @@ from yamlparity.cli import (
     cmd_fuzz,
     cmd_history,
     cmd_inspect,
+    cmd_merge,
     cmd_record,
     cmd_run,
 )
@@ -29,7 +30,16 @@ from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 # In the order `--help` lists them.
-COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate, cmd_fuzz, cmd_history, cmd_record)
+COMMANDS = (
+    cmd_run,
+    cmd_merge,
+    cmd_inspect,
+    cmd_context,
+    cmd_calibrate,
+    cmd_fuzz,
+    cmd_history,
+    cmd_record,
+)
 
 
 class _ArgumentParser(argparse.ArgumentParser):

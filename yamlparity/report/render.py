@@ -603,6 +603,7 @@ def context(
         "finished": result.finished,
         "interrupted": result.interrupted,
         "error": result.error,
+        "selection": result.selection,
         "targets": [
             {
                 "name": t.name,
