@@ -7,9 +7,7 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -854,45 +852,6 @@ def _short_template_name(filename: str) -> str:
 
 
 # ---------------------------------------------------------------- files
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, then rename: never a half-written report."""
-    with atomic_writer(path) as write:
-        write(text)
-
-
-def _read_umask() -> int:
-    """The process umask. Linux shows it in /proc; elsewhere os.umask must set one to read
-    it, so that happens once, at import (before any thread could create a file meanwhile)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates files -rw------- whatever the umask: reports get what open() would give.
-FILE_MODE = 0o666 & ~_read_umask()
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[Callable[[str], object]]:
-    """write_atomic for text produced in pieces: the file appears whole when the block ends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(temp, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            yield handle.write
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def tally_line(tally: Mapping[str, int]) -> str:

@@ -43,6 +43,7 @@ from yamlparity.core.jsonvalue import (
     duplicate_key_position,
     type_name,
 )
+from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.fixtures import (
@@ -79,7 +80,13 @@ from yamlparity.spec.model import (
     Target,
     TlsOptions,
 )
-from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.redact import (
+    BOUNDARY,
+    MIN_SECRET_LENGTH,
+    SENSITIVE_HEADERS,
+    Redactor,
+    register,
+)
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
@@ -110,13 +117,18 @@ def load_spec(
         allow_outside,
     )
     try:
-        return builder.build()
+        spec = builder.build()
     except RecursionError:
         raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
     except SpecError as exc:
         # After interpolation a message may quote a secret's value (a hint echoing a command).
         _redact_error(exc, Redactor(builder.secret_values))
         raise
+    finally:
+        # From here on nothing this process prints or writes shows these values.
+        BOUNDARY.add(builder.secret_values)
+    register(spec)
+    return spec
 
 
 def _redact_error(exc: SpecError, redactor: Redactor) -> None:
@@ -202,7 +214,9 @@ class _SpecBuilder:
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
         root_key = os.path.normcase(os.path.abspath(self.path))
-        self.doc = load_with_includes(self.path, display, ((root_key, display),))
+        self.doc = load_with_includes(
+            self.path, display, ((root_key, display),), allow_outside=self.allow_outside
+        )
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
         validate(self.doc)
@@ -1198,6 +1212,10 @@ class _SpecBuilder:
 
     def _report(self) -> ReportConfig:
         raw = cast(dict[str, str], self.doc.value.get("report") or {})
+        if "path" in raw:
+            self._no_secret(("report", "path"), raw["path"], "a report file name")
+            if "\x00" in raw["path"]:
+                raise self.err(("report", "path"), "report.path holds a NUL character")
         return ReportConfig(
             path=self.resolve(raw["path"]) if "path" in raw else None,
             template=self._report_template(raw["template"]) if "template" in raw else None,
@@ -1211,11 +1229,33 @@ class _SpecBuilder:
             )
         )
 
+    def _no_secret(self, path: KeyPath, text: str, what: str) -> None:
+        """A secret's value must not become `what` (a file name is printed and listed)."""
+        if Redactor(self.secret_values).text(text) != text:
+            raise self.err(
+                path,
+                f"{'.'.join(map(str, path))} holds the value of a secret; it would become "
+                f"{what}, shown in every listing",
+                "name the report after something that is not secret",
+            )
+
     def _report_template(self, text: str) -> Path:
-        """The template must exist and parse now: a broken one would lose the run's report."""
+        """The template must exist and parse now: a broken one would lose the run's report.
+        Like fixtures, it must lie inside the spec's folder (symlinks resolved) unless
+        --allow-outside: a template is copied into the report."""
         path: KeyPath = ("report", "template")
         file = self.resolve(text)
         display = self._display(file)
+        if not self.allow_outside:
+            try:
+                inside(self.folder, file)
+            except PathEscapeError:
+                raise self.err(
+                    path,
+                    f"report template {display} is outside the spec's folder",
+                    "keep templates beside the spec (a symlink leading out counts as "
+                    "outside), or pass --allow-outside",
+                ) from None
         if not file.is_file():
             raise self.err(
                 path,

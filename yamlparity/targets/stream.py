@@ -20,6 +20,7 @@ import threading
 import time
 
 from yamlparity.spec.model import CommandTarget
+from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.command import CommandAdapter, signal_name
 
@@ -34,17 +35,19 @@ class _Helper:
         self.target = target
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
+        self.owner = reaper.Owner("stream helper")
         self.buffer = b""
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
 
     def spawn(self) -> None:
         run = self.target.run
+        self.owner = reaper.Owner("stream helper")
         try:
             self.proc = subprocess.Popen(
                 run if isinstance(run, str) else list(run),
                 shell=self.target.shell,
                 cwd=self.target.cwd,
-                env=self.env,
+                env=self.owner.env(self.env),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -53,6 +56,7 @@ class _Helper:
             )
         except OSError as exc:
             raise TargetUnavailable(f"could not start the helper: {exc}") from None
+        self.owner.started(self.proc.pid)
         self.buffer = b""
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.stderr_tail = tail  # a fresh tail: the old drain thread keeps writing to its own
@@ -126,6 +130,7 @@ class _Helper:
             if stream is not None:
                 stream.close()
         proc.wait()
+        self.owner.release(proc.pid)
 
 
 def _drain_stderr(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:

@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yamlparity.core.atomic import atomic_writer, write_atomic
 from yamlparity.core.errors import UsageError
 from yamlparity.report.render import (
     TemplateChoice,
-    atomic_writer,
     render,
     render_index,
     render_to,
     tally_line,
-    write_atomic,
 )
 from yamlparity.results.records import SpecResult
 

@@ -10,8 +10,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from yamlparity.core import jsonvalue
+from yamlparity.core.atomic import atomic_writer
 from yamlparity.core.safepath import inside, safe_component
-from yamlparity.report.render import SHOWN_CHARS, Attachments, atomic_writer, shown_text
+from yamlparity.report.render import SHOWN_CHARS, Attachments, shown_text
 from yamlparity.results.records import SpecResult
 
 __all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
