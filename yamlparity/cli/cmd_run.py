@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -77,7 +78,17 @@ def _install_interrupt(stop: threading.Event) -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            # os._exit skips every `finally`: stop what runs and drop half-written files now.
+            from yamlparity.core.atomic import remove_temporaries
+            from yamlparity.targets import reaper
+
+            remove_temporaries()
             stop_services()
+            reaper.kill_all()
+            remove_temporaries()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
             os._exit(EXIT_INTERRUPTED)
         stop.set()
         print(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import hashlib
 import io
 import re
 import threading
@@ -43,6 +44,7 @@ __all__ = [
     "StreamRedactor",
     "credential_like",
     "cut",
+    "fingerprint",
     "redact_headers",
     "redacted_terminal",
 ]
@@ -149,7 +151,10 @@ def _base64_cores(secret: str) -> set[str]:
 class Redactor:
     """Replaces every occurrence of any secret value (in any written form) with `***`."""
 
-    def __init__(self, secret_values: Iterable[str]) -> None:
+    def __init__(self, secret_values: Iterable[str], credential_facets: Iterable[str] = ()) -> None:
+        # Compared facets that hold credentials (`headers.set-cookie`): compared as they are,
+        # shown only as a fingerprint, which tells equal from different and nothing more.
+        self.credential_facets = frozenset(credential_facets)
         values = sorted({v for v in secret_values if v}, key=lambda v: (-len(v), v))
         self.values: tuple[str, ...] = tuple(values)
         # Longest first: a secret that contains another is masked whole.
@@ -159,7 +164,7 @@ class Redactor:
         self.longest = max((_longest_form(v) for v in values), default=0)
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return self._pattern is not None or bool(self.credential_facets)
 
     def text(self, s: str) -> str:
         """`s` with every secret value (in any of its written forms) replaced by `***`."""
@@ -189,7 +194,7 @@ class Redactor:
         """A copy of a result object (dataclasses, dicts, lists, strings) with secrets masked,
         before anything renders or cuts it: a secret cut in half by an excerpt limit would
         otherwise show its first half."""
-        if self._pattern is None:
+        if not self:
             return obj
         return self._deep(obj)  # type: ignore[no-any-return]
 
@@ -212,8 +217,29 @@ class Redactor:
             changes = {
                 f.name: self._deep(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init
             }
+            if self.credential_facets:
+                self._mask_facets(obj, changes)
             return dataclasses.replace(obj, **changes)
         return obj
+
+    def _mask_facets(self, obj: Any, changes: dict[str, Any]) -> None:
+        """A target outcome's credential facets, a difference at one: fingerprints only."""
+        facets = changes.get("facets")
+        if isinstance(facets, dict):
+            changes["facets"] = {
+                k: fingerprint(v) if k in self.credential_facets else v for k, v in facets.items()
+            }
+        values = changes.get("values")
+        if getattr(obj, "facet", None) in self.credential_facets and isinstance(values, dict):
+            changes["values"] = {k: fingerprint(v) for k, v in values.items()}
+
+
+def fingerprint(value: Any) -> str | None:
+    """`*** (sha256 1a2b3c4d)`: two equal credentials show equal, nothing of either shows."""
+    if value is None:
+        return None
+    digest = hashlib.sha256(str(value).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{MASK} (sha256 {digest})"
 
 
 def _mask_base64_words(text: str, cores: re.Pattern[str]) -> str:

@@ -43,7 +43,9 @@ class Redactor(_core.Redactor):
     @classmethod
     def for_spec(cls, spec: Spec) -> Redactor:
         """The spec's secrets, plus every credential the spec holds (`spec_credentials`)."""
-        return cls(spec_credentials(spec))
+        facets = [f for f in spec.compare.facets if f.lower().startswith("headers.")]
+        sensitive = [f for f in facets if f.lower().removeprefix("headers.") in SENSITIVE_HEADERS]
+        return cls(spec_credentials(spec), sensitive)
 
 
 def register(spec: Spec) -> None:

@@ -115,7 +115,8 @@ def test_http_reproducer_is_a_curl_with_secrets_as_variables(
     assert case.verdict == "DIFF"
     command = case.reproducers["b"]
     assert token not in command and "s3cret" not in command
-    assert '-H "Authorization: ${AUTHORIZATION}"' in command
+    # Text single-quoted (inert), our own placeholder double-quoted (it expands).
+    assert "-H 'Authorization: '\"${AUTHORIZATION}\"" in command
     # The same request yamlparity sent (its JSON body included, even on a GET).
     assert "curl -sS -i -X GET" in command and "--data-binary @-" in command
     answer = bash(command, AUTHORIZATION=token)
