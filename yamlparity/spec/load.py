@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
@@ -425,6 +425,7 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "url"), f"target {name!r}: url must start with http:// or https://"
             )
+        self._check_url((*base, "url"), name, url.replace("${port}", "1"), "url")
         port = raw.get("port")
         if "${port}" in url and port is None:
             raise self.err(
@@ -492,7 +493,7 @@ class _SpecBuilder:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
-        parsed = urlsplit(proxy)
+        parsed = self._check_url((*base, "proxy"), name, proxy, "proxy")
         if parsed.scheme != "http" or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
@@ -501,6 +502,20 @@ class _SpecBuilder:
                 "through it with CONNECT)",
             )
         return proxy
+
+    def _check_url(self, path: KeyPath, name: str, url: str, what: str) -> SplitResult:
+        """A URL Python can take apart: `http://[::1` or a port past 65535 is a spec error
+        here, not a traceback when the target starts."""
+        try:
+            parsed = urlsplit(url)
+            parsed.port  # noqa: B018 - parsing the port is the check
+        except ValueError as exc:
+            raise self.err(
+                path,
+                f"target {name!r}: {what} is not a valid URL ({exc}): {url!r}",
+                "e.g. http://127.0.0.1:8080 or http://[::1]:8080 (a port is 1 to 65535)",
+            ) from None
+        return parsed
 
     def _auth(
         self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
