@@ -34,6 +34,7 @@ import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from yamlparity.core import boundedre
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
     JSON,
@@ -919,8 +920,8 @@ class _SpecBuilder:
 
     def _regex(self, path: KeyPath, pattern: str) -> None:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            boundedre.compile(pattern)  # what runs it (expectations, ready.log)
+        except boundedre.error as exc:
             raise self.err(
                 path,
                 f"bad regular expression: {exc}",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from yamlparity.core import boundedre
 from yamlparity.spec.model import Service
 from yamlparity.targets import reaper
 from yamlparity.targets.base import TargetUnavailable
@@ -75,7 +76,7 @@ class ServiceProcess:
         self._final_tail: str | None = None
         self._log_offset = 0
         self._log_pending = ""
-        self._log_pattern = re.compile(service.ready_log) if service.ready_log else None
+        self._log_pattern = boundedre.compile(service.ready_log) if service.ready_log else None
         self.owner = reaper.Owner(f"service {target}")
 
     # ----------------------------------------------------------------- lifecycle
