@@ -33,6 +33,7 @@ from yamlparity._version import __version__
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.sandbox import BoundedSandbox, TemplateLimit, guard
 from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import (
     VERDICTS,
@@ -58,6 +59,11 @@ SHOWN_CHARS = 4000  # longer outputs are cut in the report and written beside it
 # keeps this much (ShownText remembers the full length for `cut`'s "… N more characters").
 SHOWN_CAP = 256 * 1024
 CONTEXT_VERSION = 1
+# Bounds of one report render (core.sandbox): its time, its size. A real report of 100k cases
+# renders in well under a minute; the check over a synthetic run, in milliseconds.
+RENDER_SECONDS = 600.0
+CHECK_SECONDS = 20.0
+MAX_REPORT_CHARS = 1 << 30
 
 FACET_LABELS = {
     "status": "Status",
@@ -276,7 +282,7 @@ def environment(search: Sequence[Path] = (), *, html: bool = False) -> Sandboxed
     # FileSystemLoader refuses `..` and absolute names: templates reach nothing else.
     loaders: list[BaseLoader] = [FileSystemLoader([str(d) for d in search])] if search else []
     loaders += [PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
-    env = SandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -567,16 +573,35 @@ def render_to(
     env = environment(choice.search, html=html)
 
     def stream(template: Any) -> str:
+        written = 0
         for piece in template.generate(data):
+            written += len(piece)
+            if written > MAX_REPORT_CHARS:
+                raise TemplateLimit(
+                    f"template limit: the report passed {MAX_REPORT_CHARS:,} characters"
+                )
             write(piece)
         return ""
 
     _render(env, choice.path, stream)
 
 
-def render_context(choice: TemplateChoice, data: Mapping[str, Any], *, html: bool = False) -> str:
+def render_context(
+    choice: TemplateChoice,
+    data: Mapping[str, Any],
+    *,
+    html: bool = False,
+    seconds: float = RENDER_SECONDS,
+) -> str:
     env = environment(choice.search, html=html)
-    return _render(env, choice.path, lambda t: t.render(dict(data)))
+    text = _render(env, choice.path, lambda t: t.render(dict(data)), seconds=seconds)
+    if len(text) > MAX_REPORT_CHARS:
+        raise template_error(
+            TemplateLimit(),
+            choice.path,
+            message=f"the report passed {MAX_REPORT_CHARS:,} characters",
+        )
+    return text
 
 
 def render_index(
@@ -608,8 +633,9 @@ def _render(
     call: Callable[[Any], str],
     *,
     name: str = DEFAULT_TEMPLATE,
+    seconds: float = RENDER_SECONDS,
 ) -> str:
-    with template_errors(path, name):
+    with template_errors(path, name), guard("the report template", seconds):
         # The chosen template's folder comes first in the search path, so its name finds it.
         return str(call(env.get_template(path.name if path else name)))
 
@@ -654,7 +680,9 @@ def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> 
             synthetic_result(shape), report_path="reports/check.md", baseline=shape.baseline
         )
         for html in (False, True):
-            render_context(choice, data, html=html)
+            # Seven synthetic cases render in milliseconds: a template that takes seconds
+            # here loops on its own (the bound of a real run is RENDER_SECONDS).
+            render_context(choice, data, html=html, seconds=CHECK_SECONDS)
 
 
 def _check_blocks(env: SandboxedEnvironment, name: str, path: Path | None) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.core.numbers import is_boolean, is_false, is_true, to_exact, to_view
+from yamlparity.core.sandbox import BoundedSandbox, guard
 from yamlparity.spec.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
@@ -49,9 +49,14 @@ def _is_float_number(value: Any) -> bool:
     return isinstance(value, float)
 
 
+# Seconds one stdin or request template may render for one case (they take microseconds).
+CASE_TEMPLATE_SECONDS = 10.0
+
+
 @lru_cache(maxsize=1)
-def template_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+def template_env() -> BoundedSandbox:
+    # Bounded: one case's data cannot make a template build gigabytes (core.sandbox).
+    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["tojson"] = _tojson_filter
     # Case booleans are BooleanViews: Jinja's own tests check `value is True`.
     env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
@@ -98,7 +103,8 @@ def render_text(source: str, case: Case | _Context) -> str:
     if not _is_template(source):
         return source  # plain text renders to itself: skip Jinja on the hot path
     context = case if isinstance(case, _Context) else _Context(case)
-    return str(_compiled(source).render(context.data()))
+    with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
+        return str(_compiled(source).render(context.data()))
 
 
 def render_native(value: JSON, case: Case | _Context) -> JSON:
@@ -110,7 +116,8 @@ def render_native(value: JSON, case: Case | _Context) -> JSON:
             return context.case.input
         match = _NATIVE.match(value)
         if match and "{{" not in match.group(1) and "}}" not in match.group(1):
-            return to_exact(_expression(match.group(1).strip())(**context.data()))
+            with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
+                return to_exact(_expression(match.group(1).strip())(**context.data()))
         return render_text(value, context)
     if isinstance(value, dict):
         return {key: render_native(item, context) for key, item in value.items()}
