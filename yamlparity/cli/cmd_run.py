@@ -17,6 +17,7 @@ from yamlparity.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     add_select,
     add_spec_args,
     case_names,
@@ -26,7 +27,7 @@ from yamlparity.cli.common import (
     spec_paths,
     stop_services,
 )
-from yamlparity.core.errors import UsageError
+from yamlparity.core.errors import SpecError, UsageError
 
 
 def register(sub: Any) -> None:
@@ -145,7 +146,7 @@ def run_command(args: argparse.Namespace) -> int:
         specs=len(specs),
     )
     written = []
-    failed = False
+    failed = unwritten = False
     for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
             break
@@ -157,6 +158,10 @@ def run_command(args: argparse.Namespace) -> int:
         path = _report_path(spec, report_dir)
         out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
         written.append(out)
+        unwritten = unwritten or bool(out.failures)
+        for file, problem in out.failures:
+            # Each artefact that failed names its file; the others were written.
+            print(_write_failure(file, problem), file=sys.stderr)
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""
         print(
@@ -173,7 +178,18 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"[parity] index: {len(written)} specs → {display_path(index)}")
     if options.stop.is_set():
         return EXIT_INTERRUPTED
+    if unwritten:
+        return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _write_failure(file: Path, problem: Exception) -> str:
+    if isinstance(problem, SpecError):
+        return problem.render()
+    if isinstance(problem, OSError):
+        name = problem.filename or file
+        return f"error: cannot write {name}: {problem.strerror or problem}"
+    return f"error: cannot write {file}: {problem}"
 
 
 def _shape(spec: Any) -> Any:
@@ -240,13 +256,15 @@ def _check_writable(folder: Path) -> None:
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.redact import BOUNDARY
     from yamlparity.core.safepath import safe_component
 
+    # A name holding a secret's value would become a file name, listed and printed.
     if report_dir is not None:
-        return report_dir / f"{safe_component(spec.name)}.md"
+        return report_dir / f"{safe_component(BOUNDARY.text(spec.name))}.md"
     if spec.report.path is not None:
         return Path(spec.report.path)
-    return Path("reports") / f"{safe_component(spec.name)}.md"
+    return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"
 
 
 def _print_divergences(result: Any) -> None:

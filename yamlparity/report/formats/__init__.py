@@ -7,14 +7,15 @@ Every file is written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from yamlparity.core.atomic import atomic_writer, write_atomic
-from yamlparity.core.errors import UsageError
+from yamlparity.core.errors import UsageError, YamlparityError
 from yamlparity.report.render import (
+    Attachments,
     TemplateChoice,
     render,
     render_index,
@@ -57,6 +58,8 @@ class Written:
     result: SpecResult
     paths: dict[str, Path]
     extra: list[Path] = field(default_factory=list)  # full outputs beside the report
+    # Artefacts that could not be written: (file, why); the others were written all the same.
+    failures: list[tuple[Path, Exception]] = field(default_factory=list)
 
     @property
     def primary(self) -> Path:
@@ -71,26 +74,51 @@ def write_spec(
     *,
     baseline: str | None = None,
 ) -> Written:
+    """Every output of one spec's run. The results come first (JSON, then JUnit), then the
+    full outputs beside the report, then the reports: a template that fails, a full disk or
+    a refused file costs that one artefact, never the others. What could not be written is
+    in `Written.failures`, each naming its file."""
     from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    attached, extra = files.write_attachments(result, files.main_facet(result), folder)
-    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
-    # Machine results first: a template that fails late must not cost the run its results.
-    if "json" in paths:
-        write_atomic(paths["json"], results_json.dumps(result))
-    if "junit" in paths:
-        write_atomic(paths["junit"], junit.dumps([result]))
-    if "md" in paths:
-        with atomic_writer(paths["md"]) as write:
-            render_to(write, result, choice, report_path=str(paths["md"]), **options)
-    if "html" in paths:
-        from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
+    out = Written(result, paths)
 
-        safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
-        write_atomic(paths["html"], html.page(safe_md, result.title, choice))
-    return Written(result, paths, extra)
+    def attempt(path: Path, write: Callable[[], object]) -> None:
+        try:
+            write()
+        except (OSError, YamlparityError) as exc:
+            out.failures.append((path, exc))
+
+    if "json" in paths:
+        attempt(paths["json"], lambda: write_atomic(paths["json"], results_json.dumps(result)))
+    if "junit" in paths:
+        attempt(paths["junit"], lambda: write_atomic(paths["junit"], junit.dumps([result])))
+    attached = Attachments()
+
+    def attach() -> None:
+        nonlocal attached
+        attached, out.extra = files.write_attachments(result, files.main_facet(result), folder)
+
+    attempt(folder / files.safe_component(result.name), attach)
+    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    if "md" in paths:
+
+        def markdown() -> None:
+            with atomic_writer(paths["md"]) as write:
+                render_to(write, result, choice, report_path=str(paths["md"]), **options)
+
+        attempt(paths["md"], markdown)
+    if "html" in paths:
+
+        def page() -> None:
+            from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
+
+            safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
+            write_atomic(paths["html"], html.page(safe_md, result.title, choice))
+
+        attempt(paths["html"], page)
+    return out
 
 
 def index_entry(written: Written, folder: Path, fmt: str) -> dict[str, Any]:
