@@ -26,6 +26,7 @@ from yamlparity.cli.common import (
     project_config,
     spec_paths,
     stop_services,
+    terminal_safe,
 )
 from yamlparity.core.errors import SpecError, UsageError
 
@@ -274,17 +275,22 @@ def _print_divergences(result: Any) -> None:
     for case in result.cases:
         if case.verdict in ("MATCH", "SKIP"):
             continue
-        print(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
+        _say(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
         if len(case.groups) > 1 and len(result.targets) > 2:
-            print(f"    groups: {groups_text(case.groups)}")
+            _say(f"    groups: {groups_text(case.groups)}")
         for diff in case.differences[:20]:
             values = "  ".join(
                 f"{t}=(missing)" if t in diff.missing else f"{t}={dumps(diff.values[t])}"
                 for t in case.outcomes
                 if t in diff.missing or t in diff.values
             )
-            print(f"    {diff.facet} {diff.path}: {values}")
+            _say(f"    {diff.facet} {diff.path}: {values}")
         if len(case.differences) > 20:
-            print(f"    … {len(case.differences) - 20} more")
+            _say(f"    … {len(case.differences) - 20} more")
         for failure in case.expectation_failures:
-            print(f"    {failure.target}: expected {failure.expectation}, saw {failure.seen}")
+            _say(f"    {failure.target}: expected {failure.expectation}, saw {failure.seen}")
+
+
+def _say(line: str) -> None:
+    """-v lines quote targets (reasons, values, service logs): never their escape codes."""
+    print(terminal_safe(line))

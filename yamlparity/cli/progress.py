@@ -11,6 +11,7 @@ import os
 import time
 from typing import TextIO
 
+from yamlparity.cli.common import terminal_safe
 from yamlparity.results.records import VERDICTS, CaseResult
 from yamlparity.spec.model import Spec
 
@@ -49,7 +50,7 @@ class Progress:
         if self.live:
             self._draw(spec.name, done, total, force=done == total)
         elif self.plain and result.verdict not in PASSING:
-            reason = f": {_one_line(result.reason)}" if result.reason else ""
+            reason = f": {terminal_safe(_one_line(result.reason))}" if result.reason else ""
             self.stream.write(f"  {result.verdict:<5} {spec.name}/{result.name}{reason}\n")
             self.stream.flush()
 

@@ -229,7 +229,23 @@ def _markdown_html(text: Any) -> Markup:
         out.append(match.group())
         last = match.end()
     out.append(_no_tags(value[last:]))
-    return Markup("".join(out))
+    kept = "".join(out)
+    # The regex and markdown-it may not agree on where a code span ends (backslashes, runs
+    # of backticks): what markdown-it would read as raw HTML is escaped as plain text.
+    if _has_raw_html(kept):
+        kept = _no_tags(value)
+    return Markup(kept)
+
+
+def _has_raw_html(markdown: str) -> bool:
+    from markdown_it import MarkdownIt  # the parser formats/html.py renders the page with
+
+    for token in MarkdownIt("commonmark", {"html": True}).enable("table").parse(markdown):
+        if token.type == "html_block":
+            return True
+        if any(child.type == "html_inline" for child in token.children or ()):
+            return True
+    return False
 
 
 def _no_tags(text: str) -> str:
