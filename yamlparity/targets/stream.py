@@ -62,8 +62,8 @@ class _Helper:
         self.stderr_tail = tail  # a fresh tail: the old drain thread keeps writing to its own
         threading.Thread(target=_drain_stderr, args=(self.proc, tail), daemon=True).start()
 
-    def send(self, data: bytes) -> str | None:
-        """Write one case's line; the reason when it cannot be sent."""
+    def send(self, data: bytes, deadline: float | None = None) -> str | None:
+        """Write one case's line by `deadline`; the reason when it cannot be sent."""
         if self.proc is None or self.proc.poll() is not None:
             self.restart()
         proc = self.proc
@@ -74,7 +74,11 @@ class _Helper:
         if self.buffer or _readable(proc.stdout.fileno(), 0):
             return "the helper wrote output out of turn (before it was sent this case)"
         try:
-            proc.stdin.write(payload + b"\n")
+            if not _write_all(proc.stdin.fileno(), payload + b"\n", deadline):
+                return (
+                    f"timed out after {self.target.timeout:g} s writing the input (the "
+                    "helper stopped reading its stdin)"
+                )
         except (BrokenPipeError, OSError):
             return self.death("the helper closed its input")
         return None
@@ -174,7 +178,7 @@ class StreamAdapter(CommandAdapter):
         helper = self._idle.get()  # blocks while every helper is busy
         started = time.monotonic()
         try:
-            problem = helper.send(invocation.stdin or b"")
+            problem = helper.send(invocation.stdin or b"", started + self.target.timeout)
         except TargetUnavailable as exc:
             problem = exc.reason
 
@@ -210,6 +214,24 @@ class StreamAdapter(CommandAdapter):
         self._closed = True
         for helper in self.helpers:
             helper.kill()
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None) -> bool:
+    """Write everything, waiting for room in the pipe until `deadline`: a helper that stops
+    reading its stdin fills the pipe, and a blocking write would then wait forever."""
+    view = memoryview(data)
+    os.set_blocking(fd, False)
+    while view:
+        try:
+            view = view[os.write(fd, view[:_CHUNK]) :]
+            continue
+        except BlockingIOError:
+            pass
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        select.select([], [fd], [], 0.5 if left is None else min(left, 0.5))
+    return True
 
 
 def _readable(fd: int, timeout: float) -> bool:
