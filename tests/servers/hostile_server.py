@@ -1,0 +1,55 @@
+"""A hostile HTTP service: `python3 hostile_server.py PORT [daemon PIDFILE]`.
+
+It echoes the request's Authorization header and query string in its JSON answer, sets a
+fresh session cookie on every answer (a credential header compared as a facet), writes
+terminal escape sequences to its log, and with `daemon PIDFILE` first leaves a double-forked,
+setsid()ed child behind (its pid in PIDFILE), as a service that daemonizes a worker would.
+"""
+
+import json
+import os
+import secrets
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port = int(sys.argv[1])
+if len(sys.argv) > 3 and sys.argv[2] == "daemon":
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(sys.argv[3], "w") as handle:
+                handle.write(str(os.getpid()))
+            for fd in (0, 1, 2):
+                os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+            time.sleep(600)
+            os._exit(0)
+        os._exit(0)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        sys.stderr.write("\x1b[31mrequest\x1b[0m\n")
+
+    def do_GET(self) -> None:
+        self.answer()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.answer()
+
+    def answer(self) -> None:
+        body = json.dumps(
+            {"auth": self.headers.get("authorization"), "path": self.path, "pid": os.getpid()}
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("set-cookie", f"session={secrets.token_hex(16)}; HttpOnly")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print("listening", flush=True)
+server.serve_forever()
