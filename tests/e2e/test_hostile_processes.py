@@ -25,6 +25,8 @@ from tests.support.cli import (
     write_spec,
 )
 
+ECHO_LINES = "import sys; [print(line, end='') for line in sys.stdin]"
+
 
 def _pids(path: Path, at_least: int) -> list[int]:
     wait_for(lambda: path.exists() and len(path.read_text().split()) >= at_least, within=60)
@@ -173,7 +175,8 @@ def test_second_ctrl_c_while_rendering_leaves_no_temporary_file(tmp_path: Path) 
     reports = tmp_path / "reports"
     cli = start_cli("run", "spec.yaml", "--format", "json,md", cwd=tmp_path)
     code, err = _interrupt_twice(
-        cli, lambda: reports.is_dir() and any(p.name.startswith(".slow.md.") for p in reports.iterdir())
+        cli,
+        lambda: reports.is_dir() and any(p.name.startswith(".slow.md.") for p in reports.iterdir()),
     )
     assert code == 130, err
     assert sorted(p.name for p in reports.iterdir()) == ["slow.json"]  # results first, no temp
@@ -189,7 +192,7 @@ def test_a_stream_helper_that_stops_reading_costs_one_case(tmp_path: Path) -> No
         name: no_read
         targets:
           stuck: {{run: [{PY}, hostile.py, no_read], mode: stream, timeout: 2}}
-          fine: {{run: [{PY}, -c, "import sys; [print(l, end='') for l in sys.stdin]"], mode: stream}}
+          fine: {{run: [{PY}, -c, "{ECHO_LINES}"], mode: stream}}
         output: json
         cases: [{{name: big, input: "{big}"}}]
         """,

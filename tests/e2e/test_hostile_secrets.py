@@ -57,7 +57,12 @@ def forms(token: str) -> dict[str, str]:
 def leaks(text: str) -> list[str]:
     """Which form of which planted secret `text` holds (a marker alone counts: a secret cut
     in half before masking starts with it)."""
-    found = [f"{token[:9]}:{name}" for token in (TOKEN, HEADER_TOKEN) for name, form in forms(token).items() if form in text]
+    found = [
+        f"{token[:9]}:{name}"
+        for token in (TOKEN, HEADER_TOKEN)
+        for name, form in forms(token).items()
+        if form in text
+    ]
     found += [marker for marker in MARKERS if marker in text]
     found += [f"{m}:full_u" for m in MARKERS if "".join(f"\\u{ord(c):04x}" for c in m) in text]
     found += [f"{m}:html" for m in MARKERS if "".join(f"&#{ord(c)};" for c in m) in text]
@@ -116,7 +121,7 @@ targets:
     url: "http://127.0.0.1:${{port}}"
     port: auto
     service:
-      run: [{py}, -c, "import sys; print('bad token', sys.argv[1]); sys.exit(3)", "--api-key=${{API_TOKEN}}"]
+      run: [{py}, -c, "import sys; print(sys.argv); sys.exit(3)", "--api-key=${{API_TOKEN}}"]
       ready: {{log: never}}
       start_timeout: 5
 request: {{method: GET, path: /x}}

@@ -13,18 +13,24 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+def daemonize_a_worker(pid_file: str) -> None:
+    """Double fork + setsid: the worker leaves the service's process group and session."""
+    if os.fork() != 0:
+        return
+    os.setsid()
+    if os.fork() == 0:
+        with open(pid_file, "w") as handle:
+            handle.write(str(os.getpid()))
+        for fd in (0, 1, 2):
+            os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+        time.sleep(600)
+    os._exit(0)
+
+
 port = int(sys.argv[1])
 if len(sys.argv) > 3 and sys.argv[2] == "daemon":
-    if os.fork() == 0:
-        os.setsid()
-        if os.fork() == 0:
-            with open(sys.argv[3], "w") as handle:
-                handle.write(str(os.getpid()))
-            for fd in (0, 1, 2):
-                os.dup2(os.open(os.devnull, os.O_RDWR), fd)
-            time.sleep(600)
-            os._exit(0)
-        os._exit(0)
+    daemonize_a_worker(sys.argv[3])
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -90,7 +90,7 @@ def load_with_includes(
 
 def _outside(folder: Path, target: Path) -> bool:
     try:
-        inside(folder, target)
+        inside(folder, target.absolute())  # a relative path would be taken from `folder`
     except PathEscapeError:
         return True
     return False
