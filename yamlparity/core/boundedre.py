@@ -27,7 +27,10 @@ import regex
 
 __all__ = ["BoundedPattern", "RegexTimeout", "budget", "compile", "error", "linear"]
 
-CALL_SECONDS = 1.0  # the most one match may take
+# The most one match may take: a base, and time in proportion to the text (a linear regex
+# scans ~50 MB/s here; this allows 1 MB/s, so only backtracking comes near it).
+CALL_SECONDS = 0.2
+CALL_SECONDS_PER_CHAR = 1e-6
 # A block's budget (one rule over one output): measured, a scrub over 300k short strings
 # takes ~3 s here with timeouts on; these leave such work several times that.
 BASE_SECONDS = 2.0
@@ -82,15 +85,16 @@ def budget() -> Iterator[None]:
 
 def _timeout_for(pattern: str, text: str) -> float:
     """The timeout of the next call, and the budget check before it."""
+    per_call = CALL_SECONDS + len(text) * CALL_SECONDS_PER_CHAR
     spent = getattr(_local, "budget", None)
     if spent is None:
-        return CALL_SECONDS  # outside any block: each match is bounded on its own
+        return per_call  # outside any block: each match is bounded on its own
     spent.calls += 1
     spent.chars += len(text)
     left: float = spent.allowed() - spent.spent
     if left <= 0:
         raise _timeout(pattern)
-    return min(CALL_SECONDS, left)
+    return min(per_call, left)
 
 
 def _charge(started: float) -> None:
