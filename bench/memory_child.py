@@ -1,9 +1,12 @@
 """Child process for the memory figure: run N matching cases, print peak RSS (KiB) as JSON.
 
-Usage: python bench/memory_child.py N [--cases-only] [--pad BYTES]
+Usage: python bench/memory_child.py N [--cases-only] [--pad BYTES] [--varying] [--reports]
 The targets are in-process adapters (no I/O): what is measured is the engine's own memory.
 `--cases-only` loads the spec and stops, to separate the spec's cases from the run; `--pad`
-makes every answer BYTES larger, so keeping matched outputs would show as growth per case.
+makes every answer BYTES larger, so keeping matched outputs would show as growth per case;
+`--varying` makes the deleted `elapsed_ms` differ in every case and target (what real runs
+see: the rule audit records what it removed); `--reports` also writes every report format
+(markdown with the audit and per-path statistics, HTML, results JSON, JUnit).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class EchoAdapter:
     """Answers every request at once with a small JSON body built from the request."""
 
     pad = b'""'
+    varying = False
 
     def __init__(self, target: Target) -> None:
         self.name = target.name
@@ -50,8 +54,20 @@ class EchoAdapter:
             self.name,
             status=200,
             headers={"content-type": "application/json"},
-            stdout=b'{"ok":true,"elapsed_ms":1.5,"pad":' + self.pad + b',"echo":' + body + b"}",
+            stdout=b'{"ok":true,"elapsed_ms":'
+            + self._elapsed(invocation)
+            + b',"pad":'
+            + self.pad
+            + b',"echo":'
+            + body
+            + b"}",
         )
+
+    def _elapsed(self, invocation: Invocation) -> bytes:
+        if not self.varying:
+            return b"1.5"
+        whole = len(invocation.case.name) * 7 + sum(self.name.encode()) % 97
+        return f"{whole}.{invocation.case.name[1:]}".encode()
 
     def begin(self, invocation: Invocation) -> Pending:
         raw = self.execute(invocation)
@@ -79,6 +95,7 @@ def main() -> None:
     if "--pad" in sys.argv:
         size = int(sys.argv[sys.argv.index("--pad") + 1])
         EchoAdapter.pad = b'"' + b"p" * size + b'"'
+    EchoAdapter.varying = "--varying" in sys.argv
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "spec.yaml").write_text(SPEC)
@@ -89,6 +106,15 @@ def main() -> None:
         if "--cases-only" not in sys.argv:
             result = run_spec(spec, RunOptions(jobs=4), adapter_factory=EchoAdapter)
             assert all(case.verdict == "MATCH" for case in result.cases), "not all MATCH"
+            if "--reports" in sys.argv:
+                from yamlparity.report.formats import write_spec
+                from yamlparity.report.render import TemplateChoice
+
+                wanted = sys.argv[sys.argv.index("--reports") + 1 :]
+                formats = tuple(f for f in wanted if not f.startswith("-")) or (
+                    "md", "html", "json", "junit"
+                )  # fmt: skip
+                write_spec(result, root / "out" / "memory.md", formats, TemplateChoice())
     peak = peak_rss_kib()
     print(json.dumps({"cases": count, "peak_kib": peak}))
 

@@ -77,8 +77,12 @@ class Reference:
             bounds.append(f"matching `{node['pattern']}`")
         return text + (f" ({', '.join(bounds)})" if bounds else "")
 
-    def emit(self, path: str, node: dict[str, Any], ref: str | None, required: bool) -> None:
-        self.lines.append(f"### `{path}`\n")
+    def emit(
+        self, path: str, node: dict[str, Any], ref: str | None, required: bool, variant: str
+    ) -> None:
+        # A key that two variants share (a command and an HTTP target's `timeout`) gets one
+        # heading per variant, each unique: "`targets.<name>.timeout` (HTTP target)".
+        self.lines.append(f"### `{path}`" + (f" ({variant})" if variant else "") + "\n")
         facts = [f"**Type:** {self.type_text(node, ref)}"]
         if required:
             facts.append("**Required**")
@@ -90,35 +94,37 @@ class Reference:
         for example in node.get("examples", [])[:2]:
             self.lines.append("```yaml\n" + _yaml_example(path, example) + "\n```\n")
 
-    def walk(self, path: str, raw: dict[str, Any], required: bool = False) -> None:
+    def walk(
+        self, path: str, raw: dict[str, Any], required: bool = False, variant: str = ""
+    ) -> None:
         node, ref = self.resolve(raw)
         if path:
-            self.emit(path, node, ref, required)
+            self.emit(path, node, ref, required, variant)
         if ref and ref in self.seen:
             return
         stack = {ref} if ref else set()
         self.seen |= stack
-        self.children(path, node)
+        self.children(path, node, variant)
         self.seen -= stack
 
-    def children(self, path: str, node: dict[str, Any]) -> None:
+    def children(self, path: str, node: dict[str, Any], variant: str = "") -> None:
         prefix = f"{path}." if path else ""
         needed = set(node.get("required", []))
         for key, child in node.get("properties", {}).items():
-            self.walk(prefix + key, child, key in needed)
+            self.walk(prefix + key, child, key in needed, variant)
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) and self._has_keys(extra):
-            self.walk(f"{prefix}<name>", extra)
+            self.walk(f"{prefix}<name>", extra, variant=variant)
         items = node.get("items")
         if isinstance(items, dict) and self._has_keys(items):
-            self.children(f"{path}[]", self.resolve(items)[0])
+            self.children(f"{path}[]", self.resolve(items)[0], variant)
         for branch in ("then", "else"):
             sub = node.get(branch)
             if isinstance(sub, dict) and self._has_keys(sub):
                 resolved, name = self.resolve(sub)
                 if name:
                     self.lines.append(f"_{path} as {_article(name)}:_\n")
-                self.children(path, resolved)
+                self.children(path, resolved, _variant(name) if name else variant)
 
     def _has_keys(self, node: dict[str, Any]) -> bool:
         resolved, _ = self.resolve(node)
@@ -126,6 +132,10 @@ class Reference:
             return True
         return any(isinstance(resolved.get(b), dict) and self._has_keys(resolved[b])
                    for b in ("then", "else"))  # fmt: skip
+
+
+def _variant(name: str) -> str:
+    return {"httpTarget": "HTTP target", "commandTarget": "command target"}.get(name, name)
 
 
 def _article(name: str) -> str:

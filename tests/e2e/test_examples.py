@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import cli_env
 from tests.support.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -20,6 +21,7 @@ def yamlparity(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "yamlparity", *args],
         cwd=cwd,
+        env=cli_env(),
         capture_output=True,
         text=True,
         timeout=180,

@@ -59,3 +59,11 @@ def test_cli_doc_lists_every_subcommand() -> None:
     doc = (ROOT / "docs" / "cli.md").read_text("utf-8")
     for command in commands.group(1).split(","):
         assert f"yamlparity {command}" in doc
+
+
+def test_spec_reference_headings_are_unique() -> None:
+    """Each key has its own heading (and so its own link anchor), even where a command and an
+    HTTP target share a key name."""
+    doc = (ROOT / "docs" / "spec-reference.md").read_text("utf-8")
+    headings = [line for line in doc.splitlines() if line.startswith("#")]
+    assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)

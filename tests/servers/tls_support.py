@@ -311,6 +311,14 @@ class _ProxyTCPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: ForwardProxy
+    context: ssl.SSLContext | None = None  # an https:// proxy: TLS from client to proxy
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.context is not None:
+            sock.settimeout(IO_TIMEOUT)
+            sock = self.context.wrap_socket(sock, server_side=True)
+        return sock, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass
@@ -320,8 +328,9 @@ class ForwardProxy(_Background):
     """`with ForwardProxy(require_auth="Basic ...") as p:` — `p.url`, `p.forwarded`,
     `p.connects`, `p.refused`, `p.auth_seen` (Proxy-Authorization per request, or None)."""
 
-    def __init__(self, *, require_auth: str | None = None) -> None:
+    def __init__(self, *, require_auth: str | None = None, tls: bool = False) -> None:
         self.require_auth = require_auth
+        self.tls = tls
         self.lock = threading.Lock()
         self.forwarded = 0  # absolute-form requests sent on to an origin
         self.connects = 0  # CONNECT tunnels opened
@@ -330,10 +339,14 @@ class ForwardProxy(_Background):
         self.auth_seen: list[str | None] = []
         self.server = _ProxyTCPServer(("127.0.0.1", 0), _ProxyHandler)
         self.server.owner = self
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(SERVER_CERT, SERVER_KEY)
+            self.server.context = context
 
     def __enter__(self) -> ForwardProxy:
         return super().__enter__()  # type: ignore[no-any-return]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"

@@ -35,21 +35,36 @@ OUTPUTS: list[str] = []
 _TALLY = re.compile(r"\[parity\] (\S+): (.*) \(out of (\d+)\)")
 
 
-def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+# Set by a CI runner or a developer's shell, they change what the CLI prints (colours, GitHub
+# annotations and job summary): tests that want them say so.
+AMBIENT = frozenset({"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"})
+
+
+def cli_env(extra: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment (less pytest's own, CI's ambient settings and `unset`), the
+    marker, then `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k not in AMBIENT and k not in unset
+    }
     env[MARKER_NAME] = MARKER
     env.update(extra or {})
     return env
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m yamlparity ARGS` to completion; never a traceback."""
+    """`python -m yamlparity ARGS` to completion; never a traceback. `env` adds variables."""
     proc = subprocess.run(
         [PY, "-m", "yamlparity", *args],
         cwd=cwd,
-        env=cli_env(env),
+        env=cli_env(env, unset),
         capture_output=True,
         text=True,
         errors="replace",

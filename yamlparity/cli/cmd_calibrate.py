@@ -21,6 +21,21 @@ def register(sub: Any) -> None:
     calibrate = sub.add_parser("calibrate", help="run each case repeatedly to find noisy paths")
     calibrate.add_argument("paths", nargs="+", type=Path, help="spec files or folders")
     calibrate.add_argument("--repeat", type=int, metavar="N", help="runs per case and target")
+    calibrate.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pause between two runs of a case on a target, so values that change with the "
+        "clock (a Date header, a seconds timestamp) get the time to change (default: 0)",
+    )
+    calibrate.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="save DIR/<spec>.calibration.json, where `run --report-dir DIR` looks for it "
+        "(default: the project's report_dir, else reports/)",
+    )
     calibrate.set_defaults(handler=calibrate_command)
     add_env(calibrate)
     add_select(calibrate)
@@ -39,13 +54,15 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
     if args.repeat is not None and args.repeat < 2:
         raise UsageError("--repeat must be at least 2")
+    if not 0 <= args.delay <= 3600:
+        raise UsageError("--delay takes seconds from 0 to 3600")
     select = compile_selection(args.select) if args.select else None
-    report_dir = project_config(args).report_dir
+    report_dir = args.report_dir or project_config(args).report_dir
     code = EXIT_OK
     for spec in load_paths(args.paths, args):
         # Saved where `run` looks for it, so the next report can say which rules are proven.
         saved = default_path(spec.name, report_dir)
-        report = calibrate_spec(spec, args.repeat, select, output=saved)
+        report = calibrate_spec(spec, args.repeat, select, output=saved, delay=args.delay)
         print(report.render_text())
         print(f"[calibrate] {spec.name}: saved → {display_path(saved)}")
         code = max(code, int(report.exit_code))

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
-from yamlparity.cli.common import EXIT_OK, add_spec_args, argv_text, case_names, load_all
+from yamlparity.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_spec_args,
+    argv_text,
+    case_names,
+    display_path,
+    load_all,
+    parse_env,
+    project_config,
+    spec_paths,
+)
+
+# In the project, beside its settings: a stable path that does not depend on the install.
+DEFAULT_SCHEMA_FILE = Path(".yamlparity") / "spec.schema.json"
 
 
 def register(sub: Any) -> None:
@@ -16,21 +33,63 @@ def register(sub: Any) -> None:
     add_spec_args(listing)
     listing.set_defaults(handler=list_command)
     schema = sub.add_parser("schema", help="print the spec JSON Schema (for editors)")
+    schema.add_argument(
+        "--write",
+        nargs="?",
+        const=DEFAULT_SCHEMA_FILE,
+        type=Path,
+        metavar="FILE",
+        help=f"write it to FILE (default: {DEFAULT_SCHEMA_FILE} in the project) for editors "
+        "to point at, and print the line to put at the top of a spec",
+    )
     schema.set_defaults(handler=schema_command)
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    specs = load_all(args)
-    for spec in specs:
-        print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
-    return EXIT_OK
+    """Every spec given is checked, and each gets its line: one bad spec hides no other."""
+    from yamlparity.core.errors import SpecError
+    from yamlparity.spec.load import find_specs, load_spec
+
+    env = parse_env(args.env)
+    failed = False
+    for given in spec_paths(args, project_config(args)):
+        try:
+            files = find_specs([given])
+        except SpecError as exc:
+            print(exc.render(), file=sys.stderr)
+            failed = True
+            continue
+        for file in files:
+            try:
+                spec = load_spec(file, env, allow_outside=args.allow_outside)
+            except SpecError as exc:
+                print(exc.render(), file=sys.stderr, flush=True)
+                failed = True
+                continue
+            print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
+            _print_unused(spec)
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _print_unused(spec: Any) -> None:
+    """Recorded cases the spec no longer has: stale lines in a committed recording."""
+    for target in spec.targets.values():
+        if target.kind == "recorded" and target.unused:
+            shown = ", ".join(target.unused[:10]) + (" …" if len(target.unused) > 10 else "")
+            print(
+                f"    {target.source.display}: {len(target.unused)} recorded case(s) no longer "
+                f"in the spec (unused): {shown}"
+            )
 
 
 def list_command(args: argparse.Namespace) -> int:
     for spec in load_all(args):
         print(f"{spec.name}  ({spec.file})")
         for name, target in spec.targets.items():
-            how = target.url if target.kind == "http" else argv_text(target.run)
+            if target.kind == "recorded":
+                how = f"recorded in {target.source.display}"
+            else:
+                how = target.url if target.kind == "http" else argv_text(target.run)
             print(f"  target {name}: {how}")
         for name in case_names(spec):
             print(f"  case {name}")
@@ -40,7 +99,19 @@ def list_command(args: argparse.Namespace) -> int:
 def schema_command(args: argparse.Namespace) -> int:
     import json
 
-    from yamlparity.spec.load import schema
+    from yamlparity.spec.validation import editor_schema
 
-    print(json.dumps(schema(), indent=2, ensure_ascii=False))
+    text = json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.write is None:
+        print(text, end="")
+        return EXIT_OK
+    root = project_config(args).root
+    target = args.write if args.write.is_absolute() or root is None else root / args.write
+    from yamlparity.report.render import write_atomic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    print(f"wrote {display_path(target)}")
+    print("first line of a spec (path relative to the spec file):")
+    print(f"# yaml-language-server: $schema={os.path.relpath(target.resolve(), Path.cwd())}")
     return EXIT_OK

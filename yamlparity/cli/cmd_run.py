@@ -26,7 +26,6 @@ from yamlparity.cli.common import (
     project_config,
     spec_paths,
     stop_services,
-    terminal_safe,
 )
 from yamlparity.core.errors import SpecError, UsageError
 
@@ -67,6 +66,12 @@ def register(sub: Any) -> None:
         action="store_true",
         default=None,
         help="a known divergence that has disappeared (FIXED) does not fail the run",
+    )
+    run.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="do not append this run to <report folder>/history.jsonl (reports then show no trend)",
     )
     verbosity = run.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
@@ -115,8 +120,12 @@ def run_options(args: argparse.Namespace, jobs: int | None) -> Any:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from yamlparity.cli import github
+    from yamlparity.cli.colors import palette_for
+    from yamlparity.cli.divergences import divergence_lines
     from yamlparity.cli.progress import Progress, live_terminal
     from yamlparity.report.formats import parse_formats, write_index, write_spec
+    from yamlparity.report.history import Recording
     from yamlparity.report.render import check_template, choose_template, tally_line
     from yamlparity.run.engine import run_spec
     from yamlparity.spec.redact import RedactingListener, Redactor
@@ -139,13 +148,16 @@ def run_command(args: argparse.Namespace) -> int:
     options = run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
     _install_interrupt(options.stop)
     live = live_terminal(sys.stderr)
+    paint = palette_for(sys.stdout)
     # -v prints each divergence after its spec: the per-case plain lines would repeat them.
     progress = Progress(
         sys.stderr if live else sys.stdout,
         live=live,
         quiet=args.quiet or (args.verbose and not live),
         specs=len(specs),
+        paint=palette_for(sys.stderr if live else sys.stdout),
     )
+    annotations = github.Annotations(fixed_ok=fixed_ok) if github.active() else None
     written = []
     failed = unwritten = False
     for spec, choice in zip(specs, choices, strict=True):
@@ -157,7 +169,10 @@ def run_command(args: argparse.Namespace) -> int:
         result = redactor.deep(run_spec(spec, options, listener=listener))
         progress.clear()
         path = _report_path(spec, report_dir)
-        out = write_spec(result, path, formats, choice, baseline=spec.compare.baseline)
+        recording = Recording(select=args.select) if args.history else None
+        out = write_spec(
+            result, path, formats, choice, baseline=spec.compare.baseline, recording=recording
+        )
         written.append(out)
         unwritten = unwritten or bool(out.failures)
         for file, problem in out.failures:
@@ -166,17 +181,25 @@ def run_command(args: argparse.Namespace) -> int:
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""
         print(
-            f"[parity] {spec.name}: {tally_line(result.tally())} "
+            f"[parity] {paint.bold(spec.name)}: {paint.tally(tally_line(result.tally()))} "
             f"(out of {len(result.cases)}){stopped} → {shown}",
             flush=True,
         )
         if args.verbose:
-            _print_divergences(result)
+            for line in divergence_lines(result, paint):
+                print(line)
+        if annotations is not None:
+            for line in annotations.for_spec(spec, result):
+                print(line, flush=True)
         failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
         failed = failed or bool(failing) or result.interrupted
     if report_dir is not None and written:
         index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
         print(f"[parity] index: {len(written)} specs → {display_path(index)}")
+    if annotations is not None:
+        for line in annotations.finish():
+            print(line)
+        _job_summary(written)
     if options.stop.is_set():
         return EXIT_INTERRUPTED
     if unwritten:
@@ -268,29 +291,12 @@ def _report_path(spec: Any, report_dir: Path | None) -> Path:
     return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"
 
 
-def _print_divergences(result: Any) -> None:
-    from yamlparity.core.jsonvalue import dumps
-    from yamlparity.report.render import groups_text
+def _job_summary(written: Sequence[Any]) -> None:
+    """GitHub's job summary: appended once per run, after every spec."""
+    from yamlparity.cli import github
+    from yamlparity.report.summary import render_summary, report_link, spec_entry
 
-    for case in result.cases:
-        if case.verdict in ("MATCH", "SKIP"):
-            continue
-        _say(f"  {case.verdict} {case.name}" + (f": {case.reason}" if case.reason else ""))
-        if len(case.groups) > 1 and len(result.targets) > 2:
-            _say(f"    groups: {groups_text(case.groups)}")
-        for diff in case.differences[:20]:
-            values = "  ".join(
-                f"{t}=(missing)" if t in diff.missing else f"{t}={dumps(diff.values[t])}"
-                for t in case.outcomes
-                if t in diff.missing or t in diff.values
-            )
-            _say(f"    {diff.facet} {diff.path}: {values}")
-        if len(case.differences) > 20:
-            _say(f"    … {len(case.differences) - 20} more")
-        for failure in case.expectation_failures:
-            _say(f"    {failure.target}: expected {failure.expectation}, saw {failure.seen}")
-
-
-def _say(line: str) -> None:
-    """-v lines quote targets (reasons, values, service logs): never their escape codes."""
-    print(terminal_safe(line))
+    if not written:
+        return
+    entries = [spec_entry(w.result, report_link(w.primary), w.history) for w in written]
+    github.append_summary(render_summary(entries))

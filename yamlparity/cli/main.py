@@ -8,17 +8,28 @@ DIFF/FAIL/ERROR/FIXED, 2 spec or usage error, 130 interrupted. Each command live
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.cli import cmd_calibrate, cmd_context, cmd_inspect, cmd_run
+from yamlparity.cli import (
+    cmd_calibrate,
+    cmd_context,
+    cmd_fuzz,
+    cmd_history,
+    cmd_inspect,
+    cmd_record,
+    cmd_run,
+)
 from yamlparity.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, stop_services
 from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
+
 # In the order `--help` lists them.
-COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate)
+COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate, cmd_fuzz, cmd_history, cmd_record)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -67,7 +78,18 @@ def _main(argv: Sequence[str] | None) -> int:
         stop_services()
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`yamlparity schema | head`): nothing to say, and nothing more
+        # may reach the closed pipe when Python flushes stdout on exit.
+        stop_services()
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a report folder that cannot be written, a full disk...
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -11,6 +11,7 @@ import os
 import time
 from typing import TextIO
 
+from yamlparity.cli.colors import Palette
 from yamlparity.cli.common import terminal_safe
 from yamlparity.results.records import VERDICTS, CaseResult
 from yamlparity.spec.model import Spec
@@ -28,8 +29,17 @@ def live_terminal(stream: TextIO) -> bool:
 
 
 class Progress:
-    def __init__(self, stream: TextIO, *, live: bool, quiet: bool, specs: int) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        live: bool,
+        quiet: bool,
+        specs: int,
+        paint: Palette | None = None,
+    ) -> None:
         self.stream = stream
+        self.paint = paint or Palette()
         self.live = live and not quiet
         self.plain = not live and not quiet
         self.specs = specs
@@ -51,7 +61,8 @@ class Progress:
             self._draw(spec.name, done, total, force=done == total)
         elif self.plain and result.verdict not in PASSING:
             reason = f": {terminal_safe(_one_line(result.reason))}" if result.reason else ""
-            self.stream.write(f"  {result.verdict:<5} {spec.name}/{result.name}{reason}\n")
+            verdict = self.paint.verdict(result.verdict, f"{result.verdict:<5}")
+            self.stream.write(f"  {verdict} {spec.name}/{result.name}{reason}\n")
             self.stream.flush()
 
     def clear(self) -> None:

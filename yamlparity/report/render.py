@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,9 +33,17 @@ from markupsafe import Markup
 
 from yamlparity._version import __version__
 from yamlparity.core import jsonvalue
+from yamlparity.core.atomic import FILE_MODE as FILE_MODE
+from yamlparity.core.atomic import atomic_writer as atomic_writer
+from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.core.sandbox import BoundedSandbox, TemplateLimit, guard
+from yamlparity.core.sandbox import TemplateLimit, guard
+from yamlparity.report.charts import pair_chart, path_chart, run_chart
+from yamlparity.report.sidebyside import escape as escape_attribute
+from yamlparity.report.sidebyside import side_by_side
+from yamlparity.report.spacing import SpacedEnvironment
+from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import (
     VERDICTS,
@@ -47,6 +57,7 @@ from yamlparity.results.records import (
     TargetOutcome,
     Verdict,
 )
+from yamlparity.spec.model import main_facet_of
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
@@ -259,6 +270,51 @@ def _finalize_html(value: Any) -> Any:
     return html_text("" if value is None else value)
 
 
+def _involved(case: Mapping[str, Any]) -> list[str]:
+    """The targets a divergent case is about: those outside the largest agreement class (all
+    of them on a tie), and any that failed, were skipped or missed an expectation."""
+    names: list[str] = []
+    if case["verdict"] in ("DIFF", "KNOWN"):
+        names += case["odd"] or [name for group in case["groups"] for name in group]
+    for name, outcome in case["outcomes"].items():
+        if outcome["error"] or outcome["skipped"]:
+            names.append(name)
+    names += [f["target"] for f in case["expectation_failures"]]
+    return list(dict.fromkeys(names))
+
+
+def _verdict_md(value: Any) -> str:
+    return str(value["verdict"] if isinstance(value, Mapping) else value)
+
+
+def _verdict_html(value: Any) -> Markup:
+    """A coloured verdict; given a whole case, it also names the targets involved, which the
+    page's filter reads (`data-targets`, a JSON list)."""
+    if isinstance(value, Mapping):
+        verdict = str(value["verdict"])
+        targets = json.dumps(_involved(value), ensure_ascii=False)
+        data = f' data-targets="{escape_attribute(targets)}"'
+    else:
+        verdict, data = str(value), ""
+    css = escape_attribute(verdict)
+    return Markup(f'<span class="verdict v-{css}"{data}>{html_text(verdict)}</span>')
+
+
+def case_id(name: Any) -> str:
+    """A stable fragment id for a case's divergence (`#case-…`), whatever its name holds."""
+    return "case-" + hashlib.sha1(str(name).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _html_only(function: Callable[..., Markup]) -> Callable[..., str]:
+    """Markdown mode: the HTML-only filters (charts, side by side) write nothing."""
+
+    def nothing(*args: Any, **kwargs: Any) -> str:
+        return ""
+
+    nothing.__doc__ = function.__doc__
+    return nothing
+
+
 # ---------------------------------------------------------------- templates
 
 
@@ -298,7 +354,7 @@ def environment(search: Sequence[Path] = (), *, html: bool = False) -> Sandboxed
     # FileSystemLoader refuses `..` and absolute names: templates reach nothing else.
     loaders: list[BaseLoader] = [FileSystemLoader([str(d) for d in search])] if search else []
     loaders += [PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
-    env = BoundedSandbox(
+    env = SpacedEnvironment(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -316,9 +372,22 @@ def environment(search: Sequence[Path] = (), *, html: bool = False) -> Sandboxed
         summary_code=_html_code if html else _summary_code,
         text=html_text if html else _text,
         markdown=_markdown_html if html else _markdown_md,
+        verdict=_verdict_html if html else _verdict_md,
+        case_id=case_id,
     )
+    for name, function in HTML_FILTERS.items():
+        env.filters[name] = function if html else _html_only(function)
     env.globals["output_format"] = "html" if html else "md"
     return env
+
+
+# Filters that draw HTML (docs/report-context.md, "HTML-only filters").
+HTML_FILTERS: dict[str, Callable[..., Markup]] = {
+    "side_by_side": side_by_side,
+    "path_chart": path_chart,
+    "pair_chart": pair_chart,
+    "run_chart": run_chart,
+}
 
 
 # ---------------------------------------------------------------- context
@@ -499,6 +568,14 @@ def display_file(file: str) -> str:
         return file
 
 
+def calibration_beside(result: SpecResult, report_path: str | None) -> Path | None:
+    """`calibrate --report-dir DIR` saves where `run --report-dir DIR` writes the report."""
+    if report_path is None:
+        return None
+    beside = saved_calibration.default_path(result.name, Path(report_path).parent)
+    return beside if beside.is_file() else None
+
+
 def context(
     result: SpecResult,
     *,
@@ -506,8 +583,10 @@ def context(
     attachments: Attachments | None = None,
     baseline: str | None = None,
     analysis: dict[str, Any] | None = None,
+    history: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The documented, stable context every template receives (see docs/report-context.md)."""
+    """The documented, stable context every template receives (see docs/report-context.md).
+    `history`: the last runs of this spec, oldest first, this one last (history.trend)."""
     attached = attachments or Attachments()
     odd = _odd_counts(result)
     return {
@@ -533,6 +612,7 @@ def context(
                 "description": t.description,
                 "unavailable": t.unavailable,
                 "log_tail": t.log_tail,
+                "notes": list(t.notes),
             }
             for t in result.targets
         ],
@@ -548,7 +628,10 @@ def context(
         "odd_one_out": odd[0]["target"] if odd else None,
         "facet_labels": dict(FACET_LABELS),
         "report_path": report_path,
-        "analysis": analysis if analysis is not None else analysis_context(result),
+        "analysis": analysis
+        if analysis is not None
+        else analysis_context(result, calibration_beside(result, report_path)),
+        "history": [dict(run) for run in history],
     }
 
 
@@ -563,12 +646,16 @@ def render(
     attachments: Attachments | None = None,
     baseline: str | None = None,
     html: bool = False,
+    **extra: Any,
 ) -> str:
     """Render one spec's report; a template error is a SpecError naming the template line.
     With `html`, every value is escaped so the markdown can go through markdown-it with raw
-    HTML on: only the template's own markup (e.g. `<details>`) stays markup."""
+    HTML on: only the template's own markup (e.g. `<details>`) stays markup. `extra`:
+    `analysis` and `history`, as `context` takes them."""
     choice = _as_choice(template)
-    data = context(result, report_path=report_path, attachments=attachments, baseline=baseline)
+    data = context(
+        result, report_path=report_path, attachments=attachments, baseline=baseline, **extra
+    )
     return render_context(choice, data, html=html)
 
 
@@ -581,11 +668,14 @@ def render_to(
     attachments: Attachments | None = None,
     baseline: str | None = None,
     html: bool = False,
+    **extra: Any,
 ) -> None:
     """`render`, handing the text to `write` piece by piece as the template produces it:
     Jinja's render() joins every fragment at the end (~300 bytes held per table row)."""
     choice = _as_choice(template)
-    data = context(result, report_path=report_path, attachments=attachments, baseline=baseline)
+    data = context(
+        result, report_path=report_path, attachments=attachments, baseline=baseline, **extra
+    )
     env = environment(choice.search, html=html)
 
     def stream(template: Any) -> str:
@@ -685,15 +775,24 @@ def template_errors(path: Path | None, name: str = DEFAULT_TEMPLATE) -> Iterator
 def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> None:
     """Fail before anything runs: a syntax error, a `{% block %}` the parent does not have,
     or a misspelled name. The template is rendered (md and HTML mode, output discarded) over a
-    small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip."""
+    small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip,
+    after two recorded runs (so `history` has entries to show)."""
+    from yamlparity.report.history import trend  # history reads results through this module
+
     name = choice.path.name if choice.path else DEFAULT_TEMPLATE
     env = environment(choice.search)
     with template_errors(choice.path, name):
         env.get_template(name)
     _check_blocks(env, name, choice.path)
     for shape in shapes or (SpecShape(),):
+        result = synthetic_result(shape)
+        earlier = {"started": "2024-12-31T00:00:00Z", "tally": {"DIFF": 2}, "commit": "0" * 40}
+        now = {"started": result.started, "tally": result.tally(), "total": len(result.cases)}
         data = context(
-            synthetic_result(shape), report_path="reports/check.md", baseline=shape.baseline
+            result,
+            report_path="reports/check.md",
+            baseline=shape.baseline,
+            history=trend([earlier, now]),
         )
         for html in (False, True):
             # Seven synthetic cases render in milliseconds: a template that takes seconds
@@ -771,7 +870,7 @@ def synthetic_result(shape: SpecShape) -> SpecResult:
     """One case per verdict over the shape's targets and facets; the first target is the odd
     one out in every divergence, and one rule masked differing values (the audit flags it)."""
     names = shape.targets
-    main = "stdout" if shape.kind == "command" else "body"
+    main = main_facet_of(shape.kind)
     facets = shape.facets or (main,)
 
     def outcome(target: str, value: str = "a", **extra: Any) -> TargetOutcome:

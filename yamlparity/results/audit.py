@@ -17,11 +17,18 @@ from typing import Any, Literal
 from yamlparity.core.jsonvalue import canonical
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
-from yamlparity.results.records import TIERS, CaseResult, MaskedValue, RuleEffect, SpecResult
+from yamlparity.results.records import (
+    AUDIT_SAMPLES,
+    TIERS,
+    CaseResult,
+    MaskedValue,
+    RuleEffect,
+    SpecResult,
+)
 from yamlparity.spec.model import Spec
 
-MAX_EXAMPLES = 5
-Flag = Literal["masked divergence", "possible masked divergence", "dead", ""]
+MAX_EXAMPLES = AUDIT_SAMPLES  # matching cases keep this many samples per rule with values
+Flag = Literal["masked divergence", "possible masked divergence", "intended", "dead", ""]
 Stability = Literal["stable", "noise", "unknown"]
 
 
@@ -61,6 +68,7 @@ class RuleAudit:
     skipped: list[SkippedNote] = field(default_factory=list)
     examples: list[MaskedExample] = field(default_factory=list)
     flag: Flag = ""
+    intended: str | None = None  # the spec says why this rule may remove differing values
 
 
 @dataclass
@@ -138,6 +146,7 @@ def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None
             _add_effect(entry, case, effect, data)
     normalized_any = any(c.rule_effects or c.tier or c.differences for c in result.cases)
     for entry in rules.values():
+        entry.intended = result.intended_rules.get(str(entry.rule))
         entry.flag = _flag(entry, data is not None, normalized_any)
     ordered = [rules[i] for i in sorted(rules)]
     return Audit(ordered, calibration=used, calibration_error=problem)
@@ -177,7 +186,7 @@ def _add_effect(
 
 
 def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | None) -> MaskedExample:
-    targets = [*masked.values, *masked.missing]
+    targets = [*masked.values, *masked.differing, *masked.missing]
     if data is None:
         stability: Stability = "unknown"
     else:
@@ -190,6 +199,8 @@ def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | Non
 
 
 def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
+    if entry.intended is not None and (entry.confirmed or entry.uncalibrated):
+        return "intended"  # reported with its reason, never as a suspect
     if entry.confirmed:
         return "masked divergence"
     if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
@@ -240,6 +251,7 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
         "rule": entry.text,
         "facet": entry.facet,
         "flag": entry.flag,
+        "intended": entry.intended,
         "cases_changed": dict(entry.cases_changed),
         "cases_touched": entry.cases_touched,
         "cases_differing": entry.cases_differing,

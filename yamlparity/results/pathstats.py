@@ -6,8 +6,11 @@ works on MATCH-trimmed results and costs one pass over the differences.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from yamlparity.core.jsonvalue import canonical
 from yamlparity.results.records import CaseResult, Difference
@@ -108,4 +111,25 @@ def path_stats(cases: Iterable[CaseResult]) -> list[PathStat]:
             stat.verdicts[case.verdict] = stat.verdicts.get(case.verdict, 0) + 1
             if len(stat.samples) < MAX_SAMPLES:
                 stat.samples.append(case.name)
-    return sorted(stats.values(), key=lambda s: (-s.cases, s.facet, s.path))
+    return sorted(stats.values(), key=_order)
+
+
+_LINE_PATH = re.compile(r"(after )?line (\d+)")
+
+
+def line_position(path: str) -> tuple[int, int] | None:
+    """Where a text difference sits in its output: `line 10` -> (10, 0); `after line 10` (lines
+    only some targets have, between line 10 and 11) -> (10, 1); not a line path -> None."""
+    match = _LINE_PATH.fullmatch(path)
+    if match is None:
+        return None
+    return int(match.group(2)), 1 if match.group(1) else 0
+
+
+def _order(stat: PathStat) -> tuple[Any, ...]:
+    """JSON paths most frequent first; the lines of a text output in the order they are read
+    (`line 2` before `line 10`, `after line 10` before `line 11`), its summary last."""
+    position = line_position(stat.path)
+    if position is None and stat.path != "…":
+        return (0, -stat.cases, stat.facet, stat.path)
+    return (1, stat.facet, position or (sys.maxsize, 0))

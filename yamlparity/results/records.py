@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, overload
 
 from yamlparity.core.jsonvalue import JSON, canonical
@@ -20,6 +20,11 @@ TIERS: tuple[Tier, ...] = ("identical", "canonical", "normalized")
 REPRODUCED: frozenset[str] = frozenset({"DIFF", "ERROR", "FAIL", "KNOWN", "FIXED"})
 
 MISSING_TEXT = "<missing>"
+# Samples (masked values, skipped values) a rule keeps with their values across the matching
+# cases of a run, first by case order; the rule audit shows at most this many. Past it, a
+# matching case keeps only where a rule acted and on which targets: memory stays flat however
+# many cases a varying field (a timestamp, an elapsed time) is deleted in.
+AUDIT_SAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class MaskedValue:
     path: str
     values: dict[str, JSON]
     missing: tuple[str, ...] = ()
+    # The targets whose values differed, when the values themselves were not kept (see
+    # AUDIT_SAMPLES); `values` is then empty.
+    differing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -120,6 +128,7 @@ class TargetInfo:
     description: str  # resolved command or URL
     unavailable: str | None = None
     log_tail: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. a recording's unused cases
 
 
 _NONE = -(2**31)  # an absent status or exit code in the compact columns
@@ -151,6 +160,8 @@ class CaseResults(Sequence[CaseResult]):
     _pending: bytearray = field(default_factory=bytearray, init=False, repr=False)
     _ends: array[int] = field(default_factory=lambda: array("Q"), init=False, repr=False)
     _effect_index: dict[tuple[Any, ...], int] = field(default_factory=dict, init=False, repr=False)
+    # rule -> (masked, skipped) samples kept with their values in matching cases so far
+    _samples: dict[int, tuple[int, int]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Rebuilt from the blob: a redacted copy may have names of other lengths.
@@ -173,7 +184,7 @@ class CaseResults(Sequence[CaseResult]):
             self.durations.extend(o.duration for o in outcomes)
             self.statuses.extend(_NONE if o.status is None else o.status for o in outcomes)
             self.exit_codes.extend(_NONE if o.exit_code is None else o.exit_code for o in outcomes)
-            self.effect_ids.append(self._effect_id(case.rule_effects))
+            self.effect_ids.append(self._effect_id(self._bounded(case.rule_effects)))
             return
         self.full[index] = case
         self.tiers.append(_FULL)
@@ -205,6 +216,24 @@ class CaseResults(Sequence[CaseResult]):
             o.error is None and o.skipped is None and not o.facets and not o.raw_excerpt
             for o in case.outcomes.values()
         )
+
+    def _bounded(self, effects: list[RuleEffect]) -> list[RuleEffect]:
+        """The effects of a matching case, their samples' values dropped once each rule has
+        AUDIT_SAMPLES of them: counts, paths and targets stay exact."""
+        bounded = []
+        for effect in effects:
+            masked, skipped = self._samples.get(effect.rule, (0, 0))
+            keep_masked, keep_skipped = masked < AUDIT_SAMPLES, skipped < AUDIT_SAMPLES
+            self._samples[effect.rule] = (
+                masked + len(effect.masked) if keep_masked else masked,
+                skipped + len(effect.skipped_samples) if keep_skipped else skipped,
+            )
+            if not keep_masked and effect.masked:
+                effect = replace(effect, masked=[_without_values(m) for m in effect.masked])
+            if not keep_skipped and effect.skipped_samples:
+                effect = replace(effect, skipped_samples=[])
+            bounded.append(effect)
+        return bounded
 
     def _effect_id(self, effects: list[RuleEffect]) -> int:
         key = tuple(_effect_key(effect) for effect in effects)
@@ -290,6 +319,10 @@ class CaseResults(Sequence[CaseResult]):
         )
 
 
+def _without_values(masked: MaskedValue) -> MaskedValue:
+    return MaskedValue(masked.path, {}, masked.missing, (*masked.differing, *masked.values))
+
+
 def _optional(code: int) -> int | None:
     return None if code == _NONE else code
 
@@ -304,7 +337,7 @@ def _effect_key(effect: RuleEffect) -> tuple[Any, ...]:
         tuple(effect.skipped.items()),
         tuple(effect.skipped_samples),
         tuple(
-            (m.path, tuple((t, canonical(v)) for t, v in m.values.items()), m.missing)
+            (m.path, tuple((t, canonical(v)) for t, v in m.values.items()), m.missing, m.differing)
             for m in effect.masked
         ),
         effect.masked_paths,
@@ -325,6 +358,8 @@ class SpecResult:
     interrupted: bool = False
     facets: tuple[str, ...] = ()
     error: str | None = None
+    # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
+    intended_rules: dict[str, str] = field(default_factory=dict)
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
@@ -357,10 +392,12 @@ class SpecResult:
     def failing(self) -> bool:
         return self.interrupted or any(v in FAILING for v in self._verdicts())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, cases: bool = True) -> dict[str, Any]:
+        """Plain data; `cases=False` leaves `cases` None in its place (see case_dict), for a
+        writer that streams them."""
         # Not asdict(self): it would turn a CaseResults store into a dict of its columns.
         data: dict[str, Any] = {
-            f.name: [asdict(case) for case in self.cases]
+            f.name: ([case_dict(case) for case in self.cases] if cases else None)
             if f.name == "cases"
             else _as_data(getattr(self, f.name))
             for f in fields(self)
@@ -370,6 +407,12 @@ class SpecResult:
         data["path_stats"] = [asdict(stat) for stat in self.path_stats()]
         plain: dict[str, Any] = _plain(data)
         return plain
+
+
+def case_dict(case: CaseResult) -> dict[str, Any]:
+    """One case as plain data (target values stay exact Numbers)."""
+    plain: dict[str, Any] = _plain(asdict(case))
+    return plain
 
 
 def _as_data(value: Any) -> Any:

@@ -34,7 +34,7 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 def compile_path(text: str) -> Any:
     """Parse a JSONPath; raises ValueError with jsonpath-ng's message, or for a form that
     would silently test something else."""
-    from jsonpath_ng.ext import parse
+    from jsonpath_ng.ext.parser import parse
 
     if _BARE_NULL.search(text):
         raise ValueError(
@@ -71,7 +71,8 @@ def _comparison_class() -> type:
     from jsonpath_ng.ext.filter import Expression
     from jsonpath_ng.jsonpath import DatumInContext
 
-    class _Comparison(Expression):  # type: ignore[misc]
+    # Untyped in older jsonpath-ng (subclassing Any), typed in newer ones: ignore either way.
+    class _Comparison(Expression):  # type: ignore[misc, unused-ignore]
         """jsonpath-ng's filter expression without its coercion: for an integer literal it
         calls int() on each value, so `@.id == 1` also took `true`, `"1"` and `1.5`. Here
         views compare by value and values of other types simply do not compare."""
@@ -79,7 +80,7 @@ def _comparison_class() -> type:
         def find(self, datum: Any) -> list[Any]:
             found = self.target.find(DatumInContext.wrap(datum))
             if not found or self.op is None:
-                return found  # type: ignore[no-any-return]
+                return found  # type: ignore[no-any-return, unused-ignore]
             return [item for item in found if _holds(self.op, item.value, self.value)]
 
     return _Comparison

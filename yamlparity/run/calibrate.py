@@ -9,6 +9,7 @@ changing the engine: cases run sequentially per target, a few cases at a time.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -149,8 +150,10 @@ def calibrate_spec(
     select: Callable[[str], bool] | None = None,
     *,
     output: Path | None = None,
+    delay: float = 0.0,
 ) -> CalibrationReport:
-    """Run each selected case `repeat` times per target; `output`: also save the JSON data."""
+    """Run each selected case `repeat` times per target, `delay` seconds apart; `output`: also
+    save the JSON data."""
     runs = repeat if repeat is not None else spec.calibration.repeat
     if runs < 2:
         raise ValueError("calibration needs at least 2 runs per case (--repeat 2 or more)")
@@ -167,7 +170,7 @@ def calibrate_spec(
         adapters = _start(spec, stack, report)
         with ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool:
             futures = {
-                case.name: pool.submit(_calibrate_case, spec, case, adapters, runs)
+                case.name: pool.submit(_calibrate_case, spec, case, adapters, runs, delay)
                 for case in cases
             }
             for name, future in futures.items():
@@ -197,7 +200,7 @@ def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str,
 
 
 def _calibrate_case(
-    spec: Spec, case: Case, adapters: dict[str, TargetAdapter], runs: int
+    spec: Spec, case: Case, adapters: dict[str, TargetAdapter], runs: int, delay: float = 0.0
 ) -> tuple[CaseCalibration, dict[str, list[dict[str, JSON]]]]:
     try:
         invocation = invocation_for(spec, case)
@@ -217,7 +220,9 @@ def _calibrate_case(
     for name, adapter in adapters.items():
         state = result.targets.setdefault(name, TargetCalibration())
         outputs[name] = []
-        for _ in range(runs):
+        for run in range(runs):
+            if run and delay:
+                time.sleep(delay)  # a clock-driven value needs the time to change
             parsed = gate(spec, adapter.execute(invocation))
             if parsed.error:
                 state.error = parsed.error

@@ -13,8 +13,8 @@ import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from yamlparity.results.records import (
     TargetOutcome,
 )
 from yamlparity.run.plan import invocation_for
+from yamlparity.spec.cases import CaseList
 from yamlparity.spec.model import Case, Spec, Target
 from yamlparity.targets.base import (
     Invocation,
@@ -66,6 +67,10 @@ def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
         from yamlparity.targets.http import HttpAdapter
 
         return HttpAdapter(target, max_connections=jobs)
+    if target.kind == "recorded":
+        from yamlparity.targets.recorded import RecordedAdapter
+
+        return RecordedAdapter(target)
     if target.mode == "stream":
         from yamlparity.targets.stream import StreamAdapter
 
@@ -109,6 +114,7 @@ def run_spec(
         cases=store,
         started=now_utc(),
         facets=spec.compare.facets,
+        intended_rules={str(i): r.intended for i, r in enumerate(spec.rules) if r.intended},
     )
     if listener:
         listener.spec_started(spec, len(cases))
@@ -123,6 +129,34 @@ def run_spec(
     result.interrupted = options.stop.is_set() and len(store) < len(cases)
     result.finished = now_utc()
     return result
+
+
+@dataclass(frozen=True)
+class StartedTargets:
+    """Targets started once, and `run(case)` for cases made as the caller goes."""
+
+    infos: list[TargetInfo]
+    run: Callable[[Case], CaseResult]
+
+
+@contextmanager
+def started_targets(
+    spec: Spec, adapter_factory: Callable[[Target], TargetAdapter] | None = None
+) -> Iterator[StartedTargets]:
+    """Start every target (services included) once; each `run(case)` goes through the same
+    path as run_spec (plan, every target, gate, rules, compare, known divergences) on one
+    lane. For `yamlparity fuzz`, whose cases do not exist before the run."""
+    factory = adapter_factory or (lambda target: make_adapter(target, 1))
+    options = RunOptions(jobs=1)
+    with ExitStack() as stack:
+        live = _start_targets(spec, factory, stack)
+
+        def run(case: Case) -> CaseResult:
+            one = replace(spec, cases=CaseList([case]))
+            (result,) = _run_cases(one, range(1), live, options)
+            return result
+
+        yield StartedTargets(live.infos, run)
 
 
 def _selected(spec: Spec, select: Callable[[str], bool] | None) -> Sequence[int]:
@@ -158,6 +192,7 @@ def _start_targets(
             description=adapter.describe(),
             unavailable=unavailable[name].reason if name in unavailable else None,
             log_tail=unavailable[name].log_tail if name in unavailable else "",
+            notes=list(getattr(adapter, "notes", list)()),  # a recording's provenance notes
         )
         for name, adapter in adapters.items()
     ]

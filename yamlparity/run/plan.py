@@ -1,28 +1,23 @@
-"""Cases x targets -> invocations: render stdin and HTTP requests from case data. No I/O.
+"""Cases x targets -> invocations: render stdin, argv and HTTP requests from case data. No I/O.
 
-Templates are Jinja2, sandboxed, with StrictUndefined. They see case data with numbers as
-`numbers.NumberView`s (`n + 1`, `n == 7`, `| int`, `| sum` work by value; `{{ n }}` and `tojson`
-print the exact literal), and what a `{{ expr }}` returns goes back to exact JSON. `tojson`
-keeps the author's key order.
+Templates (spec/templates.py) see `case` (`case.name`, `case.input`, `case.vars`).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import StrictUndefined
-
 from yamlparity.core import jsonvalue
-from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.core.numbers import is_boolean, is_false, is_true, to_exact, to_view
-from yamlparity.core.sandbox import BoundedSandbox, guard
+from yamlparity.core.jsonvalue import JSON
+from yamlparity.core.numbers import to_view
+from yamlparity.spec import templates
 from yamlparity.spec.model import Case, RequestTemplate, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
 
-_NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
+# Methods that carry no body unless the request gives one (`json:` or `body:`).
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 # The default request body: the case's own input. Rendering it through Jinja costs ~15 us per
 # case for the same result, so it is recognised and bypassed.
 _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
@@ -30,50 +25,6 @@ _CASE_INPUT = re.compile(r"\A\s*\{\{\s*case\.input\s*\}\}\s*\Z")
 
 def _tojson(value: JSON) -> str:
     return jsonvalue.dumps(value, sort_keys=False)
-
-
-def _tojson_filter(value: Any, indent: int | None = None) -> str:
-    # Template values hold NumberViews (and may be Python numbers): exact JSON first.
-    return jsonvalue.dumps(to_exact(value), indent=indent, sort_keys=False)
-
-
-def _is_integer_number(value: Any) -> bool:
-    if isinstance(value, Number):
-        return value.is_integer_literal
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_float_number(value: Any) -> bool:
-    if isinstance(value, Number):
-        return not value.is_integer_literal
-    return isinstance(value, float)
-
-
-# Seconds one stdin or request template may render for one case (they take microseconds).
-CASE_TEMPLATE_SECONDS = 10.0
-
-
-@lru_cache(maxsize=1)
-def template_env() -> BoundedSandbox:
-    # Bounded: one case's data cannot make a template build gigabytes (core.sandbox).
-    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters["tojson"] = _tojson_filter
-    # Case booleans are BooleanViews: Jinja's own tests check `value is True`.
-    env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
-    # Jinja's `integer`/`float` tests check Python types; a JSON number is either by its literal.
-    env.tests.update(integer=_is_integer_number, float=_is_float_number)
-    env.policies["json.dumps_function"] = None
-    return env
-
-
-@lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return template_env().from_string(source)
-
-
-@lru_cache(maxsize=4096)
-def _expression(source: str) -> Any:
-    return template_env().compile_expression(source, undefined_to_none=False)
 
 
 def context_for(case: Case) -> dict[str, Any]:
@@ -95,35 +46,21 @@ class _Context:
         return self._data
 
 
-def _is_template(source: str) -> bool:
-    return "{{" in source or "{%" in source or "{#" in source
-
-
 def render_text(source: str, case: Case | _Context) -> str:
-    if not _is_template(source):
-        return source  # plain text renders to itself: skip Jinja on the hot path
     context = case if isinstance(case, _Context) else _Context(case)
-    with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
-        return str(_compiled(source).render(context.data()))
+    return templates.render_text(source, context.data)
 
 
 def render_native(value: JSON, case: Case | _Context) -> JSON:
-    """Render a template structure; a string that is exactly `{{ expr }}` keeps its native
-    value, converted back to exact JSON (a view keeps its literal, 7 becomes Number("7"))."""
+    """Render a template structure against the case (see templates.render_native)."""
     context = case if isinstance(case, _Context) else _Context(case)
-    if isinstance(value, str):
-        if _CASE_INPUT.match(value):
-            return context.case.input
-        match = _NATIVE.match(value)
-        if match and "{{" not in match.group(1) and "}}" not in match.group(1):
-            with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
-                return to_exact(_expression(match.group(1).strip())(**context.data()))
-        return render_text(value, context)
+    if isinstance(value, str) and _CASE_INPUT.match(value):
+        return context.case.input
     if isinstance(value, dict):
         return {key: render_native(item, context) for key, item in value.items()}
     if isinstance(value, list):
         return [render_native(item, context) for item in value]
-    return value
+    return templates.render_native(value, context.data)
 
 
 def stdin_for(spec: Spec, case: Case) -> bytes:
@@ -137,44 +74,82 @@ def stdin_for(spec: Spec, case: Case) -> bytes:
 def request_for(spec: Spec, case: Case) -> PreparedRequest:
     template = _merged_request(spec.request or RequestTemplate(), case.request)
     context = _Context(case)
-    path = render_text(template["path"], context)
+    path = encode_target(render_text(template["path"], context))
     query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
         path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
     headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
+    method = template["method"].upper()
     body: bytes | None
-    if template["body"] is not None:
+    mode = template["body_mode"]
+    if mode == "default":
+        # No body where HTTP gives the method none by convention; the case input elsewhere.
+        mode = "none" if method in BODYLESS_METHODS else "json"
+    if mode == "text":
         body = render_text(template["body"], context).encode("utf-8")
-    elif template["has_json"]:
+    elif mode == "json":
         body = _tojson(render_native(template["json"], context)).encode("utf-8")
         headers = _with_default_header(headers, "Content-Type", "application/json")
     else:
         body = None
-    return PreparedRequest(method=template["method"].upper(), path=path, headers=headers, body=body)
+    return PreparedRequest(method=method, path=path, headers=headers, body=body)
 
 
 def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> dict[str, Any]:
+    """The spec's request with a case's overrides; `body_mode` says where the body comes from:
+    json, text, none (`body: null`), or default (decided by the method)."""
+    mode = "json" if base.has_json else "text" if base.body is not None else "default"
     merged: dict[str, Any] = {
         "method": base.method,
         "path": base.path,
         "query": dict(base.query),
         "headers": dict(base.headers),
         "json": base.json if base.has_json else "{{ case.input }}",
-        "has_json": True,
         "body": base.body,
+        "body_mode": "none" if base.no_body else mode,
     }
-    if base.body is not None and not base.has_json:
-        merged["has_json"] = False
     for key, value in (override or {}).items():
         if key in ("query", "headers"):
             merged[key].update(value)
         elif key == "json":
-            merged.update(json=value, has_json=True, body=None)
+            merged.update(json=value, body=None, body_mode="json")
         elif key == "body":
-            merged.update(body=value, has_json=False)
+            merged.update(body=value, body_mode="none" if value is None else "text")
         else:
             merged[key] = value
     return merged
+
+
+# What a URL path and query keep as they are (RFC 3986 unreserved and sub-delims, `:@/?`, and
+# `[]` as requests keeps them); every other byte of the UTF-8 text is percent-encoded, as
+# requests does and curl's URL parser expects. `#` is data here, never a fragment: %23.
+_URL_KEPT = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?[]"
+)
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]*\Z")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def encode_target(text: str) -> str:
+    """A rendered path (and query) as sent: non-ASCII as percent-encoded UTF-8 (`é` -> %C3%A9),
+    spaces and control characters percent-encoded, an existing `%XX` kept, a lone `%` as %25."""
+    if _PLAIN_URL.match(text):
+        return text  # the usual case: nothing to do
+    data = text.encode("utf-8", "surrogatepass")
+    out: list[str] = []
+    for index, byte in enumerate(data):
+        if byte in _URL_KEPT:
+            out.append(chr(byte))
+        elif byte == 0x25 and _is_escape(data, index):
+            out.append("%")
+        else:
+            out.append(f"%{byte:02X}")
+    return "".join(out)
+
+
+def _is_escape(data: bytes, index: int) -> bool:
+    pair = data[index + 1 : index + 3]
+    return len(pair) == 2 and all(byte in _HEX for byte in pair)
 
 
 def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict[str, str]:
@@ -183,7 +158,21 @@ def _with_default_header(headers: dict[str, str], name: str, value: str) -> dict
     return {**headers, name: value}
 
 
+def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
+    """The argv of each command target whose `run` holds templates, rendered for `case`: each
+    element stays one argument, whatever it renders to (no shell ever sees it)."""
+    rendered: dict[str, tuple[str, ...]] = {}
+    context: _Context | None = None
+    for name, target in spec.targets.items():
+        if target.kind != "command" or not target.templated:
+            continue
+        context = context or _Context(case)
+        assert not isinstance(target.run, str)
+        rendered[name] = tuple(render_text(arg, context) for arg in target.run)
+    return rendered
+
+
 def invocation_for(spec: Spec, case: Case) -> Invocation:
     if spec.kind == "command":
-        return Invocation(case=case, stdin=stdin_for(spec, case))
+        return Invocation(case=case, stdin=stdin_for(spec, case), argv=argv_for(spec, case))
     return Invocation(case=case, request=request_for(spec, case))

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import overload
 
 from yamlparity.core.errors import Location, SpecError
-from yamlparity.core.jsonvalue import JsonDecodeError, loads
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, loads
 from yamlparity.spec.model import Case
+from yamlparity.spec.rowmap import RowMapping
 
 __all__ = ["CaseList", "FixtureFile", "FixtureIndex"]
 
@@ -31,6 +32,8 @@ class FixtureFile:
     object_form: bool  # a .json object name -> input: a row's bytes are its input only
     lines: bool  # rows have line numbers (.jsonl); .json items are located by file only
     stamp: tuple[int, int]  # size and mtime at load: a changed file is refused, not misread
+    mapping: RowMapping | None = None  # how a row of another shape becomes a case
+    rows: tuple[JSON, ...] | None = None  # CSV and YAML rows, held parsed: offset = row index
 
 
 class FixtureIndex:
@@ -112,11 +115,17 @@ class FixtureIndex:
     def case(self, index: int) -> Case:
         file = self.files[self.file_ids[index]]
         name = self.name(index)
-        data = self._read(self.file_ids[index], self.offsets[index], self.lengths[index])
-        try:
-            value = loads(data)
-        except JsonDecodeError:
-            raise _changed(file) from None
+        if file.rows is not None:
+            value = file.rows[self.offsets[index]]
+        else:
+            data = self._read(self.file_ids[index], self.offsets[index], self.lengths[index])
+            try:
+                value = loads(data)
+            except JsonDecodeError:
+                raise _changed(file) from None
+        if file.mapping is not None:
+            fields = file.mapping.case_fields(value, self.lines[index])
+            return Case(name=name, location=self.location(index), **fields)
         if file.object_form:
             return Case(name=name, location=self.location(index), input=value)
         if not isinstance(value, dict) or value.get("name") != name:
@@ -250,7 +259,3 @@ class CaseList(Sequence[Case]):
         if not 0 <= index < size:
             raise IndexError("case index out of range")
         return index
-
-
-def as_case_list(cases: Sequence[Case]) -> CaseList:
-    return cases if isinstance(cases, CaseList) else CaseList(cases)

@@ -19,6 +19,7 @@ Decisions (see also docs/spec-format.md):
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import glob
 import os
@@ -27,7 +28,7 @@ import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, Literal, NoReturn, cast
 from urllib.parse import SplitResult, urlsplit
 
 import jinja2
@@ -35,6 +36,7 @@ from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from yamlparity.core import boundedre
+from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
     JSON,
@@ -46,6 +48,7 @@ from yamlparity.core.jsonvalue import (
 )
 from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
+from yamlparity.spec import defaults
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.fixtures import (
     BOM,
@@ -59,10 +62,12 @@ from yamlparity.spec.fixtures import (
     starts_with_bom,
     utf8_length,
 )
+from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.spec.model import (
     COMMAND_FACETS,
+    FUZZ_CASE,
     HTTP_FACETS,
     BasicAuth,
     Calibration,
@@ -70,9 +75,11 @@ from yamlparity.spec.model import (
     CommandTarget,
     CompareSettings,
     Expectation,
+    FuzzSettings,
     HttpTarget,
     KnownDivergence,
     PathOptions,
+    RecordedTarget,
     ReportConfig,
     RequestTemplate,
     Rule,
@@ -80,6 +87,14 @@ from yamlparity.spec.model import (
     Spec,
     Target,
     TlsOptions,
+    main_facet_of,
+)
+from yamlparity.spec.recording import (
+    AnswerSource,
+    NoRecording,
+    Recording,
+    file_sha256,
+    load_recording,
 )
 from yamlparity.spec.redact import (
     BOUNDARY,
@@ -88,7 +103,9 @@ from yamlparity.spec.redact import (
     Redactor,
     register,
 )
+from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
+from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
@@ -97,6 +114,8 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _PACKAGE_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
+# The proxies libcurl speaks (the scheme says which).
+PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 MAX_SECONDS = 365 * 24 * 3600.0  # a timeout beyond it is a typo (and overflows some waits)
 
 
@@ -109,13 +128,17 @@ def load_spec(
     environ: Mapping[str, str] | None = None,
     *,
     allow_outside: bool = False,
+    missing_recordings: bool = False,
 ) -> Spec:
-    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
+    `missing_recordings`: a recorded target whose file does not exist yet has no answers
+    (what `yamlparity record` needs to write it) instead of being an error."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
+        missing_recordings,
     )
     try:
         spec = builder.build()
@@ -197,7 +220,7 @@ def _looks_like_spec(path: Path) -> bool:
         doc = load_yaml(read_text(path, str(path)))
     except (SpecError, RecursionError):
         return True  # broken: let load_spec report it
-    return "cases" in doc.value or "cases_from" in doc.value
+    return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
 # ---------------------------------------------------------------- the spec builder
@@ -209,6 +232,7 @@ class _SpecBuilder:
     overrides: Mapping[str, str]
     environ: Mapping[str, str]
     allow_outside: bool
+    missing_recordings: bool = False
     secret_values: frozenset[str] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
 
@@ -230,6 +254,7 @@ class _SpecBuilder:
         self.kind = kind
         self.target_names = tuple(targets)
         cases = self._cases()
+        targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
         name = cast(str, data.get("name", stem))
         return Spec(
@@ -251,6 +276,7 @@ class _SpecBuilder:
             report=self._report(),
             location=Location(display, 1, 1),
             calibration=self._calibration(),
+            fuzz=self._fuzz(),
             secrets=self.secret_values,
             secret_names=secret_names,
         )
@@ -357,7 +383,27 @@ class _SpecBuilder:
     def _calibration(self) -> Calibration:
         raw = cast(dict[str, JSON], self.doc.value.get("calibration") or {})
         return Calibration(
-            repeat=_int(raw.get("repeat"), 3), unsafe_methods=bool(raw.get("unsafe_methods"))
+            repeat=_int(raw.get("repeat"), defaults.CALIBRATION_REPEAT),
+            unsafe_methods=bool(raw.get("unsafe_methods")),
+        )
+
+    def _fuzz(self) -> FuzzSettings:
+        raw = cast(dict[str, JSON], self.doc.value.get("fuzz") or {})
+        schema = cast(str | None, raw.get("schema"))
+        if schema is not None and not self.resolve(schema).is_file():
+            raise self.err(
+                ("fuzz", "schema"),
+                f"input schema not found: {self._display(self.resolve(schema))}",
+                "the path is relative to the spec's folder",
+            )
+        save = cast(str | None, raw.get("save"))
+        seconds = raw.get("max_time")
+        return FuzzSettings(
+            schema=self.resolve(schema) if schema is not None else None,
+            save=self.resolve(save) if save is not None else None,
+            max_examples=_int(raw.get("max_examples"), 0) or None,
+            max_time=_float(seconds, 0.0) if seconds is not None else None,
+            seed=_int(raw.get("seed"), 0) if raw.get("seed") is not None else None,
         )
 
     # -- helpers
@@ -374,7 +420,8 @@ class _SpecBuilder:
     # -- targets
 
     def _check_target_kinds(self) -> None:
-        """Before the schema: a target is command (`run`) or HTTP (`url`), never both or neither."""
+        """Before the schema: a target is command (`run`), HTTP (`url`) or a recording
+        (`recorded`), never two of them or none."""
         targets = self.doc.value.get("targets")
         if not isinstance(targets, dict):
             return
@@ -382,6 +429,9 @@ class _SpecBuilder:
             if not isinstance(target, dict):
                 continue
             has_run, has_url = "run" in target, "url" in target
+            if "recorded" in target:
+                _check_recorded_keys(self.doc, name, target)
+                continue
             if has_run and has_url:
                 raise self.err(
                     ("targets", name, "url"),
@@ -394,8 +444,8 @@ class _SpecBuilder:
                 raise self.err(
                     ("targets", name),
                     f"target {name!r} has neither `run` nor `url`",
-                    "give `run: [argv...]` for a command target or `url: http://...` for an "
-                    "HTTP target",
+                    "give `run: [argv...]` for a command target, `url: http://...` for an "
+                    "HTTP target, or `recorded: baselines/NAME.jsonl` for a recording",
                     at_key=True,
                 )
 
@@ -404,21 +454,58 @@ class _SpecBuilder:
         base: KeyPath = ("targets", name)
         if "url" in raw:
             return self._http_target(name, raw, base)
+        if "recorded" in raw:
+            return self._recorded_target(name, raw, base)
+        run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
         return CommandTarget(
             name=name,
             location=self.loc(base),
-            run=self._argv(raw, (*base, "run"), bool(raw.get("shell", False))),
+            run=run,
+            templated=self._templated_argv(run, (*base, "run"), raw.get("mode", "process")),
             shell=bool(raw.get("shell", False)),
             cwd=self.resolve(cast(str, raw.get("cwd", "."))),
             env=_texts(raw.get("env")),
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.COMMAND_TIMEOUT),
             build=self._build_cmd(raw.get("build")),
-            build_timeout=self._seconds(raw, base, "build_timeout", 600.0),
+            build_timeout=self._seconds(raw, base, "build_timeout", defaults.BUILD_TIMEOUT),
             when_missing=cast(Any, raw.get("when_missing", "error")),
             mode=cast(Any, raw.get("mode", "process")),
-            workers=_int(raw.get("workers"), 1),
-            max_output=_int(raw.get("max_output"), 16 * 1024 * 1024),
+            workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
+            max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
         )
+
+    def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
+        """A recording (`yamlparity record`) or a HAR file, read and checked now."""
+        text = cast(str, raw["recorded"])
+        where: KeyPath = (*base, "recorded")
+        self._inside(where, text, "recordings")
+        file = self.resolve(text)
+        if not file.exists() and self.missing_recordings:
+            source: AnswerSource = NoRecording(self._display(file), self._live_kind())
+            return RecordedTarget(name=name, location=self.loc(base), path=file, source=source)
+        if not file.is_file():
+            raise self.err(
+                where,
+                f"target {name!r}: recording not found: {text}",
+                "write it with `yamlparity record SPEC --target NAME` (paths are relative to "
+                "the spec file), or name a .har file",
+            )
+        display = self._display(file)
+        source = read_har(file, display) if file.suffix == ".har" else load_recording(file, display)
+        return RecordedTarget(
+            name=name,
+            location=self.loc(base),
+            path=file,
+            source=source,
+            check_input=raw.get("check_input", True) is not False,
+        )
+
+    def _live_kind(self) -> Literal["command", "http"]:
+        """The kind of the spec's first live target (what a missing recording answers like)."""
+        for raw in cast(dict[str, JSON], self.doc.value["targets"]).values():
+            if isinstance(raw, dict) and "recorded" not in raw:
+                return "http" if "url" in raw else "command"
+        return "http"
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
         url = cast(str, raw["url"])
@@ -441,17 +528,37 @@ class _SpecBuilder:
             location=self.loc(base),
             url=url,
             headers=headers,
-            timeout=self._seconds(raw, base, "timeout", 30.0),
+            timeout=self._seconds(raw, base, "timeout", defaults.HTTP_TIMEOUT),
             port="auto" if port == "auto" else (_int(port, 0) if port is not None else None),
             service=self._service(cast(dict[str, JSON], raw["service"]), (*base, "service"))
             if "service" in raw
             else None,
             concurrency=_int(raw["concurrency"], 1) if "concurrency" in raw else None,
-            max_output=_int(raw.get("max_output"), 64 * 1024 * 1024),
+            max_output=_int(raw.get("max_output"), defaults.HTTP_MAX_OUTPUT),
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
+            **self._transport(name, raw, base),
         )
+
+    def _transport(self, name: str, raw: dict[str, JSON], base: KeyPath) -> dict[str, Any]:
+        """http_version, unix_socket, compressed: refused here when libcurl lacks them."""
+        version = cast(str | None, raw.get("http_version"))
+        socket_text = raw.get("unix_socket")
+        unix_socket = str(self.resolve(socket_text)) if isinstance(socket_text, str) else None
+        missing = missing_for(version, unix_socket is not None)
+        if missing is not None:
+            key = "http_version" if missing.startswith("http_version") else "unix_socket"
+            raise self.err(
+                (*base, key),
+                f"target {name!r}: {missing}",
+                "install a pycurl whose libcurl has it (pip install pycurl), or drop the option",
+            )
+        return {
+            "http_version": version,
+            "unix_socket": unix_socket,
+            "compressed": raw.get("compressed") is True,
+        }
 
     def _tls(self, name: str, raw: dict[str, JSON], base: KeyPath) -> TlsOptions | None:
         """`tls:` with its files resolved, and loaded once here: a missing or malformed
@@ -460,7 +567,7 @@ class _SpecBuilder:
             return None
         options = cast(dict[str, JSON], raw["tls"])
         paths: dict[str, str | None] = {}
-        for key in ("ca", "cert", "key"):
+        for key in ("ca", "cert", "key", "proxy_ca"):
             text = options.get(key)
             path = str(self.resolve(text)) if isinstance(text, str) else None
             paths[key] = path
@@ -473,7 +580,11 @@ class _SpecBuilder:
         if paths["key"] is not None and paths["cert"] is None:
             raise self.err((*base, "tls", "key"), f"target {name!r}: tls.key needs tls.cert")
         verify = options.get("verify", True) is not False
-        checks = [("ca", (paths["ca"], None, None)), ("cert", (None, paths["cert"], paths["key"]))]
+        checks = [
+            ("ca", (paths["ca"], None, None)),
+            ("proxy_ca", (paths["proxy_ca"], None, None)),
+            ("cert", (None, paths["cert"], paths["key"])),
+        ]
         for key, (ca, cert, private) in checks:
             if paths[key] is None:
                 continue
@@ -488,19 +599,19 @@ class _SpecBuilder:
                     "ca: PEM CA certificates; cert: a PEM certificate, with its private key "
                     "in the same file or in tls.key",
                 ) from None
-        return TlsOptions(paths["ca"], paths["cert"], paths["key"], verify)
+        return TlsOptions(paths["ca"], paths["cert"], paths["key"], verify, paths["proxy_ca"])
 
     def _proxy(self, name: str, raw: dict[str, JSON], base: KeyPath) -> str | None:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
         parsed = self._check_url((*base, "proxy"), name, proxy, "proxy")
-        if parsed.scheme != "http" or not parsed.hostname:
+        if parsed.scheme not in PROXY_SCHEMES or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
-                f"target {name!r}: proxy must be an http:// URL with a host: {proxy!r}",
-                "a forward proxy, e.g. http://proxy.internal:3128 (https targets tunnel "
-                "through it with CONNECT)",
+                f"target {name!r}: proxy must be a URL with a scheme and a host: {proxy!r}",
+                "one of " + ", ".join(f"{s}://" for s in PROXY_SCHEMES) + ", e.g. "
+                "http://proxy.internal:3128 or socks5h://127.0.0.1:1080",
             )
         return proxy
 
@@ -528,9 +639,10 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "auth"),
                 f"target {name!r} has both `auth` and an Authorization header",
-                "keep one: `auth` sends `Authorization: Basic ...`",
+                "keep one: `auth` sends `Authorization: Basic ...` (or answers a Digest challenge)",
             )
-        return BasicAuth(cast(str, auth["username"]), cast(str, auth["password"]))
+        scheme: Literal["basic", "digest"] = "digest" if auth.get("type") == "digest" else "basic"
+        return BasicAuth(cast(str, auth["username"]), cast(str, auth["password"]), scheme)
 
     def _service(self, raw: dict[str, JSON], base: KeyPath) -> Service:
         ready = cast(dict[str, JSON], raw.get("ready") or {"port": True})
@@ -545,8 +657,8 @@ class _SpecBuilder:
             ready_http=cast(str | None, ready.get("http")),
             ready_port=ready.get("port") is True,
             ready_log=cast(str | None, ready.get("log")),
-            start_timeout=self._seconds(raw, base, "start_timeout", 30.0),
-            stop_timeout=self._seconds(raw, base, "stop_timeout", 5.0),
+            start_timeout=self._seconds(raw, base, "start_timeout", defaults.START_TIMEOUT),
+            stop_timeout=self._seconds(raw, base, "stop_timeout", defaults.STOP_TIMEOUT),
             reuse=bool(raw.get("reuse", False)),
         )
 
@@ -590,28 +702,63 @@ class _SpecBuilder:
             )
         return tuple(cast(list[str], value))
 
+    def _templated_argv(self, run: tuple[str, ...] | str, path: KeyPath, mode: JSON) -> bool:
+        """True when argv elements hold templates (rendered per case); checked here: the
+        program itself is fixed, a stream helper's argv cannot change per case."""
+        if isinstance(run, str):
+            return False  # a shell string is the shell's: never rendered
+        found = [i for i, arg in enumerate(run) if is_template(arg)]
+        if not found:
+            return False
+        if 0 in found:
+            raise self.err(
+                (*path, 0),
+                "the program (the first element of `run`) cannot be a template",
+                'render its arguments: run: [jq, -c, "{{ case.input.program }}"]',
+            )
+        if mode == "stream":
+            raise self.err(
+                (*path, found[0]),
+                "`mode: stream` starts its helper once: its `run` cannot change per case",
+                "use mode: process to render arguments per case, or pass the value on stdin",
+            )
+        for index in found:
+            self._template_syntax((*path, index), run[index])
+        return True
+
     def _build_cmd(self, value: JSON) -> tuple[str, ...] | str | None:
         if value is None or isinstance(value, str):
             return value
         return tuple(cast(list[str], value))
 
     def _spec_kind(self, targets: dict[str, Target]) -> Any:
-        kinds = {t.kind for t in targets.values()}
+        kinds = {_answers_like(t) for t in targets.values()}
         if len(kinds) > 1:
             first = next(iter(targets.values()))
-            other = next(t for t in targets.values() if t.kind != first.kind)
+            other = next(t for t in targets.values() if _answers_like(t) != _answers_like(first))
+            one, two = _kind_words(first), _kind_words(other)
             raise self.err(
                 ("targets", other.name),
-                f"targets mix kinds: {first.name!r} is a {first.kind} target, "
-                f"{other.name!r} is an {other.kind} target"
-                if other.kind == "http"
-                else f"targets mix kinds: {first.name!r} is an {first.kind} target, "
-                f"{other.name!r} is a {other.kind} target",
+                f"targets mix kinds: {first.name!r} is {one}, {other.name!r} is {two}",
                 "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
                 "split the spec in two",
                 at_key=True,
             )
         return kinds.pop()
+
+    def _with_cases(self, target: Target, cases: CaseList) -> Target:
+        """A recording's cases the spec no longer has, and whether the spec changed since."""
+        if target.kind != "recorded":
+            return target
+        source = target.source
+        changed = isinstance(source, Recording) and source.header.spec_sha256 != file_sha256(
+            self.path
+        )
+        if not source.lists_unused:
+            return dataclasses.replace(target, spec_changed=changed)
+        names = set(cases.names())
+        unused = tuple(sorted(name for name in source.names() if name not in names))
+        return dataclasses.replace(target, unused=unused, spec_changed=changed)
 
     # -- stdin / request
 
@@ -641,17 +788,18 @@ class _SpecBuilder:
                 )
             return None
         if raw is None:
-            return RequestTemplate(json="{{ case.input }}", has_json=True)
+            return RequestTemplate()  # POST, the case input as JSON (run/plan.py)
         request = self._request_overrides(("request",), cast(dict[str, JSON], raw))
-        has_json = "json" in request or "body" not in request
+        has_json = "json" in request
         return RequestTemplate(
             method=cast(str, request.get("method", "POST")),
             path=cast(str, request.get("path", "/")),
             query=cast(dict[str, str], request.get("query", {})),
             headers=cast(dict[str, str], request.get("headers", {})),
-            json=cast(JSON, request.get("json", "{{ case.input }}")) if has_json else None,
+            json=cast(JSON, request["json"]) if has_json else None,
             has_json=has_json,
             body=cast(str | None, request.get("body")),
+            no_body="body" in request and request["body"] is None,
         )
 
     def _request_overrides(self, base: KeyPath, raw: dict[str, JSON]) -> dict[str, Any]:
@@ -667,7 +815,7 @@ class _SpecBuilder:
             if key in raw:
                 out[key] = _texts(raw[key])
         for key in ("path", "body"):
-            if key in raw:
+            if isinstance(raw.get(key), str):
                 self._template((*base, key), cast(str, raw[key]))
         for key in ("query", "headers"):
             for name, text in out.get(key, {}).items():
@@ -716,12 +864,14 @@ class _SpecBuilder:
 
     def _rule(self, path: KeyPath, item: JSON, facet: str | None) -> Rule:
         targets: frozenset[str] | None = None
+        intended: str | None = None
         text_path = path
         if isinstance(item, dict):
             text_path = (*path, "rule")
             text = cast(str, item["rule"])
             if "targets" in item:
                 targets = frozenset(self._target_refs((*path, "targets"), item["targets"]))
+            intended = cast(str | None, item.get("intended"))
             if "facet" in item:
                 if facet is not None:
                     raise self.err(
@@ -739,6 +889,7 @@ class _SpecBuilder:
             program=program,
             facet=_facet_name(facet) if facet else self._main_facet(),
             targets=targets,
+            intended=intended,
         )
 
     def _compile(self, path: KeyPath, text: str) -> Any:
@@ -761,7 +912,7 @@ class _SpecBuilder:
         )
 
     def _main_facet(self) -> str:
-        return "stdout" if self.kind == "command" else "body"
+        return main_facet_of(self.kind)
 
     def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
         valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
@@ -958,6 +1109,8 @@ class _SpecBuilder:
         for index, pattern in enumerate(globs):
             if stale_ok or _any_name_matches(cases, pattern):
                 continue
+            if "fuzz" in self.doc.value and fnmatch.fnmatchcase(FUZZ_CASE, pattern):
+                continue  # it names the cases `yamlparity fuzz` makes
             where = (*path, index) if isinstance(value, list) else path
             raise self.err(
                 where,
@@ -976,11 +1129,16 @@ class _SpecBuilder:
             if case.name in seen:
                 self._duplicate(case.name, case.location, inline)
             seen.add(case.name)
+        for case in self._har_cases():
+            if case.name in seen:
+                self._duplicate(case.name, case.location, inline)
+            seen.add(case.name)
+            inline.append(case)
         index = FixtureIndex()
         cases = CaseList(inline, index)
         self._fixture_cases(index, seen, cases)
         index.seal()
-        if not cases:
+        if not cases and "fuzz" not in self.doc.value:  # a fuzz spec may start with none
             raise self.err(
                 (),
                 "the spec has no cases",
@@ -1037,22 +1195,85 @@ class _SpecBuilder:
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
         )
 
-    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+    def _entries(self) -> Iterator[tuple[KeyPath, JSON]]:
+        """`cases_from` entries with where each is written."""
         raw = self.doc.value.get("cases_from")
-        if raw is None:
-            return
-        patterns = [raw] if isinstance(raw, str) else cast(list[str], raw)
-        for number, pattern in enumerate(patterns):
-            path: KeyPath = ("cases_from", number) if isinstance(raw, list) else ("cases_from",)
-            for file in self._glob(path, pattern):
-                self._fixture_file(path, file, _Rows(index, seen, cases))
+        entries = [] if raw is None else [raw] if isinstance(raw, str) else cast(list[JSON], raw)
+        for number, entry in enumerate(entries):
+            yield (("cases_from", number) if isinstance(raw, list) else ("cases_from",)), entry
+
+    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                continue  # HAR files: _har_cases
+            mapping = None
+            if isinstance(entry, dict):
+                mapping = self._row_mapping(path, entry)
+                path, entry = (*path, "file"), entry["file"]
+            for file in self._glob(path, cast(str, entry)):
+                if file.suffix == ".har" and mapping is None:
+                    continue  # read by _har_cases
+                self._fixture_file(path, file, _Rows(index, seen, cases, mapping))
+
+    def _har_cases(self) -> list[Case]:
+        """One case per entry of the HAR files in `cases_from`, through each item's filter."""
+        out: list[Case] = []
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                where, pattern, selection = (*path, "har"), cast(str, entry["har"]), entry
+                files = self._glob(where, pattern)
+            elif isinstance(entry, str):  # a plain glob: its .har files, every entry
+                where, pattern, selection = path, entry, {}
+                files = [file for file in self._glob(where, pattern) if file.suffix == ".har"]
+            else:
+                continue  # a row mapping
+            for file in files:
+                if self.kind != "http":
+                    raise self.err(
+                        where,
+                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec's "
+                        "targets are commands",
+                        "read HAR files from a spec whose targets are HTTP (`url:`)",
+                    )
+                har = read_har(file, self._display(file))
+                out += har_cases(har, parse_filter(cast(dict[str, JSON], selection)))
+        return out
+
+    def _inside(self, path: KeyPath, pattern: str, what: str = "fixtures") -> None:
+        """Files a spec reads stay in its folder tree unless --allow-outside says otherwise:
+        what they hold reaches reports."""
+        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
+            raise self.err(
+                path,
+                f"{pattern!r} points outside the spec's folder",
+                f"{what} must live in the spec's folder tree; pass --allow-outside to lift this",
+            )
+
+    def _row_mapping(self, path: KeyPath, raw: dict[str, JSON]) -> RowMapping:
+        """A `cases_from` entry with a mapping; its templates must at least compile."""
+        for key in ("name", "stdin"):
+            if key in raw:
+                self._template_syntax((*path, key), cast(str, raw[key]))
+        return RowMapping(
+            name=cast(str, raw["name"]),
+            input=raw.get("input", DEFAULT_INPUT),
+            stdin=cast(str | None, raw.get("stdin")),
+            vars=cast(dict[str, JSON], raw.get("vars") or {}),
+        )
+
+    def _template_syntax(self, path: KeyPath, source: str) -> None:
+        from jinja2 import TemplateSyntaxError
+
+        try:
+            template_env().parse(source)
+        except TemplateSyntaxError as exc:
+            raise self.err(path, f"bad template: {exc.message}", "templates are Jinja2") from None
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
             "fixtures must live in the spec's folder tree; pass --allow-outside to lift this"
         )
-        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
-            raise self.err(path, f"{pattern!r} points outside the spec's folder", outside_hint)
+        self._inside(path, pattern)
         full = (
             pattern
             if os.path.isabs(pattern)
@@ -1074,17 +1295,71 @@ class _SpecBuilder:
 
     def _fixture_file(self, path: KeyPath, file: Path, rows: _Rows) -> None:
         display = self._display(file)
-        if file.suffix not in (".json", ".jsonl"):
+        if file.suffix not in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
             raise self.err(
                 path,
-                f"{display}: fixture files are .json or .jsonl",
-                'a .jsonl file holds one {"name": ..., "input": ...} per line',
+                f"{display}: fixture files are .json, .jsonl, .csv, .yaml, .yml or .har",
+                'a .jsonl file holds one {"name": ..., "input": ...} per line; a .har file '
+                "(one case per entry) is named as it is or as {har: FILE}, not with a mapping",
             )
         self.fixture_paths[display] = file
         if file.suffix == ".jsonl":
             self._fixture_jsonl(file, display, rows)
-        else:
+        elif file.suffix == ".json":
             self._fixture_json(file, display, rows)
+        else:
+            self._fixture_held(file, display, rows)
+
+    def _fixture_held(self, file: Path, display: str, rows: _Rows) -> None:
+        """CSV and YAML rows: parsed whole and held (no byte offsets to come back to)."""
+        text = read_text(file, display)
+        body = "\n".join(text.lines)
+        if file.suffix == ".csv":
+            try:
+                parsed = [(line, cast(JSON, row)) for line, row in csv_rows(body)]
+            except ValueError as exc:
+                line = int(str(exc).split(":")[0].removeprefix("line ") or 0)
+                raise self._row_error(display, line, f"bad CSV: {exc}") from None
+        else:
+            parsed = self._yaml_rows(file, display)
+        info = file.stat()
+        held = FixtureFile(
+            file, display, False, True, (info.st_size, info.st_mtime_ns),
+            mapping=rows.mapping, rows=tuple(row for _, row in parsed),
+        )  # fmt: skip
+        file_id = rows.index.add_file(held)
+        for position, (line, row) in enumerate(parsed):
+            case = self._row_case(display, row, line, rows.mapping)
+            if case.name in rows.seen or not rows.index.add(file_id, case.name, position, 0, line):
+                self._duplicate(case.name, case.location, rows.cases)
+
+    def _yaml_rows(self, file: Path, display: str) -> list[tuple[int, JSON]]:
+        """A YAML fixture: a list of rows, each with the line it starts on."""
+        doc = load_yaml(read_text(file, display), top=list)
+        rows = cast(list[JSON], doc.value)  # load_yaml(top=list) checked it
+        return [(doc.mark((i,)).line, row) for i, row in enumerate(rows)]
+
+    def _row_case(
+        self,
+        display: str,
+        row: JSON,
+        line: int,
+        mapping: RowMapping | None,
+        what: str | None = None,
+    ) -> Case:
+        """A row as a case: as written ({name, input, ...}), or through its file's mapping."""
+        if mapping is None:
+            return self._fixture_row(display, row, line, what)
+        try:
+            name = mapping.name_of(row, line)
+            mapping.case_fields(row, line)  # fail now, at the row, rather than mid-run
+        except Exception as exc:  # any template error (undefined name, bad filter argument...)
+            label = what or f"line {line}"
+            raise self._row_error(
+                display, line, f"{label}: the cases_from mapping fails on this row: {exc}",
+                "templates see `row` (the row as parsed) and `line`",
+            ) from None  # fmt: skip
+        return self._make_case(display, line, name, {})
 
     def _fixture_jsonl(self, file: Path, display: str, rows: _Rows) -> None:
         """One pass over the file, a line at a time: each row is parsed, checked and
@@ -1092,7 +1367,9 @@ class _SpecBuilder:
         with open_fixture(file, display) as handle:
             info = os.fstat(handle.fileno())
             file_id = rows.index.add_file(
-                FixtureFile(file, display, False, True, (info.st_size, info.st_mtime_ns))
+                FixtureFile(
+                    file, display, False, True, (info.st_size, info.st_mtime_ns), rows.mapping
+                )
             )
             offset = 0
             for number, data in enumerate(handle, start=1):
@@ -1104,7 +1381,7 @@ class _SpecBuilder:
                 if not text.strip():
                     continue
                 row = self._parse_row(text, display, number)
-                case = self._fixture_row(display, row, number)
+                case = self._row_case(display, row, number, rows.mapping)
                 if case.name in rows.seen or not rows.index.add(
                     file_id, case.name, start, len(data), number
                 ):
@@ -1146,12 +1423,18 @@ class _SpecBuilder:
                 if file_id < 0:
                     stamp = (info.st_size, info.st_mtime_ns)
                     file_id = rows.index.add_file(
-                        FixtureFile(file, display, items.object_form, False, stamp)
+                        FixtureFile(file, display, items.object_form, False, stamp, rows.mapping)
+                    )
+                if items.object_form and rows.mapping is not None:
+                    raise SpecError(
+                        f"{display}: a cases_from mapping reads a list of rows, not an object",
+                        Location(display),
+                        "write the file as a JSON list, or drop the mapping",
                     )
                 case = (
                     self._make_case(display, 0, cast(str, key), {"input": item})
                     if items.object_form
-                    else self._fixture_row(display, item, 0, f"item {number}")
+                    else self._row_case(display, item, 0, rows.mapping, f"item {number}")
                 )
                 done_bytes += utf8_length(body[done_chars:start])
                 length = utf8_length(body[start:end])
@@ -1195,7 +1478,8 @@ class _SpecBuilder:
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
                     suggest(key, ("name", "input", "stdin", "vars"))
-                    or "rows hold name, input, stdin, vars",
+                    or "rows hold name, input, stdin, vars; for rows of another shape, map "
+                    'them: cases_from: [{file: ..., name: "{{ row.x }}", input: "{{ row }}"}]',
                 )
         name = row.get("name")
         if not isinstance(name, str):
@@ -1324,6 +1608,7 @@ class _Rows:
     index: FixtureIndex
     seen: set[str]
     cases: CaseList
+    mapping: RowMapping | None = None  # the `cases_from` entry's row mapping, if any
 
 
 def _any_name_matches(cases: CaseList, pattern: str) -> bool:
@@ -1355,3 +1640,26 @@ def _float(value: JSON, default: float) -> float:
 
 def _int(value: JSON, default: int) -> int:
     return int(value.literal) if isinstance(value, Number) and value.is_integer_literal else default
+
+
+def _answers_like(target: Target) -> str:
+    """The kind of answers a target gives: a recording answers like what it recorded."""
+    return target.source_kind if target.kind == "recorded" else target.kind
+
+
+def _kind_words(target: Target) -> str:
+    word = "an http target" if _answers_like(target) == "http" else "a command target"
+    return f"a recording of {word}" if target.kind == "recorded" else word
+
+
+def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:
+    """A recorded target answers from its file: `run` or `url` beside it is a mistake."""
+    for key in ("run", "url"):
+        if key in target:
+            raise doc.error(
+                ("targets", name, key),
+                f"target {name!r} has both `recorded` and `{key}`",
+                "a recorded target replays a file; to compare it with the live one, give the "
+                "live one its own target name",
+                at_key=True,
+            )

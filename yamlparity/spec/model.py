@@ -10,20 +10,28 @@ from typing import TYPE_CHECKING, Any, Literal
 from yamlparity.core.errors import Location
 from yamlparity.core.jsonvalue import JSON
 from yamlparity.rules.ops import PathPattern
+from yamlparity.spec import defaults
 
 if TYPE_CHECKING:
     from yamlparity.spec.cases import CaseList
+    from yamlparity.spec.recording import AnswerSource
 
 OutputKind = Literal["json", "jsonl", "text"]
 WhenMissing = Literal["error", "skip"]
 CommandMode = Literal["process", "stream"]
 ArrayMode = Literal["ordered", "set", "multiset"]
 NumberMode = Literal["literal", "value"]
+HttpVersion = Literal["1.1", "2", "2-prior-knowledge", "3"]
 
 # A path pattern over a JSON value: keys, indices, and None for "any element or key" (`[]`).
 
 COMMAND_FACETS = ("stdout", "stderr", "exit_code")
 HTTP_FACETS = ("status", "body")  # plus "headers.<lower-case name>"
+
+
+def main_facet_of(kind: str) -> str:
+    """The facet that holds a target's answer: `stdout` for commands, `body` for HTTP."""
+    return "stdout" if kind == "command" else "body"
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Rule:
     program: Any
     facet: str  # "stdout", "body", "headers.x"...; the spec's main facet when not written
     targets: frozenset[str] | None = None  # None: every target
+    intended: str | None = None  # why it may remove differing values (the audit won't flag it)
 
 
 @dataclass(frozen=True)
@@ -48,8 +57,8 @@ class Service:
     ready_http: str | None = None  # a path answering any HTTP status < 500
     ready_port: bool = False  # the port accepts connections
     ready_log: str | None = None  # a regex a line of the server's output must match
-    start_timeout: float = 30.0
-    stop_timeout: float = 5.0
+    start_timeout: float = defaults.START_TIMEOUT
+    stop_timeout: float = defaults.STOP_TIMEOUT
     reuse: bool = False  # a server already answering at the URL is used as it is
 
 
@@ -61,13 +70,14 @@ class CommandTarget:
     shell: bool = False
     cwd: Path = Path(".")
     env: dict[str, str] = field(default_factory=dict)
-    timeout: float = 30.0
+    timeout: float = defaults.COMMAND_TIMEOUT
     build: tuple[str, ...] | str | None = None
-    build_timeout: float = 600.0
+    build_timeout: float = defaults.BUILD_TIMEOUT
     when_missing: WhenMissing = "error"
     mode: CommandMode = "process"
-    workers: int = 1  # stream mode: helper processes serving this target
-    max_output: int = 16 * 1024 * 1024  # bytes per stream; beyond it the case is ERROR
+    workers: int = defaults.STREAM_WORKERS  # stream mode: helper processes serving this target
+    max_output: int = defaults.COMMAND_MAX_OUTPUT  # bytes per stream; beyond it the case is ERROR
+    templated: bool = False  # `run` (an argv list) holds {{ }} templates rendered per case
     kind: Literal["command"] = "command"
 
 
@@ -79,12 +89,17 @@ class TlsOptions:
     cert: str | None = None  # client certificate (mutual TLS)
     key: str | None = None  # its private key, when not in `cert`
     verify: bool = True  # False: no certificate or host name check
+    proxy_ca: str | None = None  # trust for an https:// proxy, instead of the system's
 
 
 @dataclass(frozen=True)
 class BasicAuth:
+    """`auth:` — HTTP Basic (sent with every request) or Digest (libcurl answers the
+    server's challenge)."""
+
     username: str
     password: str
+    scheme: Literal["basic", "digest"] = "basic"
 
     @property
     def header_value(self) -> str:
@@ -99,18 +114,40 @@ class HttpTarget:
     location: Location
     url: str  # may contain ${port} until the port is chosen at run time
     headers: dict[str, str] = field(default_factory=dict)
-    timeout: float = 30.0
+    timeout: float = defaults.HTTP_TIMEOUT
     port: int | Literal["auto"] | None = None
     service: Service | None = None
     concurrency: int | None = None  # at most this many requests in flight to this target
-    max_output: int = 64 * 1024 * 1024
+    max_output: int = defaults.HTTP_MAX_OUTPUT
     tls: TlsOptions | None = None
     proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
     auth: BasicAuth | None = None
+    http_version: HttpVersion | None = None  # None: libcurl's default (HTTP/2 over TLS by ALPN)
+    unix_socket: str | None = None  # connect to this Unix socket instead of host:port
+    compressed: bool = False  # ask for and decode gzip/deflate/br/zstd, as curl --compressed
     kind: Literal["http"] = "http"
 
 
-Target = CommandTarget | HttpTarget
+@dataclass(frozen=True)
+class RecordedTarget:
+    """A target whose answers were recorded: a `yamlparity record` file, or a HAR file."""
+
+    name: str
+    location: Location
+    path: Path
+    source: AnswerSource  # read and checked at load (spec/recording.py, spec/har.py)
+    check_input: bool = True  # an answer recorded for another input is an ERROR
+    unused: tuple[str, ...] = ()  # recorded cases the spec no longer has
+    spec_changed: bool = False  # the spec file differs from the one that recorded it
+    kind: Literal["recorded"] = "recorded"
+
+    @property
+    def source_kind(self) -> Literal["command", "http"]:
+        """The kind of target that answered (what the spec's other targets must be)."""
+        return self.source.kind
+
+
+Target = CommandTarget | HttpTarget | RecordedTarget
 
 
 @dataclass(frozen=True)
@@ -125,6 +162,7 @@ class RequestTemplate:
     json: JSON | None = None  # a template structure; used when has_json
     has_json: bool = False
     body: str | None = None  # a text template, when the body is not JSON
+    no_body: bool = False  # `body: null`: no body at all, whatever the method
 
 
 @dataclass(frozen=True)
@@ -186,8 +224,22 @@ class Case:
 
 @dataclass(frozen=True)
 class Calibration:
-    repeat: int = 3
+    repeat: int = defaults.CALIBRATION_REPEAT
     unsafe_methods: bool = False  # repeat POST/PUT/PATCH/DELETE requests while calibrating
+
+
+FUZZ_CASE = "fuzz-input"  # the name of each case `yamlparity fuzz` makes while it searches
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    """`fuzz:`: how `yamlparity fuzz` makes inputs (docs/fuzzing.md); flags win over these."""
+
+    schema: Path | None = None  # a JSON Schema of case.input
+    save: Path | None = None  # the fixture file findings are added to
+    max_examples: int | None = None
+    max_time: float | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +268,7 @@ class Spec:
     report: ReportConfig
     location: Location
     calibration: Calibration = field(default_factory=Calibration)
+    fuzz: FuzzSettings = field(default_factory=FuzzSettings)
     # The values of the variables listed under `secrets:` (never their names' values in the
     # spec file: they come from --env or the environment). Reports show them as `***`.
     secrets: frozenset[str] = field(default_factory=frozenset)
@@ -227,4 +280,4 @@ class Spec:
 
     @property
     def main_facet(self) -> str:
-        return "stdout" if self.kind == "command" else "body"
+        return main_facet_of(self.kind)

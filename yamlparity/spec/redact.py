@@ -68,7 +68,7 @@ def spec_credentials(spec: Spec) -> set[str]:
                 values |= {target.auth.password, token}
             if target.service is not None:
                 values |= argv_credentials(target.service.run)
-        else:
+        elif target.kind == "command":
             values |= argv_credentials(target.run)
             values |= {v for k, v in target.env.items() if credential_like(k)}
     if spec.request is not None:

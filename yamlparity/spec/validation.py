@@ -37,6 +37,19 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def editor_schema() -> dict[str, Any]:
+    """The schema an editor checks one file against: every key and type of a spec, without the
+    keys only a whole spec must have (a spec that takes its `targets` from `include:`, or a part
+    file that holds only targets, is fine as it is; the loader checks the merged spec)."""
+    data = json.loads(json.dumps(schema()))
+    data.pop("required", None)
+    data["description"] = (
+        f"{data.get('description', '')} (Editor schema: keys that may come from `include:` "
+        "are not required here; `yamlparity validate` checks the whole spec.)"
+    ).strip()
+    return cast(dict[str, Any], data)
+
+
 def _is_number(_checker: Any, instance: object) -> bool:
     return type(instance) is Number
 

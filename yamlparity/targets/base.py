@@ -26,6 +26,8 @@ class Invocation:
     case: Case
     stdin: bytes | None = None
     request: PreparedRequest | None = None
+    # Command targets whose `run` holds templates: their argv rendered for this case.
+    argv: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass

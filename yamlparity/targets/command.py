@@ -231,7 +231,7 @@ class CommandAdapter:
 
     def begin(self, invocation: Invocation) -> Pending:
         """Start the process now; the returned call feeds it stdin and collects its output."""
-        run = self.target.run
+        run = invocation.argv.get(self.name, self.target.run)
         finish = spawn_capped(
             run if isinstance(run, str) else list(run),
             shell=self.target.shell,

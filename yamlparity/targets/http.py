@@ -1,118 +1,44 @@
-"""HTTP target adapter: a pool of keep-alive connections per target, one request per case.
+"""HTTP target adapter on libcurl (targets/curl.py): one request per case, every target's
+transfers driven together, connections kept alive between cases.
 
-The wire is `targets/wire.py` (a raw-socket HTTP/1.1 client: http.client cost ~4x its CPU per
-request, and a run is CPU-bound in this process). Every failure to get an answer (refused,
-timeout, reset, body over the cap) becomes `RawObservation.failure`; sending never raises.
-Requests are never retried or redirected.
+Every failure to get an answer (refused, timeout, reset, a body over the cap, an answer
+libcurl rejects) becomes `RawObservation.failure`, in words; sending never raises. Requests
+are never redirected.
 """
 
 from __future__ import annotations
 
 import re
-import select
-import ssl
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
-from yamlparity.core.tls import tls_context
-from yamlparity.spec.model import BasicAuth, HttpTarget
+from yamlparity.spec.model import HttpTarget
 from yamlparity.spec.redact import SENSITIVE_HEADERS  # never in describe() or failures
 from yamlparity.targets.base import Invocation, PreparedRequest, RawObservation
+from yamlparity.targets.curl import (
+    SHARED_SLICE,
+    Driver,
+    Transfer,
+    TransportOptions,
+    current_driver,
+    words,
+)
+from yamlparity.targets.curlargs import implicit_headers
 from yamlparity.targets.ports import PORT_PLACEHOLDER, free_port, substitute_port
 from yamlparity.targets.services import ServiceProcess
-from yamlparity.targets.wire import (
-    BadResponse,
-    BodyTooLarge,
-    Closed,
-    Connection,
-    Incomplete,
-    Proxy,
-    ProxyRefused,
-    SlowBody,
-)
 
-__all__ = ["HttpAdapter", "proxy_of"]
-
+__all__ = ["SENSITIVE_HEADERS", "HttpAdapter", "request_headers"]
 
 _FAILURE_TAIL_LINES = 20
-_DEFAULT_CONNECTIONS = 10
-_DEATH_GRACE = 0.2
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# What http.client refused in a request, so a case's data cannot inject a header or a request.
-_BAD_PATH = re.compile(r"[\x00-\x20\x7f]")
-_BAD_HEADER = re.compile(
-    r"[\r\n\x00]"
-)  # seconds; only spent when a started service drops a connection
-
-
-class _BodyError(Exception):
-    """The answer started but its body could not be taken whole."""
-
-
-class _Pool:
-    """Idle keep-alive connections to one host; at most `size` are kept between requests."""
-
-    def __init__(
-        self,
-        url: SplitResult,
-        timeout: float,
-        size: int,
-        tls: ssl.SSLContext | None = None,
-        proxy: Proxy | None = None,
-    ) -> None:
-        self._tls = (tls or ssl.create_default_context()) if url.scheme == "https" else None
-        self._proxy = proxy
-        self._host = url.hostname or "127.0.0.1"
-        self._port = url.port or (443 if self._tls else 80)
-        self._timeout = timeout
-        self._size = size
-        self._idle: list[Connection] = []
-        self._lock = threading.Lock()
-        self.closed = False
-
-    def get(self) -> Connection:
-        """An idle connection still open (a server may close idle ones), else a new one."""
-        while True:
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
-            if conn is None:
-                return self._new()
-            if not _dropped(conn):
-                return conn
-            conn.close()
-
-    def put(self, conn: Connection) -> None:
-        with self._lock:
-            if not self.closed and len(self._idle) < self._size:
-                self._idle.append(conn)
-                return
-        conn.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
-    def _new(self) -> Connection:
-        return Connection(self._host, self._port, self._timeout, self._tls, self._proxy)
-
-
-def _dropped(conn: Connection) -> bool:
-    """An idle keep-alive socket that is readable was closed (or spoke out of turn)."""
-    sock = conn.sock
-    if sock is None:
-        return False  # not connected yet: it connects on its first send
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):
-        return True
-    return bool(readable)
+_DEATH_GRACE = 0.2  # seconds; only spent when a started service drops a connection
+_HEADER_CACHE = 256  # distinct header sets whose libcurl lines are kept
+_IDLE_PER_TARGET = 64  # easy handles kept between cases (each is ~a few KB without a transfer)
+# A case's data must not inject a header or a second request.
+_BAD_HEADER = re.compile(r"[\r\n\x00]")
+_LOST = frozenset({7, 18, 52, 55, 56})  # refused, partial, nothing, send/recv error
 
 
 class HttpAdapter:
@@ -123,25 +49,29 @@ class HttpAdapter:
         target: HttpTarget,
         *,
         log_dir: Path | None = None,
-        max_connections: int = _DEFAULT_CONNECTIONS,
+        max_connections: int = 0,  # kept for callers; libcurl's multi sizes its own cache
     ) -> None:
+        del max_connections
         self.name = target.name
         self.target = target
         self.log_dir = log_dir
         self.port: int | None = target.port if isinstance(target.port, int) else None
         self.base_url = target.url.rstrip("/")
         self.headers: dict[str, str] = dict(target.headers)
-        self.proxy = proxy_of(target.proxy) if target.proxy else None
-        self._absolute = False  # plain HTTP through a proxy: absolute-form request lines
         self.service: ServiceProcess | None = None
-        # A pool at least as large as the in-flight requests keeps every connection alive.
-        self.max_connections = max(max_connections, target.concurrency or 0, 1)
-        self._pool: _Pool | None = None
-        self._prefix = ""
-        self._host_header = ""
+        self.options: TransportOptions | None = None
+        self._idle: list[Transfer] = []
+        self._all: list[Transfer] = []
+        self._lock = threading.Lock()
+        self._closed = False
         # The one place a target's `concurrency` is enforced (the engine relies on it).
         self._gate = threading.BoundedSemaphore(target.concurrency) if target.concurrency else None
+        # Its connections too: lanes share one multi (so at most `concurrency` connections),
+        # where other targets' transfers run in each lane's own.
+        self._shared = Driver(SHARED_SLICE) if target.concurrency else None
         self._secrets: tuple[str, ...] = ()
+        self._via = ""
+        self._header_cache: dict[tuple[tuple[tuple[str, str], ...], bool], list[str]] = {}
 
     # ----------------------------------------------------------------- TargetAdapter
 
@@ -156,32 +86,24 @@ class HttpAdapter:
             k: substitute_port(v, port) if port is not None else v
             for k, v in target.headers.items()
         }
-        if target.auth is not None:
+        if target.auth is not None and target.auth.scheme == "basic":
             self.headers["Authorization"] = target.auth.header_value
-        parsed = urlsplit(self.base_url)
-        self._prefix = parsed.path.rstrip("/")
-        self._host_header = _host_header(parsed)
-        self._absolute = self.proxy is not None and parsed.scheme == "http"
-        if self._absolute and self.proxy is not None and self.proxy.authorization is not None:
-            self.headers.setdefault("Proxy-Authorization", self.proxy.authorization)
         self._secrets = _secret_values(self.headers)
-        tls = target.tls
-        context = (
-            tls_context(tls.ca, tls.cert, tls.key, tls.verify)
-            if tls is not None and parsed.scheme == "https"
-            else None
-        )
+        self.options = transport_options(target, self.base_url)
+        if target.proxy:
+            proxy = urlsplit(target.proxy)
+            self._via = f" (via proxy {proxy.hostname}:{proxy.port or 1080})"
         if target.service is not None:
+            parsed = urlsplit(self.base_url)
             self.service = ServiceProcess(
                 target.service,
                 target.name,
                 port if port is not None else (parsed.port or 0),
                 self.base_url,
                 log_dir=self.log_dir,
-                tls=context,
+                transport=self.options,
             )
             self.service.start_and_wait()  # raises TargetUnavailable with the log tail
-        self._pool = _Pool(parsed, target.timeout, self.max_connections, context, self.proxy)
 
     @property
     def overlaps(self) -> bool:
@@ -196,54 +118,68 @@ class HttpAdapter:
     def begin(self, invocation: Invocation) -> Callable[[], RawObservation]:
         """Send the request now; the returned call waits for the answer (never raises).
 
-        Two steps so the engine can hand a case to every target before waiting for any.
+        The deadline runs from now: the engine hands a case to every target, then waits for
+        each answer, and the driver reads every answer as it arrives whoever is awaited.
         """
         request = invocation.request
-        pool = self._pool
-        if pool is None or pool.closed:
+        if self.options is None or self._closed:
             return _ready(RawObservation(self.name, failure="target not started"))
         if request is None:
             failure = "no HTTP request was prepared for this case"
             return _ready(RawObservation(self.name, failure=failure))
+        started = time.perf_counter()
+        if request.method == "HEAD" and request.body is not None:
+            # libcurl (like curl) cannot send one and still read a HEAD answer.
+            reason = "a HEAD request carries no body, and this case gives one (json: or body:)"
+            return _ready(self._failed(reason, started, request))
+        # Most cases send the same headers: their libcurl lines are built once.
+        key = (tuple(request.headers.items()), request.body is not None)
+        header_lines = self._header_cache.get(key)
+        if header_lines is None:
+            try:
+                header_lines = request_headers(
+                    self._merge_headers(request.headers), request.body is not None, self.target
+                )
+            except ValueError as exc:
+                return _ready(self._failed(str(exc), started, request))
+            if len(self._header_cache) < _HEADER_CACHE:
+                self._header_cache[key] = header_lines
         gate = self._gate
         if gate is not None:
             gate.acquire()
-        started = time.perf_counter()
-        conn = pool.get()
-        try:
-            conn.send(self._request_bytes(request))
-            send_cost = time.perf_counter() - started
-        except Exception as exc:  # anything at all: sending never raises
-            conn.close()
-            if gate is not None:
-                gate.release()
-            lost = not isinstance(exc, TimeoutError)
-            return _ready(self._failed(self._send_reason(exc), started, request, lost))
+        transfer = self._transfer()
+        transfer.prepare(self.base_url + request.path, request.method, header_lines, request.body)
+        driver = self._shared or current_driver()
+        driver.start(transfer)
 
         def finish() -> RawObservation:
-            # The clock runs from when this case's answer is awaited: the engine may send the
-            # next case before evaluating this one, and that evaluation is not the target's
-            # time (a big body would otherwise "time out" while we compare the last one).
-            clock = time.perf_counter() - send_cost
             try:
-                return self._receive(pool, conn, request, clock)
+                driver.wait(transfer)
+                return self._observation(transfer, request, started)
             finally:
+                self._release(transfer)
                 if gate is not None:
                     gate.release()
 
         return finish
 
     def close(self) -> None:
-        """Close the pool and stop the service (if we started one). Safe to call twice."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+        """Close every handle and stop the service (if we started one). Safe to call twice."""
+        with self._lock:
+            self._closed = True
+            transfers, self._all, self._idle = self._all, [], []
+        for transfer in transfers:
+            if transfer.driver is not None and not transfer.done:
+                transfer.driver.cancel(transfer)
+            transfer.close()
         if self.service is not None:
             self.service.stop()
 
     def describe(self) -> str:
-        """The resolved URL, and the service command when yamlparity starts one."""
+        """The resolved URL (and socket), and the service command when yamlparity starts one."""
         text = _redact_userinfo(self.base_url)
+        if self.target.unix_socket is not None:
+            text += f" (unix socket {self.target.unix_socket})"
         if self.service is not None:
             if self.service.reused:
                 text += " (reused: already answering)"
@@ -259,65 +195,25 @@ class HttpAdapter:
             return free_port()
         return port
 
-    def _receive(
-        self, pool: _Pool, conn: Connection, request: PreparedRequest, started: float
-    ) -> RawObservation:
-        try:
-            status, keep, headers = conn.read_head()
-        except Exception as exc:
-            conn.close()
-            lost = not isinstance(exc, TimeoutError)
-            return self._failed(self._answer_reason(exc), started, request, lost)
-        try:
-            body = self._read_body(conn, status, request.method == "HEAD", headers, started)
-        except _BodyError as exc:
-            conn.close()
-            return self._failed(str(exc), started, request)
-        except Exception as exc:
-            conn.close()
-            lost = isinstance(exc, Incomplete | ConnectionError)
-            return self._failed(self._body_reason(exc), started, request, lost)
-        if keep and conn.reusable:
-            pool.put(conn)
-        else:
-            conn.close()  # the server said `Connection: close`, or ended the body by closing
-        if status == 407 and self._absolute and self.proxy is not None:
-            # The proxy's answer, not the target's: no verdict may rest on it.
-            reason = f"proxy {self.proxy.host}:{self.proxy.port} answered 407 (credentials)"
-            return self._failed(reason, started, request)
-        return RawObservation(
-            self.name,
-            duration=time.perf_counter() - started,
-            status=status,
-            headers=headers,
-            stdout=body,
-        )
+    def _transfer(self) -> Transfer:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        assert self.options is not None
+        transfer = Transfer(self.options)
+        with self._lock:
+            self._all.append(transfer)
+        return transfer
 
-    def _request_bytes(self, request: PreparedRequest) -> bytes:
-        """Request line, headers and body in one buffer: one write, one segment when small."""
-        path = self._prefix + request.path
-        if _BAD_PATH.search(path) is not None:
-            raise ValueError(f"URL can't contain control characters or spaces: {path!r}")
-        headers = self._merge_headers(request.headers)
-        names = {name.lower() for name in headers}
-        target = f"http://{self._host_header}{path}" if self._absolute else path
-        lines = [f"{request.method} {target} HTTP/1.1"]
-        if "host" not in names:
-            lines.append(f"Host: {self._host_header}")
-        if "accept-encoding" not in names:
-            lines.append("Accept-Encoding: identity")
-        for name, value in headers.items():
-            if _BAD_HEADER.search(name) is not None or _BAD_HEADER.search(value) is not None:
-                raise ValueError(f"Invalid header {name!r}: {value!r}")
-            lines.append(f"{name}: {value}")
-        body = request.body
-        if "content-length" not in names:
-            if body is not None:
-                lines.append(f"Content-Length: {len(body)}")
-            elif request.method in _BODY_METHODS:
-                lines.append("Content-Length: 0")  # as http.client did: some servers need it
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head + body if body else head
+    def _release(self, transfer: Transfer) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < _IDLE_PER_TARGET:
+                transfer.parts = []  # the body belongs to the observation now
+                self._idle.append(transfer)
+                return
+            if transfer in self._all:
+                self._all.remove(transfer)
+        transfer.close()
 
     def _merge_headers(self, request_headers: dict[str, str]) -> dict[str, str]:
         """Target headers, overridden case-insensitively by the request's own."""
@@ -328,69 +224,36 @@ class HttpAdapter:
         merged.update(request_headers)
         return merged
 
-    def _read_body(
-        self,
-        conn: Connection,
-        status: int,
-        head_only: bool,
-        headers: dict[str, str],
-        started: float,
-    ) -> bytes:
-        cap = self.target.max_output
-        length = headers.get("content-length")
-        # HEAD, 1xx, 204 and 304 answers announce a size but carry no body.
-        bodiless = head_only or status < 200 or status in (204, 304)
-        if not bodiless and length is not None and length.isdigit() and int(length) > cap:
-            raise _BodyError(f"body larger than {cap} bytes (Content-Length {length})")
-        # A trickling body must not outlive the timeout (each read alone has its own).
-        deadline = started + self.target.timeout
-        try:
-            body = conn.read_body(status, head_only, headers, cap, deadline)
-        except BodyTooLarge:
-            raise _BodyError(f"body larger than {cap} bytes") from None
-        except SlowBody:
-            raise _BodyError(
-                f"timed out after {self.target.timeout:g} s reading the body"
-            ) from None
-        encoding = headers.get("content-encoding")
-        if encoding is None:
-            return body
-        return _decoded(body, encoding.strip().lower(), cap)
-
-    def _send_reason(self, exc: BaseException) -> str:
-        url = _redact_userinfo(self.base_url)
-        if isinstance(exc, ConnectionRefusedError):
-            via = f" (via proxy {self.proxy.host}:{self.proxy.port})" if self.proxy else ""
-            return f"connection refused to {url}{via}"
-        if isinstance(exc, ProxyRefused):
-            return str(exc)
-        if isinstance(exc, TimeoutError):
-            return f"timed out after {self.target.timeout:g} s"
-        if isinstance(exc, ConnectionError):
-            return f"connection reset before the response ({_root_cause(exc)})"
-        if isinstance(exc, OSError):
-            return f"cannot connect to {url}: {_root_cause(exc)}"
-        return f"request failed: {type(exc).__name__}: {exc}"
-
-    def _answer_reason(self, exc: BaseException) -> str:
-        if isinstance(exc, TimeoutError):
-            return f"timed out after {self.target.timeout:g} s"
-        if isinstance(exc, Closed):
-            return f"connection closed before the response ({_root_cause(exc)})"
-        if isinstance(exc, ConnectionResetError):
-            return "connection reset before the response"
-        if isinstance(exc, ConnectionError | BadResponse):
-            return f"connection closed before the response ({_root_cause(exc)})"
-        return f"request failed: {type(exc).__name__}: {exc}"
-
-    def _body_reason(self, exc: BaseException) -> str:
-        if isinstance(exc, TimeoutError):
-            return f"timed out after {self.target.timeout:g} s reading the body"
-        if isinstance(exc, Incomplete | ConnectionError):
-            return f"connection reset while reading the body ({_root_cause(exc)})"
-        if isinstance(exc, zlib.error):
-            return f"cannot decode the body: {exc}"
-        return f"reading the body failed: {type(exc).__name__}: {exc}"
+    def _observation(
+        self, transfer: Transfer, request: PreparedRequest, started: float
+    ) -> RawObservation:
+        if transfer.code != 0:
+            headers = transfer.headers()
+            reason = words(
+                transfer,
+                _redact_userinfo(self.base_url),
+                self._via,
+                self.target.max_output,
+                headers.get("content-length"),
+            )
+            lost = transfer.code in _LOST or transfer.retry_refused
+            return self._failed(reason, started, request, lost)
+        if transfer.status_line is not None:
+            line = transfer.status_line.decode("iso-8859-1").rstrip("\r\n")
+            return self._failed(f"not a valid HTTP answer: status line {line!r}", started, request)
+        status = transfer.status()
+        if status == 407 and self.target.proxy:
+            # The proxy's answer, not the target's: no verdict may rest on it.
+            proxy = urlsplit(self.target.proxy)
+            reason = f"proxy {proxy.hostname}:{proxy.port} answered 407 (credentials)"
+            return self._failed(reason, started, request)
+        return RawObservation(
+            self.name,
+            duration=time.perf_counter() - started,
+            status=status,
+            headers=transfer.headers(),
+            stdout=transfer.body,
+        )
 
     def _failed(
         self,
@@ -418,39 +281,46 @@ class HttpAdapter:
         return text
 
 
+def transport_options(target: HttpTarget, base_url: str) -> TransportOptions:
+    """The libcurl options of a target (also what its readiness probe uses)."""
+    tls = target.tls
+    auth = target.auth
+    return TransportOptions(
+        timeout=target.timeout,
+        max_output=target.max_output,
+        ca=tls.ca if tls is not None else None,
+        cert=tls.cert if tls is not None else None,
+        key=tls.key if tls is not None else None,
+        verify=tls.verify if tls is not None else True,
+        proxy=target.proxy,
+        proxy_ca=tls.proxy_ca if tls is not None else None,
+        unix_socket=target.unix_socket,
+        http_version=target.http_version,
+        compressed=target.compressed,
+        digest=(auth.username, auth.password)
+        if auth is not None and auth.scheme == "digest"
+        else None,
+    )
+
+
+def request_headers(headers: dict[str, str], has_body: bool, target: HttpTarget) -> list[str]:
+    """The header lines libcurl gets: the request's own, then `curlargs.implicit_headers` (so
+    libcurl adds none the case did not ask for; curl's reproducer adds the same). A name or
+    value with CR, LF or NUL is refused (ValueError): it would inject a header."""
+    lines: list[str] = []
+    names: set[str] = set()
+    for name, value in headers.items():
+        if _BAD_HEADER.search(name) is not None or _BAD_HEADER.search(value) is not None:
+            raise ValueError(f"Invalid header {name!r}: {value!r}")
+        names.add(name.lower())
+        # `Name:` would remove a header in libcurl; `Name;` sends it with an empty value.
+        lines.append(f"{name}: {value}" if value.strip() else f"{name};")
+    lines.extend(implicit_headers(names, has_body, target.compressed))
+    return lines
+
+
 def _ready(observation: RawObservation) -> Callable[[], RawObservation]:
     return lambda: observation
-
-
-def proxy_of(url: str) -> Proxy:
-    """A forward proxy URL (`http://[user:pass@]host[:port]`) as wire.Proxy."""
-    parsed = urlsplit(url)
-    authorization = None
-    if parsed.username is not None:
-        user, password = unquote(parsed.username), unquote(parsed.password or "")
-        authorization = BasicAuth(user, password).header_value
-    return Proxy(parsed.hostname or "127.0.0.1", parsed.port or 80, authorization)
-
-
-def _host_header(url: SplitResult) -> str:
-    """Host as http.client wrote it: IPv6 in brackets, the port unless it is the default."""
-    host = url.hostname or "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    default = 443 if url.scheme == "https" else 80
-    return host if url.port in (None, default) else f"{host}:{url.port}"
-
-
-def _decoded(body: bytes, encoding: str, cap: int) -> bytes:
-    """gzip/deflate bodies decoded (capped: a small bomb must not fill memory); others as sent."""
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        return body
-    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
-    decoder = zlib.decompressobj(wbits)
-    out = decoder.decompress(body, cap + 1)
-    if len(out) > cap:
-        raise _BodyError(f"body larger than {cap} bytes (decoded)")
-    return out
 
 
 def _secret_values(headers: dict[str, str]) -> tuple[str, ...]:
@@ -460,16 +330,8 @@ def _secret_values(headers: dict[str, str]) -> tuple[str, ...]:
 
 
 def _redact_userinfo(url: str) -> str:
-    parsed = urlsplit(url)
+    parsed: SplitResult = urlsplit(url)
     if "@" not in parsed.netloc:
         return url
     host = parsed.netloc.rpartition("@")[2]
     return parsed._replace(netloc=f"***@{host}").geturl()
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost exception's message."""
-    inner: BaseException = exc
-    while inner.__cause__ is not None:
-        inner = inner.__cause__
-    return str(inner) or type(inner).__name__

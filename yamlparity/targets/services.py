@@ -10,7 +10,6 @@ import re
 import shlex
 import signal
 import socket
-import ssl
 import subprocess
 import tempfile
 import threading
@@ -24,15 +23,8 @@ from yamlparity.core import boundedre
 from yamlparity.spec.model import Service
 from yamlparity.targets import reaper
 from yamlparity.targets.base import TargetUnavailable
+from yamlparity.targets.curl import TransportOptions, probe
 from yamlparity.targets.ports import substitute_port
-from yamlparity.targets.wire import (
-    BadResponse,
-    BodyTooLarge,
-    Closed,
-    Connection,
-    Incomplete,
-    SlowBody,
-)
 
 __all__ = ["ServiceProcess", "running_services", "stop_all"]
 
@@ -56,11 +48,13 @@ class ServiceProcess:
         base_url: str,
         *,
         log_dir: Path | None = None,
-        tls: ssl.SSLContext | None = None,
+        transport: TransportOptions | None = None,
     ) -> None:
         self.service = service
         self.target = target
-        self.tls = tls  # an https readiness check trusts what the target's requests trust
+        # The readiness check goes the way the target's requests go (TLS trust, Unix socket,
+        # HTTP version), with a short deadline of its own and no proxy (the service is local).
+        self.transport = transport
         self.port = port
         self.base_url = substitute_port(base_url, port).rstrip("/")
         self.command: tuple[str, ...] | str = _substitute_run(service.run, port)
@@ -215,6 +209,9 @@ class ServiceProcess:
             return f"GET {self.base_url}{_as_path(substitute_port(svc.ready_http, self.port))}"
         if svc.ready_log is not None:
             return f"log line matching /{svc.ready_log}/"
+        unix = self.transport.unix_socket if self.transport is not None else None
+        if unix is not None:
+            return f"connect to Unix socket {unix}"
         host, port = self._host_port()
         return f"TCP connect to {host}:{port}"
 
@@ -269,9 +266,12 @@ class ServiceProcess:
     def _probe(self) -> Probe:
         if self.service.ready_http is not None:
             path = _as_path(substitute_port(self.service.ready_http, self.port))
-            return lambda timeout: _probe_http(self.base_url + path, timeout, self.tls)
+            return lambda timeout: probe(self.base_url + path, timeout, self.transport)
         if self.service.ready_log is not None and not self.reused and self.proc is not None:
             return lambda timeout: self._probe_log()
+        unix = self.transport.unix_socket if self.transport is not None else None
+        if unix is not None:
+            return lambda timeout: _probe_unix(unix, timeout)
         host, port = self._host_port()
         return lambda timeout: _probe_port(host, port, timeout)
 
@@ -304,37 +304,19 @@ def _as_path(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-_PROBE_BODY_CAP = 1 << 20
-
-
-def _probe_http(url: str, timeout: float, tls: ssl.SSLContext | None) -> tuple[bool, str]:
-    """Any HTTP answer below 500 means ready; 5xx means 'still starting'."""
-    parsed = urlsplit(url)
-    https = parsed.scheme == "https"
-    context = (tls or ssl.create_default_context()) if https else None
-    host = parsed.hostname or "127.0.0.1"
-    conn = Connection(host, parsed.port or (443 if https else 80), timeout, context)
-    target = parsed.path or "/"
-    if parsed.query:
-        target += "?" + parsed.query
-    host_header = parsed.netloc.rpartition("@")[2]
-    request = f"GET {target} HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n"
-    try:
-        conn.send(request.encode("latin-1"))
-        status, _, headers = conn.read_head()
-        # Read the answer to its end: closing on unread bytes resets the connection, and a
-        # stdlib server logs a traceback for that (which then shows in its log tail).
-        conn.read_body(status, False, headers, _PROBE_BODY_CAP, time.perf_counter() + timeout)
-    except (OSError, BadResponse, Closed, Incomplete, BodyTooLarge, SlowBody) as exc:
-        return False, type(exc).__name__
-    finally:
-        conn.close()
-    return status < 500, f"HTTP {status}"
-
-
 def _probe_port(host: str, port: int, timeout: float) -> tuple[bool, str]:
     try:
         with socket.create_connection((host, port), timeout=timeout):
+            return True, "accepting"
+    except OSError as exc:
+        return False, exc.strerror or type(exc).__name__
+
+
+def _probe_unix(path: str, timeout: float) -> tuple[bool, str]:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(path)
             return True, "accepting"
     except OSError as exc:
         return False, exc.strerror or type(exc).__name__

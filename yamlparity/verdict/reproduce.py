@@ -15,6 +15,12 @@ from collections.abc import Iterable
 from yamlparity.core.redact import SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.model import CommandTarget, HttpTarget, Spec
 from yamlparity.targets.base import Invocation, PreparedRequest
+from yamlparity.targets.curlargs import (
+    HTTP_VERSION_FLAGS,
+    implicit_headers,
+    needs_globoff,
+    needs_path_as_is,
+)
 from yamlparity.targets.ports import PORT_PLACEHOLDER
 
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
@@ -34,7 +40,8 @@ def reproducers(
         if isinstance(target, HttpTarget) and invocation.request is not None:
             out[name] = _redact(http_command(target, invocation.request), spec.secrets)
         elif isinstance(target, CommandTarget):
-            out[name] = _redact(command_line(target, invocation.stdin or b""), spec.secrets)
+            argv = invocation.argv.get(name)
+            out[name] = _redact(command_line(target, invocation.stdin or b"", argv), spec.secrets)
     return out
 
 
@@ -51,9 +58,10 @@ def _redact(text: str, secrets: frozenset[str]) -> str:
 # ----------------------------------------------------------------------------- commands
 
 
-def command_line(target: CommandTarget, stdin: bytes) -> str:
-    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline)."""
-    run = target.run
+def command_line(target: CommandTarget, stdin: bytes, argv: tuple[str, ...] | None = None) -> str:
+    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline);
+    `argv`: the target's arguments as rendered for the case."""
+    run = argv if argv is not None else target.run
     program = f"sh -c {shlex.quote(run)}" if isinstance(run, str) else shlex.join(run)
     env = " ".join(_env_assignment(key, value) for key, value in target.env.items())
     invoke = f"env {env} {program}" if env else program
@@ -67,20 +75,30 @@ def _env_assignment(key: str, value: str) -> str:
 
 
 def http_command(target: HttpTarget, request: PreparedRequest) -> str:
-    """A curl command: method, URL, the target's and the case's headers, the exact body."""
+    """The curl command that asks libcurl what the run asked: method, URL, HTTP version,
+    socket, proxy, TLS, the target's and the case's headers, the lines the adapter adds so
+    libcurl adds none of its own, and the exact body (credentials as shell variables)."""
     lines: list[str] = []
     if target.service is not None:
         run = target.service.run
         shown = run if isinstance(run, str) else shlex.join(run)
         lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
     url = _url(target) + request.path
-    parts = ["curl", "-sS", "-i", "-X", shlex.quote(request.method), _shell_word(url)]
+    # -q first: no ~/.curlrc.
+    parts = ["curl", "-q", "-sS", "-i", *_method(request), _shell_word(url)]
     parts += _transport_options(target)
-    headers = {**target.headers, **request.headers}
-    if target.auth is not None:
+    if needs_path_as_is(request.path):
+        parts.append("--path-as-is")
+    if needs_globoff(url):
+        parts.append("-g")
+    headers = _merged(target.headers, request.headers)
+    if target.auth is not None and target.auth.scheme == "basic":
         headers.setdefault("Authorization", "")  # only its name is shown: a variable
     for key, value in headers.items():
         parts += ["-H", _header(key, value)]
+    names = {key.lower() for key in headers}
+    for line in implicit_headers(names, request.body is not None, target.compressed):
+        parts += ["-H", shlex.quote(line)]
     body = request.body
     prefix = ""
     if body is not None:
@@ -90,16 +108,49 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
     return "\n".join(lines)
 
 
+def _method(request: PreparedRequest) -> list[str]:
+    """curl infers GET, or POST from --data-binary; HEAD is --head (-X HEAD would wait for a
+    body); any other method is -X."""
+    inferred = "POST" if request.body is not None else "GET"
+    if request.method == inferred:
+        return []
+    if request.method == "HEAD" and request.body is None:
+        return ["--head"]
+    return ["-X", shlex.quote(request.method)]
+
+
+def _merged(target_headers: dict[str, str], request_headers: dict[str, str]) -> dict[str, str]:
+    """Target headers, overridden case-insensitively by the request's own (as the adapter)."""
+    overridden = {key.lower() for key in request_headers}
+    merged = {k: v for k, v in target_headers.items() if k.lower() not in overridden}
+    merged.update(request_headers)
+    return merged
+
+
 def _transport_options(target: HttpTarget) -> list[str]:
-    """curl's flags for the target's `tls:` and `proxy:` (proxy credentials as a variable)."""
+    """curl's flags for the target's transport options (credentials as variables)."""
     parts: list[str] = []
+    if target.http_version is not None:
+        parts.append(HTTP_VERSION_FLAGS[target.http_version])
+    if target.unix_socket is not None:
+        parts += ["--unix-socket", shlex.quote(target.unix_socket)]
+    if target.compressed:
+        parts.append("--compressed")
     tls = target.tls
     if tls is not None:
-        for flag, path in (("--cacert", tls.ca), ("--cert", tls.cert), ("--key", tls.key)):
+        for flag, path in (
+            ("--cacert", tls.ca),
+            ("--cert", tls.cert),
+            ("--key", tls.key),
+            ("--proxy-cacert", tls.proxy_ca),
+        ):
             if path is not None:
                 parts += [flag, shlex.quote(path)]
         if not tls.verify:
             parts.append("--insecure")
+    if target.auth is not None and target.auth.scheme == "digest":
+        user = _shell_word(f"{target.auth.username}:{_variable(_var(target.name) + '_PASSWORD')}")
+        parts += ["--digest", "-u", user]
     if target.proxy is not None:
         proxy = _USERINFO.sub(
             lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_PROXY_USERINFO')}@",
@@ -107,6 +158,8 @@ def _transport_options(target: HttpTarget) -> list[str]:
             1,
         )
         parts += ["--proxy", _shell_word(proxy)]
+    else:
+        parts += ["--noproxy", "'*'"]  # the run reads no proxy variables
     return parts
 
 
@@ -121,6 +174,8 @@ def _url(target: HttpTarget) -> str:
 def _header(key: str, value: str) -> str:
     if key.lower() in SENSITIVE_HEADERS:
         return _shell_word(f"{key}: {_variable(_var(key))}")
+    if not value.strip():
+        return _shell_word(f"{key};")  # curl's (and libcurl's) way to send an empty value
     return _shell_word(f"{key}: {value}")
 
 

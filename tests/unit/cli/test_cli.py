@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import AMBIENT
 from tests.support.paths import ROOT
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
@@ -45,7 +46,7 @@ def yamlparity(
 ) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("yamlparity")
     assert exe is not None, "install the package: pip install -e ."
-    full_env = {k: v for k, v in os.environ.items() if k != "CI"}
+    full_env = {k: v for k, v in os.environ.items() if k != "CI" and k not in AMBIENT}
     full_env.update(env or {})
     return subprocess.run(
         [exe, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=120
@@ -101,7 +102,8 @@ def test_every_format_from_one_run(project: Path) -> None:
     assert done.returncode == 1
     names = sorted(p.name for p in (project / "out").iterdir())
     assert names == [
-        "index.html", "index.md", "junit.xml", "t.html", "t.json", "t.junit.xml", "t.md",
+        "history.jsonl", "index.html", "index.json", "index.md", "junit.xml", "t.html", "t.json",
+        "t.junit.xml", "t.md",
     ]  # fmt: skip
     data = json.loads((project / "out" / "t.json").read_text("utf-8"))
     assert data["schema_version"] == 1 and data["tally"]["DIFF"] == 1
@@ -150,7 +152,7 @@ def test_live_progress_line_on_a_terminal_and_plain_in_ci(project: Path) -> None
         primary, secondary = pty.openpty()
         exe = shutil.which("yamlparity")
         assert exe is not None
-        env = {**os.environ, "CI": ci}
+        env = {**{k: v for k, v in os.environ.items() if k not in AMBIENT}, "CI": ci}
         done = subprocess.run(
             [exe, "run", "--report-dir", "out"], cwd=project, stdout=subprocess.PIPE,
             stderr=secondary, env=env, text=True, timeout=120,
@@ -178,10 +180,14 @@ def _drain(fd: int) -> str:
 
 def test_schema_prints_the_spec_json_schema(project: Path) -> None:
     from yamlparity.spec.load import schema
+    from yamlparity.spec.validation import editor_schema
 
     done = yamlparity("schema", cwd=project)
     assert done.returncode == 0
-    assert json.loads(done.stdout) == schema()
+    printed = json.loads(done.stdout)
+    assert printed == editor_schema()
+    # The loader's schema, less what only a whole spec must have (include: may supply it).
+    assert printed["$defs"] == schema()["$defs"] and "required" not in printed
 
 
 def test_template_context_runs_the_spec_or_reads_results(project: Path) -> None:

@@ -23,14 +23,21 @@ def test_run_without_arguments_does_the_projects_usual_run(project: Path) -> Non
     done = yamlparity("run", "-k", "same", cwd=sub)
     assert done.returncode == 0, done.stderr
     out = project / "build" / "parity"
-    assert sorted(p.name for p in out.iterdir()) == ["index.md", "t.json", "t.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "history.jsonl",
+        "index.json",
+        "index.md",
+        "t.json",
+        "t.md",
+    ]
 
 
 def test_command_line_flags_win_over_the_config(project: Path) -> None:  # noqa: F811
     _pyproject(project, 'report_dir = "build/parity"\nformats = "md,json"\n')
     done = yamlparity("run", "-k", "same", "--format", "html", "--report-dir", "mine", cwd=project)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (project / "mine").iterdir()) == ["index.html", "t.html"]
+    names = sorted(p.name for p in (project / "mine").iterdir())
+    assert names == ["history.jsonl", "index.html", "index.json", "t.html"]
     assert not (project / "build").exists()
 
 

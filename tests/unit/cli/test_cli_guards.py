@@ -7,20 +7,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.support.cli import run_cli
+
 PY = sys.executable
 
 
 def cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "yamlparity", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=60)
 
 
 def spec(folder: Path, name: str = "s", report: str | None = None) -> Path:
@@ -97,9 +92,7 @@ def test_template_context_redacts_secrets(tmp_path: Path) -> None:
             """
         )
     )
-    import os
-
-    env = {**os.environ, "TOKEN": "s3cr3t-value-42"}
+    env = {"TOKEN": "s3cr3t-value-42"}
     done = cli("template-context", "s.yaml", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert "s3cr3t-value-42" not in done.stdout

@@ -1,7 +1,8 @@
 """Golden files for every output format, from one deterministic SpecResult built here.
 
 The golden files were read line by line when they were written; regenerate them with
-`UPDATE_GOLDEN=1 python -m pytest tests/test_formats.py` and read the diff before committing.
+`UPDATE_GOLDEN=1 python -m pytest tests/unit/report/test_formats.py` and read the diff before
+committing.
 """
 
 from __future__ import annotations

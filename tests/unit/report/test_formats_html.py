@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.unit.report.test_formats import sample_result
 from yamlparity.report.formats import write_spec
+from yamlparity.report.formats.html import assets, content_security_policy
 from yamlparity.report.render import TemplateChoice
 from yamlparity.results.records import CaseResult, Difference, SpecResult, TargetInfo, TargetOutcome
 
@@ -24,7 +25,11 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "strong", "em",
     "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details", "summary", "ul",
     "li", "hr", "a", "br",
+    # the page's own script, the side-by-side view and the charts
+    "script", "span", "div", "section", "figure", "figcaption", "svg", "g", "rect", "text",
+    "line",
 }  # fmt: skip
+ALIGN = {"text-align:left", "text-align:center", "text-align:right"}
 
 
 class _Tags(HTMLParser):
@@ -32,12 +37,21 @@ class _Tags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
         self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, attrs))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
 
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        if self._in_script:
+            self.scripts.append(data)
+        else:
+            self.text.append(data)
 
 
 def hostile_result() -> SpecResult:
@@ -87,11 +101,21 @@ def test_hostile_target_data_is_shown_as_text_never_as_markup(tmp_path: Path) ->
     parser.feed(page)
     tags = {tag for tag, _ in parser.tags}
     assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
-    assert [tag for tag, _ in parser.tags].count("script") == 0
+    # One script: the page's own, as shipped, with no attributes; the policy admits it
+    # alone (by its hash), so even a target's <script> that became a tag would not run.
+    _, script = assets()
+    assert [(tag, attrs) for tag, attrs in parser.tags if tag == "script"] == [("script", [])]
+    assert parser.scripts == [script]
+    policy = [dict(a)["content"] for t, a in parser.tags if t == "meta" and
+              dict(a).get("http-equiv") == "Content-Security-Policy"]  # fmt: skip
+    assert policy == [content_security_policy(*assets())]
+    assert "unsafe-inline" not in policy[0] and "default-src 'none'" in policy[0]
     for _tag, attrs in parser.tags:
         for name, value in attrs:
             assert not name.startswith("on")
             assert "javascript:" not in (value or "").lower()
+            assert name != "style" or value in ALIGN, value
+            assert name not in ("src", "srcdoc", "formaction", "xlink:href")
     text = "".join(parser.text)
     # Every hostile string reaches the reader, as text.
     assert SCRIPT in text
@@ -112,6 +136,9 @@ def test_template_markup_still_works_details_stay_collapsible(tmp_path: Path) ->
 
 def test_sample_report_html_has_tables_code_and_details(tmp_path: Path) -> None:
     page = _render(sample_result(), tmp_path)
-    assert "<table>" in page and "<details><summary>DIFF" in page
-    assert '<pre><code class="language-json">{' in page
+    assert "<table>" in page
+    assert '<summary><span class="verdict v-DIFF">DIFF</span> — <code>float&#95;literal' in page
+    # Outputs side by side, the differing path highlighted in every target's column.
+    assert page.count('<div class="sbs" data-columns="3">') == 7  # each divergent case
+    assert page.count('<span class="line hl" title=".mean">') == 3  # rust, go, python
     assert "Café ⭐" in page

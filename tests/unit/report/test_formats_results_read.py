@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from yamlparity.core.errors import SpecError
 from yamlparity.report.formats import results_json
 from yamlparity.report.render import SpecShape, context, synthetic_result
@@ -66,13 +67,7 @@ def test_template_context_from_results_keeps_flagged_rules(tmp_path: Path) -> No
     (tmp_path / ".git").mkdir()
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "yamlparity", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli(*args, cwd=tmp_path, timeout=120)
 
     assert cli("run", "s.yaml", "--format", "json", "--report-dir", "out").returncode == 0
     live = json.loads(cli("template-context", "s.yaml").stdout)

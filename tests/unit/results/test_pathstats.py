@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import PROGRAMS
-from yamlparity.results.pathstats import index_free, overlaps
+from yamlparity.results.pathstats import index_free, overlaps, path_stats
+from yamlparity.results.records import CaseResult, Difference
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
 
@@ -55,3 +56,26 @@ def test_paths_are_counted_once_per_case_with_targets_and_samples(tmp_path: Path
     assert stat.samples == ["c0", "c1", "c2", "c3", "c4"]  # at most five
     assert result.to_dict()["path_stats"][0]["cases"] == 7
     assert result.tier_tally() == {"identical": 0, "canonical": 0, "normalized": 0}
+
+
+def test_text_paths_are_listed_in_the_order_the_lines_are_read() -> None:
+    """`line 2` before `line 10`, `after line 10` between `line 10` and `line 11`; JSON paths
+    of another facet keep most-frequent-first, ahead of the text lines."""
+    names = ["line 1", "after line 15", "line 10", "line 2", "line 11", "after line 10", "…"]
+    cases = [
+        CaseResult(
+            f"c{i}",
+            "DIFF",
+            {},
+            differences=[
+                Difference("stdout", path, {"a": "x", "b": "y"}) for path in names[: i + 1]
+            ]
+            + [Difference("body", ".a", {"a": "x", "b": "y"})] * (i % 2),
+        )
+        for i in range(len(names))
+    ]
+    order = [(s.facet, s.path) for s in path_stats(cases)]
+    assert order == [("body", ".a")] + [
+        ("stdout", p)
+        for p in ["line 1", "line 2", "line 10", "after line 10", "line 11", "after line 15", "…"]
+    ]

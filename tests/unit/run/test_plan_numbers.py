@@ -15,8 +15,9 @@ from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.core.jsonvalue import Number
 from yamlparity.core.numbers import NumberView, to_exact, to_view
-from yamlparity.run.plan import render_native, render_text, template_env
+from yamlparity.run.plan import render_native, render_text
 from yamlparity.spec.model import Case, RequestTemplate
+from yamlparity.spec.templates import template_env
 
 INPUT = jsonvalue.loads('{"n": 7, "f": 2.50, "t": true, "l": [1, 2], "big": 12345678901234567890}')
 

@@ -142,8 +142,9 @@ def test_connection_refused(adapters: list[HttpAdapter]) -> None:
 def test_request_timeout(fault: HttpAdapter) -> None:
     obs = call(fault, "/sleep?s=6")
     assert obs.failure == "timed out after 2 s"
-    # The pool is still usable afterwards.
-    assert call(fault, "/status/204").status == 204
+    # The target is still usable afterwards. (Not /status/204: this server writes a body
+    # after a 204, which libcurl, like curl, would read as the start of the next answer.)
+    assert call(fault, "/status/200").status == 200
 
 
 def test_reset_mid_body(fault: HttpAdapter) -> None:

@@ -8,7 +8,6 @@ or the report folder is the point.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from tests.servers.tls_support import (
     EchoServer,
     ForwardProxy,
 )
+from tests.support.cli import run_cli
 from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
@@ -103,18 +103,19 @@ def assert_only_b_failed(cases: list[CaseResult], pattern: re.Pattern[str] | str
 
 
 def cli(
-    spec: Path, env: dict[str, str] | None = None, *args: str
+    spec: Path, env: dict[str, str] | None = None, *args: str, unset: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [PY, "-m", "yamlparity", "run", str(spec), "--report-dir", "out", *args],
+    return run_cli(
+        "run",
+        str(spec),
+        "--report-dir",
+        "out",
+        *args,
         cwd=spec.parent,
-        env={**(os.environ if env is None else env), **SECRETS},
-        capture_output=True,
-        text=True,
+        env={**(env or {}), **SECRETS},
+        unset=unset,
         timeout=120,
     )
-    assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    return done
 
 
 # ----------------------------------------------------------------------------- TLS
@@ -311,12 +312,10 @@ def test_a_plain_http_proxy_refusing_credentials_is_an_error_not_an_answer(
 def test_proxy_environment_variables_are_not_read(tmp_path: Path) -> None:
     with EchoServer() as plain, EchoServer(tls=True) as secure, ForwardProxy() as proxy:
         spec = write_spec(tmp_path, {"url": plain.url}, {"url": secure.url, "tls": {"ca": str(CA)}})
-        env = dict(os.environ)
+        env: dict[str, str] = {}
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
             env[name] = env[name.lower()] = proxy.url
-        env.pop("NO_PROXY", None)
-        env.pop("no_proxy", None)
-        done = cli(spec, env)
+        done = cli(spec, env, unset=("NO_PROXY", "no_proxy"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 match / 0 diff (out of 2)" in done.stdout
     assert proxy.request_lines == []
@@ -516,23 +515,23 @@ LOAD_ERRORS = {
         ("proxy: http://user",),
         r"secrets",
     ),
-    "https proxy": (
+    "ftp proxy": (
         """\
   a:
     url: http://127.0.0.1:9
-    proxy: https://127.0.0.1:3128
+    proxy: ftp://127.0.0.1:3128
 """,
-        ("proxy: https",),
-        r"http://",
+        ("proxy: ftp",),
+        r"socks5h://",
     ),
-    "socks proxy": (
+    "http_version": (
         """\
   a:
     url: http://127.0.0.1:9
-    proxy: socks5://127.0.0.1:1080
+    http_version: "1.0"
 """,
-        ("proxy: socks5",),
-        r"http://|socks5",
+        ("http_version",),
+        r"2-prior-knowledge",
     ),
 }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import cli as support_cli
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.rules.jsonpath import compile_path, find
@@ -83,12 +84,7 @@ def run_cli(tmp_path: Path, expect: str, command: str = "run") -> subprocess.Com
         "  - {name: c, input: {}}\n"
     )
     args = [str(spec)] if command == "validate" else [str(spec), "--report-dir", str(tmp_path)]
-    return subprocess.run(
-        [sys.executable, "-m", "yamlparity", command, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return support_cli.run_cli(command, *args, cwd=tmp_path, timeout=120)
 
 
 def test_filters_and_len_through_the_cli(tmp_path: Path) -> None:

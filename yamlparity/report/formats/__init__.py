@@ -7,6 +7,7 @@ Every file is written atomically.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,19 +15,23 @@ from typing import Any
 
 from yamlparity.core.atomic import atomic_writer, write_atomic
 from yamlparity.core.errors import UsageError, YamlparityError
+from yamlparity.report.history import Recording, record_run
 from yamlparity.report.render import (
     Attachments,
     TemplateChoice,
+    calibration_beside,
     render,
     render_index,
     render_to,
     tally_line,
 )
-from yamlparity.results.records import SpecResult
+from yamlparity.results.audit import analysis_context
+from yamlparity.results.records import VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
 INDEX_NAME = "index"
+MANIFEST_NAME = "index.json"  # what the index lists, across runs into one folder
 
 
 def parse_formats(values: str | Iterable[str]) -> tuple[str, ...]:
@@ -58,6 +63,7 @@ class Written:
     result: SpecResult
     paths: dict[str, Path]
     extra: list[Path] = field(default_factory=list)  # full outputs beside the report
+    history: list[dict[str, Any]] = field(default_factory=list)  # the trend (history.trend)
     # Artefacts that could not be written: (file, why); the others were written all the same.
     failures: list[tuple[Path, Exception]] = field(default_factory=list)
 
@@ -73,11 +79,14 @@ def write_spec(
     choice: TemplateChoice,
     *,
     baseline: str | None = None,
+    recording: Recording | None = None,
 ) -> Written:
     """Every output of one spec's run. The results come first (JSON, then JUnit), then the
-    full outputs beside the report, then the reports: a template that fails, a full disk or
-    a refused file costs that one artefact, never the others. What could not be written is
-    in `Written.failures`, each naming its file."""
+    full outputs beside the report, the history, then the reports: a template that fails, a
+    full disk or a refused file costs that one artefact, never the others. What could not be
+    written is in `Written.failures`, each naming its file. With `recording`, the run is
+    appended to the history in the report's folder and the reports show the last runs' trend.
+    """
     from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
@@ -90,10 +99,18 @@ def write_spec(
         except (OSError, YamlparityError) as exc:
             out.failures.append((path, exc))
 
+    def streamed(path: Path, dump: Callable[[Callable[[str], object]], object]) -> None:
+        def write_file() -> None:
+            with atomic_writer(path) as write:
+                dump(write)
+
+        attempt(path, write_file)
+
+    # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
-        attempt(paths["json"], lambda: write_atomic(paths["json"], results_json.dumps(result)))
+        streamed(paths["json"], lambda write: results_json.write_to(result, write))
     if "junit" in paths:
-        attempt(paths["junit"], lambda: write_atomic(paths["junit"], junit.dumps([result])))
+        streamed(paths["junit"], lambda write: junit.write_to([result], write))
     attached = Attachments()
 
     def attach() -> None:
@@ -101,14 +118,24 @@ def write_spec(
         attached, out.extra = files.write_attachments(result, files.main_facet(result), folder)
 
     attempt(folder / files.safe_component(result.name), attach)
-    options: dict[str, Any] = {"attachments": attached, "baseline": baseline}
+    # Computed once for every format (one pass over the cases each time it is built).
+    analysis = analysis_context(result, calibration_beside(result, str(report_path)))
+    options: dict[str, Any] = {
+        "attachments": attached,
+        "baseline": baseline,
+        "analysis": analysis,
+    }
+    if recording is not None:
+
+        def history() -> None:
+            options["history"] = record_run(result, folder, recording, analysis["path_stats"])
+
+        attempt(folder, history)
     if "md" in paths:
-
-        def markdown() -> None:
-            with atomic_writer(paths["md"]) as write:
-                render_to(write, result, choice, report_path=str(paths["md"]), **options)
-
-        attempt(paths["md"], markdown)
+        streamed(
+            paths["md"],
+            lambda write: render_to(write, result, choice, report_path=str(paths["md"]), **options),
+        )
     if "html" in paths:
 
         def page() -> None:
@@ -118,23 +145,71 @@ def write_spec(
             write_atomic(paths["html"], html.page(safe_md, result.title, choice))
 
         attempt(paths["html"], page)
+    out.history = list(options.get("history", []))
     return out
 
 
-def index_entry(written: Written, folder: Path, fmt: str) -> dict[str, Any]:
+def index_entry(written: Written, folder: Path) -> dict[str, Any]:
+    """One spec's row of the index, with its report in every format written."""
     result = written.result
-    report = written.paths.get(fmt, written.primary)
     return {
         "name": result.name,
         "title": result.title,
-        "report": report.resolve().relative_to(folder.resolve()).as_posix()
-        if report.resolve().is_relative_to(folder.resolve())
-        else str(report.resolve()),
+        "reports": {fmt: _relative(path, folder) for fmt, path in written.paths.items()},
         "tally": result.tally(),
         "tally_line": tally_line(result.tally()),
         "total": len(result.cases),
         "passed": not result.failing,
     }
+
+
+def _relative(path: Path, folder: Path) -> str:
+    resolved, base = path.resolve(), folder.resolve()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else str(resolved)
+
+
+def _for_format(entry: dict[str, Any], fmt: str) -> dict[str, Any]:
+    reports: dict[str, str] = entry["reports"]
+    return {**entry, "report": reports.get(fmt) or next(iter(reports.values()))}
+
+
+def indexed_entries(folder: Path, written: Sequence[Written]) -> list[dict[str, Any]]:
+    """This run's specs plus those earlier runs left in the folder (their report still there),
+    by name; kept in `index.json` so a run of one spec does not drop the others."""
+    entries = {e["name"]: e for e in _read_manifest(folder)}
+    entries.update((w.result.name, index_entry(w, folder)) for w in written)
+    kept = [
+        e
+        for _, e in sorted(entries.items())
+        if any((folder / report).is_file() for report in e["reports"].values())
+    ]
+    write_atomic(folder / MANIFEST_NAME, json.dumps({"format": 1, "specs": kept}, indent=1) + "\n")
+    return kept
+
+
+def _read_manifest(folder: Path) -> list[dict[str, Any]]:
+    """The index of earlier runs; anything unreadable counts as no index."""
+    try:
+        data = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+        specs = data["specs"] if data.get("format") == 1 else []
+        valid = [s for s in specs if isinstance(s, dict) and _valid_entry(s)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    # A verdict added by a later version counts 0 in an older index, and the other way round.
+    return [{**s, "tally": {v: s["tally"].get(v, 0) for v in VERDICTS}} for s in valid]
+
+
+def _valid_entry(entry: dict[str, Any]) -> bool:
+    reports = entry.get("reports")
+    return (
+        isinstance(entry.get("name"), str)
+        and isinstance(reports, dict)
+        and bool(reports)
+        and all(isinstance(r, str) and ".." not in Path(r).parts for r in reports.values())
+        and isinstance(entry.get("tally"), dict)
+        and all(isinstance(n, int) for n in entry["tally"].values())
+        and isinstance(entry.get("total"), int)
+    )
 
 
 def write_index(
@@ -144,16 +219,18 @@ def write_index(
     from yamlparity.report.formats import html, junit
 
     target = folder / f"{INDEX_NAME}.md"
+    every = indexed_entries(folder, written)
     if "md" in formats or "html" not in formats:
-        entries = [index_entry(w, folder, "md") for w in written]
+        entries = [_for_format(e, "md") for e in every]
         write_atomic(target, render_index(entries, choice))
     if "html" in formats:
-        entries = [index_entry(w, folder, "html") for w in written]
+        entries = [_for_format(e, "html") for e in every]
         page = html.page(render_index(entries, choice, html=True), "Parity reports", choice)
         write_atomic(folder / f"{INDEX_NAME}.html", page)
         if "md" not in formats:
             target = folder / f"{INDEX_NAME}.html"
     if "junit" in formats:
         # One file for CI systems that take a single report path.
-        write_atomic(folder / "junit.xml", junit.dumps([w.result for w in written]))
+        with atomic_writer(folder / "junit.xml") as write:
+            junit.write_to([w.result for w in written], write)
     return target

@@ -16,6 +16,7 @@ from yamlparity.core.redact import BOUNDARY
 from yamlparity.core.safepath import inside, safe_component
 from yamlparity.report.render import SHOWN_CHARS, Attachments, shown_text
 from yamlparity.results.records import SpecResult
+from yamlparity.spec.model import main_facet_of
 
 __all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
 
@@ -85,4 +86,4 @@ def _opener(
 
 
 def main_facet(result: SpecResult) -> str:
-    return "stdout" if result.kind == "command" else "body"
+    return main_facet_of(result.kind)

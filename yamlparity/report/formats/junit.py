@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from yamlparity.core import jsonvalue
 from yamlparity.report.render import display_file
@@ -99,7 +99,8 @@ def _counts(spec: SpecResult) -> dict[str, str]:
     }
 
 
-def suite(spec: SpecResult) -> ET.Element:
+def suite(spec: SpecResult, cases: bool = True) -> ET.Element:
+    """One <testsuite>; `cases=False`: without its <testcase>s (write_to streams them)."""
     attributes = {
         "name": clean(spec.name),
         **_counts(spec),
@@ -114,20 +115,49 @@ def suite(spec: SpecResult) -> ET.Element:
         ET.SubElement(props, "property", name=name, value=clean(target.description))
     if spec.interrupted:
         ET.SubElement(props, "property", name="interrupted", value="true")
-    for case in spec.cases:
-        _testcase(element, spec, case)
+    if cases:
+        for case in spec.cases:
+            _testcase(element, spec, case)
     return element
 
 
-def dumps(specs: Sequence[SpecResult]) -> str:
+def _document(specs: Sequence[SpecResult], cases: bool) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for spec in specs:
-        element = suite(spec)
+        element = suite(spec, cases)
+        if not cases:
+            ET.SubElement(element, _PLACE)  # where the streamed testcases go
         root.append(element)
         for key in totals:
             totals[key] += int(element.get(key, "0"))
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
+    return root
+
+
+def dumps(specs: Sequence[SpecResult]) -> str:
+    root = _document(specs, cases=True)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+_PLACE = "yamlparity-testcases"
+_CASE_LEVEL = 2  # testsuites > testsuite > testcase
+
+
+def write_to(specs: Sequence[SpecResult], write: Callable[[str], object]) -> None:
+    """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
+    indented as a whole, each testcase as the whole tree would indent it."""
+    skeleton = ET.tostring(_document(specs, cases=False), encoding="unicode", xml_declaration=True)
+    around = skeleton.split(f"\n{'  ' * _CASE_LEVEL}<{_PLACE} />")
+    write(around[0])
+    for spec, after in zip(specs, around[1:], strict=True):
+        for case in spec.cases:
+            holder = ET.Element("testsuite")
+            _testcase(holder, spec, case)
+            (element,) = holder
+            ET.indent(element, level=_CASE_LEVEL)
+            write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+        write(after)
+    write("\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, Literal, Union
 
@@ -26,14 +27,22 @@ from yamlparity.results.records import (
     SpecResult,
     TargetInfo,
     TargetOutcome,
+    case_dict,
 )
 
 SCHEMA_VERSION = 1
 
 
-def document(result: SpecResult) -> dict[str, Any]:
-    data = result.to_dict()
+def document(result: SpecResult, lazy: bool = False) -> dict[str, Any]:
+    """The results document; `lazy`: its cases as a LazyArray, made one at a time."""
+    data = result.to_dict(cases=not lazy)
+    if lazy:
+        data["cases"] = jsonvalue.LazyArray(result.cases, _case_json)
     return {"schema_version": SCHEMA_VERSION, "generator": f"yamlparity {__version__}", **data}
+
+
+def _case_json(case: CaseResult) -> JSON:
+    return jsonvalue.from_python(case_dict(case))
 
 
 def dumps(result: SpecResult) -> str:
@@ -41,6 +50,13 @@ def dumps(result: SpecResult) -> str:
     # Unsorted: schema_version first, fields in their documented order, target data as sent.
     data = jsonvalue.from_python(document(result))
     return jsonvalue.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def write_to(result: SpecResult, write: Callable[[str], object]) -> None:
+    """`dumps(result)` handed to `write` a case at a time: memory stays flat with the cases."""
+    data = jsonvalue.from_python(document(result, lazy=True))
+    jsonvalue.dump_to(data, write, indent=2, sort_keys=False)
+    write("\n")
 
 
 # ---------------------------------------------------------------- reading back
@@ -131,6 +147,7 @@ def _rule_effect(data: dict[str, Any]) -> RuleEffect:
                     path=m["path"],
                     values=dict(m["values"]),  # target values stay exact Numbers
                     missing=tuple(m.get("missing", ())),
+                    differing=tuple(m.get("differing", ())),
                 )
                 for m in data.get("masked", [])
             ],
@@ -143,9 +160,13 @@ def _spec(data: dict[str, Any]) -> SpecResult:
         **_known(
             SpecResult,
             data,
-            targets=[TargetInfo(**_known(TargetInfo, t)) for t in data["targets"]],
+            targets=[
+                TargetInfo(**_known(TargetInfo, t, notes=[str(n) for n in t.get("notes") or []]))
+                for t in data["targets"]
+            ],
             cases=[_case(c) for c in data["cases"]],
             facets=tuple(data.get("facets", ())),
+            intended_rules={str(k): str(v) for k, v in data.get("intended_rules", {}).items()},
         )
     )
 

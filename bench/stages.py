@@ -1,0 +1,75 @@
+"""CPU per case of each stage of an HTTP run, each stage timed alone (thread CPU time, median
+of 3 passes over the first 2,000 cases).
+
+Usage: python bench/stages.py SPEC   (an HTTP spec whose targets are already running, e.g. the
+bench's http.yaml with two `node bench/targets/server.js` servers)
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from yamlparity.results.records import CaseResult, CaseResults
+from yamlparity.run.plan import invocation_for
+from yamlparity.spec.load import load_spec
+from yamlparity.targets.base import RawObservation
+from yamlparity.targets.http import HttpAdapter
+from yamlparity.verdict.evaluate import evaluate
+
+
+def per_case(count: int, stage: Callable[[], object]) -> float:
+    """Median thread CPU of `stage` over 3 passes, in µs per case."""
+    spent = []
+    for _ in range(3):
+        started = time.thread_time()
+        stage()
+        spent.append((time.thread_time() - started) / count * 1e6)
+    return statistics.median(spent)
+
+
+def main() -> None:
+    spec = load_spec(sys.argv[1])
+    count = min(2000, len(spec.cases))
+    cases = [spec.cases[i] for i in range(count)]
+    invocations = [invocation_for(spec, case) for case in cases]
+    adapters = {name: HttpAdapter(target) for name, target in spec.targets.items()}  # type: ignore[arg-type]  # an HTTP spec
+    for adapter in adapters.values():
+        adapter.start()
+    answers: list[dict[str, RawObservation]] = []
+    results: list[CaseResult] = []
+
+    def http() -> None:
+        answers.clear()
+        for invocation in invocations:
+            pending = {name: adapter.begin(invocation) for name, adapter in adapters.items()}
+            answers.append({name: finish() for name, finish in pending.items()})
+
+    def evaluate_all() -> None:
+        results.clear()
+        for case, raws in zip(cases, answers, strict=True):
+            results.append(evaluate(spec, case, raws))
+
+    def store() -> None:
+        stored = CaseResults(tuple(spec.targets), spec.compare.facets)
+        for result in results:
+            stored.append(result)
+
+    try:
+        rows = per_case(count, lambda: [spec.cases[i] for i in range(count)])
+        print(f"fixture row read + parse: {rows:.0f} us/case")
+        rendering = per_case(count, lambda: [invocation_for(spec, case) for case in cases])
+        print(f"request rendering: {rendering:.0f} us/case")
+        print(f"HTTP client, all targets (Python + libcurl): {per_case(count, http):.0f} us/case")
+        judged = per_case(count, evaluate_all)
+        print(f"evaluate (gate, normalize, compare, audit): {judged:.0f} us/case")
+        print(f"result storage: {per_case(count, store):.0f} us/case")
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+
+
+if __name__ == "__main__":
+    main()

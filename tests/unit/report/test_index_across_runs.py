@@ -1,0 +1,57 @@
+"""The index of a report folder lists every report in it, not only the last run's."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.support.cli import run_cli
+
+ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
+
+
+def spec(folder: Path, name: str) -> None:
+    (folder / "echo.py").write_text(ECHO)
+    (folder / f"{name}.yaml").write_text(
+        f"name: {name}\n"
+        "targets:\n"
+        f"  a: {{run: [{sys.executable}, echo.py]}}\n"
+        f"  b: {{run: [{sys.executable}, echo.py]}}\n"
+        "cases: [{name: one, input: 1}, {name: two, input: [2]}]\n"
+    )
+
+
+def index_rows(folder: Path) -> list[str]:
+    text = (folder / "index.md").read_text()
+    return [line for line in text.splitlines() if line.startswith("| [")]
+
+
+def test_a_second_run_into_the_folder_keeps_the_first_runs_reports(tmp_path: Path) -> None:
+    spec(tmp_path, "alpha")
+    spec(tmp_path, "beta")
+    assert run_cli("run", "alpha.yaml", "--report-dir", "out", cwd=tmp_path).returncode == 0
+    assert run_cli("run", "beta.yaml", "--report-dir", "out", cwd=tmp_path).returncode == 0
+    rows = index_rows(tmp_path / "out")
+    assert [row.split("]")[0] for row in rows] == ["| [alpha", "| [beta"]
+    assert "(out of 4 cases in 2 specs)" in (tmp_path / "out" / "index.md").read_text()
+    manifest = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert [s["name"] for s in manifest["specs"]] == ["alpha", "beta"]
+
+
+def test_a_report_deleted_from_the_folder_leaves_the_index(tmp_path: Path) -> None:
+    spec(tmp_path, "alpha")
+    spec(tmp_path, "beta")
+    run_cli("run", "alpha.yaml", "beta.yaml", "--report-dir", "out", cwd=tmp_path)
+    (tmp_path / "out" / "alpha.md").unlink()
+    run_cli("run", "beta.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert [row.split("]")[0] for row in index_rows(tmp_path / "out")] == ["| [beta"]
+
+
+def test_an_unreadable_index_manifest_is_rebuilt(tmp_path: Path) -> None:
+    spec(tmp_path, "alpha")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "index.json").write_text('{"format": 1, "specs": [{"name": 3}]')
+    done = run_cli("run", "alpha.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(index_rows(tmp_path / "out")) == 1

@@ -1,0 +1,135 @@
+"""`cases_from` with a row mapping: foreign row shapes, CSV and YAML files, errors at the row."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.support.cli import run_cli
+from yamlparity.spec.load import load_spec
+
+# Records what it was sent, answers it back.
+RECORDER = "import sys; d = sys.stdin.read(); open('seen.txt', 'a').write(d + '\\n'); print(d)\n"
+ECHO = "import sys; print(sys.stdin.read())\n"
+# Rows as the original validator probe kept them: no name, no input.
+PROBE_ROWS = (
+    '{"kind": "playbook", "artifact": {"operation": "fill", "n": 9007199254740993}, '
+    '"context": {"ratio": 1.0}}\n'
+    '{"kind": "fill", "artifact": {"operation": "phantom"}, "context": null}\n'
+)
+
+
+def spec(folder: Path, cases_from: str) -> Path:
+    (folder / "rec.py").write_text(RECORDER)
+    (folder / "echo.py").write_text(ECHO)
+    path = folder / "s.yaml"
+    path.write_text(
+        "name: mapped\n"
+        "targets:\n"
+        f"  a: {{run: [{sys.executable}, rec.py]}}\n"
+        f"  b: {{run: [{sys.executable}, echo.py]}}\n"
+        f"cases_from:\n{cases_from}"
+    )
+    return path
+
+
+def test_foreign_rows_become_cases_with_exact_inputs(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    spec(
+        tmp_path,
+        '  - file: probes.jsonl\n    name: "{{ row.kind }}-{{ row.artifact.operation }}"\n',
+    )
+    done = run_cli("run", "s.yaml", "-j", "1", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 match" in done.stdout
+    seen = (tmp_path / "seen.txt").read_text().splitlines()
+    # The default input is the whole row, every digit as written.
+    assert seen[0] == (
+        '{"kind":"playbook","artifact":{"operation":"fill","n":9007199254740993},'
+        '"context":{"ratio":1.0}}'
+    )
+    listing = run_cli("list", "s.yaml", cwd=tmp_path).stdout
+    assert "case playbook-fill" in listing and "case fill-phantom" in listing
+
+
+def test_input_vars_and_stdin_are_templates_over_the_row(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    path = spec(
+        tmp_path,
+        "  - file: probes.jsonl\n"
+        '    name: "{{ row.kind }}"\n'
+        '    input: {body: "{{ row.artifact }}", ctx: "{{ row.context }}", line: "{{ line }}"}\n'
+        '    vars: {kind: "{{ row.kind }}"}\n',
+    )
+    cases = list(load_spec(path, environ={}).cases)
+    assert [c.name for c in cases] == ["playbook", "fill"]
+    first = json.loads(json.dumps(cases[0].input, default=str))
+    assert first["line"] == "1" and first["ctx"] == {"ratio": "1.0"}
+    assert str(cases[0].input["body"]["n"]) == "9007199254740993"  # type: ignore[index]
+    assert cases[1].vars == {"kind": "fill"}
+
+
+def test_csv_rows_are_strings_and_keep_quoted_newlines(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text('kind,text\nplain,hello\nquoted,"two\nlines"\nlast,x\n')
+    path = spec(tmp_path, '  - {file: rows.csv, name: "{{ row.kind }}-{{ line }}"}\n')
+    cases = list(load_spec(path, environ={}).cases)
+    assert [c.name for c in cases] == ["plain-2", "quoted-3", "last-5"]
+    assert cases[1].input == {"kind": "quoted", "text": "two\nlines"}
+
+
+def test_yaml_rows_keep_their_literals(tmp_path: Path) -> None:
+    (tmp_path / "rows.yaml").write_text("- {id: a, price: 1.50}\n- {id: b, price: 2}\n")
+    path = spec(
+        tmp_path, '  - {file: rows.yaml, name: "y-{{ row.id }}", input: "{{ row.price }}"}\n'
+    )
+    done = run_cli("run", "s.yaml", "-j", "1", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "seen.txt").read_text().splitlines() == ["1.50", "2"]
+    assert [c.name for c in load_spec(path, environ={}).cases] == ["y-a", "y-b"]
+
+
+def test_a_mapping_that_fails_on_a_row_points_at_that_row(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    spec(
+        tmp_path,
+        '  - {file: probes.jsonl, name: "{{ row.artifact.operation }}-{{ row.context.ratio }}"}\n',
+    )
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "probes.jsonl:2:1" in done.stderr
+    assert "the cases_from mapping fails on this row" in done.stderr
+
+
+def test_names_a_mapping_makes_twice_are_refused_with_both_places(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    spec(tmp_path, '  - {file: probes.jsonl, name: "same"}\n')
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "duplicate case name 'same' (first at probes.jsonl:1:1)" in done.stderr
+    assert "probes.jsonl:2:1" in done.stderr
+
+
+def test_a_bad_csv_record_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("kind,text\nok,1\ntoo,many,fields\n")
+    spec(tmp_path, '  - {file: rows.csv, name: "{{ row.kind }}"}\n')
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "rows.csv:3:1" in done.stderr and "3 fields where the header has 2" in done.stderr
+
+
+def test_a_mapping_template_syntax_error_points_at_the_spec(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    spec(tmp_path, '  - {file: probes.jsonl, name: "{{ row.kind "}\n')
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "s.yaml:" in done.stderr and "bad template" in done.stderr
+
+
+def test_rows_without_a_mapping_must_still_be_cases(tmp_path: Path) -> None:
+    (tmp_path / "probes.jsonl").write_text(PROBE_ROWS)
+    spec(tmp_path, "  - probes.jsonl\n")
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "unknown key 'kind' in a fixture row" in done.stderr
+    assert "probes.jsonl:1:1" in done.stderr

@@ -1,0 +1,87 @@
+"""`yamlparity history`: the last runs of each spec, from `<report folder>/history.jsonl`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from yamlparity.cli.colors import Palette, palette_for
+from yamlparity.cli.common import EXIT_OK, display_path, project_config
+from yamlparity.core.errors import UsageError
+
+DEFAULT_RUNS = 10
+
+
+def register(sub: Any) -> None:
+    history = sub.add_parser(
+        "history", help="print the last runs of each spec (the report folder's history.jsonl)"
+    )
+    history.set_defaults(handler=history_command)
+    history.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        help="the report folder, or a history.jsonl file (default: the project's "
+        "`report_dir`, else reports/)",
+    )
+    history.add_argument("--spec", metavar="NAME", help="only this spec")
+    history.add_argument(
+        "--last",
+        type=int,
+        default=DEFAULT_RUNS,
+        metavar="N",
+        help=f"runs per spec (default: {DEFAULT_RUNS})",
+    )
+    history.add_argument(
+        "--json", action="store_true", help="print the entries as they are stored (JSON Lines)"
+    )
+
+
+def history_command(args: argparse.Namespace) -> int:
+    from yamlparity.report.history import HISTORY_NAME, read_entries, trend
+
+    if args.last < 1:
+        raise UsageError("--last must be at least 1")
+    folder = args.folder or project_config(args).report_dir or Path("reports")
+    path = folder if folder.suffix == ".jsonl" else folder / HISTORY_NAME
+    if not path.is_file():
+        raise UsageError(
+            f"no history at {path}: each `yamlparity run` appends to the history.jsonl in "
+            "its report folder (give that folder, or a history.jsonl file)"
+        )
+    entries = read_entries(path, args.spec)
+    if not entries:
+        wanted = f" for spec {args.spec!r}" if args.spec else ""
+        raise UsageError(f"{path} holds no runs{wanted}")
+    by_spec: dict[str, list[Any]] = {}
+    for item in entries:
+        by_spec.setdefault(str(item.get("spec")), []).append(item)
+    paint = palette_for(None)
+    for name, items in by_spec.items():
+        last = items[-args.last :]
+        if args.json:
+            for item in last:
+                print(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+            continue
+        _print_spec(name, last, trend(last), paint)
+    if not args.json:
+        print(f"[history] {len(entries)} runs of {len(by_spec)} specs in {display_path(path)}")
+    return EXIT_OK
+
+
+def _print_spec(name: str, items: list[Any], runs: list[dict[str, Any]], paint: Palette) -> None:
+    from yamlparity.report.render import tally_line
+
+    file = items[-1].get("file") or ""
+    print(paint.bold(name) + (f"  ({file})" if file else "") + f" — last {len(runs)} runs")
+    for run in runs:
+        commit = run["short_commit"] or "-" * 8
+        change = f" ({run['change']:+d})" if run["change"] else ""
+        selected = f"  -k {run['select']}" if run["select"] else ""
+        took = f"  {run['wall_s']:.1f} s" if isinstance(run["wall_s"], int | float) else ""
+        print(
+            f"  {run['started']}  {commit}  {paint.tally(tally_line(run['tally']))} "
+            f"(out of {run['total']})  failing {run['failing']}{change}{took}{selected}"
+        )

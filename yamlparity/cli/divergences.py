@@ -1,0 +1,92 @@
+"""`run -v`: each divergence's differing paths, with long values cut around the difference.
+
+A differing value can be a multi-KB line (a base64 blob, a minified document). Printed whole
+it hides the one character that differs; so when the targets' values are longer than
+VALUE_WIDTH, each is cut to a window that starts a little before the first character where
+they differ (the same place in every value), with `…` where text was left out and the full
+length in brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from yamlparity.cli.colors import Palette
+from yamlparity.cli.common import terminal_safe
+from yamlparity.core.jsonvalue import dumps
+
+VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
+LEAD = 24  # characters kept before the first difference
+MAX_PATHS = 20
+MISSING = "(missing)"
+
+
+def common_prefix(texts: Sequence[str]) -> int:
+    """How many leading characters every text shares."""
+    if not texts:
+        return 0
+    shortest = min(len(text) for text in texts)
+    for index in range(shortest):
+        char = texts[0][index]
+        if any(text[index] != char for text in texts):
+            return index
+    return shortest
+
+
+def cut_around(values: Mapping[str, str], width: int = VALUE_WIDTH) -> dict[str, str]:
+    """Each value cut to `width` characters starting LEAD before the first difference
+    between any two of them; values that all fit are returned whole."""
+    if all(len(text) <= width for text in values.values()):
+        return dict(values)
+    present = [text for text in values.values() if text != MISSING]
+    start = max(0, common_prefix(present) - LEAD) if len(present) > 1 else 0
+    cut: dict[str, str] = {}
+    for name, text in values.items():
+        if len(text) <= width:
+            cut[name] = text
+            continue
+        begin = min(start, len(text) - width)  # a shorter text still shows `width` characters
+        before = "…" if begin > 0 else ""
+        after = "…" if begin + width < len(text) else ""
+        cut[name] = f"{before}{text[begin : begin + width]}{after} ({len(text)} chars)"
+    return cut
+
+
+def difference_values(diff: Any, order: Sequence[str]) -> dict[str, str]:
+    """target -> its value at the path as compact exact JSON, `(missing)` where absent."""
+    values: dict[str, str] = {}
+    for name in order:
+        if name in diff.missing:
+            values[name] = MISSING
+        elif name in diff.values:
+            values[name] = dumps(diff.values[name])
+    return values
+
+
+def divergence_lines(result: Any, paint: Palette) -> list[str]:
+    """The lines `-v` prints after a spec's summary line."""
+    from yamlparity.report.render import groups_text
+
+    lines: list[str] = []
+    for case in result.cases:
+        if case.verdict in ("MATCH", "SKIP"):
+            continue
+        # Target text (a reason quoting a service log, a key, a value): escapes shown, not obeyed.
+        reason = f": {terminal_safe(case.reason)}" if case.reason else ""
+        lines.append(f"  {paint.verdict(case.verdict)} {case.name}{reason}")
+        if len(case.groups) > 1 and len(result.targets) > 2:
+            lines.append(f"    groups: {groups_text(case.groups)}")
+        for diff in case.differences[:MAX_PATHS]:
+            values = cut_around(difference_values(diff, list(case.outcomes)))
+            shown = "  ".join(
+                f"{name}={paint.dim(text) if text == MISSING else terminal_safe(text)}"
+                for name, text in values.items()
+            )
+            lines.append(f"    {diff.facet} {paint.bold(terminal_safe(diff.path))}: {shown}")
+        if len(case.differences) > MAX_PATHS:
+            lines.append(f"    … {len(case.differences) - MAX_PATHS} more")
+        for failure in case.expectation_failures:
+            expected = terminal_safe(f"expected {failure.expectation}, saw {failure.seen}")
+            lines.append(f"    {failure.target}: {expected}")
+    return lines

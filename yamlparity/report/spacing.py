@@ -1,0 +1,85 @@
+"""Blank lines between the report's blocks, whatever an override ends with.
+
+Markdown joins lines that touch: a block override ending in `**Owned by QA**` without a blank
+line made the next block's table header part of its paragraph, and a `> [!NOTE]` override
+swallowed the table that followed as a lazy continuation line. So the output of every block
+named in SPACED_BLOCKS ends with one blank line: a wrapper around the block's render function
+watches the last characters it yields and adds the missing newlines. It streams (a 100k-row
+table block is never held) and `{{ super() }}` keeps working (see _SpacedBlock.__eq__).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+from jinja2 import Template
+
+from yamlparity.core.sandbox import BoundedSandbox
+
+# The blocks of the built-in report and index that another block follows (docs/report-context.md,
+# "Blank lines between blocks"). `footer` ends the document: nothing to separate it from.
+SPACED_BLOCKS = frozenset(
+    {
+        "header",
+        "targets",
+        "intro",
+        "summary",
+        "trend",
+        "charts",
+        "table",
+        "agreement",
+        "divergences",
+        "case",
+        "analysis",
+        "errors",
+    }
+)
+
+BlockRender = Callable[[Any], Iterator[str]]
+
+
+class _SpacedBlock:
+    """A block's render function whose output, when not empty, ends with a blank line."""
+
+    def __init__(self, render: BlockRender) -> None:
+        self.render = render
+
+    def __call__(self, context: Any) -> Iterator[str]:
+        tail = ""
+        for piece in self.render(context):
+            if piece:
+                tail = (tail + piece[-2:])[-2:]
+            yield piece
+        if tail and tail != "\n\n":
+            yield "\n" if tail.endswith("\n") else "\n\n"
+
+    # `{{ super() }}` finds the running block with `blocks.index(current)`, where `current`
+    # is the compiled function itself: the wrapper must compare equal to what it wraps.
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self.render
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def space_blocks(blocks: MutableMapping[str, Any]) -> None:
+    for name, render in list(blocks.items()):
+        if name in SPACED_BLOCKS and not isinstance(render, _SpacedBlock):
+            blocks[name] = _SpacedBlock(render)
+
+
+class SpacedEnvironment(BoundedSandbox):
+    """The sandbox (bounded: core.sandbox), with every loaded markdown template's
+    SPACED_BLOCKS wrapped. `extends` loads parents through get_template too, so overrides and
+    defaults are both covered."""
+
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        template = super().get_template(name, parent, globals)
+        if not template.name or not template.name.endswith(".html.j2"):
+            space_blocks(template.blocks)
+        return template

@@ -1,0 +1,93 @@
+"""The CI job summary: one markdown page over every spec of a run (GitHub's
+`$GITHUB_STEP_SUMMARY`), rendered from the built-in `summary.md.j2` in the same sandbox as
+the reports. Short by design: a tally row per spec with its trend, then the first failing
+cases of each spec with their first differing path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from yamlparity._version import __version__
+from yamlparity.core.jsonvalue import dumps
+from yamlparity.report.render import environment, template_errors
+from yamlparity.results.records import VERDICTS, CaseResult, SpecResult
+
+SUMMARY_TEMPLATE = "summary.md.j2"
+CASES_PER_SPEC = 15
+VALUE_CHARS = 40
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """`▁▃█`: each value's height against the largest (all lowest when every value is 0)."""
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[round(v / top * (len(SPARKS) - 1))] for v in values)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def _first_difference(case: CaseResult) -> str:
+    if not case.differences:
+        return case.reason or (
+            f"{case.expectation_failures[0].target}: expected "
+            f"{case.expectation_failures[0].expectation}"
+            if case.expectation_failures
+            else ""
+        )
+    diff = case.differences[0]
+    values = [
+        f"{t} (missing)" if t in diff.missing else f"{t} {_short(dumps(diff.values[t]))}"
+        for t in case.outcomes
+        if t in diff.missing or t in diff.values
+    ]
+    more = f" (+{len(case.differences) - 1} more)" if len(case.differences) > 1 else ""
+    return f"{diff.facet} {diff.path}: {', '.join(values)}{more}"
+
+
+def spec_entry(
+    result: SpecResult, report: str, history: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    failing = [c for c in result.cases if c.verdict != "MATCH" and c.verdict != "SKIP"]
+    return {
+        "name": result.name,
+        "title": result.title,
+        "report": report,
+        "tally": result.tally(),
+        "total": len(result.cases),
+        "passed": not result.failing,
+        "interrupted": result.interrupted,
+        "trend": sparkline([int(run["failing"]) for run in history]) if len(history) > 1 else "",
+        "change": history[-1]["change"] if history else None,
+        "cases": [
+            {"name": c.name, "verdict": c.verdict, "detail": _first_difference(c)}
+            for c in failing[:CASES_PER_SPEC]
+        ],
+        "more_cases": max(0, len(failing) - CASES_PER_SPEC),
+    }
+
+
+def render_summary(entries: Sequence[Mapping[str, Any]]) -> str:
+    data = {
+        "generator": f"yamlparity {__version__}",
+        "specs": list(entries),
+        "verdicts": list(VERDICTS),
+        "tally": {v: sum(e["tally"][v] for e in entries) for v in VERDICTS},
+        "total": sum(e["total"] for e in entries),
+        "passed": all(e["passed"] for e in entries),
+    }
+    env = environment()
+    with template_errors(None, SUMMARY_TEMPLATE):
+        return str(env.get_template(SUMMARY_TEMPLATE).render(data))
+
+
+def report_link(path: Path) -> str:
+    """The report's path as the summary names it (relative to the working directory)."""
+    resolved, here = path.resolve(), Path.cwd()
+    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(path)

@@ -1,0 +1,726 @@
+"""libcurl (through pycurl) for HTTP targets: the client curl users trust, driven without a
+thread per request.
+
+- A `Driver` per thread owns one `CurlMulti`: every target's transfers of that thread's cases
+  run in it, concurrently, over connections it keeps alive between cases. `Driver.wait(t)`
+  drives the multi (so the other targets' transfers progress too) until `t` is done.
+- A watchdog thread drives a multi that nobody is waiting on (its lane is busy comparing the
+  previous case), so answers are read when they arrive and a deadline only ever counts the
+  target's own time.
+- `Transfer` is one easy handle with the target's options set once (`TransportOptions`) and
+  the request's set per case. Its deadline is the whole answer (connect + head + body:
+  CURLOPT_TIMEOUT_MS), its body cap is counted in the write callback (decoded bytes: no
+  framing or content coding gets past it), and a status line libcurl would take but is not
+  `HTTP/x[.y] NNN` (e.g. `HTTP/1.1 2000`) makes the answer invalid.
+- `words(...)` turns a libcurl error into the reason a report shows.
+
+Requests are never redirected. libcurl sends a request again, once, when a kept-alive
+connection turns out to be closed before any byte of the answer (as curl does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import select
+import socket
+import ssl
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field, replace
+
+import pycurl
+
+__all__ = [
+    "HTTP_VERSIONS",
+    "Driver",
+    "Transfer",
+    "TransportOptions",
+    "current_driver",
+    "system_ca",
+    "words",
+]
+
+# `http_version:` values, as curl's flags name them.
+HTTP_VERSIONS: dict[str, int] = {
+    "1.1": pycurl.CURL_HTTP_VERSION_1_1,
+    "2": pycurl.CURL_HTTP_VERSION_2_0,
+    "2-prior-knowledge": pycurl.CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
+    "3": pycurl.CURL_HTTP_VERSION_3,
+}
+_RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+_WEIRD_SERVER_REPLY = 8  # CURLE_WEIRD_SERVER_REPLY (pycurl names it only for FTP)
+_WAIT_SLICE = 0.05  # longest select(); a socket libcurl cannot select() on still gets read
+SHARED_SLICE = 0.002  # ...on a driver lanes share: a transfer another lane starts waits this
+BUFFER_SIZE = 256 * 1024  # libcurl's read size per transfer (its default is 16 KiB)
+_WATCH_EVERY = 0.02  # seconds between the watchdog's looks at multis no lane drives
+_GRACE = 1.0  # past a transfer's deadline libcurl has ended it; this is a safety net only
+_STATUS_LINE = re.compile(rb"HTTP/\d(?:\.\d)? [1-9]\d\d(?:[ \t\r\n]|$)")
+
+
+# ----------------------------------------------------------------------------- trust store
+
+_CA_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine, Arch, Gentoo
+    "/etc/pki/tls/certs/ca-bundle.crt",  # Fedora, RHEL, CentOS
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # RHEL 7+
+    "/etc/ssl/ca-bundle.pem",  # openSUSE
+    "/usr/local/share/certs/ca-root-nss.crt",  # FreeBSD
+    "/etc/ssl/cert.pem",  # macOS, OpenBSD, Alpine
+)
+_CA_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/system/etc/security/cacerts")
+
+
+def system_ca() -> tuple[str | None, str | None]:
+    """(CA file, CA directory) of the system's trust store, as Python's ssl finds it.
+
+    libcurl in a pycurl wheel was built elsewhere and looks for its bundle where that system
+    keeps it (on Debian it finds none), so yamlparity always names the store: SSL_CERT_FILE /
+    SSL_CERT_DIR when set (what Python's ssl honours), else OpenSSL's default paths, else the
+    usual places. (None, None) where no file exists (Windows: the native store is used).
+    """
+    env_file, env_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if env_file or env_dir:
+        return (env_file if env_file and os.path.isfile(env_file) else None), (
+            env_dir if env_dir and os.path.isdir(env_dir) else None
+        )
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.cafile if paths.cafile and os.path.isfile(paths.cafile) else None
+    capath = paths.capath if paths.capath and os.path.isdir(paths.capath) else None
+    if cafile is None:
+        cafile = next((path for path in _CA_FILES if os.path.isfile(path)), None)
+    if capath is None and cafile is None:
+        capath = next((path for path in _CA_DIRS if os.path.isdir(path)), None)
+    return cafile, capath
+
+
+# ----------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class TransportOptions:
+    """Everything about a target's transfers that is the same for every case."""
+
+    timeout: float
+    max_output: int
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    verify: bool = True
+    proxy: str | None = None
+    proxy_ca: str | None = None
+    unix_socket: str | None = None
+    http_version: str | None = None
+    compressed: bool = False
+    digest: tuple[str, str] | None = None  # (username, password)
+    plain_http1: bool = False  # cleartext HTTP/1.x: a kept-alive connection's bytes are ours
+    extra: tuple[tuple[int, object], ...] = field(default=())  # tests: more libcurl options
+
+    def apply(self, easy: pycurl.Curl) -> None:
+        """Set these options on an easy handle (once; the per-case ones come in prepare)."""
+        setopt = easy.setopt
+        setopt(pycurl.NOSIGNAL, 1)
+        setopt(pycurl.TCP_NODELAY, 1)
+        setopt(pycurl.PATH_AS_IS, 1)  # `/a/../b` is sent as written
+        setopt(pycurl.FOLLOWLOCATION, 0)
+        setopt(pycurl.TIMEOUT_MS, max(1, round(self.timeout * 1000)))
+        setopt(pycurl.MAXFILESIZE_LARGE, self.max_output)
+        # Fewer, larger reads: each one calls back into Python for the GIL, which a lane busy
+        # comparing a big case holds most of the time (a 9 MB body in 16 KiB reads took seconds).
+        setopt(pycurl.BUFFERSIZE, BUFFER_SIZE)
+        # An empty PROXY means none: libcurl would otherwise read http_proxy and friends. The
+        # proxy URL's scheme (http, https, socks4, socks4a, socks5, socks5h) says its kind.
+        setopt(pycurl.PROXY, self.proxy or "")
+        self._apply_tls(easy)
+        if self.unix_socket is not None:
+            setopt(pycurl.UNIX_SOCKET_PATH, self.unix_socket)
+        if self.http_version is not None:
+            setopt(pycurl.HTTP_VERSION, HTTP_VERSIONS[self.http_version])
+        if self.compressed:
+            setopt(pycurl.ACCEPT_ENCODING, "")  # every coding this libcurl decodes
+        if self.digest is not None:
+            setopt(pycurl.HTTPAUTH, pycurl.HTTPAUTH_DIGEST)
+            setopt(pycurl.USERNAME, self.digest[0])
+            setopt(pycurl.PASSWORD, self.digest[1])
+        for option, value in self.extra:
+            setopt(option, value)
+
+    def _apply_tls(self, easy: pycurl.Curl) -> None:
+        setopt = easy.setopt
+        cafile, capath = (self.ca, None) if self.ca is not None else system_ca()
+        if cafile is not None:
+            setopt(pycurl.CAINFO, cafile)
+        if capath is not None:
+            setopt(pycurl.CAPATH, capath)
+        if cafile is None and capath is None and sys.platform == "win32":
+            setopt(pycurl.SSL_OPTIONS, pycurl.SSLOPT_NATIVE_CA)
+        if self.cert is not None:
+            setopt(pycurl.SSLCERT, self.cert)
+            setopt(pycurl.SSLKEY, self.key or self.cert)
+        if not self.verify:
+            setopt(pycurl.SSL_VERIFYPEER, 0)
+            setopt(pycurl.SSL_VERIFYHOST, 0)
+        if self.proxy and self.proxy.lower().startswith("https://"):
+            proxy_file, proxy_dir = (self.proxy_ca, None) if self.proxy_ca else system_ca()
+            if proxy_file is not None:
+                setopt(pycurl.PROXY_CAINFO, proxy_file)
+            if proxy_dir is not None:
+                setopt(pycurl.PROXY_CAPATH, proxy_dir)
+
+
+# ----------------------------------------------------------------------------- one transfer
+
+
+class Transfer:
+    """One reusable easy handle and the answer of its current request."""
+
+    __slots__ = (
+        "_lines",
+        "body_bytes",
+        "cap",
+        "code",
+        "dead_reuse",
+        "deadline",
+        "done",
+        "driver",
+        "easy",
+        "head_done",
+        "message",
+        "options",
+        "os_errno",
+        "over_cap",
+        "parts",
+        "retry_refused",
+        "sent",
+        "started",
+        "status_line",
+        "stray_bytes",
+    )
+
+    def __init__(self, options: TransportOptions) -> None:
+        self.options = options
+        self.cap = options.max_output
+        easy = pycurl.Curl()
+        options.apply(easy)
+        easy.setopt(pycurl.WRITEFUNCTION, self._write)
+        easy.setopt(pycurl.HEADERFUNCTION, self._header)
+        easy.setopt(pycurl.PREREQFUNCTION, self._prereq)
+        easy.setopt(pycurl.SOCKOPTFUNCTION, self._sockopt)
+        easy.transfer = self  # type: ignore[attr-defined]  # found again from info_read
+        self.easy = easy
+        self.driver: Driver | None = None
+        self._clear()
+
+    def _clear(self) -> None:
+        self.parts: list[bytes] = []
+        self.body_bytes = 0
+        self._lines: list[bytes] = []
+        self.head_done = False
+        self.over_cap = False
+        self.status_line: bytes | None = None  # a status line that is not HTTP's
+        self.done = False
+        self.code = 0
+        self.message = ""
+        self.os_errno = 0
+        self.sent = False
+        self.retry_refused = False
+        self.dead_reuse = False  # the first request went out on a connection already closed
+        self.stray_bytes = False
+        self.started = 0.0
+        self.deadline = 0.0
+
+    def prepare(self, url: str, method: str, headers: list[str], body: bytes | None) -> None:
+        """Set the request: URL, method, header lines, body (None: no body at all)."""
+        self._clear()
+        setopt = self.easy.setopt
+        setopt(pycurl.URL, url)
+        # libcurl refuses an announced Content-Length over the cap before reading anything; a
+        # HEAD answer announces the GET's length and has no body (0: no limit; _write counts).
+        setopt(pycurl.MAXFILESIZE_LARGE, 0 if method == "HEAD" else self.cap)
+        if body is None:
+            if method == "HEAD":
+                setopt(pycurl.NOBODY, 1)
+                self.easy.unsetopt(pycurl.CUSTOMREQUEST)
+            else:
+                setopt(pycurl.HTTPGET, 1)
+                if method == "GET":
+                    self.easy.unsetopt(pycurl.CUSTOMREQUEST)
+                else:
+                    setopt(pycurl.CUSTOMREQUEST, method)
+        else:
+            setopt(pycurl.NOBODY, 0)  # a HEAD before on this handle would keep the body out
+            setopt(pycurl.POSTFIELDSIZE_LARGE, len(body))
+            setopt(pycurl.POSTFIELDS, body)  # pycurl keeps a reference: no copy
+            if method == "POST":
+                self.easy.unsetopt(pycurl.CUSTOMREQUEST)
+            else:
+                setopt(pycurl.CUSTOMREQUEST, method)
+        setopt(pycurl.HTTPHEADER, headers)
+
+    # -- callbacks (libcurl calls them from perform(), with the GIL)
+
+    def _write(self, data: bytes) -> int | None:
+        self.body_bytes += len(data)
+        if self.body_bytes > self.cap:
+            self.over_cap = True
+            return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
+        self.parts.append(data)
+        return None
+
+    def _prereq(self, _remote_ip: str, _local_ip: str, _remote_port: int, local_port: int) -> int:
+        """Called before each request goes out on a connection (new or kept alive).
+
+        libcurl sends a request again, on a new connection, when a kept-alive one ended with
+        no byte of answer. That is right when the server had closed it before the request
+        went out (an idle timeout: it never saw the request), and wrong when the server took
+        the request and dropped the connection (it may have acted on it): the first request's
+        connection is looked at here, and only a retry after a closed one is let through.
+        A kept-alive cleartext HTTP/1.x connection that holds bytes nobody asked for (a body
+        after a 204...) is not used: they would be read as this request's answer.
+        """
+        if self.sent:
+            if self._lines or self.dead_reuse:
+                return int(pycurl.PREREQFUNC_OK)  # an auth round, or the retry that is due
+            self.retry_refused = True
+            return int(pycurl.PREREQFUNC_ABORT)
+        self.sent = True
+        state = _connection_state(local_port)
+        if state == "closed":
+            self.dead_reuse = True
+        elif state == "stray" and self.options.plain_http1:
+            self.stray_bytes = True
+            return int(pycurl.PREREQFUNC_ABORT)
+        return int(pycurl.PREREQFUNC_OK)
+
+    def _sockopt(self, fd: int, _purpose: int) -> int:
+        """A new socket (its local port is known once connected): see _connection_state."""
+        _new_socket(fd)
+        return 0  # CURL_SOCKOPT_OK
+
+    def _header(self, line: bytes) -> None:
+        if line[:5] == b"HTTP/":  # a new head: an interim 1xx, a proxy's CONNECT answer...
+            self._lines = [line]
+            self.head_done = False
+            if _STATUS_LINE.match(line) is None:
+                self.status_line = line
+            return
+        if self.head_done:
+            return  # a trailer after a chunked body: not part of the answer's head
+        if line in (b"\r\n", b"\n"):
+            # The end of a head; an interim one (1xx) is not the answer's.
+            status = self._lines[0].split(None, 2)[1:2] if self._lines else []
+            self.head_done = not (status and status[0][:1] == b"1")
+            return
+        self._lines.append(line)
+
+    # -- the answer
+
+    @property
+    def body(self) -> bytes:
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def headers(self) -> dict[str, str]:
+        """The final head's headers: names lower-cased, a repeated header's values joined by
+        ", " (RFC 9110 5.3); obsolete folded lines joined to the header they continue."""
+        out: dict[str, str] = {}
+        key = ""
+        # One decode for the whole head (libcurl hands it over a line at a time).
+        for raw in b"".join(self._lines[1:]).decode("iso-8859-1").split("\n"):
+            line = raw.rstrip("\r")  # not splitlines(): U+0085 is a byte 0x85 in a value
+            if line[:1] in (" ", "\t") and key:
+                out[key] += " " + line.strip()
+                continue
+            name, colon, value = line.partition(":")
+            if not colon:
+                continue
+            key = name.strip().lower()
+            value = value.strip(" \t")
+            out[key] = f"{out[key]}, {value}" if key in out else value
+        return out
+
+    def status(self) -> int:
+        return int(self.easy.getinfo(pycurl.RESPONSE_CODE))
+
+    def head_received(self) -> bool:
+        return bool(self._lines)
+
+    def close(self) -> None:
+        easy = self.easy
+        easy.transfer = None  # type: ignore[attr-defined]
+        easy.close()
+
+
+# ----------------------------------------------------------------------------- connections
+
+# libcurl's sockets, by local port once connected (fds are process-wide, so is this). A fd
+# number used again for a new socket is mapped afresh; a stale entry can only make a retry
+# look allowed, never refuse one.
+_PORT_OF_FD: dict[int, int] = {}
+_FD_OF_PORT: dict[int, int] = {}
+_UNMAPPED: set[int] = set()
+
+
+def _new_socket(fd: int) -> None:
+    port = _PORT_OF_FD.pop(fd, None)
+    if port is not None and _FD_OF_PORT.get(port) == fd:
+        del _FD_OF_PORT[port]
+    _UNMAPPED.add(fd)
+
+
+def _connection_state(local_port: int) -> str:
+    """ "closed" (the peer ended it), "stray" (bytes wait on it), "open", or "unknown"."""
+    if local_port <= 0:
+        return "unknown"  # a Unix socket: no port to find it by
+    fd = _FD_OF_PORT.get(local_port)
+    if fd is None:
+        for unmapped in list(_UNMAPPED):
+            _UNMAPPED.discard(unmapped)
+            port = _local_port(unmapped)
+            if port:
+                _PORT_OF_FD[unmapped], _FD_OF_PORT[port] = port, unmapped
+        fd = _FD_OF_PORT.get(local_port)
+        if fd is None:
+            return "unknown"
+    try:
+        readable = select.select([fd], [], [], 0)[0]
+        if not readable:
+            return "open"
+        peek = socket.socket(fileno=os.dup(fd))
+        try:
+            peek.setblocking(False)
+            return "stray" if peek.recv(1, socket.MSG_PEEK) else "closed"
+        finally:
+            peek.close()
+    except (OSError, ValueError):
+        return "closed"
+
+
+def _local_port(fd: int) -> int:
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return 0
+    try:
+        address = sock.getsockname()
+        return int(address[1]) if isinstance(address, tuple) else 0
+    except OSError:
+        return 0
+    finally:
+        sock.close()
+
+
+# ----------------------------------------------------------------------------- drivers
+
+
+class Driver:
+    """One CurlMulti, driven by one thread at a time (the leader).
+
+    A thread waiting for its transfer leads when nobody else does: it performs and selects
+    until its own transfer is done, and wakes the others whenever transfers complete, so a
+    follower whose answer came in returns at once. A transfer started while another thread
+    leads is added by the leader within one `slice`. Most drivers belong to one thread (a
+    lane) and never meet another; a target with `concurrency:` shares one driver between
+    lanes, so its connections (at most `concurrency` of them) are shared too.
+    """
+
+    def __init__(self, slice_seconds: float = _WAIT_SLICE) -> None:
+        self.multi = pycurl.CurlMulti()
+        self.cond = threading.Condition(threading.Lock())
+        self.slice = slice_seconds
+        self.leading = False  # a thread is inside the multi (guarded by cond)
+        self.pending: list[Transfer] = []  # started while another thread led
+        self.active = 0  # transfers started and not yet done
+        self.last_driven = time.monotonic()
+        _watchdog.register(self)
+
+    def start(self, transfer: Transfer) -> None:
+        """Hand the transfer to libcurl and let it send what it can now."""
+        transfer.driver = self
+        transfer.started = time.monotonic()
+        transfer.deadline = transfer.started + transfer.options.timeout
+        with self.cond:
+            self.active += 1
+            if self.leading:
+                self.pending.append(transfer)  # the leader adds it
+                return
+            self.leading = True
+        try:
+            self._add(transfer)
+            self._perform()
+        finally:
+            self._step_down()
+        _watchdog.wake()
+
+    def wait(self, transfer: Transfer) -> None:
+        """Return once `transfer` is done (libcurl ends it by its deadline at the latest)."""
+        with self.cond:
+            while not transfer.done:
+                if not self.leading:
+                    self.leading = True
+                    break
+                self.cond.wait(self.slice)
+            else:
+                return
+        try:
+            self._lead(transfer)
+        finally:
+            self._step_down()
+
+    def cancel(self, transfer: Transfer) -> None:
+        """Take a transfer out unfinished (its target is closing)."""
+        with self.cond:
+            while self.leading:
+                self.cond.wait(self.slice)
+            if transfer.done:
+                return
+            if transfer in self.pending:
+                self.pending.remove(transfer)
+                self.active -= 1
+                transfer.done, transfer.code, transfer.message = True, -1, "cancelled"
+                return
+            self.leading = True
+        try:
+            self._abandon(transfer, "cancelled: the target closed")
+        finally:
+            self._step_down()
+
+    def tick(self) -> None:
+        """The watchdog's turn: read what arrived, without waiting, if nobody leads."""
+        with self.cond:
+            if self.leading or not self.active:
+                return
+            if time.monotonic() - self.last_driven < _WATCH_EVERY:
+                return
+            self.leading = True
+        try:
+            self._add_pending()
+            self._perform()
+        finally:
+            self._step_down()
+
+    # -- internals (the caller leads)
+
+    def _lead(self, transfer: Transfer) -> None:
+        multi = self.multi
+        while True:
+            self._add_pending()
+            self._perform()
+            if transfer.done:
+                return
+            left = transfer.deadline + _GRACE - time.monotonic()
+            if left <= 0:
+                self._abandon(transfer)
+                return
+            timeout = multi.timeout()  # ms libcurl wants to wait at most; -1: no opinion
+            wait = self.slice if timeout < 0 else min(timeout / 1000, self.slice)
+            if wait > 0:
+                multi.select(min(wait, left))
+
+    def _step_down(self) -> None:
+        with self.cond:
+            self.leading = False
+            self.cond.notify_all()
+
+    def _add_pending(self) -> None:
+        if not self.pending:
+            return
+        with self.cond:
+            pending, self.pending = self.pending, []
+        for transfer in pending:
+            self._add(transfer)
+
+    def _add(self, transfer: Transfer) -> None:
+        try:
+            self.multi.add_handle(transfer.easy)
+        except pycurl.error as exc:
+            self._finished(transfer, -1, f"cannot start the transfer: {exc}")
+
+    def _perform(self) -> None:
+        multi = self.multi
+        while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+            pass
+        self.last_driven = time.monotonic()
+        while True:
+            queued, finished, failed = multi.info_read()
+            for easy in finished:
+                multi.remove_handle(easy)
+                self._finished(getattr(easy, "transfer", None), 0, "")
+            for easy, code, message in failed:
+                multi.remove_handle(easy)
+                transfer = getattr(easy, "transfer", None)
+                if transfer is not None:
+                    transfer.os_errno = int(easy.getinfo(pycurl.OS_ERRNO))
+                self._finished(transfer, code, message)
+            if not queued:
+                return
+
+    def _finished(self, transfer: Transfer | None, code: int, message: str) -> None:
+        if transfer is not None:
+            transfer.code, transfer.message = code, message
+        with self.cond:
+            self.active -= 1
+            if transfer is not None:
+                transfer.done = True
+            self.cond.notify_all()  # a follower whose answer came in returns now
+
+    def _abandon(self, transfer: Transfer, message: str = "") -> None:
+        with contextlib.suppress(pycurl.error):
+            self.multi.remove_handle(transfer.easy)
+        code = -1 if message else pycurl.E_OPERATION_TIMEDOUT
+        self._finished(transfer, code, message or "the deadline passed")
+
+
+_local = threading.local()
+
+
+def current_driver() -> Driver:
+    """This thread's driver (made on first use)."""
+    driver: Driver | None = getattr(_local, "driver", None)
+    if driver is None:
+        driver = _local.driver = Driver()
+    return driver
+
+
+class _Watchdog:
+    """One daemon thread: every few ms, it reads answers for multis nobody is driving (a lane
+    busy comparing the previous case), so a deadline counts only the target's own time."""
+
+    def __init__(self) -> None:
+        self._drivers: weakref.WeakSet[Driver] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._busy = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self, driver: Driver) -> None:
+        with self._lock:
+            self._drivers.add(driver)
+
+    def wake(self) -> None:
+        if self._busy.is_set():
+            return
+        self._busy.set()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="yamlparity-curl-watchdog", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._busy.wait()
+            time.sleep(_WATCH_EVERY)
+            drivers = self._live()
+            if not any(driver.active for driver in drivers):
+                self._busy.clear()
+                # A transfer started between the look and the clear: its wake() saw the flag
+                # still set, so look once more.
+                if any(driver.active for driver in self._live()):
+                    self._busy.set()
+                continue
+            for driver in drivers:
+                driver.tick()
+
+    def _live(self) -> list[Driver]:
+        with self._lock:
+            return list(self._drivers)
+
+
+_watchdog = _Watchdog()
+
+
+# ----------------------------------------------------------------------------- words
+
+
+def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str | None) -> str:
+    """A failed transfer's reason, in the words a report shows."""
+    code, message = transfer.code, transfer.message
+    timeout = f"{transfer.options.timeout:g}"
+    if transfer.over_cap:
+        decoded = " (decoded)" if transfer.options.compressed else ""
+        return f"body larger than {cap} bytes{decoded}"
+    if code == pycurl.E_FILESIZE_EXCEEDED:  # libcurl's own count: announced, or received
+        length = (content_length or "").strip()
+        if length.isdigit() and int(length) > cap:
+            return f"body larger than {cap} bytes (Content-Length {length})"
+        decoded = " (decoded)" if transfer.options.compressed else ""
+        return f"body larger than {cap} bytes{decoded}"
+    if code == pycurl.E_OPERATION_TIMEDOUT:
+        if transfer.head_done:
+            return f"timed out after {timeout} s reading the body"
+        return f"timed out after {timeout} s"
+    if code == pycurl.E_COULDNT_CONNECT:
+        if transfer.os_errno == errno.ECONNREFUSED or "refused" in message.lower():
+            return f"connection refused to {url}{via}"
+        return f"cannot connect to {url}{via}: {message}"
+    if transfer.stray_bytes:
+        return (
+            "the kept-alive connection held bytes after the previous answer (a body the "
+            "server sent where HTTP allows none?); not used, the request was not sent"
+        )
+    if transfer.retry_refused:
+        return (
+            "connection closed before the response (a kept-alive connection closed after "
+            "the request was sent; not sent again)"
+        )
+    if code == pycurl.E_GOT_NOTHING:
+        return f"connection closed before the response ({message})"
+    where = "while reading the body" if transfer.head_done else "before the response"
+    if code == pycurl.E_PARTIAL_FILE or transfer.os_errno in _RESETS:
+        return f"connection reset {where} ({message})"
+    if code in (pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR):
+        # libcurl's framing checks end here too (chunk sizes, header sizes): no socket error.
+        return (
+            f"invalid body: {message}"
+            if transfer.head_done
+            else f"not a valid HTTP answer: {message}"
+        )
+    if code == pycurl.E_SSL_CACERT_BADFILE:
+        return f"cannot read the trusted CA certificates: {message}"
+    if code == pycurl.E_PEER_FAILED_VERIFICATION:
+        return f"certificate verification failed: {message}"
+    if code == pycurl.E_SSL_CONNECT_ERROR:
+        return f"TLS handshake failed: {message}"
+    if code in (pycurl.E_BAD_CONTENT_ENCODING, pycurl.E_WRITE_ERROR):
+        return f"cannot decode the body: {message}"
+    if code in (pycurl.E_COULDNT_RESOLVE_HOST, pycurl.E_COULDNT_RESOLVE_PROXY):
+        return f"cannot resolve {url}{via}: {message}"
+    if code in (_WEIRD_SERVER_REPLY, pycurl.E_UNSUPPORTED_PROTOCOL, pycurl.E_HTTP2):
+        return f"not a valid HTTP answer: {message}"
+    if code == -1:
+        return f"request failed: {message}"
+    return f"request failed: {message} (libcurl error {code})"
+
+
+# ----------------------------------------------------------------------------- readiness
+
+_PROBE_BODY_CAP = 1 << 20
+
+
+def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple[bool, str]:
+    """A service's readiness check: GET `url` once, on its own connection, read to its end.
+
+    Any answer below 500 means ready; 5xx means "still starting". It goes the way the
+    target's requests go (TLS trust, Unix socket, HTTP version) but never through a proxy.
+    """
+    base = transport or TransportOptions(timeout=timeout, max_output=_PROBE_BODY_CAP)
+    options = replace(base, timeout=timeout, max_output=_PROBE_BODY_CAP, proxy=None, digest=None)
+    transfer = Transfer(options)
+    easy = transfer.easy
+    try:
+        easy.setopt(pycurl.FORBID_REUSE, 1)
+        transfer.prepare(url, "GET", ["Expect:", "Accept-Encoding: identity"], None)
+        try:
+            easy.perform()
+        except pycurl.error as exc:
+            code, message = exc.args[0], exc.args[1] if len(exc.args) > 1 else ""
+            return False, message or f"libcurl error {code}"
+        status = transfer.status()
+    finally:
+        transfer.close()
+    return status < 500, f"HTTP {status}"
