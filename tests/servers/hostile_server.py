@@ -4,6 +4,7 @@ It echoes the request's Authorization header and query string in its JSON answer
 fresh session cookie on every answer (a credential header compared as a facet), writes
 terminal escape sequences to its log, and with `daemon PIDFILE` first leaves a double-forked,
 setsid()ed child behind (its pid in PIDFILE), as a service that daemonizes a worker would.
+With `drip`, GET /health answers one byte of head every 0.2 s, without end.
 """
 
 import json
@@ -29,6 +30,7 @@ def daemonize_a_worker(pid_file: str) -> None:
 
 
 port = int(sys.argv[1])
+DRIP = len(sys.argv) > 2 and sys.argv[2] == "drip"
 if len(sys.argv) > 3 and sys.argv[2] == "daemon":
     daemonize_a_worker(sys.argv[3])
 
@@ -38,7 +40,18 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write("\x1b[31mrequest\x1b[0m\n")
 
     def do_GET(self) -> None:
+        if DRIP and self.path == "/health":
+            self.drip()
+            return
         self.answer()
+
+    def drip(self) -> None:
+        """A head that never ends: one byte every 0.2 s (a readiness probe must give up)."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(3000):
+            self.wfile.write(b"X")
+            self.wfile.flush()
+            time.sleep(0.2)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
