@@ -179,7 +179,8 @@ def test_second_ctrl_c_while_rendering_leaves_no_temporary_file(tmp_path: Path) 
         lambda: reports.is_dir() and any(p.name.startswith(".slow.md.") for p in reports.iterdir()),
     )
     assert code == 130, err
-    assert sorted(p.name for p in reports.iterdir()) == ["slow.json"]  # results first, no temp
+    names = sorted(p.name for p in reports.iterdir())
+    assert names == ["history.jsonl", "slow.json"]  # results (and history) first, no temp
 
 
 def test_a_stream_helper_that_stops_reading_costs_one_case(tmp_path: Path) -> None:

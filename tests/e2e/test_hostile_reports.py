@@ -47,6 +47,7 @@ def test_terminal_escape_sequences_from_targets_are_shown_not_obeyed(tmp_path: P
         "sys.stdin.readline()\n"
         "sys.stderr.write('\\x1b[2J\\x1b[31mred alert\\x1b]0;owned\\x07\\n')\n"
         "sys.stderr.flush()\n"
+        "import time; time.sleep(0.5)\n"  # the line reaches the stderr tail before the exit
         "sys.exit(1)\n",
         "utf-8",
     )
@@ -146,6 +147,7 @@ def test_results_survive_a_report_that_cannot_be_written(tmp_path: Path) -> None
     assert [case["verdict"] for case in results["cases"]] == ["DIFF"]
     assert (tmp_path / "reports" / "kept.junit.xml").is_file()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        "history.jsonl",
         "kept.json",
         "kept.junit.xml",
     ]  # no half report, no temporary file

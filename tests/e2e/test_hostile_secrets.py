@@ -86,7 +86,7 @@ name: leaky
 secrets: [API_TOKEN, HEADER_TOKEN]
 targets:
   python:
-    run: [{py}, {hostile}, leak, "--token=${{API_TOKEN}}"]
+    run: [{py}, {hostile}, leak, "--token=${{HEADER_TOKEN}}"]
     env: {{HOSTILE_TOKEN: "${{API_TOKEN}}"}}
   again:
     run: [{py}, {hostile}, leak]
