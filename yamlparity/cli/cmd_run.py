@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -17,6 +18,7 @@ from yamlparity.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     add_select,
     add_spec_args,
     case_names,
@@ -26,7 +28,7 @@ from yamlparity.cli.common import (
     spec_paths,
     stop_services,
 )
-from yamlparity.core.errors import UsageError
+from yamlparity.core.errors import SpecError, UsageError
 
 
 def register(sub: Any) -> None:
@@ -85,7 +87,17 @@ def _install_interrupt(stop: threading.Event) -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            # os._exit skips every `finally`: stop what runs and drop half-written files now.
+            from yamlparity.core.atomic import remove_temporaries
+            from yamlparity.targets import reaper
+
+            remove_temporaries()
             stop_services()
+            reaper.kill_all()
+            remove_temporaries()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
             os._exit(EXIT_INTERRUPTED)
         stop.set()
         print(
@@ -151,7 +163,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     annotations = github.Annotations(fixed_ok=fixed_ok) if github.active() else None
     written = []
-    failed = False
+    failed = unwritten = False
     plan.start(specs, report_dir)
     for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
@@ -167,6 +179,10 @@ def run_command(args: argparse.Namespace) -> int:
         path = _report_path(spec, report_dir)
         out = plan.write(result, spec, path, formats, choice, history=args.history)
         written.append(out)
+        unwritten = unwritten or bool(out.failures)
+        for file, problem in out.failures:
+            # Each artefact that failed names its file; the others were written.
+            print(_write_failure(file, problem), file=sys.stderr)
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""
         stopped += f" [{result.selection}]" if result.selection else ""
@@ -193,7 +209,18 @@ def run_command(args: argparse.Namespace) -> int:
         _job_summary(written)
     if options.stop.is_set():
         return EXIT_INTERRUPTED
+    if unwritten:
+        return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _write_failure(file: Path, problem: Exception) -> str:
+    if isinstance(problem, SpecError):
+        return problem.render()
+    if isinstance(problem, OSError):
+        name = problem.filename or file
+        return f"error: cannot write {name}: {problem.strerror or problem}"
+    return f"error: cannot write {file}: {problem}"
 
 
 def _shape(spec: Any) -> Any:
@@ -260,13 +287,15 @@ def _check_writable(folder: Path) -> None:
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.redact import BOUNDARY
     from yamlparity.core.safepath import safe_component
 
+    # A name holding a secret's value would become a file name, listed and printed.
     if report_dir is not None:
-        return report_dir / f"{safe_component(spec.name)}.md"
+        return report_dir / f"{safe_component(BOUNDARY.text(spec.name))}.md"
     if spec.report.path is not None:
         return Path(spec.report.path)
-    return Path("reports") / f"{safe_component(spec.name)}.md"
+    return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"
 
 
 def _job_summary(written: Sequence[Any]) -> None:

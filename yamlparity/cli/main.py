@@ -57,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Called without `argv` it is the program itself: it becomes the
+    subreaper of everything it starts (targets/reaper.py), so nothing outlives it."""
+    from yamlparity.core.redact import redacted_terminal
+    from yamlparity.targets import reaper
+
+    if argv is None:
+        reaper.install()
+    # Everything printed passes the secret boundary: messages, listings, progress, -v.
+    with redacted_terminal():
+        try:
+            return _main(argv)
+        finally:
+            stop_services()
+            reaper.kill_all()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = args.handler
