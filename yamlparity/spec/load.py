@@ -29,12 +29,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from yamlparity.core import boundedre
 from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
@@ -45,6 +46,7 @@ from yamlparity.core.jsonvalue import (
     duplicate_key_position,
     type_name,
 )
+from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
@@ -97,7 +99,13 @@ from yamlparity.spec.recording import (
     file_sha256,
     load_recording,
 )
-from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.redact import (
+    BOUNDARY,
+    MIN_SECRET_LENGTH,
+    SENSITIVE_HEADERS,
+    Redactor,
+    register,
+)
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
 from yamlparity.spec.templates import is_template, template_env
@@ -137,13 +145,18 @@ def load_spec(
         missing_recordings,
     )
     try:
-        return builder.build()
+        spec = builder.build()
     except RecursionError:
         raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
     except SpecError as exc:
         # After interpolation a message may quote a secret's value (a hint echoing a command).
         _redact_error(exc, Redactor(builder.secret_values))
         raise
+    finally:
+        # From here on nothing this process prints or writes shows these values.
+        BOUNDARY.add(builder.secret_values)
+    register(spec)
+    return spec
 
 
 def _redact_error(exc: SpecError, redactor: Redactor) -> None:
@@ -230,7 +243,9 @@ class _SpecBuilder:
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
         root_key = os.path.normcase(os.path.abspath(self.path))
-        self.doc = load_with_includes(self.path, display, ((root_key, display),))
+        self.doc = load_with_includes(
+            self.path, display, ((root_key, display),), allow_outside=self.allow_outside
+        )
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
         check_align_keys(self.doc)
@@ -507,6 +522,7 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "url"), f"target {name!r}: url must start with http:// or https://"
             )
+        self._check_url((*base, "url"), name, url.replace("${port}", "1"), "url")
         port = raw.get("port")
         if "${port}" in url and port is None:
             raise self.err(
@@ -599,7 +615,7 @@ class _SpecBuilder:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
-        parsed = urlsplit(proxy)
+        parsed = self._check_url((*base, "proxy"), name, proxy, "proxy")
         if parsed.scheme not in PROXY_SCHEMES or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
@@ -608,6 +624,20 @@ class _SpecBuilder:
                 "http://proxy.internal:3128 or socks5h://127.0.0.1:1080",
             )
         return proxy
+
+    def _check_url(self, path: KeyPath, name: str, url: str, what: str) -> SplitResult:
+        """A URL Python can take apart: `http://[::1` or a port past 65535 is a spec error
+        here, not a traceback when the target starts."""
+        try:
+            parsed = urlsplit(url)
+            parsed.port  # noqa: B018 - parsing the port is the check
+        except ValueError as exc:
+            raise self.err(
+                path,
+                f"target {name!r}: {what} is not a valid URL ({exc}): {url!r}",
+                "e.g. http://127.0.0.1:8080 or http://[::1]:8080 (a port is 1 to 65535)",
+            ) from None
+        return parsed
 
     def _auth(
         self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
@@ -1053,8 +1083,8 @@ class _SpecBuilder:
 
     def _regex(self, path: KeyPath, pattern: str) -> None:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            boundedre.compile(pattern)  # what runs it (expectations, ready.log)
+        except boundedre.error as exc:
             raise self.err(
                 path,
                 f"bad regular expression: {exc}",
@@ -1505,6 +1535,10 @@ class _SpecBuilder:
 
     def _report(self) -> ReportConfig:
         raw = cast(dict[str, str], self.doc.value.get("report") or {})
+        if "path" in raw:
+            self._no_secret(("report", "path"), raw["path"], "a report file name")
+            if "\x00" in raw["path"]:
+                raise self.err(("report", "path"), "report.path holds a NUL character")
         return ReportConfig(
             path=self.resolve(raw["path"]) if "path" in raw else None,
             template=self._report_template(raw["template"]) if "template" in raw else None,
@@ -1518,11 +1552,33 @@ class _SpecBuilder:
             )
         )
 
+    def _no_secret(self, path: KeyPath, text: str, what: str) -> None:
+        """A secret's value must not become `what` (a file name is printed and listed)."""
+        if Redactor(self.secret_values).text(text) != text:
+            raise self.err(
+                path,
+                f"{'.'.join(map(str, path))} holds the value of a secret; it would become "
+                f"{what}, shown in every listing",
+                "name the report after something that is not secret",
+            )
+
     def _report_template(self, text: str) -> Path:
-        """The template must exist and parse now: a broken one would lose the run's report."""
+        """The template must exist and parse now: a broken one would lose the run's report.
+        Like fixtures, it must lie inside the spec's folder (symlinks resolved) unless
+        --allow-outside: a template is copied into the report."""
         path: KeyPath = ("report", "template")
         file = self.resolve(text)
         display = self._display(file)
+        if not self.allow_outside:
+            try:
+                inside(self.folder, file)
+            except PathEscapeError:
+                raise self.err(
+                    path,
+                    f"report template {display} is outside the spec's folder",
+                    "keep templates beside the spec (a symlink leading out counts as "
+                    "outside), or pass --allow-outside",
+                ) from None
         if not file.is_file():
             raise self.err(
                 path,
