@@ -8,7 +8,7 @@ Every file is written atomically.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from yamlparity.report.render import (
     TemplateChoice,
     atomic_writer,
     calibration_beside,
-    render,
     render_index,
     render_to,
     tally_line,
@@ -107,8 +106,11 @@ def write_spec(
     if "html" in paths:
         from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
 
-        safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
-        write_atomic(paths["html"], html.page(safe_md, result.title, choice))
+        def markdown(write: Callable[[str], object]) -> None:
+            report_path = str(paths["html"])
+            render_to(write, result, choice, report_path=report_path, html=True, **options)
+
+        html.write_page(paths["html"], markdown, result.title, choice)
     return Written(result, paths, extra, list(options.get("history", [])))
 
 
