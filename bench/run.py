@@ -360,7 +360,10 @@ def bench_memory(small: int, large: int) -> list[Figure]:
     workloads = [
         ("constant deleted field", ()),
         ("varying deleted field", ("--varying",)),
-        ("varying field, md+json+junit reports", ("--varying", "--reports", "md", "json", "junit")),
+        (
+            "varying field, md+html+json+junit reports",
+            ("--varying", "--reports", "md", "html", "json", "junit"),
+        ),
     ]
     figures = []
     for label, flags in workloads:
