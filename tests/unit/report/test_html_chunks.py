@@ -280,7 +280,7 @@ def _written(result: SpecResult, tmp_path: Path, choice: TemplateChoice | None =
     return out.paths["html"].read_text("utf-8")
 
 
-def _many(count: int, name: Callable[[int], str] = lambda n: f"c{n}") -> SpecResult:
+def many_cases(count: int, name: Callable[[int], str] = lambda n: f"c{n}") -> SpecResult:
     def outcome(target: str, n: int) -> TargetOutcome:
         stdout = {"n": Number(str(n)), "t": target}
         return TargetOutcome(target, facets={"stdout": stdout}, exit_code=0)
@@ -310,7 +310,12 @@ def _many(count: int, name: Callable[[int], str] = lambda n: f"c{n}") -> SpecRes
 
 @pytest.mark.parametrize(
     "result",
-    [sample_result, hostile_result, lambda: _many(3000), lambda: _many(50, lambda n: f"\ud800{n}")],
+    [
+        sample_result,
+        hostile_result,
+        lambda: many_cases(3000),
+        lambda: many_cases(50, lambda n: f"\ud800{n}"),
+    ],
     ids=["sample", "hostile", "3000 cases", "lone surrogates"],
 )
 def test_the_html_file_is_the_page_of_the_whole_markdown(
@@ -329,7 +334,7 @@ def test_a_teams_page_template_gets_the_same_body(
     own.mkdir()
     (own / "page.html.j2").write_text("<main data-n='{{ body | length }}'>{{ body }}</main>\n")
     choice = TemplateChoice(search=(own,))
-    spec = _many(500)
+    spec = many_cases(500)
     expected = _whole(monkeypatch, lambda: _written(spec, tmp_path, choice))
     assert _written(spec, tmp_path, choice) == expected
 
@@ -345,7 +350,7 @@ def test_a_template_with_a_reference_definition_is_rendered_whole(
         "{% block footer %}[the tracker]: https://tracker.example/\n{% endblock %}\n"
     )
     choice = TemplateChoice(own / "report.md.j2", (own,), "--template")
-    spec = _many(300)
+    spec = many_cases(300)
     page_text = _written(spec, tmp_path, choice)
     assert WHOLE == ["Many cases"]
     assert '<a href="https://tracker.example/">the tracker</a>' in page_text
@@ -354,6 +359,6 @@ def test_a_template_with_a_reference_definition_is_rendered_whole(
 
 
 def test_spool_keeps_every_line_ending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = _many(5)
+    spec = many_cases(5)
     spec.description = "one\rtwo\r\nthree\n\n| a |\r|---|\r\n| 1 |"
     assert _written(spec, tmp_path) == _whole(monkeypatch, lambda: _written(spec, tmp_path))

@@ -97,7 +97,8 @@ def write_spec(
         with atomic_writer(paths["json"]) as write:
             results_json.write_to(result, write)
     if "junit" in paths:
-        write_atomic(paths["junit"], junit.dumps([result]))
+        with atomic_writer(paths["junit"]) as write:
+            junit.write_to(write, [result])
     if recording is not None:
         options["history"] = record_run(result, folder, recording, analysis["path_stats"])
     if "md" in paths:

@@ -1,12 +1,13 @@
 """Markdown to HTML a block at a time, byte for byte what markdown-it gives the whole document.
 
 The markdown of a report over 100k matching cases is ~11 MB; markdown-it's tokens for it,
-parsed whole, take ~13 KB per case (measured: 310 MiB peak at 20k cases). Here lines go into a window; markdown-it parses the window and every
-top-level block but the last is rendered and dropped (the last may still grow). Whether a
-block ends, and how, is decided by markdown-it itself, so every construct (fences, `<pre>`
-and `<details>` blocks, lists that continue past a blank line, lazy lines) is cut only where
-the parser cut it. The equality rests on three facts of markdown-it's design, pinned by tests
-(tests/unit/report/test_html_chunks.py, and a property test over generated documents):
+parsed whole, take ~13 KB per case (measured: 310 MiB peak at 20k cases). Here lines go into
+a window; markdown-it parses the window and every top-level block but the last is rendered
+and dropped (the last may still grow). Whether a block ends, and how, is decided by
+markdown-it itself, so every construct (fences, `<pre>` and `<details>` blocks, lists that
+continue past a blank line, lazy lines) is cut only where the parser cut it. The equality
+rests on three facts of markdown-it's design, pinned by tests/unit/report/test_html_chunks.py
+(a property test over generated documents among them):
 
 - a top-level block's tokens depend only on its own lines and the line that ended it, and the
   HTML of a token list is the HTML of its blocks, one after the other;

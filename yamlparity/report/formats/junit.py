@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from yamlparity.core import jsonvalue
 from yamlparity.report.render import display_file
@@ -100,6 +100,14 @@ def _counts(spec: SpecResult) -> dict[str, str]:
 
 
 def suite(spec: SpecResult) -> ET.Element:
+    element = _suite_head(spec)
+    for case in spec.cases:
+        _testcase(element, spec, case)
+    return element
+
+
+def _suite_head(spec: SpecResult) -> ET.Element:
+    """The <testsuite> element with its properties, without its test cases."""
     attributes = {
         "name": clean(spec.name),
         **_counts(spec),
@@ -114,20 +122,59 @@ def suite(spec: SpecResult) -> ET.Element:
         ET.SubElement(props, "property", name=name, value=clean(target.description))
     if spec.interrupted:
         ET.SubElement(props, "property", name="interrupted", value="true")
-    for case in spec.cases:
-        _testcase(element, spec, case)
     return element
 
 
 def dumps(specs: Sequence[SpecResult]) -> str:
+    parts: list[str] = []
+    write_to(parts.append, specs)
+    return "".join(parts)
+
+
+# Where a suite's test cases go in the indented skeleton: a comment, indented as they are.
+_MARK = "yamlparity-cases-{}"
+_CASE_DEPTH = 2  # testsuites > testsuite > testcase
+
+
+def write_to(write: Callable[[str], object], specs: Sequence[SpecResult]) -> None:
+    """The whole document, handed to `write` a test case at a time: 100k cases never make a
+    tree of 100k elements. The text is what indenting and serializing the whole tree gives:
+    the skeleton (suites and properties) is serialized with a comment in each suite's place
+    for its cases, and each case is indented at its depth and serialized in that place."""
     root = ET.Element("testsuites", name="yamlparity")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for spec in specs:
-        element = suite(spec)
+    for index, spec in enumerate(specs):
+        element = _suite_head(spec)
+        if len(spec.cases):
+            element.append(ET.Comment(_MARK.format(index)))
         root.append(element)
         for key in totals:
             totals[key] += int(element.get(key, "0"))
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    skeleton = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    for index, spec in enumerate(specs):
+        mark = f"<!--{_MARK.format(index)}-->"
+        if mark not in skeleton:
+            continue
+        before, skeleton = skeleton.split(mark, 1)
+        write(before)
+        _write_cases(write, spec)
+    write(skeleton)
+
+
+def _write_cases(write: Callable[[str], object], spec: SpecResult) -> None:
+    holder = ET.Element("testsuite")
+    between = "\n" + "  " * _CASE_DEPTH
+    cases = iter(spec.cases)
+    case = next(cases, None)
+    while case is not None:
+        _testcase(holder, spec, case)
+        element = holder[0]
+        del holder[0]
+        ET.indent(element, level=_CASE_DEPTH)
+        case = next(cases, None)
+        # The last case's tail is the comment's own, already in the skeleton.
+        element.tail = between if case is not None else None
+        write(ET.tostring(element, encoding="unicode"))
