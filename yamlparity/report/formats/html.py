@@ -6,6 +6,9 @@ a tag, and raw HTML is honoured only where the template itself wrote it (`<detai
 charts, the side-by-side view). The page is one self-contained file: its CSS and script are
 inline, and its Content-Security-Policy admits nothing from the network and only those two,
 by hash — a `<script>` a target printed would not run even if it ever became markup.
+
+A report's HTML is converted a block at a time (`write_page`, html_chunks.py): the same bytes
+as converting the whole markdown at once, in memory that does not grow with the cases.
 """
 
 from __future__ import annotations
@@ -38,9 +41,8 @@ SCRIPT_FILE = "report.js"
 # The style attributes markdown-it writes for aligned table columns (`---:`): admitted by
 # hash ('unsafe-hashes'), so no other inline style can apply.
 ALIGN_STYLES = ("text-align:left", "text-align:center", "text-align:right")
-
-
-SPOOL_READ = 1 << 16
+BUILTIN_PAGE = PACKAGE_TEMPLATES / PAGE_TEMPLATE
+SPOOL_READ = 1 << 16  # characters of spooled markdown read back at a time
 
 
 def parser() -> MarkdownIt:
@@ -100,9 +102,6 @@ def _page(body: str, title: str, choice: TemplateChoice) -> tuple[str, bool]:
     return str(text), builtin
 
 
-BUILTIN_PAGE = PACKAGE_TEMPLATES / PAGE_TEMPLATE
-
-
 def write_page(
     path: Path,
     markdown: Callable[[Callable[[str], object]], None],
@@ -136,6 +135,8 @@ def write_page(
 def _write_chunked(
     path: Path, pieces: Callable[[], Iterator[str]], title: str, choice: TemplateChoice
 ) -> None:
+    """The built-in page is rendered once around a marker and written around the chunks (it
+    writes `body` once, as is); a team's page gets the whole body."""
     marker = f"<!--body {secrets.token_hex(16)}-->"
     outer, builtin = _page(marker, title, choice)
     if not builtin or outer.count(marker) != 1:

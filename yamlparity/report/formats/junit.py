@@ -2,6 +2,7 @@
 
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
 <system-out> note. Failure text lists the differing paths with each target's value.
+`write_to` writes it a test case at a time (the same text as the whole indented tree).
 """
 
 from __future__ import annotations
