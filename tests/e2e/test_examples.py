@@ -84,3 +84,17 @@ def test_every_example_spec_validates(tmp_path: Path) -> None:
     done = yamlparity("validate", str(EXAMPLES), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("ok ") >= 4
+
+
+@needs_node
+def test_list_filter_empty_known_failure_skip_and_subset(tmp_path: Path) -> None:
+    done = yamlparity(
+        "run", str(EXAMPLES / "list_filter"), "--report-dir", str(tmp_path), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[parity] list_filter: 3 match / 0 diff / 1 known / 1 skip (out of 5)" in done.stdout
+    report = (tmp_path / "list_filter.md").read_text()
+    assert "| `no_match` | ✓ | python = node = legacy | MATCH |" in report  # empty streams
+    assert "| `unicode_names` | ✓ | python = node; legacy: exit 3 (known) | KNOWN |" in report
+    assert "| `sorted` | ✓ | python = node | MATCH |" in report
+    assert "| `tag_patterns` | `tag patterns are not specified yet (FLT-12)` |" in report

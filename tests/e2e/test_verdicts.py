@@ -78,6 +78,26 @@ def test_two_empty_outputs_are_error(tmp_path: Path) -> None:
     assert "empty stdout" in report
 
 
+def test_two_empty_streams_match_only_when_allowed(tmp_path: Path) -> None:
+    empty = helper(tmp_path, "empty.py", "import sys; sys.stdin.read(); print()\n")
+    strict = run(spec_with(tmp_path, empty, empty, "output: jsonl\n"))
+    assert "1 error" in strict.stdout and "allow_empty: true" in strict.stdout
+    allowed = run(spec_with(tmp_path, empty, empty, "output: jsonl\nallow_empty: true\n"))
+    assert allowed.returncode == 0 and "1 match" in allowed.stdout
+    as_json = run(spec_with(tmp_path, empty, empty, "allow_empty: true\n"))
+    assert "1 error" in as_json.stdout and "empty stdout: not JSON" in as_json.stdout
+
+
+def test_a_declared_failure_is_known_and_its_end_is_fixed(tmp_path: Path) -> None:
+    crash = helper(tmp_path, "crash.py", "import sys; sys.exit(3)\n")
+    ok = helper(tmp_path, "ok.py", "import sys; sys.stdin.read(); print(1)\n")
+    known = "known: [{cases: [one], targets: [right], error: code 3, reason: DEC-9}]\n"
+    done = run(spec_with(tmp_path, ok, crash, known))
+    assert done.returncode == 0 and "1 known" in done.stdout
+    done = run(spec_with(tmp_path, ok, ok, known))
+    assert done.returncode == 1 and "FIXED" in done.stdout and "1 fixed" in done.stdout
+
+
 def test_true_is_not_one_and_one_is_not_one_point_zero(tmp_path: Path) -> None:
     left = helper(tmp_path, "l.py", 'print(\'{"flag": true, "n": 1, "big": 9007199254740993}\')\n')
     right = helper(tmp_path, "r.py", 'print(\'{"flag": 1, "n": 1.0, "big": 9007199254740992}\')\n')

@@ -67,14 +67,29 @@ def validate_command(args: argparse.Namespace) -> int:
                 failed = True
                 continue
             print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
+            _print_unused(spec)
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def _print_unused(spec: Any) -> None:
+    """Recorded cases the spec no longer has: stale lines in a committed recording."""
+    for target in spec.targets.values():
+        if target.kind == "recorded" and target.unused:
+            shown = ", ".join(target.unused[:10]) + (" …" if len(target.unused) > 10 else "")
+            print(
+                f"    {target.source.display}: {len(target.unused)} recorded case(s) no longer "
+                f"in the spec (unused): {shown}"
+            )
 
 
 def list_command(args: argparse.Namespace) -> int:
     for spec in load_all(args):
         print(f"{spec.name}  ({spec.file})")
         for name, target in spec.targets.items():
-            how = target.url if target.kind == "http" else argv_text(target.run)
+            if target.kind == "recorded":
+                how = f"recorded in {target.source.display}"
+            else:
+                how = target.url if target.kind == "http" else argv_text(target.run)
             print(f"  target {name}: {how}")
         for name in case_names(spec):
             print(f"  case {name}")

@@ -20,6 +20,8 @@ TIERS: tuple[Tier, ...] = ("identical", "canonical", "normalized")
 REPRODUCED: frozenset[str] = frozenset({"DIFF", "ERROR", "FAIL", "KNOWN", "FIXED"})
 
 MISSING_TEXT = "<missing>"
+# Marks, in a FIXED case's reason, a `known` entry whose expected failure no longer happens.
+FAILURE_GONE = "(expected failure gone)"
 # Samples (masked values, skipped values) a rule keeps with their values across the matching
 # cases of a run, first by case order; the rule audit shows at most this many. Past it, a
 # matching case keeps only where a rule acted and on which targets: memory stays flat however
@@ -107,7 +109,8 @@ class CaseResult:
     outcomes: dict[str, TargetOutcome]
     differences: list[Difference] = field(default_factory=list)
     facet_match: dict[str, bool] = field(default_factory=dict)  # facet -> all targets agree
-    groups: list[list[str]] = field(default_factory=list)  # agreement classes, N-way
+    # Agreement classes, N-way: of every target that answered, also when others failed.
+    groups: list[list[str]] = field(default_factory=list)
     expectation_failures: list[ExpectationFailure] = field(default_factory=list)
     reason: str = ""  # for ERROR/SKIP: why; for KNOWN/FIXED: the known divergence's reason
     link: str | None = None
@@ -115,6 +118,9 @@ class CaseResult:
     tier: Tier | None = None  # set when the targets agree (MATCH, FAIL, FIXED)
     rule_effects: list[RuleEffect] = field(default_factory=list)  # rules that did something
     reproducers: dict[str, str] = field(default_factory=dict)  # target -> shell command
+    # Targets that gave no answer -> the kind of failure (`exit 3`, `timeout`), in spec order.
+    failures: dict[str, str] = field(default_factory=dict)
+    known_errors: list[str] = field(default_factory=list)  # failures a `known:` entry declares
 
     @property
     def failing(self) -> bool:
@@ -128,6 +134,7 @@ class TargetInfo:
     description: str  # resolved command or URL
     unavailable: str | None = None
     log_tail: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. a recording's unused cases
 
 
 _NONE = -(2**31)  # an absent status or exit code in the compact columns
@@ -202,7 +209,7 @@ class CaseResults(Sequence[CaseResult]):
         """True when `_rebuild` gives back an equal CaseResult from the columns alone."""
         if case.verdict != "MATCH" or case.differences or case.expectation_failures:
             return False
-        if case.reason or case.link is not None or case.reproducers:
+        if case.reason or case.link is not None or case.reproducers or case.failures:
             return False
         if tuple(case.outcomes) != self.targets or case.groups != [list(self.targets)]:
             return False
@@ -359,6 +366,9 @@ class SpecResult:
     error: str | None = None
     # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
     intended_rules: dict[str, str] = field(default_factory=dict)
+    # Which cases this run holds when it is not all of them (`-k`, `--last-failed`, `--shard`),
+    # e.g. "shard 2/4: 37 of 150 cases"; empty for every case. Written only when not empty.
+    selection: str = ""
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
@@ -400,6 +410,7 @@ class SpecResult:
             if f.name == "cases"
             else _as_data(getattr(self, f.name))
             for f in fields(self)
+            if f.name != "selection" or self.selection
         }
         data["tally"] = self.tally()
         data["tiers"] = self.tier_tally()

@@ -18,6 +18,7 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
+from yamlparity.core.atomic import write_atomic
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
 from yamlparity.results.calibration import FORMAT
 from yamlparity.results.pathstats import index_free, overlaps, under
@@ -132,8 +133,8 @@ class CalibrationReport:
         return data
 
     def save(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        # Atomic and through the secret boundary: samples hold what targets printed.
+        write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return path
 
     def render_text(self) -> str:
@@ -201,6 +202,8 @@ def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str,
 def _calibrate_case(
     spec: Spec, case: Case, adapters: dict[str, TargetAdapter], runs: int, delay: float = 0.0
 ) -> tuple[CaseCalibration, dict[str, list[dict[str, JSON]]]]:
+    if case.skip is not None:  # not run by `yamlparity run` either
+        return CaseCalibration(False, f"skipped: {case.skip}"), {}
     try:
         invocation = invocation_for(spec, case)
     except Exception as exc:
@@ -217,6 +220,8 @@ def _calibrate_case(
     result = CaseCalibration(True)
     outputs: dict[str, list[dict[str, JSON]]] = {}
     for name, adapter in adapters.items():
+        if case.targets is not None and name not in case.targets:
+            continue  # the case runs on some targets only
         state = result.targets.setdefault(name, TargetCalibration())
         outputs[name] = []
         for run in range(runs):

@@ -13,8 +13,8 @@ import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from yamlparity.results.records import (
     TargetOutcome,
 )
 from yamlparity.run.plan import invocation_for
+from yamlparity.spec.cases import CaseList
 from yamlparity.spec.model import Case, Spec, Target
 from yamlparity.targets.base import (
     Invocation,
@@ -66,6 +67,10 @@ def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
         from yamlparity.targets.http import HttpAdapter
 
         return HttpAdapter(target, max_connections=jobs)
+    if target.kind == "recorded":
+        from yamlparity.targets.recorded import RecordedAdapter
+
+        return RecordedAdapter(target)
     if target.mode == "stream":
         from yamlparity.targets.stream import StreamAdapter
 
@@ -126,6 +131,34 @@ def run_spec(
     return result
 
 
+@dataclass(frozen=True)
+class StartedTargets:
+    """Targets started once, and `run(case)` for cases made as the caller goes."""
+
+    infos: list[TargetInfo]
+    run: Callable[[Case], CaseResult]
+
+
+@contextmanager
+def started_targets(
+    spec: Spec, adapter_factory: Callable[[Target], TargetAdapter] | None = None
+) -> Iterator[StartedTargets]:
+    """Start every target (services included) once; each `run(case)` goes through the same
+    path as run_spec (plan, every target, gate, rules, compare, known divergences) on one
+    lane. For `yamlparity fuzz`, whose cases do not exist before the run."""
+    factory = adapter_factory or (lambda target: make_adapter(target, 1))
+    options = RunOptions(jobs=1)
+    with ExitStack() as stack:
+        live = _start_targets(spec, factory, stack)
+
+        def run(case: Case) -> CaseResult:
+            one = replace(spec, cases=CaseList([case]))
+            (result,) = _run_cases(one, range(1), live, options)
+            return result
+
+        yield StartedTargets(live.infos, run)
+
+
 def _selected(spec: Spec, select: Callable[[str], bool] | None) -> Sequence[int]:
     """Positions of the selected cases in spec.cases: by name only, no fixture row is read."""
     if select is None:
@@ -159,6 +192,7 @@ def _start_targets(
             description=adapter.describe(),
             unavailable=unavailable[name].reason if name in unavailable else None,
             log_tail=unavailable[name].log_tail if name in unavailable else "",
+            notes=list(getattr(adapter, "notes", list)()),  # a recording's provenance notes
         )
         for name, adapter in adapters.items()
     ]
@@ -333,12 +367,14 @@ class _Lanes:
         except Exception as exc:  # the fixture file changed or vanished since loading
             name = spec.cases.name(position)
             return _case_error(spec, Case(name, spec.cases.location(position), None), str(exc))
+        if case.skip is not None:
+            return _case_skipped(spec, case, case.skip)
         try:
             invocation = invocation_for(spec, case)
         except Exception as exc:  # a template error in one case's data
             return _case_error(spec, case, f"could not render the input: {exc}")
         try:
-            return case, invocation, self._exchange(invocation)
+            return case, invocation, self._exchange(invocation, case.targets)
         except Exception as exc:  # an engine bug must cost one case, not the run
             return _case_error(spec, case, f"internal error: {exc!r}")
 
@@ -352,11 +388,20 @@ class _Lanes:
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
 
-    def _exchange(self, invocation: Invocation) -> dict[str, Pending]:
-        """Give the input to every live target; the answers are collected afterwards."""
+    def _exchange(
+        self, invocation: Invocation, only: tuple[str, ...] | None = None
+    ) -> dict[str, Pending]:
+        """Give the input to every live target (`only` these when the case names some); the
+        answers are collected afterwards.
+
+        Every target is begun before any answer is awaited, and from its `begin` each adapter
+        runs its target on its own clock (base.TargetAdapter): the order targets are listed in
+        never changes a deadline, a duration or a verdict (tests/unit/run/test_order_property.py).
+        """
         return {
             name: _guarded_begin(adapter, invocation)
             for name, adapter in self.live.adapters.items()
+            if only is None or name in only
         }
 
 
@@ -420,6 +465,12 @@ def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
     return CaseResult(name=case.name, verdict="ERROR", outcomes=outcomes, reason=reason)
 
 
+def _case_skipped(spec: Spec, case: Case, reason: str) -> CaseResult:
+    """A case whose `skip:` says it is not run: SKIP with that reason, on every target."""
+    outcomes = {name: TargetOutcome(target=name, skipped=reason) for name in spec.targets}
+    return CaseResult(name=case.name, verdict="SKIP", outcomes=outcomes, reason=reason)
+
+
 def _guarded_begin(adapter: TargetAdapter, invocation: Invocation) -> Pending:
     started = time.monotonic()
     try:
@@ -446,6 +497,10 @@ def _ready(raw: RawObservation) -> Pending:
     return lambda: raw
 
 
+def _outside(targets: tuple[str, ...]) -> str:
+    return "not run: this case runs on " + ", ".join(targets) + " only"
+
+
 def _finish(
     spec: Spec, case: Case, invocation: Invocation, live: _Live, pending: dict[str, Pending]
 ) -> CaseResult:
@@ -453,6 +508,8 @@ def _finish(
     for name in spec.targets:
         if name in pending:
             raws[name] = pending[name]()
+        elif case.targets is not None and name not in case.targets:
+            raws[name] = RawObservation(target=name, skipped=_outside(case.targets))
         else:
             problem = live.unavailable[name]
             raw = RawObservation(target=name)

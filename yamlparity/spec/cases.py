@@ -132,12 +132,15 @@ class FixtureIndex:
             raise _changed(file)
         variables = value.get("vars")
         stdin = value.get("stdin")
+        skip, targets = value.get("skip"), value.get("targets")  # checked when loaded
         return Case(
             name=name,
             location=self.location(index),
             input=value.get("input"),
             stdin=stdin if isinstance(stdin, str) else None,
             vars=variables if isinstance(variables, dict) else {},
+            skip=skip if isinstance(skip, str) else None,
+            targets=tuple(str(t) for t in targets) if isinstance(targets, list) else None,
         )
 
     def _read(self, file_id: int, offset: int, length: int) -> bytes:
@@ -247,6 +250,11 @@ class CaseList(Sequence[Case]):
         if index < inline:
             return self._inline[index].location
         return self._fixtures.location(index - inline)
+
+    @property
+    def fixture_files(self) -> tuple[FixtureFile, ...]:
+        """The fixture files the cases were read from (what a spec's fingerprint covers)."""
+        return tuple(self._fixtures.files)
 
     def close(self) -> None:
         """Close the fixture files kept open for reading rows (also done when collected)."""

@@ -19,6 +19,7 @@ Decisions (see also docs/spec-format.md):
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import glob
 import os
@@ -28,12 +29,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from yamlparity.core import boundedre
 from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
@@ -44,9 +46,11 @@ from yamlparity.core.jsonvalue import (
     duplicate_key_position,
     type_name,
 )
+from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
     DuplicateKey,
@@ -59,10 +63,12 @@ from yamlparity.spec.fixtures import (
     starts_with_bom,
     utf8_length,
 )
+from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
 from yamlparity.spec.model import (
     COMMAND_FACETS,
+    FUZZ_CASE,
     HTTP_FACETS,
     BasicAuth,
     Calibration,
@@ -70,9 +76,11 @@ from yamlparity.spec.model import (
     CommandTarget,
     CompareSettings,
     Expectation,
+    FuzzSettings,
     HttpTarget,
     KnownDivergence,
     PathOptions,
+    RecordedTarget,
     ReportConfig,
     RequestTemplate,
     Rule,
@@ -82,7 +90,20 @@ from yamlparity.spec.model import (
     TlsOptions,
     main_facet_of,
 )
-from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.recording import (
+    AnswerSource,
+    NoRecording,
+    Recording,
+    file_sha256,
+    load_recording,
+)
+from yamlparity.spec.redact import (
+    BOUNDARY,
+    MIN_SECRET_LENGTH,
+    SENSITIVE_HEADERS,
+    Redactor,
+    register,
+)
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
 from yamlparity.spec.templates import is_template, template_env
@@ -90,6 +111,7 @@ from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
 __all__ = ["find_specs", "load_spec", "schema"]
 
+_ROW_KEYS = ("name", "input", "stdin", "vars", "skip", "targets")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -108,22 +130,31 @@ def load_spec(
     environ: Mapping[str, str] | None = None,
     *,
     allow_outside: bool = False,
+    missing_recordings: bool = False,
 ) -> Spec:
-    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors."""
+    """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
+    `missing_recordings`: a recorded target whose file does not exist yet has no answers
+    (what `yamlparity record` needs to write it) instead of being an error."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
+        missing_recordings,
     )
     try:
-        return builder.build()
+        spec = builder.build()
     except RecursionError:
         raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
     except SpecError as exc:
         # After interpolation a message may quote a secret's value (a hint echoing a command).
         _redact_error(exc, Redactor(builder.secret_values))
         raise
+    finally:
+        # From here on nothing this process prints or writes shows these values.
+        BOUNDARY.add(builder.secret_values)
+    register(spec)
+    return spec
 
 
 def _redact_error(exc: SpecError, redactor: Redactor) -> None:
@@ -191,7 +222,7 @@ def _looks_like_spec(path: Path) -> bool:
         doc = load_yaml(read_text(path, str(path)))
     except (SpecError, RecursionError):
         return True  # broken: let load_spec report it
-    return "cases" in doc.value or "cases_from" in doc.value
+    return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
 # ---------------------------------------------------------------- the spec builder
@@ -203,13 +234,16 @@ class _SpecBuilder:
     overrides: Mapping[str, str]
     environ: Mapping[str, str]
     allow_outside: bool
+    missing_recordings: bool = False
     secret_values: frozenset[str] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
 
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
         root_key = os.path.normcase(os.path.abspath(self.path))
-        self.doc = load_with_includes(self.path, display, ((root_key, display),))
+        self.doc = load_with_includes(
+            self.path, display, ((root_key, display),), allow_outside=self.allow_outside
+        )
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
         validate(self.doc)
@@ -222,6 +256,7 @@ class _SpecBuilder:
         self.kind = kind
         self.target_names = tuple(targets)
         cases = self._cases()
+        targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
         name = cast(str, data.get("name", stem))
         return Spec(
@@ -243,8 +278,10 @@ class _SpecBuilder:
             report=self._report(),
             location=Location(display, 1, 1),
             calibration=self._calibration(),
+            fuzz=self._fuzz(),
             secrets=self.secret_values,
             secret_names=secret_names,
+            allow_empty=bool(data.get("allow_empty", False)),
         )
 
     # -- secrets
@@ -353,6 +390,25 @@ class _SpecBuilder:
             unsafe_methods=bool(raw.get("unsafe_methods")),
         )
 
+    def _fuzz(self) -> FuzzSettings:
+        raw = cast(dict[str, JSON], self.doc.value.get("fuzz") or {})
+        schema = cast(str | None, raw.get("schema"))
+        if schema is not None and not self.resolve(schema).is_file():
+            raise self.err(
+                ("fuzz", "schema"),
+                f"input schema not found: {self._display(self.resolve(schema))}",
+                "the path is relative to the spec's folder",
+            )
+        save = cast(str | None, raw.get("save"))
+        seconds = raw.get("max_time")
+        return FuzzSettings(
+            schema=self.resolve(schema) if schema is not None else None,
+            save=self.resolve(save) if save is not None else None,
+            max_examples=_int(raw.get("max_examples"), 0) or None,
+            max_time=_float(seconds, 0.0) if seconds is not None else None,
+            seed=_int(raw.get("seed"), 0) if raw.get("seed") is not None else None,
+        )
+
     # -- helpers
 
     def err(self, path: KeyPath, message: str, hint: str | None = None, **kw: Any) -> SpecError:
@@ -367,7 +423,8 @@ class _SpecBuilder:
     # -- targets
 
     def _check_target_kinds(self) -> None:
-        """Before the schema: a target is command (`run`) or HTTP (`url`), never both or neither."""
+        """Before the schema: a target is command (`run`), HTTP (`url`) or a recording
+        (`recorded`), never two of them or none."""
         targets = self.doc.value.get("targets")
         if not isinstance(targets, dict):
             return
@@ -375,6 +432,9 @@ class _SpecBuilder:
             if not isinstance(target, dict):
                 continue
             has_run, has_url = "run" in target, "url" in target
+            if "recorded" in target:
+                _check_recorded_keys(self.doc, name, target)
+                continue
             if has_run and has_url:
                 raise self.err(
                     ("targets", name, "url"),
@@ -387,8 +447,8 @@ class _SpecBuilder:
                 raise self.err(
                     ("targets", name),
                     f"target {name!r} has neither `run` nor `url`",
-                    "give `run: [argv...]` for a command target or `url: http://...` for an "
-                    "HTTP target",
+                    "give `run: [argv...]` for a command target, `url: http://...` for an "
+                    "HTTP target, or `recorded: baselines/NAME.jsonl` for a recording",
                     at_key=True,
                 )
 
@@ -397,6 +457,8 @@ class _SpecBuilder:
         base: KeyPath = ("targets", name)
         if "url" in raw:
             return self._http_target(name, raw, base)
+        if "recorded" in raw:
+            return self._recorded_target(name, raw, base)
         run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
         return CommandTarget(
             name=name,
@@ -413,7 +475,41 @@ class _SpecBuilder:
             mode=cast(Any, raw.get("mode", "process")),
             workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
             max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
         )
+
+    def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
+        """A recording (`yamlparity record`) or a HAR file, read and checked now."""
+        text = cast(str, raw["recorded"])
+        where: KeyPath = (*base, "recorded")
+        self._inside(where, text, "recordings")
+        file = self.resolve(text)
+        if not file.exists() and self.missing_recordings:
+            source: AnswerSource = NoRecording(self._display(file), self._live_kind())
+            return RecordedTarget(name=name, location=self.loc(base), path=file, source=source)
+        if not file.is_file():
+            raise self.err(
+                where,
+                f"target {name!r}: recording not found: {text}",
+                "write it with `yamlparity record SPEC --target NAME` (paths are relative to "
+                "the spec file), or name a .har file",
+            )
+        display = self._display(file)
+        source = read_har(file, display) if file.suffix == ".har" else load_recording(file, display)
+        return RecordedTarget(
+            name=name,
+            location=self.loc(base),
+            path=file,
+            source=source,
+            check_input=raw.get("check_input", True) is not False,
+        )
+
+    def _live_kind(self) -> Literal["command", "http"]:
+        """The kind of the spec's first live target (what a missing recording answers like)."""
+        for raw in cast(dict[str, JSON], self.doc.value["targets"]).values():
+            if isinstance(raw, dict) and "recorded" not in raw:
+                return "http" if "url" in raw else "command"
+        return "http"
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
         url = cast(str, raw["url"])
@@ -421,6 +517,7 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "url"), f"target {name!r}: url must start with http:// or https://"
             )
+        self._check_url((*base, "url"), name, url.replace("${port}", "1"), "url")
         port = raw.get("port")
         if "${port}" in url and port is None:
             raise self.err(
@@ -445,6 +542,7 @@ class _SpecBuilder:
             tls=self._tls(name, raw, base),
             proxy=self._proxy(name, raw, base),
             auth=auth,
+            allow_empty=cast(bool | None, raw.get("allow_empty")),
             **self._transport(name, raw, base),
         )
 
@@ -512,7 +610,7 @@ class _SpecBuilder:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
-        parsed = urlsplit(proxy)
+        parsed = self._check_url((*base, "proxy"), name, proxy, "proxy")
         if parsed.scheme not in PROXY_SCHEMES or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
@@ -521,6 +619,20 @@ class _SpecBuilder:
                 "http://proxy.internal:3128 or socks5h://127.0.0.1:1080",
             )
         return proxy
+
+    def _check_url(self, path: KeyPath, name: str, url: str, what: str) -> SplitResult:
+        """A URL Python can take apart: `http://[::1` or a port past 65535 is a spec error
+        here, not a traceback when the target starts."""
+        try:
+            parsed = urlsplit(url)
+            parsed.port  # noqa: B018 - parsing the port is the check
+        except ValueError as exc:
+            raise self.err(
+                path,
+                f"target {name!r}: {what} is not a valid URL ({exc}): {url!r}",
+                "e.g. http://127.0.0.1:8080 or http://[::1]:8080 (a port is 1 to 65535)",
+            ) from None
+        return parsed
 
     def _auth(
         self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
@@ -625,22 +737,33 @@ class _SpecBuilder:
         return tuple(cast(list[str], value))
 
     def _spec_kind(self, targets: dict[str, Target]) -> Any:
-        kinds = {t.kind for t in targets.values()}
+        kinds = {_answers_like(t) for t in targets.values()}
         if len(kinds) > 1:
             first = next(iter(targets.values()))
-            other = next(t for t in targets.values() if t.kind != first.kind)
+            other = next(t for t in targets.values() if _answers_like(t) != _answers_like(first))
+            one, two = _kind_words(first), _kind_words(other)
             raise self.err(
                 ("targets", other.name),
-                f"targets mix kinds: {first.name!r} is a {first.kind} target, "
-                f"{other.name!r} is an {other.kind} target"
-                if other.kind == "http"
-                else f"targets mix kinds: {first.name!r} is an {first.kind} target, "
-                f"{other.name!r} is a {other.kind} target",
+                f"targets mix kinds: {first.name!r} is {one}, {other.name!r} is {two}",
                 "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
                 "split the spec in two",
                 at_key=True,
             )
         return kinds.pop()
+
+    def _with_cases(self, target: Target, cases: CaseList) -> Target:
+        """A recording's cases the spec no longer has, and whether the spec changed since."""
+        if target.kind != "recorded":
+            return target
+        source = target.source
+        changed = isinstance(source, Recording) and source.header.spec_sha256 != file_sha256(
+            self.path
+        )
+        if not source.lists_unused:
+            return dataclasses.replace(target, spec_changed=changed)
+        names = set(cases.names())
+        unused = tuple(sorted(name for name in source.names() if name not in names))
+        return dataclasses.replace(target, unused=unused, spec_changed=changed)
 
     # -- stdin / request
 
@@ -953,8 +1076,8 @@ class _SpecBuilder:
 
     def _regex(self, path: KeyPath, pattern: str) -> None:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            boundedre.compile(pattern)  # what runs it (expectations, ready.log)
+        except boundedre.error as exc:
             raise self.err(
                 path,
                 f"bad regular expression: {exc}",
@@ -980,6 +1103,7 @@ class _SpecBuilder:
                     else None,
                     reason=cast(str, item["reason"]),
                     link=cast(str | None, item.get("link")),
+                    **known_error_fields(self, base, item),
                 )
             )
         return tuple(out)
@@ -991,6 +1115,8 @@ class _SpecBuilder:
         for index, pattern in enumerate(globs):
             if stale_ok or _any_name_matches(cases, pattern):
                 continue
+            if "fuzz" in self.doc.value and fnmatch.fnmatchcase(FUZZ_CASE, pattern):
+                continue  # it names the cases `yamlparity fuzz` makes
             where = (*path, index) if isinstance(value, list) else path
             raise self.err(
                 where,
@@ -1009,11 +1135,16 @@ class _SpecBuilder:
             if case.name in seen:
                 self._duplicate(case.name, case.location, inline)
             seen.add(case.name)
+        for case in self._har_cases():
+            if case.name in seen:
+                self._duplicate(case.name, case.location, inline)
+            seen.add(case.name)
+            inline.append(case)
         index = FixtureIndex()
         cases = CaseList(inline, index)
         self._fixture_cases(index, seen, cases)
         index.seal()
-        if not cases:
+        if not cases and "fuzz" not in self.doc.value:  # a fuzz spec may start with none
             raise self.err(
                 (),
                 "the spec has no cases",
@@ -1068,21 +1199,62 @@ class _SpecBuilder:
             stdin=cast(str | None, raw.get("stdin")),
             request=request,
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
+            **case_scope(self, base, raw),
         )
 
-    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+    def _entries(self) -> Iterator[tuple[KeyPath, JSON]]:
+        """`cases_from` entries with where each is written."""
         raw = self.doc.value.get("cases_from")
-        if raw is None:
-            return
-        entries = [raw] if isinstance(raw, str) else cast(list[JSON], raw)
+        entries = [] if raw is None else [raw] if isinstance(raw, str) else cast(list[JSON], raw)
         for number, entry in enumerate(entries):
-            path: KeyPath = ("cases_from", number) if isinstance(raw, list) else ("cases_from",)
+            yield (("cases_from", number) if isinstance(raw, list) else ("cases_from",)), entry
+
+    def _fixture_cases(self, index: FixtureIndex, seen: set[str], cases: CaseList) -> None:
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                continue  # HAR files: _har_cases
             mapping = None
             if isinstance(entry, dict):
                 mapping = self._row_mapping(path, entry)
                 path, entry = (*path, "file"), entry["file"]
             for file in self._glob(path, cast(str, entry)):
+                if file.suffix == ".har" and mapping is None:
+                    continue  # read by _har_cases
                 self._fixture_file(path, file, _Rows(index, seen, cases, mapping))
+
+    def _har_cases(self) -> list[Case]:
+        """One case per entry of the HAR files in `cases_from`, through each item's filter."""
+        out: list[Case] = []
+        for path, entry in self._entries():
+            if isinstance(entry, dict) and "har" in entry:
+                where, pattern, selection = (*path, "har"), cast(str, entry["har"]), entry
+                files = self._glob(where, pattern)
+            elif isinstance(entry, str):  # a plain glob: its .har files, every entry
+                where, pattern, selection = path, entry, {}
+                files = [file for file in self._glob(where, pattern) if file.suffix == ".har"]
+            else:
+                continue  # a row mapping
+            for file in files:
+                if self.kind != "http":
+                    raise self.err(
+                        where,
+                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec's "
+                        "targets are commands",
+                        "read HAR files from a spec whose targets are HTTP (`url:`)",
+                    )
+                har = read_har(file, self._display(file))
+                out += har_cases(har, parse_filter(cast(dict[str, JSON], selection)))
+        return out
+
+    def _inside(self, path: KeyPath, pattern: str, what: str = "fixtures") -> None:
+        """Files a spec reads stay in its folder tree unless --allow-outside says otherwise:
+        what they hold reaches reports."""
+        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
+            raise self.err(
+                path,
+                f"{pattern!r} points outside the spec's folder",
+                f"{what} must live in the spec's folder tree; pass --allow-outside to lift this",
+            )
 
     def _row_mapping(self, path: KeyPath, raw: dict[str, JSON]) -> RowMapping:
         """A `cases_from` entry with a mapping; its templates must at least compile."""
@@ -1108,8 +1280,7 @@ class _SpecBuilder:
         outside_hint = (
             "fixtures must live in the spec's folder tree; pass --allow-outside to lift this"
         )
-        if not self.allow_outside and (os.path.isabs(pattern) or ".." in Path(pattern).parts):
-            raise self.err(path, f"{pattern!r} points outside the spec's folder", outside_hint)
+        self._inside(path, pattern)
         full = (
             pattern
             if os.path.isabs(pattern)
@@ -1134,8 +1305,9 @@ class _SpecBuilder:
         if file.suffix not in (".json", ".jsonl", ".csv", ".yaml", ".yml"):
             raise self.err(
                 path,
-                f"{display}: fixture files are .json, .jsonl, .csv, .yaml or .yml",
-                'a .jsonl file holds one {"name": ..., "input": ...} per line',
+                f"{display}: fixture files are .json, .jsonl, .csv, .yaml, .yml or .har",
+                'a .jsonl file holds one {"name": ..., "input": ...} per line; a .har file '
+                "(one case per entry) is named as it is or as {har: FILE}, not with a mapping",
             )
         self.fixture_paths[display] = file
         if file.suffix == ".jsonl":
@@ -1307,13 +1479,13 @@ class _SpecBuilder:
                 'write {"name": "case_name", "input": ...}',
             )
         for key in row:
-            if key not in ("name", "input", "stdin", "vars"):
+            if key not in _ROW_KEYS:
                 raise self._row_error(
                     display,
                     line,
                     f"{label}: unknown key {key!r} in a fixture row",
-                    suggest(key, ("name", "input", "stdin", "vars"))
-                    or "rows hold name, input, stdin, vars; for rows of another shape, map "
+                    suggest(key, _ROW_KEYS)
+                    or f"rows hold {', '.join(_ROW_KEYS)}; for rows of another shape, map "
                     'them: cases_from: [{file: ..., name: "{{ row.x }}", input: "{{ row }}"}]',
                 )
         name = row.get("name")
@@ -1339,14 +1511,27 @@ class _SpecBuilder:
             raise self._row_error(
                 display, line, f'case {name!r}: "vars" must be an object', 'e.g. "vars": {"k": 1}'
             )
+
+        def fail(message: str, hint: str) -> NoReturn:
+            raise self._row_error(display, line, message, hint)
+
         return Case(
-            name=name, location=location, input=row.get("input"), stdin=stdin, vars=variables or {}
+            name=name,
+            location=location,
+            input=row.get("input"),
+            stdin=stdin,
+            vars=variables or {},
+            **row_scope(name, row, self.target_names, fail),
         )
 
     # -- report
 
     def _report(self) -> ReportConfig:
         raw = cast(dict[str, str], self.doc.value.get("report") or {})
+        if "path" in raw:
+            self._no_secret(("report", "path"), raw["path"], "a report file name")
+            if "\x00" in raw["path"]:
+                raise self.err(("report", "path"), "report.path holds a NUL character")
         return ReportConfig(
             path=self.resolve(raw["path"]) if "path" in raw else None,
             template=self._report_template(raw["template"]) if "template" in raw else None,
@@ -1360,11 +1545,33 @@ class _SpecBuilder:
             )
         )
 
+    def _no_secret(self, path: KeyPath, text: str, what: str) -> None:
+        """A secret's value must not become `what` (a file name is printed and listed)."""
+        if Redactor(self.secret_values).text(text) != text:
+            raise self.err(
+                path,
+                f"{'.'.join(map(str, path))} holds the value of a secret; it would become "
+                f"{what}, shown in every listing",
+                "name the report after something that is not secret",
+            )
+
     def _report_template(self, text: str) -> Path:
-        """The template must exist and parse now: a broken one would lose the run's report."""
+        """The template must exist and parse now: a broken one would lose the run's report.
+        Like fixtures, it must lie inside the spec's folder (symlinks resolved) unless
+        --allow-outside: a template is copied into the report."""
         path: KeyPath = ("report", "template")
         file = self.resolve(text)
         display = self._display(file)
+        if not self.allow_outside:
+            try:
+                inside(self.folder, file)
+            except PathEscapeError:
+                raise self.err(
+                    path,
+                    f"report template {display} is outside the spec's folder",
+                    "keep templates beside the spec (a symlink leading out counts as "
+                    "outside), or pass --allow-outside",
+                ) from None
         if not file.is_file():
             raise self.err(
                 path,
@@ -1449,3 +1656,26 @@ def _float(value: JSON, default: float) -> float:
 
 def _int(value: JSON, default: int) -> int:
     return int(value.literal) if isinstance(value, Number) and value.is_integer_literal else default
+
+
+def _answers_like(target: Target) -> str:
+    """The kind of answers a target gives: a recording answers like what it recorded."""
+    return target.source_kind if target.kind == "recorded" else target.kind
+
+
+def _kind_words(target: Target) -> str:
+    word = "an http target" if _answers_like(target) == "http" else "a command target"
+    return f"a recording of {word}" if target.kind == "recorded" else word
+
+
+def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:
+    """A recorded target answers from its file: `run` or `url` beside it is a mistake."""
+    for key in ("run", "url"):
+        if key in target:
+            raise doc.error(
+                ("targets", name, key),
+                f"target {name!r} has both `recorded` and `{key}`",
+                "a recorded target replays a file; to compare it with the live one, give the "
+                "live one its own target name",
+                at_key=True,
+            )

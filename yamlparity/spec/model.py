@@ -14,6 +14,7 @@ from yamlparity.spec import defaults
 
 if TYPE_CHECKING:
     from yamlparity.spec.cases import CaseList
+    from yamlparity.spec.recording import AnswerSource
 
 OutputKind = Literal["json", "jsonl", "text"]
 WhenMissing = Literal["error", "skip"]
@@ -77,6 +78,7 @@ class CommandTarget:
     workers: int = defaults.STREAM_WORKERS  # stream mode: helper processes serving this target
     max_output: int = defaults.COMMAND_MAX_OUTPUT  # bytes per stream; beyond it the case is ERROR
     templated: bool = False  # `run` (an argv list) holds {{ }} templates rendered per case
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     kind: Literal["command"] = "command"
 
 
@@ -121,13 +123,33 @@ class HttpTarget:
     tls: TlsOptions | None = None
     proxy: str | None = None  # a forward proxy URL (http://[user:pass@]host:port)
     auth: BasicAuth | None = None
+    allow_empty: bool | None = None  # None: the spec's `allow_empty`
     http_version: HttpVersion | None = None  # None: libcurl's default (HTTP/2 over TLS by ALPN)
     unix_socket: str | None = None  # connect to this Unix socket instead of host:port
     compressed: bool = False  # ask for and decode gzip/deflate/br/zstd, as curl --compressed
     kind: Literal["http"] = "http"
 
 
-Target = CommandTarget | HttpTarget
+@dataclass(frozen=True)
+class RecordedTarget:
+    """A target whose answers were recorded: a `yamlparity record` file, or a HAR file."""
+
+    name: str
+    location: Location
+    path: Path
+    source: AnswerSource  # read and checked at load (spec/recording.py, spec/har.py)
+    check_input: bool = True  # an answer recorded for another input is an ERROR
+    unused: tuple[str, ...] = ()  # recorded cases the spec no longer has
+    spec_changed: bool = False  # the spec file differs from the one that recorded it
+    kind: Literal["recorded"] = "recorded"
+
+    @property
+    def source_kind(self) -> Literal["command", "http"]:
+        """The kind of target that answered (what the spec's other targets must be)."""
+        return self.source.kind
+
+
+Target = CommandTarget | HttpTarget | RecordedTarget
 
 
 @dataclass(frozen=True)
@@ -185,11 +207,16 @@ class Expectation:
 
 @dataclass(frozen=True)
 class KnownDivergence:
+    """A `known:` entry: a divergence shipped on purpose, or (with `error`) an expected failure."""
+
     location: Location
     cases: tuple[str, ...]  # names or globs
     facets: tuple[str, ...] | None  # None: any facet
     reason: str
     link: str | None = None
+    error: str | None = None  # the expected failure's reason: a substring, or /regex/
+    error_regex: Any = None  # re.Pattern when `error` is written /like this/
+    targets: tuple[str, ...] | None = None  # the targets expected to fail; None: any
 
 
 @dataclass(frozen=True)
@@ -200,12 +227,28 @@ class Case:
     stdin: str | None = None  # raw stdin text for this case, instead of the spec's template
     request: dict[str, Any] | None = None  # per-case request overrides (same keys as the spec's)
     vars: dict[str, JSON] = field(default_factory=dict)
+    skip: str | None = None  # `skip: reason`: the case is not run (SKIP)
+    targets: tuple[str, ...] | None = None  # only these targets run the case; None: all
 
 
 @dataclass(frozen=True)
 class Calibration:
     repeat: int = defaults.CALIBRATION_REPEAT
     unsafe_methods: bool = False  # repeat POST/PUT/PATCH/DELETE requests while calibrating
+
+
+FUZZ_CASE = "fuzz-input"  # the name of each case `yamlparity fuzz` makes while it searches
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    """`fuzz:`: how `yamlparity fuzz` makes inputs (docs/fuzzing.md); flags win over these."""
+
+    schema: Path | None = None  # a JSON Schema of case.input
+    save: Path | None = None  # the fixture file findings are added to
+    max_examples: int | None = None
+    max_time: float | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -234,10 +277,12 @@ class Spec:
     report: ReportConfig
     location: Location
     calibration: Calibration = field(default_factory=Calibration)
+    fuzz: FuzzSettings = field(default_factory=FuzzSettings)
     # The values of the variables listed under `secrets:` (never their names' values in the
     # spec file: they come from --env or the environment). Reports show them as `***`.
     secrets: frozenset[str] = field(default_factory=frozenset)
     secret_names: tuple[str, ...] = ()
+    allow_empty: bool = False  # an empty answer with success is a value (jsonl, text)
 
     @property
     def folder(self) -> Path:
@@ -246,3 +291,9 @@ class Spec:
     @property
     def main_facet(self) -> str:
         return main_facet_of(self.kind)
+
+    def allows_empty(self, target: str) -> bool:
+        """Whether an empty answer of this target is a value (its own setting, else the spec's)."""
+        # A recorded target has no setting of its own: the spec's applies to its answers.
+        own = getattr(self.targets.get(target), "allow_empty", None)
+        return self.allow_empty if own is None else own

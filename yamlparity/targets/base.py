@@ -59,6 +59,13 @@ class TargetAdapter(Protocol):
     The engine hands a case to every target first (`begin`), then waits for each answer, so
     all targets receive their input at about the same time. `execute(inv)` equals
     `begin(inv)()`.
+
+    From `begin` on, the target's exchange proceeds without the engine: its input is written,
+    its answer read, its deadline enforced and its duration measured from its own start to its
+    own end, whether its Pending is called at once or after another target's answer (command
+    targets: a thread per process; stream: a reader thread per helper). The engine calls the
+    Pendings in spec order; an adapter that did its I/O only inside the Pending would let one
+    slow target eat another's deadline (issue 11).
     """
 
     name: str

@@ -12,12 +12,14 @@ import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from yamlparity.spec.model import CommandTarget
+from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.services import wait_group_gone
 
@@ -65,12 +67,13 @@ def spawn_capped(
     Two steps so that every target of a case is started before any is waited on.
     """
     started = time.monotonic()
+    owner = reaper.Owner("command")  # finds what escapes the process group (setsid, daemons)
     try:
         proc = subprocess.Popen(
             argv,
             shell=shell,
             cwd=cwd,
-            env=env,
+            env=owner.env(env),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -80,10 +83,50 @@ def spawn_capped(
         failed = Captured(None, b"", b"", f"could not start: {exc.strerror or exc}", 0.0)
         return lambda _stdin, _timeout, _cap: failed
 
+    owner.started(proc.pid)
+
     def finish(stdin: bytes | None, timeout: float, max_output: int) -> Captured:
-        return _complete(proc, started, stdin, timeout, max_output)
+        try:
+            return _complete(proc, started, stdin, timeout, max_output)
+        finally:
+            owner.release(proc.pid)
 
     return finish
+
+
+def launch_capped(
+    argv: list[str] | str,
+    *,
+    shell: bool,
+    cwd: Path,
+    env: dict[str, str],
+    stdin: bytes | None,
+    timeout: float,
+    max_output: int,
+) -> Callable[[], Captured]:
+    """Start the process and a thread that feeds it, reads it and times it from now on; the
+    returned call waits for that thread. The process's deadline and duration are its own
+    whoever waits first: a case's other targets are never waited on in its time."""
+    finish = spawn_capped(argv, shell=shell, cwd=cwd, env=env)
+    box: list[Captured | BaseException] = []
+
+    def pump() -> None:
+        try:
+            box.append(finish(stdin, timeout, max_output))
+        except BaseException as exc:  # handed to the waiter, which raises it
+            box.append(exc)
+
+    thread = threading.Thread(target=pump, name="yamlparity-command", daemon=True)
+    thread.start()
+
+    def wait() -> Captured:
+        thread.join()
+        outcome = box[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return wait
 
 
 def _complete(
@@ -225,16 +268,16 @@ class CommandAdapter:
     def begin(self, invocation: Invocation) -> Pending:
         """Start the process now; the returned call feeds it stdin and collects its output."""
         run = invocation.argv.get(self.name, self.target.run)
-        finish = spawn_capped(
+        wait = launch_capped(
             run if isinstance(run, str) else list(run),
             shell=self.target.shell,
             cwd=self.target.cwd,
             env=self.env,
+            stdin=invocation.stdin,
+            timeout=self.target.timeout,
+            max_output=self.target.max_output,
         )
-        target = self.target
-        return lambda: self._observation(
-            finish(invocation.stdin, target.timeout, target.max_output)
-        )
+        return lambda: self._observation(wait())
 
     def _observation(self, result: Captured) -> RawObservation:
         return RawObservation(

@@ -227,6 +227,9 @@ class HttpAdapter:
     def _observation(
         self, transfer: Transfer, request: PreparedRequest, started: float
     ) -> RawObservation:
+        # Its own time, from its start to when the driver saw it end: the engine may collect
+        # this answer only after another target's, slower one (issue 11).
+        took = transfer.ended - transfer.started if transfer.ended else None
         if transfer.code != 0:
             headers = transfer.headers()
             reason = words(
@@ -237,19 +240,20 @@ class HttpAdapter:
                 headers.get("content-length"),
             )
             lost = transfer.code in _LOST or transfer.retry_refused
-            return self._failed(reason, started, request, lost)
+            return self._failed(reason, started, request, lost, took)
         if transfer.status_line is not None:
             line = transfer.status_line.decode("iso-8859-1").rstrip("\r\n")
-            return self._failed(f"not a valid HTTP answer: status line {line!r}", started, request)
+            reason = f"not a valid HTTP answer: status line {line!r}"
+            return self._failed(reason, started, request, took=took)
         status = transfer.status()
         if status == 407 and self.target.proxy:
             # The proxy's answer, not the target's: no verdict may rest on it.
             proxy = urlsplit(self.target.proxy)
             reason = f"proxy {proxy.hostname}:{proxy.port} answered 407 (credentials)"
-            return self._failed(reason, started, request)
+            return self._failed(reason, started, request, took=took)
         return RawObservation(
             self.name,
-            duration=time.perf_counter() - started,
+            duration=took if took is not None else time.perf_counter() - started,
             status=status,
             headers=transfer.headers(),
             stdout=transfer.body,
@@ -261,8 +265,10 @@ class HttpAdapter:
         started: float,
         request: PreparedRequest,
         connection_lost: bool = False,
+        took: float | None = None,
     ) -> RawObservation:
-        """A failure observation; says so when the service died, with its last log lines."""
+        """A failure observation; says so when the service died, with its last log lines.
+        `took`: the transfer's own duration, when it ran (else: from `started` to now)."""
         service = self.service
         if service is not None and connection_lost:
             # A server's sockets close a moment before its exit status exists: let it land.
@@ -273,7 +279,8 @@ class HttpAdapter:
             if tail:
                 reason += f" — last log lines:\n{tail}"
         text = self._scrub(reason, _secret_values(request.headers))
-        return RawObservation(self.name, duration=time.perf_counter() - started, failure=text)
+        duration = took if took is not None else time.perf_counter() - started
+        return RawObservation(self.name, duration=duration, failure=text)
 
     def _scrub(self, text: str, extra: tuple[str, ...] = ()) -> str:
         for secret in (*self._secrets, *extra):

@@ -5,6 +5,11 @@ A helper reads one input line on stdin and answers exactly one line on stdout, i
 answer that is late, extra (out of turn) or missing because the helper died is an ERROR for that
 case, and that helper is restarted, so one bad answer never shifts every later case by one.
 The protocol is documented in docs/stream-mode.md.
+
+Each helper's stdout is read by its own thread, which stamps every line with the time it
+arrived, and a line too large for the pipe is written by a thread: an answer's duration and
+deadline run from when its case was sent to when its answer arrived, however late the engine
+looks (it may be waiting for another target first).
 """
 
 from __future__ import annotations
@@ -20,11 +25,66 @@ import threading
 import time
 
 from yamlparity.spec.model import CommandTarget
+from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.command import CommandAdapter, signal_name
 
 _CHUNK = 65536
 _STDERR_TAIL = 40
+# What a helper's stdout reader hands over: a line, the end of the output, or too much of it.
+_LINE, _EOF, _OVERFLOW = 0, 1, 2
+
+
+class _Stdout:
+    """A helper's stdout, read by its own thread: complete lines with their arrival times."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.items: queue.SimpleQueue[tuple[int, bytes, float]] = queue.SimpleQueue()
+        self.partial = 0  # bytes of an unfinished line received so far
+        thread = threading.Thread(
+            target=self._read, args=(fd, cap), name="yamlparity-stream-stdout", daemon=True
+        )
+        thread.start()
+
+    def _read(self, fd: int, cap: int) -> None:
+        buffer = b""
+        items = self.items
+        while True:
+            try:
+                block = os.read(fd, _CHUNK)
+            except OSError:
+                block = b""
+            now = time.monotonic()
+            if not block:
+                items.put((_EOF, b"", now))
+                break
+            if b"\n" in block:
+                *lines, buffer = (buffer + block).split(b"\n")
+            else:
+                lines, buffer = [], buffer + block
+            # Set before the lines are handed over: whoever takes the last one must not see
+            # the line it just took as output still pending.
+            self.partial = len(buffer)
+            if len(buffer) > cap or any(len(line) > cap for line in lines):
+                items.put((_OVERFLOW, b"", now))
+                break  # the helper is restarted: nothing more of this one is read
+            for line in lines:
+                items.put((_LINE, line, now))
+        # This thread alone closes the descriptor, once it no longer reads it: closed by
+        # another thread, its number could be reused under a read still to come.
+        os.close(fd)
+
+    def pending(self) -> bool:
+        """Output not taken yet: a line waiting, or part of one."""
+        return self.partial > 0 or not self.items.empty()
+
+    def next(self, deadline: float) -> tuple[int, bytes, float] | None:
+        """The next item if it arrived by `deadline`; None when nothing did."""
+        try:
+            item = self.items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return None
+        return item if item[2] <= deadline else None
 
 
 class _Helper:
@@ -34,17 +94,20 @@ class _Helper:
         self.target = target
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
-        self.buffer = b""
+        self.stdout: _Stdout | None = None
+        self.writer: threading.Thread | None = None
+        self.owner = reaper.Owner("stream helper")
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
 
     def spawn(self) -> None:
         run = self.target.run
+        self.owner = reaper.Owner("stream helper")
         try:
-            self.proc = subprocess.Popen(
+            proc = subprocess.Popen(
                 run if isinstance(run, str) else list(run),
                 shell=self.target.shell,
                 cwd=self.target.cwd,
-                env=self.env,
+                env=self.owner.env(self.env),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -53,50 +116,63 @@ class _Helper:
             )
         except OSError as exc:
             raise TargetUnavailable(f"could not start the helper: {exc}") from None
-        self.buffer = b""
+        assert proc.stdin is not None and proc.stdout is not None
+        os.set_blocking(proc.stdin.fileno(), False)  # a case never blocks the lane on a write
+        self.proc = proc
+        self.owner.started(proc.pid)
+        # The reader owns stdout's descriptor from here (it closes it when it is done).
+        self.stdout = _Stdout(os.dup(proc.stdout.fileno()), self.target.max_output)
+        proc.stdout.close()
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.stderr_tail = tail  # a fresh tail: the old drain thread keeps writing to its own
-        threading.Thread(target=_drain_stderr, args=(self.proc, tail), daemon=True).start()
+        threading.Thread(target=_drain_stderr, args=(proc, tail), daemon=True).start()
 
-    def send(self, data: bytes) -> str | None:
-        """Write one case's line; the reason when it cannot be sent."""
+    def send(self, data: bytes, deadline: float) -> str | None:
+        """Write one case's line (what the pipe does not take now, a thread writes by
+        `deadline`); the reason when it cannot be sent."""
         if self.proc is None or self.proc.poll() is not None:
             self.restart()
-        proc = self.proc
-        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        proc, stdout = self.proc, self.stdout
+        assert proc is not None and proc.stdin is not None and stdout is not None
         payload = data.rstrip(b"\n")
         if b"\n" in payload:
             return "stream mode sends one line per case, but this input has several lines"
-        if self.buffer or _readable(proc.stdout.fileno(), 0):
+        if stdout.pending():
             return "the helper wrote output out of turn (before it was sent this case)"
+        view = memoryview(payload + b"\n")
         try:
-            proc.stdin.write(payload + b"\n")
-        except (BrokenPipeError, OSError):
+            written = os.write(proc.stdin.fileno(), view)
+        except BlockingIOError:
+            written = 0
+        except OSError:
             return self.death("the helper closed its input")
+        if written < len(view):
+            self.writer = threading.Thread(
+                target=_write_rest,
+                args=(proc.stdin.fileno(), view[written:], deadline),
+                name="yamlparity-stream-stdin",
+                daemon=True,
+            )
+            self.writer.start()
         return None
 
-    def receive(self, deadline: float) -> tuple[str | None, bytes]:
-        """The answer line, or why there is none."""
-        proc = self.proc
-        assert proc is not None and proc.stdout is not None
-        fd = proc.stdout.fileno()
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return f"timed out after {self.target.timeout:g} s waiting for the answer", b""
-            if not _readable(fd, min(remaining, 0.5)):
-                continue
-            block = os.read(fd, _CHUNK)
-            if not block:
-                return self.death("the helper exited before answering"), b""
-            self.buffer += block
-            if len(self.buffer) > self.target.max_output:
-                return f"answer larger than {self.target.max_output} bytes (output cap)", b""
-        line, _, rest = self.buffer.partition(b"\n")
-        self.buffer = b""
-        if rest or _readable(fd, 0):
-            return "the helper answered with more than one line (out of turn)", b""
-        return None, line
+    def receive(self, deadline: float) -> tuple[str | None, bytes, float]:
+        """The answer line and when it arrived, or why there is none."""
+        stdout = self.stdout
+        assert stdout is not None
+        item = stdout.next(deadline)
+        if item is None:
+            timeout = self.target.timeout
+            return f"timed out after {timeout:g} s waiting for the answer", b"", deadline
+        kind, line, arrived = item
+        if kind == _EOF:
+            return self.death("the helper exited before answering"), b"", arrived
+        if kind == _OVERFLOW:
+            cap = self.target.max_output
+            return f"answer larger than {cap} bytes (output cap)", b"", arrived
+        if stdout.pending():
+            return "the helper answered with more than one line (out of turn)", b"", arrived
+        return None, line, arrived
 
     def death(self, what: str) -> str:
         proc = self.proc
@@ -122,10 +198,30 @@ class _Helper:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.join()  # before stdin closes: its descriptor must not be reused under it
+        if proc.stdin is not None:
+            proc.stdin.close()
         proc.wait()
+        self.owner.release(proc.pid)
+
+
+def _write_rest(fd: int, view: memoryview, deadline: float) -> None:
+    """Write what the pipe did not take at once, until `deadline` (the answer's own)."""
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        _, writable, _ = select.select([], [fd], [], min(remaining, 0.5))
+        if not writable:
+            continue
+        try:
+            view = view[os.write(fd, view[:_CHUNK]) :]
+        except BlockingIOError:
+            continue
+        except OSError:
+            return  # the helper stopped reading: its answer (or death) says why
 
 
 def _drain_stderr(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
@@ -168,28 +264,27 @@ class StreamAdapter(CommandAdapter):
             return lambda: RawObservation(target=self.name, failure="target closed")
         helper = self._idle.get()  # blocks while every helper is busy
         started = time.monotonic()
+        deadline = started + self.target.timeout
         try:
-            problem = helper.send(invocation.stdin or b"")
+            problem = helper.send(invocation.stdin or b"", deadline)
         except TargetUnavailable as exc:
             problem = exc.reason
 
         def finish() -> RawObservation:
             try:
-                failure, line = (
-                    (problem, b"")
-                    if problem is not None
-                    else helper.receive(started + self.target.timeout)
-                )
-                return self._answer(helper, started, failure, line)
+                if problem is not None:
+                    return self._answer(helper, started, time.monotonic(), problem, b"")
+                failure, line, arrived = helper.receive(deadline)
+                return self._answer(helper, started, arrived, failure, line)
             finally:
                 self._idle.put(helper)
 
         return finish
 
     def _answer(
-        self, helper: _Helper, started: float, failure: str | None, line: bytes
+        self, helper: _Helper, started: float, ended: float, failure: str | None, line: bytes
     ) -> RawObservation:
-        raw = RawObservation(target=self.name, duration=time.monotonic() - started)
+        raw = RawObservation(target=self.name, duration=ended - started)
         if failure is None:
             raw.exit_code = 0
             raw.stdout = line
@@ -205,8 +300,3 @@ class StreamAdapter(CommandAdapter):
         self._closed = True
         for helper in self.helpers:
             helper.kill()
-
-
-def _readable(fd: int, timeout: float) -> bool:
-    ready, _, _ = select.select([fd], [], [], timeout)
-    return bool(ready)

@@ -31,7 +31,8 @@ from yamlparity.rules.normalize import RuleStats
 from yamlparity.spec.model import Case, CompareSettings, Expectation, KnownDivergence, Spec
 from yamlparity.targets.base import Invocation, RawObservation
 from yamlparity.verdict import compare, elementwise
-from yamlparity.verdict.gate import Parsed, gate
+from yamlparity.verdict.expected import apply_expected, expected
+from yamlparity.verdict.gate import Parsed, failure_kind, gate
 from yamlparity.verdict.reproduce import reproducers
 
 TEXT_FACETS = ("stderr",)
@@ -114,17 +115,11 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         for name in live:
             outcomes[name].error = f"HTTP {raws[name].status}: a server error on every target"
         failed = list(live)
-    if failed:
-        result.verdict = "ERROR"
-        result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
-        for name in live:
-            if name in normalized:  # its parsed tree was dropped: the report shows it parsed
-                parsed[name] = gate(spec, raws[name])
-            outcomes[name].facets = parsed[name].facets if not outcomes[name].error else {}
-        return result
 
     stats: dict[str, _TargetStats] = {}
     for name in live:
+        if name in failed:
+            continue
         try:
             if name in normalized:
                 outcomes[name].facets, stats[name] = normalized.pop(name)
@@ -135,20 +130,60 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         except Exception as exc:  # a rule bug must cost one case, not the run
             outcomes[name].error = f"normalization failed: {exc}"
     failed = [name for name in live if outcomes[name].error]
-    if failed:
-        result.verdict = "ERROR"
-        result.reason = "; ".join(f"{name}: {outcomes[name].error}" for name in failed)
-        return result
+    answering = [name for name in live if name not in failed]
+    # The targets that answered are compared even when others failed: with N targets, who
+    # agrees with whom is worth knowing in an ERROR case too (`jq = libjq`, `gojq: exit 3`).
+    if len(answering) >= 2:
+        _compare(spec, result, answering)
+    elif answering:
+        result.groups = [answering]
+    result.failures = {name: failure_kind(outcomes[name].error or "") for name in failed}
+    found = expected(spec, case.name, live, {n: outcomes[n].error or "" for n in failed})
+    undeclared = [name for name in failed if name not in found.covered]
+    if undeclared:
+        return _error(spec, result, raws, parsed, answering, undeclared, found.covered)
     result.rule_effects = rule_effects(spec, stats)
-
-    _compare(spec, result, live)
-    result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in live})
+    result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in answering})
     result.verdict = _verdict(result)
+    if failed:  # every failure was declared: no tier, the answering targets' verdict decides
+        if len(answering) >= 2:  # a divergence can be seen (or be gone) only between answers
+            _apply_known(spec, case, result)
+        apply_expected(result, found, failed)
+        return result
     if not result.differences:
         if one_by_one:
             parsed = {name: gate(spec, raws[name]) for name in live}  # rare: large and equal
         result.tier = agreement_tier(spec, {n: raws[n] for n in live}, parsed)
     _apply_known(spec, case, result)
+    apply_expected(result, found, failed)
+    return result
+
+
+def _error(
+    spec: Spec,
+    result: CaseResult,
+    raws: dict[str, RawObservation],
+    parsed: dict[str, Parsed],
+    answering: list[str],
+    undeclared: list[str],
+    covered: list[str],
+) -> CaseResult:
+    """ERROR: a target failed and no `known` entry expects it. The answering targets' groups
+    and differences stay; the table's per-facet marks do not (a failed target matched nothing).
+    """
+    result.verdict = "ERROR"
+    # Targets that failed alike share one clause (`a, b: timed out after 5 s`), and names go
+    # in name order: a case's reason must not depend on the order targets are listed in.
+    alike: dict[str, list[str]] = {}
+    for name in sorted(undeclared):
+        alike.setdefault(result.outcomes[name].error or "", []).append(name)
+    result.reason = "; ".join(f"{', '.join(names)}: {error}" for error, names in alike.items())
+    result.facet_match = {}
+    result.known_errors = list(covered)
+    for name in answering:  # shown as they answered, before the rules (as failures are)
+        if not parsed[name].facets:  # its parsed tree was dropped (a large output)
+            parsed[name] = gate(spec, raws[name])
+        result.outcomes[name].facets = parsed[name].facets
     return result
 
 
@@ -461,7 +496,7 @@ def _check(spec: Spec, expectation: Expectation, answer: Parsed) -> str | None:
 
 
 def _apply_known(spec: Spec, case: Case, result: CaseResult) -> None:
-    entries = [known for known in spec.known if _matches(case.name, known.cases)]
+    entries = [k for k in spec.known if k.error is None and _matches(case.name, k.cases)]
     if not entries:
         return
     facets = _known_facets(entries)

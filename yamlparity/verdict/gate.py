@@ -4,6 +4,11 @@ A target must answer (no timeout, crash or connection failure), exit 0 (unless t
 itself a compared facet) and produce parseable, non-empty output of the declared kind. A verdict
 never rests on two failures alone: a non-zero exit with nothing on stdout is an error unless
 stderr is compared too (then the failures themselves are the contract).
+
+Empty output (no bytes, or only ASCII whitespace) is an error unless the spec or the target says
+`allow_empty: true`; then, after a success (exit 0, HTTP status below 400), it is the output
+kind's empty value: `jsonl` an empty stream, `text` the empty text. Never for `json`: nothing
+is not a JSON document.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.core.redact import BOUNDARY
 from yamlparity.spec.model import OutputKind, Spec
 from yamlparity.targets.base import RawObservation
 
@@ -33,11 +39,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def excerpt(data: bytes, limit: int = EXCERPT) -> str:
-    """The first `limit` characters of what came out, readable even when it is binary."""
-    text = data[: limit * 4].decode("utf-8", "backslashreplace")
+    """The first `limit` characters of what came out, readable even when it is binary.
+    Secrets are masked before the cut (a cut through a secret would leave half of it that
+    nothing downstream recognises), so enough is read for the longest written secret."""
+    redactor = BOUNDARY.redactor()
+    window = limit * 4 + redactor.longest * 4
+    text = redactor.text(data[:window].decode("utf-8", "backslashreplace"))
     # NUL, ESC and friends would corrupt a terminal or a report: show them as \xNN.
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return text[:limit] + ("…" if len(text) > limit or len(data) > limit * 4 else "")
+    return text[:limit] + ("…" if len(text) > limit or len(data) > window else "")
 
 
 def decode_text(data: bytes) -> str:
@@ -45,10 +55,32 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def parse_output(data: bytes, kind: OutputKind, what: str) -> JSON:
+def is_empty(data: bytes) -> bool:
+    """No bytes, or only ASCII whitespace (space, tab, CR, LF, VT, FF): `\\n` alone is empty."""
+    return not data.strip()
+
+
+def empty_value(kind: OutputKind, what: str, allowed: bool) -> JSON:
+    """An empty answer's value where it has one; else ValueError saying how to allow it."""
+    if kind == "json":
+        raise ValueError(
+            f"empty {what}: not JSON (`allow_empty` cannot make nothing a JSON document; "
+            "an answer that may be empty is `output: jsonl`)"
+        )
+    if not allowed:
+        # Strict by default: two empty answers must never match by accident.
+        value = "an empty stream" if kind == "jsonl" else "the empty text"
+        raise ValueError(
+            f"empty {what}: not a value unless the spec or the target sets "
+            f"`allow_empty: true` (then: {value})"
+        )
+    return [] if kind == "jsonl" else ""
+
+
+def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = False) -> JSON:
     """Parse stdout/body; raises ValueError with a readable reason."""
-    if not data.strip():
-        raise ValueError(f"empty {what}")
+    if is_empty(data):
+        return empty_value(kind, what, allow_empty)
     if kind == "text":
         return decode_text(data)
     try:
@@ -96,8 +128,10 @@ def _gate_command(
                 return parsed
             parsed.facets["stdout"] = ""  # failures compared by exit code and stderr
         else:
+            # Empty is a value only after a success (exit 0), whatever exit_code comparing says.
+            allow = raw.exit_code == 0 and spec.allows_empty(raw.target)
             try:
-                parsed.facets["stdout"] = parse_output(raw.stdout, spec.output, "stdout")
+                parsed.facets["stdout"] = parse_output(raw.stdout, spec.output, "stdout", allow)
             except ValueError as exc:
                 parsed.error = str(exc)
     return parsed
@@ -109,8 +143,58 @@ def _gate_http(spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[st
         if facet.startswith("headers."):
             parsed.facets[facet] = raw.headers.get(facet.removeprefix("headers."))
     if "body" in facets:
+        # Empty is a value only after a success: an empty 404 or 500 stays an error.
+        allow = (raw.status or 0) < 400 and spec.allows_empty(raw.target)
         try:
-            parsed.facets["body"] = parse_output(raw.stdout, spec.output, "body")
+            parsed.facets["body"] = parse_output(raw.stdout, spec.output, "body", allow)
         except ValueError as exc:
             parsed.error = f"HTTP {raw.status}: {exc}"
     return parsed
+
+
+# What kind of failure a reason describes, in a few words: failures are grouped by it in every
+# report (`gojq: exit 3`, `a, b: timeout`). First match wins; the order matters.
+_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"^target unavailable", "unavailable"),
+        (r"timed out", "timeout"),
+        (r"exit(?:ed)?(?: with)? code (-?\d+)", r"exit \1"),
+        (r"killed by (SIG\w+|signal \d+)", r"\1"),
+        (r"connection refused", "connection refused"),
+        (r"connection (reset|closed)", r"connection \1"),
+        (r"larger than \d+ bytes", "output cap"),
+        (r"out of turn", "out of turn"),
+        (r"exited before answering|closed its input", "helper died"),
+        (r"^empty (?:stdout|body)", "empty"),
+        (r"not valid JSON Lines", "not JSONL"),
+        (r"not valid JSON", "not JSON"),
+        (r"^normalization failed", "rule failed"),
+        (r"could not start", "could not start"),
+    )
+)
+_HTTP_PREFIX = re.compile(r"^HTTP (\d{3}): (.*)", re.DOTALL)
+_KIND_LIMIT = 40
+
+
+def failure_kind(error: str) -> str:
+    """`exited with code 3` -> `exit 3`, `timed out after 5 s (...)` -> `timeout`; `HTTP 503:
+    ...` keeps its status; anything else: its first clause, cut short."""
+    http = _HTTP_PREFIX.match(error)
+    if http is not None:
+        inner = _known_kind(http.group(2))
+        return f"HTTP {http.group(1)}" + (f" {inner}" if inner else "")
+    return _known_kind(error) or _first_clause(error)
+
+
+def _known_kind(error: str) -> str | None:
+    for pattern, kind in _KINDS:
+        found = pattern.search(error)
+        if found is not None:
+            return found.expand(kind)
+    return None
+
+
+def _first_clause(error: str) -> str:
+    clause = re.split(r"[:;(\n]| — ", error, maxsplit=1)[0].strip() or error.strip()
+    return clause if len(clause) <= _KIND_LIMIT else clause[: _KIND_LIMIT - 1] + "…"

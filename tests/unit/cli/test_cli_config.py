@@ -23,7 +23,13 @@ def test_run_without_arguments_does_the_projects_usual_run(project: Path) -> Non
     done = yamlparity("run", "-k", "same", cwd=sub)
     assert done.returncode == 0, done.stderr
     out = project / "build" / "parity"
-    assert sorted(p.name for p in out.iterdir()) == ["history.jsonl", "index.json", "index.md", "t.json", "t.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "history.jsonl",
+        "index.json",
+        "index.md",
+        "t.json",
+        "t.md",
+    ]
 
 
 def test_command_line_flags_win_over_the_config(project: Path) -> None:  # noqa: F811

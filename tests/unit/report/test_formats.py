@@ -92,6 +92,8 @@ def sample_result() -> SpecResult:
                 "python": _outcome("python", {"ok": True}),
             },
             reason="go: exit code 2 (expected 0)",
+            groups=[["rust", "python"]],  # who agrees among the targets that answered
+            failures={"go": "exit 2"},
         ),
         CaseResult("wire_format", "KNOWN",
                    _three({"rust": {"e": "A"}, "go": {"e": "B"}, "python": {"e": "B"}}),

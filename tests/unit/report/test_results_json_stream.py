@@ -1,4 +1,4 @@
-"""The results JSON written a case at a time is the same text as the whole document."""
+"""Results JSON and JUnit written a case at a time are the same text as the whole document."""
 
 from __future__ import annotations
 
@@ -37,3 +37,14 @@ def test_lazy_arrays_nest_at_any_depth_like_lists() -> None:
     pieces: list[str] = []
     jsonvalue.dump_to(value, pieces.append, indent=2, sort_keys=False)  # type: ignore[arg-type]
     assert "".join(pieces) == jsonvalue.dumps(plain, indent=2, sort_keys=False)
+
+
+def test_streamed_junit_equals_the_whole_document() -> None:
+    from yamlparity.report.formats import junit
+
+    full = sample_result()
+    empty = dataclasses.replace(full, name="empty", cases=[])
+    for specs in ([full], [full, empty, full], [empty]):
+        pieces: list[str] = []
+        junit.write_to(specs, pieces.append)
+        assert "".join(pieces) == junit.dumps(specs)

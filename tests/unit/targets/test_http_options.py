@@ -329,6 +329,7 @@ def test_ssl_cert_file_is_the_system_store(tmp_path: Path) -> None:
         path.write_text(yaml.safe_dump(spec))
         done = subprocess.run(
             [PY, "-m", "yamlparity", "run", str(path), "--report-dir", "out"],
+            cwd=tmp_path,
             env=env,
             capture_output=True,
             text=True,
@@ -338,6 +339,7 @@ def test_ssl_cert_file_is_the_system_store(tmp_path: Path) -> None:
         env.pop("SSL_CERT_FILE")
         done = subprocess.run(
             [PY, "-m", "yamlparity", "run", str(path), "--report-dir", "out", "-v"],
+            cwd=tmp_path,
             env=env,
             capture_output=True,
             text=True,

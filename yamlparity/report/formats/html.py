@@ -25,15 +25,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from yamlparity._version import __version__
+from yamlparity.core.atomic import atomic_writer, write_atomic
 from yamlparity.report.formats.html_chunks import Unchunkable, render_chunked
-from yamlparity.report.render import (
-    PACKAGE_TEMPLATES,
-    TemplateChoice,
-    atomic_writer,
-    environment,
-    template_errors,
-    write_atomic,
-)
+from yamlparity.report.render import PACKAGE_TEMPLATES, TemplateChoice, environment, template_errors
 
 PAGE_TEMPLATE = "page.html.j2"
 STYLE_FILE = "report.css"

@@ -2,7 +2,6 @@
 
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
 <system-out> note. Failure text lists the differing paths with each target's value.
-`write_to` writes it a test case at a time (the same text as the whole indented tree).
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from yamlparity.core import jsonvalue
-from yamlparity.report.render import display_file
-from yamlparity.results.records import CaseResult, SpecResult
+from yamlparity.report.render import agreement_text, display_file
+from yamlparity.results.records import FAILURE_GONE, CaseResult, SpecResult
 
 # Characters XML 1.0 cannot carry at all (control characters, lone surrogates): written as
 # \\uXXXX so the file stays well-formed whatever a target printed.
@@ -47,8 +46,8 @@ def difference_text(case: CaseResult) -> str:
         lines.append(f"… {len(case.differences) - MAX_DIFFERENCES} more differences")
     for failure in case.expectation_failures:
         lines.append(f"{failure.target}: expected {failure.expectation}, saw {failure.seen}")
-    if len(case.groups) > 1:
-        lines.append("groups: " + " ≠ ".join(" = ".join(g) for g in case.groups))
+    if len(case.groups) > 1 or case.failures:
+        lines.append("agreement: " + agreement_text(case))
     return "\n".join(lines)
 
 
@@ -58,7 +57,8 @@ def _error_text(case: CaseResult) -> str:
         for name, outcome in case.outcomes.items()
         if outcome.error
     ]
-    return "\n".join(lines) or case.reason  # e.g. an input that could not be rendered
+    answered = difference_text(case)  # the targets that answered: who agrees with whom
+    return "\n".join(lines + ([answered] if answered else [])) or case.reason
 
 
 def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
@@ -76,7 +76,8 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
         node = ET.SubElement(element, "failure", message=f"{verdict}: {count} {what}", type=verdict)
         node.text = clean(difference_text(case))
     elif verdict == "FIXED":
-        message = f"FIXED: the known divergence is gone ({case.reason})"
+        gone = "expected failure" if FAILURE_GONE in case.reason else "known divergence"
+        message = f"FIXED: the {gone} is gone ({case.reason})"
         node = ET.SubElement(element, "failure", message=clean(message), type="FIXED")
         node.text = clean(f"update the tracker and remove the known entry: {case.link or ''}")
     elif verdict == "ERROR":
@@ -87,7 +88,8 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
     elif verdict == "KNOWN":
         out = ET.SubElement(element, "system-out")
         link = f" — {case.link}" if case.link else ""
-        out.text = clean(f"KNOWN divergence: {case.reason}{link}\n{difference_text(case)}")
+        what = "failure" if case.known_errors else "divergence"
+        out.text = clean(f"KNOWN {what}: {case.reason}{link}\n{difference_text(case)}")
 
 
 def _counts(spec: SpecResult) -> dict[str, str]:
@@ -100,15 +102,8 @@ def _counts(spec: SpecResult) -> dict[str, str]:
     }
 
 
-def suite(spec: SpecResult) -> ET.Element:
-    element = _suite_head(spec)
-    for case in spec.cases:
-        _testcase(element, spec, case)
-    return element
-
-
-def _suite_head(spec: SpecResult) -> ET.Element:
-    """The <testsuite> element with its properties, without its test cases."""
+def suite(spec: SpecResult, cases: bool = True) -> ET.Element:
+    """One <testsuite>; `cases=False`: without its <testcase>s (write_to streams them)."""
     attributes = {
         "name": clean(spec.name),
         **_counts(spec),
@@ -123,59 +118,49 @@ def _suite_head(spec: SpecResult) -> ET.Element:
         ET.SubElement(props, "property", name=name, value=clean(target.description))
     if spec.interrupted:
         ET.SubElement(props, "property", name="interrupted", value="true")
+    if cases:
+        for case in spec.cases:
+            _testcase(element, spec, case)
     return element
 
 
-def dumps(specs: Sequence[SpecResult]) -> str:
-    parts: list[str] = []
-    write_to(parts.append, specs)
-    return "".join(parts)
-
-
-# Where a suite's test cases go in the indented skeleton: a comment, indented as they are.
-_MARK = "yamlparity-cases-{}"
-_CASE_DEPTH = 2  # testsuites > testsuite > testcase
-
-
-def write_to(write: Callable[[str], object], specs: Sequence[SpecResult]) -> None:
-    """The whole document, handed to `write` a test case at a time: 100k cases never make a
-    tree of 100k elements. The text is what indenting and serializing the whole tree gives:
-    the skeleton (suites and properties) is serialized with a comment in each suite's place
-    for its cases, and each case is indented at its depth and serialized in that place."""
+def _document(specs: Sequence[SpecResult], cases: bool) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for index, spec in enumerate(specs):
-        element = _suite_head(spec)
-        if len(spec.cases):
-            element.append(ET.Comment(_MARK.format(index)))
+    for spec in specs:
+        element = suite(spec, cases)
+        if not cases:
+            ET.SubElement(element, _PLACE)  # where the streamed testcases go
         root.append(element)
         for key in totals:
             totals[key] += int(element.get(key, "0"))
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    skeleton = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-    for index, spec in enumerate(specs):
-        mark = f"<!--{_MARK.format(index)}-->"
-        if mark not in skeleton:
-            continue
-        before, skeleton = skeleton.split(mark, 1)
-        write(before)
-        _write_cases(write, spec)
-    write(skeleton)
+    return root
 
 
-def _write_cases(write: Callable[[str], object], spec: SpecResult) -> None:
-    holder = ET.Element("testsuite")
-    between = "\n" + "  " * _CASE_DEPTH
-    cases = iter(spec.cases)
-    case = next(cases, None)
-    while case is not None:
-        _testcase(holder, spec, case)
-        element = holder[0]
-        del holder[0]
-        ET.indent(element, level=_CASE_DEPTH)
-        case = next(cases, None)
-        # The last case's tail is the comment's own, already in the skeleton.
-        element.tail = between if case is not None else None
-        write(ET.tostring(element, encoding="unicode"))
+def dumps(specs: Sequence[SpecResult]) -> str:
+    root = _document(specs, cases=True)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+_PLACE = "yamlparity-testcases"
+_CASE_LEVEL = 2  # testsuites > testsuite > testcase
+
+
+def write_to(specs: Sequence[SpecResult], write: Callable[[str], object]) -> None:
+    """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
+    indented as a whole, each testcase as the whole tree would indent it."""
+    skeleton = ET.tostring(_document(specs, cases=False), encoding="unicode", xml_declaration=True)
+    around = skeleton.split(f"\n{'  ' * _CASE_LEVEL}<{_PLACE} />")
+    write(around[0])
+    for spec, after in zip(specs, around[1:], strict=True):
+        for case in spec.cases:
+            holder = ET.Element("testsuite")
+            _testcase(holder, spec, case)
+            (element,) = holder
+            ET.indent(element, level=_CASE_LEVEL)
+            write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+        write(after)
+    write("\n")

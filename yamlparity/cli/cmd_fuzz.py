@@ -1,0 +1,295 @@
+"""`yamlparity fuzz SPEC`: inputs from a JSON Schema, every target, minimal divergent inputs
+saved as regression cases (docs/fuzzing.md). Needs the `fuzz` extra (Hypothesis and
+hypothesis-jsonschema)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from yamlparity.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_env,
+    display_path,
+    load_paths,
+    project_config,
+    stop_services,
+)
+from yamlparity.core.errors import UsageError
+
+MISSING_EXTRA = (
+    "yamlparity fuzz needs Hypothesis and hypothesis-jsonschema, which are not installed "
+    "({missing}): pip install 'yamlparity[fuzz]'"
+)
+CACHE = Path(".yamlparity")  # in the project root: the example database, Hypothesis's caches
+DATABASE = CACHE / "fuzz-db"
+KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
+REFRESH_SECONDS = 0.1
+
+
+def register(sub: Any) -> None:
+    fuzz = sub.add_parser(
+        "fuzz", help="generate inputs from a JSON Schema and shrink every divergence found"
+    )
+    fuzz.set_defaults(handler=fuzz_command)
+    fuzz.add_argument("spec", type=Path, help="the spec file whose targets are compared")
+    fuzz.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="JSON Schema of case.input (wins over the spec's fuzz.schema)",
+    )
+    fuzz.add_argument(
+        "--save",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="add each new finding to this fixture file as a case (default: fuzz.save)",
+    )
+    fuzz.add_argument(
+        "--max-examples",
+        type=int,
+        metavar="N",
+        help="search budget: inputs sent while searching, shrinking not counted (default 100, "
+        "or no limit with --max-time)",
+    )
+    fuzz.add_argument(
+        "--max-time", type=float, metavar="SECONDS", help="search for at most this long"
+    )
+    fuzz.add_argument(
+        "--seed", type=int, metavar="N", help="random seed (default: a new one, shown)"
+    )
+    database = fuzz.add_mutually_exclusive_group()
+    database.add_argument(
+        "--db",
+        type=Path,
+        metavar="DIR",
+        help=f"Hypothesis example database (default: {DATABASE} in the project)",
+    )
+    database.add_argument(
+        "--no-db", action="store_true", help="no example database: nothing is retried or kept"
+    )
+    fuzz.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/<spec name>.fuzz.md and .json (default: the project's report_dir, "
+        "else reports/)",
+    )
+    fuzz.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+    add_env(fuzz)
+
+
+def fuzz_command(args: argparse.Namespace) -> int:
+    cfg = project_config(args)
+    root = cfg.root or Path.cwd()
+    _require_extra(root)
+    from yamlparity.report.fuzz import save_findings, write_reports
+    from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
+    from yamlparity.run.fuzz_inputs import load_input_schema
+    from yamlparity.spec.redact import Redactor
+
+    specs = load_paths([args.spec], args)
+    if len(specs) != 1:
+        raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(specs)}")
+    spec = specs[0]
+    schema_path = args.schema or spec.fuzz.schema
+    if schema_path is None:
+        raise UsageError(
+            f"{args.spec}: no input schema: add `fuzz: {{schema: input.schema.json}}` to the "
+            "spec, or pass --schema FILE"
+        )
+    schema = load_input_schema(Path(schema_path), display_path(Path(schema_path)))
+    options = FuzzOptions(
+        schema=schema,
+        seed=_seed(args, spec),
+        max_examples=_positive(args.max_examples, spec.fuzz.max_examples, "--max-examples"),
+        max_time=_positive(args.max_time, spec.fuzz.max_time, "--max-time"),
+        database=None if args.no_db else (args.db or root / DATABASE),
+    )
+    save = args.save or spec.fuzz.save
+    report = _report_path(spec, args.report_dir or cfg.report_dir)
+    _check_writable(report.parent)
+    _install_interrupt(options.stop)
+    redactor = Redactor.for_spec(spec)
+    live = _live(sys.stderr)
+    progress = _Progress(sys.stderr if live else sys.stdout, spec.name, live, args.quiet, redactor)
+    result = fuzz_spec(spec, options, listener=progress)
+    progress.clear()
+    if save is not None and result.findings:
+        save_findings(Path(save), result.findings)
+        result.save = display_path(Path(save))
+    shown = display_path(spec.file)
+    written, _ = write_reports(result, report, shown, redact=redactor.text)
+    print(redactor.text(_summary(result, display_path(written))), flush=True)
+    if not args.quiet:
+        for finding in result.findings:
+            print(redactor.text(_finding_line(finding)))
+    if result.stopped == "interrupted":
+        return EXIT_INTERRUPTED
+    failed = bool(result.findings) or result.stopped == "unavailable"
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _require_extra(root: Path) -> None:
+    """The extra is optional: without it, say what to install (exit 2), never a traceback.
+    Hypothesis keeps caches (a Unicode table, constants) in a folder it creates on import of
+    its strategies, `./.hypothesis` unless told: it is told the project's `.yamlparity/`."""
+    for name in ("hypothesis", "hypothesis_jsonschema"):
+        if importlib.util.find_spec(name) is None:  # looked up, not imported: nothing written
+            raise UsageError(MISSING_EXTRA.format(missing=name))
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(_cache_folder(root) / "hypothesis")
+        import hypothesis_jsonschema  # noqa: F401
+    except ImportError as exc:  # installed but broken
+        raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
+
+
+def _cache_folder(root: Path) -> Path:
+    """`.yamlparity/` in the project, created with a .gitignore: caches, not sources."""
+    folder = root / CACHE
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+            (folder / ".gitignore").write_text("# yamlparity's caches (fuzz database)\n*\n")
+        except OSError as exc:
+            raise UsageError(f"cannot create {folder}: {exc.strerror}") from None
+    return folder
+
+
+def _seed(args: argparse.Namespace, spec: Any) -> int:
+    seed = args.seed if args.seed is not None else spec.fuzz.seed
+    if seed is None:
+        return secrets.randbelow(2**32)
+    if seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    return int(seed)
+
+
+def _positive(flag: Any, configured: Any, name: str) -> Any:
+    value = flag if flag is not None else configured
+    if value is not None and value <= 0:
+        raise UsageError(f"{name} must be more than 0")
+    return value
+
+
+def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.safepath import safe_component
+
+    return (report_dir or Path("reports")) / f"{safe_component(spec.name)}.fuzz.md"
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {folder}: {exc.strerror}") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write reports into {folder}")
+
+
+def _install_interrupt(stop: threading.Event) -> None:
+    """First Ctrl-C/SIGTERM: stop searching, write what was found. Second: stop now."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            stop_services()
+            os._exit(EXIT_INTERRUPTED)
+        stop.set()
+        print(
+            "\ninterrupting: reporting what was found (Ctrl-C again to stop now)",
+            file=sys.stderr,
+        )
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _live(stream: TextIO) -> bool:
+    from yamlparity.cli.progress import live_terminal
+
+    return live_terminal(stream)
+
+
+class _Progress:
+    """The live line (`[fuzz] numbers: 340 examples · 3 findings · 4.1 s`) on a terminal; a
+    line per new finding everywhere unless -q."""
+
+    def __init__(self, stream: TextIO, name: str, live: bool, quiet: bool, redactor: Any) -> None:
+        self.stream, self.name, self.live, self.quiet = stream, name, live and not quiet, quiet
+        self.redact = redactor.text
+        self.drawn = 0.0
+        self.width = 0
+
+    def example(self, examples: int, findings: int, seconds: float) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if now - self.drawn < REFRESH_SECONDS:
+            return
+        self.drawn = now
+        line = f"[fuzz] {self.name}: {examples} examples · {findings} found · {seconds:.1f} s"
+        self.stream.write("\r" + line + " " * max(0, self.width - len(line)))
+        self.stream.flush()
+        self.width = len(line)
+
+    def found(self, label: str, kind: str, example: int, seconds: float) -> None:
+        if self.quiet:
+            return
+        self.clear()
+        self.stream.write(
+            self.redact(f"  found {KINDS[kind]:<5} {label} (example {example}, {seconds:.2f} s)")
+            + "\n"
+        )
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.live and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _summary(result: Any, report: str) -> str:
+    from yamlparity.results.fuzz import STOPPED_TEXT
+
+    counts = [len(result.of_kind(kind)) for kind in ("diff", "error", "fail")]
+    first = result.first_finding
+    after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
+    stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
+    found = ", ".join(
+        _plural(count, word)
+        for count, word in zip(counts, ("divergence", "error", "failed expectation"), strict=True)
+    )
+    return (
+        f"[fuzz] {result.spec}: {_plural(result.examples, 'example')} ({result.searched} "
+        f"searching), {found} in {result.seconds:.1f} s{after}, seed {result.seed}{stopped} "
+        f"→ {report}"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _finding_line(finding: Any) -> str:
+    from yamlparity.core.jsonvalue import dumps
+
+    shown = dumps(finding.input, sort_keys=False)
+    if len(shown) > 120:
+        shown = shown[:119] + "…"
+    saved = f" [{finding.saved}]" if finding.saved else ""
+    head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {finding.label}"
+    return f"{head}\n        input: {shown}"

@@ -1,0 +1,406 @@
+"""`yamlparity record`: run one live target and write what it answered (a recording).
+
+`record SPEC --target NAME` writes `baselines/NAME.jsonl` beside the spec (or in `--out DIR`)
+and refuses to overwrite one: rewriting a recording is `--update-baseline`, which runs the
+whole spec without that recording, refuses when the spec's other comparisons disagree (DIFF,
+FAIL, ERROR) or the target failed to answer, unless `--force`, and prints which cases were
+added, removed and changed. A run never rewrites a recording: CI cannot bless a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from yamlparity._version import __version__
+from yamlparity.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_env,
+    add_select,
+    argv_text,
+    display_path,
+)
+from yamlparity.core.errors import UsageError
+
+SHOWN = 20  # cases listed per kind of change; the rest are counted
+
+
+def register(sub: Any) -> None:
+    record = sub.add_parser(
+        "record",
+        help="run one target and write what it answered to a recording (baselines/NAME.jsonl)",
+    )
+    record.set_defaults(handler=record_command)
+    record.add_argument("spec", type=Path, help="the spec file")
+    record.add_argument("--target", required=True, metavar="NAME", help="the live target to record")
+    record.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR|FILE",
+        help="write DIR/NAME.jsonl, or FILE when it ends in .jsonl (default: baselines/ beside "
+        "the spec; with --update-baseline, the spec's own recording of NAME when it has one)",
+    )
+    record.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="rewrite an existing recording after a deliberate change; prints the added, "
+        "removed and changed cases",
+    )
+    record.add_argument(
+        "--force",
+        action="store_true",
+        help="write even when the target failed on some cases or (with --update-baseline) "
+        "the spec's other comparisons disagree",
+    )
+    record.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="cases in flight at once (default: tuned)"
+    )
+    add_env(record)
+    add_select(record)
+
+
+def record_command(args: argparse.Namespace) -> int:
+    spec = _one_spec(args)
+    target = _live_target(spec, args.target)
+    path = _recording_path(spec, args)
+    shown = display_path(path)
+    old = _old_recording(spec, path, shown, args.update_baseline)
+    run = _Run(spec, target, path, old, args)
+    try:
+        if run.stopped:
+            print(f"[record] {spec.name}: interrupted; {shown} not written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        problems = _problems(run.result, target.name, compared=len(run.targets) > 1)
+        if problems and not args.force:
+            _print_refusal(problems, shown, args.update_baseline)
+            return EXIT_FAILED
+        every, changes = _write(spec, target, path, old, run.capture)
+        _print_summary(spec.name, target.name, shown, every, run.capture, old, changes)
+        return EXIT_OK
+    finally:
+        run.capture.discard()
+
+
+def _old_recording(spec: Any, path: Path, shown: str, update: bool) -> Any:
+    """The recording --update-baseline rewrites (None when recording anew)."""
+    from yamlparity.spec.recording import load_recording
+
+    if not update:
+        if path.exists():
+            raise UsageError(
+                f"{shown} exists: to rewrite it after a deliberate change, add "
+                "--update-baseline (it shows what changed)"
+            )
+        return None
+    if not path.is_file():
+        raise UsageError(
+            f"no recording at {shown} to update: record it first, without --update-baseline"
+        )
+    old = load_recording(path, shown)
+    if old.header.kind != spec.kind:
+        raise UsageError(f"{shown} records a {old.header.kind} target; {spec.name} is {spec.kind}")
+    return old
+
+
+class _Run:
+    """The run whose answers are recorded: the target alone when recording anew; when
+    updating, the whole spec without the recording being rewritten, so the spec's other
+    comparisons are checked against the new answers."""
+
+    def __init__(self, spec: Any, target: Any, path: Path, old: Any, args: argparse.Namespace):
+        from yamlparity.cli.cmd_run import _install_interrupt, run_options
+        from yamlparity.cli.progress import Progress, live_terminal
+        from yamlparity.run.engine import make_adapter, run_spec
+        from yamlparity.spec.redact import Redactor
+        from yamlparity.targets.recorded import Capture
+
+        options = run_options(args, args.jobs)
+        _install_interrupt(options.stop)
+        # Compared headers are recorded even when they are credentials: the spec asked.
+        keep = frozenset(f.removeprefix("headers.") for f in spec.compare.facets if "." in f)
+        captures: list[Capture] = []
+
+        def factory(candidate: Any) -> Any:
+            adapter = make_adapter(candidate, options.jobs)
+            if candidate.name != target.name:
+                return adapter
+            capture = Capture(adapter, spec.kind, spec.output, keep, Redactor.for_spec(spec))
+            captures.append(capture)
+            return capture
+
+        if old is None:
+            self.targets = {target.name: target}
+        else:
+            self.targets = {n: t for n, t in spec.targets.items() if not _records(t, path)}
+        live = live_terminal(sys.stderr)
+        progress = Progress(sys.stderr, live=live, quiet=not live, specs=1)
+        run = dataclasses.replace(spec, targets=self.targets)
+        self.result = run_spec(run, options, listener=progress, adapter_factory=factory)
+        progress.clear()
+        self.capture = captures[0]
+        self.stopped = options.stop.is_set()
+
+
+def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[list[str], Any]:
+    """Write the recording; (its case names, what changed against the old one)."""
+    from yamlparity.run.engine import now_utc
+    from yamlparity.spec.recording import RecordingHeader, file_sha256
+    from yamlparity.spec.redact import Redactor
+    from yamlparity.targets.recorded import write_recording
+
+    names = set(capture.names())
+    spec_names = set(spec.cases.names())
+    kept: set[str] = set()
+    changes = _Changes()
+    if old is not None:
+        # With -k only the selected cases ran: the others keep their recorded answers.
+        kept = {n for n in old.names() if n in spec_names and n not in names}
+        changes = _classify(spec, target.name, old, capture, spec_names)
+    every = sorted(names | kept)
+    header = RecordingHeader(
+        target=target.name,
+        kind=spec.kind,
+        description=Redactor.for_spec(spec).text(_description(target)),
+        recorded_at=now_utc(),
+        yamlparity=__version__,
+        spec=os.path.relpath(spec.file, path.parent.resolve()),
+        spec_sha256=file_sha256(spec.file),
+        cases=len(every),
+    )
+
+    def line_of(name: str) -> str:
+        # An answer equal to its recording under the spec's rules keeps its old line: a
+        # baseline diff then shows the cases that changed, not this run's timestamps.
+        if name in names and name not in changes.same:
+            return str(capture.line(name))
+        return str(old.line(name) or "")
+
+    write_recording(path, header, every, line_of)
+    return every, changes
+
+
+def _one_spec(args: argparse.Namespace) -> Any:
+    from yamlparity.cli.common import parse_env
+    from yamlparity.spec.load import load_spec
+
+    if not args.spec.is_file():
+        raise UsageError(f"record takes one spec file; {args.spec} is not a file")
+    # A spec may name the recording this command is about to write (a live target and its
+    # own recording): a recording that does not exist yet is not an error here.
+    return load_spec(
+        args.spec,
+        parse_env(args.env),
+        allow_outside=args.allow_outside,
+        missing_recordings=True,
+    )
+
+
+def _live_target(spec: Any, name: str) -> Any:
+    from yamlparity.spec.validation import suggest
+
+    target = spec.targets.get(name)
+    if target is None:
+        names = ", ".join(spec.targets)
+        hint = suggest(name, list(spec.targets)) or f"its targets: {names}"
+        raise UsageError(f"{spec.name} has no target {name!r} ({hint})")
+    if target.kind == "recorded":
+        raise UsageError(
+            f"target {name!r} is a recording ({target.source.display}): record a live target "
+            "(one with `run` or `url`)"
+        )
+    return target
+
+
+def _records(target: Any, path: Path) -> bool:
+    return bool(target.kind == "recorded" and target.path.resolve() == path.resolve())
+
+
+def _recording_path(spec: Any, args: argparse.Namespace) -> Path:
+    """--out (a folder, or a .jsonl file); else, updating, the spec's own recording of NAME;
+    else baselines/NAME.jsonl beside the spec."""
+    name = args.target
+    if args.out is not None:
+        out = Path(args.out)
+        return out if out.suffix == ".jsonl" else out / f"{name}.jsonl"
+    if args.update_baseline:
+        own = [
+            t.path
+            for t in spec.targets.values()
+            if t.kind == "recorded"
+            and t.path.suffix == ".jsonl"
+            and getattr(t.source, "header", None) is not None
+            and t.source.header.target == name
+        ]
+        if len(own) > 1:
+            shown = ", ".join(display_path(p) for p in own)
+            raise UsageError(
+                f"{spec.name} has several recordings of {name!r} ({shown}): pick one with --out"
+            )
+        if own:
+            return Path(str(own[0]))
+    return Path(spec.folder) / "baselines" / f"{name}.jsonl"
+
+
+def _description(target: Any) -> str:
+    """How the target is reached, as the spec writes it: stable from one recording to the
+    next (a port chosen at run time would change the header every time)."""
+    if target.kind == "http":
+        service = target.service
+        started = f" (service: {argv_text(service.run)})" if service is not None else ""
+        return f"{target.url}{started}"
+    stream = " (stream mode)" if target.mode == "stream" else ""
+    return f"{argv_text(target.run)}{stream}"
+
+
+def _problems(result: Any, name: str, *, compared: bool) -> list[tuple[str, str]]:
+    """(case, why) for cases the recording must not take silently: the target gave no
+    usable answer, or (when other targets ran) the spec's comparisons did not pass."""
+    out: list[tuple[str, str]] = []
+    for case in result.cases:
+        outcome = case.outcomes.get(name)
+        if outcome is not None and outcome.error:
+            out.append((case.name, f"ERROR {name}: {outcome.error}"))
+        elif outcome is not None and outcome.skipped:
+            out.append((case.name, f"SKIP {name}: {outcome.skipped}"))
+        elif compared and case.verdict in ("DIFF", "FAIL", "ERROR", "FIXED"):
+            why = case.reason
+            if not why and case.differences:
+                first = case.differences[0]
+                more = len(case.differences) - 1
+                why = f"{first.facet} {first.path} differs" + (f" (+{more} more)" if more else "")
+            out.append((case.name, f"{case.verdict}: {why}" if why else case.verdict))
+    return out
+
+
+def _print_refusal(problems: list[tuple[str, str]], shown: str, update: bool) -> None:
+    what = "updated" if update else "written"
+    print(f"[record] {shown} not {what}: {len(problems)} case(s) did not pass", file=sys.stderr)
+    for name, why in problems[:SHOWN]:
+        print(f"  {name}: {' '.join(why.split())[:200]}", file=sys.stderr)
+    if len(problems) > SHOWN:
+        print(f"  … {len(problems) - SHOWN} more", file=sys.stderr)
+    print(
+        "  fix them, or pass --force to record these answers as they are",
+        file=sys.stderr,
+    )
+
+
+@dataclasses.dataclass
+class _Changes:
+    """What an update does to each case of the old recording."""
+
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    changed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (case, how)
+    same: set[str] = dataclasses.field(default_factory=set)  # equal under the spec's rules
+
+
+def _classify(spec: Any, target: str, old: Any, capture: Any, spec_names: set[str]) -> _Changes:
+    """Added, removed and changed cases; a case whose new answer equals the recorded one once
+    the spec's rules ran (a timestamp, an elapsed_ms) is not changed."""
+    from yamlparity.spec.recording import answer_of
+
+    changes = _Changes()
+    recorded = set(old.names())
+    changes.removed = sorted(n for n in recorded if n not in spec_names)
+    judge = _Judge(spec, target)
+    for name in sorted(capture.names()):
+        if name not in recorded:
+            changes.added.append(name)
+            continue
+        before, after = old.line(name) or "", capture.line(name)
+        if before == after:
+            changes.same.add(name)
+            continue
+        old_answer, new_answer = answer_of(before), answer_of(after)
+        how = judge.difference(name, old_answer, new_answer)
+        if how is None:
+            changes.same.add(name)
+        else:
+            changes.changed.append((name, how))
+    return changes
+
+
+class _Judge:
+    """Compares a recorded answer with a new one the way the spec compares two targets,
+    with the recorded target's own rules on both sides (and no known/expect entries)."""
+
+    def __init__(self, spec: Any, target: str) -> None:
+        self.target = target
+        self.twin = f"{target} (recorded)"
+        rules = tuple(
+            dataclasses.replace(rule, targets=rule.targets | {self.twin})
+            if rule.targets is not None and target in rule.targets
+            else rule
+            for rule in spec.rules
+        )
+        targets = {target: spec.targets[target], self.twin: spec.targets[target]}
+        self.spec = dataclasses.replace(
+            spec, targets=targets, rules=rules, known=(), expectations=()
+        )
+
+    def difference(self, name: str, old: Any, new: Any) -> str | None:
+        """None when the answers agree; else what differs (`status 200 → 201`, paths)."""
+        from yamlparity.core.jsonvalue import dumps
+        from yamlparity.spec.model import Case
+        from yamlparity.targets.recorded import observation
+        from yamlparity.verdict.evaluate import evaluate
+
+        if old.input_sha256 != new.input_sha256:
+            return "input changed"
+        if (old.failure, new.failure) != (None, None):
+            return f"failure: {old.failure} → {new.failure}"
+        raws = {self.target: observation(new, self.target), self.twin: observation(old, self.twin)}
+        result = evaluate(self.spec, Case(name, self.spec.location, None), raws)
+        if result.verdict == "MATCH":
+            return None
+        if not result.differences:
+            return result.reason or result.verdict
+        parts = []
+        for diff in result.differences[:3]:
+            values = [
+                "(missing)" if side in diff.missing else dumps(diff.values.get(side))
+                for side in (self.twin, self.target)
+            ]
+            parts.append(f"{diff.facet} {diff.path}: {values[0]} → {values[1]}"[:160])
+        more = len(result.differences) - 3
+        return "; ".join(parts) + (f"; … {more} more" if more > 0 else "")
+
+
+def _print_summary(
+    spec: str,
+    target: str,
+    shown: str,
+    every: list[str],
+    capture: Any,
+    old: Any,
+    changes: _Changes,
+) -> None:
+    if capture.masked:
+        print(
+            f"[record] {len(capture.masked)} case(s) held the value of a spec secret: written "
+            "as *** (those answers will differ from the live target there)"
+        )
+    if old is None:
+        print(f"[record] {spec}: {len(every)} cases of {target} → {shown}")
+        return
+    unchanged = len(every) - len(changes.added) - len(changes.changed)
+    print(
+        f"[record] {spec}: {shown} updated from {target}: {len(changes.added)} added, "
+        f"{len(changes.removed)} removed, {len(changes.changed)} changed, {unchanged} unchanged"
+    )
+    for label, items in (
+        ("added", [(n, "") for n in changes.added]),
+        ("removed", [(n, "") for n in changes.removed]),
+        ("changed", changes.changed),
+    ):
+        for name, detail in items[:SHOWN]:
+            print(f"  {label:<8} {name}{': ' + detail if detail else ''}")
+        if len(items) > SHOWN:
+            print(f"  {label:<8} … {len(items) - SHOWN} more")

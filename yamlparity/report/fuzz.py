@@ -1,0 +1,217 @@
+"""What a fuzz run writes: its report (markdown and JSON) and its findings as regression cases
+in a .jsonl fixture file, which `yamlparity run` reads like any other (`cases_from`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
+from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
+from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
+
+__all__ = ["render_json", "render_markdown", "save_findings", "write_reports"]
+
+_SECTIONS: tuple[tuple[FindingKind, str, str], ...] = (
+    ("diff", "Divergences", "_None: wherever every target answered, they answered alike._"),
+    ("error", "Errors (a target failed on an input the schema allows)", "_None._"),
+    ("fail", "Failed expectations", "_None._"),
+)
+SHOWN_INPUT = 4000  # characters of a minimal input shown in the report
+
+
+def write_reports(
+    result: FuzzResult,
+    path: Path,
+    spec_shown: str,
+    redact: Callable[[str], str] = str,
+) -> tuple[Path, Path]:
+    """`path` (.md) and the same name with .json, each written whole or not at all; `redact`
+    masks the spec's secrets (a target may echo one)."""
+    json_path = path.with_suffix(".json")
+    write_atomic(path, redact(render_markdown(result, spec_shown)))
+    write_atomic(json_path, redact(render_json(result)))
+    return path, json_path
+
+
+def render_json(result: FuzzResult) -> str:
+    return dumps(from_python(result.to_dict()), indent=2, sort_keys=False) + "\n"
+
+
+def render_markdown(result: FuzzResult, spec_shown: str) -> str:
+    names = [t.name for t in result.targets]
+    lines = [f"# Fuzz report — {_text(result.title)}", ""]
+    lines += _summary(result, spec_shown)
+    for kind, heading, empty in _SECTIONS:
+        found = result.of_kind(kind)
+        lines += ["", f"## {heading} ({len(found)})", ""]
+        if not found:
+            lines.append(empty)
+        for number, finding in enumerate(found, start=1):
+            lines += _finding(number, finding, names, spec_shown)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
+    first = result.first_finding
+    first_text = (
+        "none" if first is None else f"example {first.first_example}, {first.first_seconds:.2f} s"
+    )
+    targets = ", ".join(f"{t.name} ({_code(t.description)})" for t in result.targets)
+    counts = {kind: len(result.of_kind(kind)) for kind in ("diff", "error", "fail")}
+    lines = [
+        f"**Spec:** {_code(spec_shown)} · **Input schema:** {_code(result.schema)} · "
+        f"**Seed:** {result.seed} · **Targets:** {targets}",
+        "",
+        "| examples tried | of which searching | rounds | time | first finding | divergences "
+        "| errors | failed expectations |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {result.examples} | {result.searched} | {result.rounds} | {result.seconds:.1f} s "
+        f"| {first_text} | {counts['diff']} | {counts['error']} | {counts['fail']} |",
+        "",
+        f"**Stopped:** {STOPPED_TEXT[result.stopped]}. "
+        f"**Verdicts over the examples:** {_verdicts(result)}.",
+    ]
+    unavailable = [t for t in result.targets if t.unavailable]
+    for target in unavailable:
+        lines.append(f"**{_text(target.name)} could not start:** {_text(target.unavailable)}")
+    if result.save:
+        added = sum(f.saved == "added" for f in result.findings)
+        kept = sum(f.saved == "already saved" for f in result.findings)
+        lines.append(
+            f"**Saved to** {_code(result.save)}: {added} new case(s), {kept} already there."
+        )
+    budget = f" --max-examples {result.max_examples}" if result.max_examples else ""
+    budget += f" --max-time {result.max_time:g}" if result.max_time else ""
+    again = f"yamlparity fuzz {spec_shown} --seed {result.seed}{budget}"
+    lines += [
+        "",
+        f"Search again the same way: {_code(again)} (with the same example database, or none: "
+        "`--no-db`).",
+    ]
+    return lines
+
+
+def _verdicts(result: FuzzResult) -> str:
+    parts = [f"{count} {verdict.lower()}" for verdict, count in result.verdicts.items()]
+    return " · ".join(parts) or "none"
+
+
+def _finding(number: int, finding: Finding, names: list[str], spec_shown: str) -> list[str]:
+    state = "shrunk" if finding.shrunk else "not fully shrunk: the search ended first"
+    if not finding.reproduced:
+        state += "; **it did not show again when run once more (flaky?)**"
+    shown = dumps(finding.input, sort_keys=False)
+    if len(shown) > SHOWN_INPUT:
+        shown = shown[:SHOWN_INPUT] + f"… ({len(shown) - SHOWN_INPUT} more characters)"
+    lines = [
+        f"### {number}. {_code(finding.name)}",
+        "",
+        f"{_code(finding.label)}",
+        "",
+        f"First seen at example {finding.first_example} ({finding.first_seconds:.2f} s), "
+        f"shown by {finding.examples} example(s). Minimal input ({state}):",
+        "",
+        _fence(shown, "json"),
+        "",
+    ]
+    lines += _details(finding, names)
+    lines += ["", "<details><summary>Reproduce</summary>", ""]
+    run = f"yamlparity run {spec_shown} -k {finding.name}"
+    lines += [f"Once the saved file is listed under `cases_from`: {_code(run)}", ""]
+    for target, command in finding.result.reproducers.items():
+        lines += [f"{_text(target)}:", "", _fence(command, "sh"), ""]
+    lines += ["</details>", ""]
+    return lines
+
+
+def _details(finding: Finding, names: list[str]) -> list[str]:
+    result = finding.result
+    lines: list[str] = []
+    if result.differences:
+        lines.append("| facet | path | " + " | ".join(_text(n) for n in names) + " | note |")
+        lines.append("|---" * (len(names) + 3) + "|")
+        for diff in result.differences:
+            cells = [
+                "(missing)"
+                if name in diff.missing
+                else _cell(dumps(diff.values[name]))
+                if name in diff.values
+                else ""
+                for name in names
+            ]
+            lines.append(
+                f"| {_text(diff.facet)} | {_cell(diff.path)} | "
+                + " | ".join(cells)
+                + f" | {_text(diff.note)} |"
+            )
+    for failure in result.expectation_failures:
+        lines.append(
+            f"- {_text(failure.target)}: expected {_code(failure.expectation)}, "
+            f"saw {_code(failure.seen)}"
+        )
+    errors = {name: o.error for name, o in result.outcomes.items() if o.error}
+    for name, error in errors.items():
+        lines.append(f"- {_text(name)}: {_code(error)}")
+    if not lines and result.verdict not in ("DIFF", "FAIL", "ERROR"):
+        lines.append(f"_Run once more, this input gave {result.verdict}._")
+    return lines
+
+
+# ---------------------------------------------------------------- the fixture file
+
+
+def save_findings(path: Path, findings: list[Finding]) -> None:
+    """Add each finding not in `path` yet as a `{"name", "input"}` row; mark each `saved`.
+    Names say the class, so a rerun that finds the same classes adds nothing."""
+    present = _names_in(path)
+    rows = []
+    for finding in findings:
+        if finding.name in present:
+            finding.saved = "already saved"
+            continue
+        finding.saved = "added"
+        present.add(finding.name)
+        row: dict[str, JSON] = {"name": finding.name, "input": finding.input}
+        rows.append(dumps(row, sort_keys=False))
+    if not rows:
+        return
+    old = path.read_text("utf-8") if path.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
+    with atomic_writer(path) as write:
+        write(old)
+        write("\n".join(rows) + "\n")
+
+
+def _names_in(path: Path) -> set[str]:
+    """The case names already in a .jsonl fixture file (none when it does not exist)."""
+    if path.suffix != ".jsonl":
+        raise SpecError(
+            f"findings are saved to a .jsonl file, not {path.name}",
+            Location(str(path)),
+            "e.g. --save found.jsonl",
+        )
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return set()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read {path}: {exc}", Location(str(path))) from None
+    names: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = loads(line)
+        except JsonDecodeError as exc:
+            raise SpecError(
+                f"invalid JSON: {exc.message}",
+                Location(str(path), number, exc.column or 1),
+                "findings are added to a .jsonl file of {name, input} rows",
+                source_line=line,
+            ) from None
+        if isinstance(row, dict) and isinstance(row.get("name"), str):
+            names.add(str(row["name"]))
+    return names

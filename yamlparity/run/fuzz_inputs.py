@@ -1,0 +1,225 @@
+"""Case inputs for `yamlparity fuzz`: a JSON Schema of `case.input` made into a Hypothesis
+strategy (hypothesis-jsonschema), whose numbers then get exact JSON literals.
+
+Why a second step: hypothesis-jsonschema draws Python values, and a Python float has one way
+to be written (`repr`) while the wire has many: `1` and `1.0`, `1e+16` and `10000000000000000`,
+`-0` and `-0.0`, `1.5e-7`. Runtimes disagree exactly there, so each number is sent with one of
+its spellings (`spellings`), picked by a choice drawn for its kind of number; choice 0 is the
+plain spelling, where shrinking leads unless another is needed. Integers beyond 2^53 come from
+the schema's integers and, for `number` (which hypothesis-jsonschema draws as floats only),
+from an integral float plus one (no double holds it). A spelled input is checked against the
+schema again (numbers by value; a draft-4 schema keeps `integer` to integer literals): one that
+fails is sent plain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number, loads, to_python
+from yamlparity.spec.source import format_key_path, load_yaml, read_text
+
+__all__ = ["InputSchema", "inputs", "load_input_schema", "spellings"]
+
+_TWO_53 = 2**53
+_Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+
+class InputSchema:
+    """A checked JSON Schema, as plain Python data, with the validator for its draft."""
+
+    def __init__(self, schema: dict[str, Any], display: str) -> None:
+        self.schema = schema
+        self.display = display
+        cls = jsonschema.validators.validator_for(schema)
+        self.validator = cls(schema)
+        self.declared = frozenset(_declared_keys(schema))
+
+    def free_keys(self, value: JSON) -> frozenset[str]:
+        """The object keys in `value` that the schema names nowhere (drawn at random for
+        `additionalProperties`)."""
+        return frozenset(_keys(value)) - self.declared
+
+    def is_valid(self, value: JSON) -> bool:
+        """Is this exact value allowed? Numbers are judged by value (integer literals as int,
+        others as float), as a JSON Schema validator reading the wire would."""
+        return bool(self.validator.is_valid(to_python(value)))
+
+
+def _declared_keys(schema: Any) -> set[str]:
+    """Every key named under `properties` or `required` anywhere in the schema."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            found.update(properties)
+        required = schema.get("required")
+        if isinstance(required, list):
+            found.update(key for key in required if isinstance(key, str))
+        for key, item in schema.items():
+            if key not in ("const", "enum", "default", "examples"):  # data, not schemas
+                found |= _declared_keys(item)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= _declared_keys(item)
+    return found
+
+
+def _keys(value: JSON) -> set[str]:
+    if isinstance(value, dict):
+        out = set(value)
+        for item in value.values():
+            out |= _keys(item)
+        return out
+    if isinstance(value, list):
+        out = set()
+        for item in value:
+            out |= _keys(item)
+        return out
+    return set()
+
+
+def load_input_schema(path: Path, display: str) -> InputSchema:
+    """Read a JSON (or YAML) schema file; SpecError with file:line:column when it is wrong."""
+    text = read_text(path, display)
+    if path.suffix in (".yaml", ".yml"):
+        doc = load_yaml(text)
+        schema: Any = to_python(doc.value)
+
+        def error_at(key_path: tuple[str | int, ...], message: str, hint: str) -> SpecError:
+            return doc.error(key_path, message, hint)
+    else:
+        try:
+            schema = to_python(loads("\n".join(text.lines)))
+        except JsonDecodeError as exc:
+            raise text.error(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
+        if not isinstance(schema, dict):
+            raise text.error("a JSON Schema file holds an object", 1, 1, '{"type": "object", ...}')
+
+        def error_at(key_path: tuple[str | int, ...], message: str, hint: str) -> SpecError:
+            return SpecError(message, Location(display), hint, key_path=format_key_path(key_path))
+
+    cls = jsonschema.validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = tuple(exc.path)
+        raise error_at(
+            where, f"not a valid JSON Schema: {exc.message}", f"checked as {cls.__name__}"
+        ) from None
+    return InputSchema(schema, display)
+
+
+def inputs(schema: InputSchema) -> st.SearchStrategy[JSON]:
+    """Exact JSON inputs the schema allows."""
+    return _spelled(from_schema(schema.schema), schema)
+
+
+_KINDS = ("int", "int zero", "float", "integral float", "float zero")
+
+
+@st.composite
+def _spelled(draw: _Draw, base: st.SearchStrategy[Any], schema: InputSchema) -> JSON:
+    # One drawn choice per kind of number (`_kind`) picks the spelling of every number of that
+    # kind, drawn before the value: shrinking keeps a number's spelling when it deletes another
+    # number or makes this one smaller (spellings drawn per number would shift onto the
+    # neighbours), and takes each kind back to its plain spelling (choice 0) when it can.
+    picks = {kind: draw(st.integers(0, _FORMS[kind] - 1)) for kind in _KINDS}
+    value = draw(base)
+    exact = _exact(value, picks)
+    if any(picks.values()) and not schema.is_valid(exact):
+        return _exact(value, dict.fromkeys(_KINDS, 0))
+    return exact
+
+
+def _exact(value: Any, picks: dict[str, int]) -> JSON:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return Number(spellings(value)[picks[_kind(value)]])
+    if isinstance(value, list):
+        return [_exact(item, picks) for item in value]
+    if isinstance(value, dict):
+        return {key: _exact(item, picks) for key, item in value.items()}
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _kind(number: int | float) -> str:
+    """Numbers of one kind have spelling lists of one length, the same form at each place."""
+    if isinstance(number, int):
+        return "int zero" if number == 0 else "int"
+    if number == 0:
+        return "float zero"
+    return "integral float" if number.is_integer() else "float"
+
+
+def spellings(number: int | float) -> list[str]:
+    """The JSON literals one drawn number may be sent as, plain first (what shrinking returns
+    to). The list's length and the form at each place depend only on `_kind(number)`."""
+    if isinstance(number, int):
+        if number == 0:
+            return ["0", "0.0", "0e0", "-0", "-0.0"]
+        return [str(number), f"{number}.0", _scientific(Decimal(number))]
+    plain = repr(number)  # Python's shortest round-trip form: `1e+16`, `1e-05`
+    if number == 0:
+        return ["0.0", "0", "0e0", "-0.0", "-0"]
+    exact = Decimal(plain)
+    forms = [plain, _positional(exact), _scientific(exact), ecmascript(number)]
+    if number.is_integer():
+        whole = int(number)
+        # Beyond 2^53 the next integer is one no double holds: a runtime that parses numbers
+        # as doubles rounds it.
+        forms += [
+            str(whole),
+            str(whole + (1 if whole > 0 else -1)) if abs(whole) > _TWO_53 else str(whole),
+        ]
+    return forms
+
+
+# How many spellings each kind has (checked by a test against `spellings`).
+_FORMS = {"int": 3, "int zero": 5, "float": 4, "integral float": 6, "float zero": 5}
+
+
+def _positional(value: Decimal) -> str:
+    """No exponent: `0.00001`, `10000000000000000.0`."""
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
+
+
+def _scientific(value: Decimal) -> str:
+    """`1.5e3`: one digit before the point, lower-case `e`, no `+`."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    shown = "".join(map(str, digits)).rstrip("0") or "0"
+    power = exponent + len(digits) - 1
+    mantissa = shown[0] + ("." + shown[1:] if len(shown) > 1 else "")
+    return ("-" if sign else "") + f"{mantissa}e{power}"
+
+
+def ecmascript(number: float) -> str:
+    """What JavaScript's `String(x)` writes for a finite double (ECMA-262 Number::toString)."""
+    if number == 0:
+        return "0"
+    _, digits, exponent = Decimal(repr(abs(number))).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    k = len(text)
+    n = exponent + k  # the value is 0.text x 10^n
+    minus = "-" if number < 0 else ""
+    if k <= n <= 21:
+        return minus + text + "0" * (n - k)
+    if 0 < n <= 21:
+        return minus + text[:n] + "." + text[n:]
+    if -6 < n <= 0:
+        return minus + "0." + "0" * -n + text
+    power = n - 1
+    mantissa = text[0] + ("." + text[1:] if k > 1 else "")
+    return minus + f"{mantissa}e{'+' if power > 0 else '-'}{abs(power)}"

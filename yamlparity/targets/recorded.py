@@ -1,0 +1,288 @@
+"""Recorded targets: answers replayed from a file, and answers captured to write one.
+
+`RecordedAdapter` is a target like the others: the engine hands it a case and gets back the raw
+answer a live target gave when it was recorded (status, headers and body; exit code, stdout and
+stderr), so rules, known divergences, N-way agreement and reports treat it like a live one. A
+case the recording does not hold, or holds for another input, is an ERROR with the reason.
+
+`Capture` wraps a live adapter and keeps what it answered, one line per case in a scratch file,
+until `write` sorts the lines into a recording (spec/recording.py says what a line holds). Only
+the raw answer is kept, never how a client received it, so the format does not depend on the
+HTTP client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from yamlparity.spec.model import RecordedTarget
+from yamlparity.spec.recording import (
+    UNRECORDED_HEADERS,
+    Answer,
+    OutputKind,
+    RecordingHeader,
+    SourceKind,
+    answer_line,
+    header_line,
+    input_fingerprint,
+)
+from yamlparity.spec.redact import SENSITIVE_HEADERS, Redactor
+from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetAdapter
+
+__all__ = ["Capture", "RecordedAdapter", "fingerprint", "observation", "write_recording"]
+
+
+def fingerprint(invocation: Invocation) -> str:
+    """What the case sends, as a short hash (credential headers left out)."""
+    request = invocation.request
+    if request is None:
+        return input_fingerprint(invocation.stdin or b"")
+    return input_fingerprint(
+        None,
+        request.method,
+        request.path,
+        request.headers,
+        request.body,
+        leave_out=SENSITIVE_HEADERS,
+    )
+
+
+def observation(answer: Answer, target: str) -> RawObservation:
+    """A recorded answer as the raw observation a live target would have given."""
+    if answer.failure is not None:
+        return RawObservation(target=target, failure=answer.failure)
+    return RawObservation(
+        target=target,
+        exit_code=answer.exit_code,
+        status=answer.status,
+        headers=dict(answer.headers),
+        stdout=answer.stdout,
+        stderr=answer.stderr,
+    )
+
+
+class RecordedAdapter:
+    """Implements TargetAdapter (and the two-step `begin`) for a `RecordedTarget`."""
+
+    overlaps = True  # nothing is in flight: any number of cases may be "sent" at once
+
+    def __init__(self, target: RecordedTarget, command: str = "yamlparity record SPEC") -> None:
+        self.name = target.name
+        self.target = target
+        self.source = target.source
+        self.command = command  # how the person re-records, for messages
+
+    def start(self) -> None:
+        """Nothing to start: the file was read and checked when the spec was loaded."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def begin(self, invocation: Invocation) -> Pending:
+        raw = self.execute(invocation)
+        return lambda: raw
+
+    def execute(self, invocation: Invocation) -> RawObservation:
+        name = invocation.case.name
+        try:
+            answer = self.source.answer(name)
+        except Exception as exc:  # the file changed or vanished since the spec was loaded
+            why = getattr(exc, "message", None) or str(exc)  # a SpecError's one-line message
+            return RawObservation(target=self.name, failure=f"cannot read the recording: {why}")
+        if answer is None:
+            return RawObservation(target=self.name, failure=self._missing())
+        if answer.failure is not None:
+            return RawObservation(target=self.name, failure=f"{answer.where}: {answer.failure}")
+        stale = self._stale(answer, invocation)
+        if stale is not None:
+            return RawObservation(target=self.name, failure=stale)
+        return observation(answer, self.name)
+
+    def _missing(self) -> str:
+        source = self.source
+        hint = (
+            f"; record it with `yamlparity record SPEC --target {source.header.target} "
+            "--update-baseline`"
+            if hasattr(source, "header")
+            else ""
+        )
+        return f"this case is not in the recording {source.display}{hint}"
+
+    def _stale(self, answer: Answer, invocation: Invocation) -> str | None:
+        if not self.target.check_input or answer.input_sha256 is None:
+            return None
+        now = fingerprint(invocation)
+        if now == answer.input_sha256:
+            return None
+        return (
+            f"the case's input changed since it was recorded ({answer.where}: input "
+            f"{answer.input_sha256}, now {now}); record it again with --update-baseline, or "
+            "set `check_input: false` on the target to compare anyway"
+        )
+
+    def describe(self) -> str:
+        return f"{self.source.display}: {self.source.provenance()}"
+
+    def notes(self) -> list[str]:
+        """What the report says under the target: a changed spec, stale recorded cases."""
+        out: list[str] = []
+        header = getattr(self.source, "header", None)
+        if self.target.spec_changed and header is not None:
+            out.append(f"recorded with a spec file that differs from this one ({header.spec})")
+        unused = self.target.unused
+        if unused:
+            shown = ", ".join(unused[:10]) + (
+                f" … ({len(unused) - 10} more)" if len(unused) > 10 else ""
+            )
+            out.append(
+                f"{len(unused)} recorded case{'s' if len(unused) != 1 else ''} no longer in the "
+                f"spec (unused): {shown}"
+            )
+        return out
+
+
+# ------------------------------------------------------------------------------ capture
+
+
+class Capture:
+    """A live adapter's answers, kept as recording lines in a scratch file while a run goes.
+
+    Thread-safe: lanes call `execute`/`begin` concurrently. `answers()` hands back every
+    captured line; `write` puts them, sorted by case name, into the recording.
+    """
+
+    def __init__(
+        self,
+        adapter: TargetAdapter,
+        kind: SourceKind,
+        output: OutputKind,
+        keep_headers: frozenset[str] = frozenset(),
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.name = adapter.name
+        self.kind = kind
+        self.output = output
+        self.keep_headers = keep_headers  # compared headers: recorded even when sensitive
+        self.redactor = redactor
+        self.masked: list[str] = []  # cases whose answer held a secret's value
+        self.failed: dict[str, str] = {}  # case -> why the target gave no answer
+        self._lock = threading.Lock()
+        # Open for the whole run (closed by discard()): answers go to disk as they arrive.
+        self._scratch: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self._index: dict[str, tuple[int, int]] = {}
+
+    @property
+    def overlaps(self) -> bool:
+        return bool(getattr(self.adapter, "overlaps", False))
+
+    def start(self) -> None:
+        self.adapter.start()
+
+    def close(self) -> None:
+        self.adapter.close()
+
+    def describe(self) -> str:
+        return self.adapter.describe()
+
+    def execute(self, invocation: Invocation) -> RawObservation:
+        raw = self.adapter.execute(invocation)
+        self._keep(invocation, raw)
+        return raw
+
+    def __getattr__(self, name: str) -> object:
+        # `begin` only when the wrapped adapter has it: the engine treats adapters with and
+        # without it differently.
+        if name == "begin" and hasattr(self.adapter, "begin"):
+            return self._begin
+        raise AttributeError(name)
+
+    def _begin(self, invocation: Invocation) -> Pending:
+        finish: Pending = self.adapter.begin(invocation)
+
+        def done() -> RawObservation:
+            raw = finish()
+            self._keep(invocation, raw)
+            return raw
+
+        return done
+
+    def _keep(self, invocation: Invocation, raw: RawObservation) -> None:
+        name = invocation.case.name
+        failure = raw.failure
+        if failure is None and raw.skipped is not None:
+            failure = f"skipped: {raw.skipped}"
+        answer = Answer(
+            case=name,
+            input_sha256=fingerprint(invocation),
+            failure=failure,
+            status=raw.status,
+            headers=self._headers(raw.headers),
+            exit_code=raw.exit_code,
+            stdout=raw.stdout,
+            stderr=raw.stderr,
+        )
+        line = answer_line(answer, self.kind, self.output)
+        if self.redactor:
+            masked = self.redactor.text(line)
+            if masked != line:
+                line = masked
+                with self._lock:
+                    self.masked.append(name)
+        data = (line + "\n").encode("utf-8")
+        with self._lock:
+            if failure is not None:
+                self.failed[name] = failure
+            self._scratch.seek(0, os.SEEK_END)
+            self._index[name] = (self._scratch.tell(), len(data))
+            self._scratch.write(data)
+
+    def _headers(self, headers: dict[str, str]) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in headers.items()
+            if name in self.keep_headers
+            or (name not in UNRECORDED_HEADERS and name not in SENSITIVE_HEADERS)
+        }
+
+    def names(self) -> list[str]:
+        """The cases answered so far."""
+        with self._lock:
+            return list(self._index)
+
+    def line(self, name: str) -> str:
+        """A captured case's recording line (without its newline)."""
+        with self._lock:
+            offset, length = self._index[name]
+            self._scratch.seek(offset)
+            data = self._scratch.read(length)
+        return data.decode("utf-8").removesuffix("\n")
+
+    def discard(self) -> None:
+        self._scratch.close()
+
+
+def write_recording(
+    path: Path, header: RecordingHeader, names: list[str], line_of: Callable[[str], str]
+) -> None:
+    """The header, then each case's line in name order; written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(header_line(header) + "\n")
+            for name in sorted(names):
+                handle.write(line_of(name) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise
