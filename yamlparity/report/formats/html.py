@@ -108,7 +108,7 @@ def write_page(
     gets right (a link reference definition) is rendered whole; so is the body of a team's own
     page.html.j2, which may use it in any way (its markdown still a window at a time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # An anonymous file (no name on Linux, unlinked at once elsewhere), gone with the process:
+    # An anonymous file (no name on Linux; elsewhere removed when closed), gone with the run:
     # the markdown in it is not yet redacted; the HTML is, as it passes the atomic writer.
     # surrogatepass: a value holding a lone surrogate comes back exactly as it went in.
     with tempfile.TemporaryFile(
