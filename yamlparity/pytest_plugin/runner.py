@@ -274,6 +274,7 @@ def merge(parts: Sequence[Part]) -> SpecResult:
         interrupted=any(p.result.interrupted for p in parts),
         facets=first.facets,
         error=next((p.result.error for p in parts if p.result.error), None),
+        align=first.align,
     )
 
 

@@ -621,6 +621,7 @@ def context(
             "kind": result.kind,
             "facets": list(result.facets),
             "baseline": baseline,
+            "align": result.align,
         },
         "date": result.started,
         "finished": result.finished,

@@ -143,6 +143,7 @@ def merge_spec(
     head = _head(entry, [shard for _, shard in shards.shards])
     result = combine(head, parts, missing=missing, interrupted=False)
     result.selection = describe(entry.selected, entry.total)
+    result.align = next((p.result.align for p in parts if p.result.align is not None), None)
     if missing:
         result.error = (
             f"incomplete run: {len(missing)} of the {entry.selected} selected cases have no "

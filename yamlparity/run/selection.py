@@ -20,6 +20,7 @@ from yamlparity.results.merge import Part, combine
 from yamlparity.results.records import CaseResult, CaseResults, SpecResult, TargetInfo
 from yamlparity.run.engine import Listener, RunOptions, now_utc, run_spec
 from yamlparity.run.shard import Shard, balance, hash_shard
+from yamlparity.spec.align import as_data as align_data
 from yamlparity.spec.model import Spec
 from yamlparity.spec.select import compile_selection
 
@@ -229,4 +230,5 @@ def declared_result(spec: Spec) -> SpecResult:
         started=now,
         finished=now,
         facets=spec.compare.facets,
+        align=align_data(spec.align),
     )

@@ -49,6 +49,8 @@ from yamlparity.core.jsonvalue import (
 from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
+from yamlparity.spec.align import alignment, default_facets, mixed_facet
+from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
@@ -246,6 +248,7 @@ class _SpecBuilder:
         )
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
+        check_align_keys(self.doc)
         validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
@@ -254,6 +257,7 @@ class _SpecBuilder:
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
         kind = self._spec_kind(targets)
         self.kind = kind
+        self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
         self.target_names = tuple(targets)
         cases = self._cases()
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
@@ -282,6 +286,7 @@ class _SpecBuilder:
             secrets=self.secret_values,
             secret_names=secret_names,
             allow_empty=bool(data.get("allow_empty", False)),
+            align=self.align,
         )
 
     # -- secrets
@@ -737,19 +742,9 @@ class _SpecBuilder:
         return tuple(cast(list[str], value))
 
     def _spec_kind(self, targets: dict[str, Target]) -> Any:
+        """command, http, or mixed: commands and HTTP targets compared (spec/align.py)."""
         kinds = {_answers_like(t) for t in targets.values()}
-        if len(kinds) > 1:
-            first = next(iter(targets.values()))
-            other = next(t for t in targets.values() if _answers_like(t) != _answers_like(first))
-            one, two = _kind_words(first), _kind_words(other)
-            raise self.err(
-                ("targets", other.name),
-                f"targets mix kinds: {first.name!r} is {one}, {other.name!r} is {two}",
-                "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
-                "split the spec in two",
-                at_key=True,
-            )
-        return kinds.pop()
+        return "mixed" if len(kinds) > 1 else kinds.pop()
 
     def _with_cases(self, target: Target, cases: CaseList) -> Target:
         """A recording's cases the spec no longer has, and whether the spec changed since."""
@@ -920,6 +915,8 @@ class _SpecBuilder:
         return main_facet_of(self.kind)
 
     def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
+        if self.align is not None:
+            return mixed_facet(facet, self.align, self.err, path, at_key)
         valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
         if facet in valid:
             return facet
@@ -951,8 +948,10 @@ class _SpecBuilder:
         raw = cast(dict[str, JSON], self.doc.value.get("compare") or {})
         base: KeyPath = ("compare",)
         facets = raw.get("facets")
-        if facets is None:
-            chosen: tuple[str, ...] = ("stdout",) if self.kind == "command" else ("status", "body")
+        if facets is None and self.align is not None:
+            chosen: tuple[str, ...] = default_facets(self.align)
+        elif facets is None:
+            chosen = ("stdout",) if self.kind == "command" else ("status", "body")
         else:
             chosen = tuple(
                 self._facet((*base, "facets", i), f) for i, f in enumerate(cast(list[str], facets))
@@ -1023,6 +1022,14 @@ class _SpecBuilder:
             "cases": globs,
         }
         if "status" in raw:
+            if self.kind == "mixed":
+                raise self.err(
+                    (*base, "status"),
+                    "`status` expectations apply to HTTP specs, and this one has command targets",
+                    "compare success and failure with `align: {exit_code: status}`; or check "
+                    "the answer with a `path` expectation",
+                    at_key=True,
+                )
             if self.kind != "http":
                 raise self.err(
                     (*base, "status"),
@@ -1182,14 +1189,14 @@ class _SpecBuilder:
     def _inline_case(self, base: KeyPath, raw: dict[str, JSON]) -> Case:
         request = None
         if "request" in raw:
-            if self.kind != "http":
+            if self.kind == "command":
                 raise self.err(
                     (*base, "request"), "a case `request` applies to HTTP specs", at_key=True
                 )
             request = self._request_overrides(
                 (*base, "request"), cast(dict[str, JSON], raw["request"])
             )
-        if "stdin" in raw and self.kind != "command":
+        if "stdin" in raw and self.kind == "http":
             raise self.err((*base, "stdin"), "a case `stdin` applies to command specs", at_key=True)
         mark = self.doc.mark((*base, "name"))
         return Case(
@@ -1238,8 +1245,8 @@ class _SpecBuilder:
                 if self.kind != "http":
                     raise self.err(
                         where,
-                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec's "
-                        "targets are commands",
+                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec "
+                        "has command targets",
                         "read HAR files from a spec whose targets are HTTP (`url:`)",
                     )
                 har = read_har(file, self._display(file))
@@ -1661,11 +1668,6 @@ def _int(value: JSON, default: int) -> int:
 def _answers_like(target: Target) -> str:
     """The kind of answers a target gives: a recording answers like what it recorded."""
     return target.source_kind if target.kind == "recorded" else target.kind
-
-
-def _kind_words(target: Target) -> str:
-    word = "an http target" if _answers_like(target) == "http" else "a command target"
-    return f"a recording of {word}" if target.kind == "recorded" else word
 
 
 def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:

@@ -101,9 +101,44 @@ def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:
     facets = spec.compare.facets
     if not parse_main:
         facets = tuple(facet for facet in facets if facet != spec.main_facet)
+    if spec.kind == "mixed":
+        return _gate_mixed(spec, raw, parsed, facets)
     if spec.kind == "command":
         return _gate_command(spec, raw, parsed, facets)
     return _gate_http(spec, raw, parsed, facets)
+
+
+def _gate_mixed(spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[str, ...]) -> Parsed:
+    """A spec mixing commands and HTTP (spec/align.py): the target's own facets through its
+    own gate, then renamed to the common ones: `answer`, and `outcome` (success/failure)."""
+    command = spec.answer_kind(raw.target) == "command"
+    own_main, own_code = ("stdout", "exit_code") if command else ("body", "status")
+    with_outcome = "outcome" in facets
+    success = raw.exit_code == 0 if command else 200 <= (raw.status or 0) < 300
+    what = f"exited with code {raw.exit_code}" if command else f"HTTP {raw.status}"
+    if not success and not with_outcome:
+        # Failures are compared only when the spec aligned them (`exit_code: status`).
+        parsed.error = (
+            f"{what}: not a success, and this spec compares only successes (exit 0, 2xx); "
+            "align exit codes with statuses to compare failures: `align: {exit_code: status}`"
+        )
+        parsed.excerpt = excerpt(raw.stderr or raw.stdout) if command else parsed.excerpt
+        return parsed
+    if command and not success and not raw.stdout.strip() and "answer" in facets:
+        # Two different failures would both be an empty answer: refuse, as command specs do.
+        parsed.error = f"{what} and printed nothing on stdout: no answer to compare"
+        parsed.excerpt = excerpt(raw.stderr)
+        return parsed
+    own = ((own_main,) if "answer" in facets else ()) + ((own_code,) if with_outcome else ())
+    gated = _gate_command(spec, raw, parsed, own) if command else _gate_http(spec, raw, parsed, own)
+    if gated.error is not None:
+        return gated
+    common: dict[str, JSON] = {}
+    if own_main in gated.facets:
+        common["answer"] = gated.facets[own_main]
+    common["outcome"] = "success" if success else "failure"
+    gated.facets = common
+    return gated
 
 
 def _gate_command(
