@@ -227,6 +227,7 @@ def test_a_continued_table_that_ends_at_the_window_edge_closes_once() -> None:
         "```\n" + "line\n\n" * 300 + "```\nafter\n",  # a fence longer than the window
         "<pre><code>" + "x\n\n" * 300 + "</code></pre>\n\nafter\n",
         "a\r\nb\r\rc\r\n\r\n| x |\r\n|---|\r\n| 1 |\r\n",
+        "<details><summary>s</summary>\r\r<details><summary>s</summary>",  # a held \r, then text
         "no newline at the end",
         "",
         "\n\n\n",

@@ -94,7 +94,8 @@ class _Chunker:
         self.partial: list[str] = []  # the current line's text so far
 
     def feed(self, text: str) -> None:
-        if "\n" not in text and "\r" not in text:
+        held_cr = bool(self.partial) and self.partial[-1].endswith("\r")
+        if "\n" not in text and "\r" not in text and not held_cr:
             self.partial.append(text)
             return
         text = "".join(self.partial) + text
