@@ -20,7 +20,6 @@ from yamlparity.report.render import (
     Attachments,
     TemplateChoice,
     calibration_beside,
-    render,
     render_index,
     render_to,
     tally_line,
@@ -141,8 +140,11 @@ def write_spec(
         def page() -> None:
             from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
 
-            safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
-            write_atomic(paths["html"], html.page(safe_md, result.title, choice))
+            def markdown(write: Callable[[str], object]) -> None:
+                report_path = str(paths["html"])
+                render_to(write, result, choice, report_path=report_path, html=True, **options)
+
+            html.write_page(paths["html"], markdown, result.title, choice)
 
         attempt(paths["html"], page)
     out.history = list(options.get("history", []))
