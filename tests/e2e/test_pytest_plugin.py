@@ -434,6 +434,15 @@ def test_reports_equal_what_yamlparity_run_writes(
     assert (out / "index.md").exists() and (out / "junit.xml").exists()
 
 
+def test_a_report_of_selected_cases_says_it_is_not_a_full_run(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    out = pytester.path / "partial"
+    run(pytester, "-k", "same or drift", "--yamlparity-report-dir", str(out))
+    report = (out / "outcomes.md").read_text()
+    assert "**Selection:** -k same or drift: 3 of 6 cases — not a full run." in report
+
+
 # ---------------------------------------------------------------------- interrupts
 
 

@@ -27,6 +27,7 @@ from yamlparity.report.render import (
     display_file,
     tally_line,
 )
+from yamlparity.run.selection import describe
 from yamlparity.spec.model import Spec
 
 from .runner import Part, merge
@@ -45,6 +46,7 @@ class SpecSettings:
     facets: tuple[str, ...]
     template: str | None
     baseline: str | None
+    total: int = 0  # the spec's cases: a report of fewer says it is not a full run
 
     @classmethod
     def of(cls, spec: Spec) -> SpecSettings:
@@ -58,6 +60,7 @@ class SpecSettings:
             facets=tuple(spec.compare.facets),
             template=str(spec.report.template) if spec.report.template else None,
             baseline=spec.compare.baseline,
+            total=len(spec.cases),
         )
 
     def shape(self) -> SpecShape:
@@ -140,6 +143,10 @@ def write_reports(
         result = merge(parts.parts)
         # Cases the session never reached (-x, Ctrl-C) make the report say it stopped early.
         result.interrupted = result.interrupted or stopped
+        if len(result.cases) < spec.total and not result.selection:
+            # As `yamlparity run -k` says it: a partial report never reads as a full run.
+            filters = [settings.select or "pytest's selection"]
+            result.selection = describe(filters, len(result.cases), spec.total)
         recording = Recording(select=settings.select) if settings.history else None
         out = write_spec(
             result,
@@ -186,6 +193,7 @@ def to_wire(parts: SpecParts, stopped: bool) -> dict[str, Any]:
             "facets": list(spec.facets),
             "template": spec.template,
             "baseline": spec.baseline,
+            "total": spec.total,
         },
         "parts": [
             {"positions": part.positions, "results": results_json.dumps(part.result)}
@@ -207,6 +215,7 @@ def from_wire(data: dict[str, Any]) -> SpecParts:
         facets=tuple(raw["facets"]),
         template=raw["template"],
         baseline=raw["baseline"],
+        total=int(raw.get("total", 0)),
     )
     parts = []
     for part in data["parts"]:

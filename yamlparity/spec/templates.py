@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Undefined
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, Number
@@ -103,7 +103,10 @@ def render_native(value: JSON, data: Data) -> JSON:
         source = native_expression(value)
         if source is not None:
             with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
-                return to_exact(expression(source)(**_data(data)))
+                found = expression(source)(**_data(data))
+                if isinstance(found, Undefined):
+                    found._fail_with_undefined_error()  # the message a text template gives
+                return to_exact(found)
         return render_text(value, data)
     if isinstance(value, dict):
         return {key: render_native(item, data) for key, item in value.items()}

@@ -133,3 +133,11 @@ def test_rows_without_a_mapping_must_still_be_cases(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown key 'kind' in a fixture row" in done.stderr
     assert "probes.jsonl:1:1" in done.stderr
+
+
+def test_a_misspelled_name_in_a_native_value_says_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("kind,text\nplain,hello\n")
+    spec(tmp_path, '  - {file: rows.csv, name: "c{{ line }}", input: {n: "{{ row.whoo }}"}}\n')
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "has no attribute 'whoo'" in done.stderr and "rows.csv:2:1" in done.stderr
