@@ -6,11 +6,10 @@ answer that is late, extra (out of turn) or missing because the helper died is a
 case, and that helper is restarted, so one bad answer never shifts every later case by one.
 The protocol is documented in docs/stream-mode.md.
 
-A case waiting for its answer reads the helper's stdout itself; an answer no case is waiting
-for yet (the engine waits for another target first, or is busy) is read by one watcher thread
-for all helpers. Either way every line is stamped with the time it arrived, and a line too large
-for the pipe is written by a thread: an answer's duration and deadline run from when its case
-was sent to when its answer arrived, however late the engine looks.
+Each helper's stdout is read by its own thread, which stamps every line with the time it
+arrived, and a line too large for the pipe is written by a thread: an answer's duration and
+deadline run from when its case was sent to when its answer arrived, however late the engine
+looks (it may be waiting for another target first).
 """
 
 from __future__ import annotations
@@ -35,151 +34,56 @@ _STDERR_TAIL = 40
 _LINE, _EOF, _OVERFLOW = 0, 1, 2
 
 
-class _Watcher:
-    """One thread for every helper's stdout that no case is waiting on right now.
-
-    A case waiting for a helper's answer reads that helper's pipe itself (no thread hand-off:
-    measured, a reader thread per helper cost more wall time per case than everything else the
-    runner does). An answer that arrives while its case waits for another target, or while the
-    lane is busy, is read here and stamped with the time it arrived. Each pipe is armed
-    (EPOLLONESHOT) when a line is sent to its helper and disarmed when its case starts waiting.
-    """
-
-    def __init__(self) -> None:
-        self.poller = select.epoll()
-        self.streams: dict[int, _Stdout] = {}
-        threading.Thread(target=self._watch, name="yamlparity-stream-watch", daemon=True).start()
-
-    def _watch(self) -> None:
-        while True:
-            try:
-                events = self.poller.poll()
-            except InterruptedError:
-                continue
-            for fd, _ in events:
-                stream = self.streams.get(fd)
-                if stream is not None and stream.lock.acquire(blocking=False):
-                    # Not acquired: a case holds it and reads this pipe itself.
-                    try:
-                        if stream.fd == fd and stream.fill() and stream.partial():
-                            self.arm(stream)  # part of a line: watch for the rest
-                    finally:
-                        stream.lock.release()
-
-    def add(self, stream: _Stdout) -> None:
-        self.streams[stream.fd] = stream
-        self.poller.register(stream.fd, 0)
-
-    def arm(self, stream: _Stdout) -> None:
-        with contextlib.suppress(OSError):
-            self.poller.modify(stream.fd, select.EPOLLIN | select.EPOLLONESHOT)
-
-    def disarm(self, stream: _Stdout) -> None:
-        with contextlib.suppress(OSError):
-            self.poller.modify(stream.fd, 0)
-
-    def remove(self, stream: _Stdout) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.poller.unregister(stream.fd)
-        if self.streams.get(stream.fd) is stream:
-            del self.streams[stream.fd]
-
-
-_WATCHER: _Watcher | None = None
-_WATCHER_LOCK = threading.Lock()
-
-
-def _watcher() -> _Watcher:
-    global _WATCHER
-    with _WATCHER_LOCK:
-        if _WATCHER is None:
-            _WATCHER = _Watcher()
-        return _WATCHER
-
-
 class _Stdout:
-    """A helper's stdout: complete lines with the time each arrived. Read by the case waiting
-    for it, or by the watcher when no case is (every read is under `lock`)."""
+    """A helper's stdout, read by its own thread: complete lines with their arrival times."""
 
     def __init__(self, fd: int, cap: int) -> None:
-        os.set_blocking(fd, False)
-        self.fd, self.cap = fd, cap
-        self.lock = threading.Lock()
-        self.items: collections.deque[tuple[int, bytes, float]] = collections.deque()
-        self.buffer = b""
-        self.ended = False  # end of output or overflow handed over: nothing more is read
-        self.closed = False
-        self.poll = select.poll()
-        self.poll.register(fd, select.POLLIN)
-        self.watcher = _watcher()
-        self.watcher.add(self)
+        self.items: queue.SimpleQueue[tuple[int, bytes, float]] = queue.SimpleQueue()
+        self.partial = 0  # bytes of an unfinished line received so far
+        thread = threading.Thread(
+            target=self._read, args=(fd, cap), name="yamlparity-stream-stdout", daemon=True
+        )
+        thread.start()
 
-    def fill(self) -> bool:
-        """Read what the pipe holds now (the caller holds `lock`); False when nothing came."""
-        got = False
-        while not self.ended and not self.closed:
+    def _read(self, fd: int, cap: int) -> None:
+        buffer = b""
+        items = self.items
+        while True:
             try:
-                block = os.read(self.fd, _CHUNK)
-            except BlockingIOError:
-                return got
+                block = os.read(fd, _CHUNK)
             except OSError:
                 block = b""
             now = time.monotonic()
-            got = True
             if not block:
-                self._end(_EOF, now)
-                return got
+                items.put((_EOF, b"", now))
+                break
             if b"\n" in block:
-                *lines, self.buffer = (self.buffer + block).split(b"\n")
+                *lines, buffer = (buffer + block).split(b"\n")
             else:
-                lines, self.buffer = [], self.buffer + block
-            cap = self.cap
-            if len(self.buffer) > cap or any(len(line) > cap for line in lines):
-                self._end(_OVERFLOW, now)  # the helper is restarted: nothing more is read
-                return got
-            self.items.extend((_LINE, line, now) for line in lines)
-            if len(block) < _CHUNK:
-                return got
-        return got
-
-    def _end(self, kind: int, now: float) -> None:
-        self.items.append((kind, b"", now))
-        self.ended = True
-        self.buffer = b""
-
-    def partial(self) -> bool:
-        """Part of a line received and no whole line yet (the caller holds `lock`)."""
-        return bool(self.buffer) and not self.items
-
-    def armed(self) -> None:
-        """A line was sent: the watcher stamps the answer if no case is waiting for it."""
-        self.watcher.arm(self)
+                lines, buffer = [], buffer + block
+            # Set before the lines are handed over: whoever takes the last one must not see
+            # the line it just took as output still pending.
+            self.partial = len(buffer)
+            if len(buffer) > cap or any(len(line) > cap for line in lines):
+                items.put((_OVERFLOW, b"", now))
+                break  # the helper is restarted: nothing more of this one is read
+            for line in lines:
+                items.put((_LINE, line, now))
+        # This thread alone closes the descriptor, once it no longer reads it: closed by
+        # another thread, its number could be reused under a read still to come.
+        os.close(fd)
 
     def pending(self) -> bool:
-        """Output not taken yet: a line waiting, or part of one (what the pipe holds counts)."""
-        with self.lock:
-            self.fill()
-            return bool(self.buffer) or bool(self.items)
+        """Output not taken yet: a line waiting, or part of one."""
+        return self.partial > 0 or not self.items.empty()
 
     def next(self, deadline: float) -> tuple[int, bytes, float] | None:
         """The next item if it arrived by `deadline`; None when nothing did."""
-        with self.lock:
-            self.watcher.disarm(self)  # this case reads the pipe itself from here
-            while not self.items:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.closed or self.ended:
-                    return None
-                # poll's timeout is in whole milliseconds: round up, never wake early.
-                if self.poll.poll(int(remaining * 1000) + 1):
-                    self.fill()
-            item = self.items.popleft()
+        try:
+            item = self.items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return None
         return item if item[2] <= deadline else None
-
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            self.watcher.remove(self)
-            os.close(self.fd)
 
 
 class _Helper:
@@ -213,7 +117,7 @@ class _Helper:
         assert proc.stdin is not None and proc.stdout is not None
         os.set_blocking(proc.stdin.fileno(), False)  # a case never blocks the lane on a write
         self.proc = proc
-        # _Stdout owns stdout's descriptor from here (it closes it when the helper is killed).
+        # The reader owns stdout's descriptor from here (it closes it when it is done).
         self.stdout = _Stdout(os.dup(proc.stdout.fileno()), self.target.max_output)
         proc.stdout.close()
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
@@ -240,7 +144,6 @@ class _Helper:
             written = 0
         except OSError:
             return self.death("the helper closed its input")
-        stdout.armed()
         if written < len(view):
             self.writer = threading.Thread(
                 target=_write_rest,
@@ -278,8 +181,8 @@ class _Helper:
         except subprocess.TimeoutExpired:
             return what
         if self.drainer is not None:
-            # Its exit was seen at once (the case reads the pipe itself): the reason carries
-            # all it wrote to stderr, not whatever the drain thread had read by chance.
+            # The reason carries all the helper wrote to stderr before it died, not whatever
+            # the drain thread had read by then (it ends when the helper's stderr closes).
             self.drainer.join(timeout=1)
         how = f"killed by {signal_name(-code)}" if code < 0 else f"exit code {code}"
         return f"{what} ({how})"
@@ -302,9 +205,6 @@ class _Helper:
             writer.join()  # before stdin closes: its descriptor must not be reused under it
         if proc.stdin is not None:
             proc.stdin.close()
-        stdout, self.stdout = self.stdout, None
-        if stdout is not None:
-            stdout.close()
         proc.wait()
 
 
