@@ -523,6 +523,12 @@ def main() -> int:
         action="append",
         help="run only this group (repeatable); a ratio needs its baseline's group",
     )
+    parser.add_argument(
+        "--kind",
+        choices=("http", "process", "stream"),
+        action="append",
+        help="lanes sweep: only this target kind (repeatable)",
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
@@ -556,7 +562,8 @@ def main() -> int:
             if smoke:  # one kind, at rest, one fixed count: proves the sweep runs
                 bench_lanes(folder, {"stream": 20}, 1, [1], hog=False)
             else:
-                bench_lanes(folder, sizes, ROUNDS, [1, 2, 4, 8])
+                kinds = args.kind or list(sizes)
+                bench_lanes(folder, {k: sizes[k] for k in kinds}, ROUNDS, [1, 2, 4, 8])
     print(f"load average at the end: {load_average()}")
     print(f"{'figure':58s} {'value':>10s}  {'goal':14s} ratio / note")
     for fig in figures:

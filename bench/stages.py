@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 
 from yamlparity.results.records import CaseResult, CaseResults
+from yamlparity.run.engine import make_adapter
 from yamlparity.run.plan import invocation_for
 from yamlparity.spec.load import load_spec
 from yamlparity.targets.base import RawObservation
-from yamlparity.run.engine import make_adapter
 from yamlparity.verdict.evaluate import evaluate
 
 

@@ -228,7 +228,7 @@ class _Lanes:
     def __init__(self, spec: Spec, cases: Sequence[int], live: _Live, options: RunOptions) -> None:
         self.spec, self.cases, self.live, self.options = spec, cases, live, options
         jobs = max(1, min(options.jobs or default_jobs(), len(cases)))
-        self.tuner = _Tuner(jobs) if options.jobs is None else None
+        self.tuner = _tuner_for(live, jobs) if options.jobs is None else None
         self.limit = self.tuner.lanes if self.tuner else jobs  # lanes allowed to take cases
         self.window = threading.Semaphore(jobs * _WINDOW_PER_JOB)
         mutex = threading.Lock()
@@ -408,6 +408,7 @@ class _Lanes:
 _WINDOW_PER_JOB = 4
 _TUNE_CASES = 64  # a throughput sample spans at least this many cases...
 _TUNE_SECONDS = 0.25  # ...and this long
+_TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
 
@@ -421,13 +422,16 @@ class _Tuner:
     the targets themselves warmed up was, now and then, slow enough for two lanes to look 10%
     faster, and the whole run then went ~25% slower."""
 
-    def __init__(self, ceiling: int) -> None:
+    def __init__(
+        self, ceiling: int, start: int = 1, sample: int = _TUNE_CASES, warm_up: bool = True
+    ) -> None:
         self.ceiling = ceiling
-        self.lanes = 1
+        self.lanes = max(1, min(start, ceiling))
         self.settled = ceiling == 1
-        self.best_rate, self.best_lanes = 0.0, 1
+        self.best_rate, self.best_lanes = 0.0, self.lanes
+        self.sample = sample
         self.count, self.since = 0, -1.0
-        self.warm = False
+        self.warm = not warm_up
         self.checking = False  # measuring best_lanes // 2 again before settling
 
     def observe(self, now: float) -> int:
@@ -439,7 +443,7 @@ class _Tuner:
             return self.lanes
         self.count += 1
         elapsed = now - self.since
-        if self.count < _TUNE_CASES or elapsed < _TUNE_SECONDS:
+        if self.count < max(self.sample, 4 * self.lanes) or elapsed < _TUNE_SECONDS:
             return self.lanes
         rate = self.count / elapsed
         if not self.warm:
@@ -458,6 +462,25 @@ class _Tuner:
             self.lanes, self.settled = self.best_lanes, True
         self.count, self.since = 0, now
         return self.lanes
+
+
+def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
+    """The tuner for these targets. When every target starts a process per case, the work is
+    in those processes, not under this one's GIL: lanes start at one per CPU, samples are a
+    few cases (each takes tens of ms or more), with no warm-up sample (each case starts
+    afresh). Measured with bench/run.py --only lanes: starting at one lane with 64-case
+    samples, a 24-case process run never left one lane and went 0.4x the best fixed -j
+    beside a CPU-bound process. Every other target kind starts at one lane (see _Tuner)."""
+    from yamlparity.targets.command import CommandAdapter
+    from yamlparity.targets.stream import StreamAdapter
+
+    adapters = list(live.adapters.values())
+    per_case = bool(adapters) and all(
+        isinstance(a, CommandAdapter) and not isinstance(a, StreamAdapter) for a in adapters
+    )
+    if per_case:
+        return _Tuner(ceiling, start=os.cpu_count() or 1, sample=_TUNE_PROCESS_CASES, warm_up=False)
+    return _Tuner(ceiling)
 
 
 def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
