@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from yamlparity.report.render import write_atomic
+from yamlparity.core.atomic import write_atomic
 
 OLD = "old report\n" + "o" * (8 << 20)
 NEW = "new report\n" + "n" * (8 << 20)

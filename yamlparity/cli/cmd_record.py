@@ -70,7 +70,7 @@ def record_command(args: argparse.Namespace) -> int:
     target = _live_target(spec, args.target)
     path = _recording_path(spec, args)
     shown = display_path(path)
-    old = _old_recording(spec, path, shown, args.update_baseline)
+    old = _old_recording(spec, target, path, shown, args.update_baseline)
     run = _Run(spec, target, path, old, args)
     try:
         if run.stopped:
@@ -87,7 +87,7 @@ def record_command(args: argparse.Namespace) -> int:
         run.capture.discard()
 
 
-def _old_recording(spec: Any, path: Path, shown: str, update: bool) -> Any:
+def _old_recording(spec: Any, target: Any, path: Path, shown: str, update: bool) -> Any:
     """The recording --update-baseline rewrites (None when recording anew)."""
     from yamlparity.spec.recording import load_recording
 
@@ -103,8 +103,9 @@ def _old_recording(spec: Any, path: Path, shown: str, update: bool) -> Any:
             f"no recording at {shown} to update: record it first, without --update-baseline"
         )
     old = load_recording(path, shown)
-    if old.header.kind != spec.kind:
-        raise UsageError(f"{shown} records a {old.header.kind} target; {spec.name} is {spec.kind}")
+    own = spec.answer_kind(target.name)  # a spec mixing kinds (align:) records per target
+    if old.header.kind != own:
+        raise UsageError(f"{shown} records a {old.header.kind} target; {target.name} is {own}")
     return old
 
 
@@ -130,7 +131,8 @@ class _Run:
             adapter = make_adapter(candidate, options.jobs)
             if candidate.name != target.name:
                 return adapter
-            capture = Capture(adapter, spec.kind, spec.output, keep, Redactor.for_spec(spec))
+            kind = spec.answer_kind(candidate.name)
+            capture = Capture(adapter, kind, spec.output, keep, Redactor.for_spec(spec))
             captures.append(capture)
             return capture
 
@@ -165,7 +167,7 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
     every = sorted(names | kept)
     header = RecordingHeader(
         target=target.name,
-        kind=spec.kind,
+        kind=spec.answer_kind(target.name),
         description=Redactor.for_spec(spec).text(_description(target)),
         recorded_at=now_utc(),
         yamlparity=__version__,

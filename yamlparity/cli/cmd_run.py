@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -12,10 +13,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from yamlparity.cli import run_selection
 from yamlparity.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     add_select,
     add_spec_args,
     case_names,
@@ -25,7 +28,7 @@ from yamlparity.cli.common import (
     spec_paths,
     stop_services,
 )
-from yamlparity.core.errors import UsageError
+from yamlparity.core.errors import SpecError, UsageError
 
 
 def register(sub: Any) -> None:
@@ -75,6 +78,7 @@ def register(sub: Any) -> None:
         action="store_false",
         help="do not append this run to <report folder>/history.jsonl (reports then show no trend)",
     )
+    run_selection.register(run)
     verbosity = run.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
     verbosity.add_argument(
@@ -87,7 +91,17 @@ def _install_interrupt(stop: threading.Event) -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            # os._exit skips every `finally`: stop what runs and drop half-written files now.
+            from yamlparity.core.atomic import remove_temporaries
+            from yamlparity.targets import reaper
+
+            remove_temporaries()
             stop_services()
+            reaper.kill_all()
+            remove_temporaries()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
             os._exit(EXIT_INTERRUPTED)
         stop.set()
         print(
@@ -116,10 +130,8 @@ def run_command(args: argparse.Namespace) -> int:
     from yamlparity.cli.colors import palette_for
     from yamlparity.cli.divergences import divergence_lines
     from yamlparity.cli.progress import Progress, live_terminal
-    from yamlparity.report.formats import parse_formats, write_index, write_spec
-    from yamlparity.report.history import Recording
+    from yamlparity.report.formats import parse_formats, write_index
     from yamlparity.report.render import check_template, choose_template, tally_line
-    from yamlparity.run.engine import run_spec
     from yamlparity.spec.redact import RedactingListener, Redactor
 
     cfg = project_config(args)
@@ -129,6 +141,10 @@ def run_command(args: argparse.Namespace) -> int:
     specs = load_paths(spec_paths(args, cfg), args)
     _check_distinct_reports(specs, report_dir)
     _check_selection(specs, args.select)
+    plan = run_selection.plan(args, specs, report_dir)
+    if plan.nothing_to_run:
+        print(plan.nothing_to_run)
+        return EXIT_OK
     choices = [_template_for(spec, args, cfg, choose_template) for spec in specs]
     for path, choice in {c.path: c for c in choices}.items():
         # A broken template (even a misspelled name) fails before anything runs: it is
@@ -151,23 +167,29 @@ def run_command(args: argparse.Namespace) -> int:
     )
     annotations = github.Annotations(fixed_ok=fixed_ok) if github.active() else None
     written = []
-    failed = False
+    failed = unwritten = False
+    plan.start(specs, report_dir)
     for spec, choice in zip(specs, choices, strict=True):
         if options.stop.is_set():
             break
+        if skipped := plan.skipped(spec):
+            print(skipped, flush=True)
+            continue
         redactor = Redactor.for_spec(spec)
         # Secrets are masked in the results themselves: every format, -v and progress lines.
         listener = RedactingListener(progress, redactor)
-        result = redactor.deep(run_spec(spec, options, listener=listener))
+        result = redactor.deep(plan.run(spec, options, listener))
         progress.clear()
         path = _report_path(spec, report_dir)
-        recording = Recording(select=args.select) if args.history else None
-        out = write_spec(
-            result, path, formats, choice, baseline=spec.compare.baseline, recording=recording
-        )
+        out = plan.write(result, spec, path, formats, choice, history=args.history)
         written.append(out)
+        unwritten = unwritten or bool(out.failures)
+        for file, problem in out.failures:
+            # Each artefact that failed names its file; the others were written.
+            print(_write_failure(file, problem), file=sys.stderr)
         shown = display_path(out.primary)
         stopped = " (interrupted)" if result.interrupted else ""
+        stopped += f" [{result.selection}]" if result.selection else ""
         print(
             f"[parity] {paint.bold(spec.name)}: {paint.tally(tally_line(result.tally()))} "
             f"(out of {len(result.cases)}){stopped} → {shown}",
@@ -181,6 +203,7 @@ def run_command(args: argparse.Namespace) -> int:
                 print(line, flush=True)
         failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
         failed = failed or bool(failing) or result.interrupted
+    plan.finish(options.stop.is_set())
     if report_dir is not None and written:
         index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
         print(f"[parity] index: {len(written)} specs → {display_path(index)}")
@@ -190,7 +213,18 @@ def run_command(args: argparse.Namespace) -> int:
         _job_summary(written)
     if options.stop.is_set():
         return EXIT_INTERRUPTED
+    if unwritten:
+        return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _write_failure(file: Path, problem: Exception) -> str:
+    if isinstance(problem, SpecError):
+        return problem.render()
+    if isinstance(problem, OSError):
+        name = problem.filename or file
+        return f"error: cannot write {name}: {problem.strerror or problem}"
+    return f"error: cannot write {file}: {problem}"
 
 
 def _shape(spec: Any) -> Any:
@@ -257,13 +291,15 @@ def _check_writable(folder: Path) -> None:
 
 
 def _report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.redact import BOUNDARY
     from yamlparity.core.safepath import safe_component
 
+    # A name holding a secret's value would become a file name, listed and printed.
     if report_dir is not None:
-        return report_dir / f"{safe_component(spec.name)}.md"
+        return report_dir / f"{safe_component(BOUNDARY.text(spec.name))}.md"
     if spec.report.path is not None:
         return Path(spec.report.path)
-    return Path("reports") / f"{safe_component(spec.name)}.md"
+    return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"
 
 
 def _job_summary(written: Sequence[Any]) -> None:

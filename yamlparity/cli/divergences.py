@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yamlparity.cli.colors import Palette
+from yamlparity.cli.common import terminal_safe
 from yamlparity.core.jsonvalue import dumps
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
@@ -71,7 +72,8 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
     for case in result.cases:
         if case.verdict in ("MATCH", "SKIP"):
             continue
-        reason = f": {case.reason}" if case.reason else ""
+        # Target text (a reason quoting a service log, a key, a value): escapes shown, not obeyed.
+        reason = f": {terminal_safe(case.reason)}" if case.reason else ""
         lines.append(f"  {paint.verdict(case.verdict)} {case.name}{reason}")
         if (len(case.groups) > 1 or case.failures) and len(result.targets) > 2:
             # Who agrees with whom, and the targets that failed, by kind (jq = libjq; gojq:
@@ -80,13 +82,13 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
         for diff in case.differences[:MAX_PATHS]:
             values = cut_around(difference_values(diff, list(case.outcomes)))
             shown = "  ".join(
-                f"{name}={paint.dim(text) if text == MISSING else text}"
+                f"{name}={paint.dim(text) if text == MISSING else terminal_safe(text)}"
                 for name, text in values.items()
             )
-            lines.append(f"    {diff.facet} {paint.bold(diff.path)}: {shown}")
+            lines.append(f"    {diff.facet} {paint.bold(terminal_safe(diff.path))}: {shown}")
         if len(case.differences) > MAX_PATHS:
             lines.append(f"    … {len(case.differences) - MAX_PATHS} more")
         for failure in case.expectation_failures:
-            expected = f"expected {failure.expectation}, saw {failure.seen}"
+            expected = terminal_safe(f"expected {failure.expectation}, saw {failure.seen}")
             lines.append(f"    {failure.target}: {expected}")
     return lines

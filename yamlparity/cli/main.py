@@ -20,6 +20,7 @@ from yamlparity.cli import (
     cmd_fuzz,
     cmd_history,
     cmd_inspect,
+    cmd_merge,
     cmd_record,
     cmd_run,
 )
@@ -29,7 +30,16 @@ from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 # In the order `--help` lists them.
-COMMANDS = (cmd_run, cmd_inspect, cmd_context, cmd_calibrate, cmd_fuzz, cmd_history, cmd_record)
+COMMANDS = (
+    cmd_run,
+    cmd_merge,
+    cmd_inspect,
+    cmd_context,
+    cmd_calibrate,
+    cmd_fuzz,
+    cmd_history,
+    cmd_record,
+)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -47,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Called without `argv` it is the program itself: it becomes the
+    subreaper of everything it starts (targets/reaper.py), so nothing outlives it."""
+    from yamlparity.core.redact import redacted_terminal
+    from yamlparity.targets import reaper
+
+    if argv is None:
+        reaper.install()
+    # Everything printed passes the secret boundary: messages, listings, progress, -v.
+    with redacted_terminal():
+        try:
+            return _main(argv)
+        finally:
+            stop_services()
+            reaper.kill_all()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = args.handler

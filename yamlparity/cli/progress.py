@@ -12,6 +12,7 @@ import time
 from typing import TextIO
 
 from yamlparity.cli.colors import Palette
+from yamlparity.cli.common import terminal_safe
 from yamlparity.results.records import VERDICTS, CaseResult
 from yamlparity.spec.model import Spec
 
@@ -59,7 +60,7 @@ class Progress:
         if self.live:
             self._draw(spec.name, done, total, force=done == total)
         elif self.plain and result.verdict not in PASSING:
-            reason = f": {_one_line(result.reason)}" if result.reason else ""
+            reason = f": {terminal_safe(_one_line(result.reason))}" if result.reason else ""
             verdict = self.paint.verdict(result.verdict, f"{result.verdict:<5}")
             self.stream.write(f"  {verdict} {spec.name}/{result.name}{reason}\n")
             if result.failures and result.groups and len(spec.targets) > 2:

@@ -15,7 +15,7 @@ import numbers
 import types
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, Number
@@ -36,11 +36,22 @@ _Real = int | float | Decimal
 class NumberView(Number):
     """A JSON number that computes by value: `7 == 7.0`, never `== true`; prints its literal."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_cached",)
 
     def __init__(self, literal: str) -> None:
         super().__init__(literal)
-        self._value: int | float = jsonvalue.to_python(Number(literal))
+        # Computed on first use: `{{ case.input | tojson }}` and `exists` never need it, and
+        # an integer over 4,300 digits cannot become an int (sys.get_int_max_str_digits).
+        self._cached: int | float | None = None
+
+    @property
+    def _value(self) -> int | float:
+        if self._cached is None:
+            try:
+                self._cached = jsonvalue.to_python(Number(self.literal))
+            except ValueError:  # too many digits for int(): exact all the same
+                self._cached = cast(int, Decimal(self.literal))
+        return self._cached
 
     @property
     def number(self) -> int | float:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,8 +33,12 @@ from markupsafe import Markup
 
 from yamlparity._version import __version__
 from yamlparity.core import jsonvalue
+from yamlparity.core.atomic import FILE_MODE as FILE_MODE
+from yamlparity.core.atomic import atomic_writer as atomic_writer
+from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
 from yamlparity.report.sidebyside import escape as escape_attribute
 from yamlparity.report.sidebyside import side_by_side
@@ -68,6 +70,11 @@ SHOWN_CHARS = 4000  # longer outputs are cut in the report and written beside it
 # keeps this much (ShownText remembers the full length for `cut`'s "… N more characters").
 SHOWN_CAP = 256 * 1024
 CONTEXT_VERSION = 1
+# Bounds of one report render (core.sandbox): its time, its size. A real report of 100k cases
+# renders in well under a minute; the check over a synthetic run, in milliseconds.
+RENDER_SECONDS = 600.0
+CHECK_SECONDS = 5.0
+MAX_REPORT_CHARS = 1 << 30
 
 FACET_LABELS = {
     "status": "Status",
@@ -233,7 +240,23 @@ def _markdown_html(text: Any) -> Markup:
         out.append(match.group())
         last = match.end()
     out.append(_no_tags(value[last:]))
-    return Markup("".join(out))
+    kept = "".join(out)
+    # The regex and markdown-it may not agree on where a code span ends (backslashes, runs
+    # of backticks): what markdown-it would read as raw HTML is escaped as plain text.
+    if _has_raw_html(kept):
+        kept = _no_tags(value)
+    return Markup(kept)
+
+
+def _has_raw_html(markdown: str) -> bool:
+    from markdown_it import MarkdownIt  # the parser formats/html.py renders the page with
+
+    for token in MarkdownIt("commonmark", {"html": True}).enable("table").parse(markdown):
+        if token.type == "html_block":
+            return True
+        if any(child.type == "html_inline" for child in token.children or ()):
+            return True
+    return False
 
 
 def _no_tags(text: str) -> str:
@@ -598,11 +621,13 @@ def context(
             "kind": result.kind,
             "facets": list(result.facets),
             "baseline": baseline,
+            "align": result.align,
         },
         "date": result.started,
         "finished": result.finished,
         "interrupted": result.interrupted,
         "error": result.error,
+        "selection": result.selection,
         "targets": [
             {
                 "name": t.name,
@@ -677,16 +702,35 @@ def render_to(
     env = environment(choice.search, html=html)
 
     def stream(template: Any) -> str:
+        written = 0
         for piece in template.generate(data):
+            written += len(piece)
+            if written > MAX_REPORT_CHARS:
+                raise TemplateLimit(
+                    f"template limit: the report passed {MAX_REPORT_CHARS:,} characters"
+                )
             write(piece)
         return ""
 
     _render(env, choice.path, stream)
 
 
-def render_context(choice: TemplateChoice, data: Mapping[str, Any], *, html: bool = False) -> str:
+def render_context(
+    choice: TemplateChoice,
+    data: Mapping[str, Any],
+    *,
+    html: bool = False,
+    seconds: float = RENDER_SECONDS,
+) -> str:
     env = environment(choice.search, html=html)
-    return _render(env, choice.path, lambda t: t.render(dict(data)))
+    text = _render(env, choice.path, lambda t: t.render(dict(data)), seconds=seconds)
+    if len(text) > MAX_REPORT_CHARS:
+        raise template_error(
+            TemplateLimit(),
+            choice.path,
+            message=f"the report passed {MAX_REPORT_CHARS:,} characters",
+        )
+    return text
 
 
 def render_index(
@@ -718,8 +762,9 @@ def _render(
     call: Callable[[Any], str],
     *,
     name: str = DEFAULT_TEMPLATE,
+    seconds: float = RENDER_SECONDS,
 ) -> str:
-    with template_errors(path, name):
+    with template_errors(path, name), guard("the report template", seconds):
         # The chosen template's folder comes first in the search path, so its name finds it.
         return str(call(env.get_template(path.name if path else name)))
 
@@ -773,7 +818,9 @@ def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> 
             history=trend([earlier, now]),
         )
         for html in (False, True):
-            render_context(choice, data, html=html)
+            # Seven synthetic cases render in milliseconds: a template that takes seconds
+            # here loops on its own (the bound of a real run is RENDER_SECONDS).
+            render_context(choice, data, html=html, seconds=CHECK_SECONDS)
 
 
 def _check_blocks(env: SandboxedEnvironment, name: str, path: Path | None) -> None:
@@ -971,45 +1018,6 @@ def _short_template_name(filename: str) -> str:
 
 
 # ---------------------------------------------------------------- files
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, then rename: never a half-written report."""
-    with atomic_writer(path) as write:
-        write(text)
-
-
-def _read_umask() -> int:
-    """The process umask. Linux shows it in /proc; elsewhere os.umask must set one to read
-    it, so that happens once, at import (before any thread could create a file meanwhile)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates files -rw------- whatever the umask: reports get what open() would give.
-FILE_MODE = 0o666 & ~_read_umask()
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[Callable[[str], object]]:
-    """write_atomic for text produced in pieces: the file appears whole when the block ends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(temp, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            yield handle.write
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def tally_line(tally: Mapping[str, int]) -> str:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from jinja2 import Template
-from jinja2.sandbox import SandboxedEnvironment
+
+from yamlparity.core.sandbox import BoundedSandbox
 
 # The blocks of the built-in report and index that another block follows (docs/report-context.md,
 # "Blank lines between blocks"). `footer` ends the document: nothing to separate it from.
@@ -67,9 +68,10 @@ def space_blocks(blocks: MutableMapping[str, Any]) -> None:
             blocks[name] = _SpacedBlock(render)
 
 
-class SpacedEnvironment(SandboxedEnvironment):
-    """The sandbox, with every loaded markdown template's SPACED_BLOCKS wrapped. `extends`
-    loads parents through get_template too, so overrides and defaults are both covered."""
+class SpacedEnvironment(BoundedSandbox):
+    """The sandbox (bounded: core.sandbox), with every loaded markdown template's
+    SPACED_BLOCKS wrapped. `extends` loads parents through get_template too, so overrides and
+    defaults are both covered."""
 
     def get_template(
         self,

@@ -366,6 +366,11 @@ class SpecResult:
     error: str | None = None
     # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
     intended_rules: dict[str, str] = field(default_factory=dict)
+    # Which cases this run holds when it is not all of them (`-k`, `--last-failed`, `--shard`),
+    # e.g. "shard 2/4: 37 of 150 cases"; empty for every case. Written only when not empty.
+    selection: str = ""
+    # A spec mixing command and HTTP targets: how their facets were aligned (spec/align.py).
+    align: dict[str, Any] | None = None
 
     def tally(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
@@ -407,6 +412,8 @@ class SpecResult:
             if f.name == "cases"
             else _as_data(getattr(self, f.name))
             for f in fields(self)
+            if (f.name != "selection" or self.selection)
+            and (f.name != "align" or self.align is not None)
         }
         data["tally"] = self.tally()
         data["tiers"] = self.tier_tally()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yamlparity.core import boundedre
 from yamlparity.core.jsonvalue import JSON
 from yamlparity.rules.ops import Change, Ctx, Op, RuleStats
 from yamlparity.rules.ops import CPath as CPath
@@ -46,4 +47,6 @@ def compile_rule(text: str) -> Program:
 
 def apply(program: Program, value: JSON, stats: RuleStats | None = None) -> JSON:
     """A new value with the rule applied; `value` is never mutated (unchanged parts are shared)."""
-    return program.op.run(value, Ctx(stats), ())
+    # Regexes in the rule share one time budget over this whole value (core.boundedre).
+    with boundedre.budget():
+        return program.op.run(value, Ctx(stats), ())

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import InvalidOperation
-from typing import Literal
+from typing import Any, Literal
 
+from yamlparity.core import boundedre
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, sort_key, type_name
 
 CPath = tuple[str | int, ...]  # a concrete path: keys and non-negative indices
@@ -31,6 +32,9 @@ class _Absent(enum.Enum):
 
 
 _MISSING = _Absent.MISSING
+# Nulls an assignment may add to reach an index (`.a[200000000] = 0` would build an array of
+# 200 million nulls, 1.6 GB): jq pads without bound; past this it is an error.
+MAX_PADDING = 100_000
 Node = JSON | _Absent
 
 # --------------------------------------------------------------------------------------------
@@ -323,6 +327,11 @@ def _rewrite(node: Node, trie: _Trie, path: CPath, fn: _Fn, create: bool, descen
             if key < len(items):
                 items[key] = _json(_rewrite(items[key], child, (*path, key), fn, create, descend))
             elif create:
+                if key - len(items) > MAX_PADDING:
+                    raise ValueError(
+                        f"index {key} would pad an array of {len(items)} with "
+                        f"{key - len(items)} nulls (at most {MAX_PADDING})"
+                    )
                 items.extend([None] * (key - len(items)))  # jq pads with nulls
                 items.append(_json(_rewrite(_MISSING, child, (*path, key), fn, create, descend)))
         return items
@@ -623,7 +632,7 @@ class Scrub(Op):
     """Regex replacement in every string (keys untouched); `{n}` numbers distinct matches."""
 
     paths: Paths | None
-    regex: re.Pattern[str]
+    regex: boundedre.BoundedPattern  # time-bounded: target text may make a regex backtrack
     repl: str
 
     def run(self, value: JSON, ctx: Ctx, at: CPath) -> JSON:
@@ -645,7 +654,7 @@ class Scrub(Op):
         if "{n}" not in repl:
             return lambda text: self.regex.sub(lambda _m: repl, text)
 
-        def number(match: re.Match[str]) -> str:
+        def number(match: Any) -> str:
             n = numbering.setdefault(match.group(0), len(numbering))
             return repl.replace("{n}", str(n))
 
@@ -764,7 +773,9 @@ class SortBy(Op):
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _TIMESTAMP = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+    # Bounded repeats only (fractions to the picosecond): it then runs in linear time, on
+    # `re` with no timeout (core.boundedre.linear).
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,12})?)?"
     r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
 _UUID_RE = re.compile(_UUID)

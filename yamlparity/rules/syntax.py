@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NoReturn
 
+from yamlparity.core import boundedre
 from yamlparity.core.errors import RuleError
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.rules.ops import (
@@ -751,7 +752,7 @@ def _scrub_call(node: _CallN) -> Op:
         and pattern_node.name in PATTERNS
     ):
         pattern, repl = PATTERNS[pattern_node.name]
-        regex = re.compile(pattern)
+        regex = boundedre.compile(pattern)
     elif isinstance(pattern_node, _LitN) and isinstance(pattern_node.value, str):
         if len(args) < 2:
             raise RuleError(
@@ -776,17 +777,19 @@ def _scrub_call(node: _CallN) -> Op:
     return Scrub(paths, regex, repl)
 
 
-def _regex(node: _LitN) -> re.Pattern[str]:
+def _regex(node: _LitN) -> boundedre.BoundedPattern:
     assert isinstance(node.value, str)
     pos, offsets = node.pos, node.offsets
     try:
-        return re.compile(node.value)
-    except re.error as exc:
+        return boundedre.compile(node.value)
+    except boundedre.error as exc:
         # Point into the rule text: map the pattern offset back through the string's escapes.
         where = exc.pos if exc.pos is not None else 0
         column = offsets[where] + 1 if where < len(offsets) else pos + 2 + where
         raise RuleError(
-            f"invalid regex: {exc.msg}", column, "scrub uses Python `re` syntax"
+            f"invalid regex: {exc.msg}",
+            column,
+            "scrub uses Python `re` syntax (run with a time bound)",
         ) from None
     except (OverflowError, RecursionError, ValueError) as exc:
         raise RuleError(f"invalid regex: {exc}", pos + 1) from None

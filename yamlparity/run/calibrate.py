@@ -18,6 +18,7 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
+from yamlparity.core.atomic import write_atomic
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
 from yamlparity.results.calibration import FORMAT
 from yamlparity.results.pathstats import index_free, overlaps, under
@@ -132,8 +133,8 @@ class CalibrationReport:
         return data
 
     def save(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        # Atomic and through the secret boundary: samples hold what targets printed.
+        write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return path
 
     def render_text(self) -> str:

@@ -26,6 +26,7 @@ from yamlparity.results.records import (
     TargetOutcome,
 )
 from yamlparity.run.plan import invocation_for
+from yamlparity.spec.align import as_data as align_data
 from yamlparity.spec.cases import CaseList
 from yamlparity.spec.model import Case, Spec, Target
 from yamlparity.targets.base import (
@@ -115,6 +116,7 @@ def run_spec(
         started=now_utc(),
         facets=spec.compare.facets,
         intended_rules={str(i): r.intended for i, r in enumerate(spec.rules) if r.intended},
+        align=align_data(spec.align),
     )
     if listener:
         listener.spec_started(spec, len(cases))

@@ -175,4 +175,11 @@ def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
 def invocation_for(spec: Spec, case: Case) -> Invocation:
     if spec.kind == "command":
         return Invocation(case=case, stdin=stdin_for(spec, case), argv=argv_for(spec, case))
+    if spec.kind == "mixed":  # the same case: stdin for the commands, a request for HTTP
+        return Invocation(
+            case=case,
+            stdin=stdin_for(spec, case),
+            request=request_for(spec, case),
+            argv=argv_for(spec, case),
+        )
     return Invocation(case=case, request=request_for(spec, case))

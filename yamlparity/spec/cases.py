@@ -251,6 +251,11 @@ class CaseList(Sequence[Case]):
             return self._inline[index].location
         return self._fixtures.location(index - inline)
 
+    @property
+    def fixture_files(self) -> tuple[FixtureFile, ...]:
+        """The fixture files the cases were read from (what a spec's fingerprint covers)."""
+        return tuple(self._fixtures.files)
+
     def close(self) -> None:
         """Close the fixture files kept open for reading rows (also done when collected)."""
         self._fixtures.close()

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from yamlparity.core.jsonvalue import JSON
+from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.spec.source import (
     Document,
     KeyPath,
@@ -42,8 +43,12 @@ FRAGMENT_KEYS = (
 _CONCAT_KEYS = frozenset({"normalize", "expect", "known", "secrets"})
 
 
-def load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], ...]) -> Document:
-    """Load a file and merge its includes under it; `chain` is (identity, display) of includers."""
+def load_with_includes(
+    path: Path, display: str, chain: tuple[tuple[str, str], ...], *, allow_outside: bool = False
+) -> Document:
+    """Load a file and merge its includes under it; `chain` is (identity, display) of includers.
+    Included files must lie inside the first file's folder (symlinks resolved), as fixtures
+    must, unless `allow_outside`: an error message quotes the file it could not use."""
     doc = load_yaml(read_text(path, display))
     raw = doc.value.get("include")
     if raw is None:
@@ -58,6 +63,13 @@ def load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], .
         if key in (k for k, _ in chain):
             names = " -> ".join([*(d for _, d in chain), target_display])
             raise doc.error(where, f"include cycle: {names}", "remove one of these includes")
+        if not allow_outside and _outside(Path(chain[0][0]).parent, target):
+            raise doc.error(
+                where,
+                f"included file {target_display} is outside the spec's folder",
+                "keep included files beside the spec (a symlink leading out counts as "
+                "outside), or pass --allow-outside",
+            )
         if not target.is_file():
             raise doc.error(
                 where,
@@ -66,12 +78,22 @@ def load_with_includes(path: Path, display: str, chain: tuple[tuple[str, str], .
                 else f"included file not found: {target_display}",
                 "include paths are relative to the including file",
             )
-        child = load_with_includes(target, target_display, (*chain, (key, target_display)))
+        child = load_with_includes(
+            target, target_display, (*chain, (key, target_display)), allow_outside=allow_outside
+        )
         _check_fragment(child)
         merged = child if merged is None else _merge(merged, child)
     if merged is None:
         return doc
     return _merge(merged, doc)
+
+
+def _outside(folder: Path, target: Path) -> bool:
+    try:
+        inside(folder, target.absolute())  # a relative path would be taken from `folder`
+    except PathEscapeError:
+        return True
+    return False
 
 
 def _include_list(doc: Document, raw: JSON) -> list[tuple[int, str]]:

@@ -8,12 +8,14 @@ own error columns, that the spec builder only calls.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.spec.source import Document, KeyPath, NodeMark
+from yamlparity.spec.templates import is_template
 
 _VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
@@ -31,7 +33,16 @@ class _Interpolator:
                 return layer[name]
         return None
 
-    def text(self, doc: Document, path: KeyPath, value: str, keep_port: bool = False) -> str:
+    def text(
+        self,
+        doc: Document,
+        path: KeyPath,
+        value: str,
+        keep_port: bool = False,
+        template: bool = False,
+    ) -> str:
+        """`value` with its variables substituted; in a `template` field a value that holds
+        template syntax is inserted as a string literal, so it stays text."""
         out: list[str] = []
         index = 0
         while True:
@@ -54,7 +65,8 @@ class _Interpolator:
                         "unclosed ${ (missing })",
                         "write ${NAME}, or $$ for a literal $",
                     )
-                out.append(self._variable(doc, path, found, value[found + 2 : end], keep_port))
+                found_value = self._variable(doc, path, found, value[found + 2 : end], keep_port)
+                out.append(_as_literal(found_value) if template else found_value)
                 index = end + 1
             else:
                 out.append("$")
@@ -118,12 +130,29 @@ def _walk(doc: Document, interp: _Interpolator, path: KeyPath, value: JSON) -> J
     if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars"):
         return value  # case data is never interpolated
     if isinstance(value, str):
-        return interp.text(doc, path, value, _keeps_port(doc, path))
+        return interp.text(doc, path, value, _keeps_port(doc, path), _is_template_field(path))
     if isinstance(value, dict):
         return {k: _walk(doc, interp, (*path, k), v) for k, v in value.items()}
     if isinstance(value, list):
         return [_walk(doc, interp, (*path, i), v) for i, v in enumerate(value)]
     return value
+
+
+def _is_template_field(path: KeyPath) -> bool:
+    """Strings the plan renders as templates: stdin, requests, command arguments, mappings."""
+    if path[0] in ("stdin", "request", "cases_from"):
+        return True
+    if path[0] == "cases" and len(path) > 2 and path[2] in ("stdin", "request"):
+        return True
+    return path[0] == "targets" and len(path) > 3 and path[2] == "run"
+
+
+def _as_literal(value: str) -> str:
+    """A variable's value inside a template: a CI variable or a secret may hold `{{`, and its
+    text must never become template code (a Jinja string literal renders to exactly it)."""
+    if not is_template(value):
+        return value
+    return "{{ " + json.dumps(value) + " }}"
 
 
 def _keeps_port(doc: Document, path: KeyPath) -> bool:

@@ -29,12 +29,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from yamlparity.core import boundedre
 from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
@@ -45,8 +46,11 @@ from yamlparity.core.jsonvalue import (
     duplicate_key_position,
     type_name,
 )
+from yamlparity.core.safepath import PathEscapeError, inside
 from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
+from yamlparity.spec.align import alignment, default_facets, mixed_facet
+from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
@@ -95,7 +99,13 @@ from yamlparity.spec.recording import (
     file_sha256,
     load_recording,
 )
-from yamlparity.spec.redact import MIN_SECRET_LENGTH, SENSITIVE_HEADERS, Redactor
+from yamlparity.spec.redact import (
+    BOUNDARY,
+    MIN_SECRET_LENGTH,
+    SENSITIVE_HEADERS,
+    Redactor,
+    register,
+)
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, load_yaml, read_text
 from yamlparity.spec.templates import is_template, template_env
@@ -135,13 +145,18 @@ def load_spec(
         missing_recordings,
     )
     try:
-        return builder.build()
+        spec = builder.build()
     except RecursionError:
         raise SpecError("the spec is nested too deeply", Location(os.path.normpath(path))) from None
     except SpecError as exc:
         # After interpolation a message may quote a secret's value (a hint echoing a command).
         _redact_error(exc, Redactor(builder.secret_values))
         raise
+    finally:
+        # From here on nothing this process prints or writes shows these values.
+        BOUNDARY.add(builder.secret_values)
+    register(spec)
+    return spec
 
 
 def _redact_error(exc: SpecError, redactor: Redactor) -> None:
@@ -228,9 +243,12 @@ class _SpecBuilder:
     def build(self) -> Spec:
         display = os.path.normpath(str(self.path))
         root_key = os.path.normcase(os.path.abspath(self.path))
-        self.doc = load_with_includes(self.path, display, ((root_key, display),))
+        self.doc = load_with_includes(
+            self.path, display, ((root_key, display),), allow_outside=self.allow_outside
+        )
         self.folder = self.path.resolve().parent
         self._check_target_kinds()
+        check_align_keys(self.doc)
         validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
@@ -239,6 +257,7 @@ class _SpecBuilder:
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
         kind = self._spec_kind(targets)
         self.kind = kind
+        self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
         self.target_names = tuple(targets)
         cases = self._cases()
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
@@ -267,6 +286,7 @@ class _SpecBuilder:
             secrets=self.secret_values,
             secret_names=secret_names,
             allow_empty=bool(data.get("allow_empty", False)),
+            align=self.align,
         )
 
     # -- secrets
@@ -502,6 +522,7 @@ class _SpecBuilder:
             raise self.err(
                 (*base, "url"), f"target {name!r}: url must start with http:// or https://"
             )
+        self._check_url((*base, "url"), name, url.replace("${port}", "1"), "url")
         port = raw.get("port")
         if "${port}" in url and port is None:
             raise self.err(
@@ -594,7 +615,7 @@ class _SpecBuilder:
         proxy = raw.get("proxy")
         if not isinstance(proxy, str) or not proxy.strip():
             return None  # `proxy: "${HTTPS_PROXY:-}"`: a proxy only where the variable is set
-        parsed = urlsplit(proxy)
+        parsed = self._check_url((*base, "proxy"), name, proxy, "proxy")
         if parsed.scheme not in PROXY_SCHEMES or not parsed.hostname:
             raise self.err(
                 (*base, "proxy"),
@@ -603,6 +624,20 @@ class _SpecBuilder:
                 "http://proxy.internal:3128 or socks5h://127.0.0.1:1080",
             )
         return proxy
+
+    def _check_url(self, path: KeyPath, name: str, url: str, what: str) -> SplitResult:
+        """A URL Python can take apart: `http://[::1` or a port past 65535 is a spec error
+        here, not a traceback when the target starts."""
+        try:
+            parsed = urlsplit(url)
+            parsed.port  # noqa: B018 - parsing the port is the check
+        except ValueError as exc:
+            raise self.err(
+                path,
+                f"target {name!r}: {what} is not a valid URL ({exc}): {url!r}",
+                "e.g. http://127.0.0.1:8080 or http://[::1]:8080 (a port is 1 to 65535)",
+            ) from None
+        return parsed
 
     def _auth(
         self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
@@ -707,19 +742,9 @@ class _SpecBuilder:
         return tuple(cast(list[str], value))
 
     def _spec_kind(self, targets: dict[str, Target]) -> Any:
+        """command, http, or mixed: commands and HTTP targets compared (spec/align.py)."""
         kinds = {_answers_like(t) for t in targets.values()}
-        if len(kinds) > 1:
-            first = next(iter(targets.values()))
-            other = next(t for t in targets.values() if _answers_like(t) != _answers_like(first))
-            one, two = _kind_words(first), _kind_words(other)
-            raise self.err(
-                ("targets", other.name),
-                f"targets mix kinds: {first.name!r} is {one}, {other.name!r} is {two}",
-                "all targets of one spec must be commands (`run`) or all HTTP (`url`); "
-                "split the spec in two",
-                at_key=True,
-            )
-        return kinds.pop()
+        return "mixed" if len(kinds) > 1 else kinds.pop()
 
     def _with_cases(self, target: Target, cases: CaseList) -> Target:
         """A recording's cases the spec no longer has, and whether the spec changed since."""
@@ -890,6 +915,8 @@ class _SpecBuilder:
         return main_facet_of(self.kind)
 
     def _facet(self, path: KeyPath, facet: str, at_key: bool = False) -> str:
+        if self.align is not None:
+            return mixed_facet(facet, self.align, self.err, path, at_key)
         valid = COMMAND_FACETS if self.kind == "command" else HTTP_FACETS
         if facet in valid:
             return facet
@@ -921,8 +948,10 @@ class _SpecBuilder:
         raw = cast(dict[str, JSON], self.doc.value.get("compare") or {})
         base: KeyPath = ("compare",)
         facets = raw.get("facets")
-        if facets is None:
-            chosen: tuple[str, ...] = ("stdout",) if self.kind == "command" else ("status", "body")
+        if facets is None and self.align is not None:
+            chosen: tuple[str, ...] = default_facets(self.align)
+        elif facets is None:
+            chosen = ("stdout",) if self.kind == "command" else ("status", "body")
         else:
             chosen = tuple(
                 self._facet((*base, "facets", i), f) for i, f in enumerate(cast(list[str], facets))
@@ -993,6 +1022,14 @@ class _SpecBuilder:
             "cases": globs,
         }
         if "status" in raw:
+            if self.kind == "mixed":
+                raise self.err(
+                    (*base, "status"),
+                    "`status` expectations apply to HTTP specs, and this one has command targets",
+                    "compare success and failure with `align: {exit_code: status}`; or check "
+                    "the answer with a `path` expectation",
+                    at_key=True,
+                )
             if self.kind != "http":
                 raise self.err(
                     (*base, "status"),
@@ -1046,8 +1083,8 @@ class _SpecBuilder:
 
     def _regex(self, path: KeyPath, pattern: str) -> None:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            boundedre.compile(pattern)  # what runs it (expectations, ready.log)
+        except boundedre.error as exc:
             raise self.err(
                 path,
                 f"bad regular expression: {exc}",
@@ -1152,14 +1189,14 @@ class _SpecBuilder:
     def _inline_case(self, base: KeyPath, raw: dict[str, JSON]) -> Case:
         request = None
         if "request" in raw:
-            if self.kind != "http":
+            if self.kind == "command":
                 raise self.err(
                     (*base, "request"), "a case `request` applies to HTTP specs", at_key=True
                 )
             request = self._request_overrides(
                 (*base, "request"), cast(dict[str, JSON], raw["request"])
             )
-        if "stdin" in raw and self.kind != "command":
+        if "stdin" in raw and self.kind == "http":
             raise self.err((*base, "stdin"), "a case `stdin` applies to command specs", at_key=True)
         mark = self.doc.mark((*base, "name"))
         return Case(
@@ -1208,8 +1245,8 @@ class _SpecBuilder:
                 if self.kind != "http":
                     raise self.err(
                         where,
-                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec's "
-                        "targets are commands",
+                        f"{self._display(file)}: HAR entries are HTTP requests, and this spec "
+                        "has command targets",
                         "read HAR files from a spec whose targets are HTTP (`url:`)",
                     )
                 har = read_har(file, self._display(file))
@@ -1498,6 +1535,10 @@ class _SpecBuilder:
 
     def _report(self) -> ReportConfig:
         raw = cast(dict[str, str], self.doc.value.get("report") or {})
+        if "path" in raw:
+            self._no_secret(("report", "path"), raw["path"], "a report file name")
+            if "\x00" in raw["path"]:
+                raise self.err(("report", "path"), "report.path holds a NUL character")
         return ReportConfig(
             path=self.resolve(raw["path"]) if "path" in raw else None,
             template=self._report_template(raw["template"]) if "template" in raw else None,
@@ -1511,11 +1552,33 @@ class _SpecBuilder:
             )
         )
 
+    def _no_secret(self, path: KeyPath, text: str, what: str) -> None:
+        """A secret's value must not become `what` (a file name is printed and listed)."""
+        if Redactor(self.secret_values).text(text) != text:
+            raise self.err(
+                path,
+                f"{'.'.join(map(str, path))} holds the value of a secret; it would become "
+                f"{what}, shown in every listing",
+                "name the report after something that is not secret",
+            )
+
     def _report_template(self, text: str) -> Path:
-        """The template must exist and parse now: a broken one would lose the run's report."""
+        """The template must exist and parse now: a broken one would lose the run's report.
+        Like fixtures, it must lie inside the spec's folder (symlinks resolved) unless
+        --allow-outside: a template is copied into the report."""
         path: KeyPath = ("report", "template")
         file = self.resolve(text)
         display = self._display(file)
+        if not self.allow_outside:
+            try:
+                inside(self.folder, file)
+            except PathEscapeError:
+                raise self.err(
+                    path,
+                    f"report template {display} is outside the spec's folder",
+                    "keep templates beside the spec (a symlink leading out counts as "
+                    "outside), or pass --allow-outside",
+                ) from None
         if not file.is_file():
             raise self.err(
                 path,
@@ -1605,11 +1668,6 @@ def _int(value: JSON, default: int) -> int:
 def _answers_like(target: Target) -> str:
     """The kind of answers a target gives: a recording answers like what it recorded."""
     return target.source_kind if target.kind == "recorded" else target.kind
-
-
-def _kind_words(target: Target) -> str:
-    word = "an http target" if _answers_like(target) == "http" else "a command target"
-    return f"a recording of {word}" if target.kind == "recorded" else word
 
 
 def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:

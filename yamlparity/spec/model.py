@@ -27,11 +27,15 @@ HttpVersion = Literal["1.1", "2", "2-prior-knowledge", "3"]
 
 COMMAND_FACETS = ("stdout", "stderr", "exit_code")
 HTTP_FACETS = ("status", "body")  # plus "headers.<lower-case name>"
+# A spec mixing command and HTTP targets compares common facets (`align:`, spec/align.py):
+# `answer` is stdout <-> body, `outcome` the success class of exit_code <-> status.
+MIXED_FACETS = ("answer", "outcome")
 
 
 def main_facet_of(kind: str) -> str:
-    """The facet that holds a target's answer: `stdout` for commands, `body` for HTTP."""
-    return "stdout" if kind == "command" else "body"
+    """The facet that holds a target's answer: `stdout` for commands, `body` for HTTP,
+    `answer` (stdout <-> body) for a spec that mixes them."""
+    return {"command": "stdout", "mixed": "answer"}.get(kind, "body")
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,24 @@ class RequestTemplate:
 
 
 @dataclass(frozen=True)
+class Alignment:
+    """`align:` — how a command target's facets line up with an HTTP target's (spec/align.py).
+
+    `answer` (stdout <-> body) is always compared; `outcome` (exit 0 <-> a 2xx status, any
+    other exit code <-> any other status) only when `exit_code: status` is written."""
+
+    location: Location
+    outcome: bool = False
+
+    def pairs(self) -> dict[str, dict[str, str]]:
+        """Common facet -> the facet it is on each kind of target (reports, results JSON)."""
+        out = {"answer": {"command": "stdout", "http": "body"}}
+        if self.outcome:
+            out["outcome"] = {"command": "exit_code", "http": "status"}
+        return out
+
+
+@dataclass(frozen=True)
 class PathOptions:
     """Comparison options scoped to a path (and everything below it)."""
 
@@ -265,7 +287,7 @@ class Spec:
     file: Path
     env: dict[str, str]
     targets: dict[str, Target]
-    kind: Literal["command", "http"]
+    kind: Literal["command", "http", "mixed"]
     output: OutputKind
     stdin: str | None  # Jinja template for command targets; None: the case input as JSON
     request: RequestTemplate | None
@@ -283,6 +305,7 @@ class Spec:
     secrets: frozenset[str] = field(default_factory=frozenset)
     secret_names: tuple[str, ...] = ()
     allow_empty: bool = False  # an empty answer with success is a value (jsonl, text)
+    align: Alignment | None = None  # set exactly when kind is "mixed"
 
     @property
     def folder(self) -> Path:
@@ -291,6 +314,11 @@ class Spec:
     @property
     def main_facet(self) -> str:
         return main_facet_of(self.kind)
+
+    def answer_kind(self, target: str) -> Literal["command", "http"]:
+        """How a target answers: a command or HTTP (a recording, like what it recorded)."""
+        found = self.targets[target]
+        return found.source_kind if found.kind == "recorded" else found.kind
 
     def allows_empty(self, target: str) -> bool:
         """Whether an empty answer of this target is a value (its own setting, else the spec's)."""

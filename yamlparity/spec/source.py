@@ -6,6 +6,7 @@ this module, so no tag can instantiate anything and every number keeps its liter
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,14 @@ KeyPath: TypeAlias = tuple[str | int, ...]
 # Expanded size (nodes after alias expansion) above which a file is refused: aliases are
 # shared when built, but validation walks the expanded tree ("billion laughs" protection).
 MAX_EXPANDED_NODES = 200_000
+# Bytes a spec (or an included file, or a report template) may hold. Composing YAML runs at
+# ~100 KB/s here, and MAX_EXPANDED_NODES values fit in about 2 MB: a larger file is refused
+# before it is parsed (a 100 MB spec took 298 s and 7.2 GB before). Cases in bulk belong in
+# a fixture file (`cases_from:`), which streams.
+MAX_SPEC_BYTES = 4 * 1024 * 1024
+# Digits of an integer written in hex or octal once in decimal: Python refuses to print longer
+# ints (sys.get_int_max_str_digits); decimal literals keep their text and have no such bound.
+MAX_INT_DIGITS = 4300
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _NULL, _BOOL, _INT, _FLOAT = (_TAG + t for t in ("str", "null", "bool", "int", "float"))
@@ -159,8 +168,16 @@ def file_errors(display: str) -> Iterator[None]:
 
 def read_text(path: Path, display: str) -> SourceText:
     """Read a UTF-8 file (a BOM is dropped) or raise SpecError."""
-    with file_errors(display):
-        data = path.read_bytes()
+    with file_errors(display), open(path, "rb") as handle:
+        data = handle.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        with file_errors(display):
+            size = os.path.getsize(path)
+        raise SpecError(
+            f"the file is {_megabytes(size)}; a spec may be at most {_megabytes(MAX_SPEC_BYTES)}",
+            Location(display),
+            "put cases in a fixture file (`cases_from:`), which is read as it streams",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -180,6 +197,10 @@ def read_text(path: Path, display: str) -> SourceText:
     return SourceText(display, path, tuple(text.split("\n")))
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 class _CoreResolver(BaseResolver):
     """The YAML 1.2 core schema: `yes`/`no`/`on`/`off` stay strings, `1_000` and `1:20` too."""
 
@@ -194,8 +215,15 @@ for _tag, _pattern in (
     _CoreResolver.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), None)
 
 
+class _TooManyNodes(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
 class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):
-    """Composes nodes only; no constructor, so no tag can build a Python object."""
+    """Composes nodes only; no constructor, so no tag can build a Python object. Counts the
+    nodes it composes, so a file with too many values fails as soon as it passes the limit
+    (and says so), not minutes later."""
 
     def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
@@ -203,6 +231,14 @@ class _Loader(Reader, Scanner, Parser, Composer, _CoreResolver):
         Parser.__init__(self)
         Composer.__init__(self)
         _CoreResolver.__init__(self)
+        self.composed = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        node = super().compose_node(parent, index)
+        self.composed += 1
+        if self.composed > MAX_EXPANDED_NODES and node is not None:
+            raise _TooManyNodes(node)
+        return node
 
 
 def load_yaml(source: SourceText, top: type = dict) -> Document:
@@ -258,9 +294,35 @@ def _compose(source: SourceText) -> Node | None:
         raise source.error(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise source.error("the YAML is nested too deeply") from None
+    except _TooManyNodes as exc:
+        raise _node_error(
+            source,
+            exc.node,
+            f"the file holds more than {MAX_EXPANDED_NODES} values",
+            "put cases in a fixture file (`cases_from:`), which is read as it streams",
+        ) from None
+    except ValueError as exc:  # PyYAML's scanner: chr() of an escape beyond U+10FFFF
+        line, column = _bad_escape(text)
+        raise source.error(
+            f"invalid escape in a double-quoted string: {exc}",
+            line,
+            column,
+            "\\U escapes go up to \\U0010FFFF",
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+_BIG_ESCAPE = re.compile(r"\\U([0-9A-Fa-f]{8})")
+
+
+def _bad_escape(text: str) -> tuple[int, int]:
+    """Where the first `\\U` escape beyond Unicode's last code point is (0, 0: not found)."""
+    for match in _BIG_ESCAPE.finditer(text):
+        if int(match.group(1), 16) > 0x10FFFF:
+            return _position(text, match.start())
+    return 0, 0
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -447,10 +509,24 @@ class _Builder:
                 f"{text} is not representable in JSON",
                 "JSON has no infinity or NaN; use a string or null",
             )
-        if _INT_OCT.fullmatch(text):
-            return str(int(text[2:], 8))
-        if _INT_HEX.fullmatch(text):
-            return str(int(text[2:], 16))
+        if _INT_OCT.fullmatch(text) or _INT_HEX.fullmatch(text):
+            base = 8 if text[1] == "o" else 16
+            value = int(text[2:], base)  # power-of-two bases: no digit limit, linear time
+            # Decimal digits, from the bit length (never off by more than one: checked exactly
+            # when close), so an int too large to print is refused before printing it.
+            if value.bit_length() * 0.30103 > MAX_INT_DIGITS + 1:
+                raise _node_error(
+                    self.source,
+                    node,
+                    f"this integer has more than {MAX_INT_DIGITS} digits in decimal",
+                    "write it in decimal (decimal literals are kept as written)",
+                )
+            try:
+                return str(value)
+            except ValueError:
+                raise _node_error(
+                    self.source, node, f"this integer has more than {MAX_INT_DIGITS} digits"
+                ) from None
         if _INT_DEC.fullmatch(text):
             return _json_integer(text)
         if not integer and _FLOAT_RE.fullmatch(text):

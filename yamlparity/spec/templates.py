@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.core.numbers import is_boolean, is_false, is_true, to_exact
+from yamlparity.core.sandbox import BoundedSandbox, guard
 
 # A string that is exactly one `{{ expression }}`: its value is kept native (objects stay objects).
 NATIVE = re.compile(r"\A\s*\{\{(.*)\}\}\s*\Z", re.DOTALL)
@@ -45,9 +45,15 @@ def _is_float_number(value: Any) -> bool:
     return isinstance(value, float)
 
 
+# Seconds one stdin, request or argument template may render for one case (they take
+# microseconds); past it the case is an ERROR (core.sandbox.guard).
+CASE_TEMPLATE_SECONDS = 10.0
+
+
 @lru_cache(maxsize=1)
-def template_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+def template_env() -> BoundedSandbox:
+    # Bounded: one case's data cannot make a template build gigabytes (core.sandbox).
+    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["tojson"] = _tojson_filter
     # Booleans are BooleanViews: Jinja's own tests check `value is True`.
     env.tests.update(true=is_true, false=is_false, boolean=is_boolean)
@@ -78,7 +84,8 @@ def _data(data: Data) -> Mapping[str, Any]:
 def render_text(source: str, data: Data) -> str:
     if not is_template(source):
         return source  # plain text renders to itself: skip Jinja on the hot path
-    return str(compiled(source).render(_data(data)))
+    with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
+        return str(compiled(source).render(_data(data)))
 
 
 def native_expression(source: str) -> str | None:
@@ -95,7 +102,8 @@ def render_native(value: JSON, data: Data) -> JSON:
     if isinstance(value, str):
         source = native_expression(value)
         if source is not None:
-            return to_exact(expression(source)(**_data(data)))
+            with guard("the input template", CASE_TEMPLATE_SECONDS, memory=None):
+                return to_exact(expression(source)(**_data(data)))
         return render_text(value, data)
     if isinstance(value, dict):
         return {key: render_native(item, data) for key, item in value.items()}

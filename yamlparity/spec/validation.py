@@ -65,7 +65,7 @@ def _bound(op: Callable[[Decimal, Decimal], bool], words: str) -> Any:
         validator: Any, limit: Any, instance: object, _schema: Any
     ) -> Iterator[ValidationError]:
         if type(instance) is Number and not op(instance.value, Decimal(str(limit))):
-            yield ValidationError(f"{instance.literal} is {words} {limit}")
+            yield ValidationError(f"{_short(instance)} is {words} {limit}")
 
     return check
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yamlparity.spec.model import CommandTarget
+from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.services import wait_group_gone
 
@@ -66,12 +67,13 @@ def spawn_capped(
     Two steps so that every target of a case is started before any is waited on.
     """
     started = time.monotonic()
+    owner = reaper.Owner("command")  # finds what escapes the process group (setsid, daemons)
     try:
         proc = subprocess.Popen(
             argv,
             shell=shell,
             cwd=cwd,
-            env=env,
+            env=owner.env(env),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -81,8 +83,13 @@ def spawn_capped(
         failed = Captured(None, b"", b"", f"could not start: {exc.strerror or exc}", 0.0)
         return lambda _stdin, _timeout, _cap: failed
 
+    owner.started(proc.pid)
+
     def finish(stdin: bytes | None, timeout: float, max_output: int) -> Captured:
-        return _complete(proc, started, stdin, timeout, max_output)
+        try:
+            return _complete(proc, started, stdin, timeout, max_output)
+        finally:
+            owner.release(proc.pid)
 
     return finish
 

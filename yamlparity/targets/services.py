@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from yamlparity.core import boundedre
 from yamlparity.spec.model import Service
+from yamlparity.targets import reaper
 from yamlparity.targets.base import TargetUnavailable
 from yamlparity.targets.curl import TransportOptions, probe
 from yamlparity.targets.ports import substitute_port
@@ -68,7 +70,8 @@ class ServiceProcess:
         self._final_tail: str | None = None
         self._log_offset = 0
         self._log_pending = ""
-        self._log_pattern = re.compile(service.ready_log) if service.ready_log else None
+        self._log_pattern = boundedre.compile(service.ready_log) if service.ready_log else None
+        self.owner = reaper.Owner(f"service {target}")
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -78,7 +81,7 @@ class ServiceProcess:
             self.reused = True
             return
         self.log_path = self._open_log_path()
-        env = {**os.environ, **self.env}
+        env = self.owner.env({**os.environ, **self.env})
         with open(self.log_path, "wb") as log:
             try:
                 self.proc = subprocess.Popen(
@@ -97,6 +100,7 @@ class ServiceProcess:
                     f"cannot start service `{self.describe_command()}`: "
                     f"{exc.strerror or exc} ({exc.filename or self.cwd})"
                 ) from None
+        self.owner.started(self.proc.pid)
         _register(self)
 
     def wait_ready(self) -> None:
@@ -139,6 +143,8 @@ class ServiceProcess:
             return
         try:
             _terminate_group(proc, self.service.stop_timeout)
+            # A daemon that left the group (double fork, setsid): found by its mark.
+            self.owner.release(proc.pid)
         finally:
             _unregister(self)
             self._final_tail = self._read_tail(200)

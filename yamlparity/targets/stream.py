@@ -25,6 +25,7 @@ import threading
 import time
 
 from yamlparity.spec.model import CommandTarget
+from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 from yamlparity.targets.command import CommandAdapter, signal_name
 
@@ -95,17 +96,19 @@ class _Helper:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stdout: _Stdout | None = None
         self.writer: threading.Thread | None = None
+        self.owner = reaper.Owner("stream helper")
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.drainer: threading.Thread | None = None
 
     def spawn(self) -> None:
         run = self.target.run
+        self.owner = reaper.Owner("stream helper")
         try:
             proc = subprocess.Popen(
                 run if isinstance(run, str) else list(run),
                 shell=self.target.shell,
                 cwd=self.target.cwd,
-                env=self.env,
+                env=self.owner.env(self.env),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -117,6 +120,7 @@ class _Helper:
         assert proc.stdin is not None and proc.stdout is not None
         os.set_blocking(proc.stdin.fileno(), False)  # a case never blocks the lane on a write
         self.proc = proc
+        self.owner.started(proc.pid)
         # The reader owns stdout's descriptor from here (it closes it when it is done).
         self.stdout = _Stdout(os.dup(proc.stdout.fileno()), self.target.max_output)
         proc.stdout.close()
@@ -206,6 +210,7 @@ class _Helper:
         if proc.stdin is not None:
             proc.stdin.close()
         proc.wait()
+        self.owner.release(proc.pid)
 
 
 def _write_rest(fd: int, view: memoryview, deadline: float) -> None:

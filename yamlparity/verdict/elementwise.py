@@ -27,6 +27,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
+from yamlparity.core import boundedre
 from yamlparity.core.jsonvalue import _DECODER, JSON
 from yamlparity.rules.normalize import Program
 from yamlparity.rules.ops import (
@@ -248,7 +249,8 @@ class _RuleRun:
         # The restricted copy is a new object: it numbers into its original's table. (A copy
         # dead since may have had the same id: the entry is set again before every use.)
         self.numbering[id(op)] = self.numbering.setdefault(id(original), {})
-        value = op.run(value, ctx, at)
+        with boundedre.budget():  # spec regexes are time-bounded (core.boundedre)
+            value = op.run(value, ctx, at)
         if shift is not None:
             _merge(self.stats, local, shift)
         return value

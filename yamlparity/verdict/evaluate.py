@@ -60,13 +60,22 @@ def evaluate(
 
 
 def _all_server_errors(spec: Spec, case: Case, raws: list[RawObservation]) -> bool:
-    """Every target answered 5xx and no `status:` expectation of this case asks for it."""
+    """Every target answered 5xx and no `status:` expectation of this case asks for it. In a
+    spec mixing kinds: every HTTP target answered 5xx and every command exited non-zero."""
+    if spec.kind == "mixed":
+        return all(raw.exit_code != 0 if raw.status is None else raw.status >= 500 for raw in raws)
     if spec.kind != "http" or not all((raw.status or 0) >= 500 for raw in raws):
         return False
     return not any(
         expectation.kind == "status" and _applies(expectation, case)
         for expectation in spec.expectations
     )
+
+
+def _every_target_failed(raw: RawObservation) -> str:
+    if raw.status is None:  # a command of a spec mixing kinds (no status expectation there)
+        return f"exited with code {raw.exit_code}: every target failed (5xx or non-zero exit)"
+    return f"HTTP {raw.status}: a server error on every target"
 
 
 def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseResult:
@@ -113,7 +122,7 @@ def _evaluate(spec: Spec, case: Case, raws: dict[str, RawObservation]) -> CaseRe
         # Every target crashed on this request (5xx): equal error pages are two failures, not
         # parity. A spec that expects this status says so with `expect: [{status: 5xx}]`.
         for name in live:
-            outcomes[name].error = f"HTTP {raws[name].status}: a server error on every target"
+            outcomes[name].error = _every_target_failed(raws[name])
         failed = list(live)
 
     stats: dict[str, _TargetStats] = {}

@@ -6,9 +6,7 @@ What the path finds is exact JSON, and `equals` compares it exactly (a `Number` 
 
 from __future__ import annotations
 
-import re
-
-from yamlparity.core import jsonvalue
+from yamlparity.core import boundedre, jsonvalue
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.rules.jsonpath import find
 from yamlparity.spec.model import Expectation
@@ -37,11 +35,12 @@ def check(expectation: Expectation, facets: dict[str, JSON], main_facet: str) ->
         if all(jsonvalue.canonical(item) == wanted for item in found):
             return None
         return _show(found)
-    pattern = re.compile(expectation.pattern or "")
-    for item in found:
-        text = item.literal if isinstance(item, Number) else item
-        if not isinstance(text, str) or not pattern.search(text):
-            return _show(found)
+    pattern = boundedre.compile(expectation.pattern or "")  # target text: time-bounded
+    with boundedre.budget():
+        for item in found:
+            text = item.literal if isinstance(item, Number) else item
+            if not isinstance(text, str) or not pattern.search(text):
+                return _show(found)
     return None
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.core.redact import BOUNDARY
 from yamlparity.spec.model import OutputKind, Spec
 from yamlparity.targets.base import RawObservation
 
@@ -38,11 +39,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def excerpt(data: bytes, limit: int = EXCERPT) -> str:
-    """The first `limit` characters of what came out, readable even when it is binary."""
-    text = data[: limit * 4].decode("utf-8", "backslashreplace")
+    """The first `limit` characters of what came out, readable even when it is binary.
+    Secrets are masked before the cut (a cut through a secret would leave half of it that
+    nothing downstream recognises), so enough is read for the longest written secret."""
+    redactor = BOUNDARY.redactor()
+    window = limit * 4 + redactor.longest * 4
+    text = redactor.text(data[:window].decode("utf-8", "backslashreplace"))
     # NUL, ESC and friends would corrupt a terminal or a report: show them as \xNN.
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return text[:limit] + ("…" if len(text) > limit or len(data) > limit * 4 else "")
+    return text[:limit] + ("…" if len(text) > limit or len(data) > window else "")
 
 
 def decode_text(data: bytes) -> str:
@@ -96,9 +101,44 @@ def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:
     facets = spec.compare.facets
     if not parse_main:
         facets = tuple(facet for facet in facets if facet != spec.main_facet)
+    if spec.kind == "mixed":
+        return _gate_mixed(spec, raw, parsed, facets)
     if spec.kind == "command":
         return _gate_command(spec, raw, parsed, facets)
     return _gate_http(spec, raw, parsed, facets)
+
+
+def _gate_mixed(spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[str, ...]) -> Parsed:
+    """A spec mixing commands and HTTP (spec/align.py): the target's own facets through its
+    own gate, then renamed to the common ones: `answer`, and `outcome` (success/failure)."""
+    command = spec.answer_kind(raw.target) == "command"
+    own_main, own_code = ("stdout", "exit_code") if command else ("body", "status")
+    with_outcome = "outcome" in facets
+    success = raw.exit_code == 0 if command else 200 <= (raw.status or 0) < 300
+    what = f"exited with code {raw.exit_code}" if command else f"HTTP {raw.status}"
+    if not success and not with_outcome:
+        # Failures are compared only when the spec aligned them (`exit_code: status`).
+        parsed.error = (
+            f"{what}: not a success, and this spec compares only successes (exit 0, 2xx); "
+            "align exit codes with statuses to compare failures: `align: {exit_code: status}`"
+        )
+        parsed.excerpt = excerpt(raw.stderr or raw.stdout) if command else parsed.excerpt
+        return parsed
+    if command and not success and not raw.stdout.strip() and "answer" in facets:
+        # Two different failures would both be an empty answer: refuse, as command specs do.
+        parsed.error = f"{what} and printed nothing on stdout: no answer to compare"
+        parsed.excerpt = excerpt(raw.stderr)
+        return parsed
+    own = ((own_main,) if "answer" in facets else ()) + ((own_code,) if with_outcome else ())
+    gated = _gate_command(spec, raw, parsed, own) if command else _gate_http(spec, raw, parsed, own)
+    if gated.error is not None:
+        return gated
+    common: dict[str, JSON] = {}
+    if own_main in gated.facets:
+        common["answer"] = gated.facets[own_main]
+    common["outcome"] = "success" if success else "failure"
+    gated.facets = common
+    return gated
 
 
 def _gate_command(

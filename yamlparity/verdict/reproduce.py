@@ -12,8 +12,8 @@ import re
 import shlex
 from collections.abc import Iterable
 
+from yamlparity.core.redact import SENSITIVE_HEADERS, Redactor
 from yamlparity.spec.model import CommandTarget, HttpTarget, Spec
-from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.targets.base import Invocation, PreparedRequest
 from yamlparity.targets.curlargs import (
     HTTP_VERSION_FLAGS,
@@ -46,13 +46,11 @@ def reproducers(
 
 
 def _redact(text: str, secrets: frozenset[str]) -> str:
-    """The spec's `secrets:` values never reach a report, wherever they were interpolated."""
-    hidden = False
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, "***")
-            hidden = True
-    if hidden:
+    """The spec's `secrets:` values never reach a report, wherever they were interpolated and
+    however the command quotes them (core.redact knows shell quoting)."""
+    masked = Redactor(secrets).text(text)
+    if masked != text:
+        text = masked
         text = "# *** stands for a secret of the spec: put its value back before running\n" + text
     return text
 
@@ -87,7 +85,7 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
         lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
     url = _url(target) + request.path
     # -q first: no ~/.curlrc.
-    parts = ["curl", "-q", "-sS", "-i", *_method(request), _double_quoted(url)]
+    parts = ["curl", "-q", "-sS", "-i", *_method(request), _shell_word(url)]
     parts += _transport_options(target)
     if needs_path_as_is(request.path):
         parts.append("--path-as-is")
@@ -151,13 +149,15 @@ def _transport_options(target: HttpTarget) -> list[str]:
         if not tls.verify:
             parts.append("--insecure")
     if target.auth is not None and target.auth.scheme == "digest":
-        user = _double_quoted(f"{target.auth.username}:${{{_var(target.name)}_PASSWORD}}")
+        user = _shell_word(f"{target.auth.username}:{_variable(_var(target.name) + '_PASSWORD')}")
         parts += ["--digest", "-u", user]
     if target.proxy is not None:
         proxy = _USERINFO.sub(
-            lambda m: f"{m.group(1)}${{{_var(target.name)}_PROXY_USERINFO}}@", target.proxy, 1
+            lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_PROXY_USERINFO')}@",
+            target.proxy,
+            1,
         )
-        parts += ["--proxy", _double_quoted(proxy)]
+        parts += ["--proxy", _shell_word(proxy)]
     else:
         parts += ["--noproxy", "'*'"]  # the run reads no proxy variables
     return parts
@@ -166,32 +166,52 @@ def _transport_options(target: HttpTarget) -> list[str]:
 def _url(target: HttpTarget) -> str:
     url = target.url.rstrip("/")
     # Credentials in the URL are a secret too: the person supplies them.
-    return _USERINFO.sub(lambda m: f"{m.group(1)}${{{_var(target.name)}_USERINFO}}@", url, 1)
+    return _USERINFO.sub(
+        lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_USERINFO')}@", url, 1
+    )
 
 
 def _header(key: str, value: str) -> str:
     if key.lower() in SENSITIVE_HEADERS:
-        return _double_quoted(f"{key}: ${{{_var(key)}}}")
+        return _shell_word(f"{key}: {_variable(_var(key))}")
     if not value.strip():
-        return _double_quoted(f"{key};")  # curl's (and libcurl's) way to send an empty value
-    return _double_quoted(f"{key}: {value}")
+        return _shell_word(f"{key};")  # curl's (and libcurl's) way to send an empty value
+    return _shell_word(f"{key}: {value}")
 
 
 def _var(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
 
 
-def _double_quoted(text: str) -> str:
-    """Double quotes so `${VAR}` placeholders expand; everything else is literal."""
-    marker = "\0placeholder\0"
-    keep = re.findall(r"\$\{[A-Z0-9_]+\}", text)
-    text = re.sub(r"\$\{[A-Z0-9_]+\}", marker, text)
-    text = text.replace(PORT_PLACEHOLDER, "\0port\0")
-    escaped = re.sub(r'(["\\$`])', r"\\\1", text)
-    for placeholder in keep:
-        escaped = escaped.replace(marker, placeholder, 1)
-    escaped = escaped.replace("\0port\0", "${PORT:?set PORT to the port the service listens on}")
-    return f'"{escaped}"'
+# Our own `${NAME}` placeholders travel inside the text as this marker; anything else that
+# looks like `${NAME}` came from case data or the spec and must stay inert text.
+_MARK = "\0var:"
+_MARKED = re.compile("\0var:([^\0]+)\0")
+_PORT = "PORT:?set PORT to the port the service listens on"
+
+
+def _variable(name: str) -> str:
+    """A `${NAME}` the person sets in their shell (a credential yamlparity does not print)."""
+    return f"{_MARK}{name}\0"
+
+
+def _shell_word(text: str) -> str:
+    """One shell word: single-quoted text (nothing in it expands, so a `${GITHUB_TOKEN}` or
+    `$(...)` from case data stays text) joined with double-quoted `"${NAME}"` for our own
+    placeholders and the run-time port."""
+    text = text.replace(
+        PORT_PLACEHOLDER, _variable("PORT:?set PORT to the port the service listens on")
+    )
+    pieces: list[str] = []
+    last = 0
+    for match in _MARKED.finditer(text):
+        if match.start() > last:
+            pieces.append(shlex.quote(text[last : match.start()]))
+        pieces.append(f'"${{{match.group(1)}}}"')
+        last = match.end()
+    if last < len(text) or not pieces:
+        pieces.append(shlex.quote(text[last:]))
+    return "".join(pieces)
 
 
 def _feed(data: bytes) -> str:

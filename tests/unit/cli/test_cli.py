@@ -66,7 +66,9 @@ def project(tmp_path: Path) -> Path:
 def test_exit_0_when_every_selected_case_matches(project: Path) -> None:
     done = yamlparity("run", "-k", "same", "--report-dir", "out", cwd=project)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "[parity] t: 2 match / 0 diff (out of 2) → out/t.md"
+    assert done.stdout.splitlines()[0] == (
+        "[parity] t: 2 match / 0 diff (out of 2) [-k same: 2 of 3 cases] → out/t.md"
+    )
 
 
 def test_exit_1_on_a_difference_and_plain_lines_when_not_a_tty(project: Path) -> None:

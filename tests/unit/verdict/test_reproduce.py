@@ -115,10 +115,11 @@ def test_http_reproducer_is_a_curl_with_secrets_as_variables(
     assert case.verdict == "DIFF"
     command = case.reproducers["b"]
     assert token not in command and "s3cret" not in command
-    assert '-H "Authorization: ${AUTHORIZATION}"' in command
+    # Text single-quoted (inert), our own placeholder double-quoted (it expands).
+    assert "-H 'Authorization: '\"${AUTHORIZATION}\"" in command
     # The same request yamlparity sent: a GET, so no body (tests/e2e/test_http_fidelity.py
     # compares the bytes of both).
-    assert command.startswith('curl -q -sS -i "http://127.0.0.1:')
+    assert command.startswith("curl -q -sS -i http://127.0.0.1:")  # shell-safe: unquoted
     assert "-X" not in command and "--data-binary" not in command
     answer = bash(command, AUTHORIZATION=token)
     assert answer.startswith("HTTP/1.") and '"owner": {"id": "b-7"}' in answer

@@ -8,22 +8,22 @@ Every file is written atomically.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlparity.core.errors import UsageError
+from yamlparity.core.atomic import atomic_writer, write_atomic
+from yamlparity.core.errors import UsageError, YamlparityError
 from yamlparity.report.history import Recording, record_run
 from yamlparity.report.render import (
+    Attachments,
     TemplateChoice,
-    atomic_writer,
     calibration_beside,
     render,
     render_index,
     render_to,
     tally_line,
-    write_atomic,
 )
 from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import VERDICTS, SpecResult
@@ -64,6 +64,8 @@ class Written:
     paths: dict[str, Path]
     extra: list[Path] = field(default_factory=list)  # full outputs beside the report
     history: list[dict[str, Any]] = field(default_factory=list)  # the trend (history.trend)
+    # Artefacts that could not be written: (file, why); the others were written all the same.
+    failures: list[tuple[Path, Exception]] = field(default_factory=list)
 
     @property
     def primary(self) -> Path:
@@ -79,13 +81,43 @@ def write_spec(
     baseline: str | None = None,
     recording: Recording | None = None,
 ) -> Written:
-    """Every format of one spec's report. With `recording`, the run is appended to the
-    history in the report's folder and the reports show the last runs' trend."""
+    """Every output of one spec's run. The results come first (JSON, then JUnit), then the
+    full outputs beside the report, the history, then the reports: a template that fails, a
+    full disk or a refused file costs that one artefact, never the others. What could not be
+    written is in `Written.failures`, each naming its file. With `recording`, the run is
+    appended to the history in the report's folder and the reports show the last runs' trend.
+    """
     from yamlparity.report.formats import files, junit, results_json
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    attached, extra = files.write_attachments(result, files.main_facet(result), folder)
+    out = Written(result, paths)
+
+    def attempt(path: Path, write: Callable[[], object]) -> None:
+        try:
+            write()
+        except (OSError, YamlparityError) as exc:
+            out.failures.append((path, exc))
+
+    def streamed(path: Path, dump: Callable[[Callable[[str], object]], object]) -> None:
+        def write_file() -> None:
+            with atomic_writer(path) as write:
+                dump(write)
+
+        attempt(path, write_file)
+
+    # Machine results first: a template that fails late must not cost the run its results.
+    if "json" in paths:
+        streamed(paths["json"], lambda write: results_json.write_to(result, write))
+    if "junit" in paths:
+        streamed(paths["junit"], lambda write: junit.write_to([result], write))
+    attached = Attachments()
+
+    def attach() -> None:
+        nonlocal attached
+        attached, out.extra = files.write_attachments(result, files.main_facet(result), folder)
+
+    attempt(folder / files.safe_component(result.name), attach)
     # Computed once for every format (one pass over the cases each time it is built).
     analysis = analysis_context(result, calibration_beside(result, str(report_path)))
     options: dict[str, Any] = {
@@ -93,24 +125,28 @@ def write_spec(
         "baseline": baseline,
         "analysis": analysis,
     }
-    # Machine results first: a template that fails late must not cost the run its results.
-    if "json" in paths:
-        with atomic_writer(paths["json"]) as write:
-            results_json.write_to(result, write)
-    if "junit" in paths:
-        with atomic_writer(paths["junit"]) as write:
-            junit.write_to([result], write)
     if recording is not None:
-        options["history"] = record_run(result, folder, recording, analysis["path_stats"])
-    if "md" in paths:
-        with atomic_writer(paths["md"]) as write:
-            render_to(write, result, choice, report_path=str(paths["md"]), **options)
-    if "html" in paths:
-        from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
 
-        safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
-        write_atomic(paths["html"], html.page(safe_md, result.title, choice))
-    return Written(result, paths, extra, list(options.get("history", [])))
+        def history() -> None:
+            options["history"] = record_run(result, folder, recording, analysis["path_stats"])
+
+        attempt(folder, history)
+    if "md" in paths:
+        streamed(
+            paths["md"],
+            lambda write: render_to(write, result, choice, report_path=str(paths["md"]), **options),
+        )
+    if "html" in paths:
+
+        def page() -> None:
+            from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
+
+            safe_md = render(result, choice, report_path=str(paths["html"]), html=True, **options)
+            write_atomic(paths["html"], html.page(safe_md, result.title, choice))
+
+        attempt(paths["html"], page)
+    out.history = list(options.get("history", []))
+    return out
 
 
 def index_entry(written: Written, folder: Path) -> dict[str, Any]:

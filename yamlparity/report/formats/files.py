@@ -5,13 +5,16 @@ Names come from user data: whatever they contain, a derived path stays inside it
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 from yamlparity.core import jsonvalue
+from yamlparity.core.atomic import atomic_writer
+from yamlparity.core.redact import BOUNDARY
 from yamlparity.core.safepath import inside, safe_component
-from yamlparity.report.render import SHOWN_CHARS, Attachments, atomic_writer, shown_text
+from yamlparity.report.render import SHOWN_CHARS, Attachments, shown_text
 from yamlparity.results.records import SpecResult
 from yamlparity.spec.model import main_facet_of
 
@@ -33,14 +36,12 @@ def write_attachments(
     neither serialized twice nor held whole as text."""
     attached = Attachments()
     written: list[Path] = []
-    spec_folder = safe_component(result.name)
+    spec_folder = safe_component(BOUNDARY.text(result.name))
+    used: set[str] = set()
     for case in result.cases:
         for target, outcome in case.outcomes.items():
             for facet, value in outcome.facets.items():
-                parts = [safe_component(case.name), safe_component(target)]
-                if facet != main_facet:
-                    parts.append(safe_component(facet))
-                relative = f"{spec_folder}/{'.'.join(parts)}.{_extension(value)}"
+                relative = _unique(spec_folder, (case.name, target, facet), main_facet, value, used)
                 with ExitStack() as stack:
                     spill = _opener(stack, folder, relative, written)
                     text = shown_text(value, spill)
@@ -49,6 +50,27 @@ def write_attachments(
                     attached.files[key] = relative
                     attached.shown[key] = text
     return attached, written
+
+
+def _unique(
+    folder: str,
+    key: tuple[str, str, str],
+    main_facet: str,
+    value: jsonvalue.JSON,
+    used: set[str],
+) -> str:
+    """`<spec>/<case>.<target>[.<facet>].<ext>`, distinct for distinct keys: names joined with
+    dots can meet (case `c`, target `y.z` and case `c.y`, target `z` both give `c.y.z`), and
+    a case-insensitive disk folds `C` into `c`; a name already taken gets a hash of its key."""
+    case, target, facet = key
+    parts = [case, target] + ([facet] if facet != main_facet else [])
+    stem = ".".join(safe_component(BOUNDARY.text(part)) for part in parts)
+    relative = f"{folder}/{stem}.{_extension(value)}"
+    if relative.lower() in used:
+        digest = hashlib.sha256("\0".join(key).encode("utf-8", "surrogatepass")).hexdigest()
+        relative = f"{folder}/{stem}-{digest[:10]}.{_extension(value)}"
+    used.add(relative.lower())
+    return relative
 
 
 def _opener(

@@ -7,9 +7,10 @@ may appear within a version. Numbers are exact (`jsonvalue.dumps`): a target's `
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, Literal, Union
 
@@ -33,28 +34,34 @@ from yamlparity.results.records import (
 SCHEMA_VERSION = 1
 
 
-def document(result: SpecResult, lazy: bool = False) -> dict[str, Any]:
-    """The results document; `lazy`: its cases as a LazyArray, made one at a time."""
+def document(
+    result: SpecResult, lazy: bool = False, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The results document; `lazy`: its cases as a LazyArray, made one at a time; `extra`:
+    top-level keys after the result's own (a shard's `shard` block)."""
     data = result.to_dict(cases=not lazy)
     if lazy:
         data["cases"] = jsonvalue.LazyArray(result.cases, _case_json)
-    return {"schema_version": SCHEMA_VERSION, "generator": f"yamlparity {__version__}", **data}
+    head = {"schema_version": SCHEMA_VERSION, "generator": f"yamlparity {__version__}"}
+    return {**head, **data, **(extra or {})}
 
 
 def _case_json(case: CaseResult) -> JSON:
     return jsonvalue.from_python(case_dict(case))
 
 
-def dumps(result: SpecResult) -> str:
+def dumps(result: SpecResult, extra: Mapping[str, Any] | None = None) -> str:
     # from_python turns durations (floats) into Numbers and leaves target values untouched.
     # Unsorted: schema_version first, fields in their documented order, target data as sent.
-    data = jsonvalue.from_python(document(result))
+    data = jsonvalue.from_python(document(result, extra=extra))
     return jsonvalue.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
-def write_to(result: SpecResult, write: Callable[[str], object]) -> None:
+def write_to(
+    result: SpecResult, write: Callable[[str], object], extra: Mapping[str, Any] | None = None
+) -> None:
     """`dumps(result)` handed to `write` a case at a time: memory stays flat with the cases."""
-    data = jsonvalue.from_python(document(result, lazy=True))
+    data = jsonvalue.from_python(document(result, lazy=True, extra=extra))
     jsonvalue.dump_to(data, write, indent=2, sort_keys=False)
     write("\n")
 
@@ -68,6 +75,11 @@ def loads(text: str, source: str = "<results>") -> SpecResult:
         data = jsonvalue.loads(text)
     except jsonvalue.JsonDecodeError as exc:
         raise SpecError(f"not a results file: {exc}", Location(source)) from None
+    return from_document(data, source)
+
+
+def from_document(data: JSON, source: str = "<results>") -> SpecResult:
+    """`loads` for a document parsed already (by `jsonvalue.loads`: numbers stay exact)."""
     if not isinstance(data, dict) or "schema_version" not in data:
         raise SpecError("not a yamlparity results file (no schema_version)", Location(source))
     version = data["schema_version"]
@@ -93,35 +105,45 @@ def _known(cls: type, data: dict[str, Any], **override: Any) -> dict[str, Any]:
     """The fields of `cls` found in `data`, each checked against its declared type (a
     boolean is not an int, a number not a string); lists of nested records come in
     `override`, built by the callers (others keep their defaults)."""
-    hints = typing.get_type_hints(cls)
     kept: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in override or f.name not in data:
+    for name, accepts in _checks(cls):
+        if name in override or name not in data:
             continue
-        value = _plain(data[f.name])
+        value = _plain(data[name])
         if isinstance(value, list):
             continue  # nested records this reader does not rebuild keep their defaults
-        if not _is(value, hints[f.name]):
-            raise TypeError(f"{cls.__name__}.{f.name}: {jsonvalue.dumps(data[f.name])}")
-        kept[f.name] = value
+        if not accepts(value):
+            raise TypeError(f"{cls.__name__}.{name}: {jsonvalue.dumps(data[name])}")
+        kept[name] = value
     kept.update(override)
     return kept
 
 
-def _is(value: Any, hint: Any) -> bool:
+@functools.cache
+def _checks(cls: type) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
+    """Per field of a record, the check of a plain value against its declared type, built
+    once per record type: resolving the types per record was most of the time a 20,000-case
+    results file took to read."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _check(hints[f.name])) for f in fields(cls))
+
+
+def _check(hint: Any) -> Callable[[Any], bool]:
     """A plain value against a field's type; containers are checked by the builders."""
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
-        return any(_is(value, arg) for arg in typing.get_args(hint))
+        alternatives = [_check(arg) for arg in typing.get_args(hint)]
+        return lambda value: any(accepts(value) for accepts in alternatives)
     if origin is Literal:
-        return any(type(value) is type(arg) and value == arg for arg in typing.get_args(hint))
+        allowed = typing.get_args(hint)
+        return lambda value: any(type(value) is type(a) and value == a for a in allowed)
     if hint is type(None):
-        return value is None
+        return lambda value: value is None
     if hint is float:
-        return type(value) in (int, float)
+        return lambda value: type(value) in (int, float)
     if hint in (int, str, bool):
-        return type(value) is hint
-    return True  # dict/list/tuple fields: rebuilt (or taken as JSON) by the callers
+        return lambda value: type(value) is hint
+    return lambda value: True  # dict/list/tuple fields: rebuilt (or taken as JSON) by callers
 
 
 def _counts(data: Any) -> dict[str, int]:
@@ -177,7 +199,14 @@ def _case(data: dict[str, Any]) -> CaseResult:
             CaseResult,
             data,
             outcomes={
-                name: TargetOutcome(**_known(TargetOutcome, o, facets=dict(o.get("facets", {}))))
+                name: TargetOutcome(
+                    **_known(
+                        TargetOutcome,
+                        o,
+                        facets=dict(o.get("facets", {})),
+                        as_received=[str(f) for f in o.get("as_received", ())],
+                    )
+                )
                 for name, o in data["outcomes"].items()
             },
             differences=[

@@ -1,0 +1,483 @@
+"""The pytest plugin, run as users run it: pytest in a subprocess (pytest's own `pytester`)
+over spec files with real helpers and real HTTP servers on loopback.
+
+Every pytest started here carries the leak-check marker in its environment, so the shared
+`_nothing_left` fixture finds any helper or service it left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from tests.support import cli as support
+
+pytest_plugins = ["pytester"]
+
+PY = sys.executable
+PLUGIN = "yamlparity.pytest_plugin.plugin"
+FORMATS = ["--report-dir", "from-cli", "--format", "md,json,junit"]
+
+# A command helper: `helper.py SIDE LOG` reads one JSON case, notes its name in LOG (so a test
+# can see which cases the engine really sent) and answers {"v": ...}. The right side drifts
+# on `drift`, crashes on `crash`.
+HELPER = """
+import json, sys
+side, log = sys.argv[1], sys.argv[2]
+case = json.loads(sys.stdin.read())
+with open(log, "a") as out:
+    out.write(f"{side} {case['name']}\\n")
+if side == "right" and case.get("crash"):
+    sys.exit(3)
+value = case["v"] + (1 if side == "right" and case.get("drift") else 0)
+print(json.dumps({"v": value}))
+"""
+
+# An HTTP target: `server.py PORT LOG` notes each start in LOG, answers /health, and echoes a
+# POSTed body; a body with "sleep" waits that long first (an interrupt lands mid-case).
+SERVER = """
+import json, os, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, log = int(sys.argv[1]), sys.argv[2]
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self._answer(200, {"ok": True})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body.get("sleep"):
+            with open(log, "a") as out:
+                out.write(f"sleeping {os.getpid()}\\n")
+            time.sleep(body["sleep"])
+        self._answer(200, {"echo": body})
+
+    def _answer(self, status, data):
+        raw = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+with open(log, "a") as out:
+    out.write(f"start {os.getpid()}\\n")
+server.serve_forever()
+"""
+
+OUTCOMES_SPEC = f"""
+name: outcomes
+targets:
+  left:
+    run: [{PY}, helper.py, left, seen.log]
+    timeout: 20
+  right:
+    run: [{PY}, helper.py, right, seen.log]
+    timeout: 20
+stdin: '{{{{ case.input | tojson }}}}'
+expect:
+  - path: $.v
+    equals: 7
+    cases: [expect_fail]
+known:
+  - cases: [known_drift, fixed]
+    reason: DEC-7 the right side adds one
+    link: https://tracker.example/DEC-7
+cases:
+  - name: same
+    input: {{name: same, v: 1}}
+  - name: drift
+    input: {{name: drift, v: 1, drift: true}}
+  - name: expect_fail
+    input: {{name: expect_fail, v: 1}}
+  - name: crash
+    input: {{name: crash, v: 1, crash: true}}
+  - name: known_drift
+    input: {{name: known_drift, v: 1, drift: true}}
+  - name: fixed
+    input: {{name: fixed, v: 1}}
+"""
+
+SKIP_SPEC = f"""
+name: skipping
+targets:
+  left:
+    run: [{PY}, helper.py, left, seen.log]
+  missing:
+    run: [no-such-program-yamlparity-test]
+    when_missing: skip
+stdin: '{{{{ case.input | tojson }}}}'
+cases:
+  - name: lonely
+    input: {{name: lonely, v: 1}}
+"""
+
+
+def service_spec(name: str, cases: int, *, sleep: float = 0) -> str:
+    slow = f", sleep: {sleep}" if sleep else ""
+    rows = "\n".join(
+        f"  - name: c{i}\n    input: {{n: {i}{slow if i == 0 else ''}}}" for i in range(cases)
+    )
+    return f"""
+name: {name}
+targets:
+  one:
+    url: "http://127.0.0.1:${{port}}"
+    port: auto
+    timeout: 60
+    service:
+      run: [{PY}, server.py, "${{port}}", {name}.one.log]
+      ready: {{http: /health}}
+      start_timeout: 30
+  two:
+    url: "http://127.0.0.1:${{port}}"
+    port: auto
+    timeout: 60
+    service:
+      run: [{PY}, server.py, "${{port}}", {name}.two.log]
+      ready: {{http: /health}}
+      start_timeout: 30
+request:
+  method: POST
+  path: /
+compare:
+  facets: [status, body]
+cases:
+{rows}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest, its helpers and services carry the marker the leak check looks for."""
+    monkeypatch.setenv(support.MARKER_NAME, support.MARKER)
+    for name in list(os.environ):
+        if name.startswith("PYTEST_") and name != "PYTEST_DISABLE_PLUGIN_AUTOLOAD":
+            monkeypatch.delenv(name)  # this run's xdist worker variables are not the child's
+
+
+def plugin_args() -> list[str]:
+    """`-p` the plugin unless the installed entry point loads it already."""
+    installed = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", PLUGIN]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), "utf-8")
+    return path
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    result = pytester.runpytest_subprocess(*plugin_args(), "-p", "no:randomly", *args, timeout=240)
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    return result
+
+
+@pytest.fixture
+def outcomes(pytester: pytest.Pytester) -> Path:
+    write(pytester.path, "helper.py", HELPER)
+    write(pytester.path, "skip.parity.yaml", SKIP_SPEC)
+    return write(pytester.path, "outcomes.parity.yaml", OUTCOMES_SPEC)
+
+
+def seen(folder: Path) -> list[str]:
+    path = folder / "seen.log"
+    return path.read_text().split("\n")[:-1] if path.exists() else []
+
+
+# ---------------------------------------------------------------------- collection
+
+
+def test_collection_names_one_item_per_case(pytester: pytest.Pytester, outcomes: Path) -> None:
+    write(pytester.path, "pyproject.toml", '[tool.yamlparity]\nspecs = ["probes"]\n')
+    write(pytester.path, "probes/api.yaml", SKIP_SPEC.replace("skipping", "api"))
+    write(pytester.path, "probes/parts/shared.yaml", "targets: {}\n")  # a fragment: no cases
+    write(pytester.path, "other/data.yaml", "cases: []\n")  # not a spec by name or place
+    result = run(pytester, "--co", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "outcomes.parity.yaml::same",
+            "outcomes.parity.yaml::drift",
+            "outcomes.parity.yaml::expect_fail",
+            "outcomes.parity.yaml::crash",
+            "outcomes.parity.yaml::known_drift",
+            "outcomes.parity.yaml::fixed",
+            "probes/api.yaml::lonely",
+            "skip.parity.yaml::lonely",
+            "8 tests collected*",
+        ]
+    )
+    assert seen(pytester.path) == []  # collecting runs nothing
+    # A YAML file named on the command line is a spec whatever its name.
+    explicit = write(pytester.path, "other/named.yaml", SKIP_SPEC.replace("skipping", "named"))
+    run(pytester, "--co", "-q", str(explicit)).stdout.fnmatch_lines(["other/named.yaml::lonely"])
+
+
+def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pytester) -> None:
+    write(
+        pytester.path,
+        "bad.parity.yaml",
+        """
+        name: bad
+        targets:
+          a: {run: [echo]}
+          b: {run: [echo]}
+        normalize:
+          - del(.x
+        cases:
+          - {name: one, input: 1}
+        """,
+    )
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest stops on collection errors
+    result.stdout.fnmatch_lines(
+        ["*ERROR collecting bad.parity.yaml*", "*--> bad.parity.yaml:6:*", "*del(.x*"]
+    )
+    # A broken project configuration is shown the same way.
+    write(pytester.path, "pyproject.toml", '[tool.yamlparity]\nspecz = ["x"]\n')
+    broken = run(pytester)
+    broken.stdout.fnmatch_lines(
+        ["error: unknown key `specz` in [[]tool.yamlparity[]]", "*pyproject.toml:2:1*"]
+    )
+
+
+# ---------------------------------------------------------------------- outcomes
+
+
+def test_every_verdict_becomes_its_pytest_outcome(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    result = run(pytester, "-rA")
+    result.assert_outcomes(passed=1, failed=3, errors=1, skipped=1, xfailed=1)
+    out = result.stdout.str()
+    for line in (
+        "PASSED outcomes.parity.yaml::same",
+        "FAILED outcomes.parity.yaml::drift - Failed: DIFF: 1 differing path",
+        "FAILED outcomes.parity.yaml::expect_fail - Failed: FAIL: 2 failed expectations",
+        "FAILED outcomes.parity.yaml::fixed - [[]XPASS(strict)[]] FIXED: the known*",
+        "ERROR outcomes.parity.yaml::crash - Failed: ERROR: right: exited with code 3",
+        "XFAIL outcomes.parity.yaml::known_drift - known divergence: DEC-7 the right side "
+        "adds one (https://tracker.example/DEC-7)",
+        "SKIPPED [[]1[]] skip.parity.yaml: missing: executable not found: no-such-program*",
+        "[[]XPASS(strict)[]] FIXED: the known divergence is gone (DEC-7 the right side adds "
+        "one); update the tracker and remove the known entry: https://tracker.example/DEC-7",
+    ):
+        result.stdout.fnmatch_lines([line])
+    # The failure text is the differing path with both values; the reproducer waits for -vv.
+    assert "stdout .v: left=1  right=2" in out
+    assert "(-vv shows how to reproduce it)" in out and "reproduce:" not in out
+    verbose = run(pytester, "-vv", "-k", "drift and not known")
+    verbose.assert_outcomes(failed=1, deselected=6)
+    verbose.stdout.fnmatch_lines(["reproduce:", "  left:", "    *helper.py left seen.log*"])
+
+
+def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes: Path) -> None:
+    result = run(pytester, "--yamlparity-fixed-ok", "-k", "fixed")
+    result.assert_outcomes(xpassed=1, deselected=6)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_env_sets_a_spec_variable(pytester: pytest.Pytester, outcomes: Path) -> None:
+    text = OUTCOMES_SPEC.replace("helper.py, right,", 'helper.py, "${SECOND:-right}",')
+    write(pytester.path, "outcomes.parity.yaml", text)
+    run(pytester, "-k", "drift and not known").assert_outcomes(failed=1, deselected=6)
+    # The second target now runs the left side: no drift left.
+    calm = run(pytester, "-k", "drift and not known", "--yamlparity-env", "SECOND=left")
+    calm.assert_outcomes(passed=1, deselected=6)
+    bad = run(pytester, "--yamlparity-env", "SECOND")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["ERROR: --yamlparity-env takes KEY=VALUE, got 'SECOND'"])
+
+
+def test_only_the_selected_cases_reach_the_targets(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    result = run(pytester, "-k", "same or drift")
+    result.assert_outcomes(passed=1, failed=1, xfailed=1, deselected=4)
+    assert sorted({line.split()[1] for line in seen(pytester.path)}) == [
+        "drift",
+        "known_drift",
+        "same",
+    ]
+
+
+def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Path) -> None:
+    result = run(pytester, "-x", "--yamlparity-jobs", "1", "outcomes.parity.yaml")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+
+
+def test_last_failed_reruns_only_the_diff(pytester: pytest.Pytester, outcomes: Path) -> None:
+    run(pytester, "outcomes.parity.yaml").assert_outcomes(passed=1, failed=3, errors=1, xfailed=1)
+    (pytester.path / "seen.log").unlink()
+    again = run(pytester, "--lf", "outcomes.parity.yaml")
+    again.assert_outcomes(failed=3, errors=1, deselected=2)
+    names = {line.split()[1] for line in seen(pytester.path)}
+    assert names == {"drift", "expect_fail", "crash", "fixed"}
+    first = run(pytester, "--ff", "-x", "outcomes.parity.yaml")
+    first.stdout.fnmatch_lines(["*run-last-failure: rerun previous 4 failures first*"])
+
+
+# ---------------------------------------------------------------------- services
+
+
+def service_project(pytester: pytest.Pytester, *names: str, cases: int = 4) -> None:
+    write(pytester.path, "server.py", SERVER)
+    for name in names:
+        write(pytester.path, f"{name}.parity.yaml", service_spec(name, cases))
+
+
+def starts(folder: Path, log: str) -> list[int]:
+    path = folder / log
+    lines = path.read_text().split("\n")[:-1] if path.exists() else []
+    return [int(line.split()[1]) for line in lines if line.startswith("start ")]
+
+
+def test_services_start_once_per_spec_and_stop(pytester: pytest.Pytester) -> None:
+    service_project(pytester, "alpha", "beta", cases=5)
+    result = run(pytester)
+    result.assert_outcomes(passed=10)
+    for log in ("alpha.one.log", "alpha.two.log", "beta.one.log", "beta.two.log"):
+        pids = starts(pytester.path, log)
+        assert len(pids) == 1, log
+        assert support.gone_soon(pids[0]), f"{log}: the server is still running"
+
+
+@pytest.mark.parametrize("dist", ["load", "loadfile"])
+def test_two_xdist_workers_share_nothing_and_merge_the_reports(
+    pytester: pytest.Pytester, dist: str
+) -> None:
+    service_project(pytester, "alpha", "beta", cases=6)
+    out = pytester.path / "out"
+    result = run(
+        pytester,
+        "-n",
+        "2",
+        "--dist",
+        dist,
+        "--yamlparity-report-dir",
+        str(out),
+        "--yamlparity-format",
+        "json,md",
+    )
+    result.assert_outcomes(passed=12)
+    for spec in ("alpha", "beta"):
+        for target in ("one", "two"):
+            pids = starts(pytester.path, f"{spec}.{target}.log")
+            # Once per spec per worker at most; loadfile sends a whole spec to one worker.
+            assert 1 <= len(pids) <= (1 if dist == "loadfile" else 2)
+            assert all(support.gone_soon(pid) for pid in pids)
+        data = json.loads((out / f"{spec}.json").read_text())
+        assert [case["name"] for case in data["cases"]] == [f"c{i}" for i in range(6)]
+        assert data["tally"]["MATCH"] == 6
+    result.stdout.fnmatch_lines(["*[[]parity[]] index: 2 specs*"])
+    # Merged from the workers, the results equal what one `yamlparity run` writes.
+    cli = support.run_cli("run", "alpha.parity.yaml", "beta.parity.yaml", *FORMATS, cwd=out.parent)
+    assert cli.returncode == 0, cli.stderr
+    for spec in ("alpha", "beta"):
+        ours = json.loads((out / f"{spec}.json").read_text())
+        theirs = json.loads((out.parent / "from-cli" / f"{spec}.json").read_text())
+        assert comparable(ours) == comparable(theirs)
+
+
+# ---------------------------------------------------------------------- reports
+
+
+def comparable(document: dict[str, object]) -> object:
+    """A results document without what differs between two runs (times, ports, pids)."""
+    volatile = {"duration", "started", "finished", "description", "generator"}
+
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(document)
+
+
+def test_reports_equal_what_yamlparity_run_writes(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    out = pytester.path / "from-pytest"
+    run(pytester, "--yamlparity-report-dir", str(out), "--yamlparity-format", "md,json,junit")
+    (pytester.path / "seen.log").unlink()
+    cli = subprocess.run(
+        [PY, "-m", "yamlparity", "run", "outcomes.parity.yaml", "skip.parity.yaml", *FORMATS],
+        cwd=pytester.path,
+        env=support.cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 1, cli.stderr
+    for name in ("outcomes", "skipping"):
+        ours = json.loads((out / f"{name}.json").read_text())
+        theirs = json.loads((pytester.path / "from-cli" / f"{name}.json").read_text())
+        assert comparable(ours) == comparable(theirs)
+    assert (out / "index.md").exists() and (out / "junit.xml").exists()
+
+
+# ---------------------------------------------------------------------- interrupts
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_stops_every_service(pytester: pytest.Pytester, signum: int) -> None:
+    write(pytester.path, "server.py", SERVER)
+    write(pytester.path, "slow.parity.yaml", service_spec("slow", 3, sleep=60))
+    proc = subprocess.Popen(
+        [PY, "-m", "pytest", *plugin_args(), "-p", "no:randomly", "-p", "no:cacheprovider"],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        log = pytester.path / "slow.one.log"
+        support.wait_for(lambda: log.exists() and "sleeping" in log.read_text(), within=120)
+        proc.send_signal(signum)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "KeyboardInterrupt" in output
+    assert "Traceback" not in output
+    for target in ("one", "two"):
+        pids = starts(pytester.path, f"slow.{target}.log")
+        assert len(pids) == 1
+        assert support.gone_soon(pids[0]), f"{target}: the server is still running"
+
+
+# ---------------------------------------------------------------------- inert
+
+
+def test_a_session_without_specs_loads_no_engine(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plain="""
+        import sys
+
+        def test_nothing_of_yamlparity_runs():
+            loaded = [m for m in sys.modules if m.startswith("yamlparity.")]
+            assert "yamlparity.pytest_plugin.plugin" in loaded
+            assert not [m for m in loaded if m.startswith(("yamlparity.run", "yamlparity.targets"))]
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)

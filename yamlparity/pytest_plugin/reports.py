@@ -1,0 +1,216 @@
+"""yamlparity's own reports from a pytest session, merged across runs and xdist workers.
+
+Every spec's results are gathered where the session ends: in the only process, or in the xdist
+controller, to which each worker sends its results as results JSON (the documented
+`--format json` document, exact numbers) at the end of its session. The controller merges
+them per spec, in spec order, and writes what `yamlparity run --report-dir DIR` writes for the
+same cases: DIR/<spec>.md (and .html/.json/.junit.xml), files beside them, DIR/index.md.
+The report paths and template lookup follow `cli/cmd_run.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yamlparity.core.errors import UsageError
+from yamlparity.core.safepath import safe_component
+from yamlparity.report.formats import Written, results_json, write_index, write_spec
+from yamlparity.report.history import Recording
+from yamlparity.report.render import (
+    SpecShape,
+    TemplateChoice,
+    check_template,
+    choose_template,
+    display_file,
+    tally_line,
+)
+from yamlparity.spec.model import Spec
+
+from .runner import Part, merge
+
+
+@dataclass(frozen=True)
+class SpecSettings:
+    """What the reports need to know of a spec besides its results (sent with them)."""
+
+    file: str
+    name: str
+    title: str
+    description: str
+    kind: str
+    targets: tuple[str, ...]
+    facets: tuple[str, ...]
+    template: str | None
+    baseline: str | None
+
+    @classmethod
+    def of(cls, spec: Spec) -> SpecSettings:
+        return cls(
+            file=str(spec.file),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            kind=spec.kind,
+            targets=tuple(spec.targets),
+            facets=tuple(spec.compare.facets),
+            template=str(spec.report.template) if spec.report.template else None,
+            baseline=spec.compare.baseline,
+        )
+
+    def shape(self) -> SpecShape:
+        return SpecShape(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            file=display_file(self.file),
+            kind=self.kind,
+            targets=self.targets,
+            facets=self.facets,
+            baseline=self.baseline,
+        )
+
+
+@dataclass
+class SpecParts:
+    settings: SpecSettings
+    parts: list[Part]
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    folder: Path
+    formats: tuple[str, ...]
+    template: Path | None  # --yamlparity-template
+    project: Any  # cli.config.Config
+    history: bool = True  # append each spec's run to DIR/history.jsonl, as `yamlparity run`
+    select: str | None = None  # how pytest chose the cases (-k, --lf), for the history
+
+    def choice(self, spec: SpecSettings) -> TemplateChoice:
+        return choose_template(
+            cli=self.template,
+            spec=Path(spec.template) if spec.template else None,
+            config=self.project.template,
+            project_root=self.project.root or Path.cwd(),
+        )
+
+    def index_choice(self) -> TemplateChoice:
+        return choose_template(project_root=self.project.root or Path.cwd())
+
+    def report_path(self, spec: SpecSettings) -> Path:
+        return self.folder / f"{safe_component(spec.name)}.md"
+
+
+def check(specs: Sequence[SpecSettings], settings: ReportSettings) -> None:
+    """What `yamlparity run` refuses before running: a broken template, two specs writing
+    one report, a folder that cannot be written."""
+    seen: dict[Path, SpecSettings] = {}
+    for spec in specs:
+        path = settings.report_path(spec).resolve()
+        if path in seen:
+            raise UsageError(
+                f"{seen[path].file} and {spec.file} would both write {path}: give one a "
+                "different `name:`"
+            )
+        seen[path] = spec
+    choices: dict[Path | None, tuple[TemplateChoice, list[SpecShape]]] = {}
+    for spec in specs:
+        choice = settings.choice(spec)
+        choices.setdefault(choice.path, (choice, []))[1].append(spec.shape())
+    for choice, shapes in choices.values():
+        check_template(choice, shapes)
+    try:
+        settings.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {settings.folder}: {exc}") from None
+
+
+def write_reports(
+    collected: Sequence[SpecParts], settings: ReportSettings, *, stopped: bool
+) -> list[str]:
+    """Write every spec's reports and the index; the lines to show at the end of the session."""
+    ordered = sorted(collected, key=lambda parts: parts.settings.file)
+    check([parts.settings for parts in ordered], settings)
+    written: list[Written] = []
+    lines: list[str] = []
+    for parts in ordered:
+        spec = parts.settings
+        result = merge(parts.parts)
+        # Cases the session never reached (-x, Ctrl-C) make the report say it stopped early.
+        result.interrupted = result.interrupted or stopped
+        recording = Recording(select=settings.select) if settings.history else None
+        out = write_spec(
+            result,
+            settings.report_path(spec),
+            settings.formats,
+            settings.choice(spec),
+            baseline=spec.baseline,
+            recording=recording,
+        )
+        written.append(out)
+        stopped_note = " (interrupted)" if result.interrupted else ""
+        lines.append(
+            f"[parity] {spec.name}: {tally_line(result.tally())} (out of {len(result.cases)})"
+            f"{stopped_note} → {_shown(out.primary)}"
+        )
+    if written:
+        index = write_index(settings.folder, written, settings.formats, settings.index_choice())
+        lines.append(f"[parity] index: {len(written)} specs → {_shown(index)}")
+    return lines
+
+
+def _shown(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
+
+
+# ---------------------------------------------------------------------- xdist wire
+
+
+def to_wire(parts: SpecParts, stopped: bool) -> dict[str, Any]:
+    """A worker's results for one spec as plain data execnet can carry (JSON text inside)."""
+    spec = parts.settings
+    return {
+        "settings": {
+            "file": spec.file,
+            "name": spec.name,
+            "title": spec.title,
+            "description": spec.description,
+            "kind": spec.kind,
+            "targets": list(spec.targets),
+            "facets": list(spec.facets),
+            "template": spec.template,
+            "baseline": spec.baseline,
+        },
+        "parts": [
+            {"positions": part.positions, "results": results_json.dumps(part.result)}
+            for part in parts.parts
+        ],
+        "stopped": stopped,
+    }
+
+
+def from_wire(data: dict[str, Any]) -> SpecParts:
+    raw = data["settings"]
+    settings = SpecSettings(
+        file=raw["file"],
+        name=raw["name"],
+        title=raw["title"],
+        description=raw["description"],
+        kind=raw["kind"],
+        targets=tuple(raw["targets"]),
+        facets=tuple(raw["facets"]),
+        template=raw["template"],
+        baseline=raw["baseline"],
+    )
+    parts = []
+    for part in data["parts"]:
+        result = results_json.loads(part["results"], f"results of {settings.file}")
+        result.interrupted = result.interrupted or bool(data.get("stopped"))
+        parts.append(Part(result, list(part["positions"])))
+    return SpecParts(settings, parts)
