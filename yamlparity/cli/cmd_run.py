@@ -61,9 +61,11 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help=(
-            "cases in flight at once, fixed (default: tuned while running: one lane, doubled "
-            "while each doubling brings at least 10%% more cases a second, up to 4 x CPU "
-            "count, at most 32; the project's `jobs` setting fixes it too)"
+            "cases in flight at once, fixed (default: 4 x CPU count, at most 32, for command "
+            "targets, and for stream targets at most twice their fewest workers; for HTTP "
+            "and mixed specs tuned while running: one lane, doubled while each doubling "
+            "brings at least 10%% more cases a second; the project's `jobs` setting fixes it "
+            "too)"
         ),
     )
     run.add_argument(

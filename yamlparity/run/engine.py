@@ -481,21 +481,24 @@ def _helpers_limit(live: _Live) -> int:
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
-    """The tuner for these targets. When every target starts a process per case, the work is
-    in those processes, not under this one's GIL: lanes start at one per CPU, samples are a
-    few cases (each takes tens of ms or more), with no warm-up sample (each case starts
-    afresh). Measured with bench/run.py --only lanes: starting at one lane with 64-case
-    samples, a 24-case process run never left one lane and went 0.4x the best fixed -j
-    beside a CPU-bound process. Every other target kind starts at one lane (see _Tuner)."""
+    """The tuner for these targets. Measured with bench/run.py --only lanes (medians of 5
+    interleaved rounds, at rest and beside a CPU-bound process, load average 7-20):
+
+    * every target starts a process per case: the work is in those processes, not under this
+      one's GIL, and the most lanes was the best fixed count or tied with it in every sweep
+      (-j 8: 7 cases/s vs 4 at -j 1 under load; 3 vs 3 at -j 4 at rest), while tuning from
+      one lane, 64 cases a sample, left a 24-case run at one lane (0.40x) and from one lane
+      per CPU it still stayed low under load (0.46x): they run at the ceiling, untuned.
+    * a stream target: the ceiling is already twice its workers (_helpers_limit) and that
+      count was the best fixed -j or within 7% of it while tuning from one lane stayed at one
+      (0.88x): they run at the ceiling too.
+    * anything else (HTTP, recorded, mixed) starts at one lane and doubles (see _Tuner).
+    """
     from yamlparity.targets.command import CommandAdapter
-    from yamlparity.targets.stream import StreamAdapter
 
     adapters = list(live.adapters.values())
-    per_case = bool(adapters) and all(
-        isinstance(a, CommandAdapter) and not isinstance(a, StreamAdapter) for a in adapters
-    )
-    if per_case:
-        return _Tuner(ceiling, start=os.cpu_count() or 1, sample=_TUNE_PROCESS_CASES, warm_up=False)
+    if adapters and all(isinstance(a, CommandAdapter) for a in adapters):
+        return _Tuner(ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False)
     return _Tuner(ceiling)
 
 
