@@ -484,21 +484,27 @@ def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
     """The tuner for these targets. Measured with bench/run.py --only lanes (medians of 5
     interleaved rounds, at rest and beside a CPU-bound process, load average 7-20):
 
+    * stream targets (every target a command target, one at least in stream mode): the
+      ceiling is twice the fewest workers (_helpers_limit) and that count was the best fixed
+      -j or within 7% of it, while tuning from one lane stayed at one (0.67x-0.88x): they run
+      at the ceiling, untuned.
     * every target starts a process per case: the work is in those processes, not under this
-      one's GIL, and the most lanes was the best fixed count or tied with it in every sweep
-      (-j 8: 7 cases/s vs 4 at -j 1 under load; 3 vs 3 at -j 4 at rest), while tuning from
-      one lane, 64 cases a sample, left a 24-case run at one lane (0.40x) and from one lane
-      per CPU it still stayed low under load (0.46x): they run at the ceiling, untuned.
-    * a stream target: the ceiling is already twice its workers (_helpers_limit) and that
-      count was the best fixed -j or within 7% of it while tuning from one lane stayed at one
-      (0.88x): they run at the ceiling too.
+      one's GIL. Tuning from one lane with 64-case samples left a 24-case run at one lane
+      (0.40x the best fixed -j under load); lanes now start at one per CPU, 4 cases a sample
+      per lane, no warm-up sample. Not at the ceiling, although -j 8 was best under load:
+      eight processes at once on two cores make every case take longer, and a `timeout:`
+      chosen for one case at a time then fires (tests/e2e/test_reliability_faults.py did).
     * anything else (HTTP, recorded, mixed) starts at one lane and doubles (see _Tuner).
     """
     from yamlparity.targets.command import CommandAdapter
+    from yamlparity.targets.stream import StreamAdapter
 
     adapters = list(live.adapters.values())
     if adapters and all(isinstance(a, CommandAdapter) for a in adapters):
-        return _Tuner(ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False)
+        if any(isinstance(a, StreamAdapter) for a in adapters):
+            return _Tuner(ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False)
+        start = os.cpu_count() or 1
+        return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False)
     return _Tuner(ceiling)
 
 
