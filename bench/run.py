@@ -491,7 +491,8 @@ def bench_lanes(
                 base = ["yamlparity", "run", "-q", spec]
                 contenders = {"default": base} | {f"-j{j}": [*base, "-j", str(j)] for j in fixed}
                 with cpu_hog() if loaded else contextlib.nullcontext():
-                    timed(base, folder)  # warm the targets and caches
+                    if rounds > 1:
+                        timed(base, folder)  # warm the targets and caches
                     load = load_average()
                     runs = interleaved(contenders, folder, rounds)
                 rates = {name: rate(n, statistics.median(times)) for name, times in runs.items()}
