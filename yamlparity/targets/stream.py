@@ -96,6 +96,7 @@ class _Helper:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stdout: _Stdout | None = None
         self.writer: threading.Thread | None = None
+        self.written = threading.Event()  # the writer thread got the whole line out
         self.owner = reaper.Owner("stream helper")
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.drainer: threading.Thread | None = None
@@ -149,9 +150,10 @@ class _Helper:
         except OSError:
             return self.death("the helper closed its input")
         if written < len(view):
+            self.written = threading.Event()
             self.writer = threading.Thread(
                 target=_write_rest,
-                args=(proc.stdin.fileno(), view[written:], deadline),
+                args=(proc.stdin.fileno(), view[written:], deadline, self.written),
                 name="yamlparity-stream-stdin",
                 daemon=True,
             )
@@ -165,6 +167,10 @@ class _Helper:
         item = stdout.next(deadline)
         if item is None:
             timeout = self.target.timeout
+            if self.writer is not None and not self.written.is_set():
+                # The pipe never took the whole line: the helper stopped reading its stdin.
+                why = f"timed out after {timeout:g} s writing the input"
+                return f"{why} (the helper stopped reading its stdin)", b"", deadline
             return f"timed out after {timeout:g} s waiting for the answer", b"", deadline
         kind, line, arrived = item
         if kind == _EOF:
@@ -213,8 +219,9 @@ class _Helper:
         self.owner.release(proc.pid)
 
 
-def _write_rest(fd: int, view: memoryview, deadline: float) -> None:
-    """Write what the pipe did not take at once, until `deadline` (the answer's own)."""
+def _write_rest(fd: int, view: memoryview, deadline: float, written: threading.Event) -> None:
+    """Write what the pipe did not take at once, until `deadline` (the answer's own); set
+    `written` once all of it is out."""
     while view:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -228,6 +235,7 @@ def _write_rest(fd: int, view: memoryview, deadline: float) -> None:
             continue
         except OSError:
             return  # the helper stopped reading: its answer (or death) says why
+    written.set()
 
 
 def _drain_stderr(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:

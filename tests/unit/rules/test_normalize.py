@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 import pytest
@@ -354,18 +353,21 @@ def test_program_is_reusable_and_has_text() -> None:
     assert apply(program, {"a": 1}) == {} == apply(program, {"a": 2})
 
 
-def test_large_document_is_linear_enough() -> None:
+def test_a_large_document_is_normalized_whole() -> None:
+    """Every element of a large array is reached (how fast is bench/'s business, not a test's)."""
+    count = 5_000
     doc = loads(
         "["
-        + ",".join(f'{{"id":{i},"ts":"2024-01-01T00:00:00Z","v":"x"}}' for i in range(100_000))
+        + ",".join(f'{{"id":{i},"ts":"2024-01-01T00:00:00Z","v":"x"}}' for i in range(count))
         + "]"
     )
-    start = time.perf_counter()
     out = apply(compile_rule("del(.. | .ts?)"), doc)
-    apply(compile_rule(".[] |= del(.v)"), doc)
-    apply(compile_rule("scrub(timestamp)"), doc)
-    assert time.perf_counter() - start < 10
-    assert isinstance(out, list) and out[0] == {"id": Number("0"), "v": "x"}
+    assert isinstance(out, list) and len(out) == count
+    assert all(row == {"id": Number(str(i)), "v": "x"} for i, row in enumerate(out))
+    trimmed = apply(compile_rule(".[] |= del(.v)"), doc)
+    assert isinstance(trimmed, list) and all("v" not in row for row in trimmed)  # type: ignore[operator]
+    scrubbed = dumps(apply(compile_rule("scrub(timestamp)"), doc))
+    assert "2024-01-01T00:00:00Z" not in scrubbed and scrubbed.count('"id"') == count
 
 
 def test_deep_values_do_not_overflow() -> None:
