@@ -1,8 +1,9 @@
-"""CPU per case of each stage of an HTTP run, each stage timed alone (thread CPU time, median
-of 3 passes over the first 2,000 cases).
+"""CPU per case of each stage of a run, each stage timed alone (thread CPU time, median of 3
+passes over the first 2,000 cases); the exchange with the targets also in wall time.
 
 Usage: python bench/stages.py SPEC   (an HTTP spec whose targets are already running, e.g. the
-bench's http.yaml with two `node bench/targets/server.js` servers)
+bench's http.yaml with two `node bench/targets/server.js` servers, or a command spec such as
+the bench's command_stream_1.yaml, whose helpers are started here)
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import time
 from collections.abc import Callable
 
 from yamlparity.results.records import CaseResult, CaseResults
+from yamlparity.run.engine import make_adapter
 from yamlparity.run.plan import invocation_for
 from yamlparity.spec.load import load_spec
 from yamlparity.targets.base import RawObservation
-from yamlparity.targets.http import HttpAdapter
 from yamlparity.verdict.evaluate import evaluate
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     count = min(2000, len(spec.cases))
     cases = [spec.cases[i] for i in range(count)]
     invocations = [invocation_for(spec, case) for case in cases]
-    adapters = {name: HttpAdapter(target) for name, target in spec.targets.items()}  # type: ignore[arg-type]  # an HTTP spec
+    adapters = {name: make_adapter(target, 1) for name, target in spec.targets.items()}
     for adapter in adapters.values():
         adapter.start()
     answers: list[dict[str, RawObservation]] = []
@@ -50,7 +51,7 @@ def main() -> None:
     def evaluate_all() -> None:
         results.clear()
         for case, raws in zip(cases, answers, strict=True):
-            results.append(evaluate(spec, case, raws))
+            results.append(evaluate(spec, case, raws, invocation_for(spec, case)))
 
     def store() -> None:
         stored = CaseResults(tuple(spec.targets), spec.compare.facets)
@@ -62,7 +63,10 @@ def main() -> None:
         print(f"fixture row read + parse: {rows:.0f} us/case")
         rendering = per_case(count, lambda: [invocation_for(spec, case) for case in cases])
         print(f"request rendering: {rendering:.0f} us/case")
-        print(f"HTTP client, all targets (Python + libcurl): {per_case(count, http):.0f} us/case")
+        wall = time.perf_counter()
+        exchange = per_case(count, http)
+        wall = (time.perf_counter() - wall) / 3 / count * 1e6
+        print(f"exchange with all targets: {exchange:.0f} us/case CPU, {wall:.0f} us/case wall")
         judged = per_case(count, evaluate_all)
         print(f"evaluate (gate, normalize, compare, audit): {judged:.0f} us/case")
         print(f"result storage: {per_case(count, store):.0f} us/case")

@@ -60,7 +60,13 @@ def register(sub: Any) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="cases in flight at once (default: 4 x CPU count, at most 32)",
+        help=(
+            "cases in flight at once, fixed (default: with stream targets, twice their "
+            "fewest workers; otherwise tuned while running: from one lane (one per CPU when "
+            "every target starts a process per case), doubled while each doubling brings at "
+            "least 10%% more cases a second, up to 4 x CPU count, at most 32; the project's "
+            "`jobs` setting fixes it too)"
+        ),
     )
     run.add_argument(
         "--fixed-ok",

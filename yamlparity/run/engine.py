@@ -230,7 +230,9 @@ class _Lanes:
     def __init__(self, spec: Spec, cases: Sequence[int], live: _Live, options: RunOptions) -> None:
         self.spec, self.cases, self.live, self.options = spec, cases, live, options
         jobs = max(1, min(options.jobs or default_jobs(), len(cases)))
-        self.tuner = _Tuner(jobs) if options.jobs is None else None
+        if options.jobs is None:
+            jobs = min(jobs, _helpers_limit(live))
+        self.tuner = _tuner_for(live, jobs) if options.jobs is None else None
         self.limit = self.tuner.lanes if self.tuner else jobs  # lanes allowed to take cases
         self.window = threading.Semaphore(jobs * _WINDOW_PER_JOB)
         mutex = threading.Lock()
@@ -410,6 +412,7 @@ class _Lanes:
 _WINDOW_PER_JOB = 4
 _TUNE_CASES = 64  # a throughput sample spans at least this many cases...
 _TUNE_SECONDS = 0.25  # ...and this long
+_TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
 
@@ -423,13 +426,16 @@ class _Tuner:
     the targets themselves warmed up was, now and then, slow enough for two lanes to look 10%
     faster, and the whole run then went ~25% slower."""
 
-    def __init__(self, ceiling: int) -> None:
+    def __init__(
+        self, ceiling: int, start: int = 1, sample: int = _TUNE_CASES, warm_up: bool = True
+    ) -> None:
         self.ceiling = ceiling
-        self.lanes = 1
+        self.lanes = max(1, min(start, ceiling))
         self.settled = ceiling == 1
-        self.best_rate, self.best_lanes = 0.0, 1
+        self.best_rate, self.best_lanes = 0.0, self.lanes
+        self.sample = sample
         self.count, self.since = 0, -1.0
-        self.warm = False
+        self.warm = not warm_up
         self.checking = False  # measuring best_lanes // 2 again before settling
 
     def observe(self, now: float) -> int:
@@ -441,7 +447,7 @@ class _Tuner:
             return self.lanes
         self.count += 1
         elapsed = now - self.since
-        if self.count < _TUNE_CASES or elapsed < _TUNE_SECONDS:
+        if self.count < max(self.sample, 4 * self.lanes) or elapsed < _TUNE_SECONDS:
             return self.lanes
         rate = self.count / elapsed
         if not self.warm:
@@ -460,6 +466,46 @@ class _Tuner:
             self.lanes, self.settled = self.best_lanes, True
         self.count, self.since = 0, now
         return self.lanes
+
+
+def _helpers_limit(live: _Live) -> int:
+    """The most lanes worth having: a case holds one helper of every stream target (`workers`
+    each) from sending to its answer and frees it before it is evaluated, so twice the fewest
+    workers keeps every helper busy while as many cases are evaluated; more lanes only wait.
+    Measured with bench/run.py --only lanes (stream, `workers: 1`): the tuner climbed to 8
+    lanes waiting on one helper, 0.67x the best fixed -j (-j 4 there, 9% over -j 1)."""
+    from yamlparity.targets.stream import StreamAdapter
+
+    counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
+    return 2 * min(counts) if counts else default_jobs()
+
+
+def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
+    """The tuner for these targets. Measured with bench/run.py --only lanes (medians of 5
+    interleaved rounds, at rest and beside a CPU-bound process, load average 7-20):
+
+    * stream targets (every target a command target, one at least in stream mode): the
+      ceiling is twice the fewest workers (_helpers_limit) and that count was the best fixed
+      -j or within 7% of it, while tuning from one lane stayed at one (0.67x-0.88x): they run
+      at the ceiling, untuned.
+    * every target starts a process per case: the work is in those processes, not under this
+      one's GIL. Tuning from one lane with 64-case samples left a 24-case run at one lane
+      (0.40x the best fixed -j under load); lanes now start at one per CPU, 4 cases a sample
+      per lane, no warm-up sample. Not at the ceiling, although -j 8 was best under load:
+      eight processes at once on two cores make every case take longer, and a `timeout:`
+      chosen for one case at a time then fires (tests/e2e/test_reliability_faults.py did).
+    * anything else (HTTP, recorded, mixed) starts at one lane and doubles (see _Tuner).
+    """
+    from yamlparity.targets.command import CommandAdapter
+    from yamlparity.targets.stream import StreamAdapter
+
+    adapters = list(live.adapters.values())
+    if adapters and all(isinstance(a, CommandAdapter) for a in adapters):
+        if any(isinstance(a, StreamAdapter) for a in adapters):
+            return _Tuner(ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False)
+        start = os.cpu_count() or 1
+        return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False)
+    return _Tuner(ceiling)
 
 
 def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:

@@ -99,6 +99,7 @@ class _Helper:
         self.written = threading.Event()  # the writer thread got the whole line out
         self.owner = reaper.Owner("stream helper")
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
+        self.drainer: threading.Thread | None = None
 
     def spawn(self) -> None:
         run = self.target.run
@@ -126,7 +127,8 @@ class _Helper:
         proc.stdout.close()
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.stderr_tail = tail  # a fresh tail: the old drain thread keeps writing to its own
-        threading.Thread(target=_drain_stderr, args=(proc, tail), daemon=True).start()
+        self.drainer = threading.Thread(target=_drain_stderr, args=(proc, tail), daemon=True)
+        self.drainer.start()
 
     def send(self, data: bytes, deadline: float) -> str | None:
         """Write one case's line (what the pipe does not take now, a thread writes by
@@ -188,6 +190,10 @@ class _Helper:
             code = proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return what
+        if self.drainer is not None:
+            # The reason carries all the helper wrote to stderr before it died, not whatever
+            # the drain thread had read by then (it ends when the helper's stderr closes).
+            self.drainer.join(timeout=1)
         how = f"killed by {signal_name(-code)}" if code < 0 else f"exit code {code}"
         return f"{what} ({how})"
 

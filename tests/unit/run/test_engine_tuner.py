@@ -47,3 +47,15 @@ def test_a_slow_start_does_not_buy_lanes_that_cost() -> None:
     # lanes would look faster; the warm-up window decides nothing.
     rates = {1: 2160.0, 2: 1791.0, 4: 1500.0}
     assert feed(_Tuner(8), rates, 5000, warm_up=(200, 1000.0)) == [1, 2, 1]
+
+
+def test_process_per_case_targets_start_at_one_lane_per_cpu_and_climb_within_a_short_run() -> None:
+    # Measured beside a CPU-bound process: 4, 4, 5, 7 cases/s at -j 1, 2, 4, 8; the old
+    # one-lane start with 64-case samples never left one lane in a 24-case run.
+    rates = {1: 4.0, 2: 4.0, 4: 5.0, 8: 7.0}
+    assert feed(_Tuner(8, start=2, sample=4, warm_up=False), rates, 24) == [2, 4, 8]
+
+
+def test_process_per_case_targets_step_back_when_more_lanes_do_not_pay() -> None:
+    rates = {1: 2.0, 2: 4.0, 4: 4.1}
+    assert feed(_Tuner(8, start=2, sample=4, warm_up=False), rates, 60) == [2, 4, 1, 2]
