@@ -11,34 +11,26 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.cli import (
-    cmd_calibrate,
-    cmd_context,
-    cmd_fuzz,
-    cmd_history,
-    cmd_inspect,
-    cmd_merge,
-    cmd_record,
-    cmd_run,
-)
 from yamlparity.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, stop_services
 from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
-# In the order `--help` lists them.
+# The command modules, in the order `--help` lists them; imported when a parser is built, so
+# `yamlparity --version` loads none of them.
 COMMANDS = (
-    cmd_run,
-    cmd_merge,
-    cmd_inspect,
-    cmd_context,
-    cmd_calibrate,
-    cmd_fuzz,
-    cmd_history,
-    cmd_record,
+    "cmd_run",
+    "cmd_merge",
+    "cmd_inspect",
+    "cmd_context",
+    "cmd_calibrate",
+    "cmd_fuzz",
+    "cmd_history",
+    "cmd_record",
 )
 
 
@@ -51,14 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="yamlparity", description="Parity probes from YAML specs.")
     parser.add_argument("--version", action="version", version=f"yamlparity {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
-    for command in COMMANDS:
-        command.register(sub)
+    for name in COMMANDS:
+        import_module(f"yamlparity.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line. Called without `argv` it is the program itself: it becomes the
     subreaper of everything it starts (targets/reaper.py), so nothing outlives it."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"yamlparity {__version__}")  # nothing else to load, nothing to reap
+        return 0
     from yamlparity.core.redact import redacted_terminal
     from yamlparity.targets import reaper
 
