@@ -130,4 +130,4 @@ def test_har_errors_point_into_the_file(tmp_path: Path, run_cli: Cli) -> None:
     har.write_bytes((HARS / "spec_examples.har").read_bytes())
     done = run_cli("validate", spec.name)
     assert done.returncode == 2
-    assert "HAR entries are HTTP requests, and this spec's targets are commands" in done.stderr
+    assert "HAR entries are HTTP requests, and this spec has command targets" in done.stderr
