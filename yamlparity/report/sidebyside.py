@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yamlparity.results.pathstats import line_position
+from yamlparity.results.pathstats import bracket_end, line_position
 
 CONTEXT_LINES = 3  # lines shown around each highlighted line
 SHORT_OUTPUT = 60  # outputs up to this many lines are shown whole
@@ -150,7 +150,7 @@ def parse_path(path: str) -> list[Step] | None:
             index += 1
             continue
         if char == "[":
-            end = _bracket_end(path, index)
+            end = bracket_end(path, index)
             if end < 0:
                 return None
             steps.append(_bracket_step(path[index + 1 : end]))
@@ -162,27 +162,6 @@ def parse_path(path: str) -> list[Step] | None:
         steps.append(("key", path[index:end]))
         index = end
     return steps
-
-
-def _bracket_end(path: str, start: int) -> int:
-    depth, index, in_string = 0, start, False
-    while index < len(path):
-        char = path[index]
-        if in_string:
-            if char == "\\":
-                index += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
 
 
 def _bracket_step(inner: str) -> Step:

@@ -40,7 +40,8 @@ def index_free(path: str) -> str:
             out.append(char)
             i += 1
             continue
-        end = _bracket_end(path, i)
+        end = bracket_end(path, i)
+        end = len(path) - 1 if end < 0 else end  # unbalanced: the rest is the bracket
         inner = path[i + 1 : end]
         out.append(path[i : end + 1] if inner.startswith('"') else "[]")
         i = end + 1
@@ -57,8 +58,9 @@ def under(child: str, parent: str) -> bool:
     return len(child) > len(parent) and child.startswith(parent) and child[len(parent)] in ".["
 
 
-def _bracket_end(path: str, start: int) -> int:
-    """Index of the `]` closing the bracket at `start`, skipping JSON strings inside it."""
+def bracket_end(path: str, start: int) -> int:
+    """Index of the `]` closing the bracket at `start`, skipping JSON strings inside it; -1
+    when it is never closed."""
     depth = 0
     in_string = False
     i = start
@@ -78,7 +80,7 @@ def _bracket_end(path: str, start: int) -> int:
             if depth == 0:
                 return i
         i += 1
-    return len(path) - 1  # unbalanced (should not happen): treat the rest as the bracket
+    return -1
 
 
 def disagreeing(diff: Difference) -> list[str]:
