@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+from yamlparity.core import gcpause
 from yamlparity.results.records import (
     CaseResult,
     CaseResults,
@@ -287,7 +288,12 @@ class _Lanes:
                 self.ahead = (taken, self._start(self.cases[taken]))
             position, started = self.ahead
             self.ahead = None
+            size = 0
             if self.overlap:
+                started, size = _settled(started)
+            if self.overlap and size < gcpause.LARGE:
+                # The next case's clock runs from its send: not while a large case is being
+                # compared here (a 9 MB pair takes longer than a short timeout).
                 with self.lock:
                     following = self._try_claim()
                 if following is not None:
@@ -543,6 +549,16 @@ def _crashed(adapter: TargetAdapter, started: float, exc: Exception) -> RawObser
 
 def _ready(raw: RawObservation) -> Pending:
     return lambda: raw
+
+
+def _settled(started: CaseResult | _Sent) -> tuple[CaseResult | _Sent, int]:
+    """The case with every answer already in (each waited for once), and their total size."""
+    if isinstance(started, CaseResult):
+        return started, 0
+    case, invocation, pending = started
+    raws = {name: answer() for name, answer in pending.items()}
+    size = sum(len(raw.stdout) for raw in raws.values())
+    return (case, invocation, {name: _ready(raw) for name, raw in raws.items()}), size
 
 
 def _outside(targets: tuple[str, ...]) -> str:
