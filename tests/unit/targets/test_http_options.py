@@ -198,7 +198,8 @@ def test_socks5h_proxy_with_credentials_from_secrets(tmp_path: Path) -> None:
         via = f"socks5h://{PROXY_USER}:${{PROXY_PASSWORD}}@127.0.0.1:{proxy.port}"
         cases = run(tmp_path, {"a": {"url": origin.url, "proxy": via}, "b": {"url": origin.url}})
         assert_all_match(cases)
-        assert proxy.targets == [("127.0.0.1", origin.port)] * 2  # the proxy resolved it
+        # The proxy resolved the name; kept alive, one tunnel may carry both cases.
+        assert proxy.targets and set(proxy.targets) == {("127.0.0.1", origin.port)}
         wrong = via.replace("PROXY_PASSWORD", "WRONG")
         cases = run(tmp_path, {"a": {"url": origin.url, "proxy": wrong}, "b": {"url": origin.url}})
         assert verdicts(cases) == {"c1": "ERROR", "c2": "ERROR"}
