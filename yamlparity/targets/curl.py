@@ -436,6 +436,7 @@ class Driver:
         self.slice = slice_seconds
         self.leading = False  # a thread is inside the multi (guarded by cond)
         self.pending: list[Transfer] = []  # started while another thread led
+        self.cancelled: list[Transfer] = []  # to take out, asked while another thread led
         self.active = 0  # transfers started and not yet done
         self.last_driven = time.monotonic()
         _watchdog.register(self)
@@ -474,17 +475,23 @@ class Driver:
             self._step_down()
 
     def cancel(self, transfer: Transfer) -> None:
-        """Take a transfer out unfinished (its target is closing)."""
+        """Take a transfer out unfinished (its target is closing). While another thread
+        leads, it is asked to do so within one slice: waiting for the leader to step down would
+        wait for the transfer's whole deadline (a target stopped by Ctrl-C mid-answer)."""
         with self.cond:
-            while self.leading:
-                self.cond.wait(self.slice)
-            if transfer.done:
-                return
             if transfer in self.pending:
                 self.pending.remove(transfer)
                 self.active -= 1
                 transfer.done, transfer.code, transfer.message = True, -1, "cancelled"
                 return
+            if self.leading and not transfer.done:
+                self.cancelled.append(transfer)
+            while self.leading and not transfer.done:
+                self.cond.wait(self.slice)
+            if transfer.done:
+                return
+            if transfer in self.cancelled:
+                self.cancelled.remove(transfer)
             self.leading = True
         try:
             self._abandon(transfer, "cancelled: the target closed")
@@ -502,6 +509,7 @@ class Driver:
         try:
             self._add_pending()
             self._perform()
+            self._take_out_cancelled()
         finally:
             self._step_down()
 
@@ -512,6 +520,7 @@ class Driver:
         while True:
             self._add_pending()
             self._perform()
+            self._take_out_cancelled()
             if transfer.done:
                 return
             left = transfer.deadline + _GRACE - time.monotonic()
@@ -535,6 +544,15 @@ class Driver:
             pending, self.pending = self.pending, []
         for transfer in pending:
             self._add(transfer)
+
+    def _take_out_cancelled(self) -> None:
+        if not self.cancelled:
+            return
+        with self.cond:
+            cancelled, self.cancelled = self.cancelled, []
+        for transfer in cancelled:
+            if not transfer.done:
+                self._abandon(transfer, "cancelled: the target closed")
 
     def _add(self, transfer: Transfer) -> None:
         try:
