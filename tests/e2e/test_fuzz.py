@@ -288,6 +288,11 @@ def test_interrupt_reports_what_was_found(tmp_path: Path) -> None:
     data = report(tmp_path)
     assert data["stopped"] == "interrupted" and data["findings"]["diff"]
     assert "Traceback" not in out + err
+    # The list says which inputs the interrupt left unshrunk, as the report does.
+    found = [f for kind in data["findings"].values() for f in kind]
+    unshrunk = [f for f in found if not f["shrunk"]]
+    assert out.count("(not fully shrunk: the search ended first)") == len(unshrunk)
+    assert out.count("        input: ") == len(found)
 
 
 def test_progress_lines_and_quiet(tmp_path: Path) -> None:

@@ -272,4 +272,6 @@ def _finding_line(finding: Any) -> str:
         shown = shown[:119] + "…"
     saved = f" [{finding.saved}]" if finding.saved else ""
     head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {finding.label}"
-    return f"{head}\n        input: {shown}"
+    # As the report says it: the search ended before this input was made minimal.
+    state = "" if finding.shrunk else " (not fully shrunk: the search ended first)"
+    return f"{head}\n        input: {shown}{state}"
