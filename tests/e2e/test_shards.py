@@ -468,6 +468,10 @@ def test_last_failed_runs_only_the_failures_and_says_so(suite: Path) -> None:
     assert json.loads((suite / "out" / "calc.json").read_text())["selection"] == (
         "last failed in out: 3 of 27 cases"
     )
+    # The history names each run's selection as it was given (no `-k` before a filter).
+    runs = cli("history", "out", "--spec", "calc", cwd=suite).stdout.splitlines()[1:3]
+    assert runs[0].endswith("  -k plain_00 or plain_01 or float_2 or crash_1 or bad_4 or web_01")
+    assert runs[1].endswith("  last failed in out"), runs
 
 
 def test_last_failed_with_nothing_failed_runs_nothing(suite: Path) -> None:

@@ -79,9 +79,17 @@ def _print_spec(name: str, items: list[Any], runs: list[dict[str, Any]], paint: 
     for run in runs:
         commit = run["short_commit"] or "-" * 8
         change = f" ({run['change']:+d})" if run["change"] else ""
-        selected = f"  -k {run['select']}" if run["select"] else ""
+        selected = f"  {_selection_label(run['select'])}" if run["select"] else ""
         took = f"  {run['wall_s']:.1f} s" if isinstance(run["wall_s"], int | float) else ""
         print(
             f"  {run['started']}  {commit}  {paint.tally(tally_line(run['tally']))} "
             f"(out of {run['total']})  failing {run['failing']}{change}{took}{selected}"
         )
+
+
+def _selection_label(select: str) -> str:
+    """A `-k` run records its expression; a run with more filters (--last-failed) records
+    them all as the report names them (`-k 'x', last failed in reports/calc.json`)."""
+    if select.startswith(("-k ", "last failed in ")):
+        return select
+    return f"-k {select}"
