@@ -9,27 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.specs import TWO_TARGETS, spec_with_cases
 from yamlparity.pytest_plugin.runner import SpecRun, merge
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Spec, Target
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
 
-SPEC = """\
-name: runs
-targets:
-  a: {url: "http://127.0.0.1:9"}
-  b: {url: "http://127.0.0.1:9"}
-compare:
-  facets: [status, body]
-cases_from: [cases.jsonl]
-"""
-
 
 def make_spec(tmp_path: Path, count: int) -> Spec:
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    rows = (json.dumps({"name": f"c{n}", "input": {"n": n}}) for n in range(count))
-    (tmp_path / "cases.jsonl").write_text("\n".join(rows) + "\n")
-    return load_spec(tmp_path / "spec.yaml", {})
+    return spec_with_cases(tmp_path, count, "runs")
 
 
 class Echo:
@@ -175,7 +163,7 @@ def test_a_result_sent_by_a_worker_renders_the_same_report(tmp_path: Path) -> No
 def test_a_secret_in_a_case_name_is_masked_and_the_case_still_found(
     tmp_path: Path, batch: bool
 ) -> None:
-    (tmp_path / "spec.yaml").write_text(SPEC + "secrets: [TOKEN]\n")
+    (tmp_path / "spec.yaml").write_text(TWO_TARGETS.format(name="runs") + "secrets: [TOKEN]\n")
     rows = (json.dumps({"name": f"c{n}", "input": {"n": n}}) for n in (1, 1001, 2))
     (tmp_path / "cases.jsonl").write_text("\n".join(rows) + "\n")
     spec = load_spec(tmp_path / "spec.yaml", {}, {"TOKEN": "1001"})

@@ -9,27 +9,15 @@ import time
 from pathlib import Path
 
 from tests.support.paths import PROGRAMS
+from tests.support.specs import spec_with_cases
 from yamlparity.run.engine import RunOptions, run_spec
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Spec, Target
 from yamlparity.targets.base import Invocation, Pending, RawObservation
 
-SPEC = """\
-name: lanes
-targets:
-  a: {url: "http://127.0.0.1:9"}
-  b: {url: "http://127.0.0.1:9"}
-compare:
-  facets: [status, body]
-cases_from: [cases.jsonl]
-"""
-
 
 def make_spec(tmp_path: Path, count: int) -> Spec:
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    rows = (json.dumps({"name": f"c{n}", "input": {"n": n}}) for n in range(count))
-    (tmp_path / "cases.jsonl").write_text("\n".join(rows) + "\n")
-    return load_spec(tmp_path / "spec.yaml", {})
+    return spec_with_cases(tmp_path, count, "lanes")
 
 
 class Recorder:
