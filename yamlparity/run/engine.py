@@ -93,6 +93,8 @@ class _Live:
     adapters: dict[str, TargetAdapter]
     unavailable: dict[str, TargetUnavailable]
     infos: list[TargetInfo]
+    # Stream helpers read by the lanes themselves: at most one lane per helper of a target.
+    polled: bool = False
 
 
 def run_spec(
@@ -122,7 +124,7 @@ def run_spec(
     if listener:
         listener.spec_started(spec, len(cases))
     with ExitStack() as stack:
-        live = _start_targets(spec, factory, stack)
+        live = _start_targets(spec, factory, stack, options.jobs)
         result.targets = live.infos
         for case_result in _run_cases(spec, cases, live, options):
             store.append(case_result)
@@ -152,7 +154,7 @@ def started_targets(
     factory = adapter_factory or (lambda target: make_adapter(target, 1))
     options = RunOptions(jobs=1)
     with ExitStack() as stack:
-        live = _start_targets(spec, factory, stack)
+        live = _start_targets(spec, factory, stack, options.jobs)
 
         def run(case: Case) -> CaseResult:
             one = replace(spec, cases=CaseList([case]))
@@ -170,13 +172,17 @@ def _selected(spec: Spec, select: Callable[[str], bool] | None) -> Sequence[int]
 
 
 def _start_targets(
-    spec: Spec, factory: Callable[[Target], TargetAdapter], stack: ExitStack
+    spec: Spec,
+    factory: Callable[[Target], TargetAdapter],
+    stack: ExitStack,
+    jobs: int | None = None,
 ) -> _Live:
     adapters: dict[str, TargetAdapter] = {}
     for name, target in spec.targets.items():
         adapter = factory(target)
         stack.callback(adapter.close)
         adapters[name] = adapter
+    polled = _poll_in_lanes(adapters, jobs)
     unavailable: dict[str, TargetUnavailable] = {}
     # Builds and service start-ups are slow and independent: start all targets together.
     with ThreadPoolExecutor(max_workers=len(adapters)) as pool:
@@ -199,7 +205,24 @@ def _start_targets(
         )
         for name, adapter in adapters.items()
     ]
-    return _Live({n: a for n, a in adapters.items() if n not in unavailable}, unavailable, infos)
+    live = {n: a for n, a in adapters.items() if n not in unavailable}
+    return _Live(live, unavailable, infos, polled)
+
+
+def _poll_in_lanes(adapters: dict[str, TargetAdapter], jobs: int | None) -> bool:
+    """Whether the lanes read the stream helpers' answers themselves (targets/stream.py,
+    _PolledStdout): every target a stream target, and never more lanes than the fewest
+    workers (the default then runs one lane per worker, see _helpers_limit)."""
+    from yamlparity.targets.stream import StreamAdapter
+
+    streams = [a for a in adapters.values() if isinstance(a, StreamAdapter)]
+    if not streams or len(streams) != len(adapters):
+        return False
+    if jobs is not None and jobs > min(len(a.helpers) for a in streams):
+        return False
+    for adapter in streams:
+        adapter.poll_in_lanes()
+    return True
 
 
 def _run_cases(
@@ -483,7 +506,11 @@ def _helpers_limit(live: _Live) -> int:
     from yamlparity.targets.stream import StreamAdapter
 
     counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
-    return 2 * min(counts) if counts else default_jobs()
+    if not counts:
+        return default_jobs()
+    # Lanes that read their helpers themselves: one per worker (a lane waiting for a free
+    # helper would leave its other answers unread, their times unstamped).
+    return min(counts) if live.polled else 2 * min(counts)
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
