@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any, overload
@@ -42,7 +43,7 @@ from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
 from yamlparity.report.sidebyside import escape as escape_attribute
 from yamlparity.report.sidebyside import side_by_side
-from yamlparity.report.spacing import SpacedEnvironment
+from yamlparity.report.spacing import SpacedEnvironment, template_cache
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.audit import analysis_context
 from yamlparity.results.records import (
@@ -348,8 +349,20 @@ def choose_template(
     return TemplateChoice(None, extra, "built-in")
 
 
-def environment(search: Sequence[Path] = (), *, html: bool = False) -> SandboxedEnvironment:
-    """A sandboxed environment: no Python internals, no files beyond the search folders."""
+def environment(
+    search: Sequence[Path] = (), *, html: bool = False, autoescape: bool = False
+) -> SandboxedEnvironment:
+    """A sandboxed environment: no Python internals, no files beyond the search folders.
+
+    One per (search, html, autoescape) in a process, so a template checked before the run
+    is compiled once, not again for each report format and spec (a run compiled ~8 templates
+    anew: most of a small run's time). A template file changed on disk is recompiled (Jinja
+    checks its modification time)."""
+    return _environment(tuple(search), html, autoescape)
+
+
+@lru_cache(maxsize=32)
+def _environment(search: tuple[Path, ...], html: bool, autoescape: bool) -> SandboxedEnvironment:
     builtin = FileSystemLoader(str(PACKAGE_TEMPLATES))
     # FileSystemLoader refuses `..` and absolute names: templates reach nothing else.
     loaders: list[BaseLoader] = [FileSystemLoader([str(d) for d in search])] if search else []
@@ -360,8 +373,9 @@ def environment(search: Sequence[Path] = (), *, html: bool = False) -> Sandboxed
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        autoescape=autoescape,
         finalize=_finalize_html if html else None,
+        bytecode_cache=template_cache(f"{'html' if html else 'md'}-{int(autoescape)}"),
     )
     env.filters.update(
         json=text_of,

@@ -10,11 +10,14 @@ table block is never held) and `{{ super() }}` keeps working (see _SpacedBlock._
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from jinja2 import Template
+from jinja2.bccache import Bucket, BytecodeCache, FileSystemBytecodeCache
 
+from yamlparity._version import __version__
 from yamlparity.core.sandbox import BoundedSandbox
 
 # The blocks of the built-in report and index that another block follows (docs/report-context.md,
@@ -83,3 +86,28 @@ class SpacedEnvironment(BoundedSandbox):
         if not template.name or not template.name.endswith(".html.j2"):
             space_blocks(template.blocks)
         return template
+
+
+class _QuietCache(FileSystemBytecodeCache):
+    """Jinja's compiled-template cache (in the user's private temp folder, as Jinja's own), for
+    which a failing read or write only means compiling again: it never stops a report."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache(flavour: str) -> BytecodeCache | None:
+    """A compiled-template cache for one flavour of environment: the compiled code depends on
+    the environment's options (finalize, autoescape), which Jinja's cache key does not hold, so
+    each flavour (and version) has its own files. None where no private folder can be made."""
+    try:
+        return _QuietCache(pattern=f"yamlparity-{__version__}-{flavour}-%s.cache")
+    except (OSError, RuntimeError):
+        return None

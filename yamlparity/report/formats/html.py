@@ -79,8 +79,8 @@ def page(markdown: str, title: str, choice: TemplateChoice) -> str:
 
 def _page(body: str, title: str, choice: TemplateChoice) -> tuple[str, bool]:
     """The page around `body` (HTML), and whether the page template is the built-in one."""
-    env = environment(choice.search)
-    env.autoescape = True  # the page template is plain HTML: escape the title, keep the body
+    # The page template is plain HTML: escape the title, keep the body.
+    env = environment(choice.search, autoescape=True)
     style, script = assets()
     with template_errors(None, PAGE_TEMPLATE):
         template = env.get_template(PAGE_TEMPLATE)
