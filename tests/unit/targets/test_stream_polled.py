@@ -150,23 +150,39 @@ def spec_file(folder: Path, workers: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("workers", "jobs", "polled"),
-    [(1, None, True), (1, 1, True), (1, 2, False), (2, 2, True), (2, 3, False)],
-)
-def test_lanes_read_only_when_none_can_wait_for_a_helper(
-    tmp_path: Path, workers: int, jobs: int | None, polled: bool
+@pytest.mark.parametrize("workers", [1, 2])
+def test_lanes_read_and_wait_for_a_free_exchange_before_sending(
+    tmp_path: Path, workers: int
 ) -> None:
     spec = load_spec(spec_file(tmp_path, workers))
     with ExitStack() as stack:
-        live = engine._start_targets(spec, lambda t: engine.make_adapter(t, 1), stack, jobs)
-        assert live.polled is polled
+        live = engine._start_targets(spec, lambda t: engine.make_adapter(t, 1), stack)
         adapters = list(live.adapters.values())
         assert all(isinstance(a, StreamAdapter) for a in adapters)
-        assert all(h.polled is polled for a in adapters for h in a.helpers)  # type: ignore[attr-defined]
-        assert engine._helpers_limit(live) == (workers if polled else 2 * workers)
+        assert all(h.polled for a in adapters for h in a.helpers)  # type: ignore[attr-defined]
+        assert live.exchanges is not None
+        taken = [live.exchanges.acquire(blocking=False) for _ in range(workers + 1)]
+        assert taken == [True] * workers + [False]  # one case in flight per helper
 
 
-def test_a_run_with_lanes_reading_gives_the_answers(tmp_path: Path) -> None:
-    result = engine.run_spec(load_spec(spec_file(tmp_path, 1)))
+def test_other_kinds_beside_a_stream_target_keep_the_reader_threads(tmp_path: Path) -> None:
+    run = json.dumps([sys.executable, str(HELPER)])
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        "name: mixed\ntargets:\n"
+        f"  a: {{run: {run}, mode: stream}}\n"
+        f"  b: {{run: {run}}}\n"
+        "cases: [{name: c, input: {n: 1}}]\n"
+    )
+    with ExitStack() as stack:
+        live = engine._start_targets(load_spec(path), lambda t: engine.make_adapter(t, 1), stack)
+        stream = live.adapters["a"]
+        assert isinstance(stream, StreamAdapter)
+        assert live.exchanges is None and not stream.helpers[0].polled
+
+
+@pytest.mark.parametrize("jobs", [None, 1, 2, 4])
+def test_a_run_with_lanes_reading_gives_the_answers(tmp_path: Path, jobs: int | None) -> None:
+    spec = load_spec(spec_file(tmp_path, 1))
+    result = engine.run_spec(spec, engine.RunOptions(jobs=jobs))
     assert [case.verdict for case in result.cases] == ["MATCH", "MATCH"]
