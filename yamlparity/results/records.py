@@ -335,6 +335,21 @@ class CaseResults(Sequence[CaseResult]):
         )
 
 
+def not_plain(cases: Iterable[CaseResult]) -> Iterator[CaseResult]:
+    """The cases, less the plain MATCHes a CaseResults store keeps as compact rows, in order:
+    for a pass to which a plain MATCH adds nothing (it has no difference, no output, no odd
+    target and does not fail). The reports make ~10 passes over 100k cases; rebuilding a
+    compact row costs ~5 us. Any other sequence: every case."""
+    if isinstance(cases, CaseResults):
+        return iter(cases.full.values())  # appended in case order
+    return iter(cases)
+
+
+def plain_matches(cases: Sequence[CaseResult]) -> int:
+    """How many cases `not_plain` leaves out."""
+    return len(cases) - len(cases.full) if isinstance(cases, CaseResults) else 0
+
+
 def _without_values(masked: MaskedValue) -> MaskedValue:
     return MaskedValue(masked.path, {}, masked.missing, (*masked.differing, *masked.values))
 
