@@ -345,6 +345,19 @@ def not_plain(cases: Iterable[CaseResult]) -> Iterator[CaseResult]:
     return iter(cases)
 
 
+def named_effects(cases: Iterable[CaseResult]) -> Iterator[tuple[str, Sequence[RuleEffect]]]:
+    """Each case's name and rule effects, in order, without rebuilding a store's rows."""
+    if not isinstance(cases, CaseResults):
+        yield from ((case.name, case.rule_effects) for case in cases)
+        return
+    for index, tier in enumerate(cases.tiers):
+        if tier == _FULL:
+            case = cases.full[index]
+            yield case.name, case.rule_effects
+        else:
+            yield cases.name(index), cases.effect_sets[cases.effect_ids[index]]
+
+
 def plain_matches(cases: Sequence[CaseResult]) -> int:
     """How many cases `not_plain` leaves out."""
     return len(cases) - len(cases.full) if isinstance(cases, CaseResults) else 0

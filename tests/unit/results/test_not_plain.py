@@ -9,14 +9,18 @@ from pathlib import Path
 from yamlparity.core.jsonvalue import Number
 from yamlparity.report import render
 from yamlparity.report.formats.files import write_attachments
+from yamlparity.results.audit import audit
 from yamlparity.results.pathstats import path_stats
 from yamlparity.results.records import (
     CaseResult,
     CaseResults,
     Difference,
+    MaskedValue,
+    RuleEffect,
     SpecResult,
     TargetInfo,
     TargetOutcome,
+    named_effects,
     not_plain,
     plain_matches,
 )
@@ -29,6 +33,9 @@ def outcomes(**facets: object) -> dict[str, TargetOutcome]:
 
 
 def plain(name: str) -> CaseResult:
+    masked = MaskedValue(".ts", {"a": Number("1"), "b": Number("2")}, ("c",))
+    effect = RuleEffect(0, "del(.ts)", "stdout", {"a": 1, "b": 1, "c": 0}, masked=[masked])
+    effect.masked_paths = 1
     return CaseResult(
         name=name,
         verdict="MATCH",
@@ -36,6 +43,7 @@ def plain(name: str) -> CaseResult:
         facet_match={"stdout": True},
         groups=[list(TARGETS)],
         tier="canonical",
+        rule_effects=[effect],
     )
 
 
@@ -86,6 +94,10 @@ def test_passes_count_the_same_over_a_store_and_over_every_case(tmp_path: Path) 
     assert render._pairs(stored) == render._pairs(whole)
     assert render._odd_counts(stored) == render._odd_counts(whole)
     assert [p["agree"] for p in render._pairs(stored)] == [5, 4, 4]
+    named = [(name, list(effects)) for name, effects in named_effects(stored.cases)]
+    assert named == [(c.name, c.rule_effects) for c in stored.cases]
+    assert audit(stored) == audit(whole)
+    assert audit(stored).rules[0].cases_differing == 4
     shown_a, files_a = write_attachments(whole, "stdout", tmp_path / "whole")
     shown_b, files_b = write_attachments(stored, "stdout", tmp_path / "stored")
     assert shown_a.files == shown_b.files and len(files_a) == len(files_b) == 3
