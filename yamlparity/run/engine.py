@@ -40,7 +40,8 @@ from yamlparity.targets.base import (
 from yamlparity.verdict.evaluate import evaluate
 
 # A case handed to its targets: the case, what was sent, and each target's answer to await.
-_Sent = tuple[Case, Invocation, dict[str, Pending]]
+_Sent = tuple[Case, Invocation, dict[str, Pending], "threading.Semaphore | None"]
+# (the last: the exchange permit the case holds until its answers are read, see _Live)
 
 
 def default_jobs() -> int:
@@ -414,7 +415,7 @@ class _Lanes:
         if gate is not None:
             gate.acquire()  # given back by _complete once the answers are read
         try:
-            return case, invocation, self._exchange(invocation, case.targets)
+            return case, invocation, self._exchange(invocation, case.targets), gate
         except Exception as exc:  # an engine bug must cost one case, not the run
             if gate is not None:
                 gate.release()
@@ -424,13 +425,13 @@ class _Lanes:
         """Wait for the answers of a started case and evaluate them."""
         if isinstance(started, CaseResult):
             return started
-        case, invocation, pending = started
+        case, invocation, pending, gate = started
         try:
             try:
                 raws = _answers(self.spec, case, self.live, pending)
             finally:
-                if self.live.exchanges is not None:
-                    self.live.exchanges.release()
+                if gate is not None:
+                    gate.release()
             return _judged(self.spec, case, invocation, raws)
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
@@ -520,7 +521,11 @@ def _helpers_limit(live: _Live) -> int:
     from yamlparity.targets.stream import StreamAdapter
 
     counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
-    return 2 * min(counts) if counts else default_jobs()
+    if not counts:
+        return default_jobs()
+    # Lanes reading their helpers send the next case ahead (lane 0, `overlap`) instead: one
+    # lane per worker; a second one only trades the GIL with the first.
+    return min(counts) if live.exchanges is not None else 2 * min(counts)
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
@@ -592,10 +597,14 @@ def _settled(started: CaseResult | _Sent) -> tuple[CaseResult | _Sent, int]:
     """The case with every answer already in (each waited for once), and their total size."""
     if isinstance(started, CaseResult):
         return started, 0
-    case, invocation, pending = started
-    raws = {name: answer() for name, answer in pending.items()}
+    case, invocation, pending, gate = started
+    try:
+        raws = {name: answer() for name, answer in pending.items()}
+    finally:
+        if gate is not None:
+            gate.release()  # the answers are in: the next case may be sent
     size = sum(len(raw.stdout) for raw in raws.values())
-    return (case, invocation, {name: _ready(raw) for name, raw in raws.items()}), size
+    return (case, invocation, {name: _ready(raw) for name, raw in raws.items()}, None), size
 
 
 def _outside(targets: tuple[str, ...]) -> str:

@@ -377,6 +377,14 @@ class StreamAdapter(CommandAdapter):
         for helper in self.helpers:
             helper.polled = True
 
+    @property
+    def overlaps(self) -> bool:
+        """Lane 0 may send the next case before it evaluates the one in hand: only when the
+        lanes read the answers (a reader thread per helper would stamp them; a lane evaluating
+        stamps the next case's answers when it polls again, a few tens of us later; the engine
+        never sends ahead of a large answer's comparison)."""
+        return all(helper.polled for helper in self.helpers)
+
     def describe(self) -> str:
         workers = len(self.helpers)
         return super().describe() + (

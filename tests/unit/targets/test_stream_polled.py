@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.paths import PROGRAMS
 from yamlparity.core.errors import Location
+from yamlparity.core.jsonvalue import Number
 from yamlparity.run import engine
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Case, CommandTarget
@@ -186,3 +187,28 @@ def test_a_run_with_lanes_reading_gives_the_answers(tmp_path: Path, jobs: int | 
     spec = load_spec(spec_file(tmp_path, 1))
     result = engine.run_spec(spec, engine.RunOptions(jobs=jobs))
     assert [case.verdict for case in result.cases] == ["MATCH", "MATCH"]
+
+
+def test_cases_sent_ahead_get_their_own_answers(tmp_path: Path) -> None:
+    """Lane 0 sends the next case before it evaluates the one in hand: every case still gets
+    the answers to its own input (kept whole here: the helpers' pids differ, so DIFF)."""
+    run = json.dumps([sys.executable, str(HELPER)])
+    rows = "".join(f"  - {{name: c{n}, input: {{n: {n}}}}}\n" for n in range(30))
+    path = tmp_path / "ahead.yaml"
+    path.write_text(
+        "name: ahead\ntargets:\n"
+        f"  a: {{run: {run}, mode: stream}}\n"
+        f"  b: {{run: {run}, mode: stream}}\n"
+        f"cases:\n{rows}"
+    )
+    spec = load_spec(path)
+    with ExitStack() as stack:
+        live = engine._start_targets(spec, lambda t: engine.make_adapter(t, 1), stack)
+        assert all(getattr(a, "overlaps", False) for a in live.adapters.values())
+        assert engine._helpers_limit(live) == 1
+    result = engine.run_spec(spec)
+    for n, case in enumerate(result.cases):
+        assert case.verdict == "DIFF" and case.name == f"c{n}"
+        for outcome in case.outcomes.values():
+            assert outcome.facets["stdout"]["n"] == Number(str(n)), (n, outcome.facets)
+            assert 0 < outcome.duration < 2
