@@ -140,6 +140,8 @@ class _PolledStdout:
                 self._end(_OVERFLOW, now)
                 return
             self.items.extend((_LINE, line, now) for line in lines)
+            if len(block) < _CHUNK:
+                return  # the pipe held less than asked: it is empty now (one read saved)
 
     def _end(self, kind: int, now: float) -> None:
         self.items.append((kind, b"", now))
