@@ -166,14 +166,17 @@ def _marked(monkeypatch: pytest.MonkeyPatch) -> None:
     """pytest, its helpers and services carry the marker the leak check looks for."""
     monkeypatch.setenv(support.MARKER_NAME, support.MARKER)
     for name in list(os.environ):
-        if name.startswith("PYTEST_") and name != "PYTEST_DISABLE_PLUGIN_AUTOLOAD":
+        if name.startswith("PYTEST_"):
             monkeypatch.delenv(name)  # this run's xdist worker variables are not the child's
+    # The child loads only the plugins it uses (half of its start-up went to hypothesis and
+    # benchmark); test_the_installed_entry_point_loads_the_plugin covers the entry point.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
-def plugin_args() -> list[str]:
-    """`-p` the plugin unless the installed entry point loads it already."""
-    installed = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", PLUGIN]
+def plugin_args(*args: str) -> list[str]:
+    """`-p` the plugin (and xdist's, for a run with workers): entry points are not loaded."""
+    workers = ["-p", "xdist.plugin"] if any(a in ("-n", "--dist") for a in args) else []
+    return ["-p", PLUGIN, *workers]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -184,7 +187,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    result = pytester.runpytest_subprocess(*plugin_args(), "-p", "no:randomly", *args, timeout=240)
+    result = pytester.runpytest_subprocess(*plugin_args(*args), *args, timeout=240)
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     return result
 
@@ -202,6 +205,18 @@ def seen(folder: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------- collection
+
+
+def test_the_installed_entry_point_loads_the_plugin(
+    pytester: pytest.Pytester, outcomes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a user's pytest finds it: through the `pytest11` entry point, with every installed
+    plugin loaded (the other tests name the plugin with -p and load nothing else)."""
+    assert any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-k", "same or drift", timeout=240)
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=1, failed=1, xfailed=1, deselected=4)
 
 
 def test_collection_names_one_item_per_case(pytester: pytest.Pytester, outcomes: Path) -> None:
@@ -452,7 +467,7 @@ def test_an_interrupt_stops_every_service(pytester: pytest.Pytester, signum: int
     write(pytester.path, "server.py", SERVER)
     write(pytester.path, "slow.parity.yaml", service_spec("slow", 3, sleep=60))
     proc = subprocess.Popen(
-        [PY, "-m", "pytest", *plugin_args(), "-p", "no:randomly", "-p", "no:cacheprovider"],
+        [PY, "-m", "pytest", *plugin_args(), "-p", "no:cacheprovider"],
         cwd=pytester.path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.support import forkcli
 from tests.support.paths import TESTS
 
 HERE = TESTS
@@ -60,19 +61,38 @@ def run_cli(
     unset: tuple[str, ...] = (),
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m yamlparity ARGS` to completion; never a traceback. `env` adds variables."""
-    proc = subprocess.run(
-        [PY, "-m", "yamlparity", *args],
-        cwd=cwd,
-        env=cli_env(env, unset),
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=timeout,
-    )
+    """`python -m yamlparity ARGS` to completion, in a new process; never a traceback. `env`
+    adds variables. The process is forked from one that has imported yamlparity already
+    (tests/support/forkcli.py) unless the run needs a new interpreter."""
+    full_env = cli_env(env, unset)
+    proc = _forked(args, cwd, full_env, timeout)
+    if proc is None:
+        proc = subprocess.run(
+            [PY, "-m", "yamlparity", *args],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
     OUTPUTS.append(proc.stdout + proc.stderr)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     return proc
+
+
+def _forked(
+    args: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str] | None:
+    """The run in a child of this process's zygote, or None when it must be a new interpreter."""
+    base = {k: v for k, v in cli_env().items() if k != MARKER_NAME}  # the zygote is no leak
+    zygote = forkcli.zygote_for(PY, base)
+    if zygote is None or not zygote.fits(env) or not zygote.busy.acquire(blocking=False):
+        return None
+    try:
+        return zygote.run(args, cwd, env, timeout)
+    finally:
+        zygote.busy.release()
 
 
 def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
