@@ -173,6 +173,13 @@ class _PolledStdout:
 
     def next(self, deadline: float) -> tuple[int, bytes, float] | None:
         """The next item if it arrived by `deadline`; None when nothing did."""
+        lane = _in_flight()
+        if self.lane is not None and self.lane is not lane:
+            # Awaited on another thread than the one that sent it (the engine never does):
+            # this thread polls it from here, or it would wait out its deadline unread.
+            self._leave()
+            self.lane = lane
+            lane[self.fd] = self
         try:
             while not self.items:
                 remaining = deadline - time.monotonic()

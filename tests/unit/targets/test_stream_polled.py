@@ -212,3 +212,19 @@ def test_cases_sent_ahead_get_their_own_answers(tmp_path: Path) -> None:
         for outcome in case.outcomes.values():
             assert outcome.facets["stdout"]["n"] == Number(str(n)), (n, outcome.facets)
             assert 0 < outcome.duration < 2
+
+
+def test_an_answer_awaited_on_another_thread_is_still_read() -> None:
+    adapter = make(timeout=3)
+    try:
+        pending = adapter.begin(invocation({"n": 5}))
+        raws: list[RawObservation] = []
+        waiter = threading.Thread(target=lambda: raws.append(pending()))
+        started = time.monotonic()
+        waiter.start()
+        waiter.join(10)
+    finally:
+        adapter.close()
+    assert answer(raws[0])["n"] == 5
+    assert time.monotonic() - started < 2  # read at once, not at the 3 s deadline
+    assert not _in_flight()
