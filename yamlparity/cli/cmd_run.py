@@ -61,8 +61,10 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help=(
-            "cases in flight at once, fixed (default: with stream targets, twice their "
-            "fewest workers; otherwise tuned while running: from one lane (one per CPU when "
+            "cases in flight at once, fixed (default: with only stream targets, their fewest "
+            "workers, the next case sent while one is evaluated; with stream targets beside "
+            "process targets, twice their fewest workers; otherwise tuned while running: "
+            "from one lane (one per CPU when "
             "every target starts a process per case), doubled while each doubling brings at "
             "least 10%% more cases a second, up to 4 x CPU count, at most 32; the project's "
             "`jobs` setting fixes it too)"

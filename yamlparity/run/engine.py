@@ -535,7 +535,8 @@ def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
     * stream targets (every target a command target, one at least in stream mode): the
       ceiling is twice the fewest workers (_helpers_limit) and that count was the best fixed
       -j or within 7% of it, while tuning from one lane stayed at one (0.67x-0.88x): they run
-      at the ceiling, untuned.
+      at the ceiling, untuned. With only stream targets the ceiling is the fewest workers
+      (lanes read their helpers and send ahead; bench/README.md, "Per-case cost").
     * every target starts a process per case: the work is in those processes, not under this
       one's GIL. Tuning from one lane with 64-case samples left a 24-case run at one lane
       (0.40x the best fixed -j under load); lanes now start at one per CPU, 4 cases a sample
