@@ -38,19 +38,19 @@ class Program:
 
     text: str
     op: Op = field(repr=False, compare=False)
-    # Runs no regex (`del`): no time budget to set up around it (~2 us a call, per case).
-    unbounded: bool = field(default=False, repr=False, compare=False)
+    # Runs no regex (`del`): no regex time budget to set up around it (~2 us a call).
+    regex_free: bool = field(default=False, repr=False, compare=False)
 
 
 def compile_rule(text: str) -> Program:
     """Parse a rule; raises RuleError (1-based column inside `text`, and a hint), nothing else."""
     op = compile_op(text)
-    return Program(text, op, unbounded=isinstance(op, Delete))
+    return Program(text, op, regex_free=isinstance(op, Delete))
 
 
 def apply(program: Program, value: JSON, stats: RuleStats | None = None) -> JSON:
     """A new value with the rule applied; `value` is never mutated (unchanged parts are shared)."""
-    if program.unbounded:
+    if program.regex_free:
         return program.op.run(value, Ctx(stats), ())
     # Regexes in the rule share one time budget over this whole value (core.boundedre).
     with boundedre.budget():
