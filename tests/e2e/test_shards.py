@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import OUTPUTS, PY, cli_env, run_cli, wait_for
+from tests.support.cli import OUTPUTS, PY, cli_env, run_cli, start_forked, wait_for
 from yamlparity.run.shard import hash_shard
 
 SUITE = Path(__file__).resolve().parent / "shard_suite"
@@ -42,41 +42,52 @@ def cli(
     return run_cli(*args, cwd=cwd, env={"PYTHON": PY, **(env or {})})
 
 
+SHARD_FLAGS = ("--format", "json", "-q")
+
+
 def run_shards(
     cwd: Path, total: int, *extra: str, env: dict[str, str] | None = None
 ) -> list[subprocess.CompletedProcess[str]]:
     """`run --shard K/N` for every K at once, as N CI runners would; each in shards/K."""
-    procs = [
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "yamlparity",
-                "run",
-                "specs",
-                "--shard",
-                f"{k}/{total}",
-                "--report-dir",
-                f"shards/{k}",
-                "--format",
-                "json",
-                "-q",
-                *extra,
-            ],
+    full_env = cli_env({"PYTHON": PY, **(env or {})})
+    argvs = [
+        (
+            "run",
+            "specs",
+            "--shard",
+            f"{k}/{total}",
+            "--report-dir",
+            f"shards/{k}",
+            *SHARD_FLAGS,
+            *extra,
+        )
+        for k in range(1, total + 1)
+    ]
+    forked = [start_forked(*argv, cwd=cwd, env=full_env) for argv in argvs]
+    spawned = [
+        None
+        if running is not None
+        else subprocess.Popen(
+            [PY, "-m", "yamlparity", *argv],
             cwd=cwd,
-            env=cli_env({"PYTHON": PY, **(env or {})}),
+            env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for k in range(1, total + 1)
+        for running, argv in zip(forked, argvs, strict=True)
     ]
     done = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        OUTPUTS.append(out + err)
-        assert "Traceback" not in out + err, err
-        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    for running, proc in zip(forked, spawned, strict=True):
+        if running is not None:
+            result = running.result(timeout=300)
+        else:
+            assert proc is not None
+            out, err = proc.communicate(timeout=300)
+            result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        OUTPUTS.append(result.stdout + result.stderr)
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        done.append(result)
     return done
 
 

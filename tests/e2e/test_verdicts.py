@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.support.cli import run_cli
+
 PY = sys.executable
 
 
@@ -16,22 +18,8 @@ def write(path: Path, text: str) -> Path:
 
 
 def run(spec: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            PY,
-            "-m",
-            "yamlparity",
-            "run",
-            str(spec),
-            "--report-dir",
-            str(spec.parent / "out"),
-            *extra,
-        ],
-        cwd=spec.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = str(spec.parent / "out")
+    return run_cli("run", str(spec), "--report-dir", out, *extra, cwd=spec.parent, timeout=120)
 
 
 def helper(tmp: Path, name: str, body: str) -> str:

@@ -85,14 +85,18 @@ def _forked(
     args: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: float
 ) -> subprocess.CompletedProcess[str] | None:
     """The run in a child of this process's zygote, or None when it must be a new interpreter."""
+    running = start_forked(*args, cwd=cwd, env=env)
+    return None if running is None else running.result(timeout)
+
+
+def start_forked(*args: str, cwd: Path, env: dict[str, str]) -> forkcli.Running | None:
+    """Start the CLI (with exactly `env`) in a child of this process's zygote; None when the
+    run needs a new interpreter (tests/support/forkcli.py)."""
     base = {k: v for k, v in cli_env().items() if k != MARKER_NAME}  # the zygote is no leak
     zygote = forkcli.zygote_for(PY, base)
-    if zygote is None or not zygote.fits(env) or not zygote.busy.acquire(blocking=False):
+    if zygote is None or not zygote.fits(env):
         return None
-    try:
-        return zygote.run(args, cwd, env, timeout)
-    finally:
-        zygote.busy.release()
+    return zygote.start(args, cwd, env)
 
 
 def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:

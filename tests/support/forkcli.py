@@ -6,11 +6,12 @@ then jinja2, jsonschema, pyyaml, pycurl, yamlparity): a third of the suite's CPU
 child is a real process of its own (pid, exit status, signals, its stdout and stderr in files):
 it sets the run's argv, cwd and environment and calls `yamlparity.cli.main.main()` as
 `python -m yamlparity` does, then exits as the interpreter does (atexit handlers included).
+Several runs may be in flight at once (shards started together, as CI runners would).
 
 What a fork cannot give falls back to a new interpreter (`subprocess`): a run whose environment
-changes how Python starts (any PYTHON* variable, the locale), a second run while one is in
-flight, or no zygote. `YAMLPARITY_TEST_SPAWN=1` makes every run a new interpreter (and
-tests/e2e/test_cli_process.py checks that both ways print and exit the same).
+changes how Python starts (a PYTHON* variable, the locale), or no zygote.
+`YAMLPARITY_TEST_SPAWN=1` makes every run a new interpreter (and tests/e2e/test_cli_process.py
+checks that both ways print and exit the same).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-# Imported by the zygote before it forks: everything a CLI command loads, eagerly or lazily.
+# Imports everything a CLI command loads (eagerly or lazily), then forks a child per request
+# line and reports each child's pid, and its exit status once it ends (SIGCHLD wakes it).
 _ZYGOTE = r"""
-import importlib, json, os, pkgutil, sys
+import gc, importlib, json, os, pkgutil, selectors, signal, sys
 
 import yamlparity
 for info in pkgutil.walk_packages(yamlparity.__path__, "yamlparity."):
@@ -38,35 +40,84 @@ for info in pkgutil.walk_packages(yamlparity.__path__, "yamlparity."):
         except ImportError:  # an optional extra that is not installed: the child says so
             pass
 from yamlparity.cli.main import main
-import gc
-gc.freeze()  # children share the imported objects' pages instead of copying them on first GC
 
+gc.freeze()  # children share the imported objects' pages instead of copying them on first GC
 encoding = sys.stdout.encoding
-requests, replies = sys.stdin.buffer, sys.stdout.buffer
-replies.write(b"ready\n"); replies.flush()
-for line in requests:
-    job = json.loads(line)
-    pid = os.fork()
-    if pid == 0:
-        requests.close()
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        for fd, path in ((1, job["out"]), (2, job["err"])):
-            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(target, fd)
-            os.close(target)
-        sys.stdin = open(0, "r", encoding=encoding, closefd=False)
-        sys.stdout = open(1, "w", encoding=encoding, closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding=encoding, errors="backslashreplace",
-                          closefd=False)
-        os.chdir(job["cwd"])
-        os.environ.clear()
-        os.environ.update(job["env"])
-        sys.argv = [job["argv0"], *job["args"]]
-        raise SystemExit(main())
-    replies.write(f"pid {pid}\n".encode()); replies.flush()
-    _, status = os.waitpid(pid, 0)
-    replies.write(f"exit {os.waitstatus_to_exitcode(status)}\n".encode()); replies.flush()
+wake_r, wake_w = os.pipe()
+os.set_blocking(wake_r, False)
+os.set_blocking(wake_w, False)
+signal.set_wakeup_fd(wake_w)
+signal.signal(signal.SIGCHLD, lambda *_: None)
+selector = selectors.DefaultSelector()
+selector.register(0, selectors.EVENT_READ)
+selector.register(wake_r, selectors.EVENT_READ)
+children = {}
+
+
+def reply(text):
+    os.write(1, text.encode() + b"\n")
+
+
+def child(job):
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    selector.close()
+    os.close(wake_r)
+    os.close(wake_w)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    for fd, path in ((1, job["out"]), (2, job["err"])):
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.stdin = open(0, "r", encoding=encoding, closefd=False)
+    sys.stdout = open(1, "w", encoding=encoding, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding=encoding, errors="backslashreplace",
+                      closefd=False)
+    os.chdir(job["cwd"])
+    os.environ.clear()
+    os.environ.update(job["env"])
+    sys.argv = [job["argv0"], *job["args"]]
+    raise SystemExit(main())
+
+
+def reap():
+    while children:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        cpu = usage.ru_utime + usage.ru_stime
+        reply(f"exit {children.pop(pid)} {os.waitstatus_to_exitcode(status)} {cpu}")
+
+
+pending = b""
+reply("ready")
+while True:
+    for key, _ in selector.select():
+        if key.fd == wake_r:
+            while True:
+                try:
+                    if not os.read(wake_r, 512):
+                        break
+                except BlockingIOError:
+                    break
+            reap()
+            continue
+        chunk = os.read(0, 65536)
+        if not chunk:
+            raise SystemExit(0)
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            job = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                child(job)
+            children[pid] = job["id"]
+            reply(f"pid {job['id']} {pid}")
+    reap()
 """
 
 # Variables read while Python starts (or by the locale): a forked child has them already set.
@@ -74,13 +125,48 @@ _STARTUP = ("PYTHON", "LC_", "LANG")
 _MAIN = str(Path(__file__).resolve().parents[2] / "yamlparity" / "__main__.py")
 
 
+class Running:
+    """One forked CLI run: its pid once started, its exit code and outputs once it ends."""
+
+    def __init__(self, args: tuple[str, ...], folder: tempfile.TemporaryDirectory[str]) -> None:
+        self.args = [sys.executable, "-m", "yamlparity", *args]
+        self.folder = folder
+        self.out = Path(folder.name, "out")
+        self.err = Path(folder.name, "err")
+        self.pid = 0
+        self.returncode: int | None = None
+        self.started = threading.Event()
+        self.ended = threading.Event()
+
+    def wait(self, timeout: float) -> int:
+        """The exit code; past `timeout` the child is killed and TimeoutExpired raised."""
+        if not self.ended.wait(timeout):
+            if self.pid > 0:  # 0 would be this process's own group
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+            self.ended.wait(10)
+            self.folder.cleanup()
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        assert self.returncode is not None
+        return self.returncode
+
+    def result(self, timeout: float) -> subprocess.CompletedProcess[str]:
+        code = self.wait(timeout)
+        done = subprocess.CompletedProcess(self.args, code, _text(self.out), _text(self.err))
+        self.folder.cleanup()
+        return done
+
+
 class Zygote:
     """One pre-imported CLI process of this test process, forking a child per run."""
 
     def __init__(self, python: str, env: dict[str, str]) -> None:
         self.env = env
-        self.busy = threading.Lock()
         self.forks = 0  # runs served, for the test that both ways agree
+        self.cpu = 0.0  # seconds of CPU its children used (with what they waited for)
+        self._lock = threading.Lock()
+        self._runs: dict[int, Running] = {}
+        self._next = 0
         self.proc = subprocess.Popen(
             [python, "-c", _ZYGOTE],
             stdin=subprocess.PIPE,
@@ -92,53 +178,59 @@ class Zygote:
         if self.proc.stdout.readline() != b"ready\n":
             self.close()
             raise RuntimeError("the CLI zygote did not start")
+        threading.Thread(target=self._read, name="cli-zygote", daemon=True).start()
 
     def fits(self, env: dict[str, str]) -> bool:
         """Whether a fork gives what a new interpreter with `env` would."""
 
         def startup(environ: dict[str, str]) -> dict[str, str]:
-            return {k: v for k, v in environ.items() if k.startswith(_STARTUP)}
+            # `PYTHON` alone is no interpreter setting (specs use it to name the interpreter).
+            return {k: v for k, v in environ.items() if k.startswith(_STARTUP) and k != "PYTHON"}
 
         return self.proc.poll() is None and startup(env) == startup(self.env)
 
-    def run(
-        self, args: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: float
-    ) -> subprocess.CompletedProcess[str]:
-        """Run the CLI in a forked child; the caller holds `busy`."""
-        with tempfile.TemporaryDirectory(prefix="yp-cli-") as folder:
-            out, err = Path(folder, "out"), Path(folder, "err")
-            job: dict[str, object] = {
+    def start(self, args: tuple[str, ...], cwd: Path, env: dict[str, str]) -> Running:
+        """Fork a child running the CLI with `args` in `cwd` with exactly `env`."""
+        run = Running(args, tempfile.TemporaryDirectory(prefix="yp-cli-"))
+        assert self.proc.stdin is not None
+        with self._lock:
+            self._next += 1
+            self._runs[self._next] = run
+            job = {
+                "id": self._next,
                 "argv0": _MAIN,
                 "args": list(args),
                 "cwd": str(cwd),
                 "env": env,
-                "out": str(out),
-                "err": str(err),
+                "out": str(run.out),
+                "err": str(run.err),
             }
-            code = self._exchange(job, timeout, args)
-            self.forks += 1
-            return subprocess.CompletedProcess(
-                [sys.executable, "-m", "yamlparity", *args], code, _text(out), _text(err)
-            )
+            self.proc.stdin.write(json.dumps(job).encode() + b"\n")
+            self.proc.stdin.flush()
+        if not run.started.wait(60):
+            raise RuntimeError(f"the CLI zygote did not fork {args}")
+        self.forks += 1
+        return run
 
-    def _exchange(self, job: dict[str, object], timeout: float, args: tuple[str, ...]) -> int:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(job).encode() + b"\n")
-        self.proc.stdin.flush()
-        pid = int(self.proc.stdout.readline().split()[1])
-        expired = threading.Event()
-        timer = threading.Timer(timeout, _expire, (pid, expired))
-        timer.start()
-        try:
-            reply = self.proc.stdout.readline()
-        finally:
-            timer.cancel()
-        if not reply.startswith(b"exit "):
-            self.close()
-            raise RuntimeError(f"the CLI zygote died during {args}")
-        if expired.is_set():
-            raise subprocess.TimeoutExpired([sys.executable, "-m", "yamlparity", *args], timeout)
-        return int(reply.split()[1])
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            word, key, *rest = line.split()
+            with self._lock:
+                run = self._runs[int(key)] if word == b"pid" else self._runs.pop(int(key))
+            if word == b"pid":
+                run.pid = int(rest[0])
+                run.started.set()
+            else:
+                run.returncode = int(rest[0])
+                self.cpu += float(rest[1])
+                run.ended.set()
+        with self._lock:  # the zygote died: nothing it started will be reported
+            runs, self._runs = list(self._runs.values()), {}
+        for run in runs:
+            run.returncode = -signal.SIGKILL
+            run.started.set()
+            run.ended.set()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -148,12 +240,6 @@ class Zygote:
 
 def _text(path: Path) -> str:
     return path.read_text("utf-8", errors="replace") if path.exists() else ""
-
-
-def _expire(pid: int, expired: threading.Event) -> None:
-    expired.set()
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
 
 
 _zygote: Zygote | None = None
