@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import cli_env
+from tests.support.cli import run_cli
 from tests.support.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -18,14 +17,7 @@ needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is
 
 
 def yamlparity(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "yamlparity", *args],
-        cwd=cwd,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli(*args, cwd=cwd, timeout=180)
 
 
 @needs_node

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.paths import SERVERS
 from yamlparity.core.errors import SpecError
 from yamlparity.spec.load import load_spec
@@ -18,13 +19,7 @@ SERVER = SERVERS / "big_json_server.py"
 
 
 def run(spec: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "yamlparity", "run", str(spec), "--report-dir", "out", "-v"],
-        cwd=spec.parent,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli("run", str(spec), "--report-dir", "out", "-v", cwd=spec.parent, timeout=180)
 
 
 def http_spec(tmp_path: Path, extra: str) -> Path:

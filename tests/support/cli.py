@@ -41,13 +41,17 @@ _TALLY = re.compile(r"\[parity\] (\S+): (.*) \(out of (\d+)\)")
 AMBIENT = frozenset({"GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"})
 
 
-def cli_env(extra: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> dict[str, str]:
+def cli_env(
+    extra: dict[str, str] | None = None, unset: tuple[str, ...] = (), *, clean: bool = False
+) -> dict[str, str]:
     """This process's environment (less pytest's own, CI's ambient settings and `unset`), the
-    marker, then `extra`."""
+    marker, then `extra`. `clean`: only PATH and what Python's start-up reads (PYTHON*, the
+    locale), for a spec that must find no other variable."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("PYTEST") and k not in AMBIENT and k not in unset
+        if not clean or k == "PATH" or k.startswith(("PYTHON", "LANG", "LC_"))
     }
     env[MARKER_NAME] = MARKER
     env.update(extra or {})
@@ -60,11 +64,12 @@ def run_cli(
     env: dict[str, str] | None = None,
     unset: tuple[str, ...] = (),
     timeout: float = 300,
+    clean: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m yamlparity ARGS` to completion, in a new process; never a traceback. `env`
     adds variables. The process is forked from one that has imported yamlparity already
     (tests/support/forkcli.py) unless the run needs a new interpreter."""
-    full_env = cli_env(env, unset)
+    full_env = cli_env(env, unset, clean=clean)
     proc = _forked(args, cwd, full_env, timeout)
     if proc is None:
         proc = subprocess.run(

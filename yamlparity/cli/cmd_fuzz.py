@@ -8,12 +8,9 @@ import argparse
 import importlib.util
 import os
 import secrets
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from yamlparity.cli.common import (
@@ -22,9 +19,9 @@ from yamlparity.cli.common import (
     EXIT_OK,
     add_env,
     display_path,
+    install_interrupt,
     load_paths,
     project_config,
-    stop_services,
 )
 from yamlparity.core.errors import UsageError
 
@@ -120,7 +117,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
     save = args.save or spec.fuzz.save
     report = _report_path(spec, args.report_dir or cfg.report_dir)
     _check_writable(report.parent)
-    _install_interrupt(options.stop)
+    install_interrupt(options.stop, "reporting what was found")
     redactor = Redactor.for_spec(spec)
     live = _live(sys.stderr)
     progress = _Progress(sys.stderr if live else sys.stdout, spec.name, live, args.quiet, redactor)
@@ -198,23 +195,6 @@ def _check_writable(folder: Path) -> None:
         raise UsageError(f"cannot create the report folder {folder}: {exc.strerror}") from None
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write reports into {folder}")
-
-
-def _install_interrupt(stop: threading.Event) -> None:
-    """First Ctrl-C/SIGTERM: stop searching, write what was found. Second: stop now."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            stop_services()
-            os._exit(EXIT_INTERRUPTED)
-        stop.set()
-        print(
-            "\ninterrupting: reporting what was found (Ctrl-C again to stop now)",
-            file=sys.stderr,
-        )
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
 
 
 def _live(stream: TextIO) -> bool:

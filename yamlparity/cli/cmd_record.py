@@ -115,14 +115,15 @@ class _Run:
     comparisons are checked against the new answers."""
 
     def __init__(self, spec: Any, target: Any, path: Path, old: Any, args: argparse.Namespace):
-        from yamlparity.cli.cmd_run import _install_interrupt, run_options
+        from yamlparity.cli.cmd_run import run_options
+        from yamlparity.cli.common import install_interrupt
         from yamlparity.cli.progress import Progress, live_terminal
         from yamlparity.run.engine import make_adapter, run_spec
         from yamlparity.spec.redact import Redactor
         from yamlparity.targets.recorded import Capture
 
         options = run_options(args, args.jobs)
-        _install_interrupt(options.stop)
+        install_interrupt(options.stop, "finishing the cases in flight")
         # Compared headers are recorded even when they are credentials: the spec asked.
         keep = frozenset(f.removeprefix("headers.") for f in spec.compare.facets if "." in f)
         captures: list[Capture] = []

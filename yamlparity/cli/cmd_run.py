@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from yamlparity.cli import run_selection
@@ -23,10 +19,10 @@ from yamlparity.cli.common import (
     add_spec_args,
     case_names,
     display_path,
+    install_interrupt,
     load_paths,
     project_config,
     spec_paths,
-    stop_services,
 )
 from yamlparity.core.errors import SpecError, UsageError
 
@@ -90,33 +86,6 @@ def register(sub: Any) -> None:
     )
 
 
-def _install_interrupt(stop: threading.Event) -> None:
-    """First Ctrl-C/SIGTERM: stop starting cases, report what is done. Second: stop now."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            # os._exit skips every `finally`: stop what runs and drop half-written files now.
-            from yamlparity.core.atomic import remove_temporaries
-            from yamlparity.targets import reaper
-
-            remove_temporaries()
-            stop_services()
-            reaper.kill_all()
-            remove_temporaries()
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(EXIT_INTERRUPTED)
-        stop.set()
-        print(
-            "\ninterrupting: finishing the cases in flight (Ctrl-C again to stop now)",
-            file=sys.stderr,
-        )
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
 def run_options(args: argparse.Namespace, jobs: int | None) -> Any:
     from yamlparity.run.engine import RunOptions
     from yamlparity.spec.select import compile_selection
@@ -159,7 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
     for spec in specs:
         _check_writable(_report_path(spec, report_dir).parent)
     options = run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
-    _install_interrupt(options.stop)
+    install_interrupt(options.stop, "finishing the cases in flight")
     live = live_terminal(sys.stderr)
     paint = palette_for(sys.stdout)
     # -v prints each divergence after its spec: the per-case plain lines would repeat them.

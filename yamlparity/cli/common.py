@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
+import signal
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from yamlparity.core.errors import UsageError
@@ -117,3 +123,33 @@ def terminal_safe(text: str) -> str:
     """Text from targets (a service's log, a helper's stderr) as the terminal should get it:
     control characters, ESC sequences above all, shown as `\\xNN` instead of obeyed."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def install_interrupt(stop: threading.Event, first: str) -> None:
+    """First Ctrl-C/SIGTERM: set `stop` and say what happens now (`first`, e.g. "finishing the
+    cases in flight"); the command then reports what it has. Second: stop now."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            stop_now()
+        stop.set()
+        print(f"\ninterrupting: {first} (Ctrl-C again to stop now)", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def stop_now() -> None:
+    """Exit 130 at once. os._exit skips every `finally`: stop what runs (services, every process
+    started) and drop half-written files first."""
+    from yamlparity.core.atomic import remove_temporaries
+    from yamlparity.targets import reaper
+
+    remove_temporaries()
+    stop_services()
+    reaper.kill_all()
+    remove_temporaries()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)

@@ -81,7 +81,11 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
     lines: list[str] = []
     if target.service is not None:
         run = target.service.run
-        shown = run if isinstance(run, str) else shlex.join(run)
+        # `${port}` was the port of that run: the same "${PORT}" the curl line below uses.
+        if isinstance(run, str):  # a shell command line, shown as written
+            shown = run.replace(PORT_PLACEHOLDER, f'"${{{_PORT}}}"')
+        else:
+            shown = " ".join(map(_shell_word, run))
         lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
     url = _url(target) + request.path
     # -q first: no ~/.curlrc.

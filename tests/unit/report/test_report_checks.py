@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
+
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
 
 
@@ -29,6 +31,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(project: Path, *args: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    if umask is None:
+        return run_cli("run", "s.yaml", "--report-dir", "out", *args, cwd=project, timeout=120)
     return subprocess.run(
         [sys.executable, "-m", "yamlparity", "run", "s.yaml", "--report-dir", "out", *args],
         cwd=project,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import run_cli
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.core.jsonvalue import Number
@@ -147,12 +147,7 @@ def test_stdin_template_through_the_cli(tmp_path: Path) -> None:
             """
         )
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "yamlparity", "run", str(spec), "--report-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_cli("run", str(spec), "--report-dir", str(tmp_path), cwd=Path.cwd(), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 match" in done.stdout
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.paths import TESTS
 from yamlparity.core.errors import SpecError
 from yamlparity.spec.load import load_spec
@@ -68,15 +66,8 @@ CLI_SAMPLE = [p for i, p in enumerate(CORPUS) if i % 4 == 0 or p.stem in _NAMED]
 
 @pytest.mark.parametrize("spec", CLI_SAMPLE, ids=[p.stem for p in CLI_SAMPLE])
 def test_bad_spec_through_the_cli(spec: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}  # empty spec environment
-    proc = subprocess.run(
-        [sys.executable, "-m", "yamlparity", "validate", f"bad_specs/{spec.name}"],
-        cwd=HERE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # No variable for the spec to find: PATH and Python's own only.
+    proc = run_cli("validate", f"bad_specs/{spec.name}", cwd=HERE, clean=True, timeout=60)
     expected = spec.with_suffix(".err").read_text("utf-8")
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.returncode == 2

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.cli import run_cli
+
 CRASH_A = "import sys; sys.stderr.write('KeyError: session\\n'); sys.exit(1)\n"
 CRASH_B = "import sys; sys.stderr.write('segfault in parser\\n'); sys.exit(1)\n"
 
@@ -26,13 +28,7 @@ def run(
         "cases:\n"
         "  - {name: c, input: {}}\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "yamlparity", "run", "s.yaml", "--report-dir", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path, timeout=120)
     return done, (tmp_path / "out" / "crash.md").read_text()
 
 

@@ -16,7 +16,9 @@ import pytest
 from tests.support.paths import PROGRAMS
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
+from yamlparity.targets.base import PreparedRequest
 from yamlparity.targets.ports import free_port
+from yamlparity.verdict.reproduce import http_command
 
 ECHO = "import json, sys; print(json.dumps({'got': sys.stdin.read(), 'who': sys.argv[1]}))"
 
@@ -123,3 +125,24 @@ def test_http_reproducer_is_a_curl_with_secrets_as_variables(
     assert "-X" not in command and "--data-binary" not in command
     answer = bash(command, AUTHORIZATION=token)
     assert answer.startswith("HTTP/1.") and '"owner": {"id": "b-7"}' in answer
+
+
+def test_a_started_service_is_shown_with_the_port_variable_the_curl_line_uses(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "spec.yaml").write_text(
+        "name: s\ntargets:\n"
+        "  a:\n    url: 'http://127.0.0.1:${port}'\n    port: auto\n"
+        "    service: {run: [python3, server.py, '--port=${port}', 'x y'], ready: {http: /}}\n"
+        "  b:\n    url: 'http://127.0.0.1:${port}'\n    port: auto\n"
+        "    service: {run: 'python3 server.py ${port}', shell: true, ready: {http: /}}\n"
+        "cases: [{name: c, input: 1}]\n"
+    )
+    spec = load_spec(tmp_path / "spec.yaml", environ={})
+    request = PreparedRequest("GET", "/", {}, None)
+    listed = http_command(spec.targets["a"], request).splitlines()[0]
+    port = '"${PORT:?set PORT to the port the service listens on}"'
+    assert listed.endswith(f"python3 server.py --port={port} 'x y'")
+    shell = http_command(spec.targets["b"], request).splitlines()[0]
+    assert shell.endswith(f"python3 server.py {port}")
+    assert "curl -q -sS -i http://127.0.0.1:" + port in http_command(spec.targets["a"], request)
