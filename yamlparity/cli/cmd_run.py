@@ -57,8 +57,10 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help=(
-            "cases in flight at once, fixed (default: with stream targets, twice their "
-            "fewest workers; otherwise tuned while running: from one lane (one per CPU when "
+            "cases in flight at once, fixed (default: with only stream targets, their fewest "
+            "workers, the next case sent while one is evaluated; with stream targets beside "
+            "process targets, twice their fewest workers; otherwise tuned while running: "
+            "from one lane (one per CPU when "
             "every target starts a process per case), doubled while each doubling brings at "
             "least 10%% more cases a second, up to 4 x CPU count, at most 32; the project's "
             "`jobs` setting fixes it too)"
@@ -103,6 +105,7 @@ def run_command(args: argparse.Namespace) -> int:
     from yamlparity.cli.progress import Progress, live_terminal
     from yamlparity.report.formats import parse_formats, write_index
     from yamlparity.report.render import check_template, choose_template, tally_line
+    from yamlparity.results.records import not_plain
     from yamlparity.spec.redact import RedactingListener, Redactor
 
     cfg = project_config(args)
@@ -172,7 +175,12 @@ def run_command(args: argparse.Namespace) -> int:
         if annotations is not None:
             for line in annotations.for_spec(spec, result):
                 print(line, flush=True)
-        failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
+        # A plain MATCH never fails: only the other cases are looked at.
+        failing = [
+            c
+            for c in not_plain(result.cases)
+            if c.failing and not (fixed_ok and c.verdict == "FIXED")
+        ]
         failed = failed or bool(failing) or result.interrupted
     plan.finish(options.stop.is_set())
     if report_dir is not None and written:

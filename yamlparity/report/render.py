@@ -57,6 +57,8 @@ from yamlparity.results.records import (
     TargetInfo,
     TargetOutcome,
     Verdict,
+    not_plain,
+    plain_matches,
 )
 from yamlparity.spec.model import main_facet_of
 
@@ -529,9 +531,10 @@ def _pairs(result: SpecResult) -> list[dict[str, Any]]:
     """Per pair of targets: in how many compared cases they agreed (one pass over the cases,
     holding none of them: a run may have 100k)."""
     pairs = list(combinations([t.name for t in result.targets], 2))
-    agree = dict.fromkeys(pairs, 0)
-    compared = dict.fromkeys(pairs, 0)
-    for case in result.cases:
+    # A plain MATCH (one agreement class of every target) counts for every pair.
+    agree = dict.fromkeys(pairs, plain_matches(result.cases))
+    compared = dict.fromkeys(pairs, plain_matches(result.cases))
+    for case in not_plain(result.cases):
         if not case.groups:
             continue
         owner = {name: index for index, group in enumerate(case.groups) for name in group}
@@ -544,7 +547,7 @@ def _pairs(result: SpecResult) -> list[dict[str, Any]]:
 
 def _odd_counts(result: SpecResult) -> list[dict[str, Any]]:
     counts: dict[str, int] = {}
-    for case in result.cases:
+    for case in not_plain(result.cases):
         for name in odd_ones(case.groups):
             counts[name] = counts.get(name, 0) + 1
     order = [t.name for t in result.targets]

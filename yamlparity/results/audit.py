@@ -20,10 +20,11 @@ from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
 from yamlparity.results.records import (
     AUDIT_SAMPLES,
     TIERS,
-    CaseResult,
     MaskedValue,
     RuleEffect,
     SpecResult,
+    named_effects,
+    not_plain,
 )
 from yamlparity.spec.model import Spec
 
@@ -138,12 +139,12 @@ def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None
     if spec is not None:
         for index, rule in enumerate(spec.rules):
             rules[index] = RuleAudit(rule=index, text=rule.text, facet=rule.facet)
-    for case in result.cases:
-        for effect in case.rule_effects:
+    for name, effects in named_effects(result.cases):
+        for effect in effects:
             entry = rules.setdefault(
                 effect.rule, RuleAudit(rule=effect.rule, text=effect.text, facet=effect.facet)
             )
-            _add_effect(entry, case, effect, data)
+            _add_effect(entry, name, effect, data)
     normalized_any = any(c.rule_effects or c.tier or c.differences for c in result.cases)
     for entry in rules.values():
         entry.intended = result.intended_rules.get(str(entry.rule))
@@ -152,9 +153,7 @@ def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None
     return Audit(ordered, calibration=used, calibration_error=problem)
 
 
-def _add_effect(
-    entry: RuleAudit, case: CaseResult, effect: RuleEffect, data: Calibration | None
-) -> None:
+def _add_effect(entry: RuleAudit, case: str, effect: RuleEffect, data: Calibration | None) -> None:
     for target, count in effect.changed.items():
         entry.values_changed[target] = entry.values_changed.get(target, 0) + count
         if count:
@@ -162,15 +161,13 @@ def _add_effect(
     entry.skipped_total += sum(effect.skipped.values())
     for skipped in effect.skipped_samples:
         if len(entry.skipped) < MAX_EXAMPLES:
-            entry.skipped.append(
-                SkippedNote(case.name, skipped.target, skipped.path, skipped.reason)
-            )
+            entry.skipped.append(SkippedNote(case, skipped.target, skipped.path, skipped.reason))
     if any(effect.changed.values()):
         entry.cases_touched += 1
     if not effect.masked:
         return
     entry.cases_differing += 1
-    examples = [_example(case.name, effect.facet, m, data) for m in effect.masked]
+    examples = [_example(case, effect.facet, m, data) for m in effect.masked]
     stabilities = {e.stability for e in examples}
     if "stable" in stabilities:
         entry.confirmed += 1
@@ -240,7 +237,7 @@ def analysis_context(
         ],
         "reproducers": [
             {"case": c.name, "verdict": c.verdict, "commands": dict(c.reproducers)}
-            for c in result.cases
+            for c in not_plain(result.cases)
             if c.reproducers
         ],
     }

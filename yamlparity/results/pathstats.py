@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yamlparity.core.jsonvalue import canonical
-from yamlparity.results.records import CaseResult, Difference
+from yamlparity.results.records import CaseResult, Difference, not_plain
 
 MAX_SAMPLES = 5
 
@@ -100,7 +100,7 @@ def disagreeing(diff: Difference) -> list[str]:
 def path_stats(cases: Iterable[CaseResult]) -> list[PathStat]:
     """Most frequent first; a path counts once per case however many elements differ there."""
     stats: dict[tuple[str, str], PathStat] = {}
-    for case in cases:
+    for case in not_plain(cases):  # a plain MATCH has no difference
         seen: set[tuple[str, str]] = set()
         for diff in case.differences:
             key = (diff.facet, index_free(diff.path))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, overload
 
 from yamlparity.core.jsonvalue import JSON, canonical
@@ -234,10 +235,14 @@ class CaseResults(Sequence[CaseResult]):
                 masked + len(effect.masked) if keep_masked else masked,
                 skipped + len(effect.skipped_samples) if keep_skipped else skipped,
             )
-            if not keep_masked and effect.masked:
-                effect = replace(effect, masked=[_without_values(m) for m in effect.masked])
-            if not keep_skipped and effect.skipped_samples:
-                effect = replace(effect, skipped_samples=[])
+            drop_masked = not keep_masked and effect.masked
+            drop_skipped = not keep_skipped and effect.skipped_samples
+            if drop_masked or drop_skipped:
+                effect = copy.copy(effect)  # a shallow copy, as replace() made (~3x faster)
+                if drop_masked:
+                    effect.masked = [_without_values(m) for m in effect.masked]
+                if drop_skipped:
+                    effect.skipped_samples = []
             bounded.append(effect)
         return bounded
 
@@ -304,12 +309,17 @@ class CaseResults(Sequence[CaseResult]):
             return self.full[index]
         width = len(self.targets)
         at = index * width
+        durations = self.durations[at : at + width]
+        codes = self.exit_codes[at : at + width]
+        statuses = self.statuses[at : at + width]
+        # Read ~10 times a case by the reports (one pass each): arrays sliced once, no
+        # helper call per column.
         outcomes = {
             name: TargetOutcome(
                 target=name,
-                duration=self.durations[at + n],
-                exit_code=_optional(self.exit_codes[at + n]),
-                status=_optional(self.statuses[at + n]),
+                duration=durations[n],
+                exit_code=None if codes[n] == _NONE else codes[n],
+                status=None if statuses[n] == _NONE else statuses[n],
             )
             for n, name in enumerate(self.targets)
         }
@@ -319,18 +329,42 @@ class CaseResults(Sequence[CaseResult]):
             outcomes=outcomes,
             facet_match=dict.fromkeys(self.facets, True),
             groups=[list(self.targets)],
-            duration=max(self.durations[at : at + width], default=0.0),
+            duration=max(durations, default=0.0),
             tier=TIERS[tier] if tier != _NO_TIER else None,
             rule_effects=list(self.effect_sets[self.effect_ids[index]]),
         )
 
 
+def not_plain(cases: Iterable[CaseResult]) -> Iterator[CaseResult]:
+    """The cases, less the plain MATCHes a CaseResults store keeps as compact rows, in order:
+    for a pass to which a plain MATCH adds nothing (it has no difference, no output, no odd
+    target and does not fail). The reports make ~10 passes over 100k cases; rebuilding a
+    compact row costs ~5 us. Any other sequence: every case."""
+    if isinstance(cases, CaseResults):
+        return iter(cases.full.values())  # appended in case order
+    return iter(cases)
+
+
+def named_effects(cases: Iterable[CaseResult]) -> Iterator[tuple[str, Sequence[RuleEffect]]]:
+    """Each case's name and rule effects, in order, without rebuilding a store's rows."""
+    if not isinstance(cases, CaseResults):
+        yield from ((case.name, case.rule_effects) for case in cases)
+        return
+    for index, tier in enumerate(cases.tiers):
+        if tier == _FULL:
+            case = cases.full[index]
+            yield case.name, case.rule_effects
+        else:
+            yield cases.name(index), cases.effect_sets[cases.effect_ids[index]]
+
+
+def plain_matches(cases: Sequence[CaseResult]) -> int:
+    """How many cases `not_plain` leaves out."""
+    return len(cases) - len(cases.full) if isinstance(cases, CaseResults) else 0
+
+
 def _without_values(masked: MaskedValue) -> MaskedValue:
     return MaskedValue(masked.path, {}, masked.missing, (*masked.differing, *masked.values))
-
-
-def _optional(code: int) -> int | None:
-    return None if code == _NONE else code
 
 
 def _effect_key(effect: RuleEffect) -> tuple[Any, ...]:

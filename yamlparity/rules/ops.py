@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class Change:
 
     @property
     def path_text(self) -> str:
-        return format_path(self.path)
+        return _path_text(self.path)
 
     def describe(self) -> str:
         """A one-line account, e.g. "skipped .ts: value 'yesterday' is not a timestamp"."""
@@ -110,6 +111,10 @@ class Ctx:
             stats.counts[action] = stats.counts.get(action, 0) + 1
         else:
             stats.record(Change(action, path, _json(old), _json(new), reason))
+
+
+# The audit names every change's path, for every case: the same few paths again and again.
+_path_text = functools.lru_cache(maxsize=4096)(format_path)
 
 
 def _json(node: Node) -> JSON:
@@ -410,8 +415,16 @@ class Const(Op):
 @dataclass(frozen=True)
 class Delete(Op):
     paths: Paths
+    # The keys of `del(.a, .b)` (every path one key of the top object), else None.
+    top_keys: tuple[str, ...] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "top_keys", _top_keys(self.paths))
 
     def run(self, value: JSON, ctx: Ctx, at: CPath) -> JSON:
+        keys = self.top_keys
+        if keys is not None and type(value) is dict:
+            return _delete_top(value, keys, ctx, at)
         key = _everywhere_key(self.paths, ctx)
         if key is not None:
             restore = _snapshot(ctx)
@@ -461,6 +474,25 @@ class Update(Op):
 
 class _NestedMatch(Exception):
     """The key's value itself holds the key: `|=` must follow jq's rules, so the general path."""
+
+
+def _top_keys(paths: Paths) -> tuple[str, ...] | None:
+    if not all(len(alt) == 1 and type(alt[0]) is Key for alt in paths):
+        return None
+    return tuple(dict.fromkeys(alt[0].name for alt in paths))  # type: ignore[union-attr]
+
+
+def _delete_top(value: dict[str, JSON], keys: tuple[str, ...], ctx: Ctx, at: CPath) -> JSON:
+    """`del(.a, .b)` on an object: what the general path does (same copy, same records in
+    the same order), without building paths, a trie and their tuples (measured: a third of
+    the per-case cost of `del(.elapsed_ms)` on a small answer)."""
+    out: dict[str, JSON] | None = None
+    for key in keys:
+        if key in value:
+            if out is None:
+                out = dict(value)
+            ctx.record("deleted", (*at, key), out.pop(key))
+    return value if out is None else out
 
 
 def _snapshot(ctx: Ctx) -> Callable[[], None]:

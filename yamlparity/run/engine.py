@@ -40,7 +40,8 @@ from yamlparity.targets.base import (
 from yamlparity.verdict.evaluate import evaluate
 
 # A case handed to its targets: the case, what was sent, and each target's answer to await.
-_Sent = tuple[Case, Invocation, dict[str, Pending]]
+_Sent = tuple[Case, Invocation, dict[str, Pending], "threading.Semaphore | None"]
+# (the last: the exchange permit the case holds until its answers are read, see _Live)
 
 
 def default_jobs() -> int:
@@ -93,6 +94,11 @@ class _Live:
     adapters: dict[str, TargetAdapter]
     unavailable: dict[str, TargetUnavailable]
     infos: list[TargetInfo]
+    # Stream helpers read by the lanes themselves (targets/stream.py, _PolledStdout): then
+    # `exchanges` holds one permit per helper of the target with the fewest, taken before a
+    # case is sent and given back once its answers are read, so no lane ever waits for a
+    # free helper while answers it has in flight go unread.
+    exchanges: threading.Semaphore | None = None
 
 
 def run_spec(
@@ -122,7 +128,7 @@ def run_spec(
     if listener:
         listener.spec_started(spec, len(cases))
     with ExitStack() as stack:
-        live = _start_targets(spec, factory, stack)
+        live = _start_targets(spec, factory, stack, options.jobs)
         result.targets = live.infos
         for case_result in _run_cases(spec, cases, live, options):
             store.append(case_result)
@@ -152,7 +158,7 @@ def started_targets(
     factory = adapter_factory or (lambda target: make_adapter(target, 1))
     options = RunOptions(jobs=1)
     with ExitStack() as stack:
-        live = _start_targets(spec, factory, stack)
+        live = _start_targets(spec, factory, stack, options.jobs)
 
         def run(case: Case) -> CaseResult:
             one = replace(spec, cases=CaseList([case]))
@@ -170,13 +176,17 @@ def _selected(spec: Spec, select: Callable[[str], bool] | None) -> Sequence[int]
 
 
 def _start_targets(
-    spec: Spec, factory: Callable[[Target], TargetAdapter], stack: ExitStack
+    spec: Spec,
+    factory: Callable[[Target], TargetAdapter],
+    stack: ExitStack,
+    jobs: int | None = None,
 ) -> _Live:
     adapters: dict[str, TargetAdapter] = {}
     for name, target in spec.targets.items():
         adapter = factory(target)
         stack.callback(adapter.close)
         adapters[name] = adapter
+    exchanges = _poll_in_lanes(adapters)
     unavailable: dict[str, TargetUnavailable] = {}
     # Builds and service start-ups are slow and independent: start all targets together.
     with ThreadPoolExecutor(max_workers=len(adapters)) as pool:
@@ -199,7 +209,25 @@ def _start_targets(
         )
         for name, adapter in adapters.items()
     ]
-    return _Live({n: a for n, a in adapters.items() if n not in unavailable}, unavailable, infos)
+    live = {n: a for n, a in adapters.items() if n not in unavailable}
+    return _Live(live, unavailable, infos, exchanges)
+
+
+def _poll_in_lanes(adapters: dict[str, TargetAdapter]) -> threading.Semaphore | None:
+    """When every target is a stream target, the lanes read the helpers' answers themselves
+    (targets/stream.py, _PolledStdout): the gate of their exchanges (see _Live); else None.
+
+    Measured (bench, 5,000 cases, 2 targets, `workers: 1`): a reader thread per helper cost
+    ~6 context switches a case; with the lanes reading, ~1 at one lane, and the second lane
+    evaluates one case while the first exchanges the next."""
+    from yamlparity.targets.stream import StreamAdapter
+
+    streams = [a for a in adapters.values() if isinstance(a, StreamAdapter)]
+    if not streams or len(streams) != len(adapters):
+        return None
+    for adapter in streams:
+        adapter.poll_in_lanes()
+    return threading.Semaphore(min(len(a.helpers) for a in streams))
 
 
 def _run_cases(
@@ -383,18 +411,28 @@ class _Lanes:
             invocation = invocation_for(spec, case)
         except Exception as exc:  # a template error in one case's data
             return _case_error(spec, case, f"could not render the input: {exc}")
+        gate = self.live.exchanges
+        if gate is not None:
+            gate.acquire()  # given back by _complete once the answers are read
         try:
-            return case, invocation, self._exchange(invocation, case.targets)
+            return case, invocation, self._exchange(invocation, case.targets), gate
         except Exception as exc:  # an engine bug must cost one case, not the run
+            if gate is not None:
+                gate.release()
             return _case_error(spec, case, f"internal error: {exc!r}")
 
     def _complete(self, started: CaseResult | _Sent) -> CaseResult:
         """Wait for the answers of a started case and evaluate them."""
         if isinstance(started, CaseResult):
             return started
-        case, invocation, pending = started
+        case, invocation, pending, gate = started
         try:
-            return _finish(self.spec, case, invocation, self.live, pending)
+            try:
+                raws = _answers(self.spec, case, self.live, pending)
+            finally:
+                if gate is not None:
+                    gate.release()
+            return _judged(self.spec, case, invocation, raws)
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
 
@@ -483,7 +521,11 @@ def _helpers_limit(live: _Live) -> int:
     from yamlparity.targets.stream import StreamAdapter
 
     counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
-    return 2 * min(counts) if counts else default_jobs()
+    if not counts:
+        return default_jobs()
+    # Lanes reading their helpers send the next case ahead (lane 0, `overlap`) instead: one
+    # lane per worker; a second one only trades the GIL with the first.
+    return min(counts) if live.exchanges is not None else 2 * min(counts)
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
@@ -493,7 +535,8 @@ def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
     * stream targets (every target a command target, one at least in stream mode): the
       ceiling is twice the fewest workers (_helpers_limit) and that count was the best fixed
       -j or within 7% of it, while tuning from one lane stayed at one (0.67x-0.88x): they run
-      at the ceiling, untuned.
+      at the ceiling, untuned. With only stream targets the ceiling is the fewest workers
+      (lanes read their helpers and send ahead; bench/README.md, "Per-case cost").
     * every target starts a process per case: the work is in those processes, not under this
       one's GIL. Tuning from one lane with 64-case samples left a 24-case run at one lane
       (0.40x the best fixed -j under load); lanes now start at one per CPU, 4 cases a sample
@@ -555,19 +598,24 @@ def _settled(started: CaseResult | _Sent) -> tuple[CaseResult | _Sent, int]:
     """The case with every answer already in (each waited for once), and their total size."""
     if isinstance(started, CaseResult):
         return started, 0
-    case, invocation, pending = started
-    raws = {name: answer() for name, answer in pending.items()}
+    case, invocation, pending, gate = started
+    try:
+        raws = {name: answer() for name, answer in pending.items()}
+    finally:
+        if gate is not None:
+            gate.release()  # the answers are in: the next case may be sent
     size = sum(len(raw.stdout) for raw in raws.values())
-    return (case, invocation, {name: _ready(raw) for name, raw in raws.items()}), size
+    return (case, invocation, {name: _ready(raw) for name, raw in raws.items()}, None), size
 
 
 def _outside(targets: tuple[str, ...]) -> str:
     return "not run: this case runs on " + ", ".join(targets) + " only"
 
 
-def _finish(
-    spec: Spec, case: Case, invocation: Invocation, live: _Live, pending: dict[str, Pending]
-) -> CaseResult:
+def _answers(
+    spec: Spec, case: Case, live: _Live, pending: dict[str, Pending]
+) -> dict[str, RawObservation]:
+    """Every target's answer to the case, in spec order (skipped and unavailable ones too)."""
     raws: dict[str, RawObservation] = {}
     for name in spec.targets:
         if name in pending:
@@ -582,6 +630,12 @@ def _finish(
             else:
                 raw.failure = f"target unavailable: {problem.reason}"
             raws[name] = raw
+    return raws
+
+
+def _judged(
+    spec: Spec, case: Case, invocation: Invocation, raws: dict[str, RawObservation]
+) -> CaseResult:
     result = evaluate(spec, case, raws, invocation)
     if result.verdict == "MATCH":
         # A match needs no outputs in the report: keep only its summary, so memory does not

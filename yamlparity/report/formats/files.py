@@ -15,7 +15,7 @@ from yamlparity.core.atomic import atomic_writer
 from yamlparity.core.redact import BOUNDARY
 from yamlparity.core.safepath import inside, safe_component
 from yamlparity.report.render import SHOWN_CHARS, Attachments, shown_text
-from yamlparity.results.records import SpecResult
+from yamlparity.results.records import SpecResult, not_plain
 from yamlparity.spec.model import main_facet_of
 
 __all__ = ["inside", "main_facet", "safe_component", "write_attachments"]
@@ -38,7 +38,7 @@ def write_attachments(
     written: list[Path] = []
     spec_folder = safe_component(BOUNDARY.text(result.name))
     used: set[str] = set()
-    for case in result.cases:
+    for case in not_plain(result.cases):  # a stored plain MATCH keeps no output
         for target, outcome in case.outcomes.items():
             for facet, value in outcome.facets.items():
                 relative = _unique(spec_folder, (case.name, target, facet), main_facet, value, used)
