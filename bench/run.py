@@ -556,7 +556,7 @@ def main() -> int:
         if "large" in only:
             figures += bench_large(folder, 1 if smoke else 20)
         if "memory" in only:
-            figures += bench_memory(*((200, 2000) if smoke else (1000, 100_000)))
+            figures += bench_memory(*((100, 400) if smoke else (1000, 100_000)))
         if "startup" in only:
             figures += bench_startup(folder, 5 if smoke else 100)
         if "lanes" in only:
