@@ -153,11 +153,12 @@ def _transport_options(target: HttpTarget) -> list[str]:
         if not tls.verify:
             parts.append("--insecure")
     if target.auth is not None and target.auth.scheme == "digest":
-        user = _shell_word(f"{target.auth.username}:{_variable(_var(target.name) + '_PASSWORD')}")
+        password = _variable(_var(target.name) + "_PASSWORD", "the digest auth password")
+        user = _shell_word(f"{target.auth.username}:{password}")
         parts += ["--digest", "-u", user]
     if target.proxy is not None:
         proxy = _USERINFO.sub(
-            lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_PROXY_USERINFO')}@",
+            lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_PROXY_USERINFO', _USER)}@",
             target.proxy,
             1,
         )
@@ -171,13 +172,13 @@ def _url(target: HttpTarget) -> str:
     url = target.url.rstrip("/")
     # Credentials in the URL are a secret too: the person supplies them.
     return _USERINFO.sub(
-        lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_USERINFO')}@", url, 1
+        lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_USERINFO', _USER)}@", url, 1
     )
 
 
 def _header(key: str, value: str) -> str:
     if key.lower() in SENSITIVE_HEADERS:
-        return _shell_word(f"{key}: {_variable(_var(key))}")
+        return _shell_word(f"{key}: {_variable(_var(key), f'the {key} header value')}")
     if not value.strip():
         return _shell_word(f"{key};")  # curl's (and libcurl's) way to send an empty value
     return _shell_word(f"{key}: {value}")
@@ -192,11 +193,15 @@ def _var(name: str) -> str:
 _MARK = "\0var:"
 _MARKED = re.compile("\0var:([^\0]+)\0")
 _PORT = "PORT:?set PORT to the port the service listens on"
+_USER = "user:password"
 
 
-def _variable(name: str) -> str:
-    """A `${NAME}` the person sets in their shell (a credential yamlparity does not print)."""
-    return f"{_MARK}{name}\0"
+def _variable(name: str, what: str | None = None) -> str:
+    """A `${NAME}` the person sets in their shell (a credential yamlparity does not print).
+    With `what`, an unset NAME stops the command with `set NAME to <what>` (`${NAME:?...}`)
+    instead of sending the request without the credential."""
+    guarded = name if what is None else f"{name}:?set {name} to {what}"
+    return f"{_MARK}{guarded}\0"
 
 
 def _shell_word(text: str) -> str:

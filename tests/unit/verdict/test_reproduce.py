@@ -118,12 +118,17 @@ def test_http_reproducer_is_a_curl_with_secrets_as_variables(
     command = case.reproducers["b"]
     assert token not in command and "s3cret" not in command
     # Text single-quoted (inert), our own placeholder double-quoted (it expands).
-    assert "-H 'Authorization: '\"${AUTHORIZATION}\"" in command
+    guard = "${AUTHORIZATION:?set AUTHORIZATION to the Authorization header value}"
+    assert f"-H 'Authorization: '\"{guard}\"" in command
     # The same request yamlparity sent: a GET, so no body (tests/e2e/test_http_fidelity.py
     # compares the bytes of both).
     assert command.startswith("curl -q -sS -i http://127.0.0.1:")  # shell-safe: unquoted
     assert "-X" not in command and "--data-binary" not in command
     answer = bash(command, AUTHORIZATION=token)
+    # Unset, the command stops and says what to set: it never sends the request without it.
+    unset = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
+    assert unset.returncode != 0 and unset.stdout == ""
+    assert "AUTHORIZATION: set AUTHORIZATION to the Authorization header value" in unset.stderr
     assert answer.startswith("HTTP/1.") and '"owner": {"id": "b-7"}' in answer
 
 
