@@ -207,6 +207,17 @@ def seen(folder: Path) -> list[str]:
 # ---------------------------------------------------------------------- collection
 
 
+def test_without_configuration_the_specs_folder_is_the_projects(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    """As `yamlparity run` with no path: specs/ holds the specs when nothing names others."""
+    write(pytester.path, "specs/api.yaml", SKIP_SPEC.replace("skipping", "api"))
+    write(pytester.path, "specs/parts/shared.yaml", "targets: {}\n")  # a fragment: no cases
+    write(pytester.path, "other/api.yaml", SKIP_SPEC.replace("skipping", "other"))
+    result = run(pytester, "--co", "-q", "specs", "other")
+    result.stdout.fnmatch_lines(["specs/api.yaml::lonely", "1 test collected*"])
+
+
 def test_the_installed_entry_point_loads_the_plugin(
     pytester: pytest.Pytester, outcomes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -262,7 +262,11 @@ class PluginState:
 
     def _under_spec_roots(self, path: Path) -> bool:
         if self._roots is None:
-            self._roots = tuple(Path(os.path.abspath(root)) for root in self.project.specs)
+            # As `yamlparity run` with no path: the configured folders, else the project's
+            # (or this folder's) specs/.
+            here = Path(self.config.invocation_params.dir)
+            roots = self.project.specs or ((self.project.root or here) / "specs",)
+            self._roots = tuple(Path(os.path.abspath(root)) for root in roots)
         resolved = Path(os.path.abspath(path))
         return any(resolved == root or resolved.is_relative_to(root) for root in self._roots)
 
