@@ -460,6 +460,7 @@ def test_last_failed_runs_only_the_failures_and_says_so(suite: Path) -> None:
         "[last failed in out: 3 of 27 cases] → out/calc.md"
     ) in lines
     assert "[parity] web: no case failed in out; not run, its report is left as it was" in lines
+    assert lines[-1] == "[parity] index: 2 specs (1 from this run) → out/index.md"  # web's kept
     assert (suite / "out" / "web.md").read_text("utf-8") == web_report
     report = (suite / "out" / "calc.md").read_text("utf-8")
     assert "**Selection:** last failed in out: 3 of 27 cases — not a full run." in report

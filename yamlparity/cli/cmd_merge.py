@@ -113,7 +113,7 @@ def merge_command(args: argparse.Namespace) -> int:
         failed = failed or bool(failing) or result.interrupted
     if written:
         index = write_index(report_dir, written, formats, choose_template(project_root=root))
-        print(f"[parity] index: {len(written)} specs → {display_path(index)}")
+        print(index.line(display_path(index.path)))
         _job_summary(written)
     return EXIT_FAILED if failed else EXIT_OK
 

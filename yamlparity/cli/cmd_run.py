@@ -185,7 +185,7 @@ def run_command(args: argparse.Namespace) -> int:
     plan.finish(options.stop.is_set())
     if report_dir is not None and written:
         index = write_index(report_dir, written, formats, _index_choice(cfg, choose_template))
-        print(f"[parity] index: {len(written)} specs → {display_path(index)}")
+        print(index.line(display_path(index.path)))
     if annotations is not None:
         for line in annotations.finish():
             print(line)

@@ -164,7 +164,7 @@ def write_reports(
         )
     if written:
         index = write_index(settings.folder, written, settings.formats, settings.index_choice())
-        lines.append(f"[parity] index: {len(written)} specs → {_shown(index)}")
+        lines.append(index.line(_shown(index.path)))
     return lines
 
 

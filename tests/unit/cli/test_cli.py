@@ -77,7 +77,7 @@ def test_exit_1_on_a_difference_and_plain_lines_when_not_a_tty(project: Path) ->
     assert done.stdout.splitlines() == [
         "  DIFF  t/odd_case",
         "[parity] t: 2 match / 1 diff (out of 3) → out/t.md",
-        "[parity] index: 1 specs → out/index.md",
+        "[parity] index: 1 spec → out/index.md",
     ]
     assert "\r" not in done.stderr
 

@@ -214,9 +214,26 @@ def _valid_entry(entry: dict[str, Any]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Index:
+    """The index written: its main file, and how many specs it lists (those of earlier runs
+    in the folder too) against how many this run wrote."""
+
+    path: Path
+    listed: int
+    written: int
+
+    def line(self, shown: str) -> str:
+        """The run's last line: `[parity] index: 8 specs (4 from this run) → reports/index.md`."""
+        count = f"{self.listed} spec{'' if self.listed == 1 else 's'}"
+        if self.listed != self.written:
+            count += f" ({self.written} from this run)"
+        return f"[parity] index: {count} → {shown}"
+
+
 def write_index(
     folder: Path, written: Sequence[Written], formats: Sequence[str], choice: TemplateChoice
-) -> Path:
+) -> Index:
     """index.md (and index.html with html) linking each spec's report with its tally."""
     from yamlparity.report.formats import html, junit
 
@@ -235,4 +252,4 @@ def write_index(
         # One file for CI systems that take a single report path.
         with atomic_writer(folder / "junit.xml") as write:
             junit.write_to([w.result for w in written], write)
-    return target
+    return Index(target, len(every), len(written))
