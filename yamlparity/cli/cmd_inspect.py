@@ -14,12 +14,14 @@ from yamlparity.cli.common import (
     add_spec_args,
     argv_text,
     case_names,
+    check_distinct_reports,
     display_path,
     load_all,
     parse_env,
     project_config,
     spec_paths,
 )
+from yamlparity.core.errors import UsageError
 
 # In the project, beside its settings: a stable path that does not depend on the install.
 DEFAULT_SCHEMA_FILE = Path(".yamlparity") / "spec.schema.json"
@@ -52,7 +54,9 @@ def validate_command(args: argparse.Namespace) -> int:
 
     env = parse_env(args.env)
     failed = False
-    for given in spec_paths(args, project_config(args)):
+    cfg = project_config(args)
+    loaded = []
+    for given in spec_paths(args, cfg):
         try:
             files = find_specs([given])
         except SpecError as exc:
@@ -68,6 +72,12 @@ def validate_command(args: argparse.Namespace) -> int:
                 continue
             print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
             _print_unused(spec)
+            loaded.append(spec)
+    try:  # what `run` would refuse between specs, before anything runs
+        check_distinct_reports(loaded, cfg.report_dir)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        failed = True
     return EXIT_USAGE if failed else EXIT_OK
 
 

@@ -18,10 +18,12 @@ from yamlparity.cli.common import (
     add_select,
     add_spec_args,
     case_names,
+    check_distinct_reports,
     display_path,
     install_interrupt,
     load_paths,
     project_config,
+    report_path,
     spec_paths,
 )
 from yamlparity.core.errors import SpecError, UsageError
@@ -113,7 +115,7 @@ def run_command(args: argparse.Namespace) -> int:
     report_dir = args.report_dir or cfg.report_dir
     fixed_ok = args.fixed_ok if args.fixed_ok is not None else cfg.fixed_ok
     specs = load_paths(spec_paths(args, cfg), args)
-    _check_distinct_reports(specs, report_dir)
+    check_distinct_reports(specs, report_dir)
     _check_selection(specs, args.select)
     plan = run_selection.plan(args, specs, report_dir)
     if plan.nothing_to_run:
@@ -126,7 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
         shapes = [_shape(s) for s, c in zip(specs, choices, strict=True) if c.path == path]
         check_template(choice, shapes)
     for spec in specs:
-        _check_writable(_report_path(spec, report_dir).parent)
+        _check_writable(report_path(spec, report_dir).parent)
     options = run_options(args, args.jobs if args.jobs is not None else cfg.jobs)
     install_interrupt(options.stop, "finishing the cases in flight")
     live = live_terminal(sys.stderr)
@@ -154,7 +156,7 @@ def run_command(args: argparse.Namespace) -> int:
         listener = RedactingListener(progress, redactor)
         result = redactor.deep(plan.run(spec, options, listener))
         progress.clear()
-        path = _report_path(spec, report_dir)
+        path = report_path(spec, report_dir)
         out = plan.write(result, spec, path, formats, choice, history=args.history)
         written.append(out)
         unwritten = unwritten or bool(out.failures)
@@ -235,19 +237,6 @@ def _index_choice(cfg: Any, choose: Any) -> Any:
     return choose(project_root=cfg.root or Path.cwd())
 
 
-def _check_distinct_reports(specs: Sequence[Any], report_dir: Path | None) -> None:
-    """Two specs writing one report file would lose the first: refuse before running."""
-    seen: dict[Path, Any] = {}
-    for spec in specs:
-        path = _report_path(spec, report_dir).resolve()
-        if path in seen:
-            raise UsageError(
-                f"{seen[path].file} and {spec.file} would both write {path}: give one a "
-                "different `name:` or `report.path`"
-            )
-        seen[path] = spec
-
-
 def _check_selection(specs: Sequence[Any], expression: str | None) -> None:
     """A -k that selects nothing is a typo, not a green run."""
     if not expression:
@@ -267,18 +256,6 @@ def _check_writable(folder: Path) -> None:
         raise UsageError(f"cannot create the report folder {folder}: {exc.strerror}") from None
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write reports into {folder}")
-
-
-def _report_path(spec: Any, report_dir: Path | None) -> Path:
-    from yamlparity.core.redact import BOUNDARY
-    from yamlparity.core.safepath import safe_component
-
-    # A name holding a secret's value would become a file name, listed and printed.
-    if report_dir is not None:
-        return report_dir / f"{safe_component(BOUNDARY.text(spec.name))}.md"
-    if spec.report.path is not None:
-        return Path(spec.report.path)
-    return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"
 
 
 def _job_summary(written: Sequence[Any]) -> None:

@@ -153,3 +153,28 @@ def stop_now() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(EXIT_INTERRUPTED)
+
+
+def check_distinct_reports(specs: Sequence[Any], report_dir: Path | None) -> None:
+    """Two specs writing one report file would lose the first: refuse before running."""
+    seen: dict[Path, Any] = {}
+    for spec in specs:
+        path = report_path(spec, report_dir).resolve()
+        if path in seen:
+            raise UsageError(
+                f"{seen[path].file} and {spec.file} would both write {path}: give one a "
+                "different `name:` or `report.path`"
+            )
+        seen[path] = spec
+
+
+def report_path(spec: Any, report_dir: Path | None) -> Path:
+    from yamlparity.core.redact import BOUNDARY
+    from yamlparity.core.safepath import safe_component
+
+    # A name holding a secret's value would become a file name, listed and printed.
+    if report_dir is not None:
+        return report_dir / f"{safe_component(BOUNDARY.text(spec.name))}.md"
+    if spec.report.path is not None:
+        return Path(spec.report.path)
+    return Path("reports") / f"{safe_component(BOUNDARY.text(spec.name))}.md"

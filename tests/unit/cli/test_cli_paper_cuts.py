@@ -57,3 +57,17 @@ def test_a_closed_pipe_is_silent(tmp_path: Path) -> None:
     error = proc.stderr.read()
     assert proc.wait(timeout=60) == 141
     assert error == b""
+
+
+def test_validate_refuses_what_run_would_refuse_between_specs(tmp_path: Path) -> None:
+    spec = "name: same\ntargets: {a: {run: [cat]}, b: {run: [cat]}}\ncases: [{name: c, input: 1}]\n"
+    (tmp_path / "one.yaml").write_text(spec)
+    (tmp_path / "two.yaml").write_text(spec)
+    checked = run_cli("validate", "one.yaml", "two.yaml", cwd=tmp_path)
+    ran = run_cli("run", "one.yaml", "two.yaml", cwd=tmp_path)
+    assert checked.returncode == ran.returncode == 2
+    clash = "would both write"
+    assert clash in checked.stderr and clash in ran.stderr
+    assert checked.stderr.splitlines()[-1] == ran.stderr.splitlines()[-1]
+    (tmp_path / "two.yaml").write_text(spec.replace("same", "other"))
+    assert run_cli("validate", "one.yaml", "two.yaml", cwd=tmp_path).returncode == 0
