@@ -449,6 +449,15 @@ class _SpecBuilder:
                     at_key=True,
                 )
             if not has_run and not has_url:
+                for key in target:  # `runn:` is a typo of `run`, not a target without one
+                    hint = suggest(str(key), ["run", "url", "recorded"])
+                    if hint is not None:
+                        raise self.err(
+                            ("targets", name, key),
+                            f"unknown key {key!r} in targets.{name}",
+                            hint,
+                            at_key=True,
+                        )
                 raise self.err(
                     ("targets", name),
                     f"target {name!r} has neither `run` nor `url`",
