@@ -140,6 +140,28 @@ def test_fixed_known_divergence_fails_unless_fixed_ok(tmp_path: Path) -> None:
     assert run(spec, "--fixed-ok").returncode == 0
 
 
+def test_a_known_divergence_with_a_failed_expectation_is_fail(tmp_path: Path) -> None:
+    left = helper(tmp_path, "l.py", "print('{\"a\": 1}')\n")
+    right = helper(tmp_path, "r.py", "print('{\"a\": 1.0}')\n")
+    known = """
+        known:
+          - cases: [one]
+            reason: right writes floats
+        """
+    spec = spec_with(tmp_path, left, right, known)
+    assert "1 known" in run(spec).stdout  # the divergence alone is accepted
+    expect = known + """
+        expect:
+          - path: $.ok
+            exists: true
+        """
+    done = run(spec_with(tmp_path, left, right, expect), "-v")
+    # The known gap is accepted; the failed expectation is not, and it is what the line names.
+    assert done.returncode == 1
+    assert "0 match / 0 diff / 1 fail (out of 1)" in done.stdout and "  FAIL one\n" in done.stdout
+    assert "right writes floats" not in done.stdout
+
+
 def test_missing_helper_with_when_missing_skip_is_skip(tmp_path: Path) -> None:
     ok = helper(tmp_path, "ok.py", 'print("{}")\n')
     text = f"""
