@@ -150,11 +150,14 @@ def test_a_known_divergence_with_a_failed_expectation_is_fail(tmp_path: Path) ->
         """
     spec = spec_with(tmp_path, left, right, known)
     assert "1 known" in run(spec).stdout  # the divergence alone is accepted
-    expect = known + """
+    expect = (
+        known
+        + """
         expect:
           - path: $.ok
             exists: true
         """
+    )
     done = run(spec_with(tmp_path, left, right, expect), "-v")
     # The known gap is accepted; the failed expectation is not, and it is what the line names.
     assert done.returncode == 1
