@@ -1,7 +1,7 @@
 """`mode: stream` with the answers read by the lanes themselves (StreamAdapter.poll_in_lanes,
-what the engine uses when every target is a stream target): the same faults are contained as
-with a reader thread per helper, and each answer is stamped when it arrives, whichever
-target's answer is awaited first."""
+what the engine uses when every target is a stream target): each answer is stamped when it
+arrives, whichever target's answer is awaited first. The faults a helper can cause are tested
+for both ways of reading in test_stream_target.py."""
 
 from __future__ import annotations
 
@@ -64,58 +64,6 @@ def test_no_reader_thread_and_every_case_answered_in_turn() -> None:
     assert [a["n"] for a in answers] == list(range(50))
     assert len({a["pid"] for a in answers}) == 1
     assert not _in_flight()  # nothing left for this thread to poll
-
-
-def test_a_dying_helper_fails_its_case_and_is_restarted() -> None:
-    adapter = make()
-    try:
-        first = answer(adapter.execute(invocation({"n": 1})))
-        died = adapter.execute(invocation({"die": True}))
-        after = answer(adapter.execute(invocation({"n": 2})))
-    finally:
-        adapter.close()
-    assert died.failure is not None
-    assert "exited before answering (exit code 7)" in died.failure
-    assert "fatal: asked to die" in died.failure
-    assert after["n"] == 2 and after["pid"] != first["pid"]
-
-
-def test_an_extra_line_is_out_of_turn() -> None:
-    adapter = make()
-    try:
-        twice = adapter.execute(invocation({"n": 1, "twice": True}))
-        time.sleep(0.2)  # let the second line arrive
-        following = adapter.execute(invocation({"n": 2}))
-        last = answer(adapter.execute(invocation({"n": 3})))
-    finally:
-        adapter.close()
-    assert (twice.failure and "out of turn" in twice.failure) or (
-        following.failure and "out of turn" in following.failure
-    )
-    assert last["n"] == 3
-
-
-def test_a_slow_answer_times_out_and_the_helper_restarts() -> None:
-    adapter = make(timeout=0.5)
-    try:
-        slow = adapter.execute(invocation({"n": 1, "sleep": 5}))
-        after = answer(adapter.execute(invocation({"n": 2})))
-    finally:
-        adapter.close()
-    assert slow.failure is not None and "timed out after 0.5 s" in slow.failure
-    assert slow.duration < 1.5
-    assert after["n"] == 2
-
-
-def test_an_answer_over_the_cap_is_an_error() -> None:
-    adapter = make(max_output=10)
-    try:
-        big = adapter.execute(invocation({"n": 123456789}))
-        after = adapter.execute(invocation({"n": 2}))
-    finally:
-        adapter.close()
-    assert big.failure is not None and "output cap" in big.failure
-    assert after.failure is not None and "output cap" in after.failure  # still over 10 bytes
 
 
 @pytest.mark.parametrize("slow_first", [True, False])

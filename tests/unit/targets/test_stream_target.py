@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable
+
+import pytest
 
 from tests.support.paths import PROGRAMS
 from yamlparity.core.errors import Location
@@ -15,17 +19,28 @@ from yamlparity.targets.stream import StreamAdapter
 HELPER = PROGRAMS / "stream_helper.py"
 
 
-def make(timeout: float = 5.0) -> StreamAdapter:
-    target = CommandTarget(
-        name="s",
-        location=Location("t.yaml"),
-        run=(sys.executable, str(HELPER)),
-        mode="stream",
-        timeout=timeout,
-    )
-    adapter = StreamAdapter(target)
-    adapter.start()
-    return adapter
+@pytest.fixture(params=["reader threads", "lanes reading"])
+def make(request: pytest.FixtureRequest) -> Callable[..., StreamAdapter]:
+    """Each fault is contained whoever reads the helpers' answers: a reader thread per helper
+    (mixed specs), or the lanes themselves (every target a stream target: poll_in_lanes)."""
+
+    def made(timeout: float = 5.0, max_output: int | None = None) -> StreamAdapter:
+        target = CommandTarget(
+            name="s",
+            location=Location("t.yaml"),
+            run=(sys.executable, str(HELPER)),
+            mode="stream",
+            timeout=timeout,
+        )
+        if max_output is not None:
+            target = dataclasses.replace(target, max_output=max_output)
+        adapter = StreamAdapter(target)
+        if request.param == "lanes reading":
+            adapter.poll_in_lanes()
+        adapter.start()
+        return adapter
+
+    return made
 
 
 def send(adapter: StreamAdapter, payload: dict[str, object]):
@@ -38,7 +53,7 @@ def answer(raw) -> dict[str, object]:
     return json.loads(raw.stdout)
 
 
-def test_one_process_serves_every_case() -> None:
+def test_one_process_serves_every_case(make: Callable[..., StreamAdapter]) -> None:
     adapter = make()
     try:
         answers = [answer(send(adapter, {"n": n})) for n in range(50)]
@@ -48,7 +63,9 @@ def test_one_process_serves_every_case() -> None:
     assert len({a["pid"] for a in answers}) == 1
 
 
-def test_a_dying_helper_fails_its_case_with_stderr_and_is_restarted() -> None:
+def test_a_dying_helper_fails_its_case_with_stderr_and_is_restarted(
+    make: Callable[..., StreamAdapter],
+) -> None:
     adapter = make()
     try:
         first = answer(send(adapter, {"n": 1}))
@@ -62,7 +79,7 @@ def test_a_dying_helper_fails_its_case_with_stderr_and_is_restarted() -> None:
     assert after["n"] == 2 and after["pid"] != first["pid"]
 
 
-def test_extra_line_detected_when_it_arrives_late() -> None:
+def test_extra_line_detected_when_it_arrives_late(make: Callable[..., StreamAdapter]) -> None:
     adapter = make()
     try:
         twice = send(adapter, {"n": 1, "twice": True})
@@ -77,7 +94,9 @@ def test_extra_line_detected_when_it_arrives_late() -> None:
     assert last["n"] == 3
 
 
-def test_a_slow_answer_times_out_and_the_helper_restarts() -> None:
+def test_a_slow_answer_times_out_and_the_helper_restarts(
+    make: Callable[..., StreamAdapter],
+) -> None:
     adapter = make(timeout=0.5)
     try:
         slow = send(adapter, {"n": 1, "sleep": 5})
@@ -85,10 +104,22 @@ def test_a_slow_answer_times_out_and_the_helper_restarts() -> None:
     finally:
         adapter.close()
     assert slow.failure is not None and "timed out after 0.5 s" in slow.failure
+    assert slow.duration < 1.5
     assert after["n"] == 2
 
 
-def test_multi_line_input_is_refused() -> None:
+def test_an_answer_over_the_cap_is_an_error(make: Callable[..., StreamAdapter]) -> None:
+    adapter = make(max_output=10)
+    try:
+        big = send(adapter, {"n": 123456789})
+        after = send(adapter, {"n": 2})
+    finally:
+        adapter.close()
+    assert big.failure is not None and "output cap" in big.failure
+    assert after.failure is not None and "output cap" in after.failure  # still over 10 bytes
+
+
+def test_multi_line_input_is_refused(make: Callable[..., StreamAdapter]) -> None:
     adapter = make()
     try:
         case = Case(name="c", location=Location("t.yaml"), input=None)
