@@ -28,7 +28,10 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
     nodes,
+    pass_context,
 )
+from jinja2.filters import prepare_select_or_reject, select_or_reject
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -390,6 +393,8 @@ def _environment(search: tuple[Path, ...], html: bool, autoescape: bool) -> Sand
         markdown=_markdown_html if html else _markdown_md,
         verdict=_verdict_html if html else _verdict_md,
         case_id=case_id,
+        selectattr=_verdict_filter(lambda kept: kept),
+        rejectattr=_verdict_filter(lambda kept: not kept),
     )
     for name, function in HTML_FILTERS.items():
         env.filters[name] = function if html else _html_only(function)
@@ -593,6 +598,28 @@ class CaseContexts(Sequence[dict[str, Any]]):
 
     def _one(self, case: CaseResult) -> dict[str, Any]:
         return _case_context(case, self._facets, self._attached)
+
+    def with_verdicts(self, keep: Callable[[str], bool]) -> Iterator[dict[str, Any]]:
+        """The contexts of the cases whose verdict `keep` accepts, when it refuses MATCH:
+        a stored plain MATCH is then never rebuilt (a report walks the cases three times)."""
+        return (self._one(case) for case in not_plain(self._cases) if keep(case.verdict))
+
+
+def _verdict_filter(modfunc: Callable[[Any], Any]) -> Callable[..., Iterator[Any]]:
+    """Jinja's `selectattr` (modfunc: keep) or `rejectattr` (not), with one shortcut: over the
+    context's `cases`, on `verdict`, with a test that leaves MATCH out, the plain MATCHes are
+    skipped unread. The test is Jinja's own, applied to the same value: the same cases come
+    out, in the same order (tests/unit/report/test_verdict_filters.py)."""
+
+    @pass_context
+    def filter_(context: Context, value: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        if isinstance(value, CaseContexts) and args and args[0] == "verdict":
+            test = prepare_select_or_reject(context, args, kwargs, modfunc, True)
+            if not test({"verdict": "MATCH"}):
+                return value.with_verdicts(lambda verdict: bool(test({"verdict": verdict})))
+        return select_or_reject(context, value, args, kwargs, modfunc, True)
+
+    return filter_
 
 
 def display_file(file: str) -> str:
