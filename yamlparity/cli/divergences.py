@@ -85,7 +85,9 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
                 f"{name}={paint.dim(text) if text == MISSING else terminal_safe(text)}"
                 for name, text in values.items()
             )
-            lines.append(f"    {diff.facet} {paint.bold(terminal_safe(diff.path))}: {shown}")
+            # As the JUnit failure text and pytest say it: `(same value, different literal)`.
+            note = f"  {paint.dim(f'({terminal_safe(diff.note)})')}" if diff.note else ""
+            lines.append(f"    {diff.facet} {paint.bold(terminal_safe(diff.path))}: {shown}{note}")
         if len(case.differences) > MAX_PATHS:
             lines.append(f"    … {len(case.differences) - MAX_PATHS} more")
         for failure in case.expectation_failures:
