@@ -113,14 +113,19 @@ class _PolledStdout:
     def __init__(self, fd: int, cap: int) -> None:
         os.set_blocking(fd, False)
         self.fd, self.cap = fd, cap
-        self.items: collections.deque[tuple[int, bytes, float]] = collections.deque()
+        # (kind, line, seen, since): seen when a poll read it, after `since`, the poll before
+        # (or the send) that found the pipe empty: it arrived in between.
+        self.items: collections.deque[tuple[int, bytes, float, float]] = collections.deque()
+        self.looked = time.monotonic()  # the last time this pipe was found empty
         self.buffer = b""
         self.partial = 0
         self.open = True
         self.lane: dict[int, _PolledStdout] | None = None  # the table of the lane polling it
 
     def fill(self, now: float) -> None:
-        """Take what the pipe holds now; lines are stamped `now` (when the poll saw them)."""
+        """Take what the pipe holds now; lines are stamped `now` (when the poll saw them) and
+        the time of the look before, when the pipe was still empty."""
+        since, self.looked = self.looked, now
         while self.open:
             try:
                 block = os.read(self.fd, _CHUNK)
@@ -129,7 +134,7 @@ class _PolledStdout:
             except OSError:
                 block = b""
             if not block:
-                self._end(_EOF, now)
+                self._end(_EOF, now, since)
                 return
             if b"\n" in block:
                 *lines, self.buffer = (self.buffer + block).split(b"\n")
@@ -137,14 +142,14 @@ class _PolledStdout:
                 lines, self.buffer = [], self.buffer + block
             self.partial = len(self.buffer)
             if len(self.buffer) > self.cap or any(len(line) > self.cap for line in lines):
-                self._end(_OVERFLOW, now)
+                self._end(_OVERFLOW, now, since)
                 return
-            self.items.extend((_LINE, line, now) for line in lines)
+            self.items.extend((_LINE, line, now, since) for line in lines)
             if len(block) < _CHUNK:
                 return  # the pipe held less than asked: it is empty now (one read saved)
 
-    def _end(self, kind: int, now: float) -> None:
-        self.items.append((kind, b"", now))
+    def _end(self, kind: int, now: float, since: float) -> None:
+        self.items.append((kind, b"", now, since))
         self.close()
 
     def close(self) -> None:
@@ -168,6 +173,7 @@ class _PolledStdout:
     def sent(self) -> None:
         """A case went to the helper: this lane now polls its pipe while it waits."""
         if self.open:
+            self.looked = time.monotonic()  # nothing of this case can have come before
             self.lane = _in_flight()
             self.lane[self.fd] = self
 
@@ -183,14 +189,22 @@ class _PolledStdout:
         try:
             while not self.items:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self.open:
+                if not self.open:
                     return None
+                if remaining <= 0:
+                    self.fill(time.monotonic())  # a last look: it may have come meanwhile
+                    if not self.items:
+                        return None
+                    break
                 _poll_lane(remaining)
-            item = self.items.popleft()
+            kind, line, seen, since = self.items.popleft()
         finally:
             if not self.items:
                 self._leave()
-        return item if item[2] <= deadline else None
+        # In time if it may have arrived by the deadline: a lane busy comparing another case
+        # reads late, and the deadline counts the target's time, never the runner's (an idle
+        # lane looks until the deadline, so `since` is then the deadline itself).
+        return (kind, line, seen) if since <= deadline else None
 
 
 def _poll_lane(timeout: float) -> None:
@@ -199,11 +213,12 @@ def _poll_lane(timeout: float) -> None:
     poller = select.poll()
     for fd in table:
         poller.register(fd, select.POLLIN)
-    ready = poller.poll(max(1, int(timeout * 1000 + 0.999)))
+    ready = {fd for fd, _ in poller.poll(max(1, int(timeout * 1000 + 0.999)))}
     now = time.monotonic()
-    for fd, _ in ready:
-        stdout = table.get(fd)
-        if stdout is not None and stdout.open:
+    for fd, stdout in list(table.items()):
+        if fd not in ready:
+            stdout.looked = now  # empty until now
+        elif stdout.open:
             stdout.fill(now)
 
 

@@ -21,7 +21,7 @@ from yamlparity.run import engine
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation, RawObservation
-from yamlparity.targets.stream import StreamAdapter, _in_flight
+from yamlparity.targets.stream import StreamAdapter, _in_flight, _poll_lane
 
 HELPER = PROGRAMS / "stream_helper.py"
 CASE = Case(name="c", location=Location("t.yaml"), input=None)
@@ -84,6 +84,44 @@ def test_each_answer_is_stamped_when_it_arrives(slow_first: bool) -> None:
     assert raws["fast"].failure is None, raws["fast"].failure  # 0.8 s timeout, answered at once
     assert raws["fast"].duration < 0.5
     assert raws["slow"].failure is None and 1.1 < raws["slow"].duration < 3
+
+
+def test_an_answer_in_time_is_not_a_timeout_when_the_lane_reads_it_late() -> None:
+    """A lane busy with another case (its comparison, here a sleep) reads a pipe only when it
+    is done: an answer that was there before the deadline is the target's in time — the
+    deadline counts the target's time, never the runner's. Its duration is the time it was
+    seen (an upper bound)."""
+    adapter = make(timeout=0.5)
+    try:
+        pending = adapter.begin(invocation({"n": 1}))
+        time.sleep(0.2)  # the helper answers within a few ms: the line waits in the pipe
+        _poll_lane(0)  # the lane looks once (as between two cases): the line is read now
+        time.sleep(0.6)  # ...and is then busy past the deadline
+        raw = pending()
+    finally:
+        adapter.close()
+    assert raw.failure is None, raw.failure
+    assert answer(raw)["n"] == 1
+
+
+def test_a_lane_that_never_looked_before_the_deadline_still_accepts_an_answer_in_time() -> None:
+    adapter = make(timeout=0.5)
+    try:
+        pending = adapter.begin(invocation({"n": 1}))
+        time.sleep(0.8)  # busy from the send to past the deadline: the answer came meanwhile
+        raw = pending()
+    finally:
+        adapter.close()
+    assert raw.failure is None, raw.failure
+
+
+def test_an_answer_after_the_deadline_is_a_timeout_even_when_the_lane_was_idle() -> None:
+    adapter = make(timeout=0.5)
+    try:
+        raw = adapter.execute(invocation({"n": 1, "sleep": 1.5}))
+    finally:
+        adapter.close()
+    assert raw.failure is not None and "timed out after 0.5 s" in raw.failure
 
 
 def spec_file(folder: Path, workers: int) -> Path:
