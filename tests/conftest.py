@@ -24,6 +24,22 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(2, (3 * (cores or 1)) // 2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user's cache folder (where `yamlparity fuzz` keeps Hypothesis's Unicode table) is one
+    of this session's, shared by its workers: the tests leave the real one alone."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # each worker's folder sits in the session's
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(shared / "user-cache")
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _nothing_left() -> Iterator[None]:
     """Every test ends with none of the processes it started (or theirs) still running."""

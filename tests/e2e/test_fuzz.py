@@ -145,19 +145,23 @@ def test_same_seed_same_findings_and_report(tmp_path: Path) -> None:
         outputs.append(((tmp_path / "found.jsonl").read_text(), without_timings(report(tmp_path))))
     assert outputs[0] == outputs[1]
     assert outputs[0][0].count("\n") >= 1
-    # Hypothesis's caches live in the project's .yamlparity/ (git-ignored), not ./.hypothesis.
+    # Hypothesis's caches live in the user's cache folder, not in ./.hypothesis; with --no-db
+    # nothing is written in the project but the reports and the saved file.
     assert not (tmp_path / ".hypothesis").exists()
-    assert (tmp_path / ".yamlparity" / ".gitignore").read_text().endswith("*\n")
-    assert not (tmp_path / ".yamlparity" / "fuzz-db").exists()  # --no-db
+    assert not (tmp_path / ".yamlparity").exists()
+    assert (Path(os.environ["XDG_CACHE_HOME"]) / "yamlparity" / "hypothesis").is_dir()
 
 
 def test_a_rerun_retries_the_stored_failures_first(tmp_path: Path) -> None:
     spec = project(tmp_path, {"exact": ECHO, "doubles": DOUBLES}, INTEGERS)
-    first = fuzz(tmp_path, str(spec), "--seed", "3", "--db", "db", "--max-examples", "20")
+    # The default database is .yamlparity/fuzz-db in the project, git-ignored; --db names it.
+    first = fuzz(tmp_path, str(spec), "--seed", "3", "--max-examples", "20")
     assert first.returncode == 1, first.stderr
     before = report(tmp_path)
-    assert (tmp_path / "db").is_dir()
-    second = fuzz(tmp_path, str(spec), "--seed", "4", "--db", "db", "--max-examples", "20")
+    assert (tmp_path / ".yamlparity" / "fuzz-db").is_dir()
+    assert (tmp_path / ".yamlparity" / ".gitignore").read_text().endswith("*\n")
+    db = str(Path(".yamlparity", "fuzz-db"))
+    second = fuzz(tmp_path, str(spec), "--seed", "4", "--db", db, "--max-examples", "20")
     after = report(tmp_path)
     # Every class found before is found again from the database, before anything is drawn:
     # the first examples of the rerun are the stored minimal inputs.

@@ -29,7 +29,7 @@ MISSING_EXTRA = (
     "yamlparity fuzz needs Hypothesis and hypothesis-jsonschema, which are not installed "
     "({missing}): pip install 'yamlparity[fuzz]'"
 )
-CACHE = Path(".yamlparity")  # in the project root: the example database, Hypothesis's caches
+CACHE = Path(".yamlparity")  # in the project root: the example database
 DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
 REFRESH_SECONDS = 0.1
@@ -112,7 +112,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
         seed=_seed(args, spec),
         max_examples=_positive(args.max_examples, spec.fuzz.max_examples, "--max-examples"),
         max_time=_positive(args.max_time, spec.fuzz.max_time, "--max-time"),
-        database=None if args.no_db else (args.db or root / DATABASE),
+        database=_database(args, root),
     )
     save = args.save or spec.fuzz.save
     report = _report_path(spec, args.report_dir or cfg.report_dir)
@@ -140,18 +140,43 @@ def fuzz_command(args: argparse.Namespace) -> int:
 
 def _require_extra(root: Path) -> None:
     """The extra is optional: without it, say what to install (exit 2), never a traceback.
-    Hypothesis keeps caches (a Unicode table, constants) in a folder it creates on import of
-    its strategies, `./.hypothesis` unless told: it is told the project's `.yamlparity/`."""
+    Hypothesis keeps caches in a folder it creates on import of its strategies, `./.hypothesis`
+    unless told: it is told `_hypothesis_home`."""
     for name in ("hypothesis", "hypothesis_jsonschema"):
         if importlib.util.find_spec(name) is None:  # looked up, not imported: nothing written
             raise UsageError(MISSING_EXTRA.format(missing=name))
     try:
         from hypothesis.configuration import set_hypothesis_home_dir
 
-        set_hypothesis_home_dir(_cache_folder(root) / "hypothesis")
+        set_hypothesis_home_dir(_hypothesis_home(root))
         import hypothesis_jsonschema  # noqa: F401
     except ImportError as exc:  # installed but broken
         raise UsageError(MISSING_EXTRA.format(missing=exc.name or exc)) from None
+
+
+def _hypothesis_home(root: Path) -> Path:
+    """Hypothesis's caches (a table of the characters UTF-8 can encode, ~1.5 s to build) hold
+    nothing of the project: one copy in the user's cache folder serves every project
+    (`$XDG_CACHE_HOME/yamlparity/hypothesis`, else `~/.cache/...`); the project's
+    `.yamlparity/` where that folder cannot be made."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        cache = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+        folder = cache / "yamlparity" / "hypothesis"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # no home, a read-only one
+        return _cache_folder(root) / "hypothesis"
+    return folder
+
+
+def _database(args: argparse.Namespace, root: Path) -> Path | None:
+    """The example database: --db, none with --no-db, else `.yamlparity/fuzz-db` in the project
+    (the folder created git-ignored)."""
+    if args.no_db:
+        return None
+    if args.db:
+        return Path(args.db)
+    return _cache_folder(root) / DATABASE.name
 
 
 def _cache_folder(root: Path) -> Path:

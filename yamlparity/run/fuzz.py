@@ -24,6 +24,7 @@ target runs it once.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 import time
 import unittest
@@ -147,6 +148,7 @@ def fuzz_spec(
         database=str(options.database) if options.database else None,
         started=now_utc(),
     )
+    _draw_from_the_schema_alone()
     with started_targets(spec, adapter_factory) as started:
         result.targets = started.infos
         if any(info.unavailable for info in started.infos):
@@ -162,6 +164,23 @@ def fuzz_spec(
     result.stopped = search.stopped
     result.verdicts = dict(sorted(search.verdicts.items()))
     return result
+
+
+def _draw_from_the_schema_alone() -> None:
+    """Hypothesis also draws, now and then, constants it finds in the source of "local" modules
+    (any module outside site-packages): yamlparity's own when it is installed editable. The
+    same `--seed` would then draw other inputs on a machine where yamlparity is installed
+    otherwise or changed (and each new project folder would parse that source again). The
+    targets are other programs: their inputs come from the schema and the seed alone. This
+    hook is private to Hypothesis, so it is looked up with care; without it nothing breaks."""
+    try:
+        providers = importlib.import_module("hypothesis.internal.conjecture.providers")
+    except ImportError:
+        return
+    constants = getattr(providers, "Constants", None)
+    if constants is not None and callable(getattr(providers, "_get_local_constants", None)):
+        none_local = constants()
+        setattr(providers, "_get_local_constants", lambda: none_local)  # noqa: B010
 
 
 class _Search:

@@ -3,10 +3,12 @@ literal classes runtimes disagree on (integers beyond 2^53, `1.0`, exponents, `-
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number, dumps, iter_leaves
+from yamlparity.run.fuzz import _draw_from_the_schema_alone
 from yamlparity.run.fuzz_inputs import (
     _FORMS,
     InputSchema,
@@ -154,3 +157,28 @@ def test_schema_file_errors_name_their_place(tmp_path: Path) -> None:
     yaml_schema.write_text("type: object\nproperties:\n  a: {type: integer, maximum: 9.5}\n")
     loaded = load_input_schema(yaml_schema, "s.yaml")
     assert loaded.is_valid({"a": Number("9")}) and not loaded.is_valid({"a": Number("10")})
+
+
+def test_inputs_come_from_the_schema_and_the_seed_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hypothesis would also draw constants from the source of every "local" module loaded
+    (yamlparity's own when installed editable, any other the process imports): the same seed
+    would draw other inputs where other code is loaded. A fuzz run draws from the schema."""
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    monkeypatch.setattr(providers, "_get_local_constants", original)  # restored after the test
+    _draw_from_the_schema_alone()
+    schema: dict[str, object] = {"type": "array", "items": {"type": "integer"}}
+    before = _drawn(schema, 150)
+    planted = [10**15 + 13 * k for k in range(300)]
+    (tmp_path / "constants_here.py").write_text(f"VALUES = {planted}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "constants_here", raising=False)  # forgotten after the test
+    importlib.import_module("constants_here")
+    after = _drawn(schema, 150)
+    assert after == before
+    literals = {str(n) for n in planted}
+    drawn = {leaf.literal for v in after for _, leaf in iter_leaves(v) if isinstance(leaf, Number)}
+    assert drawn and not drawn & literals
