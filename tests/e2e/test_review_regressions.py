@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -66,18 +67,23 @@ def test_bodiless_answers_may_announce_a_huge_length(tmp_path: Path) -> None:
 
 def test_a_fixture_rewritten_in_place_is_refused_not_misread(tmp_path: Path) -> None:
     rows = tmp_path / "rows.json"
-    rows.write_text('{"c0": 10, "c1": 20, "c2": 30}')
+    pad = "p" * 100
+    values = {f"c{n}": f"{n}{pad}" for n in range(4000)}  # past one read-ahead block (256 KiB)
+    text = json.dumps(values)
+    rows.write_text(text)
     spec = tmp_path / "s.yaml"
     spec.write_text(
         f"targets:\n  a: {{run: [{PY}, x.py]}}\n  b: {{run: [{PY}, x.py]}}\n"
         "cases_from: [rows.json]\n"
     )
     loaded = load_spec(spec)
-    assert loaded.cases[0].input is not None
+    assert loaded.cases[0].input == f"0{pad}"
     with rows.open("r+") as handle:  # same inode, one space more before c1's value
-        handle.write('{"c0": 10, "c1":  20, "c2": 30}')
+        handle.write(text.replace('"c1": ', '"c1":  '))
+    # Rows read (ahead) before the change are the rows as loaded; a row read after it is refused.
+    assert loaded.cases[1].input == f"1{pad}"
     with pytest.raises(SpecError, match="changed"):
-        loaded.cases[1]
+        loaded.cases[3999]
 
 
 FAULT_SERVER = SERVERS / "fault_server.py"

@@ -2,8 +2,10 @@
 
 The loader validates every fixture row in one streaming pass and keeps per row only its name
 (in one bytes blob), where it lies in its file, and its line: ~30 bytes a case, where a parsed
-Case held ~1.5 KB. A row is read again (one `pread`) and parsed when a case is planned, so a
-run over 100k fixture cases never holds them all. Names are cheap (`name`, `names`): selection
+Case held ~1.5 KB. A row is read again and parsed when a case is planned, so a run over 100k
+fixture cases never holds them all; rows read in file order come from one read-ahead block
+(two system calls a row cost more than the rest of a case's planning, and each lets another
+lane take the interpreter). Names are cheap (`name`, `names`): selection
 (`-k`), uniqueness and `known`/`expect` globs never parse a row.
 """
 
@@ -23,6 +25,9 @@ from yamlparity.spec.model import Case
 from yamlparity.spec.rowmap import RowMapping
 
 __all__ = ["CaseList", "FixtureFile", "FixtureIndex"]
+
+_READ_AHEAD = 1 << 18  # bytes read at once while rows are read in file order
+_SEQUENTIAL_GAP = 1 << 12  # a row starting this close after the last one read is "in order"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class FixtureIndex:
         self.ends = array("Q")  # end of each name in `names` (names hold no newline)
         self._slots = array("q", [-1]) * 1024  # a hash set of positions: see `add`
         self._fds: dict[int, int] = {}
+        self._blocks: dict[int, tuple[int, bytes]] = {}  # per file: last block read, its offset
+        self._last_end: dict[int, int] = {}  # per file: where the last row read ended
         self._lock = threading.Lock()
 
     def add_file(self, file: FixtureFile) -> int:
@@ -144,37 +151,55 @@ class FixtureIndex:
         )
 
     def _read(self, file_id: int, offset: int, length: int) -> bytes:
-        fd = self._fd(file_id)
-        data = os.pread(fd, length, offset)
-        # Checked on every read, not only at open: a file rewritten in place during the run
-        # would otherwise be read at stale offsets (a replaced file keeps the old inode open).
-        info = os.fstat(fd)
-        file = self.files[file_id]
-        if (info.st_size, info.st_mtime_ns) != file.stamp:
-            raise _changed(file)
-        return data
+        """A row's bytes: from the block read ahead when it lies there, else read (ahead when
+        rows are being read in file order: one `pread` for many rows, not one each)."""
+        with self._lock:
+            sequential = 0 <= offset - self._last_end.get(file_id, 0) <= _SEQUENTIAL_GAP
+            self._last_end[file_id] = offset + length
+            block = self._blocks.get(file_id)
+            if (
+                block is not None
+                and block[0] <= offset
+                and offset + length <= block[0] + len(block[1])
+            ):
+                start = offset - block[0]
+                return block[1][start : start + length]
+            fd = self._fd(file_id)
+            data = os.pread(fd, max(length, _READ_AHEAD) if sequential else length, offset)
+            # Checked on every read, not only at open: a file rewritten in place during the run
+            # would otherwise be read at stale offsets (a replaced file keeps the old inode
+            # open). Rows served from a block were read before this check passed.
+            info = os.fstat(fd)
+            file = self.files[file_id]
+            if (info.st_size, info.st_mtime_ns) != file.stamp:
+                self._blocks.pop(file_id, None)
+                raise _changed(file)
+            if len(data) > length:
+                self._blocks[file_id] = (offset, data)
+            return data[:length]
 
     def _fd(self, file_id: int) -> int:
-        with self._lock:
-            fd = self._fds.get(file_id)
-            if fd is None:
-                file = self.files[file_id]
-                try:
-                    fd = os.open(file.path, os.O_RDONLY)
-                except OSError as exc:
-                    raise SpecError(
-                        f"cannot read {file.display}: {exc.strerror}", Location(file.display)
-                    ) from None
-                info = os.fstat(fd)
-                if (info.st_size, info.st_mtime_ns) != file.stamp:
-                    os.close(fd)
-                    raise _changed(file)
-                self._fds[file_id] = fd
-            return fd
+        """The file's descriptor, opened (and checked) once (the caller holds the lock)."""
+        fd = self._fds.get(file_id)
+        if fd is None:
+            file = self.files[file_id]
+            try:
+                fd = os.open(file.path, os.O_RDONLY)
+            except OSError as exc:
+                raise SpecError(
+                    f"cannot read {file.display}: {exc.strerror}", Location(file.display)
+                ) from None
+            info = os.fstat(fd)
+            if (info.st_size, info.st_mtime_ns) != file.stamp:
+                os.close(fd)
+                raise _changed(file)
+            self._fds[file_id] = fd
+        return fd
 
     def close(self) -> None:
         with self._lock:
             fds, self._fds = self._fds, {}
+            self._blocks.clear()
         for fd in fds.values():
             os.close(fd)
 

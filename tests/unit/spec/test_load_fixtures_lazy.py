@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,33 @@ def test_a_fixture_changed_after_loading_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="changed since the spec was loaded"):
         spec.cases[0]
     assert spec.cases.name(0) == "a"
+
+
+def test_rows_read_in_any_order_are_the_rows_loaded_until_the_file_changes(
+    tmp_path: Path,
+) -> None:
+    """Rows read in file order come from a block read ahead, others one by one: the values are
+    the same in every order; a change on disk is refused at the next read from the file, and
+    rows read before it were read as loaded."""
+    rows = "".join(
+        f'{{"name": "c{n}", "input": {{"n": {n}, "pad": "{"x" * 90}"}}}}\n' for n in range(8000)
+    )
+    path = spec_with(tmp_path, "f.jsonl", rows.encode())
+    spec = load_spec(path, environ={})
+    order = list(range(8000))
+    random.Random(5).shuffle(order)
+    shuffled = {n: spec.cases[n].input for n in order[:500]}
+    in_order = [spec.cases[n].input for n in range(8000)]
+    assert all(in_order[n] == value for n, value in shuffled.items())
+    assert in_order[7999] == {"n": Number("7999"), "pad": "x" * 90}
+    fresh = load_spec(path, environ={})
+    assert fresh.cases[0].input == in_order[0]  # the first block is read
+    fixture = tmp_path / "f.jsonl"
+    fixture.write_bytes(rows.replace('"n": ', '"m": ').encode())
+    os.utime(fixture, ns=(1, 1))
+    assert fresh.cases[1].input == in_order[1]  # read ahead before the change
+    with pytest.raises(SpecError, match="changed since the spec was loaded"):
+        fresh.cases[7999]
 
 
 def test_invalid_utf8_in_a_row_points_at_it(tmp_path: Path) -> None:
