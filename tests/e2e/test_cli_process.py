@@ -9,12 +9,13 @@ import pytest
 
 from tests.support import cli, forkcli
 from tests.support.cli import PY
+from tests.support.paths import HELPER_PY
 
 SPEC = f"""
 name: agree
 targets:
-  left: {{run: [{PY}, "-c", "import sys; print(sys.stdin.read())"]}}
-  right: {{run: [{PY}, "-c", "import sys, os; print(os.environ['ANSWER'])"]}}
+  left: {{run: [{HELPER_PY}, "-c", "import sys; print(sys.stdin.read())"]}}
+  right: {{run: [{HELPER_PY}, "-c", "import sys, os; print(os.environ['ANSWER'])"]}}
 cases:
   - name: same
     input: {{"v": 1}}

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PY, run_cli, start_cli, tally, write_spec
-from tests.support.paths import EXAMPLES
+from tests.support.cli import run_cli, start_cli, tally, write_spec
+from tests.support.paths import EXAMPLES, HELPER_PY
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 
@@ -74,7 +74,7 @@ def project(folder: Path, helpers: dict[str, str], schema: dict[str, Any], extra
     targets = ""
     for name, source in helpers.items():
         (folder / f"{name}.py").write_text(source, "utf-8")
-        targets += f"  {name}:\n    run: [{PY}, {name}.py]\n    mode: stream\n"
+        targets += f"  {name}:\n    run: [{HELPER_PY}, {name}.py]\n    mode: stream\n"
     (folder / "input.schema.json").write_text(json.dumps(schema), "utf-8")
     text = f"name: probe\ntargets:\n{targets}fuzz:\n  schema: input.schema.json\n{extra}"
     return write_spec(folder, "probe.yaml", text)
@@ -241,7 +241,7 @@ def test_http_services_are_started_once(tmp_path: Path) -> None:
     url: "http://127.0.0.1:${{port}}"
     port: auto
     service:
-      run: [{PY}, server.py, "${{port}}", {name}.log, {mode}]
+      run: [{HELPER_PY}, server.py, "${{port}}", {name}.log, {mode}]
       ready: {{port: true}}
 """
     spec = write_spec(
@@ -342,8 +342,8 @@ def test_no_schema_is_a_usage_error(tmp_path: Path) -> None:
     spec = write_spec(
         tmp_path,
         "probe.yaml",
-        f"name: probe\ntargets:\n  a: {{run: [{PY}, one.py], mode: stream}}\n"
-        f"  b: {{run: [{PY}, one.py], mode: stream}}\ncases: [{{name: one, input: 1}}]\n",
+        f"name: probe\ntargets:\n  a: {{run: [{HELPER_PY}, one.py], mode: stream}}\n"
+        f"  b: {{run: [{HELPER_PY}, one.py], mode: stream}}\ncases: [{{name: one, input: 1}}]\n",
     )
     done = fuzz(tmp_path, str(spec))
     assert done.returncode == 2

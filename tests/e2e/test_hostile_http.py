@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from tests.servers.raw_http import ScriptedServer
-from tests.support.cli import PY, SERVERS, run_cli, write_spec
+from tests.support.cli import SERVERS, run_cli, write_spec
+from tests.support.paths import HELPER_PY
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"p" * 4000
 DRIP = [HEAD[i : i + 1] for i in range(len(HEAD))]  # ~4,000 pieces, 0.05 s apart: 200 s
@@ -69,14 +70,14 @@ def test_a_readiness_probe_that_never_gets_an_answer_ends_at_start_timeout(tmp_p
             url: "http://127.0.0.1:${{port}}"
             port: auto
             service:
-              run: [{PY}, hostile_server.py, "${{port}}", drip]
+              run: [{HELPER_PY}, hostile_server.py, "${{port}}", drip]
               ready: {{http: /health}}
               start_timeout: 3
           other:
             url: "http://127.0.0.1:${{port}}"
             port: auto
             service:
-              run: [{PY}, hostile_server.py, "${{port}}"]
+              run: [{HELPER_PY}, hostile_server.py, "${{port}}"]
               ready: {{log: listening}}
         request: {{method: GET, path: /}}
         cases: [{{name: one, input: 1}}]

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PY, run_cli, write_spec
+from tests.support.cli import run_cli, write_spec
+from tests.support.paths import HELPER_PY
 from yamlparity.cli.main import main
 
 
@@ -41,11 +42,12 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     return call
 
 
+ECHO = "import sys; sys.stdout.write(sys.stdin.read())"
 BASE = f"""\
 name: {{name}}
 targets:
-  a: {{{{run: [{PY}, -c, "import sys; sys.stdout.write(sys.stdin.read())"]{{target_extra}}}}}}
-  b: {{{{run: [{PY}, -c, "import sys; sys.stdout.write(sys.stdin.read())"]}}}}
+  a: {{{{run: [{HELPER_PY}, -c, "{ECHO}"]{{target_extra}}}}}}
+  b: {{{{run: [{HELPER_PY}, -c, "{ECHO}"]}}}}
 output: json
 cases:
   - {{{{name: one, input: {{input}}}}}}

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from tests.support.cli import (
     PROGRAMS,
-    PY,
     SERVERS,
     gone_soon,
     run_cli,
@@ -24,6 +23,7 @@ from tests.support.cli import (
     wait_for,
     write_spec,
 )
+from tests.support.paths import HELPER_PY
 
 ECHO_LINES = "import sys; [print(line, end='') for line in sys.stdin]"
 
@@ -47,8 +47,8 @@ def test_escapees_of_command_targets_are_gone_after_the_run(tmp_path: Path) -> N
         f"""\
         name: escape
         targets:
-          a: {{run: [{PY}, hostile.py, escape, {pids}]}}
-          b: {{run: [{PY}, hostile.py, escape, {pids}]}}
+          a: {{run: [{HELPER_PY}, hostile.py, escape, {pids}]}}
+          b: {{run: [{HELPER_PY}, hostile.py, escape, {pids}]}}
         output: json
         cases: [{{name: one, input: 1}}, {{name: two, input: 2}}, {{name: three, input: 3}}]
         """,
@@ -73,13 +73,13 @@ def test_a_daemonizing_service_leaves_nothing(tmp_path: Path) -> None:
             url: "http://127.0.0.1:${{port}}"
             port: auto
             service:
-              run: [{PY}, hostile_server.py, "${{port}}", daemon, {pid_file}]
+              run: [{HELPER_PY}, hostile_server.py, "${{port}}", daemon, {pid_file}]
               ready: {{log: listening}}
           b:
             url: "http://127.0.0.1:${{port}}"
             port: auto
             service:
-              run: [{PY}, hostile_server.py, "${{port}}"]
+              run: [{HELPER_PY}, hostile_server.py, "${{port}}"]
               ready: {{log: listening}}
         request: {{method: GET, path: /}}
         normalize: ["del(.pid)"]
@@ -116,8 +116,8 @@ def test_second_ctrl_c_stops_commands_and_stream_helpers_and_what_they_left(
         f"""\
         name: hang
         targets:
-          command: {{run: [{PY}, hostile.py, escape_hang, {pids}], timeout: 300}}
-          stream: {{run: [{PY}, hostile.py, no_read], mode: stream, timeout: 300}}
+          command: {{run: [{HELPER_PY}, hostile.py, escape_hang, {pids}], timeout: 300}}
+          stream: {{run: [{HELPER_PY}, hostile.py, no_read], mode: stream, timeout: 300}}
         output: json
         cases: [{{name: one, input: 1}}]
         """,
@@ -138,10 +138,10 @@ def test_second_ctrl_c_stops_a_build(tmp_path: Path) -> None:
         name: build
         targets:
           a:
-            build: [{PY}, hostile.py, escape_hang, {pids}]
+            build: [{HELPER_PY}, hostile.py, escape_hang, {pids}]
             build_timeout: 300
-            run: [{PY}, -c, "print(1)"]
-          b: {{run: [{PY}, -c, "print(1)"]}}
+            run: [{HELPER_PY}, -c, "print(1)"]
+          b: {{run: [{HELPER_PY}, -c, "print(1)"]}}
         output: json
         cases: [{{name: one, input: 1}}]
         """,
@@ -165,8 +165,8 @@ def test_second_ctrl_c_while_rendering_leaves_no_temporary_file(tmp_path: Path) 
         f"""\
         name: slow
         targets:
-          a: {{run: [{PY}, -c, "print(1)"]}}
-          b: {{run: [{PY}, -c, "print(1)"]}}
+          a: {{run: [{HELPER_PY}, -c, "print(1)"]}}
+          b: {{run: [{HELPER_PY}, -c, "print(1)"]}}
         output: json
         report: {{template: slow.md.j2}}
         cases: [{{name: one, input: 1}}]
@@ -192,8 +192,8 @@ def test_a_stream_helper_that_stops_reading_costs_one_case(tmp_path: Path) -> No
         f"""\
         name: no_read
         targets:
-          stuck: {{run: [{PY}, hostile.py, no_read], mode: stream, timeout: 2}}
-          fine: {{run: [{PY}, -c, "{ECHO_LINES}"], mode: stream}}
+          stuck: {{run: [{HELPER_PY}, hostile.py, no_read], mode: stream, timeout: 2}}
+          fine: {{run: [{HELPER_PY}, -c, "{ECHO_LINES}"], mode: stream}}
         output: json
         cases: [{{name: big, input: "{big}"}}]
         """,

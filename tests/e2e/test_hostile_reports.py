@@ -15,8 +15,9 @@ import subprocess
 from pathlib import Path
 
 from tests.support.cli import PY, cli_env, run_cli, write_spec
+from tests.support.paths import HELPER_PY
 
-ECHO = f'[{PY}, -c, "import sys; sys.stdout.write(sys.stdin.read())"]'
+ECHO = f'[{HELPER_PY}, -c, "import sys; sys.stdout.write(sys.stdin.read())"]'
 
 
 def test_description_code_spans_cannot_inject_html(tmp_path: Path) -> None:
@@ -57,7 +58,7 @@ def test_terminal_escape_sequences_from_targets_are_shown_not_obeyed(tmp_path: P
         f"""\
         name: ansi
         targets:
-          a: {{run: [{PY}, ansi.py], mode: stream, timeout: 5}}
+          a: {{run: [{HELPER_PY}, ansi.py], mode: stream, timeout: 5}}
           b: {{run: {ECHO}}}
         output: json
         cases: [{{name: one, input: 1}}]
@@ -72,7 +73,7 @@ def test_terminal_escape_sequences_from_targets_are_shown_not_obeyed(tmp_path: P
 
 def test_attachment_names_cannot_collide(tmp_path: Path) -> None:
     long_answer = (
-        f'[{PY}, -c, "import sys, json, os; sys.stdin.read(); '
+        f'[{HELPER_PY}, -c, "import sys, json, os; sys.stdin.read(); '
         f"print(json.dumps({{'who': os.environ['WHO'], 'pad': 'x' * 6000}}))\"]"
     )
     write_spec(
@@ -113,7 +114,7 @@ SMALL_SPEC = f"""\
 name: kept
 targets:
   a: {{run: {ECHO}}}
-  b: {{run: [{PY}, -c, "print(2)"]}}
+  b: {{run: [{HELPER_PY}, -c, "print(2)"]}}
 output: json
 report: {{template: pad.md.j2}}
 cases: [{{name: one, input: 1}}]

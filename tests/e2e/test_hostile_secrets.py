@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import PROGRAMS, PY, SERVERS, run_cli, write_spec
+from tests.support.cli import PROGRAMS, SERVERS, run_cli, write_spec
+from tests.support.paths import HELPER_PY
 
 # `{{` and `{%` included: such a secret was never masked. Starts with a marker no form hides.
 TOKEN = "Zq9SeCrEt-t0k&n/<\u00e9>\"x'$`y {{z}} {%w%} 12345"
@@ -137,8 +138,8 @@ def project(tmp_path: Path) -> Path:
     specs.mkdir()
     shutil.copy(PROGRAMS / "hostile.py", specs / "hostile.py")
     shutil.copy(SERVERS / "hostile_server.py", specs / "hostile_server.py")
-    write_spec(specs, "leaky.yaml", SPEC.format(py=PY, hostile="hostile.py"))
-    write_spec(specs, "leaky_http.yaml", HTTP_SPEC.format(py=PY, server="hostile_server.py"))
+    write_spec(specs, "leaky.yaml", SPEC.format(py=HELPER_PY, hostile="hostile.py"))
+    write_spec(specs, "leaky_http.yaml", HTTP_SPEC.format(py=HELPER_PY, server="hostile_server.py"))
     return tmp_path
 
 
@@ -196,8 +197,8 @@ def test_a_secret_in_report_path_is_refused_without_printing_it(tmp_path: Path) 
         name: named
         secrets: [API_TOKEN]
         targets:
-          a: {{run: [{PY}, -c, "print(1)"]}}
-          b: {{run: [{PY}, -c, "print(1)"]}}
+          a: {{run: [{HELPER_PY}, -c, "print(1)"]}}
+          b: {{run: [{HELPER_PY}, -c, "print(1)"]}}
         report: {{path: "reports/${{API_TOKEN}}.md"}}
         cases: [{{name: one, input: 1}}]
         """,

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PROGRAMS, PY, SERVERS, run_cli, write_spec
+from tests.support.cli import PROGRAMS, SERVERS, run_cli, write_spec
+from tests.support.paths import HELPER_PY
 
 CLI = PROGRAMS / "sum_cli.py"
 SERVER = SERVERS / "sum_server.py"
@@ -20,13 +21,13 @@ SERVER = SERVERS / "sum_server.py"
 TARGETS = f"""\
 targets:
   cli:
-    run: [{PY}, {CLI}]
+    run: [{HELPER_PY}, {CLI}]
     timeout: 20
   daemon:
     url: "http://127.0.0.1:${{port}}"
     port: auto
     timeout: 20
-    service: {{run: [{PY}, {SERVER}, "${{port}}"], ready: {{http: /health}}}}
+    service: {{run: [{HELPER_PY}, {SERVER}, "${{port}}"], ready: {{http: /health}}}}
 """
 # The command reads {"payload": input} (its `stdin:`); the server answers only POST /sum (its
 # `request:`): a case reaches each kind of target only through its own template.

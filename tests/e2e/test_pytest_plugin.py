@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import cli as support
+from tests.support.paths import HELPER_PY
 
 pytest_plugins = ["pytester"]
 
@@ -83,10 +84,10 @@ OUTCOMES_SPEC = f"""
 name: outcomes
 targets:
   left:
-    run: [{PY}, helper.py, left, seen.log]
+    run: [{HELPER_PY}, helper.py, left, seen.log]
     timeout: 20
   right:
-    run: [{PY}, helper.py, right, seen.log]
+    run: [{HELPER_PY}, helper.py, right, seen.log]
     timeout: 20
 stdin: '{{{{ case.input | tojson }}}}'
 expect:
@@ -116,7 +117,7 @@ SKIP_SPEC = f"""
 name: skipping
 targets:
   left:
-    run: [{PY}, helper.py, left, seen.log]
+    run: [{HELPER_PY}, helper.py, left, seen.log]
   missing:
     run: [no-such-program-yamlparity-test]
     when_missing: skip
@@ -140,7 +141,7 @@ targets:
     port: auto
     timeout: 60
     service:
-      run: [{PY}, server.py, "${{port}}", {name}.one.log]
+      run: [{HELPER_PY}, server.py, "${{port}}", {name}.one.log]
       ready: {{http: /health}}
       start_timeout: 30
   two:
@@ -148,7 +149,7 @@ targets:
     port: auto
     timeout: 60
     service:
-      run: [{PY}, server.py, "${{port}}", {name}.two.log]
+      run: [{HELPER_PY}, server.py, "${{port}}", {name}.two.log]
       ready: {{http: /health}}
       start_timeout: 30
 request:

@@ -21,6 +21,7 @@ from tests.support.cli import (
     tally,
     write_spec,
 )
+from tests.support.paths import HELPER_PY
 
 DISPATCH = PROGRAMS / "fault_dispatch.py"
 
@@ -52,10 +53,10 @@ def command_spec(folder: Path, cases: dict[str, dict[str, str]]) -> Path:
         f"""\
 targets:
   calm:
-    run: [{PY}, {DISPATCH}, --calm]
+    run: [{HELPER_PY}, {DISPATCH}, --calm]
     timeout: 60
   faulty:
-    run: [{PY}, {DISPATCH}]
+    run: [{HELPER_PY}, {DISPATCH}]
     timeout: 2
 cases:
 {lines}
@@ -180,7 +181,9 @@ def test_http_faults_get_verdicts(tmp_path: Path) -> None:
     spec = write_spec(
         tmp_path,
         "http.yaml",
-        HTTP_SPEC.format(py=PY, slow=SERVERS / "slow_server.py", fault=SERVERS / "fault_server.py"),
+        HTTP_SPEC.format(
+            py=HELPER_PY, slow=SERVERS / "slow_server.py", fault=SERVERS / "fault_server.py"
+        ),
     )
     proc = run_cli("run", str(spec), "--report-dir", "out", "-v", cwd=tmp_path)
     assert proc.returncode == 1
@@ -209,13 +212,13 @@ targets:
     port: auto
     concurrency: 1
     service:
-      run: [{PY}, {slow}, "${{port}}", --exit-after, "3"]
+      run: [{HELPER_PY}, {slow}, "${{port}}", --exit-after, "3"]
       ready: {{http: /health}}
   steady:
     url: "http://127.0.0.1:${{port}}"
     port: auto
     service:
-      run: [{PY}, {slow}, "${{port}}"]
+      run: [{HELPER_PY}, {slow}, "${{port}}"]
       ready: {{http: /health}}
 cases:
 {cases}

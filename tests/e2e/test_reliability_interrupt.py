@@ -16,7 +16,6 @@ import pytest
 
 from tests.support.cli import (
     OUTPUTS,
-    PY,
     SERVERS,
     alive,
     gone_soon,
@@ -25,6 +24,7 @@ from tests.support.cli import (
     wait_for,
     write_spec,
 )
+from tests.support.paths import HELPER_PY
 
 CASES = 40
 
@@ -38,7 +38,7 @@ def slow_spec(folder: Path, delay: float) -> Path:
     port: auto
     timeout: 120
     service:
-      run: [{PY}, {slow}, "${{port}}", --delay, "{delay}", --pid-file, {name}.pid,
+      run: [{HELPER_PY}, {slow}, "${{port}}", --delay, "{delay}", --pid-file, {name}.pid,
             --log-file, {name}.log]
       cwd: {folder}
       ready: {{http: /health}}"""

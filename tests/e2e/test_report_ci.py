@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.cli.github import Annotations
 from yamlparity.report.history import read_entries
 from yamlparity.results.records import CaseResult, Difference, SpecResult
@@ -53,7 +53,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "echo.py").write_text(ECHO)
     (tmp_path / "quirk.py").write_text(QUIRK)
     (tmp_path / "rows.jsonl").write_text(ROWS)
-    (tmp_path / "ci.yaml").write_text(SPEC.format(py=sys.executable, blob="QUJD" * 1500))
+    (tmp_path / "ci.yaml").write_text(SPEC.format(py=HELPER_PY, blob="QUJD" * 1500))
     return tmp_path
 
 

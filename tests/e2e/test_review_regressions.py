@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
-from tests.support.paths import SERVERS
+from tests.support.paths import HELPER_PY, SERVERS
 from yamlparity.core.errors import SpecError
 from yamlparity.spec.load import load_spec
 
@@ -28,7 +28,7 @@ def http_spec(tmp_path: Path, extra: str) -> Path:
         url: "http://127.0.0.1:${{port}}"
         port: auto
         timeout: 0.5
-        service: {{run: [{PY}, {SERVER}, "${{port}}"], ready: {{log: "listening on"}}}}
+        service: {{run: [{HELPER_PY}, {SERVER}, "${{port}}"], ready: {{log: "listening on"}}}}
     """
     body = textwrap.indent(textwrap.dedent(target).strip(), "    ")
     spec = tmp_path / "s.yaml"
@@ -73,7 +73,7 @@ def test_a_fixture_rewritten_in_place_is_refused_not_misread(tmp_path: Path) -> 
     rows.write_text(text)
     spec = tmp_path / "s.yaml"
     spec.write_text(
-        f"targets:\n  a: {{run: [{PY}, x.py]}}\n  b: {{run: [{PY}, x.py]}}\n"
+        f"targets:\n  a: {{run: [{HELPER_PY}, x.py]}}\n  b: {{run: [{HELPER_PY}, x.py]}}\n"
         "cases_from: [rows.json]\n"
     )
     loaded = load_spec(spec)
@@ -92,7 +92,7 @@ FAULT_SERVER = SERVERS / "fault_server.py"
 def five_hundred_spec(tmp_path: Path, expect: str = "") -> Path:
     target = (
         f'{{url: "http://127.0.0.1:${{port}}", port: auto, '
-        f'service: {{run: [{PY}, {FAULT_SERVER}, "${{port}}"], ready: {{http: /health}}}}}}'
+        f'service: {{run: [{HELPER_PY}, {FAULT_SERVER}, "${{port}}"], ready: {{http: /health}}}}}}'
     )
     spec = tmp_path / "s.yaml"
     spec.write_text(

@@ -10,11 +10,11 @@ import pytest
 
 from tests.support.cli import (
     PROGRAMS,
-    PY,
     run_cli,
     tally,
     write_spec,
 )
+from tests.support.paths import HELPER_PY
 from yamlparity.core.errors import SpecError
 from yamlparity.spec.load import load_spec
 
@@ -50,8 +50,8 @@ def test_language_specific_tags_are_refused(tmp_path: Path, tag: str) -> None:
         "tagged.yaml",
         f"""\
 targets:
-  a: {{run: [{PY}, {FAULTY}, echo]}}
-  b: {{run: [{PY}, {FAULTY}, echo]}}
+  a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
+  b: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
 cases:
   - name: one
     input: {tag}
@@ -78,10 +78,10 @@ def test_case_data_never_reaches_a_shell(tmp_path: Path) -> None:
         f"""\
 targets:
   via_shell:
-    run: "{PY} {FAULTY} echo"
+    run: "{HELPER_PY} {FAULTY} echo"
     shell: true
   via_argv:
-    run: [{PY}, {FAULTY}, echo]
+    run: [{HELPER_PY}, {FAULTY}, echo]
 stdin: '{{"cmd": {{{{ case.input.cmd | tojson }}}}, "name": {{{{ case.name | tojson }}}}}}'
 cases:
 {cases}
@@ -101,8 +101,8 @@ def test_case_data_is_not_rendered_as_a_template(tmp_path: Path) -> None:
         "echo.yaml",
         f"""\
 targets:
-  a: {{run: [{PY}, {FAULTY}, echo]}}
-  b: {{run: [{PY}, {FAULTY}, echo]}}
+  a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
+  b: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
 cases:
   - name: braces
     input: {{text: "{{{{ 7 * 7 }}}} ${{HOME}}"}}
@@ -130,8 +130,8 @@ def test_report_templates_are_sandboxed(tmp_path: Path, escape: str) -> None:
         "evil.yaml",
         f"""\
 targets:
-  a: {{run: [{PY}, {FAULTY}, echo]}}
-  b: {{run: [{PY}, {FAULTY}, echo]}}
+  a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
+  b: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
 cases:
   - {{name: one, input: {{a: 1}}}}
 report: {{template: evil.md.j2}}
@@ -153,8 +153,8 @@ def test_stdin_templates_are_sandboxed(tmp_path: Path) -> None:
         "evil_stdin.yaml",
         f"""\
 targets:
-  a: {{run: [{PY}, {FAULTY}, echo]}}
-  b: {{run: [{PY}, {FAULTY}, echo]}}
+  a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
+  b: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
 stdin: "{{{{ case.__class__.__mro__[1].__subclasses__() }}}}"
 cases:
   - {{name: one, input: {{a: 1}}}}
@@ -173,8 +173,8 @@ def test_html_report_escapes_target_data(tmp_path: Path) -> None:
         "html.yaml",
         f"""\
 targets:
-  a: {{run: [{PY}, {FAULTY}, echo]}}
-  b: {{run: [{PY}, {FAULTY}, exit3]}}
+  a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
+  b: {{run: [{HELPER_PY}, {FAULTY}, exit3]}}
 cases:
   - name: xss
     input: {{html: {json.dumps(payload)}}}

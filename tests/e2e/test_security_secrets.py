@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import (
-    PY,
     SERVERS,
     run_cli,
     write_spec,
 )
+from tests.support.paths import HELPER_PY
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import Number
 from yamlparity.results.records import CaseResult, SpecResult, TargetOutcome
@@ -87,11 +87,11 @@ targets:
     url: "http://{userinfo}127.0.0.1:${{port}}"
     port: auto
     headers: {{Authorization: "Bearer ${{API_TOKEN}}"}}
-    service: {{run: [{PY}, {fault}, "${{port}}"], ready: {{http: /health}}}}
+    service: {{run: [{HELPER_PY}, {fault}, "${{port}}"], ready: {{http: /health}}}}
   plain:
     url: "http://127.0.0.1:${{port}}"
     port: auto
-    service: {{run: [{PY}, {slow}, "${{port}}"], ready: {{http: /health}}}}
+    service: {{run: [{HELPER_PY}, {slow}, "${{port}}"], ready: {{http: /health}}}}
 request: {{method: POST, path: "/echo"}}
 cases:
   - {{name: one, input: {{a: 1}}}}

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import OUTPUTS, PY, cli_env, run_cli, start_forked, wait_for
+from tests.support.paths import HELPER_PY
 from yamlparity.run.shard import hash_shard
 
 SUITE = Path(__file__).resolve().parent / "shard_suite"
@@ -39,7 +40,7 @@ def suite(tmp_path: Path) -> Path:
 def cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, cwd=cwd, env={"PYTHON": PY, **(env or {})})
+    return run_cli(*args, cwd=cwd, env={"PYTHON": HELPER_PY, **(env or {})})
 
 
 SHARD_FLAGS = ("--format", "json", "-q")
@@ -49,7 +50,7 @@ def run_shards(
     cwd: Path, total: int, *extra: str, env: dict[str, str] | None = None
 ) -> list[subprocess.CompletedProcess[str]]:
     """`run --shard K/N` for every K at once, as N CI runners would; each in shards/K."""
-    full_env = cli_env({"PYTHON": PY, **(env or {})})
+    full_env = cli_env({"PYTHON": HELPER_PY, **(env or {})})
     argvs = [
         (
             "run",
@@ -322,7 +323,7 @@ def test_an_interrupted_shard_writes_what_it_did_and_merge_names_the_rest(suite:
         [PY, "-m", "yamlparity", "run", "specs/slow.yaml", "--shard", "1/1", "--report-dir",
          "shards/1", "--format", "json", "-q", "-j", "1"],
         cwd=suite,
-        env=cli_env({"PYTHON": PY, "SHARD_SUITE_MARK": str(mark)}),
+        env=cli_env({"PYTHON": HELPER_PY, "SHARD_SUITE_MARK": str(mark)}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -386,7 +387,7 @@ def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) 
             "1",
         ],
         cwd=suite,
-        env=cli_env({"PYTHON": PY}),
+        env=cli_env({"PYTHON": HELPER_PY}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PY, tally
-from tests.support.paths import PROGRAMS
+from tests.support.cli import tally
+from tests.support.paths import HELPER_PY, PROGRAMS
 
 Cli = Callable[..., CompletedProcess[str]]
 HELPER = PROGRAMS / "paced_helper.py"
@@ -22,9 +22,9 @@ HELPER = PROGRAMS / "paced_helper.py"
 SPEC = f"""\
 name: manual
 targets:
-  jq: {{run: [{PY}, {HELPER}, jq], timeout: 5}}
-  gojq: {{run: [{PY}, {HELPER}, gojq], timeout: 5}}
-  libjq: {{run: [{PY}, {HELPER}, libjq], timeout: 5}}
+  jq: {{run: [{HELPER_PY}, {HELPER}, jq], timeout: 5}}
+  gojq: {{run: [{HELPER_PY}, {HELPER}, gojq], timeout: 5}}
+  libjq: {{run: [{HELPER_PY}, {HELPER}, libjq], timeout: 5}}
 output: jsonl
 allow_empty: true
 known:

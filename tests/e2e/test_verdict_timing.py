@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import PY
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 
 HELPER = PROGRAMS / "paced_helper.py"
 Cli = Callable[..., CompletedProcess[str]]
@@ -28,7 +27,8 @@ def spec(folder: Path, names: list[str], mode: str, timeout: float, plan: dict[s
     """Targets `names` (in that order) running paced_helper.py; one case with this plan."""
     stream = ", --stream" if mode == "stream" else ""
     targets = "".join(
-        f"  {name}: {{run: [{PY}, {HELPER}, {name}{stream}], mode: {mode}, timeout: {timeout}}}\n"
+        f"  {name}: {{run: [{HELPER_PY}, {HELPER}, {name}{stream}], mode: {mode}, "
+        f"timeout: {timeout}}}\n"
         for name in names
     )
     case = json.dumps({"n": 1, "plan": plan})

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 PY = sys.executable
 
@@ -40,10 +41,10 @@ def spec_with(tmp: Path, left: str, right: str, extra: str = "", cases: str | No
         name: t
         targets:
           left:
-            run: [{PY}, {left}]
+            run: [{HELPER_PY}, {left}]
             timeout: 5
           right:
-            run: [{PY}, {right}]
+            run: [{HELPER_PY}, {right}]
             timeout: 5
         """
     return write(
@@ -171,7 +172,7 @@ def test_missing_helper_with_when_missing_skip_is_skip(tmp_path: Path) -> None:
         name: t
         targets:
           left:
-            run: [{PY}, {ok}]
+            run: [{HELPER_PY}, {ok}]
           right:
             run: [./not-built-yet]
             when_missing: skip

@@ -7,14 +7,13 @@ import os
 import pty
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import AMBIENT
-from tests.support.paths import ROOT
+from tests.support.paths import HELPER_PY, ROOT
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
 # Agrees with ECHO except on inputs holding "odd": there it adds a field.
@@ -58,7 +57,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "echo.py").write_text(ECHO)
     (tmp_path / "specs" / "quirk.py").write_text(QUIRK)
-    (tmp_path / "specs" / "t.yaml").write_text(SPEC.format(py=sys.executable))
+    (tmp_path / "specs" / "t.yaml").write_text(SPEC.format(py=HELPER_PY))
     (tmp_path / ".git").mkdir()  # the project boundary: no config above it is read
     return tmp_path
 
@@ -208,7 +207,7 @@ def test_template_context_runs_the_spec_or_reads_results(project: Path) -> None:
 def test_allow_outside_lets_cases_from_read_a_parent_folder(project: Path) -> None:
     (project / "rows.jsonl").write_text('{"name": "r1", "input": {"x": 1}}\n')
     spec = project / "specs" / "outside.yaml"
-    spec.write_text(SPEC.format(py=sys.executable).split("cases:")[0].replace("name: t", "name: o")
+    spec.write_text(SPEC.format(py=HELPER_PY).split("cases:")[0].replace("name: t", "name: o")
                     + "cases_from: [../rows.jsonl]\n")  # fmt: skip
     refused = yamlparity("run", "specs/outside.yaml", "--report-dir", "out", cwd=project)
     assert refused.returncode == 2

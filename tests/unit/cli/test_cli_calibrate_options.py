@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 # Seconds resolution, like an HTTP Date header: two quick runs usually see the same value.
 CLOCK = (
@@ -20,8 +20,8 @@ def spec(folder: Path) -> Path:
     path.write_text(
         "name: clocked\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, clock.py]}}\n"
-        f"  b: {{run: [{sys.executable}, clock.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, clock.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, clock.py]}}\n"
         "normalize: [del(.t)]\n"
         "cases: [{name: one, input: 1}]\n"
     )

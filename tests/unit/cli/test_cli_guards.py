@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 PY = sys.executable
 
@@ -30,8 +31,8 @@ def spec(folder: Path, name: str = "s", report: str | None = None) -> Path:
             f"""\
             name: {name}
             targets:
-              a: {{run: [{PY}, echo.py]}}
-              b: {{run: [{PY}, echo.py]}}
+              a: {{run: [{HELPER_PY}, echo.py]}}
+              b: {{run: [{HELPER_PY}, echo.py]}}
             cases:
               - {{name: one, input: {{n: 1}}}}
             """
@@ -85,8 +86,8 @@ def test_template_context_redacts_secrets(tmp_path: Path) -> None:
             f"""\
             secrets: [TOKEN]
             targets:
-              a: {{run: [{PY}, leak.py], env: {{TOKEN: "${{TOKEN}}"}}}}
-              b: {{run: [{PY}, -c, "print('{{}}')"]}}
+              a: {{run: [{HELPER_PY}, leak.py], env: {{TOKEN: "${{TOKEN}}"}}}}
+              b: {{run: [{HELPER_PY}, -c, "print('{{}}')"]}}
             cases:
               - {{name: one, input: {{}}}}
             """

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.cli import PY, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.cli.divergences import LEAD, VALUE_WIDTH, common_prefix, cut_around
 
 
@@ -42,7 +43,9 @@ def test_verbose_says_when_two_literals_are_one_value(tmp_path: Path) -> None:
     """`-v` words a difference as the JUnit failure text and pytest do."""
     (tmp_path / "a.py").write_text('print(\'{"v": 2.0, "w": 1}\')\n')
     (tmp_path / "b.py").write_text('print(\'{"v": 2, "w": 3}\')\n')
-    spec = f"name: t\ntargets:\n  a: {{run: [{PY}, a.py]}}\n  b: {{run: [{PY}, b.py]}}\n"
+    spec = (
+        f"name: t\ntargets:\n  a: {{run: [{HELPER_PY}, a.py]}}\n  b: {{run: [{HELPER_PY}, b.py]}}\n"
+    )
     (tmp_path / "t.yaml").write_text(spec + "cases: [{name: c, input: 1}]\n")
     lines = run_cli("run", "t.yaml", "-v", cwd=tmp_path).stdout.splitlines()
     assert "    stdout .v: a=2.0  b=2  (same value, different literal)" in lines

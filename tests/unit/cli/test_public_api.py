@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import yamlparity
+from tests.support.paths import HELPER_PY
 
 
 def test_exported_members() -> None:
@@ -36,8 +37,8 @@ def test_load_run_render_from_python(tmp_path: Path) -> None:
         textwrap.dedent(
             f"""
             targets:
-              a: {{run: [{sys.executable}, echo.py]}}
-              b: {{run: [{sys.executable}, echo.py]}}
+              a: {{run: [{HELPER_PY}, echo.py]}}
+              b: {{run: [{HELPER_PY}, echo.py]}}
             cases:
               - {{name: x, input: {{n: 1.0}}}}
             """

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.core.errors import SpecError
 from yamlparity.report.formats import results_json
 from yamlparity.report.render import SpecShape, context, synthetic_result
@@ -58,8 +58,8 @@ def test_template_context_from_results_keeps_flagged_rules(tmp_path: Path) -> No
     (tmp_path / "s.yaml").write_text(
         "name: s\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, a.py]}}\n"
-        f"  b: {{run: [{sys.executable}, b.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, a.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, b.py]}}\n"
         "normalize: [del(.ts)]\n"
         "cases:\n"
         "  - {name: c, input: {}}\n"

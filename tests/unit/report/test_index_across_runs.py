@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
 
@@ -16,8 +16,8 @@ def spec(folder: Path, name: str) -> None:
     (folder / f"{name}.yaml").write_text(
         f"name: {name}\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, echo.py]}}\n"
-        f"  b: {{run: [{sys.executable}, echo.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, echo.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, echo.py]}}\n"
         "cases: [{name: one, input: 1}, {name: two, input: [2]}]\n"
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
 
@@ -21,8 +22,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "s.yaml").write_text(
         "name: s\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, echo.py]}}\n"
-        f"  b: {{run: [{sys.executable}, echo.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, echo.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, echo.py]}}\n"
         "cases:\n"
         "  - {name: c, input: {x: 1}}\n"
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.report.render import environment
 from yamlparity.results.audit import analysis_context, audit
 from yamlparity.results.calibration import default_path
@@ -23,8 +22,8 @@ NOISE_RULES = """
 
 
 def spec_with(folder: Path, rules: str, flavor_b: str = "b") -> Spec:
-    a = json.dumps([sys.executable, HELPER, "--flavor", "a"])
-    b = json.dumps([sys.executable, HELPER, "--flavor", flavor_b])
+    a = json.dumps([HELPER_PY, HELPER, "--flavor", "a"])
+    b = json.dumps([HELPER_PY, HELPER, "--flavor", flavor_b])
     path = folder / "spec.yaml"
     path.write_text(
         textwrap.dedent(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 # The two producers name themselves: `.daemon` differs in every case, by design.
 HELPER = "import json, sys\nprint(json.dumps({'v': json.load(sys.stdin), 'daemon': sys.argv[1]}))\n"
@@ -17,8 +17,8 @@ def spec(folder: Path, rule: str) -> None:
     (folder / "s.yaml").write_text(
         "name: named\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, h.py, alpha]}}\n"
-        f"  b: {{run: [{sys.executable}, h.py, beta]}}\n"
+        f"  a: {{run: [{HELPER_PY}, h.py, alpha]}}\n"
+        f"  b: {{run: [{HELPER_PY}, h.py, beta]}}\n"
         f"normalize:\n  - {rule}\n"
         "cases: [{name: one, input: 1}, {name: two, input: 2}]\n"
     )

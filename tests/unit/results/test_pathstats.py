@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.results.pathstats import index_free, overlaps, path_stats
 from yamlparity.results.records import CaseResult, Difference
 from yamlparity.run.engine import run_spec
@@ -39,8 +38,8 @@ def test_overlaps_is_about_whole_steps() -> None:
 
 
 def test_paths_are_counted_once_per_case_with_targets_and_samples(tmp_path: Path) -> None:
-    a = json.dumps([sys.executable, HELPER, "--flavor", "a"])
-    b = json.dumps([sys.executable, HELPER, "--flavor", "b"])
+    a = json.dumps([HELPER_PY, HELPER, "--flavor", "a"])
+    b = json.dumps([HELPER_PY, HELPER, "--flavor", "b"])
     cases = "\n".join(f"  - {{name: c{i}, input: {{user: {i}}}}}" for i in range(7))
     path = tmp_path / "spec.yaml"
     path.write_text(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.results.calibration import default_path
 from yamlparity.run.calibrate import calibrate_spec
 from yamlparity.run.engine import run_spec
@@ -29,8 +29,8 @@ def write_spec(folder: Path, text: str) -> Spec:
 
 def helper_spec(folder: Path, *extra: str, rules: str = "", flavor_b: str = "a") -> Spec:
     """Two targets running the noisy helper; `flavor_b` != "a" makes .record.id drift."""
-    a = [sys.executable, HELPER, "--flavor", "a", "--counter", str(folder / "a.count"), *extra]
-    b = [sys.executable, HELPER, "--flavor", flavor_b, "--counter", str(folder / "b.count")]
+    a = [HELPER_PY, HELPER, "--flavor", "a", "--counter", str(folder / "a.count"), *extra]
+    b = [HELPER_PY, HELPER, "--flavor", flavor_b, "--counter", str(folder / "b.count")]
     b += extra
     return write_spec(
         folder,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.core.jsonvalue import Number
@@ -131,8 +131,8 @@ def test_stdin_template_through_the_cli(tmp_path: Path) -> None:
             f"""
             name: numbers
             targets:
-              a: {{run: [{sys.executable}, {echo}]}}
-              b: {{run: [{sys.executable}, {echo}]}}
+              a: {{run: [{HELPER_PY}, {echo}]}}
+              b: {{run: [{HELPER_PY}, {echo}]}}
             stdin: {json.dumps(stdin)}
             expect:
               - {{path: $.i, equals: 7}}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 # Answers with its arguments and its stdin.
 ARGS = "import json, sys; print(json.dumps({'args': sys.argv[1:], 'stdin': sys.stdin.read()}))\n"
@@ -15,7 +15,7 @@ HOSTILE = '{{ case.name }} {% if true %}x{% endif %} {# c #} "q" \\ é'
 
 def test_variables_with_template_syntax_reach_the_helper_as_written(tmp_path: Path) -> None:
     (tmp_path / "args.py").write_text(ARGS)
-    run = f'[{sys.executable}, args.py, "${{LABEL}}", "{{{{ case.name }}}}"]'
+    run = f'[{HELPER_PY}, args.py, "${{LABEL}}", "{{{{ case.name }}}}"]'
     (tmp_path / "s.yaml").write_text(
         "name: literal\n"
         "targets:\n"
@@ -36,13 +36,13 @@ def test_variables_with_template_syntax_reach_the_helper_as_written(tmp_path: Pa
 
 def test_a_secret_holding_template_syntax_loads_and_stays_hidden(tmp_path: Path) -> None:
     (tmp_path / "args.py").write_text(ARGS)
-    run = f'[{sys.executable}, args.py, "--token=${{TOKEN}}"]'
+    run = f'[{HELPER_PY}, args.py, "--token=${{TOKEN}}"]'
     (tmp_path / "s.yaml").write_text(
         "name: secret\n"
         "secrets: [TOKEN]\n"
         "targets:\n"
         f"  a: {{run: {run}}}\n"
-        f"  b: {{run: [{sys.executable}, args.py, other]}}\n"
+        f"  b: {{run: [{HELPER_PY}, args.py, other]}}\n"
         "cases: [{name: one, input: 1}]\n"
     )
     token = "s3cr3t-{% raw %}-{{ x }}-value"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.spec.load import load_spec
 
 # Records what it was sent, answers it back.
@@ -27,8 +27,8 @@ def spec(folder: Path, cases_from: str) -> Path:
     path.write_text(
         "name: mapped\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, rec.py]}}\n"
-        f"  b: {{run: [{sys.executable}, echo.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, rec.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, echo.py]}}\n"
         f"cases_from:\n{cases_from}"
     )
     return path

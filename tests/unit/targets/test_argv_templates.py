@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 # Prints its arguments and its stdin, so what it was given can be compared exactly.
 ARGS = "import json, sys; print(json.dumps({'args': sys.argv[1:], 'stdin': sys.stdin.read()}))\n"
@@ -14,9 +14,7 @@ ARGS = "import json, sys; print(json.dumps({'args': sys.argv[1:], 'stdin': sys.s
 
 def spec(folder: Path, run_b: str = "") -> None:
     (folder / "args.py").write_text(ARGS)
-    run = (
-        f'[{sys.executable}, args.py, "{{{{ case.input.program }}}}", "--name={{{{ case.name }}}}"]'
-    )
+    run = f'[{HELPER_PY}, args.py, "{{{{ case.input.program }}}}", "--name={{{{ case.name }}}}"]'
     (folder / "s.yaml").write_text(
         "name: argv\n"
         "targets:\n"
@@ -44,7 +42,7 @@ def test_each_argument_is_rendered_per_case_and_stays_one_argument(tmp_path: Pat
 def test_rendered_arguments_reach_the_program_and_the_reproducer(tmp_path: Path) -> None:
     # b adds an argument, so the case diverges and the report shows both argvs.
     run_b = (
-        f'[{sys.executable}, args.py, "{{{{ case.input.program }}}}", '
+        f'[{HELPER_PY}, args.py, "{{{{ case.input.program }}}}", '
         '"--name={{ case.name }}", extra]'
     )
     spec(tmp_path, run_b=run_b)

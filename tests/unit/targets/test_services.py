@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import urllib3
 
-from tests.support.paths import TESTS
+from tests.support.paths import HELPER_PY, TESTS
 from yamlparity.spec.model import Service
 from yamlparity.targets.base import TargetUnavailable
 from yamlparity.targets.ports import free_port, substitute_port
@@ -201,7 +201,9 @@ def test_env_cwd_and_port_are_substituted(tmp_path: Path, started: list[ServiceP
 
 
 def test_shell_string_runs_through_sh(started: list[ServiceProcess]) -> None:
-    run = f"echo shell-$((40 + 2)) port=${{port}}; exec {PY} -c 'import time; time.sleep(60)'"
+    run = (
+        f"echo shell-$((40 + 2)) port=${{port}}; exec {HELPER_PY} -c 'import time; time.sleep(60)'"
+    )
     port = free_port()
     svc = process(service(run, shell=True, ready_log=r"shell-42"), port)
     started.append(svc)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.support import cli as support_cli
+from tests.support.paths import HELPER_PY
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.rules.jsonpath import compile_path, find
@@ -76,8 +76,8 @@ def run_cli(tmp_path: Path, expect: str, command: str = "run") -> subprocess.Com
     spec.write_text(
         "name: paths\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, {helper}]}}\n"
-        f"  b: {{run: [{sys.executable}, {helper}]}}\n"
+        f"  a: {{run: [{HELPER_PY}, {helper}]}}\n"
+        f"  b: {{run: [{HELPER_PY}, {helper}]}}\n"
         "expect:\n"
         f"{textwrap.indent(expect, '  ')}"
         "cases:\n"

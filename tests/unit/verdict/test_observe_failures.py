@@ -4,10 +4,10 @@ stderr is compared too."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
 
 CRASH_A = "import sys; sys.stderr.write('KeyError: session\\n'); sys.exit(1)\n"
 CRASH_B = "import sys; sys.stderr.write('segfault in parser\\n'); sys.exit(1)\n"
@@ -22,8 +22,8 @@ def run(
     spec.write_text(
         "name: crash\n"
         "targets:\n"
-        f"  a: {{run: [{sys.executable}, a.py]}}\n"
-        f"  b: {{run: [{sys.executable}, b.py]}}\n"
+        f"  a: {{run: [{HELPER_PY}, a.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, b.py]}}\n"
         f"compare: {{facets: {facets}}}\n"
         "cases:\n"
         "  - {name: c, input: {}}\n"
