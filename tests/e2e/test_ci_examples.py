@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.support.cli import OUTPUTS, cli_env
-from tests.support.paths import EXAMPLES
+from tests.support.paths import EXAMPLES, HELPER_PY
 
 CI = EXAMPLES / "ci"
 SUITE = Path(__file__).resolve().parent / "shard_suite" / "specs"
@@ -47,7 +47,7 @@ def tools(tmp_path: Path) -> dict[str, str]:
     shim = bin_dir / "yamlparity"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m yamlparity "$@"\n')
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": HELPER_PY}
 
 
 def run_in_shell(

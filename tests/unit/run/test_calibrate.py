@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 
@@ -91,8 +90,8 @@ def test_whole_text_output_is_refused(tmp_path: Path) -> None:
         name: text
         output: text
         targets:
-          a: {{run: {json.dumps([sys.executable, "-c", code])}}}
-          b: {{run: {json.dumps([sys.executable, "-c", code])}}}
+          a: {{run: {json.dumps([HELPER_PY, "-c", code])}}}
+          b: {{run: {json.dumps([HELPER_PY, "-c", code])}}}
         cases: [{{name: c, input: 1}}]
         """,
     )
@@ -122,7 +121,7 @@ def test_suggested_yaml_parses_as_a_list_of_rules(tmp_path: Path) -> None:
 def http_spec(folder: Path, unsafe: bool) -> Spec:
     def target(flavor: str) -> str:
         port = free_port()
-        run = json.dumps([sys.executable, SERVER, str(port), flavor])
+        run = json.dumps([HELPER_PY, SERVER, str(port), flavor])
         return (
             f"{{url: 'http://127.0.0.1:{port}', service: {{run: {run}, ready: {{http: /health}}}}}}"
         )

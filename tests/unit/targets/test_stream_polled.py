@@ -6,7 +6,6 @@ for both ways of reading in test_stream_target.py."""
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.core.jsonvalue import Number
 from yamlparity.run import engine
@@ -31,7 +30,7 @@ def make(name: str = "s", timeout: float = 5.0, max_output: int | None = None) -
     target = CommandTarget(
         name=name,
         location=Location("t.yaml"),
-        run=(sys.executable, str(HELPER)),
+        run=(HELPER_PY, str(HELPER)),
         mode="stream",
         timeout=timeout,
         **({"max_output": max_output} if max_output else {}),
@@ -125,7 +124,7 @@ def test_an_answer_after_the_deadline_is_a_timeout_even_when_the_lane_was_idle()
 
 
 def spec_file(folder: Path, workers: int) -> Path:
-    run = json.dumps([sys.executable, str(HELPER)])
+    run = json.dumps([HELPER_PY, str(HELPER)])
     path = folder / "spec.yaml"
     path.write_text(
         "name: polled\ntargets:\n"
@@ -153,7 +152,7 @@ def test_lanes_read_and_wait_for_a_free_exchange_before_sending(
 
 
 def test_other_kinds_beside_a_stream_target_keep_the_reader_threads(tmp_path: Path) -> None:
-    run = json.dumps([sys.executable, str(HELPER)])
+    run = json.dumps([HELPER_PY, str(HELPER)])
     path = tmp_path / "mixed.yaml"
     path.write_text(
         "name: mixed\ntargets:\n"
@@ -178,7 +177,7 @@ def test_a_run_with_lanes_reading_gives_the_answers(tmp_path: Path, jobs: int | 
 def test_cases_sent_ahead_get_their_own_answers(tmp_path: Path) -> None:
     """Lane 0 sends the next case before it evaluates the one in hand: every case still gets
     the answers to its own input (kept whole here: the helpers' pids differ, so DIFF)."""
-    run = json.dumps([sys.executable, str(HELPER)])
+    run = json.dumps([HELPER_PY, str(HELPER)])
     rows = "".join(f"  - {{name: c{n}, input: {{n: {n}}}}}\n" for n in range(30))
     path = tmp_path / "ahead.yaml"
     path.write_text(

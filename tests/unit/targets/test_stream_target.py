@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from collections.abc import Callable
 
 import pytest
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation
@@ -28,7 +27,7 @@ def make(request: pytest.FixtureRequest) -> Callable[..., StreamAdapter]:
         target = CommandTarget(
             name="s",
             location=Location("t.yaml"),
-            run=(sys.executable, str(HELPER)),
+            run=(HELPER_PY, str(HELPER)),
             mode="stream",
             timeout=timeout,
         )

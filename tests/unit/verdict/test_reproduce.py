@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
 from yamlparity.targets.base import PreparedRequest
@@ -36,8 +35,8 @@ def bash(command: str, **env: str) -> str:
 
 
 def test_command_reproducer_feeds_the_exact_stdin(tmp_path: Path) -> None:
-    a = json.dumps([sys.executable, "-c", ECHO, "a"])
-    b = json.dumps([sys.executable, "-c", ECHO, "b"])
+    a = json.dumps([HELPER_PY, "-c", ECHO, "a"])
+    b = json.dumps([HELPER_PY, "-c", ECHO, "b"])
     (tmp_path / "spec.yaml").write_text(
         f"name: r\ntargets:\n  a: {{run: {a}, env: {{MODE: x, API_TOKEN: hunter22}}}}\n"
         f"  b: {{run: {b}}}\n"
@@ -61,7 +60,7 @@ def test_command_reproducer_feeds_the_exact_stdin(tmp_path: Path) -> None:
 
 
 def test_match_cases_get_no_reproducer(tmp_path: Path) -> None:
-    run = json.dumps([sys.executable, "-c", ECHO, "same"])
+    run = json.dumps([HELPER_PY, "-c", ECHO, "same"])
     (tmp_path / "spec.yaml").write_text(
         f"name: r\ntargets:\n  a: {{run: {run}}}\n  b: {{run: {run}}}\n"
         "cases: [{name: c, input: 1}]\n"
@@ -74,7 +73,7 @@ def test_match_cases_get_no_reproducer(tmp_path: Path) -> None:
 def servers() -> Iterator[dict[str, int]]:
     ports = {"a": free_port(), "b": free_port()}
     procs = [
-        subprocess.Popen([sys.executable, str(PROGRAMS / "noisy_server.py"), str(port), flavor])
+        subprocess.Popen([HELPER_PY, str(PROGRAMS / "noisy_server.py"), str(port), flavor])
         for flavor, port in ports.items()
     ]
     try:

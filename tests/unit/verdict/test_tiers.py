@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.support.paths import HELPER_PY
 from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
@@ -18,8 +18,8 @@ PRINT = "import sys; sys.stdout.write(sys.argv[1])"
 
 def run_one(folder: Path, a_out: str, b_out: str, extra: str = "") -> CaseResult:
     """Two real helpers printing fixed outputs; one case."""
-    a = json.dumps([sys.executable, "-c", PRINT, a_out])
-    b = json.dumps([sys.executable, "-c", PRINT, b_out])
+    a = json.dumps([HELPER_PY, "-c", PRINT, a_out])
+    b = json.dumps([HELPER_PY, "-c", PRINT, b_out])
     path = folder / "spec.yaml"
     path.write_text(
         f"name: tiers\ntargets:\n  a: {{run: {a}}}\n  b: {{run: {b}}}\n"
