@@ -262,7 +262,7 @@ def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Fi
     # The ceiling of any runner that starts one helper per target per case: every core busy
     # doing nothing but those starts.
     cores = os.cpu_count() or 1
-    ceiling = cores / (2 * helper_start_cpu(folder, 3 if process_n < 20 else 20))
+    ceiling = cores / (2 * helper_start_cpu(folder, 1 if process_n < 20 else 20))
     write_cases(folder, cases(shell_n))
     started = time.perf_counter()
     env = {**os.environ, "HELPER": str(TARGETS / "once_helper.js")}
@@ -537,32 +537,33 @@ def main() -> int:
         print(f"bench needs {', '.join(missing)}", file=sys.stderr)
         return 3
     smoke = args.smoke
-    n = 40 if smoke else args.cases
+    n = 10 if smoke else args.cases
     only = set(args.only or GROUPS)
     # Byte-compile the package as `pip install` does: with PYTHONDONTWRITEBYTECODE set (as on
     # this machine) an editable install would otherwise recompile every module on every run.
     import yamlparity
 
-    subprocess.run(
-        [PY, "-m", "compileall", "-q", str(Path(yamlparity.__file__).parent)], check=True
-    )
+    if not smoke:  # the smoke's figures are not measurements
+        subprocess.run(
+            [PY, "-m", "compileall", "-q", str(Path(yamlparity.__file__).parent)], check=True
+        )
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="yamlparity-bench-") as tmp:
         folder = Path(tmp)
         if "http" in only:
-            figures += bench_http(folder, n, 4 if smoke else 60)
+            figures += bench_http(folder, n, 2 if smoke else 60)
         if "command" in only:
-            figures += bench_command(folder, n, 6 if smoke else 200, 3 if smoke else 30)
+            figures += bench_command(folder, n, 2 if smoke else 200, 1 if smoke else 30)
         if "large" in only:
             figures += bench_large(folder, 1 if smoke else 20)
         if "memory" in only:
-            figures += bench_memory(*((100, 400) if smoke else (1000, 100_000)))
+            figures += bench_memory(*((20, 40) if smoke else (1000, 100_000)))
         if "startup" in only:
-            figures += bench_startup(folder, 5 if smoke else 100)
+            figures += bench_startup(folder, 2 if smoke else 100)
         if "lanes" in only:
             sizes = {"http": 2000, "process": 24, "stream": 2000}
             if smoke:  # one kind, at rest, one fixed count: proves the sweep runs
-                bench_lanes(folder, {"stream": 20}, 1, [1], hog=False)
+                bench_lanes(folder, {"stream": 10}, 1, [1], hog=False)
             else:
                 kinds = args.kind or list(sizes)
                 bench_lanes(folder, {k: sizes[k] for k in kinds}, ROUNDS, [1, 2, 4, 8])

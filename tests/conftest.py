@@ -45,7 +45,8 @@ def _nothing_left() -> Iterator[None]:
     """Every test ends with none of the processes it started (or theirs) still running."""
     yield
     left = support_cli.no_marked_processes_remain()
-    support_cli.kill_marked()
+    if left:
+        support_cli.kill_marked()
     assert left == [], f"processes left running: {left}"
 
 
