@@ -1,4 +1,9 @@
-"""The real `yamlparity` command, run as a subprocess: exit codes, outputs, terminal modes."""
+"""The real `yamlparity` command in a process of its own: exit codes, outputs, terminal modes.
+
+The installed script where a test says so (`installed=True`, and the terminal test); elsewhere
+the same `main()` in a child forked from a process that imported yamlparity already
+(tests/support/forkcli.py; tests/e2e/test_cli_process.py checks both print and exit the same).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import AMBIENT
+from tests.support.cli import AMBIENT, run_cli
 from tests.support.paths import HELPER_PY, ROOT
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
@@ -41,8 +46,12 @@ SPEC = textwrap.dedent(
 
 
 def yamlparity(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, installed: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """The command outside CI (CI=true changes what it prints); `installed`: the console script
+    pip installed, in a new interpreter."""
+    if not installed:
+        return run_cli(*args, cwd=cwd, env=env, unset=("CI",), timeout=120)
     exe = shutil.which("yamlparity")
     assert exe is not None, "install the package: pip install -e ."
     full_env = {k: v for k, v in os.environ.items() if k != "CI" and k not in AMBIENT}
@@ -63,7 +72,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_exit_0_when_every_selected_case_matches(project: Path) -> None:
-    done = yamlparity("run", "-k", "same", "--report-dir", "out", cwd=project)
+    done = yamlparity("run", "-k", "same", "--report-dir", "out", cwd=project, installed=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == (
         "[parity] t: 2 match / 0 diff (out of 2) [-k same: 2 of 3 cases] → out/t.md"
@@ -71,7 +80,7 @@ def test_exit_0_when_every_selected_case_matches(project: Path) -> None:
 
 
 def test_exit_1_on_a_difference_and_plain_lines_when_not_a_tty(project: Path) -> None:
-    done = yamlparity("run", "--report-dir", "out", cwd=project)
+    done = yamlparity("run", "--report-dir", "out", cwd=project, installed=True)
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
         "  DIFF  t/odd_case",
