@@ -19,6 +19,7 @@ import pytest
 from tests.support.cli import run_cli, write_spec
 from tests.support.paths import HELPER_PY
 from yamlparity.cli.main import main
+from yamlparity.report import render
 
 
 class Result:
@@ -238,8 +239,10 @@ def test_a_rule_that_would_run_for_hours_costs_one_case(
     ids=["repeat", "format_width", "percent_width", "center", "nested_loops", "doubling"],
 )
 def test_a_report_template_that_would_exhaust_the_machine_fails_before_the_run(
-    template: str, tmp_path: Path, cli: Any
+    template: str, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The check's time bound is a setting (5 s); 1 s stops the loops the same way, sooner.
+    monkeypatch.setattr(render, "CHECK_SECONDS", 1.0)
     (tmp_path / "bomb.md.j2").write_text(template + "\n", "utf-8")
     extra = "report: {template: bomb.md.j2}"
     write_spec(
