@@ -202,6 +202,11 @@ def run(pytester: pytest.Pytester, *args: str, fork: bool = True) -> pytest.RunR
 
 
 def _forked_pytest(pytester: pytest.Pytester, args: tuple[str, ...]) -> pytest.RunResult | None:
+    # What differs from runpytest_subprocess, and why no test here depends on it: sys.path[0]
+    # is "" (the folder the child changes to) rather than its absolute path, PYTHONPATH does
+    # not get the folder prepended (only the inner run's own xdist workers would see it), the
+    # basetemp has a random suffix, argv[0] is "pytest". With plugin autoload off (set by
+    # `_marked`) pytest rewrites only the `-p` plugin, which the zygote never imported.
     env = dict(os.environ)
     base = {k: v for k, v in env.items() if k != support.MARKER_NAME}  # the zygote is no leak
     zygote = forkcli.zygote_for(support.PY, base, program="pytest")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,11 @@ def _helper_python() -> str:
     folder = Path(tempfile.gettempdir()) / f"yamlparity-tests-{os.getuid()}"
     launcher = folder / f"python-S-{tag}"
     try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        held = folder.lstat()
+        if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.getuid() or held.st_mode & 0o077:
+            return sys.executable  # a folder someone else could have written: not run from it
         if not launcher.exists():
-            folder.mkdir(mode=0o700, exist_ok=True)
             staged = folder / f".{launcher.name}.{os.getpid()}"
             staged.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "$@"\n')
             staged.chmod(0o755)

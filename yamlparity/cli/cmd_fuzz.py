@@ -163,7 +163,9 @@ def _hypothesis_home(root: Path) -> Path:
     try:
         cache = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
         folder = cache / "yamlparity" / "hypothesis"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for level in (folder.parent, folder):  # private, as XDG asks
+            level.mkdir(mode=0o700, exist_ok=True)
     except (OSError, RuntimeError):  # no home, a read-only one
         return _cache_folder(root) / "hypothesis"
     return folder

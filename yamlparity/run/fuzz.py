@@ -29,7 +29,8 @@ import threading
 import time
 import unittest
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -148,8 +149,7 @@ def fuzz_spec(
         database=str(options.database) if options.database else None,
         started=now_utc(),
     )
-    _draw_from_the_schema_alone()
-    with started_targets(spec, adapter_factory) as started:
+    with _schema_alone(), started_targets(spec, adapter_factory) as started:
         result.targets = started.infos
         if any(info.unavailable for info in started.infos):
             result.stopped = "unavailable"
@@ -166,21 +166,39 @@ def fuzz_spec(
     return result
 
 
-def _draw_from_the_schema_alone() -> None:
-    """Hypothesis also draws, now and then, constants it finds in the source of "local" modules
-    (any module outside site-packages): yamlparity's own when it is installed editable. The
-    same `--seed` would then draw other inputs on a machine where yamlparity is installed
-    otherwise or changed (and each new project folder would parse that source again). The
-    targets are other programs: their inputs come from the schema and the seed alone. This
-    hook is private to Hypothesis, so it is looked up with care; without it nothing breaks."""
+@contextmanager
+def _schema_alone() -> Iterator[None]:
+    """Inside, Hypothesis draws no constants from the source of "local" modules (any module
+    outside site-packages: yamlparity's own when it is installed editable). With them, the
+    same `--seed` drew other inputs on a machine where yamlparity is installed otherwise or
+    changed. The targets are other programs: their inputs come from the schema and the seed
+    alone. Hypothesis's hook for it is private (6.131.9 and later): looked up with care, the
+    constants it cached already dropped, the hook put back on the way out."""
     try:
         providers = importlib.import_module("hypothesis.internal.conjecture.providers")
     except ImportError:
+        yield
         return
+    original = getattr(providers, "_get_local_constants", None)
     constants = getattr(providers, "Constants", None)
-    if constants is not None and callable(getattr(providers, "_get_local_constants", None)):
-        none_local = constants()
-        setattr(providers, "_get_local_constants", lambda: none_local)  # noqa: B010
+    if not callable(original) or constants is None:
+        yield
+        return
+    none_local = constants()
+    setattr(providers, "_get_local_constants", lambda: none_local)  # noqa: B010
+    _forget_cached_constants(providers)
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", original)  # noqa: B010
+        _forget_cached_constants(providers)
+
+
+def _forget_cached_constants(providers: Any) -> None:
+    """Hypothesis caches the constants allowed per kind of draw, local ones included."""
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if isinstance(cache, dict):
+        cache.clear()
 
 
 class _Search:

@@ -54,7 +54,9 @@ class FixtureIndex:
         self.ends = array("Q")  # end of each name in `names` (names hold no newline)
         self._slots = array("q", [-1]) * 1024  # a hash set of positions: see `add`
         self._fds: dict[int, int] = {}
-        self._blocks: dict[int, tuple[int, bytes]] = {}  # per file: last block read, its offset
+        # The last block read ahead: its file, offset and bytes (one, whatever the files: a
+        # run reads them one after the other).
+        self._block: tuple[int, int, bytes] | None = None
         self._last_end: dict[int, int] = {}  # per file: where the last row read ended
         self._lock = threading.Lock()
 
@@ -156,14 +158,11 @@ class FixtureIndex:
         with self._lock:
             sequential = 0 <= offset - self._last_end.get(file_id, 0) <= _SEQUENTIAL_GAP
             self._last_end[file_id] = offset + length
-            block = self._blocks.get(file_id)
-            if (
-                block is not None
-                and block[0] <= offset
-                and offset + length <= block[0] + len(block[1])
-            ):
-                start = offset - block[0]
-                return block[1][start : start + length]
+            block = self._block
+            if block is not None and block[0] == file_id:
+                start = offset - block[1]
+                if start >= 0 and start + length <= len(block[2]):
+                    return block[2][start : start + length]
             fd = self._fd(file_id)
             data = os.pread(fd, max(length, _READ_AHEAD) if sequential else length, offset)
             # Checked on every read, not only at open: a file rewritten in place during the run
@@ -172,10 +171,10 @@ class FixtureIndex:
             info = os.fstat(fd)
             file = self.files[file_id]
             if (info.st_size, info.st_mtime_ns) != file.stamp:
-                self._blocks.pop(file_id, None)
+                self._block = None
                 raise _changed(file)
             if len(data) > length:
-                self._blocks[file_id] = (offset, data)
+                self._block = (file_id, offset, data)
             return data[:length]
 
     def _fd(self, file_id: int) -> int:
@@ -199,7 +198,7 @@ class FixtureIndex:
     def close(self) -> None:
         with self._lock:
             fds, self._fds = self._fds, {}
-            self._blocks.clear()
+            self._block = None
         for fd in fds.values():
             os.close(fd)
 

@@ -17,6 +17,8 @@ def test_the_user_cache_folder_else_the_project(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert _hypothesis_home(project) == tmp_path / "cache" / "yamlparity" / "hypothesis"
     assert (tmp_path / "cache" / "yamlparity" / "hypothesis").is_dir()
+    for level in ("yamlparity", "yamlparity/hypothesis"):  # private folders, as XDG asks
+        assert (tmp_path / "cache" / level).stat().st_mode & 0o077 == 0
     # XDG: a relative XDG_CACHE_HOME is ignored, ~/.cache is the default.
     monkeypatch.setenv("XDG_CACHE_HOME", "relative")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

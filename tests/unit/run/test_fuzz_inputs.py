@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number, dumps, iter_leaves
-from yamlparity.run.fuzz import _draw_from_the_schema_alone
+from yamlparity.run.fuzz import _schema_alone
 from yamlparity.run.fuzz_inputs import (
     _FORMS,
     InputSchema,
@@ -168,16 +168,18 @@ def test_inputs_come_from_the_schema_and_the_seed_alone(
     from hypothesis.internal.conjecture import providers
 
     original = providers._get_local_constants
-    monkeypatch.setattr(providers, "_get_local_constants", original)  # restored after the test
-    _draw_from_the_schema_alone()
     schema: dict[str, object] = {"type": "array", "items": {"type": "integer"}}
-    before = _drawn(schema, 150)
     planted = [10**15 + 13 * k for k in range(300)]
     (tmp_path / "constants_here.py").write_text(f"VALUES = {planted}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "constants_here", raising=False)  # forgotten after the test
-    importlib.import_module("constants_here")
-    after = _drawn(schema, 150)
+    _drawn(schema, 20)  # Hypothesis caches the constants it found: the run must drop them
+    with _schema_alone():
+        assert providers._get_local_constants is not original  # the hook is in place
+        before = _drawn(schema, 150)
+        importlib.import_module("constants_here")
+        after = _drawn(schema, 150)
+    assert providers._get_local_constants is original  # and put back
     assert after == before
     literals = {str(n) for n in planted}
     drawn = {leaf.literal for v in after for _, leaf in iter_leaves(v) if isinstance(leaf, Number)}
