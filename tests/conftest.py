@@ -7,6 +7,7 @@ check finds whatever they spawned, whatever its name or parent.
 from __future__ import annotations
 
 import compileall
+import gc
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +39,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     installed command, shards) would compile the package from source, ~0.15 s of CPU each."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=2)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (test modules, their libraries, the parametrized items) lives as
+    long as the session: frozen, the collector's full passes stop walking it. Measured on the
+    in-process verdict and report tests: 20.6 s of CPU against 21.5 s (medians of 5
+    interleaved runs)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)
