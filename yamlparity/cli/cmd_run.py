@@ -62,10 +62,10 @@ def register(sub: Any) -> None:
             "cases in flight at once, fixed (default: with only stream targets, their fewest "
             "workers, the next case sent while one is evaluated; with stream targets beside "
             "process targets, twice their fewest workers; otherwise tuned while running: "
-            "from one lane (one per CPU when "
-            "every target starts a process per case), doubled while each doubling brings at "
-            "least 10%% more cases a second, up to 4 x CPU count, at most 32; the project's "
-            "`jobs` setting fixes it too)"
+            "from one lane (one per CPU when every target starts a process per case; one "
+            "lane over HTTP sends the next case while it evaluates one), doubled while each "
+            "doubling brings at least 10%% more cases a second, up to 4 x CPU count, at most "
+            "32; the project's `jobs` setting fixes it too)"
         ),
     )
     run.add_argument(

@@ -274,6 +274,7 @@ class _Lanes:
         # Lane 0's case sent ahead (see _next_result); only in tuned runs: `--jobs 1` keeps
         # one case at a time on the wire.
         self.ahead: tuple[int, CaseResult | _Sent] | None = None
+        self.overlap_lanes = self.limit  # where the tuner starts (see _next_result)
         self.overlap = options.jobs is None and all(
             getattr(adapter, "overlaps", False) for adapter in live.adapters.values()
         )
@@ -317,9 +318,15 @@ class _Lanes:
             position, started = self.ahead
             self.ahead = None
             size = 0
-            if self.overlap:
+            # Sending ahead only at the lanes the tuner starts from: HTTP starts at one lane
+            # and tries two; sending ahead during that trial put three cases in flight, and
+            # beside a busy process the trial then lost to one lane, while a plain -j 2 was the
+            # fastest count there (bench/README.md, "Latest round"). Stream lanes start, and
+            # stay, at their count.
+            overlap = self.overlap and self.limit <= self.overlap_lanes
+            if overlap:
                 started, size = _settled(started)
-            if self.overlap and size < gcpause.LARGE:
+            if overlap and size < gcpause.LARGE:
                 # The next case's clock runs from its send: not while a large case is being
                 # compared here (a 9 MB pair takes longer than a short timeout).
                 with self.lock:
