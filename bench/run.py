@@ -271,15 +271,17 @@ def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Fi
     write_cases(folder, cases(process_n))
     process = rate(
         process_n,
-        timed(["yamlparity", "run", "-q", str(command_spec(folder, "process", 1))], folder),
+        timed(
+            [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "process", 1))], folder
+        ),
     )
     write_cases(folder, cases(n))
     (folder / "stream_loop.py").write_text(STREAM_LOOP)
     loop_argv = [PY, "stream_loop.py", str(TARGETS / "stream_helper.js")]
     contenders = {
         "loop": loop_argv,
-        "stream1": ["yamlparity", "run", "-q", str(command_spec(folder, "stream", 1))],
-        "stream2": ["yamlparity", "run", "-q", str(command_spec(folder, "stream", 2))],
+        "stream1": [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "stream", 1))],
+        "stream2": [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "stream", 2))],
     }
     # Interleaved rounds, whole processes (start-up, spec load and report included for
     # yamlparity; interpreter and helper start for the loop); the median of each counts.

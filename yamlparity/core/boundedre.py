@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from re import _constants, _parser  # type: ignore[attr-defined, unused-ignore]
 from typing import Any
 
-import regex
-
 __all__ = ["BoundedPattern", "RegexTimeout", "budget", "compile", "error", "linear"]
 
 # The most one match may take: a base, and time in proportion to the text (a linear regex
@@ -120,6 +118,8 @@ class BoundedPattern:
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
+        import regex  # here, not at the top: ~8 ms of every run's start-up, for spec regexes
+
         try:
             self._fast = re.compile(pattern)
             self._compiled = regex.compile(pattern)

@@ -36,7 +36,6 @@ from jinja2 import nodes as jinja_nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from yamlparity.core import boundedre
-from yamlparity.core.curlinfo import missing_for
 from yamlparity.core.errors import Location, RuleError, SpecError
 from yamlparity.core.jsonvalue import (
     JSON,
@@ -47,7 +46,6 @@ from yamlparity.core.jsonvalue import (
     type_name,
 )
 from yamlparity.core.safepath import PathEscapeError, inside
-from yamlparity.core.tls import tls_context
 from yamlparity.spec import defaults
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
 from yamlparity.spec.align import check_keys as check_align_keys
@@ -565,6 +563,9 @@ class _SpecBuilder:
         version = cast(str | None, raw.get("http_version"))
         socket_text = raw.get("unix_socket")
         unix_socket = str(self.resolve(socket_text)) if isinstance(socket_text, str) else None
+        # Imported here: loading pycurl costs every run ~6 ms, needed by HTTP targets only.
+        from yamlparity.core.curlinfo import missing_for
+
         missing = missing_for(version, unix_socket is not None)
         if missing is not None:
             key = "http_version" if missing.startswith("http_version") else "unix_socket"
@@ -604,6 +605,8 @@ class _SpecBuilder:
             ("proxy_ca", (paths["proxy_ca"], None, None)),
             ("cert", (None, paths["cert"], paths["key"])),
         ]
+        from yamlparity.core.tls import tls_context  # ssl costs ~6 ms to import: only here
+
         for key, (ca, cert, private) in checks:
             if paths[key] is None:
                 continue

@@ -16,15 +16,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from yamlparity.core import boundedre
 from yamlparity.spec.model import Service
 from yamlparity.targets import reaper
 from yamlparity.targets.base import TargetUnavailable
-from yamlparity.targets.curl import TransportOptions, probe
 from yamlparity.targets.ports import substitute_port
+
+if TYPE_CHECKING:
+    from yamlparity.targets.curl import TransportOptions
 
 __all__ = ["ServiceProcess", "running_services", "stop_all"]
 
@@ -265,6 +267,9 @@ class ServiceProcess:
 
     def _probe(self) -> Probe:
         if self.service.ready_http is not None:
+            # Imported here: pycurl and ssl cost ~12 ms of start-up, for HTTP probes only.
+            from yamlparity.targets.curl import probe
+
             path = _as_path(substitute_port(self.service.ready_http, self.port))
             return lambda timeout: probe(self.base_url + path, timeout, self.transport)
         if self.service.ready_log is not None and not self.reused and self.proc is not None:

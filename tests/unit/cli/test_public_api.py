@@ -59,3 +59,30 @@ def test_version_does_not_import_heavy_modules() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_command_run_loads_no_http_client_nor_regex_engine(tmp_path: Path) -> None:
+    """pycurl, ssl and `regex` cost ~25 ms of every run's start-up: only the specs that have
+    HTTP targets, TLS files or spec regexes load them."""
+    (tmp_path / "echo.py").write_text("import sys; sys.stdout.write(sys.stdin.read())\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(
+        f"name: plain\ntargets:\n  a: {{run: [{HELPER_PY}, echo.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, echo.py]}}\nnormalize: [del(.t)]\n"
+        "cases:\n  - {name: x, input: {n: 1}}\n"
+    )
+    scrubbed = tmp_path / "scrubbed.yaml"
+    scrubbed.write_text(plain.read_text().replace("[del(.t)]", "['scrub(.s; \"[0-9]+\"; \"N\")']"))
+    code = (
+        "import sys, yamlparity\n"
+        "yamlparity.render(yamlparity.run_spec(yamlparity.load_spec(sys.argv[1])))\n"
+        "print(sorted(m for m in ('pycurl', 'regex', 'yamlparity.targets.curl', "
+        "'yamlparity.core.tls') if m in sys.modules))"
+    )
+    loaded = {
+        spec.name: subprocess.run(
+            [sys.executable, "-c", code, str(spec)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for spec in (plain, scrubbed)
+    }
+    assert loaded == {"plain.yaml": "[]", "scrubbed.yaml": "['regex']"}

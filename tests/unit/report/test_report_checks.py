@@ -133,3 +133,18 @@ def test_reports_get_the_modes_the_umask_gives(project: Path, umask: int, mode: 
     files = [p for p in (project / "out").iterdir() if p.is_file()]
     assert len(files) >= 5  # the four formats and index.md
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: mode for p in files}
+
+
+def test_the_built_in_templates_extend_none() -> None:
+    """check_template skips the unknown-block check (a parse) for the built-in templates,
+    which is right only while none of them extends another."""
+    from jinja2 import nodes
+
+    from yamlparity.report.render import PACKAGE_TEMPLATES, environment
+
+    env = environment(())
+    templates = sorted(PACKAGE_TEMPLATES.glob("*.j2"))
+    assert templates
+    for path in templates:
+        tree = env.parse(path.read_text("utf-8"), path.name)
+        assert tree.find(nodes.Extends) is None, path.name
