@@ -59,8 +59,9 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help=(
-            "cases in flight at once, fixed (default: with only stream targets, their fewest "
-            "workers, the next case sent while one is evaluated; with stream targets beside "
+            "cases in flight at once, fixed (default: with only stream targets, one lane "
+            "that keeps a case on every helper of the fewest workers while it evaluates one; "
+            "with stream targets beside "
             "process targets, twice their fewest workers; otherwise tuned while running: "
             "from one lane (one per CPU when every target starts a process per case; one "
             "lane over HTTP sends the next case while it evaluates one), doubled while each "

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -99,6 +100,7 @@ class _Live:
     # case is sent and given back once its answers are read, so no lane ever waits for a
     # free helper while answers it has in flight go unread.
     exchanges: threading.Semaphore | None = None
+    exchange_slots: int = 1  # the permits `exchanges` holds: the cases in flight at once
 
 
 def run_spec(
@@ -187,6 +189,7 @@ def _start_targets(
         stack.callback(adapter.close)
         adapters[name] = adapter
     exchanges = _poll_in_lanes(adapters)
+    slots = _fewest_workers(adapters) if exchanges is not None else 1
     unavailable: dict[str, TargetUnavailable] = {}
     # Builds and service start-ups are slow and independent: start all targets together.
     with ThreadPoolExecutor(max_workers=len(adapters)) as pool:
@@ -210,7 +213,7 @@ def _start_targets(
         for name, adapter in adapters.items()
     ]
     live = {n: a for n, a in adapters.items() if n not in unavailable}
-    return _Live(live, unavailable, infos, exchanges)
+    return _Live(live, unavailable, infos, exchanges, slots)
 
 
 def _poll_in_lanes(adapters: dict[str, TargetAdapter]) -> threading.Semaphore | None:
@@ -227,7 +230,13 @@ def _poll_in_lanes(adapters: dict[str, TargetAdapter]) -> threading.Semaphore | 
         return None
     for adapter in streams:
         adapter.poll_in_lanes()
-    return threading.Semaphore(min(len(a.helpers) for a in streams))
+    return threading.Semaphore(_fewest_workers(adapters))
+
+
+def _fewest_workers(adapters: dict[str, TargetAdapter]) -> int:
+    from yamlparity.targets.stream import StreamAdapter
+
+    return min(len(a.helpers) for a in adapters.values() if isinstance(a, StreamAdapter))
 
 
 def _run_cases(
@@ -263,7 +272,13 @@ class _Lanes:
             jobs = min(jobs, _helpers_limit(live))
         self.tuner = _tuner_for(live, jobs) if options.jobs is None else None
         self.limit = self.tuner.lanes if self.tuner else jobs  # lanes allowed to take cases
-        self.window = threading.Semaphore(jobs * _WINDOW_PER_JOB)
+        self.overlap = options.jobs is None and all(
+            getattr(adapter, "overlaps", False) for adapter in live.adapters.values()
+        )
+        # Cases lane 0 keeps in flight while it evaluates one (see _next_result): one over
+        # HTTP; with lanes reading stream helpers, one per helper of the fewest `workers`.
+        self.depth = live.exchange_slots if self.overlap else 1
+        self.window = threading.Semaphore(max(jobs, self.depth + 1) * _WINDOW_PER_JOB)
         mutex = threading.Lock()
         self.lock = threading.Condition(mutex)  # `done` changed: only the reader waits on it
         self.gate = threading.Condition(mutex)  # `limit` changed: idle lanes wait on it
@@ -271,13 +286,10 @@ class _Lanes:
         self.next_case = 0
         self.busy = 0  # cases taken and not yet in `done`
         self.aborted = False
-        # Lane 0's case sent ahead (see _next_result); only in tuned runs: `--jobs 1` keeps
-        # one case at a time on the wire.
-        self.ahead: tuple[int, CaseResult | _Sent] | None = None
+        # Lane 0's cases sent ahead, oldest first (see _next_result); only in tuned runs:
+        # `--jobs 1` keeps one case at a time on the wire.
+        self.ahead: deque[tuple[int, CaseResult | _Sent]] = deque()
         self.overlap_lanes = self.limit  # where the tuner starts (see _next_result)
-        self.overlap = options.jobs is None and all(
-            getattr(adapter, "overlaps", False) for adapter in live.adapters.values()
-        )
         self.threads = [
             threading.Thread(target=self._lane, args=(n,), name=f"yamlparity-lane-{n}", daemon=True)
             for n in range(1, jobs)
@@ -298,13 +310,13 @@ class _Lanes:
     def _next_result(self, index: int) -> CaseResult | None:
         """Case `index`'s result: run cases here (lane 0) until it is done, or wait for it.
 
-        When every target allows it (`overlap`), lane 0 sends the next case before it waits for
-        and evaluates the one in hand: the targets work while this process evaluates, which a
-        single lane otherwise leaves idle (measured: most of a local run's wall time was spent
-        waiting for answers), without a second thread's hand-offs.
+        When every target allows it (`overlap`), lane 0 sends the next cases (`depth` of them)
+        before it evaluates the one in hand: the targets work while this process evaluates,
+        which a single lane otherwise leaves idle (measured: most of a local run's wall time
+        was spent waiting for answers), without a second thread's hand-offs.
         """
         while True:
-            if self.ahead is None:
+            if not self.ahead:
                 with self.lock:
                     if index in self.done:
                         return self.done.pop(index)
@@ -314,9 +326,8 @@ class _Lanes:
                             return None  # nothing in flight and nothing more will start
                         self.lock.wait()
                         continue
-                self.ahead = (taken, self._start(self.cases[taken]))
-            position, started = self.ahead
-            self.ahead = None
+                self.ahead.append((taken, self._start(self.cases[taken])))
+            position, started = self.ahead.popleft()
             size = 0
             # Sending ahead only at the lanes the tuner starts from: HTTP starts at one lane
             # and tries two; sending ahead during that trial put three cases in flight, and
@@ -327,16 +338,26 @@ class _Lanes:
             if overlap:
                 started, size = _settled(started)
             if overlap and size < gcpause.LARGE:
-                # The next case's clock runs from its send: not while a large case is being
-                # compared here (a 9 MB pair takes longer than a short timeout).
-                with self.lock:
-                    following = self._try_claim()
-                if following is not None:
-                    self.ahead = (following, self._start(self.cases[following]))
+                self._send_ahead()
+            elif overlap:
+                # A case's clock runs from its send: none is sent while a large case is
+                # compared here (a 9 MB pair takes longer than a short timeout), and the
+                # answers of those already sent are read, and stamped, before it is.
+                self.ahead = deque((p, _settled(sent)[0]) for p, sent in self.ahead)
             self._store(position, self._complete(started))
             with self.lock:
                 if index in self.done:
                     return self.done.pop(index)
+
+    def _send_ahead(self) -> None:
+        """Send cases until `depth` are in flight (each holds an exchange permit, when there
+        are permits, from its send to its answers: never more than there are helpers)."""
+        while len(self.ahead) < self.depth:
+            with self.lock:
+                following = self._try_claim()
+            if following is None:
+                return
+            self.ahead.append((following, self._start(self.cases[following])))
 
     def _try_claim(self) -> int | None:
         """The next case for lane 0 if the window has room (the caller holds the lock)."""
@@ -350,9 +371,8 @@ class _Lanes:
 
     def abort(self) -> None:
         """Let every lane finish its case and exit (also when the consumer stopped early)."""
-        if self.ahead is not None:  # sent already: take its answers so nothing is left open
-            self._complete(self.ahead[1])
-            self.ahead = None
+        while self.ahead:  # sent already: take their answers so nothing is left open
+            self._complete(self.ahead.popleft()[1])
         with self.lock:
             self.aborted = True
             self.gate.notify_all()
@@ -530,9 +550,10 @@ def _helpers_limit(live: _Live) -> int:
     counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
     if not counts:
         return default_jobs()
-    # Lanes reading their helpers send the next case ahead (lane 0, `overlap`) instead: one
-    # lane per worker; a second one only trades the GIL with the first.
-    return min(counts) if live.exchanges is not None else 2 * min(counts)
+    # Lanes reading their helpers: one lane, which keeps a case in flight on every helper
+    # while it evaluates one (`_Lanes.depth`); a second lane only traded the GIL with the
+    # first (bench/README.md: 2 workers ran at 0.35x the minimal loop with two lanes).
+    return 1 if live.exchanges is not None else 2 * min(counts)
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:

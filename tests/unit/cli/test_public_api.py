@@ -72,7 +72,7 @@ def test_a_command_run_loads_no_http_client_nor_regex_engine(tmp_path: Path) -> 
         "cases:\n  - {name: x, input: {n: 1}}\n"
     )
     scrubbed = tmp_path / "scrubbed.yaml"
-    scrubbed.write_text(plain.read_text().replace("[del(.t)]", "['scrub(.s; \"[0-9]+\"; \"N\")']"))
+    scrubbed.write_text(plain.read_text().replace("[del(.t)]", '[\'scrub(.s; "[0-9]+"; "N")\']'))
     code = (
         "import sys, yamlparity\n"
         "yamlparity.render(yamlparity.run_spec(yamlparity.load_spec(sys.argv[1])))\n"

@@ -7,12 +7,16 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.support.paths import PROGRAMS
+import pytest
+
+from tests.support.paths import HELPER_PY, PROGRAMS
 from tests.support.specs import spec_with_cases
+from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import RunOptions, run_spec
 from yamlparity.spec.load import load_spec
-from yamlparity.spec.model import Spec, Target
+from yamlparity.spec.model import Case, Spec, Target
 from yamlparity.targets.base import Invocation, Pending, RawObservation
 
 
@@ -146,3 +150,91 @@ cases_from: [cases.jsonl]
     result = run_spec(spec, RunOptions(jobs=6))
     assert [c.verdict for c in result.cases] == ["MATCH"] * 60
     assert "3 workers" in result.targets[0].description
+
+
+# A stream helper that logs when it worked on each case (pid, start, end) and answers a
+# 2 MiB line for {"big": true}.
+LOGGING_HELPER = """\
+import json, os, sys, time
+log = open(sys.argv[1], "a")
+for line in sys.stdin:
+    request = json.loads(line)
+    started = time.monotonic()
+    time.sleep(request.get("sleep", 0))
+    log.write(f"{os.getpid()} {started} {time.monotonic()}\\n")
+    log.flush()
+    answer = {"n": request["n"], "pad": "x" * (2 << 20) if request.get("big") else ""}
+    sys.stdout.write(json.dumps(answer) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def stream_spec(tmp_path: Path, inputs: list[dict[str, object]], **target: object) -> Spec:
+    (tmp_path / "helper.py").write_text(LOGGING_HELPER)
+    extra = "".join(f", {key}: {value}" for key, value in target.items())
+    rows = (json.dumps({"name": f"c{n}", "input": {"n": n, **i}}) for n, i in enumerate(inputs))
+    (tmp_path / "cases.jsonl").write_text("\n".join(rows) + "\n")
+    (tmp_path / "spec.yaml").write_text(
+        "name: depth\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, helper.py, a.log], mode: stream{extra}}}\n"
+        f"  b: {{run: [{HELPER_PY}, helper.py, b.log], mode: stream{extra}}}\n"
+        "cases_from: [cases.jsonl]\n"
+    )
+    return load_spec(tmp_path / "spec.yaml", {})
+
+
+class ThreadWatch:
+    """A listener that notes the threads alive whenever a case finishes."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def spec_started(self, spec: Spec, total: int) -> None:
+        pass
+
+    def case_finished(self, spec: Spec, result: object, done: int, total: int) -> None:
+        self.names.update(thread.name for thread in threading.enumerate())
+
+
+def test_one_lane_keeps_every_stream_helper_busy(tmp_path: Path) -> None:
+    """Stream targets only, `workers: 2`: no lane thread, yet both helpers of a target work on
+    cases at the same time (lane 0 keeps one case in flight per helper)."""
+    spec = stream_spec(tmp_path, [{"sleep": 0.2}] * 6, workers=2)
+    watch = ThreadWatch()
+    result = run_spec(spec, listener=watch)
+    assert [c.verdict for c in result.cases] == ["MATCH"] * 6
+    assert not [name for name in watch.names if name.startswith("yamlparity-lane-")]
+    for log in ("a.log", "b.log"):
+        spans = [line.split() for line in (tmp_path / log).read_text().splitlines()]
+        assert len({pid for pid, _, _ in spans}) == 2
+        overlapping = [
+            (one, two)
+            for one in spans
+            for two in spans
+            if one[0] != two[0] and float(one[1]) < float(two[2]) and float(two[1]) < float(one[2])
+        ]
+        assert overlapping, f"{log}: the two helpers never worked at the same time: {spans}"
+
+
+def test_answers_in_flight_are_read_before_a_large_case_is_compared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With cases sent ahead, c2 is in flight (its answers 0.1 s away) when c1's 2 MiB
+    answers come back; c1's slow comparison (made slow here) must not count in c2's duration:
+    c2's answers are read, and timed, before it."""
+    from yamlparity.run import engine
+
+    judged = engine._judged
+
+    def slow_for_c1(spec: Spec, case: Case, *rest: Any) -> CaseResult:
+        if case.name == "c1":
+            time.sleep(1.2)
+        return judged(spec, case, *rest)
+
+    monkeypatch.setattr(engine, "_judged", slow_for_c1)
+    spec = stream_spec(tmp_path, [{}, {"big": True}, {"sleep": 0.1}, {}], workers=2)
+    result = run_spec(spec)
+    assert [c.verdict for c in result.cases] == ["MATCH"] * 4
+    case = result.cases[2]
+    assert case.name == "c2"
+    assert max(o.duration for o in case.outcomes.values()) < 1.0, case.outcomes

@@ -9,8 +9,10 @@ each of its characters is encoded, leaves no character run of it behind.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
+import shutil
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -31,6 +33,7 @@ FAST = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 _DIR = Path(tempfile.mkdtemp(prefix="yamlparity-hostile-fuzz-"))
+atexit.register(shutil.rmtree, _DIR, True)  # one folder per process, else left in /tmp
 
 SPEC = """\
 name: fuzz

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 _DIR = Path(tempfile.mkdtemp(prefix="yamlparity-fuzz-"))
+atexit.register(shutil.rmtree, _DIR, True)  # one folder per process, else left in /tmp
 
 
 def outcome(text: str, template: str = TEMPLATE) -> Spec | SpecError:
