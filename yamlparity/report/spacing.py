@@ -49,11 +49,12 @@ class _SpacedBlock:
         self.render = render
 
     def __call__(self, context: Any) -> Iterator[str]:
-        tail = ""
+        last = before = ""  # the last two pieces that were not empty: they hold the tail
         for piece in self.render(context):
             if piece:
-                tail = (tail + piece[-2:])[-2:]
+                before, last = last, piece
             yield piece
+        tail = (before[-2:] + last[-2:])[-2:]
         if tail and tail != "\n\n":
             yield "\n" if tail.endswith("\n") else "\n\n"
 

@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from tests.support.paths import ROOT
@@ -258,3 +260,16 @@ def test_job_summary_renders_as_tables(to_html: Callable[[str], str]) -> None:
     assert _stray_pipes(found) == []
     details = next(b for b in found if b.tag == "details")
     assert "float_literal" in details.text and "stdout .mean" in details.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "\n", "\n\n", "x", "x\n", "ab", "a\n\n", "\nz"]), max_size=6))
+def test_a_spaced_block_ends_with_exactly_one_blank_line(pieces: list[str]) -> None:
+    from yamlparity.report.spacing import _SpacedBlock
+
+    text = "".join(_SpacedBlock(lambda _context: iter(pieces))(None))
+    joined = "".join(pieces)
+    if not joined or joined.endswith("\n\n"):
+        assert text == joined
+    else:
+        assert text == joined + ("\n" if joined.endswith("\n") else "\n\n")

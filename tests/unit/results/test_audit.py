@@ -124,3 +124,38 @@ def test_analysis_partial_renders_the_findings(tmp_path: Path) -> None:
     assert "`del(.. | .id?)` — **masked divergence**" in text
     assert 'mask(.at; "<ts>"; timestamp) skipped .at in case stale on a' in text
     assert "3 normalized" in text  # every case matched only after the rules
+
+
+def test_without_calibration_every_case_is_counted_and_the_first_ones_are_the_examples() -> None:
+    """A field that differs in every case: each case counts as uncalibrated, the examples are
+    the first MAX_EXAMPLES cases in case order (past them, no example is built at all)."""
+    from yamlparity.core.jsonvalue import Number
+    from yamlparity.results.audit import MAX_EXAMPLES
+    from yamlparity.results.records import (
+        CaseResult,
+        MaskedValue,
+        RuleEffect,
+        SpecResult,
+        TargetOutcome,
+    )
+
+    def case(n: int) -> CaseResult:
+        masked = MaskedValue(".t", {"a": Number(str(n)), "b": Number(str(n + 1))})
+        effect = RuleEffect(0, "del(.t)", "stdout", {"a": 1, "b": 1}, masked=[masked])
+        outcomes = {t: TargetOutcome(target=t) for t in "ab"}
+        return CaseResult(name=f"c{n}", verdict="MATCH", outcomes=outcomes, rule_effects=[effect])
+
+    count = MAX_EXAMPLES + 7
+    cases = [case(n) for n in range(count)]
+    result = SpecResult("s", "", "", "s.yaml", "command", [], cases, "2026-01-01T00:00:00Z")
+    (entry,) = audit(result).rules
+    assert (entry.cases_differing, entry.uncalibrated, entry.confirmed, entry.noise) == (
+        count,
+        count,
+        0,
+        0,
+    )
+    assert [e.case for e in entry.examples] == [f"c{n}" for n in range(MAX_EXAMPLES)]
+    assert entry.examples[1].values == {"a": "1", "b": "2"}
+    assert {e.stability for e in entry.examples} == {"unknown"}
+    assert entry.flag == "possible masked divergence"
