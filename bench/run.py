@@ -472,6 +472,8 @@ def cpu_hog() -> Iterator[None]:
 def lanes_spec(folder: Path, kind: str, ports: tuple[int, int]) -> Path:
     if kind == "http":
         return http_spec(folder, ports)
+    if kind == "stream2":  # two helpers per target
+        return command_spec(folder, "stream", 2)
     return command_spec(folder, kind, 1)
 
 
@@ -491,7 +493,7 @@ def bench_lanes(
             for kind, n in sizes.items():
                 write_cases(folder, cases(n))
                 spec = str(lanes_spec(folder, kind, (pa, pb)))
-                base = ["yamlparity", "run", "-q", spec]
+                base = [PY, "-m", "yamlparity", "run", "-q", spec]
                 contenders = {"default": base} | {f"-j{j}": [*base, "-j", str(j)] for j in fixed}
                 with cpu_hog() if loaded else contextlib.nullcontext():
                     if rounds > 1:
@@ -535,9 +537,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--kind",
-        choices=("http", "process", "stream"),
+        choices=("http", "process", "stream", "stream2"),
         action="append",
-        help="lanes sweep: only this target kind (repeatable)",
+        help="lanes sweep: only this target kind (repeatable; stream2: two helpers per target)",
     )
     args = parser.parse_args()
     missing = missing_tools()
@@ -569,7 +571,7 @@ def main() -> int:
         if "startup" in only:
             figures += bench_startup(folder, 2 if smoke else 100)
         if "lanes" in only:
-            sizes = {"http": 2000, "process": 24, "stream": 2000}
+            sizes = {"http": 2000, "process": 24, "stream": 2000, "stream2": 2000}
             if smoke:  # one kind, at rest, one fixed count: proves the sweep runs
                 bench_lanes(folder, {"stream": 10}, 1, [1], hog=False)
             else:

@@ -439,6 +439,10 @@ class StreamAdapter(CommandAdapter):
             problem = helper.send(invocation.stdin or b"", deadline)
         except TargetUnavailable as exc:
             problem = exc.reason
+        except Exception as exc:  # a restart that failed (no descriptor, no thread...): the
+            # helper must still go back to `_idle` (finish does), or the lane sending the next
+            # cases waits for it forever
+            problem = f"could not send the input: {exc!r}"
 
         def finish() -> RawObservation:
             try:

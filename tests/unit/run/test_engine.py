@@ -219,7 +219,7 @@ def test_one_lane_keeps_every_stream_helper_busy(tmp_path: Path) -> None:
 def test_answers_in_flight_are_read_before_a_large_case_is_compared(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With cases sent ahead, c2 is in flight (its answers 0.1 s away) when c1's 2 MiB
+    """With cases sent ahead, c2 is in flight (its answers 0.4 s away) when c1's 2 MiB
     answers come back; c1's slow comparison (made slow here) must not count in c2's duration:
     c2's answers are read, and timed, before it."""
     from yamlparity.run import engine
@@ -232,9 +232,61 @@ def test_answers_in_flight_are_read_before_a_large_case_is_compared(
         return judged(spec, case, *rest)
 
     monkeypatch.setattr(engine, "_judged", slow_for_c1)
-    spec = stream_spec(tmp_path, [{}, {"big": True}, {"sleep": 0.1}, {}], workers=2)
+    spec = stream_spec(tmp_path, [{}, {"big": True}, {"sleep": 0.4}, {}], workers=2)
     result = run_spec(spec)
     assert [c.verdict for c in result.cases] == ["MATCH"] * 4
     case = result.cases[2]
     assert case.name == "c2"
     assert max(o.duration for o in case.outcomes.values()) < 1.0, case.outcomes
+
+
+def test_a_helper_that_cannot_be_sent_to_costs_one_case_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send that raises (a restart out of descriptors or threads) is an ERROR for its case,
+    and its helper goes back to the pool: the lane that keeps cases in flight on every helper
+    would otherwise wait for it forever."""
+    from yamlparity.targets import stream
+
+    send = stream._Helper.send
+    calls = []
+
+    def fifth_send_fails(helper: stream._Helper, data: bytes, deadline: float) -> str | None:
+        calls.append(data)
+        if len(calls) == 5:
+            raise RuntimeError("can't start new thread")
+        return send(helper, data, deadline)
+
+    monkeypatch.setattr(stream._Helper, "send", fifth_send_fails)
+    spec = stream_spec(tmp_path, [{}] * 30, workers=2)
+    results: list[object] = []
+    runner = threading.Thread(target=lambda: results.append(run_spec(spec)), daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "the run waits for a helper that never came back"
+    (result,) = results
+    verdicts = [c.verdict for c in result.cases]  # type: ignore[attr-defined]
+    assert sorted(verdicts) == ["ERROR"] + ["MATCH"] * 29
+    error = next(c for c in result.cases if c.verdict == "ERROR")  # type: ignore[attr-defined]
+    assert "can't start new thread" in str(error.reason) + str(error.outcomes)
+
+
+def test_cases_in_flight_follow_the_started_targets(tmp_path: Path) -> None:
+    """A `workers: 1` target that failed to start holds no case: the others' three helpers
+    each get a case in flight."""
+    from contextlib import ExitStack
+
+    from yamlparity.run.engine import _start_targets, make_adapter
+
+    (tmp_path / "helper.py").write_text(LOGGING_HELPER)
+    (tmp_path / "spec.yaml").write_text(
+        "name: started\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, helper.py, a.log], mode: stream, workers: 3}}\n"
+        "  b: {run: [/nonexistent/helper], mode: stream}\n"
+        "cases:\n  - {name: c, input: {n: 1}}\n"
+    )
+    spec = load_spec(tmp_path / "spec.yaml", {})
+    with ExitStack() as stack:
+        live = _start_targets(spec, make_adapter, stack)
+        assert list(live.unavailable) == ["b"]
+        assert live.exchange_slots == 3
