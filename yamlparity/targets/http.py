@@ -17,7 +17,12 @@ from urllib.parse import SplitResult, urlsplit
 
 from yamlparity.spec.model import HttpTarget
 from yamlparity.spec.redact import SENSITIVE_HEADERS  # never in describe() or failures
-from yamlparity.targets.base import Invocation, PreparedRequest, RawObservation
+from yamlparity.targets.base import (
+    Invocation,
+    PreparedRequest,
+    RawObservation,
+    TargetUnavailable,
+)
 from yamlparity.targets.curl import (
     SHARED_SLICE,
     Driver,
@@ -39,6 +44,10 @@ _IDLE_PER_TARGET = 64  # easy handles kept between cases (each is ~a few KB with
 # A case's data must not inject a header or a second request.
 _BAD_HEADER = re.compile(r"[\r\n\x00]")
 _LOST = frozenset({7, 18, 52, 55, 56})  # refused, partial, nothing, send/recv error
+_PORT_ATTEMPTS = 3  # starts of a `port: auto` service whose port was taken under it
+# What servers print when their port is taken: "Address already in use" (C, Python, Java,
+# Go), EADDRINUSE (Node.js), "address in use" (Rust).
+_PORT_TAKEN = re.compile(r"address (already )?in use|EADDRINUSE", re.IGNORECASE)
 
 
 class HttpAdapter:
@@ -76,9 +85,23 @@ class HttpAdapter:
     # ----------------------------------------------------------------- TargetAdapter
 
     def start(self) -> None:
-        """Choose the port, resolve `${port}`, start the service and wait until it is ready."""
+        """Choose the port, resolve `${port}`, start the service and wait until it is ready.
+
+        A port picked free (`port: auto`) may be taken by another process before the service
+        binds it (ports.free_port): a service that exits before it is ready saying its address
+        is in use is started again on another free port, up to _PORT_ATTEMPTS times."""
+        auto = self._auto_port()
+        fixed = self.target.port if isinstance(self.target.port, int) else None
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            try:
+                self._start_on(free_port() if auto else fixed)
+                return
+            except TargetUnavailable as exc:
+                if not (auto and attempt < _PORT_ATTEMPTS and _port_taken(exc)):
+                    raise
+
+    def _start_on(self, port: int | None) -> None:
         target = self.target
-        port = self._choose_port()
         self.port = port
         url = substitute_port(target.url, port) if port is not None else target.url
         self.base_url = url.rstrip("/")
@@ -189,11 +212,9 @@ class HttpAdapter:
 
     # ----------------------------------------------------------------- internals
 
-    def _choose_port(self) -> int | None:
+    def _auto_port(self) -> bool:
         port = self.target.port
-        if port == "auto" or (port is None and PORT_PLACEHOLDER in self.target.url):
-            return free_port()
-        return port
+        return port == "auto" or (port is None and PORT_PLACEHOLDER in self.target.url)
 
     def _transfer(self) -> Transfer:
         with self._lock:
@@ -342,3 +363,8 @@ def _redact_userinfo(url: str) -> str:
         return url
     host = parsed.netloc.rpartition("@")[2]
     return parsed._replace(netloc=f"***@{host}").geturl()
+
+
+def _port_taken(failure: TargetUnavailable) -> bool:
+    """A service that exited before it was ready because its port was taken."""
+    return "before it was ready" in failure.reason and bool(_PORT_TAKEN.search(failure.log_tail))

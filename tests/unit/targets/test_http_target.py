@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -385,3 +386,42 @@ def test_validator_malformed_json_is_400_on_both(validators: dict[str, HttpAdapt
     assert json.loads(js.stdout)["errors"] == [
         {"Kind": "schema", "Field": "body", "Reason": "invalid JSON"}
     ]
+
+
+def test_a_port_taken_before_the_service_binds_it_is_picked_again(
+    adapters: list[HttpAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`port: auto` picks a port free at that moment; another process may bind it before the
+    service does. The service then exits ("Address already in use") and is started again on
+    another free port."""
+    from yamlparity.targets import http
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        picks = iter([busy])
+        monkeypatch.setattr(http, "free_port", lambda: next(picks, None) or free_port())
+        tgt = target(
+            port="auto", service=service((PY, FAULT_SERVER, "${port}"), ready_http="/health")
+        )
+        adapter = started(adapters, tgt)
+        assert adapter.port not in (None, busy)
+        assert call(adapter, "/status/200").status == 200
+
+
+@pytest.mark.parametrize(
+    ("said", "starts"), [("Error: listen EADDRINUSE: address already in use", 3), ("bad", 1)]
+)
+def test_only_a_port_clash_starts_a_service_again(
+    adapters: list[HttpAdapter], tmp_path: Path, said: str, starts: int
+) -> None:
+    """A clash on every try gives up after three starts; any other early exit is final."""
+    count = tmp_path / "starts"
+    code = f"open({str(count)!r}, 'a').write('x'); print({said!r}, flush=True); raise SystemExit(1)"
+    adapter = HttpAdapter(target(port="auto", service=service((PY, "-c", code))))
+    adapters.append(adapter)
+    with pytest.raises(TargetUnavailable, match="exited with code 1") as info:
+        adapter.start()
+    assert said in info.value.log_tail
+    assert count.read_text() == "x" * starts
