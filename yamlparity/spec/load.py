@@ -472,6 +472,15 @@ class _SpecBuilder:
         if "recorded" in raw:
             return self._recorded_target(name, raw, base)
         run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
+        if "workers" in raw and raw.get("mode", "process") != "stream":
+            raise self.err(
+                (*base, "workers"),
+                f"target {name!r}: `workers` is for `mode: stream` helpers; this target starts "
+                "a process per case, so it would be ignored",
+                "add `mode: stream` if the helper reads one JSON line and answers one per case "
+                "(docs/stream-mode.md), or drop `workers` (`-j N` runs N cases at once)",
+                at_key=True,
+            )
         return CommandTarget(
             name=name,
             location=self.loc(base),
@@ -536,6 +545,13 @@ class _SpecBuilder:
                 (*base, "url"),
                 f"target {name!r} uses ${{port}} but has no `port:`",
                 "add `port: auto` (a free port) or `port: 8080`",
+            )
+        if port == "auto" and "${port}" not in url and "unix_socket" not in raw:
+            raise self.err(
+                (*base, "port"),
+                f"target {name!r}: `port: auto` chooses a free port, but the url never uses it",
+                'put `${port}` where the port goes: url: "http://127.0.0.1:${port}"',
+                at_key=True,
             )
         headers = _texts(raw.get("headers"))
         auth = self._auth(name, raw, base, headers)
