@@ -489,7 +489,9 @@ class _Lanes:
 
 _WINDOW_PER_JOB = 4
 _TUNE_CASES = 64  # a throughput sample spans at least this many cases...
-_TUNE_SECONDS = 0.25  # ...and this long
+_TUNE_SECONDS = 0.25  # ...and this long,
+_TUNE_SLOW_SECONDS = 1.0  # or this long with two cases a lane: 64 cases of a 0.5 s target
+# took 32 s, and a 40-case run never left one lane (22 s by default, 11 s with -j 2)
 _TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
@@ -525,7 +527,9 @@ class _Tuner:
             return self.lanes
         self.count += 1
         elapsed = now - self.since
-        if self.count < max(self.sample, 4 * self.lanes) or elapsed < _TUNE_SECONDS:
+        enough = self.count >= max(self.sample, 4 * self.lanes) and elapsed >= _TUNE_SECONDS
+        slow = elapsed >= _TUNE_SLOW_SECONDS and self.count >= 2 * self.lanes
+        if not (enough or slow):
             return self.lanes
         rate = self.count / elapsed
         if not self.warm:

@@ -59,3 +59,17 @@ def test_process_per_case_targets_start_at_one_lane_per_cpu_and_climb_within_a_s
 def test_process_per_case_targets_step_back_when_more_lanes_do_not_pay() -> None:
     rates = {1: 2.0, 2: 4.0, 4: 4.1}
     assert feed(_Tuner(8, start=2, sample=4, warm_up=False), rates, 60) == [2, 4, 1, 2]
+
+
+def test_slow_targets_are_tuned_within_seconds_not_after_64_cases() -> None:
+    """Half a second a case: a sample ends after a second with two cases a lane, so a 40-case
+    run climbs to every lane (it stayed at one: 64-case samples took 32 s)."""
+    rates = {1: 2.0, 2: 4.0, 4: 8.0, 8: 16.0}
+    assert feed(_Tuner(8), rates, 40) == [1, 2, 4, 8]
+
+
+def test_a_fast_sample_still_needs_its_64_cases() -> None:
+    """Fast cases: a second holds thousands, and the 64-case, 0.25 s sample decides."""
+    rates = {1: 2000.0, 2: 2100.0}
+    assert feed(_Tuner(8), rates, 127) == [1]
+    assert feed(_Tuner(8), rates, 5000) == [1, 2, 1]
