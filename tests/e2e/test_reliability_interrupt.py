@@ -100,4 +100,5 @@ def test_second_ctrl_c_stops_at_once_and_stops_the_services(tmp_path: Path) -> N
     OUTPUTS.append(stdout + stderr)
     assert "Traceback" not in stdout + stderr
     assert proc.returncode == 130
+    assert "stopped at once: what was still running is not reported" in stderr
     assert all(gone_soon(pid) for pid in pids)

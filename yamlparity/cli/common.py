@@ -131,6 +131,7 @@ def install_interrupt(stop: threading.Event, first: str) -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            print("\nstopped at once: what was still running is not reported", file=sys.stderr)
             stop_now()
         stop.set()
         print(f"\ninterrupting: {first} (Ctrl-C again to stop now)", file=sys.stderr)

@@ -105,7 +105,7 @@ from yamlparity.spec.redact import (
     register,
 )
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
-from yamlparity.spec.source import KeyPath, load_yaml, read_text
+from yamlparity.spec.source import KeyPath, NodeMark, load_yaml, read_text
 from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
@@ -935,7 +935,7 @@ class _SpecBuilder:
         return self.err(
             path,
             f"bad rule: {exc.message}",
-            exc.hint or f"in the rule {text!r}",
+            _split_by_flow_comma(mark, text) or exc.hint or f"in the rule {text!r}",
             column_offset=offset,
         )
 
@@ -1709,3 +1709,20 @@ def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:
                 "live one its own target name",
                 at_key=True,
             )
+
+
+def _split_by_flow_comma(mark: NodeMark, text: str) -> str | None:
+    """The hint for a plain rule that a YAML flow list (`[del(.a, .b)]`) cut at its comma:
+    the rule is cut short, and the source goes on with a comma right after it."""
+    line = mark.source.line(mark.line) if mark.style is None and mark.single_line else None
+    if line is None or not mark.column:
+        return None
+    after = line[mark.column - 1 + len(text) :].lstrip()
+    if not after.startswith(",") or text.count("(") + text.count("[") <= text.count(")") + (
+        text.count("]")
+    ):
+        return None
+    return (
+        "in a YAML list written `[...]` a comma ends the item, which cut this rule in two: "
+        "quote the rule, or put each rule on its own `- ` line"
+    )
