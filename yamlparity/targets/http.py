@@ -97,8 +97,14 @@ class HttpAdapter:
                 self._start_on(free_port() if auto else fixed)
                 return
             except TargetUnavailable as exc:
-                if not (auto and attempt < _PORT_ATTEMPTS and _port_taken(exc)):
+                if not (auto and _port_taken(exc)):
                     raise
+                if attempt == _PORT_ATTEMPTS:
+                    raise TargetUnavailable(
+                        f"{exc.reason} ({attempt} starts, each on another free port: its "
+                        "address was in use every time)",
+                        log_tail=exc.log_tail,
+                    ) from None
 
     def _start_on(self, port: int | None) -> None:
         target = self.target
