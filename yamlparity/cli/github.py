@@ -88,7 +88,8 @@ def message(case: Any) -> str:
         shown = "  ".join(f"{target}={value}" for target, value in values.items())
         lines.append(f"{diff.facet} {diff.path}: {shown}")
     if len(case.differences) > MESSAGE_PATHS:
-        lines.append(f"… {len(case.differences) - MESSAGE_PATHS} more differing paths")
+        more = len(case.differences) - MESSAGE_PATHS
+        lines.append(f"… {more} more differing path{'s' if more > 1 else ''}")
     for failure in case.expectation_failures:
         lines.append(f"{failure.target}: expected {failure.expectation}, saw {failure.seen}")
     return "\n".join(lines)

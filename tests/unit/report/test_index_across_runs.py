@@ -55,3 +55,13 @@ def test_an_unreadable_index_manifest_is_rebuilt(tmp_path: Path) -> None:
     done = run_cli("run", "alpha.yaml", "--report-dir", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(index_rows(tmp_path / "out")) == 1
+
+
+def test_one_case_of_one_spec_is_said_in_the_singular(tmp_path: Path) -> None:
+    from tests.unit.report.test_formats import sample_result
+    from yamlparity.report.summary import render_summary, spec_entry
+
+    result = sample_result()
+    del result.cases[1:]  # type: ignore[union-attr]
+    text = render_summary([spec_entry(result, "r.md", [])])
+    assert "(out of 1 case in 1 spec)" in text
