@@ -173,6 +173,13 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for given in paths:
         path = Path(given)
+        if path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson", ".csv", ".har"):
+            raise SpecError(
+                f"not a spec: {path} is a {path.suffix.lower()[1:].upper()} file",
+                Location(str(path)),
+                "a spec is a .yaml/.yml file; fixtures are named by a spec's `cases_from:`, "
+                "HAR files by `cases_from:` or a target's `recorded:`",
+            )
         if path.is_file():
             found.append(path)
         elif path.is_dir():
@@ -191,7 +198,13 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
                 "a spec is a .yaml/.yml file (or a folder of them)",
             )
         else:
-            raise SpecError(f"no such file or folder: {path}", Location(str(path)))
+            raise SpecError(
+                f"no such file or folder: {path}",
+                Location(str(path)),
+                "name spec files or folders (`yamlparity run specs/probe.yaml`); with none, "
+                "`specs` from the project settings (yamlparity.toml, [tool.yamlparity]) is "
+                "read, else specs/",
+            )
     unique = {os.path.normpath(p): p for p in found}
     return [unique[k] for k in sorted(unique)]
 
@@ -1180,6 +1193,13 @@ class _SpecBuilder:
         self._fixture_cases(index, seen, cases)
         index.seal()
         if not cases and "fuzz" not in self.doc.value:  # a fuzz spec may start with none
+            if "cases_from" in self.doc.value:
+                raise self.err(
+                    ("cases_from",),
+                    "the spec has no cases: its `cases_from` files hold no rows",
+                    'a JSONL fixture holds one {"name": ..., "input": ...} object a line',
+                    at_key=True,
+                )
             raise self.err(
                 (),
                 "the spec has no cases",

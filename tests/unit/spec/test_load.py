@@ -390,3 +390,19 @@ def test_schema_documents_every_property() -> None:
 
     walk(schema(), "$")
     assert missing == []
+
+
+def test_a_fixture_named_as_a_spec_is_refused_with_what_it_is(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"name": "c", "input": 1}\n')
+    with pytest.raises(SpecError) as info:
+        find_specs([rows])
+    assert info.value.message == f"not a spec: {rows} is a JSONL file"
+    assert info.value.hint is not None and "cases_from" in info.value.hint
+
+
+def test_a_missing_spec_path_says_what_to_pass(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        find_specs([tmp_path / "specs"])
+    assert info.value.message == f"no such file or folder: {tmp_path / 'specs'}"
+    assert info.value.hint is not None and "yamlparity run specs/probe.yaml" in info.value.hint
