@@ -80,10 +80,20 @@ def spec_paths(args: argparse.Namespace, cfg: Any) -> list[Path]:
 
 
 def load_paths(paths: Sequence[Path], args: argparse.Namespace) -> list[Any]:
+    """Every spec under `paths`; one bad spec hides no other (their errors come together)."""
+    from yamlparity.core.errors import SpecError, SpecErrors
     from yamlparity.spec.load import find_specs, load_spec
 
     env = parse_env(args.env)
-    return [load_spec(path, env, allow_outside=args.allow_outside) for path in find_specs(paths)]
+    specs, errors = [], []
+    for path in find_specs(paths):
+        try:
+            specs.append(load_spec(path, env, allow_outside=args.allow_outside))
+        except SpecError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else SpecErrors(errors)
+    return specs
 
 
 def load_all(args: argparse.Namespace) -> list[Any]:

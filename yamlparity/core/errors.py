@@ -64,6 +64,18 @@ class SpecError(YamlparityError):
         return self.render()
 
 
+class SpecErrors(SpecError):
+    """Several specs are wrong (a folder of them): every error, in spec order."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, first.location, first.hint, key_path=first.key_path)
+        self.errors = errors
+
+    def render(self) -> str:
+        return "\n\n".join(error.render() for error in self.errors)
+
+
 class UsageError(YamlparityError):
     """The command line is wrong (exit 2)."""
 

@@ -258,3 +258,16 @@ def test_three_way_example_report_matches_its_golden_file(tmp_path: Path) -> Non
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(normalized, "utf-8")
     assert normalized == golden.read_text("utf-8")
+
+
+def test_run_names_every_bad_spec_of_a_folder_and_runs_none(project: Path) -> None:
+    specs = project / "specs"
+    (specs / "a_bad.yaml").write_text("name: a\ntargets: {}\ncases: [{name: c, input: 1}]\n")
+    bad_rule = SPEC.format(py=HELPER_PY).replace("cases:", "normalize: [bogus(.x)]\ncases:")
+    (specs / "b_bad.yaml").write_text(bad_rule)
+    done = yamlparity("run", "specs", "--report-dir", "out", cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "a_bad.yaml" in done.stderr and "b_bad.yaml" in done.stderr
+    assert done.stderr.count("error: ") == 2
+    assert "Traceback" not in done.stderr
+    assert not (project / "out").exists()  # the good spec did not run either
