@@ -125,3 +125,24 @@ def test_context_fields_are_documented() -> None:
     names += [f"difference.{k}" for k in case["differences"][0]]
     missing = [name for name in names if f"`{name}`" not in doc]
     assert missing == []
+
+
+def test_a_stream_helpers_stderr_tail_is_shown_as_lines() -> None:
+    from yamlparity.results.records import CaseResult, SpecResult, TargetOutcome
+
+    tail = 'Traceback (most recent call last):\n  File "calc.py", line 9\nZeroDivisionError: x'
+    outcomes = {
+        "py": TargetOutcome(
+            "py", error=f"the helper exited (exit code 1); helper stderr tail:\n{tail}"
+        ),
+        "js": TargetOutcome("js", error="timed out after 5 s waiting for the answer"),
+    }
+    case = CaseResult("div", "ERROR", outcomes, reason="py: exited; js: timed out")
+    result = SpecResult("s", "", "", "s.yaml", "command", [], [case], "2026-01-01T00:00:00Z")
+    text = render(result)
+    assert (
+        f"_the helper exited (exit code 1)_ — the helper's last lines on stderr:\n```\n{tail}\n```"
+        in text
+    )
+    assert "_timed out after 5 s waiting for the answer_ (nothing came out)" in text
+    assert "first 200 characters" not in text.lower()
