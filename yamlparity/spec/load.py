@@ -485,7 +485,8 @@ class _SpecBuilder:
         if "recorded" in raw:
             return self._recorded_target(name, raw, base)
         run = self._argv(raw, (*base, "run"), bool(raw.get("shell", False)))
-        if "workers" in raw and raw.get("mode", "process") != "stream":
+        # `workers: 1` says nothing a process target does not do already: only more is refused.
+        if _int(raw.get("workers"), 1) != 1 and raw.get("mode", "process") != "stream":
             raise self.err(
                 (*base, "workers"),
                 f"target {name!r}: `workers` is for `mode: stream` helpers; this target starts "

@@ -406,3 +406,12 @@ def test_a_missing_spec_path_says_what_to_pass(tmp_path: Path) -> None:
         find_specs([tmp_path / "specs"])
     assert info.value.message == f"no such file or folder: {tmp_path / 'specs'}"
     assert info.value.hint is not None and "yamlparity run specs/probe.yaml" in info.value.hint
+
+
+def test_workers_one_on_a_process_target_is_accepted(tmp_path: Path) -> None:
+    spec = tmp_path / "w.yaml"
+    spec.write_text(
+        "targets:\n  a: {run: [python3, x.py], workers: 1}\n  b: {run: [python3, x.py]}\n"
+        "cases:\n  - {name: c, input: 1}\n"
+    )
+    assert load_spec(spec).targets["a"].workers == 1  # type: ignore[union-attr]
