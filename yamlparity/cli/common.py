@@ -141,8 +141,7 @@ def install_interrupt(stop: threading.Event, first: str) -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
-            print("\nstopped at once: what was still running is not reported", file=sys.stderr)
-            stop_now()
+            stop_now("stopped at once: what was still running is not reported")
         stop.set()
         print(f"\ninterrupting: {first} (Ctrl-C again to stop now)", file=sys.stderr)
 
@@ -150,9 +149,9 @@ def install_interrupt(stop: threading.Event, first: str) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def stop_now() -> None:
+def stop_now(note: str = "") -> None:
     """Exit 130 at once. os._exit skips every `finally`: stop what runs (services, every process
-    started) and drop half-written files first."""
+    started) and drop half-written files first; then say `note` (if stderr can take it)."""
     from yamlparity.core.atomic import remove_temporaries
     from yamlparity.targets import reaper
 
@@ -162,6 +161,8 @@ def stop_now() -> None:
     remove_temporaries()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
+        if note:
+            print(f"\n{note}", file=sys.stderr)
         sys.stderr.flush()
     os._exit(EXIT_INTERRUPTED)
 

@@ -517,6 +517,9 @@ class _Tuner:
         self.count, self.since = 0, -1.0
         self.warm = not warm_up
         self.checking = False  # measuring best_lanes // 2 again before settling
+        # Cases still running on lanes just dropped: they finish early in the next sample and
+        # would make fewer lanes look as fast (a slow target's sample is a few cases).
+        self.draining = 0
 
     def observe(self, now: float) -> int:
         """One more case done at `now`; returns the lanes to use from here."""
@@ -524,6 +527,10 @@ class _Tuner:
             return self.lanes
         if self.since < 0:
             self.since = now  # the first case carries connection and start-up costs
+            return self.lanes
+        if self.draining:
+            self.draining -= 1
+            self.since = now  # the sample starts once the dropped lanes' cases are done
             return self.lanes
         self.count += 1
         elapsed = now - self.since
@@ -543,6 +550,7 @@ class _Tuner:
             self.lanes = min(self.ceiling, self.lanes * 2)
             self.settled = self.best_lanes == self.ceiling
         elif self.best_lanes > 1:
+            self.draining = self.lanes - self.best_lanes // 2
             self.lanes, self.checking = self.best_lanes // 2, True
         else:
             self.lanes, self.settled = self.best_lanes, True

@@ -1197,8 +1197,9 @@ class _SpecBuilder:
             if "cases_from" in self.doc.value:
                 raise self.err(
                     ("cases_from",),
-                    "the spec has no cases: its `cases_from` files hold no rows",
-                    'a JSONL fixture holds one {"name": ..., "input": ...} object a line',
+                    "the spec has no cases: its `cases_from` entries give none",
+                    'a JSONL fixture holds one {"name": ..., "input": ...} object a line; a HAR '
+                    "file's filter (methods, url) may leave no request",
                     at_key=True,
                 )
             raise self.err(

@@ -73,3 +73,25 @@ def test_a_fast_sample_still_needs_its_64_cases() -> None:
     rates = {1: 2000.0, 2: 2100.0}
     assert feed(_Tuner(8), rates, 127) == [1]
     assert feed(_Tuner(8), rates, 5000) == [1, 2, 1]
+
+
+def test_cases_left_on_dropped_lanes_do_not_count_for_fewer_lanes() -> None:
+    """Going back from 4 lanes to check 1, the 3 cases still running on the dropped lanes
+    finish at once: they must not make one lane look as fast as two (slow cases, where a
+    sample is a few of them)."""
+    rates = {1: 2.0, 2: 4.0, 4: 4.2}
+    tuner = _Tuner(8)
+    now, path, leftovers = 0.0, [tuner.lanes], 0
+    tuner.observe(now)
+    for _ in range(60):
+        if leftovers:  # a case of a dropped lane: done a moment after the drop
+            leftovers -= 1
+            now += 0.001
+        else:
+            now += 1.0 / rates[tuner.lanes]
+        before = tuner.lanes
+        if tuner.observe(now) != path[-1]:
+            path.append(tuner.lanes)
+            leftovers = max(0, before - tuner.lanes)
+    assert path == [1, 2, 4, 1, 2]
+    assert tuner.settled
