@@ -490,8 +490,9 @@ class _Lanes:
 _WINDOW_PER_JOB = 4
 _TUNE_CASES = 64  # a throughput sample spans at least this many cases...
 _TUNE_SECONDS = 0.25  # ...and this long,
-_TUNE_SLOW_SECONDS = 1.0  # or this long with two cases a lane: 64 cases of a 0.5 s target
-# took 32 s, and a 40-case run never left one lane (22 s by default, 11 s with -j 2)
+_TUNE_SLOW_SECONDS = 1.0  # or this long with four cases a lane: 64 cases of a 0.5 s target
+# took 32 s, and a 40-case run never left one lane (22 s by default, 11 s with -j 2; 14 s now).
+# Four a lane, as targets that start a process per case are sampled: their tuning is unchanged.
 _TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
@@ -535,7 +536,7 @@ class _Tuner:
         self.count += 1
         elapsed = now - self.since
         enough = self.count >= max(self.sample, 4 * self.lanes) and elapsed >= _TUNE_SECONDS
-        slow = elapsed >= _TUNE_SLOW_SECONDS and self.count >= 2 * self.lanes
+        slow = elapsed >= _TUNE_SLOW_SECONDS and self.count >= 4 * self.lanes
         if not (enough or slow):
             return self.lanes
         rate = self.count / elapsed

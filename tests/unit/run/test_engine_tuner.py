@@ -62,8 +62,8 @@ def test_process_per_case_targets_step_back_when_more_lanes_do_not_pay() -> None
 
 
 def test_slow_targets_are_tuned_within_seconds_not_after_64_cases() -> None:
-    """Half a second a case: a sample ends after a second with two cases a lane, so a 40-case
-    run climbs to every lane (it stayed at one: 64-case samples took 32 s)."""
+    """Half a second a case: a sample ends after a second with four cases a lane, so a
+    40-case run climbs to every lane (it stayed at one: 64-case samples took 32 s)."""
     rates = {1: 2.0, 2: 4.0, 4: 8.0, 8: 16.0}
     assert feed(_Tuner(8), rates, 40) == [1, 2, 4, 8]
 
