@@ -85,7 +85,10 @@ def register(sub: Any) -> None:
     verbosity = run.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only summary lines")
     verbosity.add_argument(
-        "-v", "--verbose", action="store_true", help="print each divergence's differing paths"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each divergence's differing paths (and a failed stream helper's stderr)",
     )
 
 

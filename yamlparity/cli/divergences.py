@@ -14,6 +14,7 @@ from typing import Any
 
 from yamlparity.cli.colors import Palette
 from yamlparity.cli.common import terminal_safe
+from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import dumps
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
@@ -93,4 +94,17 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
         for failure in case.expectation_failures:
             expected = terminal_safe(f"expected {failure.expectation}, saw {failure.seen}")
             lines.append(f"    {failure.target}: {expected}")
+        lines += _stderr_tails(case, paint)
+    return lines
+
+
+def _stderr_tails(case: Any, paint: Palette) -> list[str]:
+    """What each failed stream helper last wrote on stderr (the one-line reason leaves it
+    out), a line each, escapes shown."""
+    lines: list[str] = []
+    for name, outcome in case.outcomes.items():
+        tail = split_stderr_tail(outcome.error or "")[1]
+        if tail:
+            lines.append(f"    {name} {paint.dim('(its last lines on stderr)')}:")
+            lines += [f"      {terminal_safe(line)}" for line in tail.splitlines()]
     return lines

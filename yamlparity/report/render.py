@@ -41,6 +41,7 @@ from yamlparity.core.atomic import FILE_MODE as FILE_MODE
 from yamlparity.core.atomic import atomic_writer as atomic_writer
 from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
@@ -393,6 +394,7 @@ def _environment(search: tuple[Path, ...], html: bool, autoescape: bool) -> Sand
         markdown=_markdown_html if html else _markdown_md,
         verdict=_verdict_html if html else _verdict_md,
         case_id=case_id,
+        stderr_tail=split_stderr_tail,
         selectattr=_verdict_filter(lambda kept: kept),
         rejectattr=_verdict_filter(lambda kept: not kept),
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from yamlparity.core.failures import STDERR_TAIL
 from yamlparity.core.jsonvalue import JSON, Number, canonical, type_name
 from yamlparity.results.records import CaseResult, Difference
 
@@ -35,7 +36,7 @@ _SLUG = re.compile(r"[^A-Za-z0-9]+")
 _SHAPES = re.compile(r"=([^\s,]+)")  # the value shapes in `python,go=frac node=int, same value`
 _ERROR_NOISE = (
     (re.compile(r"\(line \d+, column \d+\)"), ""),  # where a parser stopped
-    (re.compile(r"; helper stderr tail:.*", re.DOTALL), ""),
+    (re.compile(re.escape(STDERR_TAIL.rstrip("\n")) + ".*", re.DOTALL), ""),
     (re.compile(r"after [\d.]+ s\b"), "after N s"),
     (re.compile(r"(?<![A-Za-z])\d+ bytes"), "N bytes"),
 )

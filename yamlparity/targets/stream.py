@@ -24,6 +24,7 @@ import subprocess
 import threading
 import time
 
+from yamlparity.core.failures import with_stderr_tail
 from yamlparity.spec.model import CommandTarget
 from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
@@ -464,7 +465,7 @@ class StreamAdapter(CommandAdapter):
             raw.stdout = line
             return raw
         tail = helper.stderr_text()
-        raw.failure = failure + (f"; helper stderr tail:\n{tail}" if tail else "")
+        raw.failure = with_stderr_tail(failure, tail)
         if not self._closed:
             with contextlib.suppress(TargetUnavailable):  # the next case reports it again
                 helper.restart()

@@ -13,6 +13,7 @@ import fnmatch
 from collections.abc import Iterable
 
 from yamlparity.core import gcpause
+from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import JSON, Number, RawJson, canonical
 from yamlparity.results.records import (
     REPRODUCED,
@@ -198,7 +199,10 @@ def _error(
     # in name order: a case's reason must not depend on the order targets are listed in.
     alike: dict[str, list[str]] = {}
     for name in sorted(undeclared):
-        alike.setdefault(result.outcomes[name].error or "", []).append(name)
+        # What happened, without a helper's stderr tail: the reason is one line (terminal,
+        # annotations); the tail stays in the target's error, which the report shows as lines.
+        what = split_stderr_tail(result.outcomes[name].error or "")[0]
+        alike.setdefault(what, []).append(name)
     result.reason = "; ".join(f"{', '.join(names)}: {error}" for error, names in alike.items())
     result.facet_match = {}
     result.known_errors = list(covered)

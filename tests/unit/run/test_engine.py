@@ -290,3 +290,23 @@ def test_cases_in_flight_follow_the_started_targets(tmp_path: Path) -> None:
         live = _start_targets(spec, make_adapter, stack)
         assert list(live.unavailable) == ["b"]
         assert live.exchange_slots == 3
+
+
+def test_a_crashed_helpers_stderr_stays_with_its_target_not_in_the_reason(
+    tmp_path: Path,
+) -> None:
+    """The case's reason is one line (terminal, annotations): what happened, targets that
+    failed alike in one clause; each target's error keeps the stderr tail the report shows."""
+    helper = PROGRAMS / "stream_helper.py"
+    (tmp_path / "spec.yaml").write_text(
+        "name: crash\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, '{helper}'], mode: stream}}\n"
+        f"  b: {{run: [{HELPER_PY}, '{helper}'], mode: stream}}\n"
+        "cases:\n  - {name: dies, input: {n: 1, die: true}}\n"
+    )
+    (case,) = run_spec(load_spec(tmp_path / "spec.yaml", {})).cases
+    assert case.verdict == "ERROR"
+    assert case.reason == "a, b: the helper exited before answering (exit code 7)"
+    for outcome in case.outcomes.values():
+        assert outcome.error is not None
+        assert outcome.error.endswith("; helper stderr tail:\nfatal: asked to die")
