@@ -22,6 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from yamlparity.core.failures import split_stderr_tail
 from yamlparity.results.pathstats import bracket_end, line_position
 
 CONTEXT_LINES = 3  # lines shown around each highlighted line
@@ -438,7 +439,10 @@ def _column(
     if outcome.get("skipped"):
         body.append(f'<p class="note">skipped: {escape(str(outcome["skipped"]))}</p>')
     elif outcome.get("error"):
-        body.append(f'<p class="note error">{escape(str(outcome["error"]))}</p>')
+        why, tail = split_stderr_tail(str(outcome["error"]))
+        body.append(f'<p class="note error">{escape(why)}</p>')
+        if tail:  # a stream helper's last lines on stderr, as lines
+            body.append(render_lines(_lines(tail), {}))
         if outcome.get("excerpt"):
             body.append(render_lines(_lines(str(outcome["excerpt"])), {}))
     for facet in facets:

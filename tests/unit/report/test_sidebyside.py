@@ -179,6 +179,16 @@ def test_view_shows_errors_and_skips() -> None:
     assert "exited with code 3" in view and "Traceback &lt;boom&gt;" in view
 
 
+def test_a_stream_helpers_stderr_tail_is_a_block_of_lines() -> None:
+    case = _case({"a": {"stdout": "{}"}, "b": {}}, [])
+    tail = "Traceback (most recent call last):\n  File <x>\nZeroDivisionError: y"
+    case["outcomes"]["b"]["error"] = f"the helper exited (exit code 1); helper stderr tail:\n{tail}"
+    view = str(side_by_side(case))
+    assert '<p class="note error">the helper exited (exit code 1)</p><pre class="sbs-code">' in view
+    assert '<span class="no">3</span>ZeroDivisionError: y</span>' in view
+    assert "stderr tail" not in view
+
+
 def test_a_path_missing_from_an_output_marks_where_it_would_be() -> None:
     lines = _lines(DOC)
     marks = json_highlights(lines, [".attempts[2]", ".attempts[1].span.gone"])
