@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -178,6 +178,13 @@ def split(text: str, sizes: list[int]) -> list[str]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document(), st.integers(1, 400), st.lists(st.integers(1, 64), min_size=1, max_size=4))
+@example(  # found once in CI: a table header ending in a lone `\r` before a blank line
+    text="| a | a |\n| --- | --- |\n| x | x |\n| x | x |\n| x | x |\n- a\n   - a\n- a\n- a\n\n"
+    "| a |\n| --- |\r| x |\n\n- a\n- a\n```\n\n```\n| a |\n| --- |\n"
+    '<details id="c"><summary>s</summary>\n\n\n',
+    window=89,
+    sizes=[1],
+)
 def test_chunked_rendering_equals_whole_rendering(text: str, window: int, sizes: list[int]) -> None:
     env: dict[str, Any] = {}
     whole = MD.renderer.render(MD.parse(text, env), MD.options, env)

@@ -113,6 +113,13 @@ class _Chunker:
         self._flush(final=True)
 
     def _line(self, line: str) -> None:
+        # markdown-it reads `\r\n` and `\r` as `\n` (its normalize step), so this changes
+        # nothing it renders; kept with a lone `\r`, a table's header line re-parsed before a
+        # blank line (`\n`) made one `\r\n` of the two, and every line after shifted by one.
+        if line.endswith("\r\n"):
+            line = line[:-2] + "\n"
+        elif line.endswith("\r"):
+            line = line[:-1] + "\n"
         self.lines.append(line)
         self.chars += len(line)
         if self.chars >= self.limit:
