@@ -215,7 +215,7 @@ def _start_targets(
     # A permit per helper of the started target with the fewest (one that failed to start
     # holds no case): sized after the start, so a dead `workers: 1` target does not hold
     # the others' cases to one at a time.
-    slots = _fewest_workers(live) if polled else 1
+    slots = (_fewest_workers(live) or 1) if polled else 1
     exchanges = threading.Semaphore(slots) if polled else None
     return _Live(live, unavailable, infos, exchanges, slots)
 
@@ -237,12 +237,12 @@ def _poll_in_lanes(adapters: dict[str, TargetAdapter]) -> bool:
     return True
 
 
-def _fewest_workers(adapters: dict[str, TargetAdapter]) -> int:
-    """The fewest helpers of these stream targets (1 when there are none)."""
+def _fewest_workers(adapters: dict[str, TargetAdapter]) -> int | None:
+    """The fewest helpers of these stream targets (None when there are none)."""
     from yamlparity.targets.stream import StreamAdapter
 
     counts = [len(a.helpers) for a in adapters.values() if isinstance(a, StreamAdapter)]
-    return min(counts, default=1)
+    return min(counts, default=None)
 
 
 def _run_cases(
@@ -565,15 +565,13 @@ def _helpers_limit(live: _Live) -> int:
     workers keeps every helper busy while as many cases are evaluated; more lanes only wait.
     Measured with bench/run.py --only lanes (stream, `workers: 1`): the tuner climbed to 8
     lanes waiting on one helper, 0.67x the best fixed -j (-j 4 there, 9% over -j 1)."""
-    from yamlparity.targets.stream import StreamAdapter
-
-    counts = [len(a.helpers) for a in live.adapters.values() if isinstance(a, StreamAdapter)]
-    if not counts:
+    fewest = _fewest_workers(live.adapters)
+    if fewest is None:
         return default_jobs()
     # Lanes reading their helpers: one lane, which keeps a case in flight on every helper
     # while it evaluates one (`_Lanes.depth`); a second lane only traded the GIL with the
     # first (bench/README.md: 2 workers ran at 0.35x the minimal loop with two lanes).
-    return 1 if live.exchanges is not None else 2 * min(counts)
+    return 1 if live.exchanges is not None else 2 * fewest
 
 
 def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
