@@ -69,6 +69,26 @@ def test_bare_null_is_rejected() -> None:
     compile_path('$.items[?(@.id == "null")]')  # the string, quoted: fine
 
 
+def test_paths_share_one_parser_and_a_bad_path_leaves_it_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # jsonpath-ng's parse() builds PLY's tables again at every call (~20 ms a path).
+    import jsonpath_ng._ply.yacc as yacc
+
+    from yamlparity.rules import jsonpath
+
+    built: list[object] = []
+    real_yacc = yacc.yacc
+    monkeypatch.setattr(yacc, "yacc", lambda *a, **k: built.append(a) or real_yacc(*a, **k))
+    jsonpath._parser.cache_clear()
+    compile_path.cache_clear()
+    with pytest.raises(ValueError, match="Parse error"):
+        compile_path("$.items[?(@.id == 1)")  # cut short
+    assert jsonvalue.dumps(find("$.items[?(@.id == 1)].v", DOC)) == '["a","c"]'
+    assert jsonvalue.dumps(find("$.items[1].v", DOC)) == '["b"]'
+    assert len(built) == 1
+
+
 def run_cli(tmp_path: Path, expect: str, command: str = "run") -> subprocess.CompletedProcess[str]:
     helper = tmp_path / "helper.py"
     helper.write_text(f"print({jsonvalue.dumps(DOC)!r})\n")
