@@ -16,6 +16,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.support import cli as support_cli
+from tests.support import rewrite_cache
 from tests.support.paths import ROOT
 
 PACKAGE = ROOT / "yamlparity"
@@ -27,18 +28,26 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     worker can use the core: measured on 2 cores, 4 workers ran the suite in 105 s (twice)
     against 110-121 s for 3. Each worker collects the suite and keeps two pre-imported
     processes: on a big machine, cores beyond that add little."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores = cores or 1
+    cores = _cores()
     return max(2, min(2 * cores, cores + 4))
+
+
+def _cores() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The package byte-compiled where it lies, once, before any test starts an interpreter.
     With PYTHONDONTWRITEBYTECODE set (as on CI images) and an editable install, nothing else
     writes the .pyc files: each of the ~200 interpreters the suite starts (pytest runs, the
-    installed command, shards) would compile the package from source, ~0.15 s of CPU each."""
+    installed command, shards) would compile the package from source, ~0.15 s of CPU each.
+    For the same reason each xdist worker would rewrite every test module's asserts again
+    (tests/support/rewrite_cache.py): they are rewritten once, here, before the workers start."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=2)
+        if session.config.pluginmanager.hasplugin("dsession"):  # xdist starts workers next
+            rewrite_cache.warm(session.config, ROOT / "tests", _cores())
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
