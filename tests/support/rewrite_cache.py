@@ -1,46 +1,105 @@
 """pytest's rewritten modules written to its cache once, before xdist's workers start.
 
-pytest rewrites the asserts of every test module, conftest file and plugin package it imports
-(here yamlparity and hypothesis too: both are pytest plugins) and caches the result beside the
-source, but not under PYTHONDONTWRITEBYTECODE, which CI images set: each xdist worker then
-rewrites all of them again while it collects. Measured on 2 cores: 6.3 s of a worker's 8.8 s
-of collection CPU, 25 s of the suite's ~390 with 4 workers. A worker reads a cached module
-whatever that variable says, so the controller writes the cache once, split over the cores,
-before it starts them (~3 s; nothing to do when the cache is current).
+pytest rewrites the asserts of every test module, conftest file and module of the packages it
+marks (those of the installed pytest plugins: hypothesis, xdist, and yamlparity where its
+install lists the package) when it imports them, and caches the result beside the source, but
+not under PYTHONDONTWRITEBYTECODE, which CI images set: each xdist worker then rewrites all of
+them again while it collects. Measured on 2 cores: 6.3 s of a worker's 8.8 s of collection CPU,
+25 s of the suite's ~390 with 4 workers. A worker reads a cached module whatever that variable
+says, so the controller writes the cache once, split over the cores, before it starts them
+(~2.5 s; ~0.2 s when the cache is current). Writing beside an installed package is what pytest
+itself does where the variable is unset; only pytest reads these files.
 
-This reaches into pytest's assertion-rewriting internals; with a pytest where they differ,
-nothing is warmed and the suite only runs as before.
+What could make a cached module differ from the one a worker would rewrite is left to the
+worker: a file that warns while it compiles (its warning belongs in the run's summary, and
+`-W error` must still fail on it) and a file changed in the last seconds (pytest tells a stale
+cache by whole-second mtime and size). This reaches into pytest's assertion-rewriting
+internals: where they differ (another pytest) or a fork fails, nothing more is warmed and the
+suite runs as it would have.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+import time
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import CodeType
+from typing import Any
 
 import pytest
+
+_SETTLED_SECONDS = 2.0  # younger files are left to the workers (see the module docstring)
 
 
 def warm(config: pytest.Config, tests: Path, processes: int) -> None:
     """Write the rewritten form of every module pytest will rewrite, in `processes` forks."""
     try:
-        from _pytest.assertion import rewrite
-        from _pytest.assertion.rewrite import assertstate_key
+        from _pytest.assertion.rewrite import (
+            PYC_TAIL,
+            _read_pyc,
+            _rewrite_test,
+            _write_pyc,
+            assertstate_key,
+            get_cache_dir,
+            try_makedirs,
+        )
 
         state = config.stash[assertstate_key]
         marked = sorted(getattr(state.hook, "_must_rewrite", ()))
-        stale = [f for f in _rewritten_files(tests, marked) if _stale(rewrite, f)]
-    except (ImportError, AttributeError, KeyError):
+
+        def cached(path: Path) -> Path:
+            return Path(get_cache_dir(path)) / (path.name[:-3] + PYC_TAIL)
+
+        def write(path: Path) -> None:
+            rewritten = _quiet_rewrite(_rewrite_test, path, config)
+            if rewritten is not None and try_makedirs(cached(path).parent):
+                _write_pyc(state, rewritten[1], rewritten[0], cached(path))
+
+        settled = time.time() - _SETTLED_SECONDS
+        stale = [
+            path
+            for path in _rewritten_files(tests, marked)
+            if path.stat().st_mtime < settled and _read_pyc(path, cached(path)) is None
+        ]
+    except (ImportError, AttributeError, KeyError, TypeError, OSError):
         return
-    chunks = [stale[n::processes] for n in range(processes) if stale[n::processes]]
+    _in_forks([stale[n::processes] for n in range(processes) if stale[n::processes]], write)
+
+
+def _quiet_rewrite(
+    rewrite: Callable[[Path, pytest.Config], tuple[os.stat_result, CodeType]],
+    path: Path,
+    config: pytest.Config,
+) -> tuple[os.stat_result, CodeType] | None:
+    """The source's stat and rewritten code, or None where compiling it warns or fails (the
+    worker then says so)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rewritten = rewrite(path, config)
+        except Exception:
+            return None
+    return None if caught else rewritten
+
+
+def _in_forks(chunks: list[list[Path]], write: Callable[[Path], Any]) -> None:
+    """`write` every path, one forked child per chunk; any failure skips one file only."""
     children = []
     for chunk in chunks:
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except (AttributeError, OSError):
+            break  # no fork here, or no process to spare: the workers rewrite the rest
         if pid == 0:  # pragma: no cover - the child's work is seen in the cache it writes
             try:
                 for path in chunk:
-                    _write(rewrite, config, state, path)
+                    try:
+                        write(path)
+                    except Exception:
+                        continue
             finally:
                 os._exit(0)
         children.append(pid)
@@ -63,23 +122,3 @@ def _rewritten_files(tests: Path, marked: list[str]) -> Iterator[Path]:
             yield from origin.parent.rglob("*.py")
         else:
             yield origin
-
-
-def _cached(rewrite: object, path: Path) -> Path:
-    tail: str = rewrite.PYC_TAIL  # type: ignore[attr-defined]
-    folder: Path = rewrite.get_cache_dir(path)  # type: ignore[attr-defined]
-    return folder / (path.name[:-3] + tail)
-
-
-def _stale(rewrite: object, path: Path) -> bool:
-    return rewrite._read_pyc(path, _cached(rewrite, path)) is None  # type: ignore[attr-defined]
-
-
-def _write(rewrite: object, config: pytest.Config, state: object, path: Path) -> None:
-    try:
-        stat, code = rewrite._rewrite_test(path, config)  # type: ignore[attr-defined]
-    except (OSError, SyntaxError, ValueError):
-        return  # pytest reports it where it imports the module
-    pyc = _cached(rewrite, path)
-    if rewrite.try_makedirs(pyc.parent):  # type: ignore[attr-defined]
-        rewrite._write_pyc(state, code, stat, pyc)  # type: ignore[attr-defined]

@@ -64,8 +64,8 @@ def _parser() -> Any:
 
 
 def _parse(text: str) -> Any:
-    # A fresh lexer per parse (jsonpath-ng's own default); PLY keeps the parse's stacks on the
-    # parser object, hence one parse at a time.
+    # A fresh lexer per parse (jsonpath-ng's own default); PLY mirrors each parse's stacks and
+    # error flag on the shared parser object, for grammar rules: one parse at a time.
     parser = _parser()
     with _parser_lock:
         return parser.parse(text)
