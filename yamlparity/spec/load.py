@@ -270,6 +270,9 @@ class _SpecBuilder:
         self.kind = kind
         self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
         self.target_names = tuple(targets)
+        self.stream_targets = tuple(
+            n for n, t in targets.items() if isinstance(t, CommandTarget) and t.mode == "stream"
+        )
         cases = self._cases()
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
@@ -998,6 +1001,7 @@ class _SpecBuilder:
             chosen = tuple(
                 self._facet((*base, "facets", i), f) for i, f in enumerate(cast(list[str], facets))
             )
+        self._check_stream_exit_codes(chosen, facets)
         baseline = raw.get("baseline")
         if baseline is not None:
             self._target_refs((*base, "baseline"), baseline)
@@ -1011,6 +1015,31 @@ class _SpecBuilder:
             text_trailing_whitespace=cast(Any, text.get("trailing_whitespace", "keep")),
             text_line_endings=cast(Any, text.get("line_endings", "keep")),
             baseline=cast(str | None, baseline),
+        )
+
+    def _check_stream_exit_codes(self, chosen: tuple[str, ...], facets: JSON) -> None:
+        """A stream helper answers each case with a line and has no exit code of its own:
+        comparing one (or the success class made from it) would compare a made-up 0."""
+        compared = [f for f in ("exit_code", "outcome") if f in chosen]
+        if not compared or not self.stream_targets:
+            return
+        helper = self.stream_targets[0]
+        if facets is None:  # the default facets of `align: {exit_code: status}`
+            raise self.err(
+                ("align", "exit_code"),
+                f"`exit_code: status` compares success and failure, but target '{helper}' runs "
+                "in `mode: stream`: a stream helper has no exit code of its own per case",
+                "drop `exit_code: status` and compare what the targets write (stdout <-> body), "
+                f"or give '{helper}' `mode: process` to start it once per case",
+                at_key=True,
+            )
+        index = chosen.index(compared[0])  # the facets as written, in their order
+        raise self.err(
+            ("compare", "facets", index),
+            f"`{compared[0]}` is compared, but target '{helper}' runs in `mode: stream`: a "
+            "stream helper answers each case with a line and has no exit code of its own",
+            "compare what it writes (`stdout`, e.g. an error field in it), or give "
+            f"'{helper}' `mode: process` to start it once per case",
         )
 
     def _path_options(self, path: KeyPath, text: str, raw: dict[str, JSON]) -> PathOptions:
