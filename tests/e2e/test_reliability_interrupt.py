@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from tests.support.cli import (
     write_spec,
 )
 from tests.support.paths import HELPER_PY
+from yamlparity.cli.common import SAME_INTERRUPT_SECONDS
 
 CASES = 40
 
@@ -81,6 +83,30 @@ def test_first_signal_finishes_in_flight_cases_and_reports(tmp_path: Path, sig: 
     assert all(gone_soon(pid) for pid in pids)
 
 
+def test_timeouts_signal_sent_twice_at_once_is_one_interrupt(tmp_path: Path) -> None:
+    # GNU `timeout -s INT` signals the command, then its own process group (the command too):
+    # two SIGINTs at once are one interrupt, whose report must not be lost. When both land
+    # before the handler runs they are one already; here the first is handled in between.
+    spec = slow_spec(tmp_path, delay=0.2)
+    proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
+    try:
+        wait_for(lambda: requests_seen(tmp_path, "a") >= 2 and requests_seen(tmp_path, "b") >= 2)
+        os.kill(proc.pid, signal.SIGINT)
+        assert proc.stderr is not None
+        while "interrupting" not in (line := proc.stderr.readline()) and line:
+            pass
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    OUTPUTS.append(stdout + stderr)
+    assert proc.returncode == 130, stderr
+    assert "stopped at once" not in stderr
+    _, total = tally(stdout)
+    assert f"after {total} cases" in (tmp_path / "out" / "slow.md").read_text("utf-8")
+
+
 def test_second_ctrl_c_stops_at_once_and_stops_the_services(tmp_path: Path) -> None:
     # Every request takes 100 s: after the first Ctrl-C the run would wait for them.
     spec = slow_spec(tmp_path, delay=100)
@@ -92,6 +118,7 @@ def test_second_ctrl_c_stops_at_once_and_stops_the_services(tmp_path: Path) -> N
         assert proc.stderr is not None
         while "interrupting" not in proc.stderr.readline():
             pass  # the first signal was handled: the run is finishing its cases in flight
+        time.sleep(SAME_INTERRUPT_SECONDS)  # a person's second Ctrl-C, not a repeated one
         os.killpg(proc.pid, signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)  # far less than the 100 s requests
     finally:

@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -135,13 +136,24 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+# A second signal this soon after the first is the same interrupt delivered twice: GNU
+# `timeout` signals yamlparity, then its own process group, yamlparity included (a new-user
+# trial lost the report 2 runs in 5 that way). A person's second Ctrl-C comes later.
+SAME_INTERRUPT_SECONDS = 0.25
+
+
 def install_interrupt(stop: threading.Event, first: str) -> None:
     """First Ctrl-C/SIGTERM: set `stop` and say what happens now (`first`, e.g. "finishing the
     cases in flight"); the command then reports what it has. Second: stop now."""
+    first_at: list[float] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        now = time.monotonic()
         if stop.is_set():
+            if first_at and now - first_at[0] < SAME_INTERRUPT_SECONDS:
+                return
             stop_now("stopped at once: what was still running is not reported")
+        first_at.append(now)
         stop.set()
         print(f"\ninterrupting: {first} (Ctrl-C again to stop now)", file=sys.stderr)
 
