@@ -309,7 +309,9 @@ def _ids(array: list[JSON], key: str, ctx: _Ctx) -> list[str]:
 
 
 def _string_note(values: list[str]) -> str:
-    if len({unicodedata.normalize("NFC", v) for v in values}) == 1:
+    """Why texts that differ look alike (never for equal ones: a target lacking the value
+    is what differs then)."""
+    if len(set(values)) > 1 and len({unicodedata.normalize("NFC", v) for v in values}) == 1:
         return "same text after Unicode NFC normalization (composed vs decomposed)"
     return ""
 
@@ -712,8 +714,10 @@ def _note(m: _Merged, order: list[str]) -> str:
     if len(shown) < 2:
         return ""
     if kinds == ["number"]:
-        decimals = {_decimal_key(v) for v in shown if isinstance(v, Number)}
-        return "same value, different literal" if len(decimals) == 1 else ""
+        numbers = [v for v in shown if isinstance(v, Number)]
+        literals = {n.literal for n in numbers}  # one: a target lacking it is what differs
+        decimals = {_decimal_key(n) for n in numbers}
+        return "same value, different literal" if len(decimals) == 1 < len(literals) else ""
     if kinds == ["string"]:
         return _string_note([v for v in shown if isinstance(v, str)])
     return ""

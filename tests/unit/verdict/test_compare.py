@@ -101,6 +101,26 @@ def test_big_integers_keep_every_digit() -> None:
     assert not equal(J("1" + "0" * 40 + "1"), J("1" + "0" * 41), by_value)
 
 
+@pytest.mark.parametrize("value", ['"abc"', "5", '"e\\u0301"', "1.0"])
+def test_a_value_one_target_lacks_gets_no_note_when_the_others_agree(value: str) -> None:
+    # Three targets: what differs is that `a` has no `d`; b's and c's are the same literal.
+    docs = {"a": J('{"x":1}'), "b": J(f'{{"x":1,"d":{value}}}'), "c": J(f'{{"x":1,"d":{value}}}')}
+    [d] = diff_json(docs, EXACT, "stdout")
+    assert (d.path, d.note) == (".d", "")
+
+
+@pytest.mark.parametrize(
+    ("b", "c", "note"),
+    [("1.0", "1", "same value, different literal"), ('"\\u00e9"', '"e\\u0301"', "NFC")],
+)
+def test_a_value_one_target_lacks_keeps_the_note_on_how_the_others_differ(
+    b: str, c: str, note: str
+) -> None:
+    docs = {"a": J('{"x":1}'), "b": J(f'{{"x":1,"d":{b}}}'), "c": J(f'{{"x":1,"d":{c}}}')}
+    [d] = diff_json(docs, EXACT, "stdout")
+    assert d.path == ".d" and note in d.note
+
+
 def test_unicode_nfc_and_nfd_are_different_strings() -> None:
     [d] = diff('"\\u00e9"', '"e\\u0301"')
     assert d.path == "."
