@@ -275,6 +275,8 @@ def merge(parts: Sequence[Part]) -> SpecResult:
         facets=first.facets,
         error=next((p.result.error for p in parts if p.result.error), None),
         align=first.align,
+        intended_rules=first.intended_rules,
+        rules=first.rules,
     )
 
 

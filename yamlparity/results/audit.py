@@ -133,12 +133,18 @@ def load_calibration(
 
 def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None = None) -> Audit:
     """Per rule: cases changed per target, skipped values, masked divergences (see module doc).
-    With `spec`, rules that never changed anything are listed as `dead`."""
+    Rules that never changed anything are listed as `dead` (from `spec`, or else from the
+    rules the result lists)."""
     data, used, problem = load_calibration(result, calibration)
     rules: dict[int, RuleAudit] = {}
     if spec is not None:
         for index, rule in enumerate(spec.rules):
             rules[index] = RuleAudit(rule=index, text=rule.text, facet=rule.facet)
+    else:
+        for key, listed in result.rules.items():
+            if key.isdigit():
+                text, facet = listed.get("text", ""), listed.get("facet", "")
+                rules[int(key)] = RuleAudit(rule=int(key), text=text, facet=facet)
     for name, effects in named_effects(result.cases):
         for effect in effects:
             entry = rules.setdefault(

@@ -400,6 +400,9 @@ class SpecResult:
     error: str | None = None
     # Rules marked `intended: "why"` (rule index as text -> why): the audit does not flag them.
     intended_rules: dict[str, str] = field(default_factory=dict)
+    # Every rule of the spec (index as text -> its `text` and `facet`): the audit lists those
+    # that never changed anything as dead, also in a report written from this file alone.
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
     # Which cases this run holds when it is not all of them (`-k`, `--last-failed`, `--shard`),
     # e.g. "shard 2/4: 37 of 150 cases"; empty for every case. Written only when not empty.
     selection: str = ""

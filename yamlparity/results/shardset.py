@@ -144,6 +144,8 @@ def merge_spec(
     result = combine(head, parts, missing=missing, interrupted=False)
     result.selection = describe(entry.selected, entry.total)
     result.align = next((p.result.align for p in parts if p.result.align is not None), None)
+    result.rules = next((p.result.rules for p in parts if p.result.rules), {})
+    result.intended_rules = next((p.result.intended_rules for p in parts), {})
     if missing:
         result.error = (
             f"incomplete run: {len(missing)} of the {entry.selected} selected cases have no "

@@ -125,6 +125,7 @@ def run_spec(
         started=now_utc(),
         facets=spec.compare.facets,
         intended_rules={str(i): r.intended for i, r in enumerate(spec.rules) if r.intended},
+        rules={str(i): {"text": r.text, "facet": r.facet} for i, r in enumerate(spec.rules)},
         align=align_data(spec.align),
     )
     if listener:

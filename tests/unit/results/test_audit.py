@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 from tests.support.paths import HELPER_PY, PROGRAMS
+from yamlparity.report.formats import results_json
 from yamlparity.report.render import environment
 from yamlparity.results.audit import analysis_context, audit
 from yamlparity.results.calibration import default_path
@@ -111,6 +112,18 @@ def test_skipped_values_and_dead_rules_are_reported(tmp_path: Path) -> None:
     assert (note.case, note.path) == ("stale", ".at")
     assert "'yesterday' is not a timestamp" in note.reason
     assert rule(report, "del(.no_such_key)").flag == "dead"
+
+
+def test_dead_rules_are_listed_without_the_spec_and_from_a_results_file(tmp_path: Path) -> None:
+    # The report audits the result alone (it never loads the spec), also after a merge.
+    spec = spec_with(tmp_path, NARROW + "  - del(.no_such_key)\n  - del(.trace.idd)\n")
+    result = run_spec(spec)
+    assert rule(audit(result), "del(.no_such_key)").flag == "dead"
+    again = results_json.loads(results_json.dumps(result))
+    assert [r.text for r in audit(again).rules if r.flag == "dead"] == [
+        "del(.no_such_key)",
+        "del(.trace.idd)",
+    ]
 
 
 def test_analysis_partial_renders_the_findings(tmp_path: Path) -> None:

@@ -189,6 +189,11 @@ def _spec(data: dict[str, Any]) -> SpecResult:
             cases=[_case(c) for c in data["cases"]],
             facets=tuple(data.get("facets", ())),
             intended_rules={str(k): str(v) for k, v in data.get("intended_rules", {}).items()},
+            rules={
+                str(k): {str(a): str(b) for a, b in v.items()}
+                for k, v in (data.get("rules") or {}).items()
+                if isinstance(v, dict)
+            },
         )
     )
 
