@@ -65,3 +65,13 @@ def test_one_case_of_one_spec_is_said_in_the_singular(tmp_path: Path) -> None:
     del result.cases[1:]  # type: ignore[union-attr]
     text = render_summary([spec_entry(result, "r.md", [])])
     assert "(out of 1 case in 1 spec)" in text
+
+
+def test_a_report_of_one_matching_case_says_it_in_the_singular(tmp_path: Path) -> None:
+    spec(tmp_path, "single")
+    text = (tmp_path / "single.yaml").read_text().replace(", {name: two, input: [2]}", "")
+    (tmp_path / "single.yaml").write_text(text)
+    done = run_cli("run", "single.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "out" / "single.md").read_text("utf-8")
+    assert "_No divergences — parity holds for the one fixture._" in report
