@@ -1038,7 +1038,7 @@ class _SpecBuilder:
             ("compare", "facets", index),
             f"`{compared[0]}` is compared, but target '{helper}' runs in `mode: stream`: a "
             "stream helper answers each case with a line and has no exit code of its own",
-            "compare what it writes (`stdout`, e.g. an error field in it), or give "
+            "compare what it writes (an error field in its answer, say), or give "
             f"'{helper}' `mode: process` to start it once per case",
         )
 

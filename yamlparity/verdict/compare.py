@@ -921,8 +921,8 @@ def _align(ref: list[str], other: list[str]) -> _Alignment:
 
 
 def _line_note(lines: list[str]) -> str:
-    if len(lines) < 2:
-        return ""
+    if len(set(lines)) < 2:
+        return ""  # one line (or equal ones, where another target lacks it): nothing to explain
     contents = {_split_ending(line)[0] for line in lines}
     if len(contents) == 1:
         return "line ending differs"

@@ -33,6 +33,8 @@ def test_rule_audit_survives_the_round_trip() -> None:
         ("schema_version", "1", 'schema_version "1" is not supported'),
         ("interrupted", 1, "SpecResult.interrupted: 1"),
         ("name", 7, "SpecResult.name: 7"),
+        ("rules", ["x"], 'SpecResult.rules: ["x"]'),
+        ("intended_rules", "why", 'SpecResult.intended_rules: "why"'),
     ],
 )
 def test_types_are_checked_exactly(field: str, value: object, message: str) -> None:

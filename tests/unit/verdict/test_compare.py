@@ -554,6 +554,13 @@ def test_lines_only_some_targets_have_are_one_difference() -> None:
     ]
 
 
+@pytest.mark.parametrize("line", ["y\n", "caf\u00e9\n", "y\r\n"])
+def test_a_line_one_target_lacks_gets_no_note_when_the_others_agree(line: str) -> None:
+    values = {"a": f"x\n{line}z\n", "b": f"x\n{line}z\n", "c": "x\nz\n"}
+    [d] = diff_text(values, EXACT, "stdout")
+    assert (d.path, d.missing, d.note) == ("line 2", ("c",), "")
+
+
 def test_texts_too_long_to_align_pair_lines_by_position(monkeypatch: pytest.MonkeyPatch) -> None:
     # The common head and tail are always paired; the middle (6..10 vs new, 6..9, ten) is
     # too large for difflib at this limit, so it pairs by position.

@@ -188,14 +188,21 @@ def _spec(data: dict[str, Any]) -> SpecResult:
             ],
             cases=[_case(c) for c in data["cases"]],
             facets=tuple(data.get("facets", ())),
-            intended_rules={str(k): str(v) for k, v in data.get("intended_rules", {}).items()},
+            intended_rules={str(k): str(v) for k, v in _mapping(data, "intended_rules").items()},
             rules={
                 str(k): {str(a): str(b) for a, b in v.items()}
-                for k, v in (data.get("rules") or {}).items()
+                for k, v in _mapping(data, "rules").items()
                 if isinstance(v, dict)
             },
         )
     )
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise TypeError(f"SpecResult.{key}: {jsonvalue.dumps(data[key])}")
+    return value
 
 
 def _case(data: dict[str, Any]) -> CaseResult:
