@@ -107,6 +107,24 @@ def test_timeouts_signal_sent_twice_at_once_is_one_interrupt(tmp_path: Path) -> 
     assert f"after {total} cases" in (tmp_path / "out" / "slow.md").read_text("utf-8")
 
 
+def test_sigterm_stops_a_calibration_and_its_services(tmp_path: Path) -> None:
+    spec = slow_spec(tmp_path, delay=0.2)
+    spec.write_text(spec.read_text() + "calibration: {unsafe_methods: true}\n")  # POSTs
+    proc = start_cli("calibrate", str(spec), "--repeat", "3", cwd=tmp_path)
+    try:
+        wait_for(lambda: requests_seen(tmp_path, "a") >= 2 and requests_seen(tmp_path, "b") >= 2)
+        pids = service_pids(tmp_path)
+        os.killpg(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    OUTPUTS.append(stdout + stderr)
+    assert "Traceback" not in stdout + stderr
+    assert proc.returncode == 130, stderr
+    assert all(gone_soon(pid) for pid in pids)
+
+
 def test_second_ctrl_c_stops_at_once_and_stops_the_services(tmp_path: Path) -> None:
     # Every request takes 100 s: after the first Ctrl-C the run would wait for them.
     spec = slow_spec(tmp_path, delay=100)

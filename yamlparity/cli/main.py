@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -59,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if argv is None:
         reaper.install()
+        # SIGTERM stops any command as Ctrl-C does (its services stopped, exit 130); `run`,
+        # `fuzz` and `record` install their own handler, which reports what was done. Left
+        # at its default, `calibrate` died on SIGTERM and its services outlived it.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     # Everything printed passes the secret boundary: messages, listings, progress, -v.
     with redacted_terminal():
         try:
