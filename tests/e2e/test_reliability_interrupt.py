@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -59,21 +60,31 @@ def service_pids(folder: Path) -> list[int]:
     return [int((folder / f"{name}.pid").read_text()) for name in ("a", "b")]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_first_signal_finishes_in_flight_cases_and_reports(tmp_path: Path, sig: int) -> None:
-    spec = slow_spec(tmp_path, delay=0.2)
-    proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
+def signalled_after(
+    proc: subprocess.Popen[str], folder: Path, requests: int, sig: int
+) -> tuple[list[int], str, str]:
+    """Once both services have had `requests` requests, `sig` to the command's process group
+    (a terminal's Ctrl-C reaches the whole foreground group); the services' pids and the
+    command's output once it ended."""
     try:
-        wait_for(lambda: requests_seen(tmp_path, "a") >= 4 and requests_seen(tmp_path, "b") >= 4)
-        pids = service_pids(tmp_path)
+        wait_for(lambda: min(requests_seen(folder, n) for n in ("a", "b")) >= requests)
+        pids = service_pids(folder)
         assert all(alive(pid) for pid in pids)
-        os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
+        os.killpg(proc.pid, sig)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     OUTPUTS.append(stdout + stderr)
     assert "Traceback" not in stdout + stderr
+    return pids, stdout, stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_first_signal_finishes_in_flight_cases_and_reports(tmp_path: Path, sig: int) -> None:
+    spec = slow_spec(tmp_path, delay=0.2)
+    proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
+    pids, stdout, stderr = signalled_after(proc, tmp_path, 4, sig)
     assert proc.returncode == 130, stderr
     counts, total = tally(stdout)
     assert 0 < total < CASES and sum(counts.values()) == total
@@ -111,16 +122,7 @@ def test_sigterm_stops_a_calibration_and_its_services(tmp_path: Path) -> None:
     spec = slow_spec(tmp_path, delay=0.2)
     spec.write_text(spec.read_text() + "calibration: {unsafe_methods: true}\n")  # POSTs
     proc = start_cli("calibrate", str(spec), "--repeat", "3", cwd=tmp_path)
-    try:
-        wait_for(lambda: requests_seen(tmp_path, "a") >= 2 and requests_seen(tmp_path, "b") >= 2)
-        pids = service_pids(tmp_path)
-        os.killpg(proc.pid, signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    OUTPUTS.append(stdout + stderr)
-    assert "Traceback" not in stdout + stderr
+    pids, _, stderr = signalled_after(proc, tmp_path, 2, signal.SIGTERM)
     assert proc.returncode == 130, stderr
     assert all(gone_soon(pid) for pid in pids)
 
