@@ -75,3 +75,21 @@ def test_a_report_of_one_matching_case_says_it_in_the_singular(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "out" / "single.md").read_text("utf-8")
     assert "_No divergences — parity holds for the one fixture._" in report
+
+
+def test_skipped_cases_are_not_counted_as_parity(tmp_path: Path) -> None:
+    """A report without divergences says how many cases were compared, and that nothing was
+    when every case was skipped: a skipped case is no evidence of parity."""
+    spec(tmp_path, "some")
+    text = (tmp_path / "some.yaml").read_text()
+    (tmp_path / "some.yaml").write_text(text.replace("input: 1}", "input: 1, skip: not yet}"))
+    done = run_cli("run", "some.yaml", "--report-dir", "out", cwd=tmp_path)
+    report = (tmp_path / "out" / "some.md").read_text("utf-8")
+    assert "_No divergences — parity holds for the one fixture compared (1 skipped)._" in report
+    assert "parity holds across" not in report, done.stdout
+    skipped = text.replace("input: 1}", "input: 1, skip: not yet}")
+    (tmp_path / "some.yaml").write_text(skipped.replace("[2]}", "[2], skip: not yet}"))
+    run_cli("run", "some.yaml", "--report-dir", "out", cwd=tmp_path)
+    report = (tmp_path / "out" / "some.md").read_text("utf-8")
+    assert "_Nothing compared — all 2 fixtures were skipped._" in report
+    assert "parity holds" not in report
