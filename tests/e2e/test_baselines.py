@@ -327,3 +327,50 @@ def test_credentials_are_sent_but_never_recorded_nor_fingerprinted(
     spec.write_text(retired)
     done = run_cli("run", "gw.yaml", env={"QUOTE_TOKEN": "other-token-9876543210"})
     assert "[parity] gw: 4 match / 0 diff (out of 4)" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_recording_of_a_stream_helper_has_no_exit_code_to_compare(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    """A stream helper answers with a line and has no exit code per case: its recording
+    carries a made-up 0, so a spec comparing exit codes with it is refused, as with the
+    helper itself (and a recording of a process target is accepted)."""
+    helper = PROGRAMS / "stream_helper.py"
+    spec = textwrap.dedent(
+        f"""\
+        name: helpers
+        targets:
+          old: {{run: [python3, "{helper}"], mode: stream}}
+          new: {{run: [python3, "{helper}"], mode: stream}}
+        normalize: [del(.pid)]
+        cases: [{{name: one, input: {{n: 1}}}}, {{name: two, input: {{n: 2}}}}]
+        report: {{path: reports/helpers.md}}
+        """
+    )
+    (tmp_path / "helpers.yaml").write_text(spec, "utf-8")
+    assert run_cli("record", "helpers.yaml", "--target", "old").returncode == 0
+    header = _lines(tmp_path / "baselines" / "old.jsonl")[0]
+    assert str(header["description"]).endswith(" (stream mode)")
+    replay = spec.replace(f'old: {{run: [python3, "{helper}"], mode: stream}}', (
+        "old: {recorded: baselines/old.jsonl}"
+    )).replace(', mode: stream}', "}")  # fmt: skip
+    assert "mode: stream" not in replay
+    (tmp_path / "helpers.yaml").write_text(replay, "utf-8")
+    assert run_cli("run", "helpers.yaml").returncode == 0  # stdout only: fine
+    compared = replay.replace("normalize:", "compare: {facets: [stdout, exit_code]}\nnormalize:")
+    (tmp_path / "helpers.yaml").write_text(compared, "utf-8")
+    done = run_cli("run", "helpers.yaml")
+    assert done.returncode == 2, done.stdout
+    assert "(at compare.facets[1])" in done.stderr
+    assert (
+        "`exit_code` is compared, but target 'old' replays a recording of a helper in "
+        "`mode: stream`" in done.stderr
+    )
+    assert "record 'old' again from a target in `mode: process`" in done.stderr
+    # Recorded from the same helper started once per case, the exit codes are real.
+    (tmp_path / "helpers.yaml").write_text(spec.replace(", mode: stream}", "}"), "utf-8")
+    (tmp_path / "baselines" / "old.jsonl").unlink()
+    assert run_cli("record", "helpers.yaml", "--target", "old").returncode == 0
+    (tmp_path / "helpers.yaml").write_text(compared, "utf-8")
+    done = run_cli("run", "helpers.yaml")
+    assert done.returncode == 0, done.stderr

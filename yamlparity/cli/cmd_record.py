@@ -257,7 +257,9 @@ def _description(target: Any) -> str:
         service = target.service
         started = f" (service: {argv_text(service.run)})" if service is not None else ""
         return f"{target.url}{started}"
-    stream = " (stream mode)" if target.mode == "stream" else ""
+    from yamlparity.spec.recording import STREAM_DESCRIPTION
+
+    stream = STREAM_DESCRIPTION if target.mode == "stream" else ""
     return f"{argv_text(target.run)}{stream}"
 
 

@@ -238,6 +238,17 @@ def _looks_like_spec(path: Path) -> bool:
     return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
+def _answers_per_line(target: Target) -> bool:
+    """A helper in `mode: stream`, or a recording of one: no exit code of its own per case."""
+    if isinstance(target, CommandTarget):
+        return target.mode == "stream"
+    return (
+        isinstance(target, RecordedTarget)
+        and isinstance(target.source, Recording)
+        and target.source.from_stream_helper
+    )
+
+
 # ---------------------------------------------------------------- the spec builder
 
 
@@ -270,9 +281,7 @@ class _SpecBuilder:
         self.kind = kind
         self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
         self.target_names = tuple(targets)
-        self.stream_targets = tuple(
-            n for n, t in targets.items() if isinstance(t, CommandTarget) and t.mode == "stream"
-        )
+        self.stream_targets = tuple(n for n, t in targets.items() if _answers_per_line(t))
         cases = self._cases()
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
@@ -1024,23 +1033,33 @@ class _SpecBuilder:
         if not compared or not self.stream_targets:
             return
         helper = self.stream_targets[0]
+        recorded = self.recorded_stream_helper(helper)
+        runs = "replays a recording of a helper in" if recorded else "runs in"
+        instead = (
+            f"record '{helper}' again from a target in `mode: process`"
+            if recorded
+            else f"give '{helper}' `mode: process` to start it once per case"
+        )
         if facets is None:  # the default facets of `align: {exit_code: status}`
             raise self.err(
                 ("align", "exit_code"),
-                f"`exit_code: status` compares success and failure, but target '{helper}' runs "
-                "in `mode: stream`: a stream helper has no exit code of its own per case",
+                f"`exit_code: status` compares success and failure, but target '{helper}' {runs} "
+                "`mode: stream`: a stream helper has no exit code of its own per case",
                 "drop `exit_code: status` and compare what the targets write (stdout <-> body), "
-                f"or give '{helper}' `mode: process` to start it once per case",
+                f"or {instead}",
                 at_key=True,
             )
         index = chosen.index(compared[0])  # the facets as written, in their order
         raise self.err(
             ("compare", "facets", index),
-            f"`{compared[0]}` is compared, but target '{helper}' runs in `mode: stream`: a "
+            f"`{compared[0]}` is compared, but target '{helper}' {runs} `mode: stream`: a "
             "stream helper answers each case with a line and has no exit code of its own",
-            "compare what it writes (an error field in its answer, say), or give "
-            f"'{helper}' `mode: process` to start it once per case",
+            f"compare what it writes (an error field in its answer, say), or {instead}",
         )
+
+    def recorded_stream_helper(self, name: str) -> bool:
+        raw = cast(dict[str, JSON], self.doc.value["targets"])[name]
+        return isinstance(raw, dict) and "recorded" in raw
 
     def _path_options(self, path: KeyPath, text: str, raw: dict[str, JSON]) -> PathOptions:
         from yamlparity.rules.normalize import parse_path

@@ -35,6 +35,7 @@ from yamlparity.spec.source import file_errors
 
 __all__ = [
     "FORMAT",
+    "STREAM_DESCRIPTION",
     "Answer",
     "AnswerSource",
     "NoRecording",
@@ -68,6 +69,9 @@ UNRECORDED_HEADERS = frozenset(
     }
 )
 _BODY_FORMS = ("", "_json", "_jsonl", "_base64")
+# How a recording's header describes a helper that ran in `mode: stream` (after its command):
+# its answers carry a made-up exit code 0, which the spec loader refuses to compare.
+STREAM_DESCRIPTION = " (stream mode)"
 _HASH_HEX = 16  # 64 bits: a fingerprint against stale answers, not a security boundary
 
 
@@ -241,6 +245,11 @@ class Recording:
     @property
     def kind(self) -> SourceKind:
         return self.header.kind
+
+    @property
+    def from_stream_helper(self) -> bool:
+        """Recorded from a `mode: stream` helper: its exit codes are not its own."""
+        return self.header.description.endswith(STREAM_DESCRIPTION)
 
     def names(self) -> Iterator[str]:
         return iter(self._index)
