@@ -86,3 +86,33 @@ def test_a_command_run_loads_no_http_client_nor_regex_engine(tmp_path: Path) -> 
         for spec in (plain, scrubbed)
     }
     assert loaded == {"plain.yaml": "[]", "scrubbed.yaml": "['regex']"}
+
+
+def test_a_markdown_run_loads_no_html_renderer(tmp_path: Path) -> None:
+    """markdown-it (~40 ms of a run's start-up) is loaded by runs that write HTML only: the
+    index of a markdown run loaded it too."""
+    (tmp_path / "echo.py").write_text("import sys; sys.stdout.write(sys.stdin.read())\n")
+    (tmp_path / "plain.yaml").write_text(
+        f"name: plain\ntargets:\n  a: {{run: [{HELPER_PY}, echo.py]}}\n"
+        f"  b: {{run: [{HELPER_PY}, echo.py]}}\ncases:\n  - {{name: x, input: {{n: 1}}}}\n"
+    )
+    code = (
+        "import sys\n"
+        "from yamlparity.cli.main import main\n"
+        "code = main(['run', '-q', 'plain.yaml', '--report-dir', 'out', '--format', sys.argv[1]])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith('markdown_it')"
+        " or m.endswith('formats.html'))[:1])"
+    )
+    loaded = {
+        formats: subprocess.run(
+            [sys.executable, "-c", code, formats],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        ).stdout.splitlines()[-1]
+        for formats in ("md", "md,json", "html")
+    }
+    assert loaded["md"] == loaded["md,json"] == "0 []"
+    assert loaded["html"].startswith("0 ['markdown_it")
+    assert (tmp_path / "out" / "index.html").exists()

@@ -235,20 +235,22 @@ def write_index(
     folder: Path, written: Sequence[Written], formats: Sequence[str], choice: TemplateChoice
 ) -> Index:
     """index.md (and index.html with html) linking each spec's report with its tally."""
-    from yamlparity.report.formats import html, junit
-
     target = folder / f"{INDEX_NAME}.md"
     every = indexed_entries(folder, written)
     if "md" in formats or "html" not in formats:
         entries = [_for_format(e, "md") for e in every]
         write_atomic(target, render_index(entries, choice))
     if "html" in formats:
+        from yamlparity.report.formats import html  # markdown-it: imported by HTML runs only
+
         entries = [_for_format(e, "html") for e in every]
         page = html.page(render_index(entries, choice, html=True), "Parity reports", choice)
         write_atomic(folder / f"{INDEX_NAME}.html", page)
         if "md" not in formats:
             target = folder / f"{INDEX_NAME}.html"
     if "junit" in formats:
+        from yamlparity.report.formats import junit
+
         # One file for CI systems that take a single report path.
         with atomic_writer(folder / "junit.xml") as write:
             junit.write_to([w.result for w in written], write)
