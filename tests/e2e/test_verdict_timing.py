@@ -9,6 +9,7 @@ on every case. And a healthy helper listed after a hanging one was blamed as tim
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -84,3 +85,37 @@ def test_a_hang_never_blames_its_healthy_partner(run_cli: Cli, tmp_path: Path, m
         stem = f"{'_'.join(order)}_{mode}"
         report = (tmp_path / f"out_{stem}" / f"{stem}.md").read_text()
         assert '"value": "ok"' in report  # the healthy answer is shown, not an empty one
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_stream_helper_with_a_banner_never_lends_an_answer_to_another_case(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    """A Node helper prints `ready` on stdout as it starts, then answers each line; for
+    `bug` inputs it answers "BUG". Whether the banner comes before or after the first case is
+    sent is up to the machine: each case is ERROR on that helper either way, never a verdict
+    made from another case's answer (c3 was a MATCH with the answer to c2 in some runs)."""
+    node = (
+        "console.log('ready');"
+        "require('readline').createInterface({input: process.stdin}).on('line', l => {"
+        " const o = JSON.parse(l); console.log(o.bug ? '\"BUG\"' : JSON.stringify(o.v)) })"
+    )
+    python = (
+        "import sys, json\nfor line in sys.stdin:\n    print(json.loads(line)['v'], flush=True)"
+    )
+    cases = [{"name": f"c{n}", "input": {"v": n % 3, "bug": n % 2 == 0}} for n in range(1, 9)]
+    (tmp_path / "banner.yaml").write_text(
+        "name: banner\ntargets:\n"
+        f"  py: {{run: [{HELPER_PY}, -c, {json.dumps(python)}], mode: stream, timeout: 5}}\n"
+        f"  node: {{run: [node, -e, {json.dumps(node)}], mode: stream, timeout: 5}}\n"
+        f"cases: {json.dumps(cases)}\n"
+    )
+    for _ in range(3):
+        done = run_cli("run", "banner.yaml", "--format", "json", "--report-dir", "out")
+        assert done.returncode == 1, done.stderr
+        data = json.loads((tmp_path / "out" / "banner.json").read_text())
+        verdicts = {case["name"]: case["verdict"] for case in data["cases"]}
+        assert set(verdicts.values()) == {"ERROR"}, verdicts
+        for case in data["cases"]:
+            assert case["outcomes"]["py"]["error"] is None
+            assert "node" in case["reason"], case["reason"]

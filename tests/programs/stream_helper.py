@@ -2,7 +2,8 @@
 
 For each input line {"n": N, ...} it answers {"n": N, "pid": PID}. Misbehaviour by input:
 {"die": true} exits with code 7 before answering; {"twice": true} answers two lines;
-{"sleep": S} sleeps S seconds first; {"garbage": true} answers a non-JSON line.
+{"sleep": S} sleeps S seconds first; {"garbage": true} answers a non-JSON line;
+{"warn": S} writes a warning line (not JSON) on stdout, then its answer S seconds later.
 """
 
 import json
@@ -16,6 +17,10 @@ for line in sys.stdin:
         sys.stderr.write("fatal: asked to die\n")
         sys.stderr.flush()
         sys.exit(7)
+    if "warn" in request:
+        sys.stdout.write("warning: this input is odd\n")
+        sys.stdout.flush()
+        time.sleep(request["warn"])
     if "sleep" in request:
         time.sleep(request["sleep"])
     if request.get("garbage"):

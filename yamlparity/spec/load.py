@@ -523,6 +523,7 @@ class _SpecBuilder:
             workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
             max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
             allow_empty=cast(bool | None, raw.get("allow_empty")),
+            output=cast(Any, self.doc.value.get("output", "json")),
         )
 
     def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:

@@ -3,7 +3,8 @@
 `workers: N` starts N helper processes per target; a case goes to whichever helper is free.
 A helper reads one input line on stdin and answers exactly one line on stdout, in turn. An
 answer that is late, extra (out of turn) or missing because the helper died is an ERROR for that
-case, and that helper is restarted, so one bad answer never shifts every later case by one.
+case, and that helper is restarted, so one bad answer never shifts every later case by one; so
+is a helper whose answer cannot be JSON (a banner or a log line on stdout, unless `output: text`).
 The protocol is documented in docs/stream-mode.md.
 
 Each helper's stdout is read by its own thread, which stamps every line with the time it
@@ -34,6 +35,18 @@ _CHUNK = 65536
 _STDERR_TAIL = 40
 # What a helper's stdout reader hands over: a line, the end of the output, or too much of it.
 _LINE, _EOF, _OVERFLOW = 0, 1, 2
+
+# A line whose ends no JSON document has (a look at two bytes, not a parse): `ready`,
+# `Listening on 8080`, `[INFO] started`. The gate still decides whether an answer is JSON.
+_JSON_FIRST = frozenset(b'{["-0123456789tfn')
+_JSON_LAST = frozenset(b'}]"0123456789el')
+
+
+def cannot_be_json(line: bytes) -> bool:
+    """True when `line` is surely not one JSON document; False for every JSON document (and
+    for empty lines, whose meaning `allow_empty` decides)."""
+    text = line.strip(b" \t\r\n")
+    return bool(text) and (text[0] not in _JSON_FIRST or text[-1] not in _JSON_LAST)
 
 
 class _Stdout:
@@ -463,13 +476,22 @@ class StreamAdapter(CommandAdapter):
         if failure is None:
             raw.exit_code = 0
             raw.stdout = line
+            if self.target.output != "text" and cannot_be_json(line):
+                # A banner or a log line on stdout: this case's answer (the gate says it is not
+                # JSON), and a helper whose next lines may each answer the case before. Started
+                # afresh before its next case, so the stray line costs this case only, however
+                # late the helper's own answer to it comes (it would be the next case's).
+                self._restart(helper)
             return raw
         tail = helper.stderr_text()
         raw.failure = with_stderr_tail(failure, tail)
+        self._restart(helper)
+        return raw
+
+    def _restart(self, helper: _Helper) -> None:
         if not self._closed:
             with contextlib.suppress(TargetUnavailable):  # the next case reports it again
                 helper.restart()
-        return raw
 
     def close(self) -> None:
         self._closed = True

@@ -13,7 +13,7 @@ from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation
-from yamlparity.targets.stream import StreamAdapter
+from yamlparity.targets.stream import StreamAdapter, cannot_be_json
 
 HELPER = PROGRAMS / "stream_helper.py"
 
@@ -91,6 +91,52 @@ def test_extra_line_detected_when_it_arrives_late(make: Callable[..., StreamAdap
         following.failure and "out of turn" in following.failure
     )
     assert last["n"] == 3
+
+
+def test_a_line_that_cannot_be_json_costs_its_case_only(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """A warning on stdout is the case's answer (the gate says it is not JSON), and the helper
+    is started afresh before its next case: its own answer, coming later, is never taken as
+    the next case's (it was, when the next case was sent before that answer arrived)."""
+    adapter = make()
+    try:
+        first = answer(send(adapter, {"n": 0}))
+        warned = send(adapter, {"n": 1, "warn": 0.3})
+        following = answer(send(adapter, {"n": 2}))
+        time.sleep(0.4)  # the late answer to n=1 would have arrived by now
+        last = answer(send(adapter, {"n": 3}))
+    finally:
+        adapter.close()
+    assert warned.failure is None and warned.stdout == b"warning: this input is odd"
+    assert following["n"] == 2 and following["pid"] != first["pid"]
+    assert last["n"] == 3 and last["pid"] == following["pid"]
+
+
+@pytest.mark.parametrize(
+    ("line", "cannot"),
+    [
+        (b"ready", True),
+        (b"Listening on 8080", True),
+        (b"[INFO] started", True),
+        (b"{not closed", True),
+        (b"warning: 1", True),
+        (b"", False),
+        (b"  ", False),
+        (b'{"a": 1}', False),
+        (b" [1, 2] \r", False),
+        (b'"text"', False),
+        (b"-0.5e10", False),
+        (b"9007199254740993", False),
+        (b"true", False),
+        (b"false", False),
+        (b"null", False),
+    ],
+)
+def test_what_cannot_be_json(line: bytes, cannot: bool) -> None:
+    assert cannot_be_json(line) is cannot
+    if not cannot and line.strip():
+        json.loads(line)  # every line left alone here is JSON (or empty)
 
 
 def test_a_slow_answer_times_out_and_the_helper_restarts(
