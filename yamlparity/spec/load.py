@@ -105,7 +105,7 @@ from yamlparity.spec.redact import (
     register,
 )
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
-from yamlparity.spec.source import KeyPath, NodeMark, load_yaml, read_text
+from yamlparity.spec.source import KeyPath, NodeMark, SourceText, load_yaml, read_text
 from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
@@ -230,12 +230,25 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
 
 
 def _looks_like_spec(path: Path) -> bool:
-    """True unless the file parses as a mapping without `cases`/`cases_from` (a fragment)."""
+    """True unless the file parses as a mapping without `cases`/`cases_from` (a fragment) or
+    as a list (a YAML fixture's rows, which sit beside the spec that reads them)."""
     try:
-        doc = load_yaml(read_text(path, str(path)))
+        text = read_text(path, str(path))
+    except SpecError:
+        return True  # unreadable: let load_spec report it
+    try:
+        doc = load_yaml(text)
     except (SpecError, RecursionError):
-        return True  # broken: let load_spec report it
+        return not _is_yaml_list(text)  # broken: let load_spec report it
     return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
+
+
+def _is_yaml_list(text: SourceText) -> bool:
+    try:
+        load_yaml(text, top=list)
+    except (SpecError, RecursionError):
+        return False
+    return True
 
 
 def _answers_per_line(target: Target) -> bool:
