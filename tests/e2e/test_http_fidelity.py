@@ -143,3 +143,49 @@ def test_what_the_cases_sent(tmp_path: Path, run_cli: Callable[..., CompletedPro
         lowered = request.split(b"\r\n\r\n", 1)[0].lower()
         assert b"expect:" not in lowered and b"user-agent" not in lowered
         assert b"accept-encoding: identity" in lowered
+
+
+NODE_STATIC = (
+    "const fs = require('fs');"
+    "require('http').createServer((q, r) => {"
+    " fs.readFile('.' + q.url, (e, d) => {"
+    "  if (e) { r.writeHead(404); r.end(); return; }"
+    "  r.writeHead(200, {'Content-Type': 'text/plain'}); r.end(d); });"
+    "}).listen(+process.argv[2], '127.0.0.1', () => console.log('listening'));"
+)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_rule_never_makes_up_a_header_a_target_did_not_send(
+    tmp_path: Path, run_cli: Callable[..., CompletedProcess[str]]
+) -> None:
+    """Python's http.server sends `Server`, Node's http module does not. A `mask` on the
+    header hides its value, not its absence: DIFF, with Node's header missing (the mask turned
+    the absent header into the masked value and the case matched)."""
+    (tmp_path / "hello.txt").write_text("hello\n")
+    (tmp_path / "static.js").write_text(NODE_STATIC)
+    (tmp_path / "headers.yaml").write_text(
+        "name: headers\n"
+        "targets:\n"
+        "  py:\n"
+        "    url: http://127.0.0.1:${port}\n"
+        "    port: auto\n"
+        "    service: {run: [python3, -m, http.server, --bind, 127.0.0.1, '${port}']}\n"
+        "  node:\n"
+        "    url: http://127.0.0.1:${port}\n"
+        "    port: auto\n"
+        "    service: {run: [node, static.js, '${port}'], ready: {log: listening}}\n"
+        "request: {method: GET, path: /hello.txt}\n"
+        "output: text\n"
+        "normalize:\n"
+        "  - {rule: 'mask(.; \"<server>\")', facet: headers.server}\n"
+        "compare: {facets: [status, body, headers.server]}\n"
+        "cases: [{name: hello}]\n"
+    )
+    done = run_cli("run", "headers.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (case,) = json.loads((tmp_path / "out" / "headers.json").read_text())["cases"]
+    assert case["verdict"] == "DIFF"
+    assert case["facet_match"] == {"status": True, "body": True, "headers.server": False}
+    (difference,) = case["differences"]
+    assert difference["values"] == {"py": "<server>"} and difference["missing"] == ["node"]

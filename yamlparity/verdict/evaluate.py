@@ -387,11 +387,19 @@ def _reaches(pattern: tuple[str | int | None, ...], spine: elementwise.Spine) ->
     )
 
 
+def _absent(facet: str, value: JSON) -> bool:
+    """A header the answer did not have (its facet is None): no rule may make one up (a
+    `mask` would turn the absence into the masked value and match a present header)."""
+    return value is None and facet.startswith("headers.")
+
+
 def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[str, JSON]:
     """The compared facets after the spec's rules for this target."""
     out: dict[str, JSON] = {}
     for facet in spec.compare.facets:
-        value = facets.get(facet)
+        value = out[facet] = facets.get(facet)
+        if _absent(facet, value):
+            continue
         for rule in spec.rules:
             if rule.facet == facet and (rule.targets is None or target in rule.targets):
                 value = normalize.apply(rule.program, value)
@@ -407,7 +415,9 @@ def normalized_with_stats(
     out: dict[str, JSON] = {}
     stats: _TargetStats = {}
     for facet in spec.compare.facets if which is None else which:
-        value = facets.get(facet)
+        value = out[facet] = facets.get(facet)
+        if _absent(facet, value):
+            continue
         for index, rule in enumerate(spec.rules):
             if rule.facet == facet and (rule.targets is None or target in rule.targets):
                 stats[index] = RuleStats(max_samples=AUDIT_SAMPLES)
@@ -549,10 +559,21 @@ def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
         else:
             diffs = compare.diff_json(values, spec.compare, facet, spec.compare.baseline)
             classes = compare.agreement_classes(values, spec.compare, facet)
+            if facet.startswith("headers."):
+                diffs = [_header_absence(diff) for diff in diffs]
         result.differences.extend(diffs)
         result.facet_match[facet] = not diffs
         partition = _refine(partition, classes)
     result.groups = partition
+
+
+def _header_absence(diff: Difference) -> Difference:
+    """A header only some targets sent: the others are `missing`, not `null`."""
+    absent = tuple(name for name, value in diff.values.items() if value is None)
+    if not absent:
+        return diff
+    present: dict[str, JSON] = {n: value for n, value in diff.values.items() if value is not None}
+    return Difference(diff.facet, diff.path, present, absent)
 
 
 def _all_equal(values: dict[str, JSON]) -> bool:
