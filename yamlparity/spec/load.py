@@ -801,7 +801,7 @@ class _SpecBuilder:
                 "use mode: process to render arguments per case, or pass the value on stdin",
             )
         for index in found:
-            self._template_syntax((*path, index), run[index])
+            self._template_syntax((*path, index), run[index], of_case=True)
         return True
 
     def _build_cmd(self, value: JSON) -> tuple[str, ...] | str | None:
@@ -904,7 +904,7 @@ class _SpecBuilder:
 
     def _template(self, path: KeyPath, text: str) -> None:
         try:
-            _JINJA.parse(text)
+            tree = template_env().parse(text)
         except jinja2.TemplateSyntaxError as exc:
             line = exc.lineno or 1
             where = f" (template line {line})" if line > 1 else ""
@@ -913,6 +913,38 @@ class _SpecBuilder:
                 f"template syntax error{where}: {exc.message}",
                 "templates use Jinja syntax: {{ case.input }}, {{ case.input | tojson }}",
             ) from None
+        self._case_names(path, tree)
+
+    def _case_names(self, path: KeyPath, tree: jinja_nodes.Template) -> None:
+        """A case's template sees `case` (name, input, vars) and Jinja's globals: any other
+        name, or `case.inptu`, would fail every case at run time, so it fails the load."""
+        from jinja2 import meta
+
+        try:
+            names = meta.find_undeclared_variables(tree)  # compiles it: filters, tests checked
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.err(
+                path,
+                f"template error: {exc.message}",
+                "see the filters and tests Jinja has: {{ case.input | tojson }}",
+            ) from None
+        for name in sorted(names - {"case"} - set(template_env().globals)):
+            raise self.err(
+                path,
+                f"unknown name `{name}` in the template: a case's templates see `case`",
+                suggest(name, ["case"])
+                or "write {{ case.input }}, {{ case.name }} or {{ case.vars.NAME }}",
+            )
+        if "case" not in names:  # `case` set by the template itself: nothing to check
+            return
+        for node in tree.find_all((jinja_nodes.Getattr, jinja_nodes.Getitem)):
+            key = _case_key(node)
+            if key is not None and key not in _CASE_KEYS:
+                raise self.err(
+                    path,
+                    f"`case.{key}` in the template: a case has {', '.join(_CASE_KEYS)}",
+                    suggest(key, _CASE_KEYS) or "the case's data is under case.input",
+                )
 
     # -- rules
 
@@ -1387,13 +1419,17 @@ class _SpecBuilder:
             vars=cast(dict[str, JSON], raw.get("vars") or {}),
         )
 
-    def _template_syntax(self, path: KeyPath, source: str) -> None:
+    def _template_syntax(self, path: KeyPath, source: str, of_case: bool = False) -> None:
+        """`of_case`: a case's template (an argv item), whose names are checked too; a row
+        mapping's templates see `row`."""
         from jinja2 import TemplateSyntaxError
 
         try:
-            template_env().parse(source)
+            tree = template_env().parse(source)
         except TemplateSyntaxError as exc:
             raise self.err(path, f"bad template: {exc.message}", "templates are Jinja2") from None
+        if of_case:
+            self._case_names(path, tree)
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
@@ -1733,7 +1769,19 @@ class _SpecBuilder:
             )
 
 
-_JINJA = jinja2.Environment(autoescape=False)
+_CASE_KEYS = ("name", "input", "vars")  # what `case` holds in a template (run/plan.py)
+
+
+def _case_key(node: jinja_nodes.Node) -> str | None:
+    """`X` of `case.X` or `case["X"]`; None for anything else."""
+    if not isinstance(node, jinja_nodes.Getattr | jinja_nodes.Getitem):
+        return None
+    if not (isinstance(node.node, jinja_nodes.Name) and node.node.name == "case"):
+        return None
+    if isinstance(node, jinja_nodes.Getattr):
+        return str(node.attr)
+    arg = node.arg
+    return arg.value if isinstance(arg, jinja_nodes.Const) and isinstance(arg.value, str) else None
 
 
 @dataclass
