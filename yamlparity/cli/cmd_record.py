@@ -27,6 +27,7 @@ from yamlparity.cli.common import (
     display_path,
 )
 from yamlparity.core.errors import UsageError
+from yamlparity.core.printable import shown_json
 
 SHOWN = 20  # cases listed per kind of change; the rest are counted
 
@@ -352,7 +353,6 @@ class _Judge:
 
     def difference(self, name: str, old: Any, new: Any) -> str | None:
         """None when the answers agree; else what differs (`status 200 → 201`, paths)."""
-        from yamlparity.core.jsonvalue import dumps
         from yamlparity.spec.model import Case
         from yamlparity.targets.recorded import observation
         from yamlparity.verdict.evaluate import evaluate
@@ -370,7 +370,7 @@ class _Judge:
         parts = []
         for diff in result.differences[:3]:
             values = [
-                "(missing)" if side in diff.missing else dumps(diff.values.get(side))
+                "(missing)" if side in diff.missing else shown_json(diff.values.get(side))
                 for side in (self.twin, self.target)
             ]
             parts.append(f"{diff.facet} {diff.path}: {values[0]} → {values[1]}"[:160])

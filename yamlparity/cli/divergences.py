@@ -15,7 +15,7 @@ from typing import Any
 from yamlparity.cli.colors import Palette
 from yamlparity.cli.common import terminal_safe
 from yamlparity.core.failures import split_stderr_tail
-from yamlparity.core.jsonvalue import dumps
+from yamlparity.core.printable import shown_json
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
 LEAD = 24  # characters kept before the first difference
@@ -61,7 +61,7 @@ def difference_values(diff: Any, order: Sequence[str]) -> dict[str, str]:
         if name in diff.missing:
             values[name] = MISSING
         elif name in diff.values:
-            values[name] = dumps(diff.values[name])
+            values[name] = shown_json(diff.values[name])
     return values
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
+from yamlparity.core.printable import shown_json
 from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
 from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
 
@@ -136,7 +137,7 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
             cells = [
                 "(missing)"
                 if name in diff.missing
-                else _cell(dumps(diff.values[name]))
+                else _cell(shown_json(diff.values[name]))
                 if name in diff.values
                 else ""
                 for name in names

@@ -43,6 +43,7 @@ from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.printable import readable, readable_json
 from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
 from yamlparity.report.sidebyside import escape as escape_attribute
@@ -154,7 +155,7 @@ def shown_text(value: Any, spill: Callable[[], Callable[[str], object]] | None =
     SHOWN_CHARS and `spill` is given, spill() returns a writer that receives the whole text."""
     head = _Head(SHOWN_CAP, spill)
     if isinstance(value, str):
-        head.write(value)
+        head.write(readable(value))  # text output: NULs, undecodable bytes as \xNN
     elif isinstance(value, jsonvalue.RawJson):  # a large output, shown as it arrived
         for start in range(0, len(value.text), _RAW_PIECE):
             head.write(value.text[start : start + _RAW_PIECE])
@@ -458,7 +459,7 @@ def _value_text(value: Any) -> str:
     sent it; capped at SHOWN_CAP (a whole missing array may be megabytes)."""
     head = _Head(SHOWN_CAP, None)
     jsonvalue.dump_to(value, head.write, sort_keys=False)
-    return head.text()
+    return readable_json(head.text())
 
 
 def groups_text(groups: Sequence[Sequence[str]]) -> str:

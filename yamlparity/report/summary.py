@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.core.jsonvalue import dumps
+from yamlparity.core.printable import shown_json
 from yamlparity.report.render import environment, template_errors
 from yamlparity.results.records import VERDICTS, CaseResult, SpecResult
 
@@ -43,7 +43,7 @@ def _first_difference(case: CaseResult) -> str:
         )
     diff = case.differences[0]
     values = [
-        f"{t} (missing)" if t in diff.missing else f"{t} {_short(dumps(diff.values[t]))}"
+        f"{t} (missing)" if t in diff.missing else f"{t} {_short(shown_json(diff.values[t]))}"
         for t in case.outcomes
         if t in diff.missing or t in diff.values
     ]

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from yamlparity.core import jsonvalue
+from yamlparity.core.printable import shown_json
 from yamlparity.report.render import agreement_text, display_file
 from yamlparity.results.records import FAILURE_GONE, CaseResult, SpecResult
 
@@ -29,7 +30,7 @@ def _seconds(value: float) -> str:
 
 
 def _value(value: jsonvalue.JSON) -> str:
-    return jsonvalue.dumps(value)
+    return shown_json(value)
 
 
 def difference_text(case: CaseResult) -> str:
