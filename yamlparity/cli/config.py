@@ -102,7 +102,8 @@ def _build(path: Path, table: dict[str, Any]) -> Config:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"did you mean `{close[0]}`?" if close else None
-            raise _error(path, f"unknown key `{key}` in [tool.yamlparity]", key, hint)
+            where = "[tool.yamlparity]" if path.name == "pyproject.toml" else path.name
+            raise _error(path, f"unknown key `{key}` in {where}", key, hint)
     base = path.parent
     return Config(
         file=path,

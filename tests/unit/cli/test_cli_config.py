@@ -99,6 +99,8 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         config.load(tmp_path)
     assert info.value.hint == "did you mean `template`?"
+    # The file has no [tool.yamlparity] table: the message names the file.
+    assert info.value.message == "unknown key `temlate` in yamlparity.toml"
 
 
 def test_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
