@@ -129,10 +129,11 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
         )
     if kind == "type":
         wanted = _type_words(error.validator_value)
+        quoted = isinstance(instance, bool | Number) and error.validator_value == "string"
         return doc.error(
             path,
             f"{where} must be {wanted}, not {_describe(instance)}",
-            described,
+            _quote_hint(cast(bool | Number, instance)) if quoted else described,
         )
     if kind in ("enum", "const"):
         options: list[Any] = (
@@ -314,6 +315,11 @@ def _describe(value: object) -> str:
 def _short(value: object) -> str:
     text = dumps(cast(JSON, value)) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _quote_hint(instance: bool | Number) -> str:
+    """YAML read a bare `-6`, `1.0` or `true` as a number or a boolean: quoted, it is text."""
+    return f'quote it to make it text: "{dumps(instance)}"'
 
 
 def suggest(word: str, options: Sequence[str]) -> str | None:
