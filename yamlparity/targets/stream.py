@@ -250,6 +250,7 @@ class _Helper:
         self.owner = reaper.Owner("stream helper")
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.drainer: threading.Thread | None = None
+        self.answered = False  # a line came back in turn, from this helper or one before it
 
     def spawn(self) -> None:
         run = self.target.run
@@ -324,7 +325,13 @@ class _Helper:
                 # The pipe never took the whole line: the helper stopped reading its stdin.
                 why = f"timed out after {timeout:g} s writing the input"
                 return f"{why} (the helper stopped reading its stdin)", b"", deadline
-            return f"timed out after {timeout:g} s waiting for the answer", b"", deadline
+            why = f"timed out after {timeout:g} s waiting for the answer"
+            if not self.answered:  # a helper whose stdout is block-buffered never answers
+                why += (
+                    " (this helper has not answered any line yet: does it flush stdout after "
+                    "each answer? Python: print(..., flush=True) or python3 -u)"
+                )
+            return why, b"", deadline
         kind, line, arrived = item
         if kind == _EOF:
             return self.death("the helper exited before answering"), b"", arrived
@@ -333,6 +340,7 @@ class _Helper:
             return f"answer larger than {cap} bytes (output cap)", b"", arrived
         if stdout.pending():
             return "the helper answered with more than one line (out of turn)", b"", arrived
+        self.answered = True
         return None, line, arrived
 
     def death(self, what: str) -> str:

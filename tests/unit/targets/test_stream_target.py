@@ -172,3 +172,48 @@ def test_multi_line_input_is_refused(make: Callable[..., StreamAdapter]) -> None
     finally:
         adapter.close()
     assert raw.failure is not None and "one line per case" in raw.failure
+
+
+def test_a_helper_that_never_answers_is_asked_about_flushing() -> None:
+    """A Python helper without flush: stdout to a pipe is block-buffered, so its answers stay
+    in its buffer and every case times out. The reason asks about flushing until the helper
+    has answered once (a helper that answered before and is slow now is only late)."""
+    buffered = "import sys\nfor line in sys.stdin:\n    print(line.strip())\n"
+    target = CommandTarget(
+        name="s",
+        location=Location("t.yaml"),
+        run=(HELPER_PY, "-c", buffered),
+        mode="stream",
+        timeout=0.5,
+        env={"PYTHONUNBUFFERED": ""},  # empty: not set, whatever the test runner's is
+    )
+    adapter = StreamAdapter(target)
+    adapter.start()
+    try:
+        silent = send(adapter, {"n": 1})
+    finally:
+        adapter.close()
+    assert silent.failure is not None
+    assert silent.failure.startswith("timed out after 0.5 s waiting for the answer (this helper")
+    assert "flush" in silent.failure
+
+    adapter = make_plain(timeout=0.5)
+    try:
+        answer(send(adapter, {"n": 1}))
+        slow = send(adapter, {"n": 2, "sleep": 3})
+    finally:
+        adapter.close()
+    assert slow.failure is not None and "flush" not in slow.failure
+
+
+def make_plain(timeout: float) -> StreamAdapter:
+    target = CommandTarget(
+        name="s",
+        location=Location("t.yaml"),
+        run=(HELPER_PY, str(HELPER)),
+        mode="stream",
+        timeout=timeout,
+    )
+    adapter = StreamAdapter(target)
+    adapter.start()
+    return adapter
