@@ -94,6 +94,11 @@ def run(rule: str, doc: str, stats: RuleStats | None = None) -> str:
             '[{"ts":"2024-01-02T03:04:05.123+02:00"},{"ts":1700000000},{"ts":"yesterday"}]',
             '[{"ts":"<ts>"},{"ts":"<ts>"},{"ts":"yesterday"}]',
         ),
+        (  # HTTP dates (Date, Last-Modified headers) are timestamps; a day without its 0 is not
+            'mask(.[]; "<t>"; timestamp)',
+            '["Mon, 07 Dec 2026 05:48:29 GMT","Mon, 7 Dec 2026 05:48:29 GMT"]',
+            '["<t>","Mon, 7 Dec 2026 05:48:29 GMT"]',
+        ),
         ('mask(.a[]; "<id>"; uuid)', f'{{"a":["{UUID_A}","nope",7]}}', '{"a":["<id>","nope",7]}'),
         ("mask(.a[]; 0; number)", '{"a":[1.5,"1.5"]}', '{"a":[0,"1.5"]}'),
         ('mask(.a[]; "s"; string)', '{"a":[1,"1"]}', '{"a":[1,"s"]}'),
@@ -105,6 +110,11 @@ def run(rule: str, doc: str, stats: RuleStats | None = None) -> str:
             "scrub(timestamp)",
             '"at 2024-01-02T03:04:05Z and 2024-01-02 03:04"',
             '"at <timestamp_0> and <timestamp_1>"',
+        ),
+        (
+            "scrub(timestamp)",
+            '"modified Tue, 15 Nov 1994 08:12:31 GMT"',
+            '"modified <timestamp_0>"',
         ),
         ("# a comment\n  del( .a )  # trailing\n", '{"a":1,"b":2}', '{"b":2}'),
         ("del(.a) | del(.b)", '{"a":1,"b":2,"c":3}', '{"c":3}'),
