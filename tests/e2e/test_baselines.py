@@ -126,7 +126,7 @@ def test_missing_and_unused_recorded_cases(tmp_path: Path, run_cli: Cli) -> None
     assert "[parity] later: 3 match / 0 diff / 1 error (out of 4)" in done.stdout
     assert (
         "ERROR a_one_bulk: go: this case is not in the recording baselines/go.jsonl; record it "
-        "with `yamlparity record SPEC --target go --update-baseline`"
+        "with `yamlparity record gw.yaml --target go --update-baseline`"  # the spec that did
     ) in done.stdout
     report = (tmp_path / "reports" / "later.md").read_text("utf-8")
     assert "1 recorded case no longer in the spec (unused): unknown_sku" in report

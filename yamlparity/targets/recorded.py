@@ -26,6 +26,7 @@ from yamlparity.spec.recording import (
     UNRECORDED_HEADERS,
     Answer,
     OutputKind,
+    Recording,
     RecordingHeader,
     SourceKind,
     answer_line,
@@ -67,6 +68,15 @@ def observation(answer: Answer, target: str) -> RawObservation:
     )
 
 
+def _shown_path(path: Path) -> str:
+    """`path` relative to the working directory when it is below it, for a command to paste."""
+    path = Path(os.path.normpath(path))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 class RecordedAdapter:
     """Implements TargetAdapter (and the two-step `begin`) for a `RecordedTarget`."""
 
@@ -106,12 +116,16 @@ class RecordedAdapter:
 
     def _missing(self) -> str:
         source = self.source
-        hint = (
-            f"; record it with `yamlparity record SPEC --target {source.header.target} "
-            "--update-baseline`"
-            if hasattr(source, "header")
-            else ""
-        )
+        hint = ""
+        if isinstance(source, Recording):
+            # The spec and target that recorded it: this spec may replay it under another
+            # name, and has no live target to record from.
+            header = source.header
+            spec = _shown_path(source.path.parent / header.spec)
+            hint = (
+                f"; record it with `yamlparity record {spec} --target {header.target} "
+                "--update-baseline`"
+            )
         return f"this case is not in the recording {source.display}{hint}"
 
     def _stale(self, answer: Answer, invocation: Invocation) -> str | None:

@@ -3,6 +3,7 @@ writes recordings (headers kept, secrets masked, lines sorted, written whole).""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,12 @@ def test_missing_stale_and_failed_cases_are_failures_with_reasons(tmp_path: Path
         Answer("a", fingerprint(asked), status=200, stdout=b"{}"),
         Answer("b", "x", failure="timed out after 1 s"),
     )
+    # The hint names the spec that recorded it (beside the recording, as its header says).
+    source = adapter.source
+    recorded_by = os.path.normpath(source.path.parent / source.header.spec)  # type: ignore[attr-defined]
     assert adapter.execute(_invocation("zz")).failure == (
         "this case is not in the recording baselines/go.jsonl; record it with "
-        "`yamlparity record SPEC --target go --update-baseline`"
+        f"`yamlparity record {recorded_by} --target go --update-baseline`"
     )
     stale = adapter.execute(_invocation("a", body=b'{"n": 2}')).failure
     assert stale is not None
