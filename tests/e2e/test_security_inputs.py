@@ -155,7 +155,7 @@ def test_stdin_templates_are_sandboxed(tmp_path: Path) -> None:
 targets:
   a: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
   b: {{run: [{HELPER_PY}, {FAULTY}, echo]}}
-stdin: "{{{{ case.__class__.__mro__[1].__subclasses__() }}}}"
+stdin: "{{{{ case.input.__class__.__mro__[1].__subclasses__() }}}}"
 cases:
   - {{name: one, input: {{a: 1}}}}
 """,
@@ -164,6 +164,14 @@ cases:
     assert proc.returncode == 1
     assert "ERROR one: could not render the input" in proc.stdout
     assert "<class" not in proc.stdout + (tmp_path / "out" / "evil_stdin.md").read_text()
+    # On `case` itself the attribute is refused before anything runs: a case has no such key.
+    text = spec.read_text().replace("case.input.__class__", "case.__class__")
+    spec.write_text(text)
+    proc = run_cli("run", str(spec), "--report-dir", "out2", "-v", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "`case.__class__` in the template" in proc.stderr
+    assert "<class" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "out2").exists()
 
 
 def test_html_report_escapes_target_data(tmp_path: Path) -> None:

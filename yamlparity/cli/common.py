@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -102,7 +103,8 @@ def load_all(args: argparse.Namespace) -> list[Any]:
 
 
 def argv_text(run: Any) -> str:
-    return run if isinstance(run, str) else " ".join(run)
+    """A command as a shell would take it: an argv list quoted (`python3 -c 'import sys'`)."""
+    return run if isinstance(run, str) else shlex.join(run)
 
 
 def stop_services() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -229,7 +230,7 @@ class CommandAdapter:
 
     def describe(self) -> str:
         run = self.target.run
-        return run if isinstance(run, str) else " ".join(run)
+        return run if isinstance(run, str) else shlex.join(run)
 
     def start(self) -> None:
         if self.target.build is not None:
