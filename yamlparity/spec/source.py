@@ -360,7 +360,24 @@ def _yaml_error(source: SourceText, exc: yaml.MarkedYAMLError) -> SpecError:
         hint = _YAML_HINTS.get(exc.context) or f"YAML parser: {exc.context}"
     if "expected a single document" in problem:
         hint = "a spec is one YAML document: remove the `---` and what follows, or split the file"
+    quote = _closed_early(text, column)
+    if quote is not None and "but found" in problem:
+        other, escaped = ("'", '\\"') if quote == '"' else ('"', "''")
+        hint = (
+            f"a {quote} inside a {quote}...{quote} string ends it: quote the value with {other} "
+            f"instead, or write the inner ones as {escaped}"
+        )
     return source.error(f"invalid YAML: {problem}", line, column, hint)
+
+
+def _closed_early(text: str, column: int) -> str | None:
+    """The quote character when the error comes right after a quoted string that began on
+    this line (`name: "a {{ x | replace(" ", "_") }}"` ends at the second `"`)."""
+    before = text[: max(column - 1, 0)].rstrip()
+    if not before or before[-1] not in "\"'":
+        return None
+    quote = before[-1]
+    return quote if before.count(quote) >= 2 else None
 
 
 # PyYAML names tokens by their syntax; a person thinks of what they are.
