@@ -67,7 +67,8 @@ def history_command(args: argparse.Namespace) -> int:
             continue
         _print_spec(name, last, trend(last), paint)
     if not args.json:
-        print(f"[history] {len(entries)} runs of {len(by_spec)} specs in {display_path(path)}")
+        runs, specs = _count(len(entries), "run"), _count(len(by_spec), "spec")
+        print(f"[history] {runs} of {specs} in {display_path(path)}")
     return EXIT_OK
 
 
@@ -80,11 +81,20 @@ def _print_spec(name: str, items: list[Any], runs: list[dict[str, Any]], paint: 
         commit = run["short_commit"] or "-" * 8
         change = f" ({run['change']:+d})" if run["change"] else ""
         selected = f"  {_selection_label(run['select'])}" if run["select"] else ""
-        took = f"  {run['wall_s']:.1f} s" if isinstance(run["wall_s"], int | float) else ""
+        took = f"  {_took(run['wall_s'])}" if isinstance(run["wall_s"], int | float) else ""
         print(
             f"  {run['started']}  {commit}  {paint.tally(tally_line(run['tally']))} "
             f"(out of {run['total']})  failing {run['failing']}{change}{took}{selected}"
         )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def _took(seconds: float) -> str:
+    """A run's wall time, from its start and end stamps (whole seconds)."""
+    return f"{seconds:.0f} s" if seconds >= 1 else "under 1 s"
 
 
 def _selection_label(select: str) -> str:

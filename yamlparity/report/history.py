@@ -172,6 +172,7 @@ def trend(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Entries as the report context's `history` (docs/report-context.md): oldest first."""
     runs: list[dict[str, Any]] = []
     previous: int | None = None
+    previous_select: object = None
     for index, item in enumerate(entries):
         tally: dict[str, int] = {v: int(item["tally"].get(v, 0) or 0) for v in VERDICTS}
         failing = sum(tally[v] for v in FAILING)
@@ -184,14 +185,19 @@ def trend(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "total": int(item.get("total", 0) or 0),
                 "divergent": tally["DIFF"] + tally["KNOWN"],
                 "failing": failing,
-                "change": None if previous is None else failing - previous,
+                # Only between runs of the same cases: `-k x` after a full run fails less.
+                "change": (
+                    None
+                    if previous is None or item.get("select") != previous_select
+                    else failing - previous
+                ),
                 "passed": bool(item.get("passed")),
                 "select": item.get("select"),
                 "wall_s": item.get("wall_s"),
                 "current": index == len(entries) - 1,
             }
         )
-        previous = failing
+        previous, previous_select = failing, item.get("select")
     return runs
 
 

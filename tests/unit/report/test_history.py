@@ -92,6 +92,19 @@ def test_trend_counts_failing_cases_and_their_change() -> None:
     assert [r["current"] for r in runs] == [False, True]
 
 
+def test_a_change_is_counted_only_between_runs_of_the_same_selection() -> None:
+    """`-k x` after a full run fails less because it runs less: no change is shown there."""
+    runs = trend(
+        [
+            {"started": "1", "tally": {"DIFF": 3}},
+            {"started": "2", "tally": {"DIFF": 1}, "select": "-k x"},
+            {"started": "3", "tally": {"DIFF": 2}, "select": "-k x"},
+            {"started": "4", "tally": {"DIFF": 2}},
+        ]
+    )
+    assert [r["change"] for r in runs] == [None, None, 1, None]
+
+
 def test_record_run_appends_and_returns_the_trend_with_this_run_last(tmp_path: Path) -> None:
     result = sample_result()
     result.file = str(tmp_path / "missing-spec.yaml")  # no file, no repository: nulls
