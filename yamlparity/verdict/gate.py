@@ -200,6 +200,7 @@ _KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"connection (reset|closed)", r"connection \1"),
         (r"larger than \d+ bytes", "output cap"),
         (r"out of turn", "out of turn"),
+        (r"sends one line per case", "multi-line input"),
         (r"exited before answering|closed its input", "helper died"),
         (r"^empty (?:stdout|body)", "empty"),
         (r"not valid JSON Lines", "not JSONL"),

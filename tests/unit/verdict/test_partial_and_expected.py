@@ -97,6 +97,11 @@ def test_targets_failing_alike_share_a_clause_in_name_order(tmp_path: Path) -> N
         ("HTTP 200: body is not valid JSON: x", "HTTP 200 not JSON"),
         ("connection refused to http://127.0.0.1:9", "connection refused"),
         ("target unavailable: executable not found: gojq", "unavailable"),
+        ("the helper answered with more than one line (out of turn)", "out of turn"),
+        (
+            "stream mode sends one line per case, but this input has several lines",
+            "multi-line input",
+        ),
         ("something new: with details", "something new"),
     ],
 )
