@@ -23,13 +23,19 @@ def make(request: pytest.FixtureRequest) -> Callable[..., StreamAdapter]:
     """Each fault is contained whoever reads the helpers' answers: a reader thread per helper
     (mixed specs), or the lanes themselves (every target a stream target: poll_in_lanes)."""
 
-    def made(timeout: float = 5.0, max_output: int | None = None) -> StreamAdapter:
+    def made(
+        timeout: float = 5.0,
+        max_output: int | None = None,
+        run: tuple[str, ...] = (HELPER_PY, str(HELPER)),
+        env: dict[str, str] | None = None,
+    ) -> StreamAdapter:
         target = CommandTarget(
             name="s",
             location=Location("t.yaml"),
-            run=(HELPER_PY, str(HELPER)),
+            run=run,
             mode="stream",
             timeout=timeout,
+            env=env or {},
         )
         if max_output is not None:
             target = dataclasses.replace(target, max_output=max_output)
@@ -174,21 +180,15 @@ def test_multi_line_input_is_refused(make: Callable[..., StreamAdapter]) -> None
     assert raw.failure is not None and "one line per case" in raw.failure
 
 
-def test_a_helper_that_never_answers_is_asked_about_flushing() -> None:
+def test_a_helper_that_never_answers_is_asked_about_flushing(
+    make: Callable[..., StreamAdapter],
+) -> None:
     """A Python helper without flush: stdout to a pipe is block-buffered, so its answers stay
     in its buffer and every case times out. The reason asks about flushing until the helper
     has answered once (a helper that answered before and is slow now is only late)."""
     buffered = "import sys\nfor line in sys.stdin:\n    print(line.strip())\n"
-    target = CommandTarget(
-        name="s",
-        location=Location("t.yaml"),
-        run=(HELPER_PY, "-c", buffered),
-        mode="stream",
-        timeout=0.5,
-        env={"PYTHONUNBUFFERED": ""},  # empty: not set, whatever the test runner's is
-    )
-    adapter = StreamAdapter(target)
-    adapter.start()
+    # PYTHONUNBUFFERED empty: not set, whatever the test runner's is.
+    adapter = make(timeout=0.5, run=(HELPER_PY, "-c", buffered), env={"PYTHONUNBUFFERED": ""})
     try:
         silent = send(adapter, {"n": 1})
     finally:
@@ -197,23 +197,10 @@ def test_a_helper_that_never_answers_is_asked_about_flushing() -> None:
     assert silent.failure.startswith("timed out after 0.5 s waiting for the answer (this helper")
     assert "flush" in silent.failure
 
-    adapter = make_plain(timeout=0.5)
+    adapter = make(timeout=0.5)
     try:
         answer(send(adapter, {"n": 1}))
         slow = send(adapter, {"n": 2, "sleep": 3})
     finally:
         adapter.close()
     assert slow.failure is not None and "flush" not in slow.failure
-
-
-def make_plain(timeout: float) -> StreamAdapter:
-    target = CommandTarget(
-        name="s",
-        location=Location("t.yaml"),
-        run=(HELPER_PY, str(HELPER)),
-        mode="stream",
-        timeout=timeout,
-    )
-    adapter = StreamAdapter(target)
-    adapter.start()
-    return adapter
