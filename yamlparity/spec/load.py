@@ -535,7 +535,10 @@ class _SpecBuilder:
             mode=cast(Any, raw.get("mode", "process")),
             workers=_int(raw.get("workers"), defaults.STREAM_WORKERS),
             max_output=_int(raw.get("max_output"), defaults.COMMAND_MAX_OUTPUT),
-            allow_empty=cast(bool | None, raw.get("allow_empty")),
+            # Resolved here (the target's, else the spec's): a stream helper's adapter reads it.
+            allow_empty=cast(
+                bool | None, raw.get("allow_empty", self.doc.value.get("allow_empty"))
+            ),
             output=cast(Any, self.doc.value.get("output", "json")),
         )
 

@@ -82,7 +82,7 @@ class CommandTarget:
     workers: int = defaults.STREAM_WORKERS  # stream mode: helper processes serving this target
     max_output: int = defaults.COMMAND_MAX_OUTPUT  # bytes per stream; beyond it the case is ERROR
     templated: bool = False  # `run` (an argv list) holds {{ }} templates rendered per case
-    allow_empty: bool | None = None  # None: the spec's `allow_empty`
+    allow_empty: bool | None = None  # the target's, else the spec's (None: neither says)
     output: OutputKind = "json"  # the spec's (a stream helper writing a non-JSON line restarts)
     kind: Literal["command"] = "command"
 

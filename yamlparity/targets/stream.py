@@ -4,7 +4,8 @@
 A helper reads one input line on stdin and answers exactly one line on stdout, in turn. An
 answer that is late, extra (out of turn) or missing because the helper died is an ERROR for that
 case, and that helper is restarted, so one bad answer never shifts every later case by one; so
-is a helper whose answer cannot be JSON (a banner or a log line on stdout, unless `output: text`).
+is a helper whose answer is not one JSON document (a banner or a log line on stdout, unless
+`output: text`).
 The protocol is documented in docs/stream-mode.md.
 
 Each helper's stdout is read by its own thread, which stamps every line with the time it
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import json
 import os
 import queue
 import select
@@ -36,17 +38,35 @@ _STDERR_TAIL = 40
 # What a helper's stdout reader hands over: a line, the end of the output, or too much of it.
 _LINE, _EOF, _OVERFLOW = 0, 1, 2
 
-# A line whose ends no JSON document has (a look at two bytes, not a parse): `ready`,
-# `Listening on 8080`, `[INFO] started`. The gate still decides whether an answer is JSON.
+# Answer lines up to this size are parsed to tell an answer from a stray line (a banner, a log
+# line): a parse by the json module's C scanner, a few microseconds for a line of a few
+# hundred bytes. Longer lines only get a look at their two ends (a banner is short).
+_PARSED_ANSWER = 1 << 20
 _JSON_FIRST = frozenset(b'{["-0123456789tfn')
 _JSON_LAST = frozenset(b'}]"0123456789el')
 
 
-def cannot_be_json(line: bytes) -> bool:
-    """True when `line` is surely not one JSON document; False for every JSON document (and
-    for empty lines, whose meaning `allow_empty` decides)."""
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def not_an_answer(line: bytes, output: str, allow_empty: bool) -> bool:
+    """True when `line` cannot be one answer of this output kind: not one JSON document
+    (`ready`, `[app] listening on 8080`, `1.2.3`, a blank line), unless the output is text or
+    the line is an empty answer the spec allows (an empty JSON Lines stream). A stray line
+    that is itself JSON (`{"status": "ready"}`) cannot be told from an answer."""
+    if output == "text":
+        return False
     text = line.strip(b" \t\r\n")
-    return bool(text) and (text[0] not in _JSON_FIRST or text[-1] not in _JSON_LAST)
+    if not text:
+        return not (allow_empty and output == "jsonl")
+    if len(text) > _PARSED_ANSWER:
+        return text[0] not in _JSON_FIRST or text[-1] not in _JSON_LAST
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return True
+    return False
 
 
 class _Stdout:
@@ -484,7 +504,8 @@ class StreamAdapter(CommandAdapter):
         if failure is None:
             raw.exit_code = 0
             raw.stdout = line
-            if self.target.output != "text" and cannot_be_json(line):
+            target = self.target
+            if not_an_answer(line, target.output, bool(target.allow_empty)):
                 # A banner or a log line on stdout: this case's answer (the gate says it is not
                 # JSON), and a helper whose next lines may each answer the case before. Started
                 # afresh before its next case, so the stray line costs this case only, however

@@ -13,7 +13,7 @@ from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation
-from yamlparity.targets.stream import StreamAdapter, cannot_be_json
+from yamlparity.targets.stream import StreamAdapter, not_an_answer
 
 HELPER = PROGRAMS / "stream_helper.py"
 
@@ -120,29 +120,40 @@ def test_a_line_that_cannot_be_json_costs_its_case_only(
 
 
 @pytest.mark.parametrize(
-    ("line", "cannot"),
+    ("line", "stray"),
     [
         (b"ready", True),
         (b"Listening on 8080", True),
         (b"[INFO] started", True),
+        (b"[app] listening on 8080", True),  # the right first and last characters
+        (b"1.2.3", True),
+        (b"2024-05-01T10:00:00Z started pid 4242", True),
         (b"{not closed", True),
-        (b"warning: 1", True),
-        (b"", False),
-        (b"  ", False),
+        (b"NaN", True),
+        (b"", True),  # a blank line is no JSON answer
+        (b"  \r", True),
         (b'{"a": 1}', False),
         (b" [1, 2] \r", False),
         (b'"text"', False),
         (b"-0.5e10", False),
         (b"9007199254740993", False),
         (b"true", False),
-        (b"false", False),
         (b"null", False),
+        (b'{"status": "ready"}', False),  # JSON: no line protocol can tell it from an answer
     ],
 )
-def test_what_cannot_be_json(line: bytes, cannot: bool) -> None:
-    assert cannot_be_json(line) is cannot
-    if not cannot and line.strip():
-        json.loads(line)  # every line left alone here is JSON (or empty)
+def test_what_is_not_a_json_answer(line: bytes, stray: bool) -> None:
+    assert not_an_answer(line, "json", allow_empty=False) is stray
+    assert not_an_answer(line, "jsonl", allow_empty=False) is stray
+    assert not not_an_answer(line, "text", allow_empty=False)  # any line is a text answer
+    if not stray:
+        json.loads(line)
+
+
+def test_a_blank_line_is_an_answer_only_where_an_empty_answer_is_a_value() -> None:
+    assert not not_an_answer(b"", "jsonl", allow_empty=True)  # the empty stream
+    assert not_an_answer(b"", "json", allow_empty=True)  # nothing is not a JSON document
+    assert not_an_answer(b"", "jsonl", allow_empty=False)
 
 
 def test_a_slow_answer_times_out_and_the_helper_restarts(
