@@ -938,11 +938,11 @@ class _SpecBuilder:
                 suggest(name, ["case"])
                 or "write {{ case.input }}, {{ case.name }} or {{ case.vars.NAME }}",
             )
-        if "case" not in names:  # `case` set by the template itself: nothing to check
+        if "case" not in names or _rebinds_case(tree):  # its own `case`: nothing to check
             return
         for node in tree.find_all((jinja_nodes.Getattr, jinja_nodes.Getitem)):
             key = _case_key(node)
-            if key is not None and key not in _CASE_KEYS:
+            if key is not None and key not in _CASE_KEYS + _MAPPING_METHODS:
                 raise self.err(
                     path,
                     f"`case.{key}` in the template: a case has {', '.join(_CASE_KEYS)}",
@@ -1773,6 +1773,17 @@ class _SpecBuilder:
 
 
 _CASE_KEYS = ("name", "input", "vars")  # what `case` holds in a template (run/plan.py)
+# A mapping's methods, which templates may call on `case` (`case.get('vars')`, `case.items()`).
+_MAPPING_METHODS = ("get", "items", "keys", "values")
+
+
+def _rebinds_case(tree: jinja_nodes.Template) -> bool:
+    """The template names something else `case` somewhere (a macro's argument, a loop
+    variable, a `set`): its `case.x` may be that, so no key is checked."""
+    return any(
+        node.name == "case" and node.ctx in ("store", "param")
+        for node in tree.find_all(jinja_nodes.Name)
+    )
 
 
 def _case_key(node: jinja_nodes.Node) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -419,3 +420,39 @@ def test_workers_one_on_a_process_target_is_accepted(tmp_path: Path) -> None:
         "cases:\n  - {name: c, input: 1}\n"
     )
     assert load_spec(spec).targets["a"].workers == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ case.input | tojson }}",
+        "{{ case['input'].a }} {{ case.name }} {{ case.vars.x | default(1) }}",
+        "{% for k, v in case.items() %}{{ k }}{% endfor %}{{ case.get('vars') }}",
+        "{% macro show(case) %}{{ case.a }}{% endmacro %}{{ show(case.input) }}",
+        "{% for case in [case.input] %}{{ case.a }}{% endfor %}",
+        "{% set n = namespace(k=0) %}{% for i in range(2) %}{{ loop.index }}{% endfor %}",
+        "{% raw %}{{ anything }}{% endraw %}",
+    ],
+)
+def test_case_templates_users_write_load(tmp_path: Path, template: str) -> None:
+    spec = write(tmp_path, "t.yaml", TARGETS + "cases: [{name: c, input: {a: 1}}]\n")
+    spec.write_text(spec.read_text() + f"stdin: {json.dumps(template)}\n")
+    assert load_spec(spec, environ={}).stdin == template
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ case.inptu }}", "`case.inptu` in the template: a case has name, input, vars"),
+        ("{{ item.id }}", "unknown name `item` in the template: a case's templates see `case`"),
+        ("{{ case.input | tostring }}", "template error: No filter named 'tostring'."),
+    ],
+)
+def test_case_templates_that_would_fail_every_case_fail_the_load(
+    tmp_path: Path, template: str, message: str
+) -> None:
+    spec = write(tmp_path, "t.yaml", TARGETS + "cases: [{name: c, input: {a: 1}}]\n")
+    spec.write_text(spec.read_text() + f"stdin: {json.dumps(template)}\n")
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec, environ={})
+    assert caught.value.message == message
