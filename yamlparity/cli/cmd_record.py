@@ -370,7 +370,9 @@ class _Judge:
         parts = []
         for diff in result.differences[:3]:
             values = [
-                "(missing)" if side in diff.missing else shown_json(diff.values.get(side))
+                "(missing)"
+                if side in diff.missing
+                else shown_json(diff.values.get(side), diff.path)
                 for side in (self.twin, self.target)
             ]
             parts.append(f"{diff.facet} {diff.path}: {values[0]} → {values[1]}"[:160])

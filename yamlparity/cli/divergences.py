@@ -61,7 +61,7 @@ def difference_values(diff: Any, order: Sequence[str]) -> dict[str, str]:
         if name in diff.missing:
             values[name] = MISSING
         elif name in diff.values:
-            values[name] = shown_json(diff.values[name])
+            values[name] = shown_json(diff.values[name], diff.path)
     return values
 
 

@@ -37,6 +37,10 @@ def readable_json(dumped: str) -> str:
     return _JSON_SURROGATE.sub(lambda m: f"{m.group(1)}\\x{m.group(2).lower()}", dumped)
 
 
-def shown_json(value: JSON) -> str:
-    """A value as compact exact JSON for people: `readable_json(dumps(value))`."""
-    return readable_json(dumps(value))
+def shown_json(value: JSON, path: str) -> str:
+    """A differing value at `path` as compact exact JSON for people. A text output's line
+    (`line 3`, `after line 3`: not a JSON path, which starts with `.`) shows the bytes that
+    are not UTF-8 as `\\xNN`; a JSON string keeps its `\\udc8b` escape, which is what was
+    sent."""
+    dumped = dumps(value)
+    return dumped if path.startswith(".") else readable_json(dumped)

@@ -137,7 +137,7 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
             cells = [
                 "(missing)"
                 if name in diff.missing
-                else _cell(shown_json(diff.values[name]))
+                else _cell(shown_json(diff.values[name], diff.path))
                 if name in diff.values
                 else ""
                 for name in names

@@ -454,12 +454,13 @@ def _outcome_context(
     }
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: Any, path: str) -> str:
     """A differing value as compact exact JSON (`{"field":"x"}`, `"a"`, `2.0`), as the target
     sent it; capped at SHOWN_CAP (a whole missing array may be megabytes)."""
     head = _Head(SHOWN_CAP, None)
     jsonvalue.dump_to(value, head.write, sort_keys=False)
-    return readable_json(head.text())
+    text = head.text()
+    return text if path.startswith(".") else readable_json(text)  # as shown_json does
 
 
 def groups_text(groups: Sequence[Sequence[str]]) -> str:
@@ -521,7 +522,7 @@ def _case_context(
             {
                 "facet": diff.facet,
                 "path": diff.path,
-                "values": {t: _value_text(v) for t, v in diff.values.items()},
+                "values": {t: _value_text(v, diff.path) for t, v in diff.values.items()},
                 "missing": list(diff.missing),
                 "note": diff.note,
             }

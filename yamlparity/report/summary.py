@@ -43,7 +43,9 @@ def _first_difference(case: CaseResult) -> str:
         )
     diff = case.differences[0]
     values = [
-        f"{t} (missing)" if t in diff.missing else f"{t} {_short(shown_json(diff.values[t]))}"
+        f"{t} (missing)"
+        if t in diff.missing
+        else f"{t} {_short(shown_json(diff.values[t], diff.path))}"
         for t in case.outcomes
         if t in diff.missing or t in diff.values
     ]

@@ -10,7 +10,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.support.paths import HELPER_PY
-from yamlparity.core.jsonvalue import Number, dumps
+from yamlparity.core.jsonvalue import Number, dumps, loads
 from yamlparity.core.printable import readable, readable_json, shown_json
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xcbH\x1b[31m\x7f\r\n\tend"
@@ -41,8 +41,15 @@ def test_readable_shows_each_byte_that_is_not_text(data: bytes, shown: str) -> N
         ("\u00e9\u2028", json.dumps("\u00e9\u2028", ensure_ascii=False)),
     ],
 )
-def test_json_shows_undecodable_bytes_as_bytes(value: object, shown: str) -> None:
-    assert shown_json(value) == readable_json(dumps(value)) == shown  # type: ignore[arg-type]
+def test_text_lines_show_undecodable_bytes_as_bytes(value: object, shown: str) -> None:
+    assert shown_json(value, "line 1") == readable_json(dumps(value)) == shown  # type: ignore[arg-type]
+
+
+def test_a_json_string_keeps_the_escape_it_was_sent_with() -> None:
+    """`"\\udc8b"` in a JSON answer is an escape the target wrote, not a byte it sent."""
+    value = loads(b'{"a": "\\udc8b"}')
+    assert shown_json(value, ".") == '{"a":"\\udc8b"}'
+    assert shown_json("\udc8b", "after line 2") == '"\\x8b"'
 
 
 def test_a_binary_difference_is_readable_in_every_report_and_exact_in_the_results(

@@ -10,7 +10,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from yamlparity.core import jsonvalue
 from yamlparity.core.printable import shown_json
 from yamlparity.report.render import agreement_text, display_file
 from yamlparity.results.records import FAILURE_GONE, CaseResult, SpecResult
@@ -29,15 +28,11 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _value(value: jsonvalue.JSON) -> str:
-    return shown_json(value)
-
-
 def difference_text(case: CaseResult) -> str:
     lines = []
     for diff in case.differences[:MAX_DIFFERENCES]:
         parts = [
-            f"{t}={'(missing)' if t in diff.missing else _value(diff.values[t])}"
+            f"{t}={'(missing)' if t in diff.missing else shown_json(diff.values[t], diff.path)}"
             for t in case.outcomes
             if t in diff.values or t in diff.missing
         ]
