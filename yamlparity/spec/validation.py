@@ -133,7 +133,7 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
         return doc.error(
             path,
             f"{where} must be {wanted}, not {_describe(instance)}",
-            _quote_hint(cast(bool | Number, instance)) if quoted else described,
+            _quote_hint(doc, path, cast(bool | Number, instance)) if quoted else described,
         )
     if kind in ("enum", "const"):
         options: list[Any] = (
@@ -317,9 +317,20 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _quote_hint(instance: bool | Number) -> str:
-    """YAML read a bare `-6`, `1.0` or `true` as a number or a boolean: quoted, it is text."""
-    return f'quote it to make it text: "{dumps(instance)}"'
+def _quote_hint(doc: Document, path: KeyPath, instance: bool | Number) -> str:
+    """YAML read a bare `-6`, `+5`, `0755` or `true` as a number or a boolean: quoted as
+    written, it is text (the parsed value, `5` or `755`, would change the command)."""
+    return f'quote it to make it text: "{_written(doc, path) or dumps(instance)}"'
+
+
+def _written(doc: Document, path: KeyPath) -> str | None:
+    """A plain scalar's text as written in the file (up to `,`, `]`, `}` or a comment)."""
+    mark = doc.mark(path)
+    line = mark.source.line(mark.line)
+    if line is None or mark.style is not None or not mark.column:
+        return None
+    text = re.split(r"[,\]}]|\s#", line[mark.column - 1 :], maxsplit=1)[0].strip()
+    return text or None
 
 
 def suggest(word: str, options: Sequence[str]) -> str | None:
