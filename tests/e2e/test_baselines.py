@@ -126,7 +126,8 @@ def test_missing_and_unused_recorded_cases(tmp_path: Path, run_cli: Cli) -> None
     assert "[parity] later: 3 match / 0 diff / 1 error (out of 4)" in done.stdout
     assert (
         "ERROR a_one_bulk: go: this case is not in the recording baselines/go.jsonl; record it "
-        "with `yamlparity record gw.yaml --target go --update-baseline`"  # the spec that did
+        "with `yamlparity record gw.yaml --target go --update-baseline` (the spec that recorded "
+        "it: the case must be there too)"
     ) in done.stdout
     report = (tmp_path / "reports" / "later.md").read_text("utf-8")
     assert "1 recorded case no longer in the spec (unused): unknown_sku" in report
@@ -366,7 +367,7 @@ def test_a_recording_of_a_stream_helper_has_no_exit_code_to_compare(
         "`exit_code` is compared, but target 'old' replays a recording of a helper in "
         "`mode: stream`" in done.stderr
     )
-    assert "record 'old' again from a target in `mode: process`" in done.stderr
+    assert "record 'old' again from its helper in `mode: process`" in done.stderr
     # Recorded from the same helper started once per case, the exit codes are real.
     (tmp_path / "helpers.yaml").write_text(spec.replace(", mode: stream}", "}"), "utf-8")
     (tmp_path / "baselines" / "old.jsonl").unlink()

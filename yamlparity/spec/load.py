@@ -1085,7 +1085,7 @@ class _SpecBuilder:
         recorded = self.recorded_stream_helper(helper)
         runs = "replays a recording of a helper in" if recorded else "runs in"
         instead = (
-            f"record '{helper}' again from a target in `mode: process`"
+            f"record '{helper}' again from its helper in `mode: process`"
             if recorded
             else f"give '{helper}' `mode: process` to start it once per case"
         )

@@ -124,7 +124,7 @@ class RecordedAdapter:
             spec = _shown_path(source.path.parent / header.spec)
             hint = (
                 f"; record it with `yamlparity record {spec} --target {header.target} "
-                "--update-baseline`"
+                "--update-baseline` (the spec that recorded it: the case must be there too)"
             )
         return f"this case is not in the recording {source.display}{hint}"
 

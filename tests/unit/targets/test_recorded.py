@@ -73,7 +73,8 @@ def test_missing_stale_and_failed_cases_are_failures_with_reasons(tmp_path: Path
     recorded_by = os.path.normpath(source.path.parent / source.header.spec)  # type: ignore[attr-defined]
     assert adapter.execute(_invocation("zz")).failure == (
         "this case is not in the recording baselines/go.jsonl; record it with "
-        f"`yamlparity record {recorded_by} --target go --update-baseline`"
+        f"`yamlparity record {recorded_by} --target go --update-baseline` (the spec that "
+        "recorded it: the case must be there too)"
     )
     stale = adapter.execute(_invocation("a", body=b'{"n": 2}')).failure
     assert stale is not None
