@@ -188,7 +188,8 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
                 raise SpecError(
                     f"no spec found under {path}",
                     Location(str(path)),
-                    "a spec is a .yaml/.yml file with a top-level `cases` or `cases_from`",
+                    "a spec is a .yaml/.yml file with a top-level `cases`, `cases_from` or "
+                    "`fuzz`",
                 )
             found.extend(specs)
         elif path.exists():
@@ -239,16 +240,18 @@ def _looks_like_spec(path: Path) -> bool:
     try:
         doc = load_yaml(text)
     except (SpecError, RecursionError):
-        return not _is_yaml_list(text)  # broken: let load_spec report it
+        return not _fixture_rows(text)  # broken: let load_spec report it
     return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
 
 
-def _is_yaml_list(text: SourceText) -> bool:
+def _fixture_rows(text: SourceText) -> bool:
+    """A list none of whose items has `targets` (a spec written as a list item has: it is
+    reported, not skipped)."""
     try:
-        load_yaml(text, top=list)
+        rows = cast(list[JSON], load_yaml(text, top=list).value)
     except (SpecError, RecursionError):
         return False
-    return True
+    return not any(isinstance(row, dict) and "targets" in row for row in rows)
 
 
 def _answers_per_line(target: Target) -> bool:

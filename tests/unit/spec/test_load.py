@@ -364,12 +364,21 @@ def test_find_specs(tmp_path: Path) -> None:
     write(tmp_path, "a/broken.yaml", "cases: [\n")
     write(tmp_path, "a/rows.yaml", "- {name: r1, input: 1}\n- {name: r2, input: 2}\n")
     write(tmp_path, "a/scalar.yaml", "just text\n")
+    write(tmp_path, "a/listed.yaml", "- targets: {a: {run: [cat]}}\n  cases: [{name: c}]\n")
     explicit = write(tmp_path, "b/frag.yaml", TARGETS)
     found = find_specs([tmp_path / "a", explicit])
     names = [p.name for p in found]
-    # A list is a YAML fixture's rows (cases_from reads them): not a spec. Anything else that
-    # is not a mapping is reported by load_spec.
-    assert names == ["broken.yaml", "one.yaml", "scalar.yaml", "two.yml", "frag.yaml"]
+    # A list is a YAML fixture's rows (cases_from reads them): not a spec, unless its items
+    # have targets (a spec written as a list item, which load_spec reports). Anything else
+    # that is not a mapping is reported by load_spec too.
+    assert names == [
+        "broken.yaml",
+        "listed.yaml",
+        "one.yaml",
+        "scalar.yaml",
+        "two.yml",
+        "frag.yaml",
+    ]
     with pytest.raises(SpecError):
         find_specs([tmp_path / "nowhere"])
     with pytest.raises(SpecError):
