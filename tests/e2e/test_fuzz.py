@@ -360,3 +360,25 @@ def test_a_schema_with_few_inputs_ends_when_all_were_tried(tmp_path: Path) -> No
     data = report(tmp_path)
     assert (data["stopped"], data["examples"]) == ("exhausted", 2)
     assert "no new input was left to try" in done.stdout
+
+
+def test_the_save_file_the_spec_reads_back_may_not_exist_yet(tmp_path: Path) -> None:
+    """docs/fuzzing.md: `fuzz: {save: found.jsonl}` with `cases_from: [found.jsonl]`. Before
+    the first search writes it, the spec loads with the cases it has (validate, run and fuzz
+    stopped on "'found.jsonl' matches no file"); another missing fixture is still an error."""
+    extra = (
+        "  save: found.jsonl\ncases_from: [found.jsonl]\ncases: [{name: one, input: {n: [1]}}]\n"
+    )
+    spec = project(tmp_path, {"exact": ECHO, "doubles": DOUBLES}, INTEGERS, extra)
+    assert run_cli("validate", spec.name, cwd=tmp_path).returncode == 0
+    done = fuzz(tmp_path, spec.name, "--seed", "1", "--no-db", "--max-examples", "20")
+    assert done.returncode == 1, done.stderr
+    rows = (tmp_path / "found.jsonl").read_text().splitlines()
+    assert rows and all(json.loads(row)["name"].startswith("fuzz-") for row in rows)
+    again = run_cli("run", spec.name, "--report-dir", "run", cwd=tmp_path)
+    assert f"(out of {len(rows) + 1})" in again.stdout
+    spec.write_text(
+        spec.read_text().replace("cases_from: [found.jsonl]", "cases_from: [gone.jsonl]")
+    )
+    refused = run_cli("validate", spec.name, cwd=tmp_path)
+    assert refused.returncode == 2 and "'gone.jsonl' matches no file" in refused.stderr

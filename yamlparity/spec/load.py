@@ -1437,6 +1437,15 @@ class _SpecBuilder:
         if of_case:
             self._case_names(path, tree)
 
+    def _fuzz_save(self, pattern: str) -> bool:
+        """`pattern` names the file `fuzz: {save: ...}` writes its findings to (docs/fuzzing.md:
+        the spec reads it back with `cases_from`)."""
+        fuzz = self.doc.value.get("fuzz")
+        save = fuzz.get("save") if isinstance(fuzz, dict) else None
+        if not isinstance(save, str):
+            return False
+        return os.path.normpath(self.resolve(save)) == os.path.normpath(self.resolve(pattern))
+
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
             "fixtures must live in the spec's folder tree; pass --allow-outside to lift this"
@@ -1448,6 +1457,8 @@ class _SpecBuilder:
             else os.path.join(glob.escape(str(self.folder)), pattern)
         )
         matches = sorted(Path(p) for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+        if not matches and self._fuzz_save(pattern):
+            return []  # written by `yamlparity fuzz`: until then, it holds no case
         if not matches:
             raise self.err(
                 path,
