@@ -382,3 +382,24 @@ def test_the_save_file_the_spec_reads_back_may_not_exist_yet(tmp_path: Path) -> 
     )
     refused = run_cli("validate", spec.name, cwd=tmp_path)
     assert refused.returncode == 2 and "'gone.jsonl' matches no file" in refused.stderr
+
+
+def test_a_bad_save_file_or_a_recorded_target_is_refused_before_the_search(
+    tmp_path: Path,
+) -> None:
+    """Checked after the search, a bad --save lost the findings it had just made; a recorded
+    target answered every fuzzed input with 'not in the recording', each one a finding."""
+    one = "cases: [{name: one, input: {n: [1]}}]\n"
+    spec = project(tmp_path, {"exact": ECHO, "doubles": DOUBLES}, INTEGERS, one)
+    done = fuzz(tmp_path, spec.name, "--save", "found.txt", "--no-db", "--max-examples", "50")
+    assert done.returncode == 2
+    assert "findings are saved to a .jsonl file, not found.txt" in done.stderr
+    assert done.stdout == "" and not (tmp_path / "reports").exists()
+    recorded = run_cli("record", spec.name, "--target", "exact", "--out", "old.jsonl", cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    spec.write_text(spec.read_text().replace(
+        "  doubles:\n", "  old: {recorded: old.jsonl}\n  doubles:\n"
+    ))  # fmt: skip
+    done = fuzz(tmp_path, spec.name, "--no-db", "--max-examples", "5")
+    assert done.returncode == 2
+    assert "target 'old' replays a recording" in done.stderr and done.stdout == ""

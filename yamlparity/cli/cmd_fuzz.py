@@ -91,7 +91,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
     cfg = project_config(args)
     root = cfg.root or Path.cwd()
     _require_extra(root)
-    from yamlparity.report.fuzz import save_findings, write_reports
+    from yamlparity.report.fuzz import check_save_file, save_findings, write_reports
     from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
     from yamlparity.run.fuzz_inputs import load_input_schema
     from yamlparity.spec.redact import Redactor
@@ -100,6 +100,12 @@ def fuzz_command(args: argparse.Namespace) -> int:
     if len(specs) != 1:
         raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(specs)}")
     spec = specs[0]
+    recorded = [name for name, target in spec.targets.items() if target.kind == "recorded"]
+    if recorded:
+        raise UsageError(
+            f"{args.spec}: target {recorded[0]!r} replays a recording, which holds answers to "
+            "the spec's cases only: fuzzed inputs are new. Fuzz a spec whose targets run"
+        )
     schema_path = args.schema or spec.fuzz.schema
     if schema_path is None:
         raise UsageError(
@@ -115,6 +121,8 @@ def fuzz_command(args: argparse.Namespace) -> int:
         database=_database(args, root),
     )
     save = args.save or spec.fuzz.save
+    if save is not None:  # before the search, whose findings a bad path would lose
+        check_save_file(Path(save))
     report = _report_path(spec, args.report_dir or cfg.report_dir)
     _check_writable(report.parent)
     install_interrupt(options.stop, "reporting what was found")

@@ -186,6 +186,11 @@ def save_findings(path: Path, findings: list[Finding]) -> None:
         write("\n".join(rows) + "\n")
 
 
+def check_save_file(path: Path) -> None:
+    """SpecError when findings could not be saved to `path` (not .jsonl, unreadable)."""
+    _names_in(path)
+
+
 def _names_in(path: Path) -> set[str]:
     """The case names already in a .jsonl fixture file (none when it does not exist)."""
     if path.suffix != ".jsonl":
