@@ -88,6 +88,16 @@ def test_annotations_point_at_each_failing_case_line_and_a_summary_is_written(
     assert "<td>❌ fail</td>" in html and "<code>odd_inline</code>" in html
 
 
+def test_a_summary_file_that_cannot_be_written_leaves_the_verdict(project: Path) -> None:
+    """$GITHUB_STEP_SUMMARY naming a folder: a warning that names the variable, and the run's
+    own exit code (1 here: DIFFs), not a usage error's 2."""
+    env = _github(project, GITHUB_STEP_SUMMARY=str(project))
+    done = run_cli("run", "ci.yaml", "--report-dir", "out", cwd=project, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "warning: cannot append the job summary to $GITHUB_STEP_SUMMARY" in done.stderr
+    assert (project / "out" / "ci.md").exists()
+
+
 def test_no_color_and_no_github_outside_actions(project: Path) -> None:
     done = run_cli("run", "ci.yaml", "--report-dir", "out", cwd=project,
                    env=_github(project, NO_COLOR="1"))  # fmt: skip

@@ -10,6 +10,7 @@ are annotated and one notice counts the rest (the job summary and the report lis
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,17 @@ def append_summary(markdown: str, env: Mapping[str, str] | None = None) -> Path 
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:
+        # The reports are written and the run's verdict stands: its exit code must not
+        # become a usage error's because the summary file could not take a note.
+        reason = exc.strerror or str(exc)
+        print(
+            f"warning: cannot append the job summary to $GITHUB_STEP_SUMMARY ({target}): "
+            f"{reason}",
+            file=sys.stderr,
+        )
+        return None
     return path
