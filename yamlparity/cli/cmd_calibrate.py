@@ -30,6 +30,14 @@ def register(sub: Any) -> None:
         "clock (a Date header, a seconds timestamp) get the time to change (default: 0)",
     )
     calibrate.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="cases calibrated at once (default: 4, or the project's `jobs` setting); `-j 1` "
+        "for a service that serves one connection at a time",
+    )
+    calibrate.add_argument(
         "--report-dir",
         type=Path,
         metavar="DIR",
@@ -44,7 +52,7 @@ def register(sub: Any) -> None:
 def calibrate_command(args: argparse.Namespace) -> int:
     try:
         from yamlparity.results.calibration import default_path
-        from yamlparity.run.calibrate import calibrate_spec
+        from yamlparity.run.calibrate import CASE_WORKERS, calibrate_spec
     except ImportError:
         raise UsageError(
             "calibration is not available in this installation "
@@ -57,13 +65,24 @@ def calibrate_command(args: argparse.Namespace) -> int:
     if not 0 <= args.delay <= 3600:
         raise UsageError("--delay takes seconds from 0 to 3600")
     select = compile_selection(args.select) if args.select else None
-    report_dir = args.report_dir or project_config(args).report_dir
+    cfg = project_config(args)
+    report_dir = args.report_dir or cfg.report_dir
+    jobs = args.jobs if args.jobs is not None else cfg.jobs
+    if jobs is not None and jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     code = EXIT_OK
     for spec in load_paths(args.paths, args):
         # Saved where `run` looks for it, so the next report can say which rules are proven.
         saved = default_path(spec.name, report_dir)
-        report = calibrate_spec(spec, args.repeat, select, output=saved, delay=args.delay)
+        report = calibrate_spec(
+            spec, args.repeat, select, output=saved, delay=args.delay, jobs=jobs or CASE_WORKERS
+        )
         print(report.render_text())
+        if (jobs or CASE_WORKERS) > 1 and any("timed out" in e for _, _, e in report.errors):
+            print(
+                f"  hint: {jobs or CASE_WORKERS} cases ran at once; a service that serves one "
+                "connection at a time times out then: try -j 1"
+            )
         print(f"[calibrate] {spec.name}: saved → {display_path(saved)}")
         code = max(code, int(report.exit_code))
     return code

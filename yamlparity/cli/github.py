@@ -149,8 +149,7 @@ def append_summary(markdown: str, env: Mapping[str, str] | None = None) -> Path 
         # become a usage error's because the summary file could not take a note.
         reason = exc.strerror or str(exc)
         print(
-            f"warning: cannot append the job summary to $GITHUB_STEP_SUMMARY ({target}): "
-            f"{reason}",
+            f"warning: cannot append the job summary to $GITHUB_STEP_SUMMARY ({target}): {reason}",
             file=sys.stderr,
         )
         return None

@@ -151,9 +151,10 @@ def calibrate_spec(
     *,
     output: Path | None = None,
     delay: float = 0.0,
+    jobs: int = CASE_WORKERS,
 ) -> CalibrationReport:
-    """Run each selected case `repeat` times per target, `delay` seconds apart; `output`: also
-    save the JSON data."""
+    """Run each selected case `repeat` times per target, `delay` seconds apart, `jobs` cases
+    at once; `output`: also save the JSON data."""
     runs = repeat if repeat is not None else spec.calibration.repeat
     if runs < 2:
         raise ValueError("calibration needs at least 2 runs per case (--repeat 2 or more)")
@@ -168,7 +169,7 @@ def calibrate_spec(
     observations: dict[str, dict[str, list[dict[str, JSON]]]] = {}
     with ExitStack() as stack:
         adapters = _start(spec, stack, report)
-        pool = ThreadPoolExecutor(max_workers=CASE_WORKERS)
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {
                 case.name: pool.submit(_calibrate_case, spec, case, adapters, runs, delay)

@@ -188,8 +188,7 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
                 raise SpecError(
                     f"no spec found under {path}",
                     Location(str(path)),
-                    "a spec is a .yaml/.yml file with a top-level `cases`, `cases_from` or "
-                    "`fuzz`",
+                    "a spec is a .yaml/.yml file with a top-level `cases`, `cases_from` or `fuzz`",
                 )
             found.extend(specs)
         elif path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -158,3 +159,49 @@ def test_unsafe_methods_are_repeated_when_the_spec_allows_it(tmp_path: Path) -> 
     report = calibrate_spec(http_spec(tmp_path, unsafe=True), repeat=2)
     assert report.cases["create"].calibrated
     assert ".created" in report.cases["create"].targets["a"].noise["body"]
+
+
+ONE_CONNECTION = """\
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one client holds the only thread
+
+    def do_GET(self):
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+print("listening", flush=True)
+server.serve_forever()
+"""
+
+
+def test_jobs_1_calibrates_a_service_that_serves_one_connection_at_a_time(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    """A plain HTTPServer with keep-alive serves one client: four cases at once time out,
+    and the output says to try -j 1, which calibrates every case."""
+    (tmp_path / "server.py").write_text(ONE_CONNECTION)
+    service = (
+        "    url: http://127.0.0.1:${port}\n    port: auto\n    timeout: 1\n"
+        f"    service: {{run: [{HELPER_PY}, server.py, '${{port}}'], ready: {{log: listening}}}}\n"
+    )
+    cases = "".join(f"  - {{name: c{n}, input: {n}}}\n" for n in range(4))
+    (tmp_path / "api.yaml").write_text(
+        f"name: api\ntargets:\n  a:\n{service}  b:\n{service}request: {{method: GET, path: /items}}\n"
+        f"cases:\n{cases}"
+    )
+    crowded = run_cli("calibrate", "api.yaml", "--repeat", "2", "--report-dir", "out")
+    assert "timed out" in crowded.stdout and "try -j 1" in crowded.stdout
+    alone = run_cli("calibrate", "api.yaml", "--repeat", "2", "-j", "1", "--report-dir", "out")
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert "timed out" not in alone.stdout and "try -j 1" not in alone.stdout
+    assert "4 of 4 cases run 2 times per target" in alone.stdout
