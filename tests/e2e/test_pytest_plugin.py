@@ -358,6 +358,16 @@ def test_env_sets_a_spec_variable(pytester: pytest.Pytester, outcomes: Path) -> 
     bad.stderr.fnmatch_lines(["ERROR: --yamlparity-env takes KEY=VALUE, got 'SECOND'"])
 
 
+def test_report_options_without_a_report_folder_are_a_usage_error(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    """They were accepted and did nothing (no reports are written without the folder)."""
+    for option, value in (("--yamlparity-format", "xml"), ("--yamlparity-template", "t.j2")):
+        bad = run(pytester, option, value)
+        assert bad.ret == pytest.ExitCode.USAGE_ERROR
+        bad.stderr.fnmatch_lines([f"ERROR: {option} shapes the reports, *--yamlparity-report-dir*"])
+
+
 def test_only_the_selected_cases_reach_the_targets(
     pytester: pytest.Pytester, outcomes: Path
 ) -> None:

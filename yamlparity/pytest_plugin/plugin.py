@@ -399,6 +399,12 @@ class PluginState:
     def report_settings(self) -> ReportSettings | None:
         folder = self.option("yamlparity_report_dir")
         if folder is None:
+            for option in ("format", "template"):
+                if self.option(f"yamlparity_{option}") is not None:
+                    raise pytest.UsageError(
+                        f"--yamlparity-{option} shapes the reports, which are written only with "
+                        "--yamlparity-report-dir DIR: add it"
+                    )
             return None
         from yamlparity.report.formats import parse_formats
 

@@ -196,8 +196,8 @@ def test_jobs_1_calibrates_a_service_that_serves_one_connection_at_a_time(
     )
     cases = "".join(f"  - {{name: c{n}, input: {n}}}\n" for n in range(4))
     (tmp_path / "api.yaml").write_text(
-        f"name: api\ntargets:\n  a:\n{service}  b:\n{service}request: {{method: GET, path: /items}}\n"
-        f"cases:\n{cases}"
+        f"name: api\ntargets:\n  a:\n{service}  b:\n{service}"
+        f"request: {{method: GET, path: /items}}\ncases:\n{cases}"
     )
     crowded = run_cli("calibrate", "api.yaml", "--repeat", "2", "--report-dir", "out")
     assert "timed out" in crowded.stdout and "try -j 1" in crowded.stdout
