@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -381,9 +382,15 @@ def test_only_the_selected_cases_reach_the_targets(
 
 
 def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Path) -> None:
-    result = run(pytester, "-x", "--yamlparity-jobs", "1", "outcomes.parity.yaml")
+    out = pytester.path / "reports"
+    result = run(pytester, "-x", "--yamlparity-jobs", "1", "outcomes.parity.yaml",
+                 "--yamlparity-report-dir", str(out))  # fmt: skip
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+    # The report says why it holds some of the 6 cases (those done or in flight): the stop.
+    report = (out / "outcomes.md").read_text("utf-8")
+    assert re.search(r"\*\*Selection:\*\* the session stopped early: [23] of 6 cases", report)
+    assert "pytest's selection" not in report
 
 
 def test_last_failed_reruns_only_the_diff(pytester: pytest.Pytester, outcomes: Path) -> None:

@@ -145,7 +145,9 @@ def write_reports(
         result.interrupted = result.interrupted or stopped
         if len(result.cases) < spec.total and not result.selection:
             # As `yamlparity run -k` says it: a partial report never reads as a full run.
-            filters = [settings.select or "pytest's selection"]
+            # A session stopped early (-x, Ctrl-C) did not choose the cases it never reached.
+            chosen = "the session stopped early" if stopped else "pytest's selection"
+            filters = [settings.select or chosen]
             result.selection = describe(filters, len(result.cases), spec.total)
         recording = Recording(select=settings.select) if settings.history else None
         out = write_spec(
