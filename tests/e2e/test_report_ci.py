@@ -172,3 +172,12 @@ def test_annotations_stop_at_the_limit_and_count_the_rest(project: Path) -> None
     lines += annotations.finish()
     assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::error", "::notice"]
     assert "4 more failing cases not annotated (GitHub shows at most 2)" in lines[-1]
+
+
+def test_history_of_a_spec_file_says_what_history_reads(project: Path) -> None:
+    done = run_cli("history", "ci.yaml", cwd=project)
+    assert done.returncode == 2
+    assert "ci.yaml is a spec: history reads a report folder" in done.stderr
+    run_cli("run", "ci.yaml", "--report-dir", "out", cwd=project)
+    one = run_cli("history", "out", cwd=project)
+    assert one.stdout.splitlines()[0] == "ci  (ci.yaml) — last 1 run"

@@ -46,6 +46,11 @@ def history_command(args: argparse.Namespace) -> int:
         raise UsageError("--last must be at least 1")
     folder = args.folder or project_config(args).report_dir or Path("reports")
     path = folder if folder.suffix == ".jsonl" else folder / HISTORY_NAME
+    if folder.suffix.lower() in (".yaml", ".yml"):
+        raise UsageError(
+            f"{folder} is a spec: history reads a report folder (where `yamlparity run "
+            "--report-dir` appends to history.jsonl); one spec's runs: --spec NAME"
+        )
     if not path.is_file():
         raise UsageError(
             f"no history at {path}: each `yamlparity run` appends to the history.jsonl in "
@@ -76,7 +81,9 @@ def _print_spec(name: str, items: list[Any], runs: list[dict[str, Any]], paint: 
     from yamlparity.report.render import tally_line
 
     file = items[-1].get("file") or ""
-    print(paint.bold(name) + (f"  ({file})" if file else "") + f" — last {len(runs)} runs")
+    print(
+        paint.bold(name) + (f"  ({file})" if file else "") + f" — last {_count(len(runs), 'run')}"
+    )
     for run in runs:
         commit = run["short_commit"] or "-" * 8
         change = f" ({run['change']:+d})" if run["change"] else ""
