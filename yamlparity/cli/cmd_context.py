@@ -37,6 +37,17 @@ def template_context_command(args: argparse.Namespace) -> int:
     if args.from_results is not None:
         from yamlparity.report.formats import results_json
 
+        if args.spec is not None:
+            raise UsageError(
+                f"template-context takes a SPEC to run or --from-results FILE, not both "
+                f"({args.spec} and {args.from_results})"
+            )
+        if args.select:
+            raise UsageError(
+                "-k selects the cases to run; with --from-results nothing runs: the context "
+                "is the results file's, every case"
+            )
+
         try:
             text = args.from_results.read_text("utf-8")
         except OSError as exc:

@@ -128,6 +128,8 @@ def test_every_format_from_one_run(project: Path) -> None:
         (["run", "missing.yaml"], "error:"),
         (["run", "--jobs", "0"], "--jobs must be at least 1"),
         (["template-context"], "needs a SPEC or --from-results"),
+        (["template-context", "--from-results", "r.json", "-k", "x"], "with --from-results"),
+        (["template-context", "t.yaml", "--from-results", "r.json"], "not both"),
         (["frobnicate"], "invalid choice"),
     ],
 )
