@@ -37,7 +37,25 @@ COMMANDS = (
 
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
-        raise UsageError(f"{message}\n{self.format_usage().rstrip()}")
+        hint = self._did_you_mean(message)
+        raise UsageError(f"{message}{hint}\n{self.format_usage().rstrip()}")
+
+    def _did_you_mean(self, message: str) -> str:
+        """` (did you mean --max-time?)` for an unrecognized option close to a known one."""
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        import difflib
+
+        known = set(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for parser in action.choices.values():
+                    known.update(parser._option_string_actions)
+        for word in message.removeprefix("unrecognized arguments:").split():
+            close = difflib.get_close_matches(word.split("=")[0], sorted(known), n=1)
+            if word.startswith("--") and close:
+                return f" (did you mean {close[0]}?)"
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -131,6 +131,7 @@ def test_every_format_from_one_run(project: Path) -> None:
         (["template-context", "--from-results", "r.json", "-k", "x"], "with --from-results"),
         (["template-context", "t.yaml", "--from-results", "r.json"], "not both"),
         (["frobnicate"], "invalid choice"),
+        (["run", "--report_dir", "out"], "(did you mean --report-dir?)"),
     ],
 )
 def test_exit_2_on_usage_errors(project: Path, args: list[str], message: str) -> None:
