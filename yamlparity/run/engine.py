@@ -495,6 +495,11 @@ _TUNE_SLOW_SECONDS = 1.0  # or this long with four cases a lane: 64 cases of a 0
 # took 32 s, and a 40-case run never left one lane (22 s by default, 11 s with -j 2; 14 s now).
 # Four a lane, as targets that start a process per case are sampled: their tuning is unchanged.
 _TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
+# Cases that keep a lane this long each are waited for, not computed here: the sample ends
+# after a second with one case a lane (lanes / latency is the rate). Measured (a new-user
+# trial): 20 cases of a 2 s endpoint took 30 s by default (four cases a lane: 8 s a sample,
+# the first of them a warm-up), 3.7 s with -j 20.
+_TUNE_LATENCY = 0.5
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
 
@@ -509,9 +514,17 @@ class _Tuner:
     faster, and the whole run then went ~25% slower."""
 
     def __init__(
-        self, ceiling: int, start: int = 1, sample: int = _TUNE_CASES, warm_up: bool = True
+        self,
+        ceiling: int,
+        start: int = 1,
+        sample: int = _TUNE_CASES,
+        warm_up: bool = True,
+        waits: bool = True,
     ) -> None:
+        """`waits`: a sample of slow cases (_TUNE_LATENCY a lane) may be one case a lane
+        (targets answering from elsewhere; not those that start a process per case here)."""
         self.ceiling = ceiling
+        self.waits = waits
         self.lanes = max(1, min(start, ceiling))
         self.settled = ceiling == 1
         self.best_rate, self.best_lanes = 0.0, self.lanes
@@ -538,7 +551,13 @@ class _Tuner:
         elapsed = now - self.since
         enough = self.count >= max(self.sample, 4 * self.lanes) and elapsed >= _TUNE_SECONDS
         slow = elapsed >= _TUNE_SLOW_SECONDS and self.count >= 4 * self.lanes
-        if not (enough or slow):
+        waited = (
+            self.waits
+            and elapsed >= _TUNE_SLOW_SECONDS
+            and self.count >= self.lanes
+            and elapsed * self.lanes >= _TUNE_LATENCY * self.count
+        )
+        if not (enough or slow or waited):
             return self.lanes
         rate = self.count / elapsed
         if not self.warm:
@@ -598,9 +617,11 @@ def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
     adapters = list(live.adapters.values())
     if adapters and all(isinstance(a, CommandAdapter) for a in adapters):
         if any(isinstance(a, StreamAdapter) for a in adapters):
-            return _Tuner(ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False)
+            return _Tuner(
+                ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False, waits=False
+            )
         start = os.cpu_count() or 1
-        return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False)
+        return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False, waits=False)
     return _Tuner(ceiling)
 
 

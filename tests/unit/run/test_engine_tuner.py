@@ -53,12 +53,12 @@ def test_process_per_case_targets_start_at_one_lane_per_cpu_and_climb_within_a_s
     # Measured beside a CPU-bound process: 4, 4, 5, 7 cases/s at -j 1, 2, 4, 8; the old
     # one-lane start with 64-case samples never left one lane in a 24-case run.
     rates = {1: 4.0, 2: 4.0, 4: 5.0, 8: 7.0}
-    assert feed(_Tuner(8, start=2, sample=4, warm_up=False), rates, 24) == [2, 4, 8]
+    assert feed(_Tuner(8, start=2, sample=4, warm_up=False, waits=False), rates, 24) == [2, 4, 8]
 
 
 def test_process_per_case_targets_step_back_when_more_lanes_do_not_pay() -> None:
     rates = {1: 2.0, 2: 4.0, 4: 4.1}
-    assert feed(_Tuner(8, start=2, sample=4, warm_up=False), rates, 60) == [2, 4, 1, 2]
+    assert feed(_Tuner(8, start=2, sample=4, warm_up=False, waits=False), rates, 60) == [2, 4, 1, 2]
 
 
 def test_slow_targets_are_tuned_within_seconds_not_after_64_cases() -> None:
@@ -66,6 +66,34 @@ def test_slow_targets_are_tuned_within_seconds_not_after_64_cases() -> None:
     40-case run climbs to every lane (it stayed at one: 64-case samples took 32 s)."""
     rates = {1: 2.0, 2: 4.0, 4: 8.0, 8: 16.0}
     assert feed(_Tuner(8), rates, 40) == [1, 2, 4, 8]
+
+
+def test_targets_that_take_seconds_reach_every_lane_within_a_few_cases() -> None:
+    """Two seconds a case (an endpoint that waits): a sample ends after a second with one
+    case a lane, so 20 cases climb to every lane after 9 of them (four cases a lane took 17
+    of the 20 cases, 30 s against 3.7 s with -j 20: found by a new-user trial)."""
+    rates = {1: 0.5, 2: 1.0, 4: 2.0, 8: 4.0}
+    tuner = _Tuner(8)
+    assert feed(tuner, rates, 9) == [1, 2, 4, 8]
+    # Started a process per case here, the same clock keeps four cases a lane a sample:
+    # from two lanes, one step in 9 cases.
+    assert feed(_Tuner(8, start=2, sample=4, warm_up=False, waits=False), rates, 9) == [2, 4]
+
+
+def test_one_case_a_lane_is_only_for_cases_that_take_half_a_second() -> None:
+    """0.1 s cases: samples stay at four cases a lane, whether the targets answer from
+    elsewhere or not (one case a lane would measure noise)."""
+    for rates in ({1: 10.0, 2: 10.5, 4: 10.5}, {1: 10.0, 2: 20.0, 4: 40.0, 8: 45.0}):
+        steps = [_Tuner(8), _Tuner(8, waits=False)]
+        clocks = []
+        for tuner in steps:
+            now, seen = 0.0, []
+            tuner.observe(now)
+            for _ in range(200):
+                now += 1.0 / rates[tuner.lanes]
+                seen.append(tuner.observe(now))
+            clocks.append(seen)
+        assert clocks[0] == clocks[1]
 
 
 def test_a_fast_sample_still_needs_its_64_cases() -> None:
