@@ -771,7 +771,11 @@ def render_context(
     seconds: float = RENDER_SECONDS,
 ) -> str:
     env = environment(choice.search, html=html)
-    text = _render(env, choice.path, lambda t: t.render(dict(data)), seconds=seconds)
+    try:
+        text = _render(env, choice.path, lambda t: t.render(dict(data)), seconds=seconds)
+    except SpecError as exc:
+        _suggest_name(exc, data)
+        raise
     if len(text) > MAX_REPORT_CHARS:
         raise template_error(
             TemplateLimit(),
@@ -779,6 +783,17 @@ def render_context(
             message=f"the report passed {MAX_REPORT_CHARS:,} characters",
         )
     return text
+
+
+_UNDEFINED = re.compile(r"^report template failed: '(\w+)' is undefined$")
+
+
+def _suggest_name(exc: SpecError, data: Mapping[str, Any]) -> None:
+    """`'tallly' is undefined`: the hint names the context variable it is close to."""
+    match = _UNDEFINED.match(exc.message)
+    close = difflib.get_close_matches(match.group(1), list(data), n=1) if match else []
+    if close:
+        exc.hint = f"did you mean `{close[0]}`? (docs/report-context.md lists them all)"
 
 
 def render_index(

@@ -152,6 +152,16 @@ def test_template_typo_exits_2_naming_file_and_line(project: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_misspelled_context_name_gets_a_did_you_mean(project: Path) -> None:
+    (project / "team.md.j2").write_text(
+        '{% extends "report.md.j2" %}\n{% block footer %}\n{{ tallly.MATCH }}\n{% endblock %}\n'
+    )
+    done = yamlparity("run", "--template", "team.md.j2", "--report-dir", "out", cwd=project)
+    assert done.returncode == 2
+    assert "error: report template failed: 'tallly' is undefined" in done.stderr
+    assert "hint: did you mean `tally`?" in done.stderr
+
+
 def test_template_syntax_error_stops_before_anything_runs(project: Path) -> None:
     (project / "bad.md.j2").write_text("line one\n{% if %}\n")
     done = yamlparity("run", "--template", "bad.md.j2", "--report-dir", "out", cwd=project)
