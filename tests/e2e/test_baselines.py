@@ -375,3 +375,19 @@ def test_a_recording_of_a_stream_helper_has_no_exit_code_to_compare(
     (tmp_path / "helpers.yaml").write_text(compared, "utf-8")
     done = run_cli("run", "helpers.yaml")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_recording_of_another_spec_is_named_not_offered_for_update(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    """Recording a target whose default file another spec wrote: the message names that spec
+    and --out (it offered --update-baseline, which would rewrite the other spec's baseline)."""
+    _spec(tmp_path, "gw", _server("go", "v1") + _server("rust", "v1"))
+    assert run_cli("record", "gw.yaml", "--target", "go").returncode == 0
+    _spec(tmp_path, "other", _server("go", "v1") + _server("rust", "v1"))
+    done = run_cli("record", "other.yaml", "--target", "go")
+    assert done.returncode == 2
+    assert "baselines/go.jsonl exists and was recorded by gw.yaml" in done.stderr
+    assert "--out FILE.jsonl" in done.stderr and "--update-baseline" not in done.stderr
+    again = run_cli("record", "gw.yaml", "--target", "go")  # its own: the usual advice
+    assert again.returncode == 2 and "add --update-baseline" in again.stderr

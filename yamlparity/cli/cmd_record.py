@@ -94,9 +94,13 @@ def _old_recording(spec: Any, target: Any, path: Path, shown: str, update: bool)
 
     if not update:
         if path.exists():
+            other = _recorded_by_another(spec, path, shown)
             raise UsageError(
                 f"{shown} exists: to rewrite it after a deliberate change, add "
                 "--update-baseline (it shows what changed)"
+                if other is None
+                else f"{shown} exists and was recorded by {other}: write this spec's "
+                "recording elsewhere with --out FILE.jsonl"
             )
         return None
     if not path.is_file():
@@ -108,6 +112,20 @@ def _old_recording(spec: Any, target: Any, path: Path, shown: str, update: bool)
     if old.header.kind != own:
         raise UsageError(f"{shown} records a {old.header.kind} target; {target.name} is {own}")
     return old
+
+
+def _recorded_by_another(spec: Any, path: Path, shown: str) -> str | None:
+    """The spec file that wrote the recording at `path`, when it is not `spec` (by name and
+    folder: a recording says which spec recorded it, relative to itself)."""
+    from yamlparity.core.errors import SpecError
+    from yamlparity.spec.recording import load_recording
+
+    try:
+        header = load_recording(path, shown).header
+    except SpecError:
+        return None  # not a recording we can read: the usual message stands
+    recorded = (path.parent / header.spec).resolve()
+    return None if recorded == Path(spec.file).resolve() else display_path(recorded)
 
 
 class _Run:
