@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yamlparity.cli.colors import Palette
-from yamlparity.cli.common import terminal_safe
 from yamlparity.core.failures import split_stderr_tail
-from yamlparity.core.printable import shown_json
+from yamlparity.core.printable import shown_json, terminal_safe
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
 LEAD = 24  # characters kept before the first difference

@@ -12,7 +12,7 @@ import time
 from typing import TextIO
 
 from yamlparity.cli.colors import Palette
-from yamlparity.cli.common import terminal_safe
+from yamlparity.core.printable import terminal_safe
 from yamlparity.results.records import VERDICTS, CaseResult
 from yamlparity.spec.model import Spec
 

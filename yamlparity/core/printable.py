@@ -15,6 +15,9 @@ from yamlparity.core.jsonvalue import JSON, dumps
 # C0 controls but tab, line feed and carriage return (lines stay lines), DEL, and the
 # surrogate escapes of undecodable bytes.
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+# For one line on a terminal or in an excerpt: carriage returns too, and the C1 controls
+# (U+009B is a CSI: an escape sequence without ESC).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")
 # The same inside JSON text: a `\uXXXX` escape of a surrogate byte, after an even number of
 # backslashes (an escaped backslash followed by `udc80` is text, not an escape).
 _JSON_SURROGATE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][cC]([89a-fA-F][0-9a-fA-F])")
@@ -29,6 +32,12 @@ def readable(text: str) -> str:
     """`text` with control characters (but tab and line breaks) and undecodable bytes as
     `\\xNN`: `b"\\x1f\\x8b"` decoded with surrogateescape shows as `\\x1f\\x8b`."""
     return _UNREADABLE.sub(_byte, text)
+
+
+def terminal_safe(text: str) -> str:
+    """Text from targets (a service's log, a helper's stderr, an excerpt) as a terminal should
+    get it: control characters, ESC sequences above all, shown as `\\xNN` instead of obeyed."""
+    return _UNSAFE.sub(_byte, text)
 
 
 def readable_json(dumped: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.core.printable import terminal_safe
 from yamlparity.core.redact import BOUNDARY
 from yamlparity.spec.model import OutputKind, Spec
 from yamlparity.targets.base import RawObservation
@@ -35,9 +36,6 @@ class Parsed:
     excerpt: str = ""
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def excerpt(data: bytes, limit: int = EXCERPT) -> str:
     """The first `limit` characters of what came out, readable even when it is binary.
     Secrets are masked before the cut (a cut through a secret would leave half of it that
@@ -46,7 +44,7 @@ def excerpt(data: bytes, limit: int = EXCERPT) -> str:
     window = limit * 4 + redactor.longest * 4
     text = redactor.text(data[:window].decode("utf-8", "backslashreplace"))
     # NUL, ESC and friends would corrupt a terminal or a report: show them as \xNN.
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = terminal_safe(text)
     return text[:limit] + ("…" if len(text) > limit or len(data) > window else "")
 
 

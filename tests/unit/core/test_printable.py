@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.paths import HELPER_PY
 from yamlparity.core.jsonvalue import Number, dumps, loads
-from yamlparity.core.printable import readable, readable_json, shown_json
+from yamlparity.core.printable import readable, readable_json, shown_json, terminal_safe
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xcbH\x1b[31m\x7f\r\n\tend"
 
@@ -78,3 +78,11 @@ def test_a_binary_difference_is_readable_in_every_report_and_exact_in_the_result
     (difference,) = results["cases"][0]["differences"]
     exact = difference["values"]["one"].encode("utf-8", "surrogateescape")
     assert exact == GZIP_HEADER.split(b"\t")[0], exact  # line 1, its line ending included
+
+
+def test_terminal_safe_also_escapes_line_breaks_but_tab_newline_and_c1_controls() -> None:
+    """One line on a terminal (or an excerpt): a CR would overwrite it, U+009B starts an
+    escape sequence without ESC; an undecodable byte shows as itself."""
+    text = "a\rb\x9b31mc\x1bd\te\n" + b"\xff".decode("utf-8", "surrogateescape")
+    assert terminal_safe(text) == "a\\x0db\\x9b31mc\\x1bd\te\n\\xff"
+    assert readable(text) == "a\rb\x9b31mc\\x1bd\te\n\\xff"  # reports keep lines and C1 text
