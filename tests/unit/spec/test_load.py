@@ -465,3 +465,15 @@ def test_case_templates_that_would_fail_every_case_fail_the_load(
     with pytest.raises(SpecError) as caught:
         load_spec(spec, environ={})
     assert caught.value.message == message
+
+
+def test_the_case_keys_the_load_checks_are_those_a_case_template_receives() -> None:
+    """spec/load.py refuses `case.X` for any X the run's template context (run/plan.py) does
+    not give: the two lists must stay one."""
+    from yamlparity.core.errors import Location
+    from yamlparity.run.plan import context_for
+    from yamlparity.spec.load import _CASE_KEYS
+    from yamlparity.spec.model import Case
+
+    given = context_for(Case("c", Location("t.yaml"), {"a": 1}))["case"]
+    assert tuple(given) == _CASE_KEYS
