@@ -351,6 +351,10 @@ def test_no_schema_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text('{"type": "integer"}')
     done = fuzz(tmp_path, str(spec), "--schema", "s.json", "--max-examples", "10", "--no-db")
     assert done.returncode == 0, done.stderr
+    done = fuzz(tmp_path, str(spec), "--schema", "nope.json")
+    assert done.returncode == 2
+    assert "--schema nope.json: no such file" in done.stderr
+    assert "read from the current folder" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_schema_with_few_inputs_ends_when_all_were_tried(tmp_path: Path) -> None:

@@ -112,6 +112,11 @@ def fuzz_command(args: argparse.Namespace) -> int:
             f"{args.spec}: no input schema: add `fuzz: {{schema: input.schema.json}}` to the "
             "spec, or pass --schema FILE"
         )
+    if args.schema and not Path(args.schema).is_file():
+        raise UsageError(
+            f"--schema {args.schema}: no such file (a path on the command line is read from "
+            f"the current folder, {Path.cwd()}; the spec's fuzz.schema from the spec's folder)"
+        )
     schema = load_input_schema(Path(schema_path), display_path(Path(schema_path)))
     options = FuzzOptions(
         schema=schema,
