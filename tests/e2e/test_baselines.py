@@ -304,6 +304,10 @@ def test_bad_recordings_and_bad_requests_are_usage_errors(tmp_path: Path, run_cl
     nothing = run_cli("record", "gw.yaml", "--target", "go", "--update-baseline", "--out", "x")
     assert nothing.returncode == 2
     assert "no recording at x/go.jsonl to update" in nothing.stderr
+    json_file = run_cli("record", "gw.yaml", "--target", "go", "--out", "go.json")
+    assert json_file.returncode == 2
+    assert "--out go.json: a recording is a JSON Lines file" in json_file.stderr
+    assert "--out go.jsonl" in json_file.stderr and not (tmp_path / "go.json").exists()
 
 
 def test_credentials_are_sent_but_never_recorded_nor_fingerprinted(

@@ -249,7 +249,16 @@ def _recording_path(spec: Any, args: argparse.Namespace) -> Path:
     name = args.target
     if args.out is not None:
         out = Path(args.out)
-        return out if out.suffix == ".jsonl" else out / f"{name}.jsonl"
+        if out.suffix == ".jsonl":
+            return out
+        if out.suffix and not out.is_dir():
+            # `--out rec.json` would make a folder rec.json/ holding NAME.jsonl.
+            raise UsageError(
+                f"--out {args.out}: a recording is a JSON Lines file, whose name ends in "
+                f".jsonl: --out {out.with_suffix('.jsonl')} (or a folder: one that exists, "
+                "or a name without a suffix)"
+            )
+        return out / f"{name}.jsonl"
     if args.update_baseline:
         own = [
             t.path
