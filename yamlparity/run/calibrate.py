@@ -1,6 +1,6 @@
 """Calibration: run every case several times on each target; what changes between runs of the
 SAME target is noise. The result is a reviewed suggestion (rules to paste, and rules refused as
-too broad, with why), never a change to the spec; the data is saved for the run's rule audit.
+refused, with why), never a change to the spec; the data is saved for the run's rule audit.
 
 Uses the engine's adapters (engine.make_adapter, plan.invocation_for, observe.gate) without
 changing the engine: cases run sequentially per target, a few cases at a time.
@@ -578,7 +578,7 @@ def render_text(report: CalibrationReport) -> str:
             )
             lines.append(f"    why: {s.why}")
     if report.refusals:
-        lines += ["", "Not suggested (too broad):"]
+        lines += ["", "Not suggested, and why:"]
         for r in report.refusals:
             lines.append(
                 f"  {r.facet} {r.what} ({', '.join(r.targets)}; {r.cases} case(s)): {r.reason}"

@@ -73,7 +73,7 @@ def test_broad_recursive_rule_is_refused_when_the_key_is_stable_elsewhere(tmp_pa
     refused = {r.what: r.reason for r in report.refusals}
     assert "del(.. | .id?)" in refused
     assert ".user.id" in refused["del(.. | .id?)"] or ".record.id" in refused["del(.. | .id?)"]
-    assert "Not suggested (too broad):" in report.render_text()
+    assert "Not suggested, and why:" in report.render_text()
 
 
 def test_structural_noise_is_refused_with_why(tmp_path: Path) -> None:
