@@ -1,6 +1,6 @@
 """Calibration: run every case several times on each target; what changes between runs of the
-SAME target is noise. The result is a reviewed suggestion (rules to paste, and rules refused as
-refused, with why), never a change to the spec; the data is saved for the run's rule audit.
+SAME target is noise. The result is a reviewed suggestion (rules to paste, and the rules not
+suggested, with why), never a change to the spec; the data is saved for the run's rule audit.
 
 Uses the engine's adapters (engine.make_adapter, plan.invocation_for, observe.gate) without
 changing the engine: cases run sequentially per target, a few cases at a time.
