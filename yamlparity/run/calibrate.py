@@ -253,26 +253,38 @@ def _calibrate_case(
 # ----------------------------------------------------------------------------- noise
 
 
-def run_differences(values: list[JSON]) -> set[tuple[str, NoiseKind]]:
-    """Index-free paths that differ between the first run and any other run."""
+def run_differences(
+    values: list[JSON], moved: dict[str, set[str]] | None = None
+) -> set[tuple[str, NoiseKind]]:
+    """Index-free paths that differ between the first run and any other run; `moved` gets,
+    per path, the keys that are there in some runs only."""
     out: set[tuple[str, NoiseKind]] = set()
     for other in values[1:]:
-        _walk(values[0], other, (), out)
+        _walk(values[0], other, (), out, moved)
     return out
 
 
-def _walk(a: JSON, b: JSON, path: CPath, out: set[tuple[str, NoiseKind]]) -> None:
+def _walk(
+    a: JSON,
+    b: JSON,
+    path: CPath,
+    out: set[tuple[str, NoiseKind]],
+    moved: dict[str, set[str]] | None,
+) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
-            out.add((index_free(format_path(path)), "structure"))
+            where = index_free(format_path(path))
+            out.add((where, "structure"))
+            if moved is not None:
+                moved.setdefault(where, set()).update(a.keys() ^ b.keys())
         for key in a.keys() & b.keys():
-            _walk(a[key], b[key], (*path, key), out)
+            _walk(a[key], b[key], (*path, key), out, moved)
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             out.add((index_free(format_path(path)), "structure"))
             return
         for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            _walk(x, y, (*path, index), out)
+            _walk(x, y, (*path, index), out, moved)
     elif isinstance(a, dict | list) or isinstance(b, dict | list):
         out.add((index_free(format_path(path)), "structure"))
     elif type(a) is not type(b) or canonical(a) != canonical(b):
@@ -300,7 +312,8 @@ def _record_noise(
     found: dict[tuple[str, str, NoiseKind], Noise],
 ) -> None:
     raw = [run[facet] for run in runs]
-    noisy = run_differences(raw)
+    moved: dict[str, set[str]] = {}
+    noisy = run_differences(raw, moved)
     if not noisy:
         return
     normalized = [normalized_facets(spec, target, run)[facet] for run in runs]
@@ -313,6 +326,10 @@ def _record_noise(
         noise.covered = noise.covered and not any(overlaps(path, other) for other in left)
         if kind == "value":
             _describe_values(noise, raw, noisy_paths)
+        else:  # the keys that come and go, as samples
+            for key in sorted(moved.get(path, ())):
+                if key not in noise.samples and len(noise.samples) < MAX_SAMPLES:
+                    noise.samples.append(key)
 
 
 def _add(items: list[str], item: str) -> None:
@@ -401,10 +418,16 @@ def _refusal_reason(spec: Spec, item: Noise) -> str:
             "part by hand (a rule on the whole text would hide everything)"
         )
     if item.kind == "structure":
-        what = "the whole value's" if item.path == "." else f"{item.path}'s"
+        what = "the whole value" if item.path == "." else item.path
+        deleting = f"deleting {what} would hide real differences in its content"
+        if not item.samples:
+            return f"structural change: {what} changes its array length between runs; {deleting}"
+        keys = ", ".join(repr(key) for key in item.samples)
+        parent = "" if item.path == "." else item.path
+        rules = ", ".join(f"del({_under(parent, key)})" for key in item.samples)
         return (
-            f"structural change: {what} keys appear/disappear or its array length changes "
-            "between runs; deleting it would hide real differences in its content"
+            f"structural change: {what} has key(s) {keys} in some runs and not in others; "
+            f"{deleting} (if the key itself is noise: {rules})"
         )
     if item.path == ".":
         return "the whole value varies: a rule on the root would hide everything"
@@ -521,6 +544,12 @@ def _last_key(path: str) -> str:
 
 def _key_step(key: str) -> str:
     return format_path((key,))
+
+
+def _under(parent: str, key: str) -> str:
+    """The path of `key` in the object at `parent` (index-free, "" for the root)."""
+    step = _key_step(key)
+    return parent + step[1:] if parent and step.startswith(".[") else parent + step
 
 
 def _stable_key_paths(

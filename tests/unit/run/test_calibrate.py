@@ -79,8 +79,36 @@ def test_broad_recursive_rule_is_refused_when_the_key_is_stable_elsewhere(tmp_pa
 def test_structural_noise_is_refused_with_why(tmp_path: Path) -> None:
     report = calibrate_spec(helper_spec(tmp_path, "--jitter"), repeat=4)
     refusal = next(r for r in report.refusals if r.what == ".events")
-    assert "structural change" in refusal.reason
+    assert "structural change: .events changes its array length between runs" in refusal.reason
     assert not any(".events" in s.paths for s in report.suggestions)
+
+
+def test_a_key_that_comes_and_goes_is_named_with_the_rule_that_deletes_it(tmp_path: Path) -> None:
+    # Every other run adds .meta["trace id"]: the refusal names the key, not only .meta.
+    code = (
+        "import json, pathlib, sys\n"
+        "count = pathlib.Path(sys.argv[1]); n = int(count.read_text() or 0) if count.exists() "
+        "else 0\ncount.write_text(str(n + 1))\nmeta = {'v': 1}\n"
+        "if n % 2: meta['trace id'] = n\nprint(json.dumps({'meta': meta}))\n"
+    )
+    (tmp_path / "flip.py").write_text(code)
+    a = [HELPER_PY, str(tmp_path / "flip.py"), str(tmp_path / "a.count")]
+    b = [HELPER_PY, str(tmp_path / "flip.py"), str(tmp_path / "b.count")]
+    spec = write_spec(
+        tmp_path,
+        f"""
+        name: flip
+        targets:
+          a: {{run: {json.dumps(a)}}}
+          b: {{run: {json.dumps(b)}}}
+        cases: [{{name: c, input: 1}}]
+        """,
+    )
+    report = calibrate_spec(spec, repeat=2)
+    refusal = next(r for r in report.refusals if r.what == ".meta")
+    assert ".meta has key(s) 'trace id' in some runs and not in others" in refusal.reason
+    assert 'del(.meta["trace id"])' in refusal.reason
+    assert report.suggestions == []
 
 
 def test_whole_text_output_is_refused(tmp_path: Path) -> None:
