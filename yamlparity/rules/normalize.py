@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from yamlparity.core import boundedre
 from yamlparity.core.jsonvalue import JSON
-from yamlparity.rules.ops import Change, Ctx, Delete, Op, RuleStats
+from yamlparity.rules.ops import AnyOrder, Change, Ctx, Delete, Op, RuleStats
 from yamlparity.rules.ops import CPath as CPath
 from yamlparity.rules.syntax import compile_op, parse_path
 
 __all__ = [
+    "AnyOrder",
     "Change",
     "Program",
     "RuleStats",
@@ -48,10 +49,16 @@ def compile_rule(text: str) -> Program:
     return Program(text, op, regex_free=isinstance(op, Delete))
 
 
-def apply(program: Program, value: JSON, stats: RuleStats | None = None) -> JSON:
-    """A new value with the rule applied; `value` is never mutated (unchanged parts are shared)."""
+def apply(
+    program: Program,
+    value: JSON,
+    stats: RuleStats | None = None,
+    any_order: AnyOrder | None = None,
+) -> JSON:
+    """A new value with the rule applied; `value` is never mutated (unchanged parts are shared).
+    `any_order` tells which arrays are compared in any order (a numbering scrub's concern)."""
     if program.regex_free:
         return program.op.run(value, Ctx(stats), ())
     # Regexes in the rule share one time budget over this whole value (core.boundedre).
     with boundedre.budget():
-        return program.op.run(value, Ctx(stats), ())
+        return program.op.run(value, Ctx(stats, any_order=any_order), ())

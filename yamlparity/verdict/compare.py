@@ -27,7 +27,7 @@ import difflib
 import sys
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
@@ -157,6 +157,25 @@ def _root(settings: CompareSettings) -> _Ctx:
     opts = _Opts(arrays=settings.arrays, numbers=settings.numbers)
     opts = _apply_all(opts, [p for p in settings.paths if not p.path])
     return _Ctx(opts, tuple(p for p in settings.paths if p.path), 0)
+
+
+@lru_cache(maxsize=64)
+def any_order_arrays(settings: CompareSettings) -> Callable[[tuple[str | int, ...]], bool] | None:
+    """Whether the array at a path is compared in any order (`set`, `multiset`, or matched by
+    `key`); None when every array is compared in order."""
+    if settings.arrays == "ordered" and all(
+        p.arrays in (None, "ordered") and p.key is None for p in settings.paths
+    ):
+        return None
+    root = _root(settings)
+
+    def at(path: tuple[str | int, ...]) -> bool:
+        ctx = root
+        for step in path:
+            ctx = ctx.child(step)
+        return ctx.opts.arrays != "ordered" or ctx.opts.key is not None
+
+    return at
 
 
 def _scalar_opts(opts: PathOptions | CompareSettings | None) -> _Opts:

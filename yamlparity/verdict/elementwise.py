@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yamlparity.core import boundedre
@@ -42,12 +42,12 @@ from yamlparity.rules.ops import (
     Index,
     Key,
     Mask,
-    Op,
     Recurse,
     RuleStats,
     Scrub,
     Seq,
     Update,
+    numbers_matches,
 )
 
 SLICE = 1024  # elements of a spine normalized and compared together
@@ -64,19 +64,6 @@ class Unsupported(Exception):
 # --------------------------------------------------------------------------------------------
 
 _PathOp = Delete | Update | Assign | Mask | Scrub
-
-
-def _numbered_scrub(op: object) -> bool:
-    """A `scrub` numbering what it finds (`{n}`, and `scrub(uuid)`), anywhere in `op`."""
-    if isinstance(op, Scrub) and "{n}" in op.repl:
-        return True
-    if not is_dataclass(op):
-        return False
-    for item in (getattr(op, f.name) for f in fields(op)):
-        parts = item if isinstance(item, tuple) else (item,)
-        if any(isinstance(part, Op) and _numbered_scrub(part) for part in parts):
-            return True
-    return False
 
 
 def _path_ops(program: Program) -> list[_PathOp]:
@@ -153,7 +140,7 @@ def _keys_matched(alt: Alt, spine: Spine) -> int:
 
 def split(op: _PathOp, spine: Spine) -> _Split:
     """Where `op` applies inside the spine's elements; Unsupported if it needs it whole."""
-    numbered = _numbered_scrub(op)
+    numbered = numbers_matches(op)
     if isinstance(op, Scrub) and op.paths is None:
         if numbered:
             raise Unsupported("a numbering scrub of every string: the order would differ")

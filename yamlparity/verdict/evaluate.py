@@ -29,6 +29,7 @@ from yamlparity.results.records import (
 )
 from yamlparity.rules import normalize
 from yamlparity.rules.normalize import RuleStats
+from yamlparity.rules.ops import numbers_matches
 from yamlparity.spec.model import Case, CompareSettings, Expectation, KnownDivergence, Spec
 from yamlparity.targets.base import Invocation, RawObservation
 from yamlparity.verdict import compare, elementwise
@@ -315,6 +316,10 @@ def _evaluate_elementwise(
     live = list(raws)
     if len(live) < 2 or any(raw.skipped is not None or raw.failure for raw in raws.values()):
         return None
+    if compare.any_order_arrays(spec.compare) is not None and any(
+        numbers_matches(rule.program.op) for rule in spec.rules if rule.facet == main
+    ):
+        return None  # it numbers arrays compared in any order in an order that needs them whole
     parsed = {name: gate(spec, raws[name], parse_main=False) for name in live}
     if any(p.error for p in parsed.values()) or _all_server_errors(spec, case, list(raws.values())):
         return None
@@ -396,13 +401,14 @@ def _absent(facet: str, value: JSON) -> bool:
 def normalized_facets(spec: Spec, target: str, facets: dict[str, JSON]) -> dict[str, JSON]:
     """The compared facets after the spec's rules for this target."""
     out: dict[str, JSON] = {}
+    any_order = compare.any_order_arrays(spec.compare)
     for facet in spec.compare.facets:
         value = out[facet] = facets.get(facet)
         if _absent(facet, value):
             continue
         for rule in spec.rules:
             if rule.facet == facet and (rule.targets is None or target in rule.targets):
-                value = normalize.apply(rule.program, value)
+                value = normalize.apply(rule.program, value, any_order=any_order)
         out[facet] = value
     return out
 
@@ -414,6 +420,7 @@ def normalized_with_stats(
     changed (normalize.RuleStats, by rule index)."""
     out: dict[str, JSON] = {}
     stats: _TargetStats = {}
+    any_order = compare.any_order_arrays(spec.compare)
     for facet in spec.compare.facets if which is None else which:
         value = out[facet] = facets.get(facet)
         if _absent(facet, value):
@@ -421,7 +428,7 @@ def normalized_with_stats(
         for index, rule in enumerate(spec.rules):
             if rule.facet == facet and (rule.targets is None or target in rule.targets):
                 stats[index] = RuleStats(max_samples=AUDIT_SAMPLES)
-                value = normalize.apply(rule.program, value, stats[index])
+                value = normalize.apply(rule.program, value, stats[index], any_order)
         out[facet] = value
     return out, stats
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 import pytest
@@ -159,6 +160,91 @@ def test_scrub_inside_update_shares_numbering_in_one_output() -> None:
         compile_rule(".items[] |= scrub(uuid)"), {"items": [UUID_A, UUID_B, UUID_A], "k": UUID_A}
     )
     assert out == {"items": ["<uuid_0>", "<uuid_1>", "<uuid_0>"], "k": UUID_A}
+
+
+ANY_ORDER_ROWS = [
+    {"id": UUID_A, "parent": UUID_B, "tags": ["x"]},
+    {"id": UUID_B, "parent": None, "tags": []},
+]
+
+
+def _any_order(path: tuple[str | int, ...]) -> bool:
+    return path == ()  # the top-level array is compared as a multiset
+
+
+def test_scrub_numbering_ignores_the_order_of_arrays_compared_in_any_order() -> None:
+    program = compile_rule("scrub(uuid)")
+    rows, reversed_rows = ANY_ORDER_ROWS, ANY_ORDER_ROWS[::-1]
+    one = apply(program, rows, any_order=_any_order)
+    other = apply(program, reversed_rows, any_order=_any_order)
+    assert isinstance(one, list) and isinstance(other, list)
+    # Each row keeps its place; the numbers follow the rows, not their positions.
+    assert one[::-1] == other
+    assert {dumps(row) for row in one} == {dumps(row) for row in other}
+    # Compared in order, the numbers still follow first appearance.
+    assert apply(program, reversed_rows) == [
+        {"id": "<uuid_0>", "parent": None, "tags": []},
+        {"id": "<uuid_1>", "parent": "<uuid_0>", "tags": ["x"]},
+    ]
+
+
+def test_scrub_numbering_in_any_order_still_tells_one_id_from_two() -> None:
+    program = compile_rule("scrub(.[].id, .[].parent; uuid)")
+    twice = [{"id": UUID_A, "parent": UUID_A}, {"id": UUID_B, "parent": None}]
+    two = [{"id": UUID_B, "parent": None}, {"id": UUID_A, "parent": UUID_B}]
+    a, b = (apply(program, rows, any_order=_any_order) for rows in (twice, two))
+    assert isinstance(a, list) and isinstance(b, list)
+    assert sorted(dumps(row) for row in a) != sorted(dumps(row) for row in b)
+
+
+def _forest_rows(parents: list[int | None], order: list[int], ids: list[str]) -> JSON:
+    rows = [{"id": ids[i], "parent": None if p is None else ids[p]} for i, p in enumerate(parents)]
+    return [rows[i] for i in order]
+
+
+def _tree_code(parents: list[int | None]) -> str:
+    """A forest's shape, the same for every isomorphic forest (AHU encoding)."""
+    kids: dict[int, list[int]] = {i: [] for i in range(len(parents))}
+    for i, p in enumerate(parents):
+        if p is not None:
+            kids[p].append(i)
+
+    def code(i: int) -> str:
+        return "(" + "".join(sorted(code(k) for k in kids[i])) + ")"
+
+    return "".join(sorted(code(i) for i, p in enumerate(parents) if p is None))
+
+
+FORESTS = st.integers(1, 9).flatmap(
+    lambda n: st.tuples(
+        *[st.just(None)] + [st.one_of(st.none(), st.integers(0, i - 1)) for i in range(1, n)]
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(FORESTS, FORESTS, st.randoms(use_true_random=False))
+def test_numbered_rows_in_any_order_match_exactly_when_the_forests_are_alike(
+    a: tuple[int | None, ...], b: tuple[int | None, ...], rnd: Any
+) -> None:
+    # Rows alike but for their ids, linked by parent ids, each output in its own order with
+    # its own ids: after scrub(uuid), equal as multisets exactly when the forests are
+    # isomorphic (the same forest renamed and reordered must always match).
+    def normalized(parents: tuple[int | None, ...]) -> list[str]:
+        ids = [str(uuid.UUID(int=k, version=4)) for k in rnd.sample(range(1, 10**9), len(parents))]
+        order = list(range(len(parents)))
+        rnd.shuffle(order)
+        out = apply(
+            compile_rule("scrub(uuid)"),
+            _forest_rows(list(parents), order, ids),
+            any_order=_any_order,
+        )
+        assert isinstance(out, list)
+        return sorted(dumps(row) for row in out)
+
+    assert normalized(a) == normalized(a)
+    alike = _tree_code(list(a)) == _tree_code(list(b))
+    assert (normalized(a) == normalized(b)) == alike
 
 
 def test_scrub_on_a_plain_text_output() -> None:
