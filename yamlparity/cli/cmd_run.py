@@ -178,6 +178,8 @@ def run_command(args: argparse.Namespace) -> int:
         if args.verbose:
             for line in divergence_lines(result, paint):
                 print(line)
+        if hint := _crowded_timeouts_hint(spec, result, options.jobs):
+            print(hint, flush=True)
         if annotations is not None:
             for line in annotations.for_spec(spec, result):
                 print(line, flush=True)
@@ -201,6 +203,36 @@ def run_command(args: argparse.Namespace) -> int:
     if unwritten:
         return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _crowded_timeouts_hint(spec: Any, result: Any, jobs: int | None) -> str:
+    """Timeouts on a service while other cases were sent to it too: a server that serves one
+    connection at a time (a single-threaded HTTPServer with keep-alive) starves every other
+    connection, and its cases time out only because they ran beside others."""
+    if jobs == 1:
+        return ""
+    from yamlparity.results.records import not_plain
+
+    crowded = sorted(
+        name
+        for name, target in spec.targets.items()
+        if target.kind == "http"
+        and target.concurrency != 1
+        and any(_timed_out(case, name) for case in not_plain(result.cases))
+    )
+    if not crowded:
+        return ""
+    names = ", ".join(crowded)
+    them, its = ("it", "its target") if len(crowded) == 1 else ("them", "their targets")
+    return (
+        f"  hint: {names} timed out while other cases were in flight to {them}: a service "
+        f"that serves one connection at a time needs `concurrency: 1` on {its} (or -j 1)"
+    )
+
+
+def _timed_out(case: Any, target: str) -> bool:
+    outcome = case.outcomes.get(target)
+    return outcome is not None and "timed out" in (outcome.error or "")
 
 
 def _write_failure(file: Path, problem: Exception) -> str:
