@@ -217,8 +217,8 @@ def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
     if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
         # Nothing says the values are noise, and they differed every time the rule acted.
         return "possible masked divergence"
-    if normalized_any and not entry.cases_touched and not entry.skipped_total:
-        return "dead"
+    if normalized_any and not entry.cases_touched:
+        return "dead"  # skipped values, if any, say why (a path on the wrong kind of value)
     return ""
 
 

@@ -51,7 +51,8 @@ class ExpectationFailure:
 
 @dataclass(frozen=True)
 class SkippedValue:
-    """A value a shape-checked rule left alone (`mask(.ts; "<ts>"; timestamp)` on "yesterday")."""
+    """A value a rule left alone: a shape-checked `mask(.ts; "<ts>"; timestamp)` on "yesterday",
+    a path through the wrong kind of value (`del(.a.b)` where `.a` is an array)."""
 
     target: str
     path: str

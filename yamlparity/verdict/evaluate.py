@@ -166,7 +166,8 @@ def _evaluate(
     undeclared = [name for name in failed if name not in found.covered]
     if undeclared:
         return _error(spec, result, raws, parsed, answering, undeclared, found.covered)
-    result.rule_effects = rule_effects(spec, stats)
+    finals = {name: outcomes[name].facets for name in answering}
+    result.rule_effects = rule_effects(spec, stats, finals)
     result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in answering})
     result.verdict = _verdict(result)
     if failed:  # every failure was declared: no tier, the answering targets' verdict decides
@@ -277,7 +278,7 @@ def _plain_match(
         facet_match=dict.fromkeys(facets, True),
         groups=[names],
         duration=max(raw.duration for raw in raws.values()),
-        rule_effects=rule_effects(spec, stats),
+        rule_effects=rule_effects(spec, stats, {n: o.facets for n, o in outcomes.items()}),
     )
     result.tier = agreement_tier(spec, raws, parsed)
     return result
@@ -436,8 +437,12 @@ def normalized_with_stats(
 # ----------------------------------------------------------------------------- rule audit
 
 
-def rule_effects(spec: Spec, stats: dict[str, _TargetStats]) -> list[RuleEffect]:
-    """One entry per rule that changed or skipped something in this case, in rule order."""
+def rule_effects(
+    spec: Spec, stats: dict[str, _TargetStats], finals: dict[str, dict[str, JSON]] | None = None
+) -> list[RuleEffect]:
+    """One entry per rule that changed or skipped something in this case, in rule order.
+    `finals` (each target's compared facets, when whole) lets a rule for some targets only be
+    checked against what the others hold."""
     effects: list[RuleEffect] = []
     for index, rule in enumerate(spec.rules):
         applied = {name: by_rule[index] for name, by_rule in stats.items() if index in by_rule}
@@ -462,12 +467,57 @@ def rule_effects(spec: Spec, stats: dict[str, _TargetStats]) -> list[RuleEffect]
         # target's key order and on whether the output was compared element by element).
         skipped.sort(key=lambda pair: pair[0])  # stable: targets keep their order per path
         effect.skipped_samples = [sample for _, sample in skipped[:EFFECT_SAMPLES]]
+        masked: list[MaskedValue] = []
         if len(applied) >= 2:
             masked = masked_values(applied)
-            effect.masked_paths = len(masked)
-            effect.masked = masked[:EFFECT_SAMPLES]
+        elif finals is not None and len(finals) >= 2 and set(applied) <= set(finals):
+            masked = masked_beside(applied, finals, rule.facet)
+        effect.masked_paths = len(masked)
+        effect.masked = masked[:EFFECT_SAMPLES]
         effects.append(effect)
     return effects
+
+
+def masked_beside(
+    applied: dict[str, RuleStats], finals: dict[str, dict[str, JSON]], facet: str
+) -> list[MaskedValue]:
+    """A rule for one target only (`targets: [b]`): the paths where the value it removed or
+    changed is not what the other targets' compared outputs hold there. `.y = 5` on b's 6
+    beside a's 5 hides a difference as surely as a rule on both would."""
+    ((name, rule_stats),) = applied.items()
+    others = {other: facets.get(facet) for other, facets in finals.items() if other != name}
+    masked: list[MaskedValue] = []
+    seen: set[str] = set()
+    for change in sorted(rule_stats.samples, key=lambda c: _in_order(c.path)):
+        if change.action == "skipped" or not _removal(change) or change.path_text in seen:
+            continue
+        seen.add(change.path_text)
+        values: dict[str, JSON] = {name: change.old}
+        missing: list[str] = []
+        for other, value in others.items():
+            found = _value_at(value, change.path)
+            if found is _NOT_THERE:
+                missing.append(other)
+            else:
+                values[other] = found  # type: ignore[assignment]  # not the marker here
+        if missing or not _same_values(list(values.values())):
+            masked.append(MaskedValue(change.path_text, values, tuple(missing)))
+    return masked
+
+
+_NOT_THERE = object()
+
+
+def _value_at(value: JSON, path: normalize.CPath) -> object:
+    node: JSON = value
+    for step in path:
+        if not isinstance(node, dict | list):
+            return _NOT_THERE
+        try:
+            node = node[step]  # type: ignore[index]  # a wrong kind of step raises
+        except (KeyError, IndexError, TypeError):
+            return _NOT_THERE
+    return node
 
 
 def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:

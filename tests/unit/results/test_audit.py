@@ -114,6 +114,33 @@ def test_skipped_values_and_dead_rules_are_reported(tmp_path: Path) -> None:
     assert rule(report, "del(.no_such_key)").flag == "dead"
 
 
+def test_a_rule_that_only_skipped_is_dead_with_its_reasons(tmp_path: Path) -> None:
+    # .record.id is a string on both targets: `del(.record.id.x)` never changes anything.
+    spec = spec_with(tmp_path, NARROW + "  - del(.record.id.x)\n")
+    report = audit(run_spec(spec), tmp_path / "absent.json", spec)
+    entry = rule(report, "del(.record.id.x)")
+    assert entry.flag == "dead" and entry.skipped_total == 6
+    assert "cannot index string" in entry.skipped[0].reason
+
+
+def test_a_rule_for_one_target_that_makes_it_agree_is_suspect(tmp_path: Path) -> None:
+    # b's .record.id differs from a's in every case; a rule on b alone overwrites it with a's.
+    rules = NARROW + "  - {rule: '.record.id = \"a-1\"', targets: [b]}\n"
+    spec = spec_with(tmp_path, rules)
+    result = run_spec(spec)
+    entry = rule(audit(result, tmp_path / "absent.json", spec), '.record.id = "a-1"')
+    assert entry.cases_changed == {"b": 3}
+    assert entry.flag == "possible masked divergence"
+    example = entry.examples[0]
+    assert example.path == ".record.id" and example.values["b"] == '"b-1"'
+    assert example.values["a"] == '"a-1"'
+    # The same rule on b where b already agrees is no suspect.
+    (tmp_path / "same").mkdir()
+    same = spec_with(tmp_path / "same", rules, flavor_b="a")
+    entry = rule(audit(run_spec(same), tmp_path / "absent.json", same), '.record.id = "a-1"')
+    assert entry.flag == ""
+
+
 def test_dead_rules_are_listed_without_the_spec_and_from_a_results_file(tmp_path: Path) -> None:
     # The report audits the result alone (it never loads the spec), also after a merge.
     spec = spec_with(tmp_path, NARROW + "  - del(.no_such_key)\n  - del(.trace.idd)\n")
