@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -54,7 +55,7 @@ class SpecError(YamlparityError):
                 gutter = " " * len(str(self.location.line))
                 lines.append(f"{gutter} |")
                 lines.append(f"{self.location.line} | {self.source_line}")
-                caret_pad = " " * (self.location.column - 1)
+                caret_pad = _caret_pad(self.source_line, self.location.column)
                 lines.append(f"{gutter} | {caret_pad}^")
         if self.hint:
             lines.append(f"  = hint: {self.hint}")
@@ -62,6 +63,23 @@ class SpecError(YamlparityError):
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _caret_pad(line: str, column: int) -> str:
+    """Blanks as wide on screen as `line` before `column`: columns count characters, a
+    terminal counts cells."""
+    before = line[: column - 1]
+    return "".join(_blank(char) for char in before) + " " * (column - 1 - len(before))
+
+
+def _blank(char: str) -> str:
+    """A tab stays a tab; a wide character (CJK, most emoji) takes two cells, a combining
+    one none."""
+    if char == "\t":
+        return char
+    if unicodedata.combining(char):
+        return ""
+    return "  " if unicodedata.east_asian_width(char) in ("W", "F") else " "
 
 
 class SpecErrors(SpecError):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.spec.source import Document, KeyPath, NodeMark
+from yamlparity.spec.source import Document, KeyPath
 from yamlparity.spec.templates import is_template
 
 _VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
@@ -61,23 +61,29 @@ class _Interpolator:
                     raise self._error(
                         doc,
                         path,
+                        value,
                         found,
                         "unclosed ${ (missing })",
                         "write ${NAME}, or $$ for a literal $",
                     )
-                found_value = self._variable(doc, path, found, value[found + 2 : end], keep_port)
+                found_value = self._variable(doc, path, value, found, end, keep_port)
                 out.append(_as_literal(found_value) if template else found_value)
                 index = end + 1
             else:
                 out.append("$")
                 index = found + 1
 
-    def _variable(self, doc: Document, path: KeyPath, at: int, inner: str, keep_port: bool) -> str:
+    def _variable(
+        self, doc: Document, path: KeyPath, value: str, at: int, end: int, keep_port: bool
+    ) -> str:
+        """The text of the `${...}` at `value[at:end + 1]`."""
+        inner = value[at + 2 : end]
         match = _VAR.fullmatch(inner)
         if match is None:
             raise self._error(
                 doc,
                 path,
+                value,
                 at,
                 f"bad variable reference ${{{inner}}}",
                 "write ${NAME} or ${NAME:-default} (NAME: letters, digits, _); $$ is a literal $",
@@ -93,17 +99,12 @@ class _Interpolator:
         hint = _ENV_HINT.format(name=name)
         if name == "port" and path[0] == "targets":
             hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
-        raise self._error(doc, path, at, f"environment variable {name} is not set", hint)
+        raise self._error(doc, path, value, at, f"environment variable {name} is not set", hint)
 
-    def _error(self, doc: Document, path: KeyPath, at: int, message: str, hint: str) -> SpecError:
-        return doc.error(path, message, hint, column_offset=column_offset(doc.mark(path), at))
-
-
-def column_offset(mark: NodeMark, index: int) -> int:
-    """Columns from a scalar's start to character `index` of its value (single-line scalars)."""
-    if not mark.single_line or mark.style in ("|", ">"):
-        return 0
-    return index + (1 if mark.style in ("'", '"') else 0)
+    def _error(
+        self, doc: Document, path: KeyPath, value: str, at: int, message: str, hint: str
+    ) -> SpecError:
+        return doc.error(path, message, hint, value_offset=(value, at))
 
 
 def interpolate_all(

@@ -65,7 +65,7 @@ from yamlparity.spec.fixtures import (
 )
 from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
-from yamlparity.spec.interpolate import column_offset, interpolate_all, scalar_text
+from yamlparity.spec.interpolate import interpolate_all, scalar_text
 from yamlparity.spec.model import (
     COMMAND_FACETS,
     FUZZ_CASE,
@@ -1007,13 +1007,11 @@ class _SpecBuilder:
 
     def _rule_error(self, path: KeyPath, text: str, exc: RuleError) -> SpecError:
         mark = self.doc.mark(path)
-        column = max(exc.column, 1)
-        offset = column_offset(mark, min(column - 1, len(text)))
         return self.err(
             path,
             f"bad rule: {exc.message}",
             _split_by_flow_comma(mark, text) or exc.hint or f"in the rule {text!r}",
-            column_offset=offset,
+            value_offset=(text, exc.column - 1),
         )
 
     def _main_facet(self) -> str:
@@ -1230,7 +1228,7 @@ class _SpecBuilder:
                 path,
                 f"bad regular expression: {exc}",
                 "patterns use Python `re` syntax; escape special characters with \\",
-                column_offset=column_offset(self.doc.mark(path), exc.pos or 0),
+                value_offset=(pattern, exc.pos or 0),
             ) from None
 
     def _known(self, cases: CaseList) -> tuple[KnownDivergence, ...]:

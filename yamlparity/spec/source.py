@@ -24,6 +24,7 @@ from yaml.scanner import Scanner
 
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.spec.spelling import value_position
 
 __all__ = [
     "Document",
@@ -133,15 +134,18 @@ class Document:
         hint: str | None = None,
         *,
         at_key: bool = False,
-        column_offset: int = 0,
+        value_offset: tuple[str, int] | None = None,
     ) -> SpecError:
-        """A SpecError at the value (or key) written at `path`."""
+        """A SpecError at the value (or key) written at `path`; with `value_offset` (the
+        scalar's value, an index into it), at that character where the file spells it."""
         mark = self.mark(path)
         line, column = mark.line, mark.column
         if at_key and mark.key_line:
             line, column = mark.key_line, mark.key_column
-        if column and column_offset:
-            column += column_offset
+        elif value_offset is not None and path in self.marks and line:
+            value, index = value_offset
+            lines = mark.source.lines
+            line, column = value_position(lines, line, column, mark.style, value, index)
         return mark.source.error(message, line, column, hint, format_key_path(path))
 
 
