@@ -10,6 +10,7 @@ the text it came from; elementwise.py runs these operations on slices of a large
 from __future__ import annotations
 
 import copy
+import datetime
 import enum
 import functools
 import re
@@ -1051,19 +1052,43 @@ _UUID_RE = re.compile(_UUID)
 _TIMESTAMP_RE = re.compile(_TIMESTAMP)
 
 
+_EPOCH_LIMIT = 10**19  # nanoseconds since 1970 reach past the year 2262 below this
+
+
 def _is_epoch(node: Node) -> bool:
     if type(node) is not Number:
         return False
     try:
-        return node.value >= 0
+        return 0 <= node.value < _EPOCH_LIMIT
     except InvalidOperation:
         return False
 
 
+def _is_timestamp_text(text: str) -> bool:
+    """A timestamp's form, with a date and time that exist (no month 13, no February 30)."""
+    if not _TIMESTAMP_RE.fullmatch(text):
+        return False
+    if not text[:4].isdigit():
+        return True  # an HTTP date: its day and month names were checked by the form
+    second = int(text[17:19]) if len(text) > 17 and text[16] == ":" else 0
+    try:
+        datetime.datetime(
+            int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+            min(second, 59),  # a leap second, 60, exists
+        )  # fmt: skip
+    except ValueError:
+        return False
+    return second <= 60 and _offset_exists(text)
+
+
+def _offset_exists(text: str) -> bool:
+    """A UTC offset of at most 23:59 (`+25:00` is not one)."""
+    found = re.search(r"[+-]([0-9]{2}):?([0-9]{2})?$", text[16:])
+    return found is None or (int(found.group(1)) < 24 and int(found.group(2) or 0) < 60)
+
+
 SHAPES: dict[str, Callable[[Node], bool]] = {
-    "timestamp": lambda v: (
-        (isinstance(v, str) and bool(_TIMESTAMP_RE.fullmatch(v))) or _is_epoch(v)
-    ),
+    "timestamp": lambda v: (isinstance(v, str) and _is_timestamp_text(v)) or _is_epoch(v),
     "uuid": lambda v: isinstance(v, str) and bool(_UUID_RE.fullmatch(v)),
     "number": lambda v: type(v) is Number,
     "string": lambda v: isinstance(v, str),

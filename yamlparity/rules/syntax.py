@@ -493,6 +493,13 @@ class _Parser:
                     'write literal objects: {"key": "value"}',
                 )
             self.next()
+            if key.text in out:
+                raise RuleError(
+                    f"duplicate key {key.text!r} in a literal object",
+                    key.pos + 1,
+                    "write each key once (which value wins differs from one JSON parser to "
+                    "another; outputs with duplicate keys are refused for the same reason)",
+                )
             out[key.text] = _literal_value(self.postfix(), "an object value")
             if self.tok.kind != ",":
                 break
@@ -774,6 +781,15 @@ def _scrub_call(node: _CallN) -> Op:
         repl = replacement.value
     elif len(args) > 2:
         raise RuleError("scrub takes (PATH; REGEX; REPLACEMENT) at most", node.arg_pos[-1] + 1)
+    if repl and regex.search("") is not None:
+        # A regex matching nothing at all would put REPL between every two characters.
+        raise RuleError(
+            f"the regex {regex.pattern!r} matches the empty string: {repl!r} would be put "
+            "between every two characters",
+            pattern_node.pos + 1,
+            'match at least one character: e.g. "[0-9]+" rather than "[0-9]*" (an empty '
+            "replacement, as in deleting trailing spaces, may match nothing)",
+        )
     return Scrub(paths, regex, repl)
 
 
@@ -781,7 +797,7 @@ def _regex(node: _LitN) -> boundedre.BoundedPattern:
     assert isinstance(node.value, str)
     pos, offsets = node.pos, node.offsets
     try:
-        return boundedre.compile(node.value)
+        pattern = boundedre.compile(node.value)
     except boundedre.error as exc:
         # Point into the rule text: map the pattern offset back through the string's escapes.
         where = exc.pos if exc.pos is not None else 0
@@ -793,6 +809,7 @@ def _regex(node: _LitN) -> boundedre.BoundedPattern:
         ) from None
     except (OverflowError, RecursionError, ValueError) as exc:
         raise RuleError(f"invalid regex: {exc}", pos + 1) from None
+    return pattern
 
 
 # --------------------------------------------------------------------------------------------

@@ -247,6 +247,44 @@ def test_numbered_rows_in_any_order_match_exactly_when_the_forests_are_alike(
     assert (normalized(a) == normalized(b)) == alike
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ('.a = {"k": 1, "k": 2}', "duplicate key 'k' in a literal object"),
+        ('scrub(""; "x")', "matches the empty string: 'x' would be put"),
+        ('scrub(.a; "[0-9]*"; "N")', "the regex '[0-9]*' matches the empty string"),
+    ],
+)
+def test_rules_that_cannot_mean_what_they_say_are_refused(rule: str, message: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        compile_rule(rule)
+    assert message in str(caught.value)
+
+
+def test_a_regex_matching_nothing_may_delete() -> None:
+    assert apply(compile_rule('scrub(" *$"; "")'), "a  ") == "a"
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ('"2024-02-29T10:00:00Z"', True),
+        ('"2023-12-31T23:59:60Z"', True),  # a leap second
+        ('"2024-01-01 10:00+05:30"', True),
+        ('"Sun, 06 Nov 1994 08:49:37 GMT"', True),
+        ("1700000000123", True),
+        ('"2024-13-45T99:99:99Z"', False),
+        ('"2024-02-30T10:00:00Z"', False),
+        ('"2024-01-01T10:00:00+25:00"', False),
+        ("1e400", False),
+        ("-1", False),
+    ],
+)
+def test_a_timestamp_shape_is_a_date_and_time_that_exist(value: str, masked: bool) -> None:
+    out = apply(compile_rule('mask(.t; "<ts>"; timestamp)'), loads(f'{{"t": {value}}}'))
+    assert (out == {"t": "<ts>"}) is masked
+
+
 def test_scrub_on_a_plain_text_output() -> None:
     text = f"request {UUID_A} done\nretry {UUID_A}\n"
     out = apply(compile_rule("scrub(uuid)"), text)
