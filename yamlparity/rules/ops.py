@@ -314,12 +314,21 @@ def _int_children(trie: _Trie) -> list[tuple[int, _Trie]]:
 _Fn = Callable[[Node, CPath], Node]
 
 
-def _rewrite(node: Node, trie: _Trie, path: CPath, fn: _Fn, create: bool, descend: bool) -> Node:
+# Whether `_rewrite` goes on below a marked path once `fn` ran there: always (`|=`, as jq),
+# never (the value there is new), or only when `fn` left it as it was (a shape-checked mask
+# that skipped a value: what is inside may still have the shape).
+_Descend = bool | Literal["if kept"]
+
+
+def _rewrite(
+    node: Node, trie: _Trie, path: CPath, fn: _Fn, create: bool, descend: _Descend
+) -> Node:
     """Apply `fn` at marked paths (parent before children, as jq's `|=`), copying on write."""
     if trie.mark:
-        node = fn(node, path)
-        if not descend:
-            return node
+        new = fn(node, path)
+        if not descend or (descend == "if kept" and new is not node):
+            return new
+        node = new
     if not trie.children:
         return node
     if create and (node is None or node is _MISSING):
@@ -649,16 +658,22 @@ class Mask(Op):
         if not found:
             return value
 
+        # Through a lone `..` (every value) the shape picks the values to mask: the others are
+        # not worth a note. `(.. | .ts?)` names a key: a value there without the shape is.
+        searching = any(len(alt) == 1 and isinstance(alt[0], Recurse) for alt in self.paths)
+
         def mask(node: Node, path: CPath) -> Node:
             if self.shape is not None and not SHAPES[self.shape](node):
-                reason = f"value {_excerpt(node)} is not a {self.shape}"
-                ctx.record("skipped", (*at, *path), node, reason=reason)
+                if not searching:
+                    reason = f"value {_excerpt(node)} is not a {self.shape}"
+                    ctx.record("skipped", (*at, *path), node, reason=reason)
                 return node
             if not _same(node, self.text):
                 ctx.record("replaced", (*at, *path), node, self.text)
             return _fresh(self.text)
 
-        return _json(_rewrite(value, _trie(found), (), mask, create=False, descend=False))
+        descend: _Descend = "if kept" if self.shape is not None else False
+        return _json(_rewrite(value, _trie(found), (), mask, create=False, descend=descend))
 
 
 def _excerpt(node: Node) -> str:

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from yamlparity.core import boundedre
 from yamlparity.core.errors import RuleError
-from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.jsonvalue import JSON, Number, canonical
 from yamlparity.rules.ops import (
     BUILTINS,
     PATTERNS,
@@ -676,8 +676,23 @@ def _select(node: _Node) -> Op:
 def _assignment(node: _AssignN) -> Op:
     paths = _paths(node.left)
     if node.op == "|=":
-        return Update(paths, _op(node.right))
+        op = _op(node.right)
+        if isinstance(op, Const):
+            _not_everything(paths, node.pos, f"(.. | .KEY?) |= {canonical(op.value)}")
+        return Update(paths, op)
     return Assign(paths, _literal_value(node.right, "the right side of '='"))
+
+
+def _not_everything(paths: Paths, pos: int, instead: str) -> None:
+    """A lone `..` is the whole value first (as in jq): a constant put there, or a `del`,
+    leaves every output the same, and every case would match."""
+    if any(len(alt) == 1 and isinstance(alt[0], Recurse) for alt in paths):
+        raise RuleError(
+            "`..` includes the whole value: this rule would make every output the same, and "
+            "every case match",
+            pos + 1,
+            f'name what to change anywhere: {instead}; or give a shape: mask(..; "<id>"; uuid)',
+        )
 
 
 def _call(node: _CallN) -> Op:
@@ -687,7 +702,9 @@ def _call(node: _CallN) -> Op:
         return Builtin(name)
     if name == "del":
         _arity(node, 1, 1, "del(.a, .b)")
-        return Delete(_paths(args[0]))
+        paths = _paths(args[0])
+        _not_everything(paths, node.pos, "del(.. | .KEY?)")
+        return Delete(paths)
     if name == "sort_by":
         _arity(node, 1, 1, "sort_by(.price)")
         return SortBy(_paths(args[0]))
@@ -731,7 +748,10 @@ def _mask(node: _CallN) -> Op:
     if len(node.args) >= 2:
         text = _literal_value(node.args[1], "mask's replacement")
     shape = _name_arg(node, 2, SHAPES) if len(node.args) == 3 else None
-    return Mask(_paths(node.args[0]), text, shape)
+    paths = _paths(node.args[0])
+    if shape is None:
+        _not_everything(paths, node.pos, f"mask(.. | .KEY?; {canonical(text)})")
+    return Mask(paths, text, shape)
 
 
 def _name_arg(node: _CallN, index: int, names: Collection[str]) -> str:

@@ -253,6 +253,9 @@ def test_numbered_rows_in_any_order_match_exactly_when_the_forests_are_alike(
         ('.a = {"k": 1, "k": 2}', "duplicate key 'k' in a literal object"),
         ('scrub(""; "x")', "matches the empty string: 'x' would be put"),
         ('scrub(.a; "[0-9]*"; "N")', "the regex '[0-9]*' matches the empty string"),
+        ('.. |= "<x>"', "`..` includes the whole value"),
+        ('mask(..; "X")', "`..` includes the whole value"),
+        ("del(.a, ..)", "`..` includes the whole value"),
     ],
 )
 def test_rules_that_cannot_mean_what_they_say_are_refused(rule: str, message: str) -> None:
@@ -263,6 +266,15 @@ def test_rules_that_cannot_mean_what_they_say_are_refused(rule: str, message: st
 
 def test_a_regex_matching_nothing_may_delete() -> None:
     assert apply(compile_rule('scrub(" *$"; "")'), "a  ") == "a"
+
+
+def test_through_recursion_with_a_key_or_a_shape_is_allowed() -> None:
+    doc = loads(f'{{"id": "{UUID_A}", "n": {{"id": 1}}}}')
+    assert apply(compile_rule('(.. | .id?) |= "x"'), doc) == {"id": "x", "n": {"id": "x"}}
+    stats = RuleStats()
+    masked = apply(compile_rule('mask(..; "<u>"; uuid)'), doc, stats)
+    assert masked == {"id": "<u>", "n": {"id": Number("1")}}
+    assert stats.counts == {"replaced": 1}  # the values without the shape are no news
 
 
 @pytest.mark.parametrize(
