@@ -41,7 +41,7 @@ def test_float_drift_reports_each_serializer_quirk_at_its_path(tmp_path: Path) -
     assert done.returncode == 1
     assert "2 match / 2 diff (out of 4)" in done.stdout
     report = (tmp_path / "float_drift.md").read_text()
-    assert "| stdout | `.mean_ms` | `2.0` | `2` |" in report
+    assert "| stdout | `.mean_ms` — same value, different literal | `2.0` | `2` |" in report
     assert "| stdout | `.id` | `9007199254740993` | `9007199254740992` |" in report
 
 

@@ -27,9 +27,10 @@ from yamlparity.cli.common import (
     display_path,
 )
 from yamlparity.core.errors import UsageError
-from yamlparity.core.printable import shown_json
+from yamlparity.core.printable import cut_around, shown_json, shown_path
 
 SHOWN = 20  # cases listed per kind of change; the rest are counted
+CHANGE_WIDTH = 60  # characters of each side of a changed value shown, around the change
 
 
 def register(sub: Any) -> None:
@@ -396,13 +397,19 @@ class _Judge:
             return result.reason or result.verdict
         parts = []
         for diff in result.differences[:3]:
-            values = [
-                "(missing)"
-                if side in diff.missing
-                else shown_json(diff.values.get(side), diff.path)
-                for side in (self.twin, self.target)
-            ]
-            parts.append(f"{diff.facet} {diff.path}: {values[0]} → {values[1]}"[:160])
+            sides = (self.twin, self.target)
+            # Cut together around the first difference: cut from the start, the new value of
+            # a long line never showed, and two long values could read the same.
+            shown = cut_around(
+                {
+                    side: shown_json(diff.values[side], diff.path)
+                    for side in sides
+                    if side in diff.values
+                },
+                CHANGE_WIDTH,
+            )
+            old, new = (shown.get(side, "(missing)") for side in sides)
+            parts.append(f"{diff.facet} {shown_path(diff.path)}: {old} → {new}")
         more = len(result.differences) - 3
         return "; ".join(parts) + (f"; … {more} more" if more > 0 else "")
 

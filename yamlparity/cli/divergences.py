@@ -3,65 +3,36 @@
 A differing value can be a multi-KB line (a base64 blob, a minified document). Printed whole
 it hides the one character that differs; so when the targets' values are longer than
 VALUE_WIDTH, each is cut to a window that starts a little before the first character where
-they differ (the same place in every value), with `…` where text was left out and the full
-length in brackets.
+they differ (the same place in every value), with the characters left out counted on each
+side (`core.printable.cut_around`, which the reports use too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from yamlparity.cli.colors import Palette
 from yamlparity.core.failures import split_stderr_tail
-from yamlparity.core.printable import shown_json, terminal_safe
+from yamlparity.core.printable import cut_around, shown_json, shown_path, terminal_safe
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
-LEAD = 24  # characters kept before the first difference
 MAX_PATHS = 20
 MISSING = "(missing)"
 
 
-def common_prefix(texts: Sequence[str]) -> int:
-    """How many leading characters every text shares."""
-    if not texts:
-        return 0
-    shortest = min(len(text) for text in texts)
-    for index in range(shortest):
-        char = texts[0][index]
-        if any(text[index] != char for text in texts):
-            return index
-    return shortest
-
-
-def cut_around(values: Mapping[str, str], width: int = VALUE_WIDTH) -> dict[str, str]:
-    """Each value cut to `width` characters starting LEAD before the first difference
-    between any two of them; values that all fit are returned whole."""
-    if all(len(text) <= width for text in values.values()):
-        return dict(values)
-    present = [text for text in values.values() if text != MISSING]
-    start = max(0, common_prefix(present) - LEAD) if len(present) > 1 else 0
-    cut: dict[str, str] = {}
-    for name, text in values.items():
-        if len(text) <= width:
-            cut[name] = text
-            continue
-        begin = min(start, len(text) - width)  # a shorter text still shows `width` characters
-        before = "…" if begin > 0 else ""
-        after = "…" if begin + width < len(text) else ""
-        cut[name] = f"{before}{text[begin : begin + width]}{after} ({len(text)} chars)"
-    return cut
-
-
-def difference_values(diff: Any, order: Sequence[str]) -> dict[str, str]:
-    """target -> its value at the path as compact exact JSON, `(missing)` where absent."""
-    values: dict[str, str] = {}
-    for name in order:
-        if name in diff.missing:
-            values[name] = MISSING
-        elif name in diff.values:
-            values[name] = shown_json(diff.values[name], diff.path)
-    return values
+def difference_values(diff: Any, order: Sequence[str], width: int = VALUE_WIDTH) -> dict[str, str]:
+    """target -> its value at the path as compact exact JSON, `(missing)` where absent; values
+    longer than `width` cut around their first difference."""
+    present = {
+        name: shown_json(diff.values[name], diff.path) for name in order if name in diff.values
+    }
+    shown = cut_around(present, width)
+    return {
+        name: MISSING if name in diff.missing else shown[name]
+        for name in order
+        if name in diff.missing or name in shown
+    }
 
 
 def divergence_lines(result: Any, paint: Palette) -> list[str]:
@@ -80,14 +51,15 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
             # exit 3): one failure must not hide what the others answered.
             lines.append(f"    agreement: {agreement_text(case)}")
         for diff in case.differences[:MAX_PATHS]:
-            values = cut_around(difference_values(diff, list(case.outcomes)))
+            values = difference_values(diff, list(case.outcomes))
             shown = "  ".join(
                 f"{name}={paint.dim(text) if text == MISSING else terminal_safe(text)}"
                 for name, text in values.items()
             )
             # As the JUnit failure text and pytest say it: `(same value, different literal)`.
             note = f"  {paint.dim(f'({terminal_safe(diff.note)})')}" if diff.note else ""
-            lines.append(f"    {diff.facet} {paint.bold(terminal_safe(diff.path))}: {shown}{note}")
+            path = terminal_safe(shown_path(diff.path))
+            lines.append(f"    {diff.facet} {paint.bold(path)}: {shown}{note}")
         if len(case.differences) > MAX_PATHS:
             lines.append(f"    … {len(case.differences) - MAX_PATHS} more")
         for failure in case.expectation_failures:

@@ -15,7 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from yamlparity.cli.divergences import cut_around, difference_values
+from yamlparity.cli.divergences import difference_values
+from yamlparity.core.printable import shown_path
 
 MAX_ANNOTATIONS = 50
 MESSAGE_PATHS = 3  # differing paths named in one annotation
@@ -85,9 +86,9 @@ def message(case: Any) -> str:
     """What went wrong in one case, in a few lines."""
     lines = [f"{case.verdict} {case.name}" + (f": {case.reason}" if case.reason else "")]
     for diff in case.differences[:MESSAGE_PATHS]:
-        values = cut_around(difference_values(diff, list(case.outcomes)), VALUE_WIDTH)
+        values = difference_values(diff, list(case.outcomes), VALUE_WIDTH)
         shown = "  ".join(f"{target}={value}" for target, value in values.items())
-        lines.append(f"{diff.facet} {diff.path}: {shown}")
+        lines.append(f"{diff.facet} {shown_path(diff.path)}: {shown}")
     if len(case.differences) > MESSAGE_PATHS:
         more = len(case.differences) - MESSAGE_PATHS
         lines.append(f"… {more} more differing path{'s' if more > 1 else ''}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
-from yamlparity.core.printable import shown_json
+from yamlparity.core.printable import shown_json, shown_path
 from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
 from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
 
@@ -143,7 +143,7 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
                 for name in names
             ]
             lines.append(
-                f"| {_text(diff.facet)} | {_cell(diff.path)} | "
+                f"| {_text(diff.facet)} | {_cell(shown_path(diff.path))} | "
                 + " | ".join(cells)
                 + f" | {_text(diff.note)} |"
             )

@@ -43,7 +43,7 @@ from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.core.printable import readable, readable_json
+from yamlparity.core.printable import cut_around, readable, shown_dump, shown_path, visible_json
 from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
 from yamlparity.report.sidebyside import escape as escape_attribute
@@ -154,13 +154,15 @@ def shown_text(value: Any, spill: Callable[[], Callable[[str], object]] | None =
     """text_of(value), serialized once and capped at SHOWN_CAP. When the text is longer than
     SHOWN_CHARS and `spill` is given, spill() returns a writer that receives the whole text."""
     head = _Head(SHOWN_CAP, spill)
+    # Characters nobody can see as escapes (JSON escapes in JSON text), as in the table of
+    # differing values: a zero-width space the table names must show in the output too.
     if isinstance(value, str):
         head.write(readable(value))  # text output: NULs, undecodable bytes as \xNN
     elif isinstance(value, jsonvalue.RawJson):  # a large output, shown as it arrived
         for start in range(0, len(value.text), _RAW_PIECE):
-            head.write(value.text[start : start + _RAW_PIECE])
+            head.write(visible_json(value.text[start : start + _RAW_PIECE]))
     else:
-        jsonvalue.dump_to(value, head.write, indent=2)
+        jsonvalue.dump_to(value, lambda piece: head.write(visible_json(piece)), indent=2)
     if head.sink is not None and head.last != "\n":
         head.sink("\n")
     return head.text()
@@ -171,6 +173,12 @@ def _cut(text: str, limit: int = SHOWN_CHARS) -> str:
     if length <= limit:
         return text
     return text[:limit] + f"\n… ({length - limit} more characters)"
+
+
+def _cut_around(values: Mapping[str, str], limit: int = SHOWN_CHARS) -> dict[str, str]:
+    """A difference's values (target -> text), each cut to the same `limit` characters around
+    their first difference: cut one by one, two values that differ late look the same."""
+    return cut_around(values, limit)
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -387,6 +395,7 @@ def _environment(search: tuple[Path, ...], html: bool, autoescape: bool) -> Sand
     env.filters.update(
         json=text_of,
         cut=_cut,
+        cut_around=_cut_around,
         fence=_html_fence if html else _fence,
         code=_html_code if html else _code,
         cell=_html_code if html else _cell,
@@ -458,9 +467,9 @@ def _value_text(value: Any, path: str) -> str:
     """A differing value as compact exact JSON (`{"field":"x"}`, `"a"`, `2.0`), as the target
     sent it; capped at SHOWN_CAP (a whole missing array may be megabytes)."""
     head = _Head(SHOWN_CAP, None)
-    jsonvalue.dump_to(value, head.write, sort_keys=False)
-    text = head.text()
-    return text if path.startswith(".") else readable_json(text)  # as shown_json does
+    # Piece by piece (each ends between two values), so the cap still knows the full length.
+    jsonvalue.dump_to(value, lambda piece: head.write(shown_dump(piece, path)), sort_keys=False)
+    return head.text()
 
 
 def groups_text(groups: Sequence[Sequence[str]]) -> str:
@@ -521,7 +530,7 @@ def _case_context(
         "differences": [
             {
                 "facet": diff.facet,
-                "path": diff.path,
+                "path": shown_path(diff.path),  # a key `.["e\u0301"]` does not look like `é`
                 "values": {t: _value_text(v, diff.path) for t, v in diff.values.items()},
                 "missing": list(diff.missing),
                 "note": diff.note,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.core.printable import shown_json
+from yamlparity.core.printable import cut_around, shown_json, shown_path
 from yamlparity.report.render import environment, template_errors
 from yamlparity.results.records import VERDICTS, CaseResult, SpecResult
 
@@ -29,10 +29,6 @@ def sparkline(values: Sequence[int]) -> str:
     return "".join(SPARKS[round(v / top * (len(SPARKS) - 1))] for v in values)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
-
-
 def _first_difference(case: CaseResult) -> str:
     if not case.differences:
         return case.reason or (
@@ -42,15 +38,19 @@ def _first_difference(case: CaseResult) -> str:
             else ""
         )
     diff = case.differences[0]
+    # Cut together, around the first difference: cut from the start, two values that differ
+    # after VALUE_CHARS characters would read the same.
+    shown = cut_around(
+        {t: shown_json(diff.values[t], diff.path) for t in case.outcomes if t in diff.values},
+        VALUE_CHARS,
+    )
     values = [
-        f"{t} (missing)"
-        if t in diff.missing
-        else f"{t} {_short(shown_json(diff.values[t], diff.path))}"
+        f"{t} (missing)" if t in diff.missing else f"{t} {shown[t]}"
         for t in case.outcomes
-        if t in diff.missing or t in diff.values
+        if t in diff.missing or t in shown
     ]
     more = f" (+{len(case.differences) - 1} more)" if len(case.differences) > 1 else ""
-    return f"{diff.facet} {diff.path}: {', '.join(values)}{more}"
+    return f"{diff.facet} {shown_path(diff.path)}: {', '.join(values)}{more}"
 
 
 def spec_entry(

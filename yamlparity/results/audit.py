@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from yamlparity.core.jsonvalue import canonical
+from yamlparity.core.printable import shown_path, visible_json
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
 from yamlparity.results.records import (
@@ -242,7 +243,7 @@ def analysis_context(
         "path_stats": [
             {
                 "facet": s.facet,
-                "path": s.path,
+                "path": shown_path(s.path),  # `.["e\u0301"]` beside `.["é"]`: two rows
                 "cases": s.cases,
                 "targets": s.targets,
                 "samples": s.samples,
@@ -273,8 +274,8 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
         "examples": [
             {
                 "case": e.case,
-                "path": e.path,
-                "values": dict(e.values),
+                "path": shown_path(e.path),
+                "values": {target: visible_json(text) for target, text in e.values.items()},
                 "missing": list(e.missing),
                 "stability": e.stability,
             }

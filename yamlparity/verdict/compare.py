@@ -327,11 +327,15 @@ def _ids(array: list[JSON], key: str, ctx: _Ctx) -> list[str]:
     return out
 
 
+NFC_NOTE = "same text after Unicode NFC normalization (composed vs decomposed)"
+KEY_NFC_NOTE = "key: " + NFC_NOTE
+
+
 def _string_note(values: list[str]) -> str:
     """Why texts that differ look alike (never for equal ones: a target lacking the value
     is what differs then)."""
     if len(set(values)) > 1 and len({unicodedata.normalize("NFC", v) for v in values}) == 1:
-        return "same text after Unicode NFC normalization (composed vs decomposed)"
+        return NFC_NOTE
     return ""
 
 
@@ -742,6 +746,29 @@ def _note(m: _Merged, order: list[str]) -> str:
     return ""
 
 
+def _missing_key(m: _Merged) -> str | None:
+    """The object key m is at, when some targets lack it."""
+    key = m.steps[-1] if m.steps else None
+    return key if isinstance(key, str) and m.elem is None and m.missing else None
+
+
+def _keys_alike(merged: list[_Merged]) -> list[int]:
+    """Which of these differences are a key some targets lack, beside a key of the same
+    object that is the same text after NFC (`é` in one target, `e\u0301` in another): two
+    rows whose paths look alike, each with a target missing. Keys, like values, differ by
+    code point; the note says why."""
+    spellings: defaultdict[tuple[tuple[Step, ...], str], set[str]] = defaultdict(set)
+    for m in merged:
+        if (key := _missing_key(m)) is not None:
+            spellings[m.steps[:-1], unicodedata.normalize("NFC", key)].add(key)
+    return [
+        index
+        for index, m in enumerate(merged)
+        if (key := _missing_key(m)) is not None
+        and len(spellings[m.steps[:-1], unicodedata.normalize("NFC", key)]) > 1
+    ]
+
+
 def _to_difference(m: _Merged, order: list[str], facet: str) -> Difference:
     return Difference(
         facet=facet,
@@ -808,6 +835,8 @@ def diff_json(
     for m in shown:
         _complete(m, ref, values, ctx, cache)
     diffs = [_to_difference(m, names, facet) for m in shown]
+    for index in _keys_alike(shown):
+        diffs[index] = replace(diffs[index], note=KEY_NFC_NOTE)
     if hidden:
         diffs.append(_overflow(facet, hidden))
     return diffs

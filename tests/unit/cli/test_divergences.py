@@ -6,37 +6,30 @@ from pathlib import Path
 
 from tests.support.cli import run_cli
 from tests.support.paths import HELPER_PY
-from yamlparity.cli.divergences import LEAD, VALUE_WIDTH, common_prefix, cut_around
+from yamlparity.cli.divergences import VALUE_WIDTH, difference_values
+from yamlparity.core.printable import LEAD
+from yamlparity.results.records import Difference
 
 
 def test_short_values_are_whole() -> None:
-    values = {"a": '"x"', "b": "(missing)"}
-    assert cut_around(values) == values
+    diff = Difference("stdout", ".v", {"a": "x"}, missing=("b",))
+    assert difference_values(diff, ["a", "b"]) == {"a": '"x"', "b": "(missing)"}
 
 
 def test_long_values_are_cut_at_the_same_place_around_the_difference() -> None:
     blob = "QUJD" * 1000
+    diff = Difference("stdout", ".v", {"a": f"{blob}X{blob}", "b": f"{blob}Y{blob}"}, ("c",))
+    cut = difference_values(diff, ["a", "b", "c"])
+    assert cut["c"] == "(missing)"  # left out of where the values differ
     a, b = f'"{blob}X{blob}"', f'"{blob}Y{blob}"'
-    cut = cut_around({"a": a, "b": b, "c": "(missing)"})
-    assert cut["c"] == "(missing)"
     start = len(blob) + 1 - LEAD
-    assert cut["a"] == f"…{a[start : start + VALUE_WIDTH]}… ({len(a)} chars)"
-    assert cut["b"] == f"…{b[start : start + VALUE_WIDTH]}… ({len(b)} chars)"
+    before, after = (
+        f"({start} characters before) …",
+        f"… ({len(a) - start - VALUE_WIDTH} more characters)",
+    )
+    assert cut["a"] == before + a[start : start + VALUE_WIDTH] + after
+    assert cut["b"] == before + b[start : start + VALUE_WIDTH] + after
     assert "X" in cut["a"] and "Y" in cut["b"]  # the differing character is shown
-
-
-def test_a_difference_at_the_start_or_end_keeps_its_edge() -> None:
-    a, b = "A" + "z" * 500, "B" + "z" * 500
-    assert cut_around({"a": a, "b": b})["a"].startswith("Az")  # nothing before: no leading …
-    tail_a, tail_b = "z" * 500 + "1", "z" * 500 + "2"
-    cut = cut_around({"a": tail_a, "b": tail_b})
-    assert cut["a"].endswith("z1 (501 chars)") and cut["a"].startswith("…")
-
-
-def test_common_prefix() -> None:
-    assert common_prefix(["abcd", "abxd", "ab"]) == 2
-    assert common_prefix(["same", "same"]) == 4
-    assert common_prefix([]) == 0
 
 
 def test_verbose_says_when_two_literals_are_one_value(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def test_differing_paths_come_before_the_outputs(written: dict[str, Path]) -> No
     report = written["md"].read_text("utf-8")
     section = report[report.index("DIFF — <code>float_literal</code>") :]
     assert section.index("**Differing paths:**") < section.index("**rust**")
-    assert "| stdout | `.mean` | `2` | `2` | `2.0` |" in section
+    assert "| stdout | `.mean` — same value, different literal | `2` | `2` | `2.0` |" in section
     assert '"who": "Café ⭐"' in section
 
 

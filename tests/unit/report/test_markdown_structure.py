@@ -23,6 +23,7 @@ from tests.unit.report.test_formats import sample_result
 from yamlparity.report.history import trend
 from yamlparity.report.render import render, render_to
 from yamlparity.report.summary import render_summary, spec_entry
+from yamlparity.results.records import Difference
 
 cmarkgfm = pytest.importorskip("cmarkgfm")
 from cmarkgfm.cmark import Options  # noqa: E402
@@ -273,3 +274,17 @@ def test_a_spaced_block_ends_with_exactly_one_blank_line(pieces: list[str]) -> N
         assert text == joined
     else:
         assert text == joined + ("\n" if joined.endswith("\n") else "\n\n")
+
+
+def test_job_summary_cuts_a_late_difference_around_it() -> None:
+    """The summary shows VALUE_CHARS of each value: from their start, two values differing at
+    character 501 would read the same."""
+    result = sample_result()
+    case = next(c for c in result.cases if c.differences)
+    one, other = "Q" * 1001, "Q" * 500 + "R" + "Q" * 500
+    case.differences[:] = [Difference("stdout", ".v", {"rust": one, "go": other})]
+    entry = spec_entry(result, "reports/sample.md", [])
+    detail = next(c["detail"] for c in entry["cases"] if c["name"] == case.name)
+    rust, go = detail.split(": ", 1)[1].split(", ")
+    assert "R" in go and "R" not in rust
+    assert rust.removeprefix("rust ") != go.removeprefix("go ")

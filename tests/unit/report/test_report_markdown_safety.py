@@ -102,5 +102,47 @@ def test_long_values_are_cut_in_cells() -> None:
     assert "more characters)" in row
 
 
+def _row(data: SpecResult, path: str) -> list[str]:
+    """The cells of the differing-paths row at `path` (as the report shows the path)."""
+    start = f"| stdout | `{path}`"
+    row = next(line for line in render(data).splitlines() if line.startswith(start))
+    return [cell.strip() for cell in row.strip("|").split(" | ")]
+
+
+def test_long_values_that_differ_late_show_the_difference_in_both_cells() -> None:
+    """Two 1,001-character strings that differ at character 501: each cell holds the same
+    window around the difference, and the characters left out on each side are counted."""
+    data = result()
+    one, other = "Q" * 1001, "Q" * 500 + "R" + "Q" * 500
+    data.cases[0].differences[0] = Difference("stdout", ".e", {"a": one, "b": other})
+    _, _, a, b = _row(data, ".e")
+    assert a != b
+    assert a.startswith("`(477 characters before) …") and b.startswith("`(477 characters before) …")
+    assert a.endswith("… (406 more characters)`") and b.endswith("… (406 more characters)`")
+    assert "R" in b and "R" not in a
+    assert b.index("R") == a.index("Q" * 25) + 24  # at the same place in both windows
+
+
+def test_values_differing_by_an_invisible_character_look_different() -> None:
+    data = result()
+    data.cases[0].differences[0] = Difference("stdout", ".e", {"a": "\u200b", "b": ""})
+    data.cases[2].differences[0] = Difference("stdout", ".k", {"a": "a\u00a0b", "b": "a b"})
+    assert _row(data, ".e")[2:] == ['`"\\u200b"`', '`""`']
+    assert _row(data, ".k")[2:] == ['`"a\\u00a0b"`', '`"a b"`']
+
+
+def test_keys_differing_only_by_nfc_show_escaped_with_the_note() -> None:
+    data = result()
+    note = "key: same text after Unicode NFC normalization (composed vs decomposed)"
+    data.cases[0].differences[:] = [
+        Difference("stdout", '.["\u00e9"]', {"a": Number("1")}, ("b",), note),
+        Difference("stdout", '.["e\u0301"]', {"b": Number("1")}, ("a",), note),
+    ]
+    composed = _row(data, '.["\u00e9"]')
+    decomposed = _row(data, '.["e\\u0301"]')
+    assert composed[1] == f'`.["\u00e9"]` — {note}'
+    assert decomposed[1] == f'`.["e\\u0301"]` — {note}'
+
+
 def test_one_blank_line_after_the_target_lines() -> None:
     assert "`b`\n\n**Tally:**" in render(result())

@@ -127,6 +127,25 @@ def test_unicode_nfc_and_nfd_are_different_strings() -> None:
     assert "NFC" in d.note
 
 
+def test_keys_that_differ_only_by_nfc_are_different_keys_with_the_note() -> None:
+    """`é` in one target, `e\u0301` in the other: two rows whose paths look alike, each
+    saying why (as a value's does)."""
+    diffs = diff('{"\\u00e9": 1, "n": 1}', '{"e\\u0301": 1, "n": 2}')
+    notes = {d.path: d.note for d in diffs}
+    assert notes == {
+        '.["\u00e9"]': compare.KEY_NFC_NOTE,
+        '.["e\u0301"]': compare.KEY_NFC_NOTE,
+        ".n": "",
+    }
+    assert "NFC" in compare.KEY_NFC_NOTE
+
+
+def test_a_missing_key_with_no_look_alike_gets_no_key_note() -> None:
+    # Same spelling after NFC but in different objects, and a key that is simply missing.
+    diffs = diff('{"a": {"\\u00e9": 1}, "x": 1}', '{"b": {"e\\u0301": 1}}')
+    assert all(d.note != compare.KEY_NFC_NOTE for d in diffs)
+
+
 @pytest.mark.parametrize(
     ("a", "b", "note"),
     [

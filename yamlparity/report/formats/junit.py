@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from yamlparity.core.printable import shown_json
+from yamlparity.core.printable import shown_json, shown_path
 from yamlparity.report.render import agreement_text, display_file
 from yamlparity.results.records import FAILURE_GONE, CaseResult, SpecResult
 
@@ -37,7 +37,7 @@ def difference_text(case: CaseResult) -> str:
             if t in diff.values or t in diff.missing
         ]
         note = f"  ({diff.note})" if diff.note else ""
-        lines.append(f"{diff.facet} {diff.path}: {'  '.join(parts)}{note}")
+        lines.append(f"{diff.facet} {shown_path(diff.path)}: {'  '.join(parts)}{note}")
     if len(case.differences) > MAX_DIFFERENCES:
         lines.append(f"… {len(case.differences) - MAX_DIFFERENCES} more differences")
     for failure in case.expectation_failures:
