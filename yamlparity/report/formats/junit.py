@@ -68,7 +68,8 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
     verdict = case.verdict
     if verdict in ("DIFF", "FAIL"):
         count = len(case.differences) or len(case.expectation_failures)
-        what = "differing paths" if verdict == "DIFF" else "failed expectations"
+        what = "differing path" if verdict == "DIFF" else "failed expectation"
+        what += "" if count == 1 else "s"
         node = ET.SubElement(element, "failure", message=f"{verdict}: {count} {what}", type=verdict)
         node.text = clean(difference_text(case))
     elif verdict == "FIXED":
