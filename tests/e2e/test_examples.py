@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, wait_for
 from tests.support.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -70,6 +72,57 @@ def test_validator_known_gap_is_known_and_passes(tmp_path: Path) -> None:
     report = (tmp_path / "validator_known.md").read_text()
     assert report.count("KNOWN") >= 5
     assert "https://tracker.example/DEC-12" in report
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        ((), {"PY_GW": "http://127.0.0.1:18098"}),
+        (("--env", "NODE_GW=http://127.0.0.1:18099"), {}),
+    ],
+)
+def test_validator_pointed_at_a_running_server_validates(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """The README's `PY_GW=http://...`: the nested `${PY_GW:-http://127.0.0.1:${port}}`."""
+    spec = EXAMPLES / "validator" / "validator.yaml"
+    done = run_cli("validate", str(spec), *args, cwd=tmp_path, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok ") and "(2 targets, 6 cases)" in done.stdout
+
+
+@needs_node
+def test_validator_runs_against_a_server_already_running(tmp_path: Path, free_port: int) -> None:
+    """With PY_GW set, the Python server is the one already running: none is started."""
+    server = subprocess.Popen(
+        [sys.executable, "server.py", str(free_port)],
+        cwd=EXAMPLES / "validator",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _accepts(free_port), within=30)
+        spec = EXAMPLES / "validator" / "validator.yaml"
+        gateway = f"http://127.0.0.1:{free_port}"
+        done = run_cli(
+            "run", str(spec), "--report-dir", str(tmp_path), cwd=tmp_path, env={"PY_GW": gateway}
+        )
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "[parity] validator: 1 match / 5 diff (out of 6)" in done.stdout
+        report = (tmp_path / "validator.md").read_text()
+        assert gateway in report
+        assert "python3 server.py" not in report and "node server.js" in report
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def test_every_example_spec_validates(tmp_path: Path) -> None:

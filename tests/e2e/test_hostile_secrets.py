@@ -105,14 +105,14 @@ name: leaky_http
 secrets: [HEADER_TOKEN, API_TOKEN]
 targets:
   first:
-    url: "http://127.0.0.1:${{port}}/?api_key=${{HEADER_TOKEN}}"
+    url: "http://127.0.0.1:${{port}}"
     port: auto
     headers: {{Authorization: "Bearer ${{HEADER_TOKEN}}"}}
     service:
       run: [{py}, {server}, "${{port}}"]
       ready: {{log: listening}}
   second:
-    url: "http://127.0.0.1:${{port}}/?api_key=${{HEADER_TOKEN}}"
+    url: "http://127.0.0.1:${{port}}"
     port: auto
     headers: {{Authorization: "Bearer ${{HEADER_TOKEN}}"}}
     service:
@@ -125,7 +125,7 @@ targets:
       run: [{py}, -c, "import sys; print(sys.argv); sys.exit(3)", "--api-key=${{API_TOKEN}}"]
       ready: {{log: never}}
       start_timeout: 5
-request: {{method: GET, path: /x}}
+request: {{method: GET, path: "/x?api_key=${{HEADER_TOKEN}}"}}   # a secret in the URL
 compare: {{facets: [status, body, headers.set-cookie]}}
 cases:
   - {{name: echo, input: {{a: 1}}}}

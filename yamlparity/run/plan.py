@@ -74,7 +74,7 @@ def stdin_for(spec: Spec, case: Case) -> bytes:
 def request_for(spec: Spec, case: Case) -> PreparedRequest:
     template = _merged_request(spec.request or RequestTemplate(), case.request)
     context = _Context(case)
-    path = encode_target(render_text(template["path"], context))
+    path = encode_target(_rendered_path(template["path"], context))
     query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
         path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
@@ -93,6 +93,20 @@ def request_for(spec: Spec, case: Case) -> PreparedRequest:
     else:
         body = None
     return PreparedRequest(method=method, path=path, headers=headers, body=body)
+
+
+def _rendered_path(source: str, context: _Context) -> str:
+    """The path, which the target appends to its url as text: a template whose start is only
+    known per case (`{{ case.input.path }}`) must still render to `/...` (the load checks the
+    rest)."""
+    path = render_text(source, context)
+    if not path.startswith("/"):
+        shown = path if len(path) <= 60 else path[:57] + "..."
+        raise ValueError(
+            f"the request path {shown!r} (from {source!r}) does not start with /, and it is "
+            f'appended to each target\'s url; start the template with /: "/{source}"'
+        )
+    return path
 
 
 def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> dict[str, Any]:

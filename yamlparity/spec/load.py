@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import jinja2
 from jinja2 import nodes as jinja_nodes
@@ -46,7 +46,7 @@ from yamlparity.core.jsonvalue import (
     type_name,
 )
 from yamlparity.core.safepath import PathEscapeError, inside
-from yamlparity.spec import defaults
+from yamlparity.spec import defaults, methods
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
 from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
@@ -65,7 +65,12 @@ from yamlparity.spec.fixtures import (
 )
 from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
-from yamlparity.spec.interpolate import interpolate_all, scalar_text
+from yamlparity.spec.interpolate import (
+    PORT_PLACEHOLDER,
+    interpolate_all,
+    references,
+    scalar_text,
+)
 from yamlparity.spec.model import (
     COMMAND_FACETS,
     FUZZ_CASE,
@@ -114,7 +119,6 @@ __all__ = ["find_specs", "load_spec", "schema"]
 _ROW_KEYS = ("name", "input", "stdin", "vars", "skip", "targets")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _PACKAGE_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
 # The proxies libcurl speaks (the scheme says which).
 PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
@@ -275,6 +279,7 @@ class _SpecBuilder:
     allow_outside: bool
     missing_recordings: bool = False
     secret_values: frozenset[str] = frozenset()
+    port_dropped: frozenset[KeyPath] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
 
     def build(self) -> Spec:
@@ -289,9 +294,11 @@ class _SpecBuilder:
         validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
-        env = interpolate_all(self.doc, self.overrides, self.environ)
+        interpolated = interpolate_all(self.doc, self.overrides, self.environ)
+        env, self.port_dropped = interpolated.env, interpolated.port_dropped
         data = self.doc.value
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
+        self._check_service_ports(targets)
         kind = self._spec_kind(targets)
         self.kind = kind
         self.align = alignment(data.get("align"), kind, self.err, self.loc, Location(display, 1, 1))
@@ -394,10 +401,11 @@ class _SpecBuilder:
     def _from_secret(
         self, path: KeyPath, value: str, what: str, example: str, secret_names: tuple[str, ...]
     ) -> None:
-        text = value.replace("$$", "")
-        if "{{" in text:
+        if "{{" in value.replace("$$", ""):
             return  # rendered from case data: a test credential the case supplies
-        refs = _VAR_REF.findall(text)
+        refs = references(value)
+        if refs is None:
+            return  # not a valid reference: interpolation says where, right after
         unlisted = [r for r in refs if r not in secret_names]
         if not refs:
             raise self.err(
@@ -544,6 +552,26 @@ class _SpecBuilder:
             output=cast(Any, self.doc.value.get("output", "json")),
         )
 
+    def _check_service_ports(self, targets: dict[str, Target]) -> None:
+        """Two services started on one fixed port: the second cannot bind it (or, with
+        `reuse`, takes the first for its own), and both targets' cases are answered by the
+        first service, a MATCH that compares a server with itself."""
+        started: dict[int, str] = {}
+        for name, target in targets.items():
+            if not isinstance(target, HttpTarget) or target.service is None:
+                continue
+            if not isinstance(target.port, int) or target.unix_socket is not None:
+                continue
+            first = started.setdefault(target.port, name)
+            if first != name:
+                raise self.err(
+                    ("targets", name, "port"),
+                    f"targets {first!r} and {name!r} both start a service on port "
+                    f"{target.port}: the second cannot listen there, and the first would "
+                    "answer for both",
+                    "give each service its own port, or `port: auto` (a free port each)",
+                )
+
     def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
         """A recording (`yamlparity record`) or a HAR file, read and checked now."""
         text = cast(str, raw["recorded"])
@@ -579,19 +607,29 @@ class _SpecBuilder:
 
     def _http_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> HttpTarget:
         url = cast(str, raw["url"])
-        if not re.match(r"https?://", url):
-            raise self.err(
-                (*base, "url"), f"target {name!r}: url must start with http:// or https://"
-            )
-        self._check_url((*base, "url"), name, url.replace("${port}", "1"), "url")
+        self._check_base_url(name, (*base, "url"), url)
         port = raw.get("port")
-        if "${port}" in url and port is None:
+        if port == "auto" and "service" not in raw:
+            raise self.err(
+                (*base, "port"),
+                f"target {name!r}: `port: auto` chooses a free port for a service yamlparity "
+                "starts, and this target has no `service:` (nothing would listen on it)",
+                "for a server that is already running, write its port in the url "
+                '(url: "http://127.0.0.1:8080") and drop `port:`; or add `service: {run: '
+                "[...]}` so yamlparity starts the server on the chosen port",
+                at_key=True,
+            )
+        if (*base, "url") in self.port_dropped:
+            # `${GW:-http://127.0.0.1:${port}}` with GW set: a server already running, so
+            # nothing is started and no port chosen (docs/spec-format.md, Interpolation).
+            port, raw = None, {k: v for k, v in raw.items() if k not in ("port", "service")}
+        if PORT_PLACEHOLDER in url and port is None:
             raise self.err(
                 (*base, "url"),
                 f"target {name!r} uses ${{port}} but has no `port:`",
                 "add `port: auto` (a free port) or `port: 8080`",
             )
-        if port == "auto" and "${port}" not in url and "unix_socket" not in raw:
+        if port == "auto" and PORT_PLACEHOLDER not in url and "unix_socket" not in raw:
             raise self.err(
                 (*base, "port"),
                 f"target {name!r}: `port: auto` chooses a free port, but the url never uses it",
@@ -711,6 +749,37 @@ class _SpecBuilder:
                 "e.g. http://127.0.0.1:8080 or http://[::1]:8080 (a port is 1 to 65535)",
             ) from None
         return parsed
+
+    def _check_base_url(self, name: str, path: KeyPath, url: str) -> None:
+        """An http(s) URL the request path can be appended to: the path is joined to it as
+        text, so a query or a fragment here would swallow the path (`/api?k=1` + `/x`)."""
+        if not re.match(r"https?://", url):
+            scheme = url.partition("://")[0] if "://" in url else None
+            raise self.err(
+                path,
+                f"target {name!r}: url must start with http:// or https://",
+                (f"{scheme!r} is not a scheme yamlparity speaks; " if scheme else "")
+                + 'write the server\'s address: url: "http://127.0.0.1:8080" or '
+                '"https://api.example.com"',
+            )
+        parsed = self._check_url(path, name, url.replace(PORT_PLACEHOLDER, "1"), "url")
+        rest = len(parsed.scheme) + 3  # after `://`: a `?` or `#` from here on ends the path
+        at = min((i for i in (url.find("?", rest), url.find("#", rest)) if i >= 0), default=-1)
+        if at < 0:
+            return
+        if url[at] == "?":
+            pairs = parse_qsl(url[at + 1 :].partition("#")[0], keep_blank_values=True)
+            shown = ", ".join(f"{_yaml_key(k)}: {dumps(v)}" for k, v in pairs) or "..."
+            what, hint = "a query", f"move it to `request.query: {{{shown}}}` (or the path)"
+        else:
+            what, hint = "a fragment", "drop it: a fragment is never sent to a server"
+        raise self.err(
+            path,
+            f"target {name!r}: the url has {what} ({url[at:]!r}); each case's request path "
+            "is appended to the url, so it would land inside it",
+            f"{hint}; keep the url to scheme://host:port and an optional base path",
+            value_offset=(url, at),
+        )
 
     def _auth(
         self, name: str, raw: dict[str, JSON], base: KeyPath, headers: dict[str, str]
@@ -884,6 +953,10 @@ class _SpecBuilder:
                 at_key=True,
             )
         out: dict[str, Any] = dict(raw)
+        if isinstance(raw.get("method"), str):
+            self._check_method((*base, "method"), cast(str, raw["method"]))
+        if isinstance(raw.get("path"), str):
+            self._check_request_path((*base, "path"), cast(str, raw["path"]))
         for key in ("query", "headers"):
             if key in raw:
                 out[key] = _texts(raw[key])
@@ -896,6 +969,35 @@ class _SpecBuilder:
         if "json" in raw:
             self._json_templates((*base, "json"), raw["json"])
         return out
+
+    def _check_method(self, path: KeyPath, method: str) -> None:
+        """A custom method is sent as written; one a slip away from a standard one is a typo
+        every server would answer 405 or 501 to, for every case."""
+        known = methods.likely_typo(method)
+        if known is not None:
+            raise self.err(
+                path,
+                f"HTTP method {method!r} is not a standard method: did you mean {known!r}?",
+                f"the standard methods: {methods.LISTED}; a custom method is sent as written, "
+                "but not one this close to a standard one",
+            )
+
+    def _check_request_path(self, path: KeyPath, text: str) -> None:
+        """The path is appended to each target's url as text: without its leading `/`,
+        `http://host:8080` + `health` is a broken URL and `.../api` + `health` is `/apihealth`.
+        A path that starts with a template is checked per case, when it is rendered."""
+        opens = [i for i in (text.find("{{"), text.find("{%"), text.find("{#")) if i >= 0]
+        written = text[: min(opens)] if opens else text
+        if written.startswith("/") or (opens and written == ""):
+            return
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise self.err(
+            path,
+            f"the request path {shown!r} does not start with /: it is appended to each "
+            "target's url",
+            f'write "/{shown.lstrip()}" (the url keeps any base path: url '
+            '"http://host:8080/api" + path "/health" asks for /api/health)',
+        )
 
     def _json_templates(self, path: KeyPath, value: JSON) -> None:
         if isinstance(value, str):
@@ -1830,6 +1932,10 @@ def _holds_private_key(path: str) -> bool:
             return b"PRIVATE KEY-----" in handle.read(1 << 20)
     except OSError:
         return False
+
+
+def _yaml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_.-]+", key) else dumps(key)
 
 
 def _facet_name(facet: str) -> str:

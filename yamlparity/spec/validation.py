@@ -24,6 +24,7 @@ from jsonschema.exceptions import best_match
 
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number, dumps, type_name
+from yamlparity.spec import methods
 from yamlparity.spec.source import Document, KeyPath, format_key_path
 
 CASE_NAME_HINT = "case names use letters, digits, `_`, `.`, `-` and do not start with `.`"
@@ -237,6 +238,8 @@ def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | Non
         )
     if len(path) == 3 and path[0] == "cases" and path[2] == "name":
         return doc.error(path, f"bad case name {text!r}", CASE_NAME_HINT)
+    if path[-2:] == ("request", "method"):
+        return doc.error(path, *methods.wrong_form(text))
     where = format_key_path(path) or "the top level"
     return doc.error(path, f"{where}: {_short(text)} is not allowed here", described)
 
