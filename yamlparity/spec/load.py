@@ -1090,11 +1090,20 @@ class _SpecBuilder:
         else:
             text = cast(str, item)
         program = self._compile(text_path, text)
+        facet = _facet_name(facet) if facet else self._main_facet()
+        if facet.startswith("headers.") and _makes_null(program):
+            raise self.err(
+                text_path,
+                f"this rule makes the {facet} header null, which is how a header the target "
+                "did not send is compared: a sent header would match a missing one",
+                f"to ignore the header, leave {facet} out of compare.facets; to hide its "
+                'value, mask it with a string: mask(.; "<value>")',
+            )
         return Rule(
             text=text,
             location=self.loc(text_path),
             program=program,
-            facet=_facet_name(facet) if facet else self._main_facet(),
+            facet=facet,
             targets=targets,
             intended=intended,
         )
@@ -1972,6 +1981,23 @@ def _check_recorded_keys(doc: Any, name: str, target: dict[str, JSON]) -> None:
                 "live one its own target name",
                 at_key=True,
             )
+
+
+# Header values of each shape a rule may single out (a mask with a shape).
+_HEADER_SAMPLES = (
+    "x",
+    "1",
+    "2024-01-02T03:04:05Z",
+    "Mon, 07 Dec 2026 05:48:29 GMT",
+    "123e4567-e89b-12d3-a456-426614174000",
+)
+
+
+def _makes_null(program: Any) -> bool:
+    """Whether the rule turns a header's value into null (`. = null`, `mask(.; null)`)."""
+    from yamlparity.rules.normalize import apply
+
+    return any(apply(program, sample) is None for sample in _HEADER_SAMPLES)
 
 
 def _split_by_flow_comma(mark: NodeMark, text: str) -> str | None:
