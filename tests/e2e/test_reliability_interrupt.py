@@ -1,6 +1,6 @@
-"""Ctrl-C and SIGTERM through the real CLI: the first stops starting cases, stops the services,
-writes a report of the finished cases marked interrupted and exits 130; a second Ctrl-C stops
-at once, services included.
+"""Ctrl-C, SIGTERM and SIGHUP through the real CLI: the first stops starting cases, stops the
+services, writes a report of the finished cases marked interrupted and exits 130; a second
+Ctrl-C stops at once, services included.
 
 The services (tests/servers/slow_server.py) write their pid to a file and one line per request
 to a log; the tests wait on those lines, never on time.
@@ -80,7 +80,10 @@ def signalled_after(
     return pids, stdout, stderr
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]  # SIGHUP: the terminal closed
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
 def test_first_signal_finishes_in_flight_cases_and_reports(tmp_path: Path, sig: int) -> None:
     spec = slow_spec(tmp_path, delay=0.2)
     proc = start_cli("run", str(spec), "--report-dir", "out", "-j", "1", cwd=tmp_path)
@@ -118,11 +121,12 @@ def test_timeouts_signal_sent_twice_at_once_is_one_interrupt(tmp_path: Path) -> 
     assert f"after {total} cases" in (tmp_path / "out" / "slow.md").read_text("utf-8")
 
 
-def test_sigterm_stops_a_calibration_and_its_services(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", SIGNALS[1:], ids=[s.name for s in SIGNALS[1:]])
+def test_sigterm_or_sighup_stops_a_calibration_and_its_services(tmp_path: Path, sig: int) -> None:
     spec = slow_spec(tmp_path, delay=0.2)
     spec.write_text(spec.read_text() + "calibration: {unsafe_methods: true}\n")  # POSTs
     proc = start_cli("calibrate", str(spec), "--repeat", "3", cwd=tmp_path)
-    pids, _, stderr = signalled_after(proc, tmp_path, 2, signal.SIGTERM)
+    pids, _, stderr = signalled_after(proc, tmp_path, 2, sig)
     assert proc.returncode == 130, stderr
     assert all(gone_soon(pid) for pid in pids)
 

@@ -1,16 +1,18 @@
 """A well-behaved stdlib HTTP server with knobs for run-level faults.
 
-Usage: slow_server.py PORT [--pid-file F] [--log-file F] [--delay S] [--exit-after N]
+Usage: slow_server.py PORT [--pid-file F] [--log-file F] [--delay S] [--exit-after N] [--squat]
 
 Every request gets {"path": PATH, "body": BODY} (JSON). --delay sleeps before answering;
 --log-file gets one line per request once it has been read (tests wait on it, not on time);
 --exit-after N makes the process exit right after answering its Nth request: a service that
-dies halfway through a run.
+dies halfway through a run. --squat waits for PORT to be free and takes it: a process that
+takes over the port of a service that died.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -74,15 +76,26 @@ def main() -> None:
     parser.add_argument("--log-file")
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--exit-after", type=int, default=0)
+    parser.add_argument("--squat", action="store_true")
     ARGS = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ARGS.pid_file:
         with open(ARGS.pid_file, "w") as handle:
             handle.write(str(os.getpid()))
-    server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    server = bind(ARGS.port, ARGS.squat)
     server.daemon_threads = True
     print(f"listening on {ARGS.port}", flush=True)
     server.serve_forever()
+
+
+def bind(port: int, squat: bool) -> ThreadingHTTPServer:
+    while True:
+        try:
+            return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            if not squat or exc.errno != errno.EADDRINUSE:
+                raise
+            time.sleep(0.01)
 
 
 if __name__ == "__main__":

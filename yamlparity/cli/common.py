@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -134,9 +134,18 @@ def display_path(path: Path) -> str:
 SAME_INTERRUPT_SECONDS = 0.25
 
 
+# What stops a run as Ctrl-C does: SIGTERM (kill, CI cancelling a job) and SIGHUP (the terminal
+# or SSH session closed; left at its default, it killed yamlparity and orphaned the services).
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def install_interrupt(stop: threading.Event, first: str) -> None:
-    """First Ctrl-C/SIGTERM: set `stop` and say what happens now (`first`, e.g. "finishing the
-    cases in flight"); the command then reports what it has. Second: stop now."""
+    """First Ctrl-C/SIGTERM/SIGHUP: set `stop`, end any wait for a service to be ready, and
+    say what happens now (`first`, e.g. "finishing the cases in flight"); the command then
+    reports what it has. Second: stop now."""
+    from yamlparity.targets import services
+
+    services.allow_starts()
     first_at: list[float] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -147,10 +156,37 @@ def install_interrupt(stop: threading.Event, first: str) -> None:
             stop_now("stopped at once: what was still running is not reported")
         first_at.append(now)
         stop.set()
-        print(f"\ninterrupting: {first} (Ctrl-C again to stop now)", file=sys.stderr)
+        services.interrupt_starts()
+        say(f"\ninterrupting: {first} (Ctrl-C again to stop now)")
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    for sig in INTERRUPT_SIGNALS:
+        catch(sig, handler)
+
+
+def catch(sig: signal.Signals, handler: Callable[[int, FrameType | None], None]) -> None:
+    """Handle `sig`, unless it is ignored: `nohup yamlparity run ...` ignores SIGHUP so that
+    the run outlives the terminal, and must keep doing so."""
+    if sig == signal.SIGHUP and signal.getsignal(sig) is signal.SIG_IGN:
+        return
+    signal.signal(sig, handler)
+
+
+def say(text: str) -> None:
+    """Print to stderr; a terminal that hung up (SIGHUP) cannot take it, and then nothing
+    printed afterwards may fail the run: stdout and stderr go to /dev/null."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        silence_terminal()
+
+
+def silence_terminal() -> None:
+    """Point stdout and stderr at /dev/null (their reader is gone)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 def stop_now(note: str = "") -> None:

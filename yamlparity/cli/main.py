@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from types import FrameType
 from typing import Any
 
 from yamlparity._version import __version__
-from yamlparity.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, stop_services
+from yamlparity.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    INTERRUPT_SIGNALS,
+    catch,
+    silence_terminal,
+    stop_services,
+)
 from yamlparity.core.errors import SpecError, UsageError, YamlparityError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
@@ -78,10 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if argv is None:
         reaper.install()
-        # SIGTERM stops any command as Ctrl-C does (its services stopped, exit 130); `run`,
-        # `fuzz` and `record` install their own handler, which reports what was done. Left
-        # at its default, `calibrate` died on SIGTERM and its services outlived it.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # SIGTERM and SIGHUP stop any command as Ctrl-C does (its services stopped, exit 130);
+        # `run`, `fuzz` and `record` install their own handler, which reports what was done.
+        # Left at their default, `calibrate` died on SIGTERM, and every command on SIGHUP,
+        # and the services outlived it.
+        for sig in INTERRUPT_SIGNALS:
+            catch(sig, _interrupt)
     # Everything printed passes the secret boundary: messages, listings, progress, -v.
     with redacted_terminal():
         try:
@@ -89,6 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             stop_services()
             reaper.kill_all()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C, SIGTERM or SIGHUP outside `run`, `fuzz` and `record`: a wait for a service to
+    be ready ends too (it may run in another thread), then KeyboardInterrupt unwinds."""
+    from yamlparity.targets import services
+
+    services.interrupt_starts()
+    raise KeyboardInterrupt
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -104,7 +122,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         stop_services()
-        print("interrupted", file=sys.stderr)
+        try:
+            print("interrupted", file=sys.stderr)
+        except OSError:  # the terminal hung up (SIGHUP)
+            silence_terminal()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`yamlparity schema | head`): nothing to say, and nothing more

@@ -726,8 +726,10 @@ _PROBE_BODY_CAP = 1 << 20
 def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple[bool, str]:
     """A service's readiness check: GET `url` once, on its own connection, read to its end.
 
-    Any answer below 500 means ready; 5xx means "still starting". It goes the way the
-    target's requests go (TLS trust, Unix socket, HTTP version) but never through a proxy.
+    2xx and 3xx mean ready (as a Kubernetes httpGet probe); 5xx means "still starting", and
+    so does 4xx: a 404 from a server with no such path (`python -m http.server` has no
+    /health) would otherwise pass for a healthy one. It goes the way the target's requests go
+    (TLS trust, Unix socket, HTTP version) but never through a proxy, and follows no redirect.
     """
     base = transport or TransportOptions(timeout=timeout, max_output=_PROBE_BODY_CAP)
     options = replace(base, timeout=timeout, max_output=_PROBE_BODY_CAP, proxy=None, digest=None)
@@ -744,4 +746,4 @@ def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple
         status = transfer.status()
     finally:
         transfer.close()
-    return status < 500, f"HTTP {status}"
+    return 200 <= status < 400, f"HTTP {status}"

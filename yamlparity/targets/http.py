@@ -33,7 +33,7 @@ from yamlparity.targets.curl import (
 )
 from yamlparity.targets.curlargs import implicit_headers
 from yamlparity.targets.ports import PORT_PLACEHOLDER, free_port, substitute_port
-from yamlparity.targets.services import ServiceProcess
+from yamlparity.targets.services import PortInUse, ServiceProcess
 
 __all__ = ["SENSITIVE_HEADERS", "HttpAdapter", "request_headers"]
 
@@ -89,7 +89,8 @@ class HttpAdapter:
 
         A port picked free (`port: auto`) may be taken by another process before the service
         binds it (ports.free_port): a service that exits before it is ready saying its address
-        is in use is started again on another free port, up to _PORT_ATTEMPTS times."""
+        is in use, or whose port is found in use before it starts, is started again on another
+        free port, up to _PORT_ATTEMPTS times. A fixed port found in use is final (PortInUse)."""
         auto = self._auto_port()
         fixed = self.target.port if isinstance(self.target.port, int) else None
         for attempt in range(1, _PORT_ATTEMPTS + 1):
@@ -157,6 +158,9 @@ class HttpAdapter:
             failure = "no HTTP request was prepared for this case"
             return _ready(RawObservation(self.name, failure=failure))
         started = time.perf_counter()
+        if self.service is not None and not self.service.alive():
+            # Whatever answers on its port now is not the service: the case is not sent.
+            return _ready(self._failed("request not sent", started, request))
         if request.method == "HEAD" and request.body is not None:
             # libcurl (like curl) cannot send one and still read a HEAD answer.
             reason = "a HEAD request carries no body, and this case gives one (json: or body:)"
@@ -212,6 +216,8 @@ class HttpAdapter:
         if self.service is not None:
             if self.service.reused:
                 text += " (reused: already answering)"
+            elif self.service.proc is None:  # refused (port in use) or could not be run
+                text += f" (not started: {self.service.describe_command()})"
             else:
                 text += f" (started: {self.service.describe_command()})"
         return self._scrub(text)
@@ -372,5 +378,8 @@ def _redact_userinfo(url: str) -> str:
 
 
 def _port_taken(failure: TargetUnavailable) -> bool:
-    """A service that exited before it was ready because its port was taken."""
+    """A service whose port was taken: found in use before it started, or it exited before it
+    was ready saying so."""
+    if isinstance(failure, PortInUse):
+        return True
     return "before it was ready" in failure.reason and bool(_PORT_TAKEN.search(failure.log_tail))

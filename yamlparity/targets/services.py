@@ -1,5 +1,10 @@
 """Service lifecycle for HTTP targets: start a server in its own process group, wait until it is
-ready, stop the whole group. A registry lets the CLI stop everything on a signal or at exit."""
+ready, stop the whole group. A registry lets the CLI stop everything on a signal or at exit.
+
+A readiness check only asks "does something answer there?": it cannot tell our server from
+another process on the same port. So a service is only started on a port where nothing listens
+yet and that no other target of the run holds, and it is ready only while its own process
+still runs."""
 
 from __future__ import annotations
 
@@ -28,7 +33,14 @@ from yamlparity.targets.ports import substitute_port
 if TYPE_CHECKING:
     from yamlparity.targets.curl import TransportOptions
 
-__all__ = ["ServiceProcess", "running_services", "stop_all"]
+__all__ = [
+    "PortInUse",
+    "ServiceProcess",
+    "allow_starts",
+    "interrupt_starts",
+    "running_services",
+    "stop_all",
+]
 
 TAIL_LINES = 40
 _TAIL_BYTES = 64 * 1024
@@ -37,6 +49,15 @@ _PROBE_TIMEOUT = 1.0  # one readiness probe never blocks longer than this
 
 # A probe answers (ready?, what it saw) so a timeout can say what was last observed.
 Probe = Callable[[float], tuple[bool, str]]
+
+# Set by the first Ctrl-C (SIGTERM, SIGHUP): every wait for readiness ends at once and no
+# service starts after it. A wait of `start_timeout: 20` used to outlast the Ctrl-C by 19 s.
+_interrupted = threading.Event()
+
+
+class PortInUse(TargetUnavailable):
+    """Another process (or another target of this run) already listens where the service
+    would: its answers would pass for the service's."""
 
 
 class ServiceProcess:
@@ -78,10 +99,24 @@ class ServiceProcess:
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
-        """Start the process (or adopt an already answering server when `reuse` is set)."""
+        """Start the process (or adopt an already answering server when `reuse` is set).
+
+        Raises PortInUse, rather than start it, when the port is another target's in this run
+        or something listens there already: it, not the service, would answer its cases."""
+        if _interrupted.is_set():
+            raise TargetUnavailable("not started: the run was interrupted")
         if self.service.reuse and self._probe()(_PROBE_TIMEOUT)[0]:
-            self.reused = True
+            self.reused = True  # asked for: whatever answers there, even another target's
             return
+        self._hold_endpoint()
+        try:
+            self._refuse_if_taken()
+            self._spawn()
+        except BaseException:
+            _release_endpoint(self)
+            raise
+
+    def _spawn(self) -> None:
         self.log_path = self._open_log_path()
         env = self.owner.env({**os.environ, **self.env})
         with open(self.log_path, "wb") as log:
@@ -106,27 +141,39 @@ class ServiceProcess:
         _register(self)
 
     def wait_ready(self) -> None:
-        """Poll the readiness probe until `start_timeout`; raise TargetUnavailable otherwise."""
+        """Poll the readiness probe until `start_timeout`; raise TargetUnavailable otherwise.
+
+        Ready means the probe passed *and* our process still runs: a server that died at once
+        (its port taken, say) is never ready, whoever answers on its port. The first Ctrl-C
+        ends the wait (interrupt_starts)."""
         if self.reused:
             return
         probe = self._probe()
-        deadline = time.monotonic() + self.service.start_timeout
+        started = time.monotonic()
+        deadline = started + self.service.start_timeout
         delay = 0.02
         seen = "no answer yet"
         while True:
-            exit_text = self.exit_description()
-            if exit_text is not None:
-                self._fail(f"service {exit_text} before it was ready")
+            self._fail_if_exited()
+            if _interrupted.is_set():
+                waited = time.monotonic() - started
+                self._fail(
+                    f"interrupted while waiting for the service to be ready, after {waited:.1f} s "
+                    f"of start_timeout {self.service.start_timeout:g} s "
+                    f"({self.probe_description()}: {seen})"
+                )
             remaining = deadline - time.monotonic()
             ready, seen = probe(max(0.05, min(_PROBE_TIMEOUT, remaining)))
             if ready:
+                # It may have answered for a process of ours that died meanwhile: not ready.
+                self._fail_if_exited()
                 return
             if time.monotonic() >= deadline:
                 self._fail(
                     f"service not ready after {self.service.start_timeout:g} s "
-                    f"({self.probe_description()}: {seen})"
+                    f"({self.probe_description()}: {seen}){_status_hint(seen)}"
                 )
-            time.sleep(delay)
+            _interrupted.wait(delay)  # a sleep the first Ctrl-C cuts short
             delay = min(delay * 1.5, 0.2)  # quick for fast servers, gentle for slow ones
 
     def start_and_wait(self) -> None:
@@ -142,6 +189,7 @@ class ServiceProcess:
             self._stopped = True
         proc = self.proc
         if proc is None:  # never started, or reused: never stop what we did not start
+            _release_endpoint(self)
             return
         try:
             _terminate_group(proc, self.service.stop_timeout)
@@ -149,6 +197,7 @@ class ServiceProcess:
             self.owner.release(proc.pid)
         finally:
             _unregister(self)
+            _release_endpoint(self)
             self._final_tail = self._read_tail(200)
             self._drop_temp_log()
 
@@ -217,7 +266,51 @@ class ServiceProcess:
         host, port = self._host_port()
         return f"TCP connect to {host}:{port}"
 
+    def endpoint(self) -> str:
+        """Where the service listens, as the messages name it: `port 8080`, `Unix socket X`."""
+        unix = self.transport.unix_socket if self.transport is not None else None
+        if unix is not None:
+            return f"Unix socket {unix}"
+        return f"port {self._host_port()[1]}"
+
     # ----------------------------------------------------------------- internals
+
+    def _hold_endpoint(self) -> None:
+        """Hold the endpoint for this target, or refuse it when another target of the run does
+        (two targets on one fixed port: both would be answered by one server)."""
+        holder = _claim_endpoint(self)
+        if holder is not None:
+            raise PortInUse(
+                f"{self.endpoint()} is already taken by the service of target `{holder}` in "
+                "this run: two targets on one port would both be answered by one server. "
+                "Give each target its own `port:` (or `port: auto`)"
+            )
+
+    def _refuse_if_taken(self) -> None:
+        """Something listening before the service starts would pass its readiness check and
+        answer its cases while the service dies with "Address already in use"."""
+        if not self._listener_present():
+            return
+        host, port = self._host_port()
+        where = self.endpoint() if self.endpoint().startswith("Unix") else f"{host}:{port}"
+        raise PortInUse(
+            f"{self.endpoint()} is already in use: another process listens on {where} "
+            "before this service starts, and would answer in its place. Stop that process, "
+            "set `reuse: true` to test the server already there on purpose, or use "
+            "`port: auto`"
+        )
+
+    def _listener_present(self) -> bool:
+        unix = self.transport.unix_socket if self.transport is not None else None
+        if unix is not None:
+            return _probe_unix(unix, _PROBE_TIMEOUT)[0]
+        host, port = self._host_port()
+        return _probe_port(host, port, _PROBE_TIMEOUT)[0]
+
+    def _fail_if_exited(self) -> None:
+        exit_text = self.exit_description()
+        if exit_text is not None:
+            self._fail(f"service {exit_text} before it was ready")
 
     def _popen_args(self) -> str | list[str]:
         if self.service.shell:
@@ -303,6 +396,16 @@ def _substitute_run(run: tuple[str, ...] | str, port: int) -> tuple[str, ...] | 
     if isinstance(run, str):
         return substitute_port(run, port)
     return tuple(substitute_port(arg, port) for arg in run)
+
+
+def _status_hint(seen: str) -> str:
+    """After a timeout on `HTTP 4xx`: the server is up, the readiness path is likely wrong."""
+    if re.fullmatch(r"HTTP 4\d\d", seen) is None:
+        return ""
+    return (
+        ": only 2xx and 3xx count as ready; a 4xx usually means the path is wrong "
+        "(`ready: {port: true}` waits for the port alone)"
+    )
 
 
 def _as_path(path: str) -> str:
@@ -403,6 +506,35 @@ def _register(service: ServiceProcess) -> None:
 def _unregister(service: ServiceProcess) -> None:
     with _registry_lock:
         _registry.pop(id(service), None)
+
+
+# Endpoints (`port 8080`) held by the services this run starts: a second target started on
+# one of them would die at once ("Address already in use") or, worse, be answered by the
+# first one's server.
+_claims: dict[str, ServiceProcess] = {}
+
+
+def _claim_endpoint(service: ServiceProcess) -> str | None:
+    """Hold `service`'s endpoint; the name of the target holding it already, if another."""
+    with _registry_lock:
+        holder = _claims.setdefault(service.endpoint(), service)
+    return None if holder is service else holder.target
+
+
+def _release_endpoint(service: ServiceProcess) -> None:
+    with _registry_lock:
+        if _claims.get(service.endpoint()) is service:
+            del _claims[service.endpoint()]
+
+
+def interrupt_starts() -> None:
+    """The run is interrupted: waits for readiness end now, and no service starts after."""
+    _interrupted.set()
+
+
+def allow_starts() -> None:
+    """A new run (the CLI installs its interrupt handler): services may start again."""
+    _interrupted.clear()
 
 
 def running_services() -> list[ServiceProcess]:

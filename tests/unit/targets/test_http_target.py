@@ -207,9 +207,36 @@ def test_service_death_is_reported_with_its_log(adapters: list[HttpAdapter]) -> 
     assert obs.failure is not None
     assert "the service exited with code 7" in obs.failure
     assert "exiting with 7 as asked" in obs.failure
-    later = call(adapter, "/status/200")
-    assert later.failure is not None and later.failure.startswith("connection refused")
-    assert "exited with code 7" in later.failure
+    later = call(adapter, "/status/200")  # not sent: whatever answers there is not it
+    assert later.failure is not None
+    assert later.failure.startswith("request not sent; the service exited with code 7")
+    assert "exiting with 7 as asked" in later.failure
+
+
+def test_a_dead_service_is_never_answered_for_by_another_process(
+    tmp_path: Path, adapters: list[HttpAdapter]
+) -> None:
+    # The service's process ends; a process it left (here its child, in its group) keeps
+    # answering on its port, as an old server or another target's would. Its answers used to
+    # be taken for the service's.
+    script = tmp_path / "handoff.sh"
+    leave = tmp_path / "leave"  # the service's process exits once this file exists
+    script.write_text(
+        f'{PY} {FAULT_SERVER} "$1" &\n'
+        f"while [ ! -e {leave} ]; do sleep 0.05; done; echo bye; exit 5\n"
+    )
+    tgt = target(port="auto", service=service(("sh", str(script), "${port}"), ready_http="/health"))
+    adapter = started(adapters, tgt)
+    assert adapter.service is not None and adapter.service.proc is not None
+    leave.touch()
+    adapter.service.proc.wait(timeout=10)
+    with socket.create_connection(("127.0.0.1", adapter.port or 0), timeout=2):
+        pass  # the child still answers there
+    obs = call(adapter, "/status/200")
+    assert obs.status is None
+    assert obs.failure is not None
+    assert obs.failure.startswith("request not sent; the service exited with code 5")
+    assert "— last log lines:\n" in obs.failure and obs.failure.endswith("\nbye")
 
 
 def test_service_that_cannot_start_makes_start_raise(adapters: list[HttpAdapter]) -> None:

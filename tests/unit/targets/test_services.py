@@ -7,6 +7,8 @@ import re
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,14 @@ from tests.support.paths import HELPER_PY, TESTS
 from yamlparity.spec.model import Service
 from yamlparity.targets.base import TargetUnavailable
 from yamlparity.targets.ports import free_port, substitute_port
-from yamlparity.targets.services import ServiceProcess, running_services, stop_all
+from yamlparity.targets.services import (
+    PortInUse,
+    ServiceProcess,
+    allow_starts,
+    interrupt_starts,
+    running_services,
+    stop_all,
+)
 
 HERE = TESTS
 FAULT_SERVER = str(HERE / "servers" / "fault_server.py")
@@ -145,6 +154,28 @@ def test_ready_http_never_below_500_is_unavailable() -> None:
     assert not svc.alive()
 
 
+def test_ready_http_counts_2xx_and_3xx_as_ready(started: list[ServiceProcess]) -> None:
+    for path in ("/status/204", "/redirect"):  # a redirect is not followed: the 302 is enough
+        svc = process(service((PY, FAULT_SERVER, "${port}"), ready_http=path, start_timeout=5))
+        started.append(svc)
+        svc.start_and_wait()
+        assert svc.alive()
+
+
+def test_ready_http_on_a_path_the_server_lacks_names_the_status() -> None:
+    # A 404 used to count as ready: `python -m http.server` has no /health, and passed.
+    run = (PY, FAULT_SERVER, "${port}")
+    svc = process(service(run, ready_http="/status/404", start_timeout=0.6))
+    with pytest.raises(TargetUnavailable) as info:
+        svc.start_and_wait()
+    reason = info.value.reason
+    seen = r"not ready after 0\.6 s \(GET http://127\.0\.0\.1:\d+/status/404: HTTP 404\)"
+    assert re.search(seen, reason), reason
+    assert "only 2xx and 3xx count as ready" in reason
+    assert "`ready: {port: true}`" in reason
+    assert not svc.alive()
+
+
 def test_ready_port_waits_for_a_late_listener(started: list[ServiceProcess]) -> None:
     svc = process(service((PY, FAULT_SERVER, "${port}", "--listen-delay", "0.3"), ready_port=True))
     started.append(svc)
@@ -174,6 +205,94 @@ def test_ready_log_without_match_times_out() -> None:
     svc = process(service((PY, "-c", code), ready_log="ready", start_timeout=0.4))
     with pytest.raises(TargetUnavailable, match="log line matching /ready/"):
         svc.start_and_wait()
+
+
+# ----------------------------------------------------------------------------- a port in use
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A port something (this test) listens on: a server no run started."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_a_port_already_listened_on_is_refused_before_starting(listener: int) -> None:
+    # It used to pass the readiness check and answer every case while the service died with
+    # "Address already in use".
+    svc = process(service((PY, FAULT_SERVER, "${port}"), ready_http="/health"), listener)
+    with pytest.raises(PortInUse) as info:
+        svc.start_and_wait()
+    reason = info.value.reason
+    assert reason.startswith(f"port {listener} is already in use: another process listens on ")
+    assert f"127.0.0.1:{listener}" in reason
+    for hint in ("Stop that process", "`reuse: true`", "`port: auto`"):
+        assert hint in reason
+    assert svc.proc is None  # nothing was started
+    svc.stop()
+
+
+def test_a_port_another_target_holds_is_refused_unless_reused(
+    started: list[ServiceProcess],
+) -> None:
+    first = process(service((PY, FAULT_SERVER, "${port}"), ready_http="/health"))
+    started.append(first)
+    first.start()  # not ready yet: nothing may listen there, and the port is still its
+
+    def second(reuse: bool) -> ServiceProcess:
+        run = (PY, FAULT_SERVER, "${port}")
+        svc = service(run, ready_http="/health", reuse=reuse)
+        return ServiceProcess(svc, "u", first.port, "http://127.0.0.1:${port}")
+
+    refused = second(reuse=False)
+    with pytest.raises(PortInUse, match=rf"port {first.port} is already taken by .* `t` in"):
+        refused.start()
+    assert refused.proc is None
+    first.wait_ready()
+    adopted = second(reuse=True)  # asked for: what answers there is used
+    adopted.start_and_wait()
+    assert adopted.reused and adopted.proc is None
+    first.stop()
+    # Stopped, it holds the port no more.
+    again = process(service((PY, FAULT_SERVER, "${port}"), ready_http="/health"), first.port)
+    started.append(again)
+    again.start_and_wait()
+
+
+# ----------------------------------------------------------------------------- interrupt
+
+
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    yield
+    allow_starts()  # module state: the next test starts services again
+
+
+def test_first_ctrl_c_ends_a_wait_for_readiness(interruptible: None) -> None:
+    code = "import time; print('booting', flush=True); time.sleep(60)"
+    svc = process(service((PY, "-c", code), ready_http="/health", start_timeout=30))
+    svc.start()
+    pgid = svc.pgid
+    timer = threading.Timer(0.3, interrupt_starts)
+    timer.start()
+    began = time.monotonic()
+    with pytest.raises(TargetUnavailable) as info:
+        svc.wait_ready()
+    took = time.monotonic() - began
+    timer.join()
+    assert took < 3, took  # was the whole start_timeout (30 s)
+    reason = info.value.reason
+    assert reason.startswith("interrupted while waiting for the service to be ready, after ")
+    assert "of start_timeout 30 s (GET http://127.0.0.1:" in reason
+    assert "booting" in info.value.log_tail
+    assert pgid is not None and group_gone(pgid)
+    # And nothing starts once interrupted.
+    late = process(service((PY, FAULT_SERVER, "${port}")))
+    with pytest.raises(TargetUnavailable, match="not started: the run was interrupted"):
+        late.start()
+    assert late.proc is None
 
 
 # ----------------------------------------------------------------------------- environment
