@@ -201,6 +201,8 @@ def test_first_ctrl_c_ends_a_wait_for_readiness(tmp_path: Path) -> None:
     report = (tmp_path / "out" / "svc.md").read_text("utf-8")
     assert "Interrupted" in report
     assert "interrupted while waiting for the service to be ready, after " in report
+    assert "Nothing compared — no case ran: the run was interrupted first." in report
+    assert "parity holds" not in report
     assert all(gone_soon(pid) for pid in pids)
 
 
