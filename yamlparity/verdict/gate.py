@@ -87,7 +87,11 @@ def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = F
         return jsonvalue.loads(data)
     except JsonDecodeError as exc:
         label = "JSON Lines" if kind == "jsonl" else "JSON"
-        raise ValueError(f"{what} is not valid {label}: {exc}") from None
+        why = f"{what} is not valid {label}: {exc}"
+        if data.startswith(b"\xef\xbb\xbf"):
+            # Invisible in an excerpt: "Expecting value (line 1, column 1)" alone says nothing.
+            why += " (it starts with a byte order mark, EF BB BF, which JSON does not allow)"
+        raise ValueError(why) from None
 
 
 def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:

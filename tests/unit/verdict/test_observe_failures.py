@@ -53,3 +53,19 @@ def test_with_stderr_compared_the_failures_are_the_contract(tmp_path: Path) -> N
 def test_the_same_failure_with_stderr_compared_matches(tmp_path: Path) -> None:
     done, _ = run(tmp_path, "[stdout, exit_code, stderr]", crash_b=CRASH_A)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_byte_order_mark_before_json_is_named(tmp_path: Path) -> None:
+    bom = "import sys; sys.stdout.buffer.write(b'\\xef\\xbb\\xbf{\"ok\": 1}\\n')\n"
+    plain = "print('{\"ok\": 1}')\n"
+    (tmp_path / "a.py").write_text(bom)
+    (tmp_path / "b.py").write_text(plain)
+    (tmp_path / "s.yaml").write_text(
+        "name: bom\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, a.py]}}\n  b: {{run: [{HELPER_PY}, b.py]}}\n"
+        "cases: [{name: c, input: {}}]\n"
+    )
+    done = run_cli("run", "s.yaml", "--report-dir", "out", "-v", cwd=tmp_path, timeout=120)
+    assert done.returncode == 1
+    assert "stdout is not valid JSON" in done.stdout
+    assert "starts with a byte order mark, EF BB BF" in done.stdout
