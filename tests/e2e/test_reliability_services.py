@@ -14,11 +14,14 @@ import json
 import os
 import pty
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.cli import (
     OUTPUTS,
@@ -130,6 +133,54 @@ def test_a_port_another_process_listens_on_is_refused_unless_reused(tmp_path: Pa
         assert "(reused: already answering)" in results(tmp_path)["targets"][0]["description"]
         assert requests(tmp_path / "old.log") == 1
         assert old.poll() is None  # not stopped: yamlparity did not start it
+
+
+IPV6_ONLY = r"""
+import socket, sys
+server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+server.bind(("::1", int(sys.argv[1])))
+server.listen()
+print("listening", flush=True)
+while True:
+    conn, _ = server.accept()
+    conn.recv(65536)
+    conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+    conn.close()
+"""
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_a_localhost_url_is_refused_when_another_process_listens_on_ipv6(tmp_path: Path) -> None:
+    # libcurl tries ::1 first for `localhost`: a process there alone answered every case.
+    port = free_port()
+    (tmp_path / "six.py").write_text(IPV6_ONLY)
+    target = slow_target("a", port).replace("http://127.0.0.1:", "http://localhost:")
+    spec = spec_with(tmp_path, target + slow_target("b", "auto"))
+    imposter = subprocess.Popen(
+        [PY, str(tmp_path / "six.py"), str(port)], stdout=subprocess.PIPE, env=cli_env()
+    )
+    try:
+        assert imposter.stdout is not None and imposter.stdout.readline() == b"listening\n"
+        proc = run_cli("run", str(spec), "--report-dir", "out", "--format", "json", cwd=tmp_path)
+    finally:
+        imposter.kill()
+        imposter.wait()
+        assert imposter.stdout is not None
+        imposter.stdout.close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # was 0: answered from [::1]
+    reason = results(tmp_path)["targets"][0]["unavailable"]
+    assert reason.startswith(f"port {port} is already in use: another process listens on")
+    assert not (tmp_path / "a.pid").exists()
 
 
 def test_a_service_that_dies_is_never_answered_for_by_the_next_process_on_its_port(

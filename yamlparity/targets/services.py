@@ -305,7 +305,7 @@ class ServiceProcess:
         if unix is not None:
             return _probe_unix(unix, _PROBE_TIMEOUT)[0]
         host, port = self._host_port()
-        return _probe_port(host, port, _PROBE_TIMEOUT)[0]
+        return any(_probe_port(address, port, _PROBE_TIMEOUT)[0] for address in _addresses(host))
 
     def _fail_if_exited(self) -> None:
         exit_text = self.exit_description()
@@ -410,6 +410,20 @@ def _status_hint(seen: str) -> str:
 
 def _as_path(path: str) -> str:
     return path if path.startswith("/") else "/" + path
+
+
+def _addresses(host: str) -> list[str]:
+    """Every address a client may reach `host` at. libcurl resolves `localhost` to ::1 and
+    127.0.0.1 whatever /etc/hosts says, and tries ::1 first: a server listening there alone
+    answers a `localhost` url (measured: a new-user trial's imposter on [::1] got every case)."""
+    found = {"127.0.0.1", "::1"} if host.lower() in ("localhost", "localhost.") else set()
+    try:
+        found.update(
+            str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        )
+    except OSError:
+        found.add(host)
+    return sorted(found)
 
 
 def _probe_port(host: str, port: int, timeout: float) -> tuple[bool, str]:
