@@ -1091,6 +1091,13 @@ class _SpecBuilder:
             text = cast(str, item)
         program = self._compile(text_path, text)
         facet = _facet_name(facet) if facet else self._main_facet()
+        if facet == self._main_facet() and targets is None and _makes_all_alike(program):
+            raise self.err(
+                text_path,
+                f"this rule makes every {facet} the same: every case would match",
+                f"to stop comparing {facet}, leave it out of compare.facets; to drop one field, "
+                "name it: del(.timestamp)",
+            )
         if facet.startswith("headers.") and _makes_null(program):
             raise self.err(
                 text_path,
@@ -1991,6 +1998,18 @@ _HEADER_SAMPLES = (
     "Mon, 07 Dec 2026 05:48:29 GMT",
     "123e4567-e89b-12d3-a456-426614174000",
 )
+
+
+# Outputs of every kind, for `_makes_all_alike`.
+_OUTPUT_SAMPLES: tuple[JSON, ...] = ({"a": "x"}, ["y"], "z", None)
+
+
+def _makes_all_alike(program: Any) -> bool:
+    """Whether the rule turns different outputs into one value (`del(.)`, `. = "x"`)."""
+    from yamlparity.core.jsonvalue import canonical
+    from yamlparity.rules.normalize import apply
+
+    return len({canonical(apply(program, sample)) for sample in _OUTPUT_SAMPLES}) == 1
 
 
 def _makes_null(program: Any) -> bool:
