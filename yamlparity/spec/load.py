@@ -571,6 +571,22 @@ class _SpecBuilder:
                     "answer for both",
                     "give each service its own port, or `port: auto` (a free port each)",
                 )
+        for name, target in targets.items():
+            if not isinstance(target, HttpTarget) or target.service is not None:
+                continue
+            url = target.url
+            if isinstance(target.port, int):
+                url = url.replace(PORT_PLACEHOLDER, str(target.port))
+            port = _loopback_port(url)
+            owner = started.get(port) if port is not None else None
+            if owner is not None and _same_requests(target, targets[owner]):
+                raise self.err(
+                    ("targets", name, "url"),
+                    f"target {name!r} points at port {port}, where target {owner!r} starts its "
+                    "service: one server would answer both, and every case would match",
+                    f"point {name!r} at the other implementation's port (two versions on one "
+                    "server differ by base path, /v1 and /v2, or by headers)",
+                )
 
     def _recorded_target(self, name: str, raw: dict[str, JSON], base: KeyPath) -> RecordedTarget:
         """A recording (`yamlparity record`) or a HAR file, read and checked now."""
@@ -1998,6 +2014,30 @@ _HEADER_SAMPLES = (
     "Mon, 07 Dec 2026 05:48:29 GMT",
     "123e4567-e89b-12d3-a456-426614174000",
 )
+
+
+def _same_requests(target: HttpTarget, other: Target) -> bool:
+    """Whether two targets on one port send the same requests (one base path, the same
+    headers): then one server answers both. Two versions of an API on one server (`/v1`,
+    `/v2`, or a version header) are two implementations."""
+    assert isinstance(other, HttpTarget)
+    if target.unix_socket is not None or target.proxy is not None:
+        return False
+    return (
+        urlsplit(target.url).path.rstrip("/") == urlsplit(other.url).path.rstrip("/")
+        and target.headers == other.headers
+    )
+
+
+def _loopback_port(url: str) -> int | None:
+    """The port of a url on this machine (127.0.0.1, localhost, ::1), else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    return port if host in ("127.0.0.1", "localhost", "::1") else None
 
 
 # Outputs of every kind, for `_makes_all_alike`.

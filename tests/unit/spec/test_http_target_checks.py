@@ -186,6 +186,25 @@ def test_two_services_on_one_fixed_port_are_refused(tmp_path: Path) -> None:
     assert "= hint: give each service its own port, or `port: auto`" in rendered
 
 
+def test_a_target_pointed_at_another_targets_service_is_refused(tmp_path: Path) -> None:
+    text = """\
+    targets:
+      a: {url: "http://127.0.0.1:${port}", port: 18090, service: {run: [./a, "${port}"]}}
+      b: {url: "http://localhost:18090"}
+    cases: [{name: c, input: 1}]
+    """
+    rendered = error_of(tmp_path, text)
+    assert rendered.startswith(
+        "error: target 'b' points at port 18090, where target 'a' starts its service: one "
+        "server would answer both, and every case would match\n"
+        "  --> s.yaml:3:12 (at targets.b.url)"
+    )
+    # Two versions of an API on one server are two implementations: a base path, a header.
+    for other in ('"http://localhost:18090/v2"', '"http://127.0.0.1:18090", headers: {v: "2"}'):
+        loaded = write_spec(tmp_path, "s.yaml", text.replace('"http://localhost:18090"', other))
+        assert len(load_spec(loaded, environ={}).targets) == 2
+
+
 def test_services_on_their_own_ports_load(tmp_path: Path) -> None:
     text = """\
     targets:
