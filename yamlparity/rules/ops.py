@@ -695,13 +695,17 @@ class Scrub(Op):
         any_order = ctx.any_order if "{n}" in self.repl else None
         if self.paths is None:
             if any_order is not None:
-                _AnyOrderNumbering(self.regex, any_order, value, at).number([()], sub)
+                numbering_order = _AnyOrderNumbering(self.regex, any_order, value, at)
+                numbering_order.number([()], sub)
+                numbering_order.note(ctx)
             return _scrub(value, at, sub, ctx)
         found = _collect(value, self.paths, "existing", ctx, at)
         if not found:
             return value
         if any_order is not None:
-            _AnyOrderNumbering(self.regex, any_order, value, at).number(found, sub)
+            numbering_order = _AnyOrderNumbering(self.regex, any_order, value, at)
+            numbering_order.number(found, sub)
+            numbering_order.note(ctx)
 
         def scrub(node: Node, path: CPath) -> Node:
             return _scrub(_json(node), (*at, *path), sub, ctx)
@@ -752,7 +756,7 @@ class _AnyOrderNumbering:
     # alike linked elements keep the order they came in, and only then may their order show
     # as a difference.
     MAX_MARKS = 32
-    WORK = 50_000
+    WORK = 200_000
 
     def __init__(
         self, regex: boundedre.BoundedPattern, any_order: AnyOrder, value: JSON, at: CPath
@@ -760,6 +764,18 @@ class _AnyOrderNumbering:
         self.regex, self.any_order, self.value, self.at = regex, any_order, value, at
         # id of an array -> its indices in walk order, and each index's place in that order
         self.orders: dict[int, tuple[list[int], list[int]]] = {}
+        self.bounded = False  # some array's order was left partly as it came
+
+    def note(self, ctx: Ctx) -> None:
+        """Say so in the audit when the order could not be made entirely canonical."""
+        if self.bounded:
+            ctx.record(
+                "skipped",
+                self.at,
+                reason="an array compared in any order holds too many rows alike but for their "
+                "ids to number them all in an order of their own: some keep the order they "
+                "came in, and may show as a difference",
+            )
 
     def number(self, found: Iterable[CPath], sub: Callable[[str], str]) -> None:
         """Meet every match under the `found` paths in walk order (`sub` numbers them)."""
@@ -821,10 +837,13 @@ class _AnyOrderNumbering:
         while True:
             # Each refining starts from the last stable colours: they are the same in both
             # outputs, and only the new mark has to travel.
-            keys, used = _stable_keys(shapes, templates, marks, keys, min(rounds, _MAX_ROUNDS))
+            keys, used = _stable_keys(shapes, templates, marks, keys, min(rounds, len(items) + 1))
             rounds -= used
             tied = _first_linked_tie(keys, shapes, linked)
-            if tied is None or len(marks) >= self.MAX_MARKS or rounds <= 0:
+            if tied is None:
+                return keys
+            if len(marks) >= self.MAX_MARKS or rounds <= 0:
+                self.bounded = True  # alike linked elements keep the order they came in
                 return keys
             marks[tied] = len(marks)
 
@@ -875,7 +894,6 @@ _GAP = "\x00"  # where a match was cut out of a string
 
 _Shape = tuple[list[str], list[str]]  # an element's text cut at its matches, and the matches
 _Key = tuple[int, tuple[int, ...], int]  # template, colour of each match, mark (-1: none)
-_MAX_ROUNDS = 16
 
 
 def _templates(shapes: list[_Shape]) -> list[int]:
@@ -897,24 +915,31 @@ def _stable_keys(
     `rounds` are used); and the rounds used."""
     keys = start or [(t, (), -1) for t in templates]
     keys = [(k[0], k[1], marks.get(i, -1)) for i, k in enumerate(keys)]
-    distinct = len(set(keys))
+    ranks = _ranks(keys)  # the keys as small numbers: signatures sort fast
+    distinct = max(ranks, default=-1) + 1
     used = 0
     for used in range(1, rounds + 1):  # noqa: B007  # the count is returned
-        seen: dict[str, list[tuple[_Key, int]]] = {}
-        for key, (_pieces, ids) in zip(keys, shapes, strict=True):
+        seen: dict[str, list[tuple[int, int]]] = {}
+        for rank, (_pieces, ids) in zip(ranks, shapes, strict=True):
             for place, match in enumerate(ids):
-                seen.setdefault(match, []).append((key, place))
-        signatures = {match: tuple(sorted(where)) for match, where in seen.items()}
-        rank = {sig: n for n, sig in enumerate(sorted(set(signatures.values())))}
-        colours = {match: rank[sig] for match, sig in signatures.items()}
+                seen.setdefault(match, []).append((rank, place))
+        matches = list(seen)
+        colours = dict(zip(matches, _ranks([tuple(sorted(seen[m])) for m in matches]), strict=True))
         keys = [
             (templates[i], tuple(colours[m] for m in ids), marks.get(i, -1))
             for i, (_pieces, ids) in enumerate(shapes)
         ]
-        if len(set(keys)) == distinct:
+        ranks = _ranks(keys)
+        if max(ranks, default=-1) + 1 == distinct:
             break
-        distinct = len(set(keys))
+        distinct = max(ranks, default=-1) + 1
     return keys, used
+
+
+def _ranks(values: list[Any]) -> list[int]:
+    """Each value's place among the distinct values, sorted."""
+    place = {value: n for n, value in enumerate(sorted(set(values)))}
+    return [place[value] for value in values]
 
 
 def _linked(shapes: list[_Shape]) -> set[str]:
