@@ -21,7 +21,7 @@ from typing import Any, Literal
 from yamlparity.core.atomic import write_atomic
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
 from yamlparity.results.calibration import FORMAT
-from yamlparity.results.pathstats import index_free, overlaps, under
+from yamlparity.results.pathstats import index_free, under
 from yamlparity.rules import normalize
 from yamlparity.run.engine import make_adapter, now_utc
 from yamlparity.run.plan import invocation_for
@@ -323,7 +323,10 @@ def _record_noise(
         noise = found.setdefault((facet, path, kind), Noise(facet=facet, path=path, kind=kind))
         _add(noise.targets, target)
         _add(noise.cases, case)
-        noise.covered = noise.covered and not any(overlaps(path, other) for other in left)
+        # Covered: nothing varies any more at this path or under it (a key coming and going
+        # beside it, at its parent, is a noise of its own, not this one left uncovered).
+        still = any(other == path or under(other, path) for other in left)
+        noise.covered = noise.covered and not still
         if kind == "value":
             _describe_values(noise, raw, noisy_paths)
         else:  # the keys that come and go, as samples

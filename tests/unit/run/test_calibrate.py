@@ -111,6 +111,35 @@ def test_a_key_that_comes_and_goes_is_named_with_the_rule_that_deletes_it(tmp_pa
     assert report.suggestions == []
 
 
+def test_noise_a_rule_covers_stays_covered_beside_a_key_that_comes_and_goes(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import json, pathlib, sys, uuid\n"
+        "count = pathlib.Path(sys.argv[1]); n = int(count.read_text() or 0) if count.exists() "
+        "else 0\ncount.write_text(str(n + 1))\nout = {'rid': str(uuid.uuid4())}\n"
+        "if n % 2: out['flag'] = True\nprint(json.dumps(out))\n"
+    )
+    (tmp_path / "flag.py").write_text(code)
+    a = [HELPER_PY, str(tmp_path / "flag.py"), str(tmp_path / "a.count")]
+    b = [HELPER_PY, str(tmp_path / "flag.py"), str(tmp_path / "b.count")]
+    spec = write_spec(
+        tmp_path,
+        f"""
+        name: flag
+        targets:
+          a: {{run: {json.dumps(a)}}}
+          b: {{run: {json.dumps(b)}}}
+        normalize: ["scrub(.rid; uuid)"]
+        cases: [{{name: c, input: 1}}]
+        """,
+    )
+    report = calibrate_spec(spec, repeat=2)
+    assert [n.path for n in report.noise if n.covered] == [".rid"]
+    assert report.suggestions == []  # it was suggested again: the flag at the root uncovered it
+    assert [r.what for r in report.refusals] == ["."]
+
+
 def test_whole_text_output_is_refused(tmp_path: Path) -> None:
     code = "import uuid; print(uuid.uuid4())"
     spec = write_spec(
