@@ -58,7 +58,7 @@ def test_timeouts_beside_other_cases_get_a_hint_and_concurrency_one_fixes_them(
     crowded = run_cli("run", "spec.yaml", "-j", "4", "--report-dir", "out", cwd=tmp_path)
     assert crowded.returncode == 1, crowded.stdout + crowded.stderr
     assert "error" in crowded.stdout, crowded.stdout
-    assert "hint: a, b timed out while other cases were in flight" in crowded.stdout
+    assert "hint: a, b timed out while other requests were in flight" in crowded.stdout
     assert "`concurrency: 1`" in crowded.stdout
     (tmp_path / "spec.yaml").write_text(spec_text(", concurrency: 1"))
     calm = run_cli("run", "spec.yaml", "-j", "4", "--report-dir", "out", cwd=tmp_path)

@@ -69,7 +69,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
     report_dir = args.report_dir or cfg.report_dir
     jobs = args.jobs if args.jobs is not None else cfg.jobs
     if jobs is not None and jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+        raise UsageError(
+            "--jobs must be at least 1 (hint: leave it out for the tuned default, or -j 1 "
+            "for one case at a time)"
+        )
     code = EXIT_OK
     for spec in load_paths(args.paths, args):
         # Saved where `run` looks for it, so the next report can say which rules are proven.

@@ -99,7 +99,10 @@ def run_options(args: argparse.Namespace, jobs: int | None) -> Any:
     options = RunOptions(select=compile_selection(args.select) if args.select else None)
     if jobs is not None:
         if jobs < 1:
-            raise UsageError("--jobs must be at least 1")
+            raise UsageError(
+                "--jobs must be at least 1 (hint: leave it out for the tuned default, or -j 1 "
+                "for one case at a time)"
+            )
         options.jobs = jobs
     return options
 
@@ -225,7 +228,7 @@ def _crowded_timeouts_hint(spec: Any, result: Any, jobs: int | None) -> str:
     names = ", ".join(crowded)
     them, its = ("it", "its target") if len(crowded) == 1 else ("them", "their targets")
     return (
-        f"  hint: {names} timed out while other cases were in flight to {them}: a service "
+        f"  hint: {names} timed out while other requests were in flight to {them}: a service "
         f"that serves one connection at a time needs `concurrency: 1` on {its} (or -j 1)"
     )
 

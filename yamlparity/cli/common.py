@@ -60,7 +60,10 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--env takes KEY=VALUE, got {pair!r}")
+            raise UsageError(
+                f"--env takes KEY=VALUE, got {pair!r} (hint: --env {pair or 'NAME'}=VALUE; "
+                "an empty value is --env NAME=)"
+            )
         env[key] = value
     return env
 

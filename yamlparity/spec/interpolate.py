@@ -209,10 +209,21 @@ class _Interpolator:
         hint = _ENV_HINT.format(name=name)
         if name == PORT and path[0] == "targets":
             hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
+            if not _http_target(doc, path):
+                hint = (
+                    "${port} is the port of an HTTP target's service; a command target has "
+                    "none: write the port, or use a variable of your own (${MY_PORT})"
+                )
         raise self._error(doc, path, ref.at, f"environment variable {name} is not set", hint)
 
     def _error(self, doc: Document, path: KeyPath, at: int, message: str, hint: str) -> SpecError:
         return doc.error(path, message, hint, value_offset=(self.value, at))
+
+
+def _http_target(doc: Document, path: KeyPath) -> bool:
+    targets = doc.value.get("targets") if isinstance(doc.value, dict) else None
+    raw = targets.get(str(path[1])) if isinstance(targets, dict) and len(path) > 1 else None
+    return not isinstance(raw, dict) or "url" in raw
 
 
 def _names_port(parts: tuple[_Part, ...]) -> bool:
