@@ -142,6 +142,14 @@ SAME_INTERRUPT_SECONDS = 0.25
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+_SIGNAL_NAMES = {signal.SIGTERM: " (SIGTERM)", signal.SIGHUP: " (SIGHUP: the terminal closed)"}
+_AGAIN = {
+    signal.SIGINT: "Ctrl-C again to stop now",
+    signal.SIGTERM: "the signal again stops it now",
+    signal.SIGHUP: "the signal again stops it now",
+}
+
+
 def install_interrupt(stop: threading.Event, first: str) -> None:
     """First Ctrl-C/SIGTERM/SIGHUP: set `stop`, end any wait for a service to be ready, and
     say what happens now (`first`, e.g. "finishing the cases in flight"); the command then
@@ -160,7 +168,11 @@ def install_interrupt(stop: threading.Event, first: str) -> None:
         first_at.append(now)
         stop.set()
         services.interrupt_starts()
-        say(f"\ninterrupting: {first} (Ctrl-C again to stop now)")
+        again = (
+            "Ctrl-C again to stop now" if signum == signal.SIGINT else "signal again to stop now"
+        )
+        name = {signal.SIGTERM: " (SIGTERM)", signal.SIGHUP: " (SIGHUP: the terminal closed)"}
+        say(f"\ninterrupting{name.get(signal.Signals(signum), '')}: {first} ({again})")
 
     for sig in INTERRUPT_SIGNALS:
         catch(sig, handler)
