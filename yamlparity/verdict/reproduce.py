@@ -81,12 +81,15 @@ def http_command(target: HttpTarget, request: PreparedRequest) -> str:
     lines: list[str] = []
     if target.service is not None:
         run = target.service.run
-        # `${port}` was the port of that run: the same "${PORT}" the curl line below uses.
+        # `${port}` is the port of the run: a fixed one as it is, `auto`'s the same "${PORT}"
+        # the curl line below uses.
+        port = f'"${{{_PORT}}}"' if not isinstance(target.port, int) else str(target.port)
         if isinstance(run, str):  # a shell command line, shown as written
-            shown = run.replace(PORT_PLACEHOLDER, f'"${{{_PORT}}}"')
+            shown = run.replace(PORT_PLACEHOLDER, port)
         else:
-            shown = " ".join(map(_shell_word, run))
-        lines.append(f"# yamlparity started this service (cd {target.service.cwd}): {shown}")
+            fixed = [arg.replace(PORT_PLACEHOLDER, port) for arg in run]
+            shown = " ".join(map(_shell_word, fixed if isinstance(target.port, int) else run))
+        lines.append(f"# the service yamlparity starts for it (cd {target.service.cwd}): {shown}")
     url = _url(target) + request.path
     # -q first: no ~/.curlrc.
     parts = ["curl", "-q", "-sS", "-i", *_method(request), _shell_word(url)]
@@ -170,6 +173,8 @@ def _transport_options(target: HttpTarget) -> list[str]:
 
 def _url(target: HttpTarget) -> str:
     url = target.url.rstrip("/")
+    if isinstance(target.port, int):  # a fixed port is known: only `auto` is the reader's to set
+        url = url.replace(PORT_PLACEHOLDER, str(target.port))
     # Credentials in the URL are a secret too: the person supplies them.
     return _USERINFO.sub(
         lambda m: f"{m.group(1)}{_variable(_var(target.name) + '_USERINFO', _USER)}@", url, 1

@@ -150,3 +150,20 @@ def test_a_started_service_is_shown_with_the_port_variable_the_curl_line_uses(
     shell = http_command(spec.targets["b"], request).splitlines()[0]
     assert shell.endswith(f"python3 server.py {port}")
     assert "curl -q -sS -i http://127.0.0.1:" + port in http_command(spec.targets["a"], request)
+
+
+def test_a_fixed_port_is_written_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").write_text(
+        "name: s\ntargets:\n"
+        "  a:\n    url: 'http://127.0.0.1:${port}'\n    port: 18097\n"
+        "    service: {run: [python3, server.py, '--port=${port}'], ready: {http: /}}\n"
+        "  b: {url: 'http://127.0.0.1:18098'}\n"
+        "cases: [{name: c, input: 1}]\n"
+    )
+    spec = load_spec(tmp_path / "spec.yaml", environ={})
+    command = http_command(spec.targets["a"], PreparedRequest("GET", "/", {}, None))
+    assert "PORT" not in command
+    assert command.splitlines()[0].endswith(
+        "for it (cd " + str(tmp_path) + "): python3 server.py --port=18097"
+    )
+    assert "curl -q -sS -i http://127.0.0.1:18097/" in command
