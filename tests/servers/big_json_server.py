@@ -36,5 +36,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-print("listening on", sys.argv[1], flush=True)
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+print("listening on", sys.argv[1], flush=True)  # bound first: the line means ready
+server.serve_forever()
