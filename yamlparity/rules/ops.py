@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from yamlparity.core import boundedre
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, sort_key, type_name
+from yamlparity.rules.anyorder import AnyOrder as AnyOrder
+from yamlparity.rules.anyorder import AnyOrderNumbering
 
 CPath = tuple[str | int, ...]  # a concrete path: keys and non-negative indices
 # A comparison path pattern: keys, indices, and None for "every element" (`[]`).
@@ -88,10 +90,6 @@ class RuleStats:
     @property
     def skipped(self) -> int:
         return self.counts.get("skipped", 0)
-
-
-# Whether the array at this path is compared in any order (compare `set`, `multiset`, `key`).
-AnyOrder = Callable[[CPath], bool]
 
 
 @dataclass
@@ -695,17 +693,13 @@ class Scrub(Op):
         any_order = ctx.any_order if "{n}" in self.repl else None
         if self.paths is None:
             if any_order is not None:
-                numbering_order = _AnyOrderNumbering(self.regex, any_order, value, at)
-                numbering_order.number([()], sub)
-                numbering_order.note(ctx)
+                _number_in_any_order(self.regex, any_order, value, at, [()], sub, ctx)
             return _scrub(value, at, sub, ctx)
         found = _collect(value, self.paths, "existing", ctx, at)
         if not found:
             return value
         if any_order is not None:
-            numbering_order = _AnyOrderNumbering(self.regex, any_order, value, at)
-            numbering_order.number(found, sub)
-            numbering_order.note(ctx)
+            _number_in_any_order(self.regex, any_order, value, at, found, sub, ctx)
 
         def scrub(node: Node, path: CPath) -> Node:
             return _scrub(_json(node), (*at, *path), sub, ctx)
@@ -724,6 +718,29 @@ class Scrub(Op):
         return lambda text: self.regex.sub(number, text)
 
 
+WHOLE_KEPT = object()  # `whole_replacement`: some of the input survives the rule
+
+
+def whole_replacement(op: Op) -> JSON | object:
+    """The constant a rule ends by turning every value into (`del(.)`: null, `. = "x"`,
+    `. |= "x"`, `mask(.)`), else WHOLE_KEPT. Read from the operations, not by trying values:
+    a rule may fail on made-up input (`.a[200000000] = 1`)."""
+    last = op.ops[-1] if isinstance(op, Seq) and op.ops else op
+    return _replaces_root(last)
+
+
+def _replaces_root(op: Op) -> JSON | object:
+    if not (isinstance(op, Assign | Update | Mask | Delete) and () in op.paths):
+        return WHOLE_KEPT
+    if isinstance(op, Assign):
+        return op.value
+    if isinstance(op, Update):
+        return op.op.value if isinstance(op.op, Const) else WHOLE_KEPT
+    if isinstance(op, Mask):
+        return op.text if op.shape is None else WHOLE_KEPT
+    return None  # del(.)
+
+
 def numbers_matches(op: object) -> bool:
     """A `scrub` numbering what it finds (`{n}`, and `scrub(uuid)`), anywhere in `op`."""
     if isinstance(op, Scrub) and "{n}" in op.repl:
@@ -737,235 +754,27 @@ def numbers_matches(op: object) -> bool:
     return False
 
 
-class _AnyOrderNumbering:
-    """Numbers a scrub's matches before it runs, walking each array compared in any order in
-    an order of its own, the same whatever order its elements came in.
-
-    Numbering by first appearance ties the numbers to the order of such an array: the same
-    rows in another order get other numbers, and a multiset comparison then sees rows that
-    differ (`{"id":"<uuid_0>","parent":"<uuid_1>"}` against the reverse). Here the elements
-    are sorted by their text with each match replaced by a colour: first all alike, then, a
-    few rounds over, each match's colour is where it occurs (which elements, at which place),
-    as in colour refinement of graphs: rows equal but for their ids are told apart by how the
-    ids link them (a root, its children, a grandchild). Elements still alike keep their own
-    order between them. Arrays compared in order keep their order: both outputs walk them alike
-    already."""
-
-    # Elements told apart by hand in one array, at most, and the refining rounds (x elements)
-    # one array may use: a round over 10,000 rows of a tree takes 0.1-0.3 s here. Past that,
-    # alike linked elements keep the order they came in, and only then may their order show
-    # as a difference.
-    MAX_MARKS = 32
-    WORK = 200_000
-
-    def __init__(
-        self, regex: boundedre.BoundedPattern, any_order: AnyOrder, value: JSON, at: CPath
-    ) -> None:
-        self.regex, self.any_order, self.value, self.at = regex, any_order, value, at
-        # id of an array -> its indices in walk order, and each index's place in that order
-        self.orders: dict[int, tuple[list[int], list[int]]] = {}
-        self.bounded = False  # some array's order was left partly as it came
-
-    def note(self, ctx: Ctx) -> None:
-        """Say so in the audit when the order could not be made entirely canonical."""
-        if self.bounded:
-            ctx.record(
-                "skipped",
-                self.at,
-                reason="an array compared in any order holds too many rows alike but for their "
-                "ids to number them all in an order of their own: some keep the order they "
-                "came in, and may show as a difference",
-            )
-
-    def number(self, found: Iterable[CPath], sub: Callable[[str], str]) -> None:
-        """Meet every match under the `found` paths in walk order (`sub` numbers them)."""
-        for path in sorted(found, key=self._position):
-            self._visit(self._at(path), path, sub)
-
-    def _at(self, path: CPath) -> JSON:
-        node = self.value
-        for step in path:
-            node = node[step]  # type: ignore[index]  # found paths exist
-        return node
-
-    def _position(self, path: CPath) -> tuple[tuple[int, int | str], ...]:
-        """Where the walk meets `path`: object keys sorted, arrays in walk order."""
-        out: list[tuple[int, int | str]] = []
-        node = self.value
-        for depth, step in enumerate(path):
-            if isinstance(node, list) and isinstance(step, int):
-                out.append((0, self._order(node, path[:depth])[1][step]))
-            else:
-                out.append((1, step))
-            node = node[step]  # type: ignore[index]
-        return tuple(out)
-
-    def _visit(self, node: JSON, path: CPath, sub: Callable[[str], str]) -> None:
-        if isinstance(node, str):
-            sub(node)
-        elif isinstance(node, dict):
-            for key in sorted(node):
-                self._visit(node[key], (*path, key), sub)
-        elif isinstance(node, list):
-            for index in self._order(node, path)[0]:
-                self._visit(node[index], (*path, index), sub)
-
-    def _order(self, items: list[JSON], path: CPath) -> tuple[list[int], list[int]]:
-        known = self.orders.get(id(items))
-        if known is None:
-            order = list(range(len(items)))
-            if self.any_order((*self.at, *path)):
-                keys = self._refined_keys(items)
-                order.sort(key=keys.__getitem__)
-            places = [0] * len(items)
-            for place, index in enumerate(order):
-                places[index] = place
-            known = self.orders[id(items)] = (order, places)
-        return known
-
-    def _refined_keys(self, items: list[JSON]) -> list[_Key]:
-        """Sort keys for the elements, the same whatever their order: colours refined until
-        stable; then, while elements linked to others by a match are still alike, the first
-        of them is told apart and the colours refined again (individualization, as graph
-        canonical labelling does; alike linked elements are then interchangeable)."""
-        shapes = [self._shape(item) for item in items]
-        templates = _templates(shapes)
-        linked = _linked(shapes)
-        marks: dict[int, int] = {}
-        keys: list[_Key] | None = None
-        rounds = max(2, self.WORK // len(items))  # refining rounds this array may use
-        while True:
-            # Each refining starts from the last stable colours: they are the same in both
-            # outputs, and only the new mark has to travel.
-            keys, used = _stable_keys(shapes, templates, marks, keys, min(rounds, len(items) + 1))
-            rounds -= used
-            tied = _first_linked_tie(keys, shapes, linked)
-            if tied is None:
-                return keys
-            if len(marks) >= self.MAX_MARKS or rounds <= 0:
-                self.bounded = True  # alike linked elements keep the order they came in
-                return keys
-            marks[tied] = len(marks)
-
-    def _shape(self, node: JSON) -> _Shape:
-        """The element as canonical text cut at every match: pieces[k] comes before ids[k]."""
-        pieces: list[str] = [""]
-        ids: list[str] = []
-
-        def walk(item: JSON) -> None:
-            if isinstance(item, str):
-                found: list[str] = []
-
-                def cut(match: Any) -> str:
-                    found.append(match.group(0))
-                    return _GAP
-
-                marked = self.regex.sub(cut, item)
-                parts = marked.split(_GAP)
-                if len(parts) != len(found) + 1:  # the text holds the mark itself: kept whole
-                    pieces[-1] += canonical(item)
-                    return
-                pieces[-1] += canonical(parts[0])
-                for match, part in zip(found, parts[1:], strict=True):
-                    ids.append(match)
-                    pieces.append(canonical(part))
-            elif isinstance(item, dict):
-                pieces[-1] += "{"
-                for key in sorted(item):
-                    pieces[-1] += canonical(key) + ":"
-                    walk(item[key])
-                    pieces[-1] += ","
-                pieces[-1] += "}"
-            elif isinstance(item, list):
-                pieces[-1] += "["
-                for element in item:
-                    walk(element)
-                    pieces[-1] += ","
-                pieces[-1] += "]"
-            else:
-                pieces[-1] += canonical(item)
-
-        walk(node)
-        return pieces, ids
-
-
-_GAP = "\x00"  # where a match was cut out of a string
-
-
-_Shape = tuple[list[str], list[str]]  # an element's text cut at its matches, and the matches
-_Key = tuple[int, tuple[int, ...], int]  # template, colour of each match, mark (-1: none)
-
-
-def _templates(shapes: list[_Shape]) -> list[int]:
-    """Each element's text without its matches, as a number (the rank of that text)."""
-    texts = ["\x00".join(pieces) for pieces, _ids in shapes]
-    rank = {text: n for n, text in enumerate(sorted(set(texts)))}
-    return [rank[text] for text in texts]
-
-
-def _stable_keys(
-    shapes: list[_Shape],
-    templates: list[int],
-    marks: dict[int, int],
-    start: list[_Key] | None,
-    rounds: int,
-) -> tuple[list[_Key], int]:
-    """Each element's template with every match given the colour of where it occurs (which
-    elements, at which place), refined until no two more elements are told apart (or
-    `rounds` are used); and the rounds used."""
-    keys = start or [(t, (), -1) for t in templates]
-    keys = [(k[0], k[1], marks.get(i, -1)) for i, k in enumerate(keys)]
-    ranks = _ranks(keys)  # the keys as small numbers: signatures sort fast
-    distinct = max(ranks, default=-1) + 1
-    used = 0
-    for used in range(1, rounds + 1):  # noqa: B007  # the count is returned
-        seen: dict[str, list[tuple[int, int]]] = {}
-        for rank, (_pieces, ids) in zip(ranks, shapes, strict=True):
-            for place, match in enumerate(ids):
-                seen.setdefault(match, []).append((rank, place))
-        matches = list(seen)
-        colours = dict(zip(matches, _ranks([tuple(sorted(seen[m])) for m in matches]), strict=True))
-        keys = [
-            (templates[i], tuple(colours[m] for m in ids), marks.get(i, -1))
-            for i, (_pieces, ids) in enumerate(shapes)
-        ]
-        ranks = _ranks(keys)
-        if max(ranks, default=-1) + 1 == distinct:
-            break
-        distinct = max(ranks, default=-1) + 1
-    return keys, used
-
-
-def _ranks(values: list[Any]) -> list[int]:
-    """Each value's place among the distinct values, sorted."""
-    place = {value: n for n, value in enumerate(sorted(set(values)))}
-    return [place[value] for value in values]
-
-
-def _linked(shapes: list[_Shape]) -> set[str]:
-    """Matches found in more than one element."""
-    holders: dict[str, int] = {}
-    for _pieces, ids in shapes:
-        for match in set(ids):
-            holders[match] = holders.get(match, 0) + 1
-    return {match for match, count in holders.items() if count > 1}
-
-
-def _first_linked_tie(keys: list[_Key], shapes: list[_Shape], linked: set[str]) -> int | None:
-    """The first element (in the array's order) of the smallest key shared by elements
-    linked to others differently; None when there is none. Alike elements holding only
-    their own matches are interchangeable as they are."""
-    groups: dict[_Key, list[int]] = {}
-    for index, key in enumerate(keys):
-        groups.setdefault(key, []).append(index)
-    for key in sorted(groups):
-        members = groups[key]
-        # Alike elements holding the same linked matches at the same places (leaves of one
-        # parent) are interchangeable too: only the others need telling apart.
-        links = {tuple(m if m in linked else None for m in shapes[i][1]) for i in members}
-        if len(links) > 1:
-            return members[0]
-    return None
+def _number_in_any_order(
+    regex: boundedre.BoundedPattern,
+    any_order: AnyOrder,
+    value: JSON,
+    at: CPath,
+    found: Iterable[CPath],
+    sub: Callable[[str], str],
+    ctx: Ctx,
+) -> None:
+    """Number the matches first, in the walk of rules/anyorder.py; say so in the audit when
+    some array was left partly in the order it came."""
+    walk = AnyOrderNumbering(regex, any_order, value, at)
+    walk.number(found, sub)
+    if walk.bounded:
+        ctx.record(
+            "skipped",
+            at,
+            reason="an array compared in any order holds too many rows alike but for their "
+            "ids to number them all in an order of their own: some keep the order they came "
+            "in, and may show as a difference",
+        )
 
 
 def _scrub(node: JSON, path: CPath, sub: Callable[[str], str], ctx: Ctx) -> JSON:

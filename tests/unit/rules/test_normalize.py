@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import uuid
 from typing import Any
 
@@ -295,6 +296,61 @@ def test_through_recursion_with_a_key_or_a_shape_is_allowed() -> None:
 def test_a_timestamp_shape_is_a_date_and_time_that_exist(value: str, masked: bool) -> None:
     out = apply(compile_rule('mask(.t; "<ts>"; timestamp)'), loads(f'{{"t": {value}}}'))
     assert (out == {"t": "<ts>"}) is masked
+
+
+def _graph_rows(n: int, edges: list[tuple[int, int]], rnd: Any) -> JSON:
+    """Rows {"id", "adj"}: each node and its neighbours' ids, all in an order of their own."""
+    ids = [str(uuid.UUID(int=k, version=4)) for k in rnd.sample(range(1, 10**9), n)]
+    adjacent: dict[int, list[str]] = {i: [] for i in range(n)}
+    for a, b in edges:
+        adjacent[a].append(ids[b])
+        adjacent[b].append(ids[a])
+    rows = []
+    for i in range(n):
+        rnd.shuffle(adjacent[i])
+        rows.append({"id": ids[i], "adj": adjacent[i]})
+    rnd.shuffle(rows)
+    return rows
+
+
+def _rows_and_lists_any_order(path: tuple[str | int, ...]) -> bool:
+    return path == () or (len(path) == 2 and path[1] == "adj")
+
+
+def _isomorphic(n: int, one: list[tuple[int, int]], other: list[tuple[int, int]]) -> bool:
+    first = {frozenset(e) for e in one}
+    second = {frozenset(e) for e in other}
+    return len(first) == len(second) and any(
+        {frozenset((p[a], p[b])) for a, b in first} == second
+        for p in itertools.permutations(range(n))
+    )
+
+
+GRAPHS = st.integers(2, 5).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.sampled_from(list(itertools.combinations(range(n), 2))), unique=True),
+        st.lists(st.sampled_from(list(itertools.combinations(range(n), 2))), unique=True),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(GRAPHS, st.randoms(use_true_random=False))
+def test_graphs_with_their_lists_in_any_order_match_exactly_when_isomorphic(
+    graph: tuple[int, list[tuple[int, int]], list[tuple[int, int]]], rnd: Any
+) -> None:
+    # Arrays nested in the rows (each node's neighbours) are compared in any order too.
+    n, one, other = graph
+
+    def normalized(edges: list[tuple[int, int]]) -> list[str]:
+        rows = _graph_rows(n, edges, rnd)
+        out = apply(compile_rule("scrub(uuid)"), rows, any_order=_rows_and_lists_any_order)
+        assert isinstance(out, list)
+        return sorted(dumps({**row, "adj": sorted(row["adj"])}) for row in out)  # type: ignore[dict-item]
+
+    assert normalized(one) == normalized(one)
+    assert (normalized(one) == normalized(other)) == _isomorphic(n, one, other)
 
 
 def test_a_long_chain_of_rows_in_any_order_matches_itself() -> None:
