@@ -24,6 +24,7 @@ from tests.support.cli import (
     write_spec,
 )
 from tests.support.paths import HELPER_PY
+from yamlparity.cli.common import SAME_INTERRUPT_SECONDS
 
 ECHO_LINES = "import sys; [print(line, end='') for line in sys.stdin]"
 
@@ -96,13 +97,21 @@ def _interrupt_twice(cli: object, ready: object) -> tuple[int, str]:
     """A terminal's Ctrl-C twice (SIGINT to the foreground process group)."""
     import subprocess
 
-    assert isinstance(cli, subprocess.Popen)
+    assert isinstance(cli, subprocess.Popen) and cli.stderr is not None
     wait_for(ready, within=60)
     cli.send_signal(signal.SIGINT)
-    time.sleep(0.3)
+    # The second Ctrl-C only once the first was handled, and later than the window in which
+    # a second signal counts as the same one delivered twice: under load the first handler
+    # may run late, and a second sent 0.3 s after it then fell in that window (a CI run hung).
+    said = ""
+    while "interrupting" not in said:
+        line = cli.stderr.readline()
+        assert line, "the CLI ended before it said it was interrupted"
+        said += line
+    time.sleep(SAME_INTERRUPT_SECONDS + 0.2)
     cli.send_signal(signal.SIGINT)
     _, err = cli.communicate(timeout=60)
-    return cli.returncode, err
+    return cli.returncode, said + err
 
 
 def test_second_ctrl_c_stops_commands_and_stream_helpers_and_what_they_left(
