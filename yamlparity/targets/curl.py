@@ -726,10 +726,11 @@ _PROBE_BODY_CAP = 1 << 20
 def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple[bool, str]:
     """A service's readiness check: GET `url` once, on its own connection, read to its end.
 
-    2xx and 3xx mean ready (as a Kubernetes httpGet probe); 5xx means "still starting", and
-    so does 4xx: a 404 from a server with no such path (`python -m http.server` has no
-    /health) would otherwise pass for a healthy one. It goes the way the target's requests go
-    (TLS trust, Unix socket, HTTP version) but never through a proxy, and follows no redirect.
+    Any answer below 500 means ready: the server is up and answering HTTP (a 401 from a
+    health path behind auth, which this GET sends no credentials to, or a 404 from a server
+    with no such path, proves that much); 5xx means "still starting". It goes the way the
+    target's requests go (TLS trust, Unix socket, HTTP version) but never through a proxy,
+    and follows no redirect.
     """
     base = transport or TransportOptions(timeout=timeout, max_output=_PROBE_BODY_CAP)
     options = replace(base, timeout=timeout, max_output=_PROBE_BODY_CAP, proxy=None, digest=None)
@@ -746,4 +747,4 @@ def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple
         status = transfer.status()
     finally:
         transfer.close()
-    return 200 <= status < 400, f"HTTP {status}"
+    return status < 500, f"HTTP {status}"

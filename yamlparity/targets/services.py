@@ -171,7 +171,7 @@ class ServiceProcess:
             if time.monotonic() >= deadline:
                 self._fail(
                     f"service not ready after {self.service.start_timeout:g} s "
-                    f"({self.probe_description()}: {seen}){_status_hint(seen)}"
+                    f"({self.probe_description()}: {seen})"
                 )
             _interrupted.wait(delay)  # a sleep the first Ctrl-C cuts short
             delay = min(delay * 1.5, 0.2)  # quick for fast servers, gentle for slow ones
@@ -396,16 +396,6 @@ def _substitute_run(run: tuple[str, ...] | str, port: int) -> tuple[str, ...] | 
     if isinstance(run, str):
         return substitute_port(run, port)
     return tuple(substitute_port(arg, port) for arg in run)
-
-
-def _status_hint(seen: str) -> str:
-    """After a timeout on `HTTP 4xx`: the server is up, the readiness path is likely wrong."""
-    if re.fullmatch(r"HTTP 4\d\d", seen) is None:
-        return ""
-    return (
-        ": only 2xx and 3xx count as ready; a 4xx usually means the path is wrong "
-        "(`ready: {port: true}` waits for the port alone)"
-    )
 
 
 def _as_path(path: str) -> str:
