@@ -83,27 +83,35 @@ def test_structural_noise_is_refused_with_why(tmp_path: Path) -> None:
     assert not any(".events" in s.paths for s in report.suggestions)
 
 
-def test_a_key_that_comes_and_goes_is_named_with_the_rule_that_deletes_it(tmp_path: Path) -> None:
-    # Every other run adds .meta["trace id"]: the refusal names the key, not only .meta.
+def every_other_run_spec(folder: Path, output: str, extra: str, rules: str = "[]") -> Spec:
+    """Two targets running one helper that prints `output` (a Python expression), with
+    `extra` run on every other run of each target (`n`: the run's number, kept in a file)."""
     code = (
-        "import json, pathlib, sys\n"
-        "count = pathlib.Path(sys.argv[1]); n = int(count.read_text() or 0) if count.exists() "
-        "else 0\ncount.write_text(str(n + 1))\nmeta = {'v': 1}\n"
-        "if n % 2: meta['trace id'] = n\nprint(json.dumps({'meta': meta}))\n"
+        "import json, pathlib, sys, uuid\n"
+        "count = pathlib.Path(sys.argv[1])\n"
+        "n = int(count.read_text() or 0) if count.exists() else 0\n"
+        f"count.write_text(str(n + 1))\nout = {output}\nif n % 2: {extra}\n"
+        "print(json.dumps(out))\n"
     )
-    (tmp_path / "flip.py").write_text(code)
-    a = [HELPER_PY, str(tmp_path / "flip.py"), str(tmp_path / "a.count")]
-    b = [HELPER_PY, str(tmp_path / "flip.py"), str(tmp_path / "b.count")]
-    spec = write_spec(
-        tmp_path,
+    (folder / "flip.py").write_text(code)
+    a = [HELPER_PY, str(folder / "flip.py"), str(folder / "a.count")]
+    b = [HELPER_PY, str(folder / "flip.py"), str(folder / "b.count")]
+    return write_spec(
+        folder,
         f"""
         name: flip
         targets:
           a: {{run: {json.dumps(a)}}}
           b: {{run: {json.dumps(b)}}}
+        normalize: {rules}
         cases: [{{name: c, input: 1}}]
         """,
     )
+
+
+def test_a_key_that_comes_and_goes_is_named_with_the_rule_that_deletes_it(tmp_path: Path) -> None:
+    # Every other run adds .meta["trace id"]: the refusal names the key, not only .meta.
+    spec = every_other_run_spec(tmp_path, "{'meta': {'v': 1}}", "out['meta']['trace id'] = n")
     report = calibrate_spec(spec, repeat=2)
     refusal = next(r for r in report.refusals if r.what == ".meta")
     assert ".meta has key(s) 'trace id' in some runs and not in others" in refusal.reason
@@ -114,25 +122,11 @@ def test_a_key_that_comes_and_goes_is_named_with_the_rule_that_deletes_it(tmp_pa
 def test_noise_a_rule_covers_stays_covered_beside_a_key_that_comes_and_goes(
     tmp_path: Path,
 ) -> None:
-    code = (
-        "import json, pathlib, sys, uuid\n"
-        "count = pathlib.Path(sys.argv[1]); n = int(count.read_text() or 0) if count.exists() "
-        "else 0\ncount.write_text(str(n + 1))\nout = {'rid': str(uuid.uuid4())}\n"
-        "if n % 2: out['flag'] = True\nprint(json.dumps(out))\n"
-    )
-    (tmp_path / "flag.py").write_text(code)
-    a = [HELPER_PY, str(tmp_path / "flag.py"), str(tmp_path / "a.count")]
-    b = [HELPER_PY, str(tmp_path / "flag.py"), str(tmp_path / "b.count")]
-    spec = write_spec(
+    spec = every_other_run_spec(
         tmp_path,
-        f"""
-        name: flag
-        targets:
-          a: {{run: {json.dumps(a)}}}
-          b: {{run: {json.dumps(b)}}}
-        normalize: ["scrub(.rid; uuid)"]
-        cases: [{{name: c, input: 1}}]
-        """,
+        "{'rid': str(uuid.uuid4())}",
+        "out['flag'] = True",
+        rules='["scrub(.rid; uuid)"]',
     )
     report = calibrate_spec(spec, repeat=2)
     assert [n.path for n in report.noise if n.covered] == [".rid"]
