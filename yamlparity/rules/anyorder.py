@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from yamlparity.core import boundedre
-from yamlparity.core.jsonvalue import JSON, canonical
+from yamlparity.core.jsonvalue import JSON, canonical, format_path
 
 CPath = tuple[str | int, ...]
 AnyOrder = Callable[[CPath], bool]  # is the array at this path compared in any order?
@@ -55,10 +55,9 @@ class AnyOrderNumbering:
         # id of an array -> its indices in walk order, and each index's place in that order
         self.orders: dict[int, tuple[list[int], list[int]]] = {}
         self.bounded = False  # some array's order was left partly as it came
-        # The colours of the outermost array refined: arrays nested in its elements are
-        # walked by them, as they were compared while refining.
-        self.colours: dict[str, int] | None = None
-        self.scope: CPath = ()  # the path of that array
+        # The joint refinement (`_refine_jointly`): each outermost array compared in any
+        # order's keys, by its path, and the colours that order arrays nested in them.
+        self.joint: tuple[dict[CPath, list[Key]], dict[str, int]] | None = None
 
     def number(self, found: Iterable[CPath], sub: Callable[[str], str]) -> None:
         """Meet every match under the `found` paths in walk order."""
@@ -107,13 +106,36 @@ class AnyOrderNumbering:
         return known
 
     def _keys(self, items: list[JSON], path: CPath) -> list[Key]:
-        skeletons = [self._skeleton(item, (*path, i)) for i, item in enumerate(items)]
-        if self.colours is not None and path[: len(self.scope)] == self.scope:
-            # Inside an element of the array refined already: its colours order this one.
-            return [_keyed(skeleton, self.colours) for skeleton in skeletons]
-        keys, self.colours = self._refined(skeletons)
-        self.scope = path
-        return keys
+        if self.joint is None:
+            self.joint = self._refine_jointly()
+        keys, colours = self.joint
+        if path in keys:  # an outermost array compared in any order
+            return keys[path]
+        # Inside an element of such an array: the colours refined over the whole order it.
+        return [_keyed(self._skeleton(item, (*path, i)), colours) for i, item in enumerate(items)]
+
+    def _refine_jointly(self) -> tuple[dict[CPath, list[Key]], dict[str, int]]:
+        """One refinement over the elements of every outermost array compared in any order,
+        and over the rest of the value as one more element: an id in one array is linked to
+        the same id in another (`users` and `orders[].user`) and to the fixed places outside
+        them, as one comparison sees them."""
+        arrays: list[CPath] = []
+        elements: list[Skeleton] = [("d", (("\x00rest", self._skeleton(self.value, (), arrays)),))]
+        owners: list[CPath | None] = [None]
+        for path in arrays:
+            array = self._at(path)
+            assert isinstance(array, list)
+            where = ("v", format_path(tuple(s if isinstance(s, str) else 0 for s in path)))
+            for i, item in enumerate(array):
+                element = self._skeleton(item, (*path, i))
+                elements.append(("d", (("\x00array", where), ("\x00element", element))))
+                owners.append(path)
+        keys, colours = self._refined(elements)
+        by_array: dict[CPath, list[Key]] = {path: [] for path in arrays}
+        for owner, key in zip(owners, keys, strict=True):
+            if owner is not None:
+                by_array[owner].append(key)
+        return by_array, colours
 
     def _refined(self, skeletons: list[Skeleton]) -> tuple[list[Key], dict[str, int]]:
         """Sort keys for the elements, and the final colours of their matches."""
@@ -121,7 +143,7 @@ class AnyOrderNumbering:
         linked = _linked(places)
         marks: dict[int, int] = {}
         keys: list[Key] | None = None
-        rounds = max(2, self.WORK // len(skeletons))  # refining rounds this array may use
+        rounds = max(2, self.WORK // max(1, len(skeletons)))  # refining rounds it may use
         while True:
             # Each refining starts from the last stable colours: they are the same in both
             # outputs, and only the new mark has to travel.
@@ -137,7 +159,9 @@ class AnyOrderNumbering:
                 return keys, colours
             marks[tied] = len(marks)
 
-    def _skeleton(self, node: JSON, path: CPath) -> Skeleton:
+    def _skeleton(self, node: JSON, path: CPath, arrays: list[CPath] | None = None) -> Skeleton:
+        """`node` read once. With `arrays`, an array compared in any order is listed there
+        and stands as ("v", "[]"): what is read is the value around such arrays."""
         if isinstance(node, str):
             found: list[str] = []
 
@@ -150,13 +174,17 @@ class AnyOrderNumbering:
                 return ("v", canonical(node))
             return ("s", tuple(parts), tuple(found))
         if isinstance(node, dict):
-            return (
-                "d",
-                tuple((key, self._skeleton(node[key], (*path, key))) for key in sorted(node)),
-            )
+            members = [
+                (key, self._skeleton(node[key], (*path, key), arrays)) for key in sorted(node)
+            ]
+            return ("d", tuple(members))
         if isinstance(node, list):
-            children = tuple(self._skeleton(item, (*path, i)) for i, item in enumerate(node))
-            return ("l", self.any_order((*self.at, *path)), children)
+            any_order = self.any_order((*self.at, *path))
+            if any_order and arrays is not None:
+                arrays.append(path)
+                return ("v", "[]")
+            children = [self._skeleton(item, (*path, i), arrays) for i, item in enumerate(node)]
+            return ("l", any_order, tuple(children))
         return ("v", canonical(node))
 
 

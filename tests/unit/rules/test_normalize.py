@@ -353,6 +353,20 @@ def test_graphs_with_their_lists_in_any_order_match_exactly_when_isomorphic(
     assert (normalized(one) == normalized(other)) == _isomorphic(n, one, other)
 
 
+def test_numbering_in_any_order_takes_empty_arrays_and_any_key_order() -> None:
+    program = compile_rule("scrub(.a[].id, .b[].ref, .b[].tags[]; uuid)")
+    rows_a = [{"id": UUID_A}, {"id": UUID_B}]
+    rows_b = [{"ref": UUID_B, "tags": []}, {"ref": UUID_A, "tags": [UUID_A]}]
+    one = {"a": rows_a, "b": rows_b, "c": []}
+    # Another runtime: other key order, other row order.
+    other = {"c": [], "b": rows_b[::-1], "a": rows_a[::-1]}
+    a, b = (apply(program, value, any_order=lambda _path: True) for value in (one, other))
+    assert isinstance(a, dict) and isinstance(b, dict)
+    for key in ("a", "b"):
+        assert sorted(map(dumps, a[key])) == sorted(map(dumps, b[key]))  # type: ignore[arg-type]
+    assert apply(program, [], any_order=lambda _path: True) == []
+
+
 def test_a_long_chain_of_rows_in_any_order_matches_itself() -> None:
     # Colour refinement needs about half the chain's length in rounds to tell its rows apart.
     ids = [str(uuid.UUID(int=k + 1, version=4)) for k in range(120)]
