@@ -37,7 +37,7 @@ Skeleton = tuple[Any, ...]
 Key = tuple[Any, ...]  # a skeleton with colours for its matches; comparable with any other
 Occurrences = list[tuple[str, str]]  # (where in the element, match), order-free places
 
-_GAP = "\x00"  # where a match was cut out of a string
+_GAP = "\x00"  # between the pieces of a string in a flat key (each piece is JSON text)
 
 
 class AnyOrderNumbering:
@@ -49,9 +49,15 @@ class AnyOrderNumbering:
     WORK = 200_000
 
     def __init__(
-        self, regex: boundedre.BoundedPattern, any_order: AnyOrder, value: JSON, at: CPath
+        self,
+        regex: boundedre.BoundedPattern,
+        any_order: AnyOrder,
+        value: JSON,
+        at: CPath,
+        scrubbed: Callable[[CPath], bool] = lambda _path: True,
     ) -> None:
         self.regex, self.any_order, self.value, self.at = regex, any_order, value, at
+        self.scrubbed = scrubbed  # whether the scrub rewrites the string at this path
         # id of an array -> its indices in walk order, and each index's place in that order
         self.orders: dict[int, tuple[list[int], list[int]]] = {}
         self.bounded = False  # some array's order was left partly as it came
@@ -163,16 +169,19 @@ class AnyOrderNumbering:
         """`node` read once. With `arrays`, an array compared in any order is listed there
         and stands as ("v", "[]"): what is read is the value around such arrays."""
         if isinstance(node, str):
-            found: list[str] = []
+            if not self.scrubbed(path):
+                return ("v", canonical(node))  # left as it is: plain text, not a link
+            spans: list[tuple[int, int]] = []
 
             def cut(match: Any) -> str:
-                found.append(match.group(0))
-                return _GAP
+                spans.append(match.span())
+                return ""
 
-            parts = self.regex.sub(cut, node).split(_GAP)
-            if len(parts) != len(found) + 1:  # the text holds the mark itself: kept whole
-                return ("v", canonical(node))
-            return ("s", tuple(parts), tuple(found))
+            self.regex.sub(cut, node)
+            starts = [0, *(end for _start, end in spans)]
+            ends = [*(start for start, _end in spans), len(node)]
+            parts = tuple(node[a:b] for a, b in zip(starts, ends, strict=True))
+            return ("s", parts, tuple(node[a:b] for a, b in spans))
         if isinstance(node, dict):
             members = [
                 (key, self._skeleton(node[key], (*path, key), arrays)) for key in sorted(node)
@@ -229,7 +238,7 @@ def _flat(skeleton: Skeleton) -> Flat | None:
     def walk(node: Skeleton) -> bool:
         tag = node[0]
         if tag == "s":
-            text.append(_GAP.join(node[1]))
+            text.append(_GAP.join(canonical(piece) for piece in node[1]))
             matches.extend(node[2])
         elif tag == "d":
             text.append("{")

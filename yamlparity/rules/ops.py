@@ -765,8 +765,19 @@ def _number_in_any_order(
 ) -> None:
     """Number the matches first, in the walk of rules/anyorder.py; say so in the audit when
     some array was left partly in the order it came."""
-    walk = AnyOrderNumbering(regex, any_order, value, at)
-    walk.number(found, sub)
+    paths = list(found)
+    roots = set(paths)
+
+    def scrubbed(path: CPath) -> bool:
+        return any(path[:depth] in roots for depth in range(len(path) + 1))
+
+    walk = AnyOrderNumbering(regex, any_order, value, at, scrubbed)
+    try:
+        walk.number(paths, sub)
+    except RecursionError:
+        # Nested deeper than the walk can follow: the matches keep the plain walk's numbers.
+        ctx.record("skipped", at, reason="nested too deep to number in an order of its own")
+        return
     if walk.bounded:
         ctx.record(
             "skipped",

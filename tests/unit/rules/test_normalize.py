@@ -367,6 +367,33 @@ def test_numbering_in_any_order_takes_empty_arrays_and_any_key_order() -> None:
     assert apply(program, [], any_order=lambda _path: True) == []
 
 
+def test_numbering_in_any_order_reads_text_exactly_and_survives_depth() -> None:
+    def rows(rule: str, text: str, where: tuple[str | int, ...] = ()) -> list[str]:
+        out = apply(compile_rule(rule), loads(text), any_order=lambda path: path == where)
+        inner = out if where == () else out[where[0]]  # type: ignore[index,call-overload]
+        return sorted(dumps(row) for row in inner)  # type: ignore[union-attr]
+
+    # 5 and "5" are not alike; a NUL in a string is text like any other.
+    five = f'{{"k":5,"id":"{UUID_A}"}}', f'{{"k":"5","id":"{UUID_B}"}}'
+    assert rows("scrub(uuid)", f"[{five[0]},{five[1]}]") == rows(
+        "scrub(uuid)", f"[{five[1]},{five[0]}]"
+    )
+    nul = dumps(["\x00 " + UUID_A, "\x00 " + UUID_B + " x"])
+    renamed = dumps(["\x00 " + UUID_B, "\x00 " + UUID_A + " x"])
+    assert rows("scrub(uuid)", nul) == rows("scrub(uuid)", renamed)
+    # Ids the scrub leaves (outside its paths) are text, not links.
+    pair = f'{{"id":"{UUID_A}","ref":"{UUID_B}"}}', f'{{"id":"{UUID_B}","ref":"{UUID_A}"}}'
+    rule = "scrub(.b[].ref; uuid)"
+    assert rows(rule, f'{{"b":[{pair[0]},{pair[1]}]}}', ("b",)) == rows(
+        rule, f'{{"b":[{pair[1]},{pair[0]}]}}', ("b",)
+    )
+    # Deeper than the walk can follow: numbered as in order, and the audit says so.
+    stats = RuleStats()
+    deep = loads("[" * 495 + f'"{UUID_A}"' + "]" * 495)
+    apply(compile_rule("scrub(uuid)"), deep, stats, any_order=lambda path: path == ())
+    assert stats.counts == {"skipped": 1, "replaced": 1}
+
+
 def test_a_long_chain_of_rows_in_any_order_matches_itself() -> None:
     # Colour refinement needs about half the chain's length in rounds to tell its rows apart.
     ids = [str(uuid.UUID(int=k + 1, version=4)) for k in range(120)]
