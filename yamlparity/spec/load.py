@@ -108,6 +108,7 @@ from yamlparity.spec.redact import (
     SENSITIVE_HEADERS,
     Redactor,
     register,
+    url_credentials,
 )
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
 from yamlparity.spec.source import KeyPath, NodeMark, SourceText, load_yaml, read_text
@@ -783,15 +784,26 @@ class _SpecBuilder:
         at = min((i for i in (url.find("?", rest), url.find("#", rest)) if i >= 0), default=-1)
         if at < 0:
             return
+        # A credential in the query (`?api_key=...`) is not printed: the spec's secrets are
+        # not registered yet, and the url may come from a variable.
+        hidden = url_credentials(url)
+        tail = url[at:]
+        for value in sorted(hidden, key=len, reverse=True):
+            tail = tail.replace(value, "***")
         if url[at] == "?":
             pairs = parse_qsl(url[at + 1 :].partition("#")[0], keep_blank_values=True)
-            shown = ", ".join(f"{_yaml_key(k)}: {dumps(v)}" for k, v in pairs) or "..."
-            what, hint = "a query", f"move it to `request.query: {{{shown}}}` (or the path)"
+            shown = ", ".join(
+                f"{_yaml_key(k)}: {'${SECRET}' if v in hidden else dumps(v)}" for k, v in pairs
+            )
+            what, hint = (
+                "a query",
+                f"move it to `request.query: {{{shown or '...'}}}` (or the path)",
+            )
         else:
             what, hint = "a fragment", "drop it: a fragment is never sent to a server"
         raise self.err(
             path,
-            f"target {name!r}: the url has {what} ({url[at:]!r}); each case's request path "
+            f"target {name!r}: the url has {what} ({tail!r}); each case's request path "
             "is appended to the url, so it would land inside it",
             f"{hint}; keep the url to scheme://host:port and an optional base path",
             value_offset=(url, at),

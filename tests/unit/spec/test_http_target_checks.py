@@ -84,6 +84,14 @@ def test_a_query_in_the_url_is_refused_at_the_question_mark(tmp_path: Path) -> N
     )
 
 
+def test_a_credential_in_the_url_query_is_not_printed(tmp_path: Path) -> None:
+    url = "{url: 'http://127.0.0.1:1/api?api_key=${GW_KEY}&v=2'}"
+    text = error_of(tmp_path, two_targets(url), {"GW_KEY": "s3cret-value"})
+    assert "s3cret-value" not in text
+    assert "the url has a query ('?api_key=***&v=2')" in text
+    assert '`request.query: {api_key: ${SECRET}, v: "2"}`' in text
+
+
 def test_a_fragment_in_the_url_is_refused(tmp_path: Path) -> None:
     text = error_of(tmp_path, two_targets("{url: 'http://127.0.0.1:1/#top'}"))
     assert text.startswith("error: target 'python': the url has a fragment ('#top')")
