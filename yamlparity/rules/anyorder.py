@@ -147,6 +147,7 @@ class AnyOrderNumbering:
         """Sort keys for the elements, and the final colours of their matches."""
         places = [list(_occurrences(skeleton)) for skeleton in skeletons]
         linked = _linked(places)
+        flats = [_flat(skeleton) for skeleton in skeletons]
         marks: dict[int, int] = {}
         keys: list[Key] | None = None
         rounds = max(2, self.WORK // max(1, len(skeletons)))  # refining rounds it may use
@@ -154,7 +155,7 @@ class AnyOrderNumbering:
             # Each refining starts from the last stable colours: they are the same in both
             # outputs, and only the new mark has to travel.
             keys, colours, used = _stable_keys(
-                skeletons, places, marks, keys, min(rounds, len(skeletons) + 1)
+                skeletons, flats, places, marks, keys, min(rounds, len(skeletons) + 1)
             )
             rounds -= used
             tied = _first_linked_tie(keys, places, linked)
@@ -272,6 +273,7 @@ def _element_key(skeleton: Skeleton, flat: Flat | None, colours: dict[str, int])
 
 def _stable_keys(
     skeletons: list[Skeleton],
+    flats: list[Flat | None],
     places: list[Occurrences],
     marks: dict[int, int],
     start: list[Key] | None,
@@ -281,7 +283,6 @@ def _stable_keys(
     more elements are told apart (or `rounds` are used): the keys (with the marks), the
     colours, and the rounds used."""
     colours: dict[str, int] = {}
-    flats = [_flat(skeleton) for skeleton in skeletons]
     keys = [
         (start[i][0] if start else _element_key(skeleton, flats[i], colours), marks.get(i, -1))
         for i, skeleton in enumerate(skeletons)
