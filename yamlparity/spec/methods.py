@@ -8,6 +8,8 @@ sent as written (PURGE, BAN...), unless it is one slip away from a standard one 
 
 from __future__ import annotations
 
+import re
+
 # RFC 9110 section 9, and PATCH (RFC 5789): the methods named in errors.
 STANDARD = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 # The IANA HTTP Method Registry's other entries (WebDAV, CalDAV, QUERY...) that the schema's
@@ -46,12 +48,15 @@ REGISTERED = frozenset(
     }
 )
 LISTED = ", ".join(STANDARD)
+# The schema's form: a token (RFC 9110 5.6.2) in capitals, such as M-SEARCH (UPnP) or
+# BASELINE-CONTROL (WebDAV versioning), starting with a letter.
+_FORM = re.compile(r"[A-Z][A-Z0-9._-]*")
 
 
 def wrong_form(text: str) -> tuple[str, str]:
-    """The message and hint for a method the schema refuses (not all capital letters)."""
+    """The message and hint for a method the schema refuses (not in the form of _FORM)."""
     bare = text.strip()
-    if bare.isascii() and bare.isalpha():
+    if _FORM.fullmatch(bare.upper()):
         if bare != text:
             message = f"HTTP method {text!r} has spaces around it"
         else:
@@ -59,7 +64,8 @@ def wrong_form(text: str) -> tuple[str, str]:
         return message, f"write {bare.upper()!r} (the standard methods: {LISTED})"
     return (
         f"{text!r} is not an HTTP method",
-        f"a method is capital letters: one of {LISTED}, or a custom one such as PURGE",
+        f"a method is capital letters (then digits, `-`, `_` or `.` may follow): one of {LISTED}, "
+        "or a custom one such as PURGE or M-SEARCH",
     )
 
 

@@ -238,7 +238,12 @@ def test_services_on_their_own_ports_load(tmp_path: Path) -> None:
             "OPTIONS, TRACE, PATCH)",
         ),
         ("'GET '", "HTTP method 'GET ' has spaces around it", "write 'GET'"),
-        ("G3T", "'G3T' is not an HTTP method", "a custom one such as PURGE"),
+        ("1GET", "'1GET' is not an HTTP method", "a custom one such as PURGE or M-SEARCH"),
+        (
+            "m-search",
+            "HTTP method 'm-search' is not in capitals: methods are case-sensitive",
+            "write 'M-SEARCH'",
+        ),
         ("GTE", "HTTP method 'GTE' is not a standard method: did you mean 'GET'?", "PATCH"),
         ("POTS", "HTTP method 'POTS' is not a standard method: did you mean 'POST'?", "custom"),
         ("DELET", "HTTP method 'DELET' is not a standard method: did you mean 'DELETE'?", ""),
@@ -262,7 +267,10 @@ def test_a_case_s_method_is_checked_too(tmp_path: Path) -> None:
     assert "(at cases[0].request.method)" in rendered
 
 
-@pytest.mark.parametrize("method", ["PURGE", "PROPFIND", "SEARCH", "QUERY", "LINK", "PUSH"])
+@pytest.mark.parametrize(
+    "method",
+    ["PURGE", "PROPFIND", "SEARCH", "QUERY", "LINK", "PUSH", "M-SEARCH", "BASELINE-CONTROL"],
+)
 def test_custom_and_registered_methods_load(tmp_path: Path, method: str) -> None:
     text = two_targets("{url: 'http://127.0.0.1:1'}", f"request: {{method: {method}}}\n")
     spec = load_spec(write_spec(tmp_path, "s.yaml", text), environ={})
