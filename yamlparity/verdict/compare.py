@@ -318,6 +318,15 @@ def _keyable(array: list[JSON], key: str) -> bool:
     return all(type(e) is dict and key in e for e in array)
 
 
+def _unkeyed_note(a: list[JSON], b: list[JSON], key: str, arrays: str) -> _Unkeyed:
+    """Why a keyed array was compared without its key: the first element lacking it."""
+    for side, array in enumerate((a, b)):
+        for index, elem in enumerate(array):
+            if not (type(elem) is dict and key in elem):
+                return _Unkeyed(key, arrays, side, index, type(elem) is dict)
+    raise AssertionError("every element has the key")  # the caller saw one lacking it
+
+
 def _ids(array: list[JSON], key: str, ctx: _Ctx) -> list[str]:
     """The key value of each element, as option-aware keys."""
     out: list[str] = []
@@ -337,6 +346,28 @@ def _string_note(values: list[str]) -> str:
     if len(set(values)) > 1 and len({unicodedata.normalize("NFC", v) for v in values}) == 1:
         return NFC_NOTE
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Unkeyed:
+    """A keyed array compared without its key: element `index` of side 0 (the reference) or
+    1 (the other target) lacks it (`is_object`: it is an object without the key)."""
+
+    key: str
+    arrays: str
+    side: int
+    index: int
+    is_object: bool
+
+    def text(self, ref: str, other: str) -> str:
+        shown = self.key if jv.is_identifier(self.key) else jv.dumps(self.key)
+        what = f"has no `{shown}`" if self.is_object else "is not an object"
+        how = "by position" if self.arrays == "ordered" else f"as a {self.arrays}"
+        owner = (ref, other)[self.side]
+        return (
+            f"`key: {shown}` not used here: element [{self.index}] of {owner} {what}, so the "
+            f"array is compared {how}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,6 +429,9 @@ class _Walker:
         self.records: list[_Rec] = []
         self.extra = 0  # records past `limit`, counted only
         self.path: list[Step] = []
+        # Arrays with a `key:` that some element lacks, compared by position instead: where,
+        # and why (a note on the differences below them).
+        self.unkeyed: dict[tuple[Step, ...], _Unkeyed] = {}
 
     def record(self, left: JSON | _Absent, right: JSON | _Absent, elem: str | None = None) -> None:
         if self.first_only:
@@ -457,7 +491,10 @@ class _Walker:
         key = ctx.opts.key
         if key is not None and _keyable(a, key) and _keyable(b, key):
             self._keyed(a, b, key, ctx)
-        elif ctx.opts.arrays == "ordered":
+            return
+        if key is not None:
+            self.unkeyed.setdefault(tuple(self.path), _unkeyed_note(a, b, key, ctx.opts.arrays))
+        if ctx.opts.arrays == "ordered":
             self._ordered(a, b, ctx)
         elif ctx.tolerant:
             self._unordered_tolerant(a, b, ctx)
@@ -779,6 +816,15 @@ def _to_difference(m: _Merged, order: list[str], facet: str) -> Difference:
     )
 
 
+def _under_unkeyed(steps: tuple[Step, ...], unkeyed: dict[tuple[Step, ...], str]) -> str:
+    """The note of the innermost keyed array compared without its key that holds `steps`."""
+    for depth in range(len(steps) - 1, -1, -1):
+        why = unkeyed.get(steps[:depth])
+        if why:
+            return why
+    return ""
+
+
 def _overflow(facet: str, hidden: int) -> Difference:
     return Difference(
         facet=facet,
@@ -824,11 +870,14 @@ def diff_json(
     limit = MAX_DIFFERENCES if len(others) == 1 else None
     pairs: list[tuple[str, list[_Rec]]] = []
     hidden = 0
+    unkeyed: dict[tuple[Step, ...], str] = {}
     for other in others:
         walker = _Walker(limit=limit)
         walker.walk(values[ref], values[other], ctx)
         pairs.append((other, walker.records))
         hidden += walker.extra
+        for where, why in walker.unkeyed.items():
+            unkeyed.setdefault(where, why.text(ref, other))
     merged = _merge(ref, pairs)
     shown, hidden = merged[:MAX_DIFFERENCES], hidden + max(0, len(merged) - MAX_DIFFERENCES)
     cache: _Places = {}
@@ -837,6 +886,12 @@ def diff_json(
     diffs = [_to_difference(m, names, facet) for m in shown]
     for index in _keys_alike(shown):
         diffs[index] = replace(diffs[index], note=KEY_NFC_NOTE)
+    if unkeyed:
+        for index, m in enumerate(shown):
+            why = _under_unkeyed(m.steps, unkeyed)
+            if why:
+                note = diffs[index].note
+                diffs[index] = replace(diffs[index], note=f"{note}; {why}" if note else why)
     if hidden:
         diffs.append(_overflow(facet, hidden))
     return diffs

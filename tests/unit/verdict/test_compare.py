@@ -349,10 +349,31 @@ def test_keyed_with_odd_key_name() -> None:
     assert d.path == '.rows[?"row id"==1].v'
 
 
-def test_keyed_falls_back_to_positions_without_the_key() -> None:
-    a = '{"rows": [{"id": 1}, {"name": "x"}]}'
-    b = '{"rows": [{"id": 1}, {"name": "y"}]}'
-    assert paths(diff(a, b, KEYED)) == [".rows[1].name"]
+def test_keyed_falls_back_to_positions_without_the_key_and_says_so() -> None:
+    a = '{"rows": [{"id": 1}, {"name": "x"}], "n": 1}'
+    b = '{"rows": [{"id": 1}, {"name": "y"}], "n": 2}'
+    found = diff(a, b, KEYED)
+    assert paths(found) == [".rows[1].name", ".n"]
+    assert found[0].note == (
+        "`key: id` not used here: element [1] of a has no `id`, so the array is compared "
+        "by position"
+    )
+    assert found[1].note == ""  # outside the array
+
+
+def test_an_unkeyed_array_names_the_target_and_keeps_other_notes() -> None:
+    settings = with_paths(opts(("rows",), key="id", arrays="multiset"))
+    a = '{"rows": [{"id": 1}, {"id": 2}], "x": 1}'
+    b = '{"rows": [{"id": 1}, 2], "x": 1}'
+    found = diff(a, b, settings)
+    assert [(d.path, d.note) for d in found] == [
+        (
+            ".rows[]",
+            f"only in {side}; `key: id` not used here: element [1] of b is not an object, "
+            "so the array is compared as a multiset",
+        )
+        for side in ("a", "b")
+    ]
 
 
 def test_keyed_key_values_follow_number_options() -> None:
