@@ -888,10 +888,12 @@ def diff_json(
         diffs[index] = replace(diffs[index], note=KEY_NFC_NOTE)
     if unkeyed:
         for index, m in enumerate(shown):
-            why = _under_unkeyed(m.steps, unkeyed)
-            if why:
+            fallback = _under_unkeyed(m.steps, unkeyed)
+            if fallback:
                 note = diffs[index].note
-                diffs[index] = replace(diffs[index], note=f"{note}; {why}" if note else why)
+                diffs[index] = replace(
+                    diffs[index], note=f"{note}; {fallback}" if note else fallback
+                )
     if hidden:
         diffs.append(_overflow(facet, hidden))
     return diffs
