@@ -164,9 +164,14 @@ def test_a_split_by_measured_durations_merges_into_the_same_reports(suite: Path)
         for k in (1, 2, 3)
     }
     assert len(splits) == 1 and splits.pop().startswith("durations sha256:")
-    merged = cli("merge", "shards", "--report-dir", "out", "--format", "md,json", cwd=suite)
+    merged = cli("merge", "shards", "--report-dir", "out", "--format", "md,json", "-q", cwd=suite)
     assert merged.returncode == 1, merged.stderr
     assert "[-k 'plain_0 or float or crash or web_0': 15 of 27 cases]" in merged.stdout
+    # -q: one summary line a spec, no index line (the index is written all the same).
+    assert [line.split(":")[0] for line in merged.stdout.splitlines()] == [
+        "[parity] calc",
+        "[parity] web",
+    ]
     assert_same_reports(suite / "whole", suite / "out")
 
 

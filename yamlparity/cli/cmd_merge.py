@@ -57,6 +57,12 @@ def register(sub: Any) -> None:
         help="a known divergence that has disappeared (FIXED) does not fail the merge",
     )
     merge.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the summary lines (no index line), as `run -q` does",
+    )
+    merge.add_argument(
         "--no-history",
         dest="history",
         action="store_false",
@@ -113,7 +119,8 @@ def merge_command(args: argparse.Namespace) -> int:
         failed = failed or bool(failing) or result.interrupted
     if written:
         index = write_index(report_dir, written, formats, choose_template(project_root=root))
-        print(index.line(display_path(index.path)))
+        if not args.quiet:
+            print(index.line(display_path(index.path)))
         _job_summary(written)
     return EXIT_FAILED if failed else EXIT_OK
 
