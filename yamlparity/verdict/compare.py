@@ -345,7 +345,26 @@ def _string_note(values: list[str]) -> str:
     is what differs then)."""
     if len(set(values)) > 1 and len({unicodedata.normalize("NFC", v) for v in values}) == 1:
         return NFC_NOTE
-    return ""
+    distinct = list(dict.fromkeys(values))
+    return _letters_note(*distinct) if len(distinct) == 2 else ""
+
+
+def _letters_note(a: str, b: str) -> str:
+    """Names the characters when two texts of one length differ in one or two places and
+    one of them is not ASCII: `а` (Cyrillic) and `a` (Latin), `ﬁ` and `fi`, `µ` and `μ` look
+    alike in a report; their names do not."""
+    if len(a) != len(b):
+        return ""
+    places = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if not 0 < len(places) <= 2 or all(a[i].isascii() and b[i].isascii() for i in places):
+        return ""
+    first = places[0]
+    more = " (and one more)" if len(places) > 1 else ""
+    return f"character {first + 1} differs: {_named(a[first])} vs {_named(b[first])}{more}"
+
+
+def _named(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
 
 
 @dataclass(frozen=True, slots=True)

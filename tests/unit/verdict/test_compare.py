@@ -140,6 +140,32 @@ def test_keys_that_differ_only_by_nfc_are_different_keys_with_the_note() -> None
     assert "NFC" in compare.KEY_NFC_NOTE
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "note"),
+    [
+        (
+            "p\u0430ypal",  # Cyrillic а: looks like the Latin a in a report
+            "paypal",
+            "character 2 differs: U+0430 CYRILLIC SMALL LETTER A vs U+0061 LATIN SMALL LETTER A",
+        ),
+        ("5\u00b5s", "5\u03bcs", "character 2 differs: U+00B5 MICRO SIGN vs U+03BC GREEK SMALL"),
+        ("\u00e9t\u00e9", "ete", "character 1 differs: U+00E9 LATIN SMALL LETTER E WITH ACUTE"),
+        ("abc", "abd", None),  # ASCII shows itself
+        ("h\u00e9llo!", "hello", None),  # lengths differ: the values say it
+        ("\u00e0\u00e9\u00ee", "aei", None),  # three places: no longer a look-alike
+    ],
+)
+def test_one_or_two_characters_that_may_look_alike_are_named(
+    a: str, b: str, note: str | None
+) -> None:
+    [found] = diff(f'{{"s": "{a}"}}', f'{{"s": "{b}"}}')
+    if note is None:
+        assert found.note == ""
+    else:
+        assert found.note.startswith(note)
+        assert found.note.endswith("(and one more)") == (note.startswith("character 1"))
+
+
 def test_a_missing_key_with_no_look_alike_gets_no_key_note() -> None:
     # Same spelling after NFC but in different objects, and a key that is simply missing.
     diffs = diff('{"a": {"\\u00e9": 1}, "x": 1}', '{"b": {"e\\u0301": 1}}')
