@@ -389,15 +389,17 @@ def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Pa
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
     # The report says why it holds some of the 6 cases (those done or in flight): the stop.
     report = (out / "outcomes.md").read_text("utf-8")
-    assert re.search(r"\*\*Selection:\*\* the session stopped early: [23] of 6 cases", report)
+    assert re.search(r"\*\*Selection:\*\* pytest stopped early: [23] of 6 cases", report)
     assert "pytest's selection" not in report
+    assert recorded(out) == [("outcomes", "pytest stopped early")]
 
 
 def test_last_failed_reruns_only_the_diff(pytester: pytest.Pytester, outcomes: Path) -> None:
     run(pytester, "outcomes.parity.yaml").assert_outcomes(passed=1, failed=3, errors=1, xfailed=1)
     (pytester.path / "seen.log").unlink()
-    again = run(pytester, "--lf", "outcomes.parity.yaml")
+    again = run(pytester, "--lf", "outcomes.parity.yaml", "--yamlparity-report-dir", "out")
     again.assert_outcomes(failed=3, errors=1, deselected=2)
+    assert recorded(pytester.path / "out") == [("outcomes", "pytest --lf")]
     names = {line.split()[1] for line in seen(pytester.path)}
     assert names == {"drift", "expect_fail", "crash", "fixed"}
     first = run(pytester, "--ff", "-x", "outcomes.parity.yaml")
@@ -457,6 +459,8 @@ def test_two_xdist_workers_share_nothing_and_merge_the_reports(
         assert [case["name"] for case in data["cases"]] == [f"c{i}" for i in range(6)]
         assert data["tally"]["MATCH"] == 6
     result.stdout.fnmatch_lines(["*[[]parity[]] index: 2 specs*"])
+    # Every case ran, on one worker or the other: a full run for the history too.
+    assert recorded(out) == [("alpha", None), ("beta", None)]
     # Merged from the workers, the results equal what one `yamlparity run` writes.
     cli = support.run_cli("run", "alpha.parity.yaml", "beta.parity.yaml", *FORMATS, cwd=out.parent)
     assert cli.returncode == 0, cli.stderr
@@ -511,7 +515,24 @@ def test_a_report_of_selected_cases_says_it_is_not_a_full_run(
     out = pytester.path / "partial"
     run(pytester, "-k", "same or drift", "--yamlparity-report-dir", str(out))
     report = (out / "outcomes.md").read_text()
-    assert "**Selection:** -k same or drift: 3 of 6 cases — not a full run." in report
+    assert "**Selection:** pytest -k 'same or drift': 3 of 6 cases — not a full run." in report
+    # A node id narrows its spec; a spec whose every case ran is a full run.
+    run(pytester, "outcomes.parity.yaml::drift", "skip.parity.yaml",
+        "--yamlparity-report-dir", str(out))  # fmt: skip
+    report = (out / "outcomes.md").read_text()
+    assert "**Selection:** pytest outcomes.parity.yaml::drift: 1 of 6 cases" in report
+    # The history records each run's selection as the report words it: like with like.
+    assert recorded(out) == [
+        ("outcomes", "pytest -k 'same or drift'"),
+        ("outcomes", "pytest outcomes.parity.yaml::drift"),
+        ("skipping", None),
+    ]
+
+
+def recorded(folder: Path) -> list[tuple[str, str | None]]:
+    """(spec, select) of each run in the folder's history, oldest first."""
+    lines = (folder / "history.jsonl").read_text("utf-8").splitlines()
+    return [(entry["spec"], entry["select"]) for entry in map(json.loads, lines)]
 
 
 # ---------------------------------------------------------------------- interrupts

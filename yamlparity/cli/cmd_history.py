@@ -12,6 +12,7 @@ from yamlparity.cli.common import EXIT_OK, display_path, project_config
 from yamlparity.core.errors import UsageError
 
 DEFAULT_RUNS = 10
+_OLD_PYTEST_LAST_FAILED = "--lf"  # a valid -k expression, but only ever written by pytest
 
 
 def register(sub: Any) -> None:
@@ -105,8 +106,21 @@ def _took(seconds: float) -> str:
 
 
 def _selection_label(select: str) -> str:
-    """A `-k` run records its expression; a run with more filters (--last-failed) records
-    them all as the report names them (`-k 'x', last failed in reports/calc.json`)."""
-    if select.startswith(("-k ", "last failed in ")):
+    """How a run chose its cases. `yamlparity run -k EXPR` alone records the bare EXPR; every
+    other selection records its description, as the report words it (`-k 'x', last failed in
+    reports/calc.json`, `pytest -k 'x'`, `pytest --lf`). A description is never a `-k`
+    expression (two words side by side), so telling them apart needs no guessing, except for
+    `--lf`, which the pytest plugin recorded alone before it wrote descriptions."""
+    if select == _OLD_PYTEST_LAST_FAILED or not _is_expression(select):
         return select
     return f"-k {select}"
+
+
+def _is_expression(text: str) -> bool:
+    from yamlparity.spec.select import compile_selection
+
+    try:
+        compile_selection(text)
+    except UsageError:
+        return False
+    return True

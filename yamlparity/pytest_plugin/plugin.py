@@ -121,6 +121,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile |
     return SpecFile.from_parent(parent, path=file_path) if spec else None
 
 
+def pytest_deselected(items: Iterable[pytest.Item]) -> None:
+    """Counted per spec: a report of fewer cases names the options that left them out."""
+    for item in items:
+        if isinstance(item, CaseItem):
+            state = session_of(item.config)
+            state.deselected[item.spec_file] = state.deselected.get(item.spec_file, 0) + 1
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     session_of(session.config).selected(session.items)
 
@@ -183,6 +191,7 @@ class PluginState:
         self.config = config
         self.runs: dict[SpecFile, SpecRun] = {}
         self.batches: dict[SpecFile, list[str]] = {}
+        self.deselected: dict[SpecFile, int] = {}  # -k, -m, --lf...: cases left out per spec
         self.summary: list[str] = []
         self.from_workers: dict[str, SpecParts] = {}
         self._project: Any = None
@@ -351,37 +360,45 @@ class PluginState:
                 self._sigterm = None
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
-        from .reports import SpecParts, to_wire, write_reports
+        from .reports import to_wire, write_reports
 
         runs = dict(self.runs)
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-        self.stop_all(now=interrupted)
-        # -x, --maxfail, Ctrl-C: the reports say the run stopped before its end.
-        stopped = interrupted or bool(session.shouldfail or session.shouldstop)
+        self.stop_all(now=exitstatus == pytest.ExitCode.INTERRUPTED)
         parts = {
-            spec_file: SpecParts(_settings_of(spec_file.spec), list(run.parts))
+            spec_file: self._parts_of(spec_file, run)
             for spec_file, run in runs.items()
             if spec_file.spec is not None and run.parts
         }
         if _is_worker(self.config):
-            wire = [to_wire(p, stopped) for p in parts.values()]
+            wire = [to_wire(p) for p in parts.values()]
             self.config.workeroutput[_WIRE_KEY] = wire  # type: ignore[attr-defined]
             return
         collected = {str(p.settings.file): p for p in parts.values()}
         for file, received in self.from_workers.items():
             if file in collected:
-                collected[file].parts.extend(received.parts)
+                collected[file].add(received)
             else:
                 collected[file] = received
         settings = self.report_settings()
         if settings is None or not collected:
             return
         try:
-            self.summary = write_reports(list(collected.values()), settings, stopped=stopped)
+            self.summary = write_reports(list(collected.values()), settings)
         except (SpecError, UsageError, OSError) as exc:
             message = exc.render() if isinstance(exc, SpecError) else f"error: {exc}"
             self.summary = [message]
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+    def _parts_of(self, spec_file: SpecFile, run: SpecRun) -> SpecParts:
+        from .reports import SpecParts
+
+        selected = len(self.batches.get(spec_file, ()))
+        return SpecParts(
+            _settings_of(spec_file.spec),
+            list(run.parts),
+            collected=selected + self.deselected.get(spec_file, 0),
+            selected=selected,
+        )
 
     def received(self, wire: list[dict[str, Any]]) -> None:
         from .reports import from_wire
@@ -390,7 +407,7 @@ class PluginState:
             parts = from_wire(data)
             key = str(parts.settings.file)
             if key in self.from_workers:
-                self.from_workers[key].parts.extend(parts.parts)
+                self.from_workers[key].add(parts)
             else:
                 self.from_workers[key] = parts
 
@@ -409,6 +426,7 @@ class PluginState:
         from yamlparity.report.formats import parse_formats
 
         from .reports import ReportSettings
+        from .selection import Narrowing
 
         given = self.option("yamlparity_format")
         try:
@@ -421,7 +439,7 @@ class PluginState:
             template=self.option("yamlparity_template"),
             project=self.project,
             history=bool(self.option("yamlparity_history")),
-            select=_selection(self.config),
+            narrowing=Narrowing.of(self.config),
         )
 
     def check_reports(self, specs: list[Spec]) -> None:
@@ -443,17 +461,6 @@ def _settings_of(spec: Spec | None) -> Any:
 
     assert spec is not None
     return SpecSettings.of(spec)
-
-
-def _selection(config: pytest.Config) -> str | None:
-    """How pytest narrowed the cases, for the run history (`-k EXPR`, `--lf`): a history
-    compares like with like."""
-    parts = []
-    if config.getoption("keyword", ""):
-        parts.append(f"-k {config.getoption('keyword')}")
-    if config.getoption("lf", False):
-        parts.append("--lf")
-    return " ".join(parts) or None
 
 
 def _usage_text(exc: SpecError) -> str:

@@ -11,7 +11,7 @@ The report paths and template lookup follow `cli/cmd_run.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from yamlparity.run.selection import describe
 from yamlparity.spec.model import Spec
 
 from .runner import Part, merge
+from .selection import Counts, Narrowing, chosen
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,25 @@ class SpecSettings:
 
 @dataclass
 class SpecParts:
+    """One spec's results from one process (or merged from several), with how many of its
+    cases pytest collected and kept: every process of a session collects the same items."""
+
     settings: SpecSettings
     parts: list[Part]
+    collected: int = 0
+    selected: int = 0
+
+    def add(self, other: SpecParts) -> None:
+        self.parts.extend(other.parts)
+        self.collected = max(self.collected, other.collected)
+        self.selected = max(self.selected, other.selected)
+
+    def counts(self, shown: int) -> Counts:
+        total = self.settings.total
+        # As pytest counted them (the xdist controller has the workers' counts); 0 is "not
+        # counted": what ran stands for them.
+        collected = self.collected or total
+        return Counts(total, collected, self.selected or min(shown, collected), shown)
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ class ReportSettings:
     template: Path | None  # --yamlparity-template
     project: Any  # cli.config.Config
     history: bool = True  # append each spec's run to DIR/history.jsonl, as `yamlparity run`
-    select: str | None = None  # how pytest chose the cases (-k, --lf), for the history
+    narrowing: Narrowing = field(default_factory=Narrowing)  # what pytest chose the cases by
 
     def choice(self, spec: SpecSettings) -> TemplateChoice:
         return choose_template(
@@ -130,9 +148,7 @@ def check(specs: Sequence[SpecSettings], settings: ReportSettings) -> None:
         raise UsageError(f"cannot create the report folder {settings.folder}: {exc}") from None
 
 
-def write_reports(
-    collected: Sequence[SpecParts], settings: ReportSettings, *, stopped: bool
-) -> list[str]:
+def write_reports(collected: Sequence[SpecParts], settings: ReportSettings) -> list[str]:
     """Write every spec's reports and the index; the lines to show at the end of the session."""
     ordered = sorted(collected, key=lambda parts: parts.settings.file)
     check([parts.settings for parts in ordered], settings)
@@ -141,15 +157,15 @@ def write_reports(
     for parts in ordered:
         spec = parts.settings
         result = merge(parts.parts)
-        # Cases the session never reached (-x, Ctrl-C) make the report say it stopped early.
-        result.interrupted = result.interrupted or stopped
-        if len(result.cases) < spec.total and not result.selection:
-            # As `yamlparity run -k` says it: a partial report never reads as a full run.
-            # A session stopped early (-x, Ctrl-C) did not choose the cases it never reached.
-            chosen = "the session stopped early" if stopped else "pytest's selection"
-            filters = [settings.select or chosen]
-            result.selection = describe(filters, len(result.cases), spec.total)
-        recording = Recording(select=settings.select) if settings.history else None
+        counts = parts.counts(len(result.cases))
+        # Cases the session selected but never reached (-x, Ctrl-C): the run stopped early.
+        result.interrupted = result.interrupted or counts.shown < counts.selected
+        # As `yamlparity run -k` says it: a partial report never reads as a full run, and its
+        # history line is compared only with runs chosen alike.
+        select = chosen(settings.narrowing, spec.file, counts)
+        if select is not None:
+            result.selection = describe([select], counts.shown, counts.total)
+        recording = Recording(select=select) if settings.history else None
         out = write_spec(
             result,
             settings.report_path(spec),
@@ -181,7 +197,7 @@ def _shown(path: Path) -> str:
 # ---------------------------------------------------------------------- xdist wire
 
 
-def to_wire(parts: SpecParts, stopped: bool) -> dict[str, Any]:
+def to_wire(parts: SpecParts) -> dict[str, Any]:
     """A worker's results for one spec as plain data execnet can carry (JSON text inside)."""
     spec = parts.settings
     return {
@@ -201,7 +217,8 @@ def to_wire(parts: SpecParts, stopped: bool) -> dict[str, Any]:
             {"positions": part.positions, "results": results_json.dumps(part.result)}
             for part in parts.parts
         ],
-        "stopped": stopped,
+        "collected": parts.collected,
+        "selected": parts.selected,
     }
 
 
@@ -222,6 +239,5 @@ def from_wire(data: dict[str, Any]) -> SpecParts:
     parts = []
     for part in data["parts"]:
         result = results_json.loads(part["results"], f"results of {settings.file}")
-        result.interrupted = result.interrupted or bool(data.get("stopped"))
         parts.append(Part(result, list(part["positions"])))
-    return SpecParts(settings, parts)
+    return SpecParts(settings, parts, int(data.get("collected", 0)), int(data.get("selected", 0)))
