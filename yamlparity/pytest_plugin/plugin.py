@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from yamlparity.spec.model import Spec
 
     from .reports import ReportSettings, SpecParts
-    from .runner import SpecRun
+    from .runner import Part, SpecRun
 
 DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
 # xdist modes that send every case of a spec to the same worker: the engine can take them
@@ -365,9 +365,9 @@ class PluginState:
         runs = dict(self.runs)
         self.stop_all(now=exitstatus == pytest.ExitCode.INTERRUPTED)
         parts = {
-            spec_file: self._parts_of(spec_file, run)
+            spec_file: self._parts_of(spec_file, shown)
             for spec_file, run in runs.items()
-            if spec_file.spec is not None and run.parts
+            if spec_file.spec is not None and (shown := run.shown_parts())
         }
         if _is_worker(self.config):
             wire = [to_wire(p) for p in parts.values()]
@@ -389,13 +389,13 @@ class PluginState:
             self.summary = [message]
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
-    def _parts_of(self, spec_file: SpecFile, run: SpecRun) -> SpecParts:
+    def _parts_of(self, spec_file: SpecFile, shown: list[Part]) -> SpecParts:
         from .reports import SpecParts
 
         selected = len(self.batches.get(spec_file, ()))
         return SpecParts(
             _settings_of(spec_file.spec),
-            list(run.parts),
+            shown,
             collected=selected + self.deselected.get(spec_file, 0),
             selected=selected,
         )

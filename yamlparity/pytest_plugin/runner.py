@@ -103,17 +103,25 @@ class SpecRun:
         self._batch_over = False
         self._failure: BaseException | None = None
         self._positions: dict[str, int] | None = None
+        self._shown: set[str] = set()  # cases whose result an item took (real names)
 
     # ------------------------------------------------------------------ items ask
 
     def result(self, name: str) -> CaseResult:
         """Case `name`'s result (redacted); waits for it in batch mode."""
-        if self.batch is not None and name in self.batch:
-            found = self._from_batch(name)
-            if found is not None:
-                return found
-        # Not in the batch (or the batch stopped before it): run it alone.
-        return self._single(name)
+        found = self._from_batch(name) if self.batch is not None and name in self.batch else None
+        if found is None:  # not in the batch (or the batch stopped before it): run it alone
+            found = self._single(name)
+        self._shown.add(name)
+        return found
+
+    def shown_parts(self) -> list[Part]:
+        """The parts with only the cases whose items took their result. After -x a batch
+        finishes the cases in flight, but pytest never runs their items: a report holds what
+        the session showed, as its summary line and JUnit file count it."""
+        order = self._order()
+        wanted = frozenset(order[name] for name in self._shown)
+        return [kept for part in self.parts if (kept := _only(part, wanted)) is not None]
 
     def _from_batch(self, name: str) -> CaseResult | None:
         with self._cond:
@@ -247,15 +255,17 @@ def _internal_error(spec: Spec, name: str, exc: BaseException) -> CaseResult:
 # ---------------------------------------------------------------------- merging
 
 
-def merge(parts: Sequence[Part]) -> SpecResult:
+def merge(parts: Sequence[Part], keep: Collection[int] | None = None) -> SpecResult:
     """One spec's parts (engine runs, workers) as one result in spec order, as a single
-    `yamlparity run` would have produced it; a case run twice (`--dist each`) counts once."""
+    `yamlparity run` would have produced it; a case run twice (`--dist each`) counts once.
+    `keep`: only the cases at these spec positions."""
     first = parts[0].result
     store = CaseResults(tuple(t.name for t in first.targets), tuple(first.facets))
     seen: dict[str, tuple[int, CaseResult]] = {}
     for part in parts:
         for position, case in zip(part.positions, part.result.cases, strict=True):
-            seen.setdefault(case.name, (position, case))
+            if keep is None or position in keep:
+                seen.setdefault(case.name, (position, case))
     for _, case in sorted(seen.values(), key=lambda pair: pair[0]):
         store.append(case)
     store.finish()
@@ -278,6 +288,14 @@ def merge(parts: Sequence[Part]) -> SpecResult:
         intended_rules=first.intended_rules,
         rules=first.rules,
     )
+
+
+def _only(part: Part, positions: Collection[int]) -> Part | None:
+    """`part` with only the cases at `positions` (None when it has none of them)."""
+    kept = sorted(p for p in part.positions if p in positions)
+    if len(kept) == len(part.positions):
+        return part
+    return Part(merge([part], keep=positions), kept) if kept else None
 
 
 def _has_problem(result: SpecResult) -> bool:

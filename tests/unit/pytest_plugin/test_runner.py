@@ -128,6 +128,20 @@ def test_close_stops_a_batch_before_its_end(tmp_path: Path) -> None:
     assert part.result.interrupted and len(part.result.cases) < 2000
 
 
+def test_only_the_cases_items_took_are_shown(tmp_path: Path) -> None:
+    """-x: the engine finishes the cases in flight, but pytest never runs their items; the
+    report holds what the session showed, in spec order."""
+    spec = make_spec(tmp_path, 6)
+    log = Log(drift_on=4)
+    run = SpecRun(spec, jobs=6, batch=[f"c{n}" for n in range(6)], factory=factory(log))
+    assert [run.result(name).verdict for name in ("c4", "c1")] == ["DIFF", "MATCH"]
+    run.close()
+    assert len(merge(run.parts).cases) > 2  # the engine ran ahead of the items
+    shown = merge(run.shown_parts())
+    assert [case.name for case in shown.cases] == ["c1", "c4"]
+    assert shown.tally()["DIFF"] == 1 and shown.tally()["MATCH"] == 1
+
+
 @pytest.mark.parametrize("now", [False, True])
 def test_close_is_safe_twice(tmp_path: Path, now: bool) -> None:
     spec = make_spec(tmp_path, 3)
