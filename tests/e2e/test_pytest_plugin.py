@@ -40,6 +40,7 @@ case = json.loads(sys.stdin.read())
 with open(log, "a") as out:
     out.write(f"{side} {case['name']}\\n")
 if side == "right" and case.get("crash"):
+    sys.stderr.write("bad crash\\n")
     sys.exit(3)
 value = case["v"] + (1 if side == "right" and case.get("drift") else 0)
 print(json.dumps({"v": value}))
@@ -334,6 +335,8 @@ def test_every_verdict_becomes_its_pytest_outcome(
         result.stdout.fnmatch_lines([line])
     # The failure text is the differing path with both values; the reproducer waits for -vv.
     assert "stdout .v: left=1  right=2" in out
+    # An error says its reason once, then what the failed target printed.
+    assert "\nERROR: right: exited with code 3\n    bad crash\n" in out, out
     assert "(-vv shows how to reproduce it)" in out and "reproduce:" not in out
     verbose = run(pytester, "-vv", "-k", "drift and not known")
     verbose.assert_outcomes(failed=1, deselected=6)

@@ -73,12 +73,17 @@ def _diff_text(case: CaseResult) -> str:
 
 
 def error_text(case: CaseResult) -> str:
+    """`ERROR: node: exited with code 3`, then each failed target's error and what it printed.
+    The target the reason already names is not named again: its excerpt follows the reason."""
     lines = [f"ERROR: {case.reason}"] if case.reason else ["ERROR"]
-    for name, target in case.outcomes.items():
-        if target.error and (f"{name}: {target.error}" != case.reason or target.raw_excerpt):
+    failed = [(name, target) for name, target in case.outcomes.items() if target.error]
+    # The reason's own target first, so the excerpt under the reason line is its own.
+    failed.sort(key=lambda pair: f"{pair[0]}: {pair[1].error}" != case.reason)
+    for name, target in failed:
+        if f"{name}: {target.error}" != case.reason:
             lines.append(f"{name}: {target.error}")
-            if target.raw_excerpt:
-                lines.extend(f"    {line}" for line in target.raw_excerpt.splitlines())
+        if target.raw_excerpt:
+            lines.extend(f"    {line}" for line in target.raw_excerpt.splitlines())
     return "\n".join(lines)
 
 
