@@ -328,7 +328,7 @@ def test_every_verdict_becomes_its_pytest_outcome(
         "ERROR outcomes.parity.yaml::crash - Failed: ERROR: right: exited with code 3",
         "XFAIL outcomes.parity.yaml::known_drift - known divergence: DEC-7 the right side "
         "adds one (https://tracker.example/DEC-7)",
-        "SKIPPED [[]1[]] skip.parity.yaml: missing: executable not found: no-such-program*",
+        "SKIPPED [[]1[]] skip.parity.yaml: lonely: missing: executable not found: no-such-pr*",
         "[[]XPASS(strict)[]] FIXED: the known divergence is gone (DEC-7 the right side adds "
         "one); update the tracker and remove the known entry: https://tracker.example/DEC-7",
     ):

@@ -29,7 +29,9 @@ def outcome(case: CaseResult, *, verbosity: int, fixed_ok: bool) -> Outcome:
     if verdict == "MATCH":
         return Outcome("passed")
     if verdict == "SKIP":
-        return Outcome("skipped", case.reason or "skipped")
+        # pytest's -rs summary shows a skip as `file: reason` and folds equal reasons into one
+        # line (`SKIPPED [2] spec.yaml: ...`): the case's name tells which case it is.
+        return Outcome("skipped", f"{case.name}: {case.reason or 'skipped'}")
     if verdict == "KNOWN":
         # xfail with the divergence as the failure text (seen with --runxfail or -rx).
         return Outcome("xfail", _with_reproducers(_diff_text(case), case, verbosity))
