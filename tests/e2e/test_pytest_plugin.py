@@ -298,10 +298,15 @@ def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pyt
           - {name: one, input: 1}
         """,
     )
+    # A variable that is not set: the hint names the option pytest sets it with.
+    write(pytester.path, "unset.parity.yaml", SKIP_SPEC.replace("seen.log", "'${UNSET_LOG}'"))
     result = run(pytester)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest stops on collection errors
     result.stdout.fnmatch_lines(
         ["*ERROR collecting bad.parity.yaml*", "*--> bad.parity.yaml:6:*", "*del(.x*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*ERROR collecting unset.parity.yaml*", "*hint: set it with --yamlparity-env UNSET_LOG=*"]
     )
     # A broken project configuration is shown the same way.
     write(pytester.path, "pyproject.toml", '[tool.yamlparity]\nspecz = ["x"]\n')

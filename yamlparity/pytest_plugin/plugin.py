@@ -37,6 +37,7 @@ DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
 # all at once. Under the others a worker cannot know which cases it will get.
 _WHOLE_SPEC_MODES = frozenset({"loadfile", "loadscope", "each"})
 _WIRE_KEY = "yamlparity"  # in xdist's workerinput / workeroutput
+ENV_OPTION = "--yamlparity-env"  # the CLI's --env, under pytest
 _STASH: pytest.StashKey[PluginState] = pytest.StashKey()
 
 
@@ -68,7 +69,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="with --yamlparity-report-dir: do not append this run to DIR/history.jsonl",
     )
     group.addoption(
-        "--yamlparity-env",
+        ENV_OPTION,
         action="append",
         default=[],
         metavar="KEY=VALUE",
@@ -237,7 +238,7 @@ class PluginState:
         for pair in self.option("yamlparity_env"):
             key, sep, value = pair.partition("=")
             if not sep or not key:
-                raise pytest.UsageError(f"--yamlparity-env takes KEY=VALUE, got {pair!r}")
+                raise pytest.UsageError(f"{ENV_OPTION} takes KEY=VALUE, got {pair!r}")
             env[key] = value
         return env
 
@@ -286,6 +287,7 @@ class PluginState:
             _shown_path(path, self.config.invocation_params.dir),
             self.env(),
             allow_outside=bool(self.option("yamlparity_allow_outside")),
+            env_option=ENV_OPTION,  # named in the hints of a variable that is not set
         )
 
     def selected(self, items: Iterable[pytest.Item]) -> None:

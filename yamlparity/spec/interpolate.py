@@ -28,7 +28,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # (an error with the given message), as in the shell.
 _OPERATORS = (":-", ":?", "-", "?")
 _FORMS = "${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message} or ${NAME?message}"
-_ENV_HINT = "set it with --env {name}=VALUE or give a default: ${{{name}:-value}}"
+ENV_OPTION = "--env"  # how the CLI sets a variable; a front end may name its own option
+_ENV_HINT = "set it with {option} {name}=VALUE or give a default: ${{{name}:-value}}"
 PORT = "port"  # `${port}` in an HTTP target: its port, substituted when the run starts
 PORT_PLACEHOLDER = "${" + PORT + "}"
 
@@ -144,8 +145,11 @@ def references(value: str) -> list[str] | None:
 class _Interpolator:
     """Expands the references of every string outside case data."""
 
-    def __init__(self, overrides: Mapping[str, str], environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, overrides: Mapping[str, str], environ: Mapping[str, str], env_option: str
+    ) -> None:
         self.layers: list[Mapping[str, str]] = [overrides, environ]
+        self.env_option = env_option  # named in the hints: `--env` in the CLI
         self.port_dropped: set[KeyPath] = set()
         self.value = ""  # the string being expanded: errors point into it
 
@@ -205,8 +209,9 @@ class _Interpolator:
         if operator in (":?", "?"):
             said = self._expand(doc, path, ref.word, keep_port)
             message = f"environment variable {name} is {state}" + (f": {said}" if said else "")
-            raise self._error(doc, path, ref.at, message, f"set it with --env {name}=VALUE")
-        hint = _ENV_HINT.format(name=name)
+            hint = f"set it with {self.env_option} {name}=VALUE"
+            raise self._error(doc, path, ref.at, message, hint)
+        hint = _ENV_HINT.format(option=self.env_option, name=name)
         if name == PORT and path[0] == "targets":
             hint = "declare `port: auto` (or a number) on this HTTP target to use ${port}"
             if not _http_target(doc, path):
@@ -245,16 +250,20 @@ class Interpolated:
 
 
 def interpolate_all(
-    doc: Document, overrides: Mapping[str, str], environ: Mapping[str, str]
+    doc: Document,
+    overrides: Mapping[str, str],
+    environ: Mapping[str, str],
+    env_option: str = ENV_OPTION,
 ) -> Interpolated:
-    """Interpolate the document in place."""
-    base = _Interpolator(overrides, environ)
+    """Interpolate the document in place. `env_option`: the option that sets a variable where
+    the spec is loaded, named in the hints (pytest's is `--yamlparity-env`)."""
+    base = _Interpolator(overrides, environ, env_option)
     defaults: dict[str, str] = {}
     env = doc.value.get("env") or {}
     assert isinstance(env, dict)
     for name, raw in env.items():
         defaults[name] = base.text(doc, ("env", name), scalar_text(raw))
-    full = _Interpolator(overrides, environ)
+    full = _Interpolator(overrides, environ, env_option)
     full.layers.append(defaults)
     for key in list(doc.value):
         if key != "env":

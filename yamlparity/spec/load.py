@@ -66,6 +66,7 @@ from yamlparity.spec.fixtures import (
 from yamlparity.spec.har import har_cases, parse_filter, read_har
 from yamlparity.spec.includes import load_with_includes
 from yamlparity.spec.interpolate import (
+    ENV_OPTION,
     PORT_PLACEHOLDER,
     interpolate_all,
     references,
@@ -136,16 +137,19 @@ def load_spec(
     *,
     allow_outside: bool = False,
     missing_recordings: bool = False,
+    env_option: str = ENV_OPTION,
 ) -> Spec:
     """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
     `missing_recordings`: a recorded target whose file does not exist yet has no answers
-    (what `yamlparity record` needs to write it) instead of being an error."""
+    (what `yamlparity record` needs to write it) instead of being an error. `env_option`: the
+    option that gave `env_overrides`, named in hints (the CLI's `--env` unless said)."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
         missing_recordings,
+        env_option=env_option,
     )
     try:
         spec = builder.build()
@@ -279,6 +283,7 @@ class _SpecBuilder:
     environ: Mapping[str, str]
     allow_outside: bool
     missing_recordings: bool = False
+    env_option: str = ENV_OPTION  # how variables are set where the spec is loaded (hints)
     secret_values: frozenset[str] = frozenset()
     port_dropped: frozenset[KeyPath] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
@@ -295,7 +300,7 @@ class _SpecBuilder:
         validate(self.doc)
         secret_names = self._secrets()
         self._check_credentials(secret_names)
-        interpolated = interpolate_all(self.doc, self.overrides, self.environ)
+        interpolated = interpolate_all(self.doc, self.overrides, self.environ, self.env_option)
         env, self.port_dropped = interpolated.env, interpolated.port_dropped
         data = self.doc.value
         targets = {name: self._target(name) for name in cast(dict[str, JSON], data["targets"])}
@@ -348,8 +353,8 @@ class _SpecBuilder:
                 raise self.err(
                     ("env", name),
                     f"secret {name} has a value written in the spec",
-                    f"remove {name} from `env:`; pass it with --env {name}=VALUE or the "
-                    "environment",
+                    f"remove {name} from `env:`; pass it with {self.env_option} {name}=VALUE or "
+                    "the environment",
                     at_key=True,
                 )
             value = self.overrides.get(name, self.environ.get(name))
@@ -357,8 +362,8 @@ class _SpecBuilder:
                 raise self.err(
                     ("secrets", index),
                     f"secret {name} is not set",
-                    f"export {name}=... or pass --env {name}=VALUE (a secret never has a value "
-                    "in the spec)",
+                    f"export {name}=... or pass {self.env_option} {name}=VALUE (a secret never "
+                    "has a value in the spec)",
                 )
             if len(value) < MIN_SECRET_LENGTH:
                 raise self.err(

@@ -132,6 +132,26 @@ def test_errors_name_the_reference_at_its_column(
     assert "\n  = hint: " in text and hint in text.split("= hint: ")[1]
 
 
+@pytest.mark.parametrize(
+    ("head", "value", "hint"),
+    [
+        ("", "${A}", "set it with --yamlparity-env A=VALUE or give a default: ${A:-value}"),
+        ("", "${A:?needed}", "set it with --yamlparity-env A=VALUE"),
+        ("secrets: [API_TOKEN_X]\n", "x", "or pass --yamlparity-env API_TOKEN_X=VALUE"),
+        ("secrets: [API_TOKEN_X]\nenv: {API_TOKEN_X: v}\n", "x", "--yamlparity-env API_TOKEN_X"),
+    ],
+)
+def test_a_front_end_names_its_own_option_in_the_hints(
+    tmp_path: Path, head: str, value: str, hint: str
+) -> None:
+    """pytest sets a variable with --yamlparity-env, not the CLI's --env: a hint says so."""
+    path = write_spec(tmp_path, "s.yaml", head + SPEC.format(value=f"'{value}'"))
+    with pytest.raises(SpecError) as info:
+        load_spec(path, environ={}, env_option="--yamlparity-env")
+    assert hint in str(info.value.hint)
+    assert "--env" not in str(info.value.hint).replace("--yamlparity-env", "")
+
+
 def test_a_default_not_taken_may_name_an_unset_variable_but_must_parse(tmp_path: Path) -> None:
     assert argument(tmp_path, "${A:-${MISSING}}", {"A": "x"}) == "x"
     assert "unclosed ${" in error_of(tmp_path, "${A:-${MISSING}", {"A": "x"})
