@@ -50,7 +50,9 @@ def known_reason(case: CaseResult) -> str:
     if len(reason) > _REASON_CHARS:
         reason = reason[: _REASON_CHARS - 1] + "…"
     link = f" ({case.link})" if case.link else ""
-    return f"known divergence: {reason}{link}"
+    # As the JUnit file says it: a `known: [{error: ...}]` entry declares a failure.
+    what = "failure" if case.known_errors else "divergence"
+    return f"known {what}: {reason}{link}"
 
 
 def fixed_reason(case: CaseResult) -> str:
@@ -65,6 +67,9 @@ def _diff_text(case: CaseResult) -> str:
     if case.verdict == "FAIL" or (case.expectation_failures and not case.differences):
         count = len(case.expectation_failures)
         head = f"{case.verdict}: {count} failed expectation{'s' if count != 1 else ''}"
+    elif case.known_errors and not case.differences:
+        # A declared failure still happening: what failed, not "0 differing paths".
+        head = f"{case.verdict}: {_failures(case, case.known_errors)}"
     else:
         count = len(case.differences)
         head = f"{case.verdict}: {count} differing path{'s' if count != 1 else ''}"
@@ -72,6 +77,16 @@ def _diff_text(case: CaseResult) -> str:
         head += f" — {known_reason(case)}"
     body = difference_text(case)
     return f"{head}\n{body}" if body else head
+
+
+def _failures(case: CaseResult, targets: list[str]) -> str:
+    """`node: exited with code 3`, for each target named."""
+    return "; ".join(
+        f"{name}: {case.outcomes[name].error or case.failures.get(name, 'failed')}"
+        if name in case.outcomes
+        else name
+        for name in targets
+    )
 
 
 def error_text(case: CaseResult) -> str:
