@@ -397,7 +397,10 @@ def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Pa
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
     # The report holds what pytest showed, and says why it holds 2 of the 6 cases: the stop.
     result.stdout.fnmatch_lines(
-        ["[[]parity[]] outcomes: 1 match / 1 diff (out of 2) (interrupted)*"]
+        [
+            "[[]parity[]] outcomes: 1 match / 1 diff (out of 2) (interrupted) "
+            "[[]pytest stopped early: 2 of 6 cases[]] → *"
+        ]
     )
     report = (out / "outcomes.md").read_text("utf-8")
     assert "**Selection:** pytest stopped early: 2 of 6 cases" in report
@@ -523,7 +526,11 @@ def test_a_report_of_selected_cases_says_it_is_not_a_full_run(
     pytester: pytest.Pytester, outcomes: Path
 ) -> None:
     out = pytester.path / "partial"
-    run(pytester, "-k", "same or drift", "--yamlparity-report-dir", str(out))
+    result = run(pytester, "-k", "same or drift", "--yamlparity-report-dir", str(out))
+    # The summary line marks a partial run as `yamlparity run -k` does.
+    result.stdout.fnmatch_lines(
+        ["[[]parity[]] outcomes: * (out of 3) [[]pytest -k 'same or drift': 3 of 6 cases[]] → *"]
+    )
     report = (out / "outcomes.md").read_text()
     assert "**Selection:** pytest -k 'same or drift': 3 of 6 cases — not a full run." in report
     # A node id narrows its spec; a spec whose every case ran is a full run.

@@ -175,10 +175,12 @@ def write_reports(collected: Sequence[SpecParts], settings: ReportSettings) -> l
             recording=recording,
         )
         written.append(out)
-        stopped_note = " (interrupted)" if result.interrupted else ""
+        # The line `yamlparity run` prints: a partial run says so here too.
+        notes = " (interrupted)" if result.interrupted else ""
+        notes += f" [{result.selection}]" if result.selection else ""
         lines.append(
             f"[parity] {spec.name}: {tally_line(result.tally())} (out of {len(result.cases)})"
-            f"{stopped_note} → {_shown(out.primary)}"
+            f"{notes} → {_shown(out.primary)}"
         )
     if written:
         index = write_index(settings.folder, written, settings.formats, settings.index_choice())
