@@ -172,6 +172,9 @@ def _marked(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("PYTEST_"):
             monkeypatch.delenv(name)  # this run's xdist worker variables are not the child's
+    for name in support.AMBIENT:
+        # Run by CI on GitHub: the child's annotations and job summary are not this job's.
+        monkeypatch.delenv(name, raising=False)
     # The child loads only the plugins it uses (half of its start-up went to hypothesis and
     # benchmark); test_the_installed_entry_point_loads_the_plugin covers the entry point.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
@@ -500,16 +503,34 @@ def comparable(document: dict[str, object]) -> object:
     return strip(document)
 
 
+def github(folder: Path, summary: str) -> dict[str, str]:
+    """GitHub Actions' variables, the job summary at `folder/summary`."""
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(folder),
+        "GITHUB_STEP_SUMMARY": str(folder / summary),
+    }
+
+
+def workflow_commands(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("::")]
+
+
 def test_reports_equal_what_yamlparity_run_writes(
-    pytester: pytest.Pytester, outcomes: Path
+    pytester: pytest.Pytester, outcomes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Under GitHub Actions, too: the same annotations at the same places, one job summary."""
+    for name, value in github(pytester.path, "pytest-summary.md").items():
+        monkeypatch.setenv(name, value)
     out = pytester.path / "from-pytest"
-    run(pytester, "--yamlparity-report-dir", str(out), "--yamlparity-format", "md,json,junit")
+    result = run(
+        pytester, "--yamlparity-report-dir", str(out), "--yamlparity-format", "md,json,junit"
+    )
     (pytester.path / "seen.log").unlink()
     cli = subprocess.run(
         [PY, "-m", "yamlparity", "run", "outcomes.parity.yaml", "skip.parity.yaml", *FORMATS],
         cwd=pytester.path,
-        env=support.cli_env(),
+        env=support.cli_env(github(pytester.path, "cli-summary.md")),
         capture_output=True,
         text=True,
         timeout=120,
@@ -520,6 +541,40 @@ def test_reports_equal_what_yamlparity_run_writes(
         theirs = json.loads((pytester.path / "from-cli" / f"{name}.json").read_text())
         assert comparable(ours) == comparable(theirs)
     assert (out / "index.md").exists() and (out / "junit.xml").exists()
+    # drift, expect_fail, crash and fixed, each at its case's line of the spec.
+    annotations = workflow_commands(result.stdout.str())
+    assert len(annotations) == 4
+    assert annotations == workflow_commands(cli.stdout)
+    head = (
+        "::error file=outcomes.parity.yaml,line=21,col=11,title=yamlparity DIFF%3A outcomes/drift"
+    )
+    assert annotations[0].startswith(head)
+    ours = (pytester.path / "pytest-summary.md").read_text("utf-8")
+    theirs = (pytester.path / "cli-summary.md").read_text("utf-8")
+    assert ours.count("## yamlparity") == 1
+    assert ours.replace("from-pytest/", "from-cli/") == theirs
+
+
+def test_under_xdist_the_controller_annotates_each_case_once(
+    pytester: pytest.Pytester, outcomes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--dist each` runs every case on every worker: still one annotation per failing case
+    and one job summary, both from the controller."""
+    for name, value in github(pytester.path, "summary.md").items():
+        monkeypatch.setenv(name, value)
+    result = run(pytester, "-n", "2", "--dist", "each", "--yamlparity-report-dir", "out")
+    annotations = workflow_commands(result.stdout.str())
+    titles = sorted(line.split("title=")[1].split("::")[0] for line in annotations)
+    assert titles == [
+        f"yamlparity {verdict}%3A outcomes/{case}"
+        for verdict, case in (
+            ("DIFF", "drift"),
+            ("ERROR", "crash"),
+            ("FAIL", "expect_fail"),
+            ("FIXED", "fixed"),
+        )
+    ]
+    assert (pytester.path / "summary.md").read_text("utf-8").count("## yamlparity") == 1
 
 
 def test_a_report_of_selected_cases_says_it_is_not_a_full_run(

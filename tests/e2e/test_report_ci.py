@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from tests.support.cli import run_cli
 from tests.support.paths import HELPER_PY
-from yamlparity.cli.github import Annotations
+from yamlparity.report.github import Annotations
 from yamlparity.report.history import read_entries
 from yamlparity.results.records import CaseResult, Difference, SpecResult
 from yamlparity.spec.load import load_spec

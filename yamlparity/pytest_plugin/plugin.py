@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from yamlparity.core.errors import SpecError, UsageError
+from yamlparity.core.errors import Location, SpecError, UsageError
 
 from .nodes import CaseItem, SpecFile
 
 if TYPE_CHECKING:
     # Imported when a spec runs: a pytest session without specs loads none of the engine.
+    from yamlparity.report.formats import Written
     from yamlparity.results.records import CaseResult
     from yamlparity.spec.model import Spec
 
-    from .reports import ReportSettings, SpecParts
+    from .reports import Finished, ReportSettings, SpecParts
     from .runner import Part, SpecRun
 
 DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
@@ -158,6 +159,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "yamlparity reports")
         for line in state.summary:
             terminalreporter.write_line(line)
+    # GitHub's runner reads workflow commands from the step's output, each on a line of its own.
+    for line in state.annotations:
+        terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -194,6 +198,7 @@ class PluginState:
         self.batches: dict[SpecFile, list[str]] = {}
         self.deselected: dict[SpecFile, int] = {}  # -k, -m, --lf...: cases left out per spec
         self.summary: list[str] = []
+        self.annotations: list[str] = []  # GitHub workflow commands, under GitHub Actions
         self.from_workers: dict[str, SpecParts] = {}
         self._project: Any = None
         self._roots: tuple[Path, ...] | None = None
@@ -362,7 +367,7 @@ class PluginState:
                 self._sigterm = None
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
-        from .reports import to_wire, write_reports
+        from .reports import to_wire
 
         runs = dict(self.runs)
         self.stop_all(now=exitstatus == pytest.ExitCode.INTERRUPTED)
@@ -381,15 +386,38 @@ class PluginState:
                 collected[file].add(received)
             else:
                 collected[file] = received
+        if collected:
+            self._conclude(session, list(collected.values()))
+
+    def _conclude(self, session: pytest.Session, collected: list[SpecParts]) -> None:
+        """Where every spec's results are (the only process, or the xdist controller): the
+        reports, then GitHub's annotations and job summary, each once for the session."""
+        from yamlparity.report import github
+
+        from .reports import finished, write_reports
+        from .selection import Narrowing
+
         settings = self.report_settings()
-        if settings is None or not collected:
-            return
-        try:
-            self.summary = write_reports(list(collected.values()), settings)
-        except (SpecError, UsageError, OSError) as exc:
-            message = exc.render() if isinstance(exc, SpecError) else f"error: {exc}"
-            self.summary = [message]
-            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if settings is None and not github.active():
+            return  # nobody reads the merged results: spare the merge
+        specs = finished(collected, Narrowing.of(self.config))
+        written: list[Written] = []
+        if settings is not None:
+            try:
+                self.summary, written = write_reports(specs, settings)
+            except (SpecError, UsageError, OSError) as exc:
+                message = exc.render() if isinstance(exc, SpecError) else f"error: {exc}"
+                self.summary = [message]
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if github.active():
+            self._github(specs, written)
+
+    def _github(self, specs: list[Finished], written: list[Written]) -> None:
+        from .github import annotation_lines, job_summary
+
+        self.annotations = annotation_lines(specs, fixed_ok=self.fixed_ok)
+        if warning := job_summary(written):
+            self.summary.append(warning)
 
     def _parts_of(self, spec_file: SpecFile, shown: list[Part]) -> SpecParts:
         from .reports import SpecParts
@@ -400,6 +428,7 @@ class PluginState:
             shown,
             collected=selected + self.deselected.get(spec_file, 0),
             selected=selected,
+            places=_places(spec_file.spec, shown),
         )
 
     def received(self, wire: list[dict[str, Any]]) -> None:
@@ -428,7 +457,6 @@ class PluginState:
         from yamlparity.report.formats import parse_formats
 
         from .reports import ReportSettings
-        from .selection import Narrowing
 
         given = self.option("yamlparity_format")
         try:
@@ -441,7 +469,6 @@ class PluginState:
             template=self.option("yamlparity_template"),
             project=self.project,
             history=bool(self.option("yamlparity_history")),
-            narrowing=Narrowing.of(self.config),
         )
 
     def check_reports(self, specs: list[Spec]) -> None:
@@ -463,6 +490,18 @@ def _settings_of(spec: Spec | None) -> Any:
 
     assert spec is not None
     return SpecSettings.of(spec)
+
+
+def _places(spec: Spec | None, shown: list[Part]) -> dict[str, Location]:
+    """Under GitHub Actions, where each failing case is: annotations point at it, and only
+    where the spec is loaded is that known."""
+    from yamlparity.report import github
+
+    if spec is None or not github.active():
+        return {}
+    from .github import places
+
+    return places(spec, shown)
 
 
 def _usage_text(exc: SpecError) -> str:

@@ -10,12 +10,12 @@ The report paths and template lookup follow `cli/cmd_run.py`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlparity.core.errors import UsageError
+from yamlparity.core.errors import Location, UsageError
 from yamlparity.core.safepath import safe_component
 from yamlparity.report.formats import Written, results_json, write_index, write_spec
 from yamlparity.report.history import Recording
@@ -27,6 +27,7 @@ from yamlparity.report.render import (
     display_file,
     tally_line,
 )
+from yamlparity.results.records import SpecResult
 from yamlparity.run.selection import describe
 from yamlparity.spec.model import Spec
 
@@ -86,11 +87,15 @@ class SpecParts:
     parts: list[Part]
     collected: int = 0
     selected: int = 0
+    # Failing case -> its place in the spec or fixture file (for GitHub annotations), found
+    # where the spec is loaded: an xdist controller has none.
+    places: dict[str, Location] = field(default_factory=dict)
 
     def add(self, other: SpecParts) -> None:
         self.parts.extend(other.parts)
         self.collected = max(self.collected, other.collected)
         self.selected = max(self.selected, other.selected)
+        self.places.update(other.places)
 
     def counts(self, shown: int) -> Counts:
         total = self.settings.total
@@ -107,7 +112,6 @@ class ReportSettings:
     template: Path | None  # --yamlparity-template
     project: Any  # cli.config.Config
     history: bool = True  # append each spec's run to DIR/history.jsonl, as `yamlparity run`
-    narrowing: Narrowing = field(default_factory=Narrowing)  # what pytest chose the cases by
 
     def choice(self, spec: SpecSettings) -> TemplateChoice:
         return choose_template(
@@ -148,24 +152,43 @@ def check(specs: Sequence[SpecSettings], settings: ReportSettings) -> None:
         raise UsageError(f"cannot create the report folder {settings.folder}: {exc}") from None
 
 
-def write_reports(collected: Sequence[SpecParts], settings: ReportSettings) -> list[str]:
-    """Write every spec's reports and the index; the lines to show at the end of the session."""
-    ordered = sorted(collected, key=lambda parts: parts.settings.file)
-    check([parts.settings for parts in ordered], settings)
-    written: list[Written] = []
-    lines: list[str] = []
-    for parts in ordered:
-        spec = parts.settings
+@dataclass
+class Finished:
+    """One spec at the end of the session: its parts, merged into one result."""
+
+    parts: SpecParts
+    result: SpecResult
+    select: str | None  # how pytest chose its cases; None when every case ran
+
+
+def finished(collected: Iterable[SpecParts], narrowing: Narrowing) -> list[Finished]:
+    """Each spec's parts merged, in spec file order, saying how its cases were chosen."""
+    specs = []
+    for parts in sorted(collected, key=lambda parts: parts.settings.file):
         result = merge(parts.parts)
         counts = parts.counts(len(result.cases))
         # Cases the session selected but never reached (-x, Ctrl-C): the run stopped early.
         result.interrupted = result.interrupted or counts.shown < counts.selected
         # As `yamlparity run -k` says it: a partial report never reads as a full run, and its
         # history line is compared only with runs chosen alike.
-        select = chosen(settings.narrowing, spec.file, counts)
+        select = chosen(narrowing, parts.settings.file, counts)
         if select is not None:
             result.selection = describe([select], counts.shown, counts.total)
-        recording = Recording(select=select) if settings.history else None
+        specs.append(Finished(parts, result, select))
+    return specs
+
+
+def write_reports(
+    specs: Sequence[Finished], settings: ReportSettings
+) -> tuple[list[str], list[Written]]:
+    """Write every spec's reports and the index: the lines to show at the end of the session,
+    and what was written (for the job summary)."""
+    check([spec.parts.settings for spec in specs], settings)
+    written: list[Written] = []
+    lines: list[str] = []
+    for finished_spec in specs:
+        spec, result = finished_spec.parts.settings, finished_spec.result
+        recording = Recording(select=finished_spec.select) if settings.history else None
         out = write_spec(
             result,
             settings.report_path(spec),
@@ -185,7 +208,7 @@ def write_reports(collected: Sequence[SpecParts], settings: ReportSettings) -> l
     if written:
         index = write_index(settings.folder, written, settings.formats, settings.index_choice())
         lines.append(index.line(_shown(index.path)))
-    return lines
+    return lines, written
 
 
 def _shown(path: Path) -> str:
@@ -221,6 +244,9 @@ def to_wire(parts: SpecParts) -> dict[str, Any]:
         ],
         "collected": parts.collected,
         "selected": parts.selected,
+        "places": {
+            name: [where.file, where.line, where.column] for name, where in parts.places.items()
+        },
     }
 
 
@@ -242,4 +268,9 @@ def from_wire(data: dict[str, Any]) -> SpecParts:
     for part in data["parts"]:
         result = results_json.loads(part["results"], f"results of {settings.file}")
         parts.append(Part(result, list(part["positions"])))
-    return SpecParts(settings, parts, int(data.get("collected", 0)), int(data.get("selected", 0)))
+    places = {
+        name: Location(str(file), int(line), int(column))
+        for name, (file, line, column) in data.get("places", {}).items()
+    }
+    counts = int(data.get("collected", 0)), int(data.get("selected", 0))
+    return SpecParts(settings, parts, *counts, places=places)
