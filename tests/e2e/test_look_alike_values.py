@@ -65,9 +65,21 @@ def test_look_alike_differences_are_seen_in_the_terminal_and_the_report(tmp_path
     assert f"| `{window}R{'Q' * 95}… (406 more characters)` |" in rows[0]
 
     # Characters nobody sees: escapes, in the terminal as in the report.
-    for one, other in (('"\\u200b"', '""'), ('"a\\u00a0b"', '"a b"'), ('"\\u2028"', '"\\n"')):
-        assert f"    stdout .v: one={one}  other={other}" in lines
-        assert f"| stdout | `.v` | `{one}` | `{other}` |" in rows
+    # One character for another of the same length: the note names both.
+    for one, other, note in (
+        ('"\\u200b"', '""', ""),
+        ('"a\\u00a0b"', '"a b"', "character 2 differs: U+00A0 NO-BREAK SPACE vs U+0020 SPACE"),
+        (
+            '"\\u2028"',
+            '"\\n"',
+            "character 1 differs: U+2028 LINE SEPARATOR vs U+000A, a control character",
+        ),
+    ):
+        after = f"  ({note}" if note else ""
+        shown = f"    stdout .v: one={one}  other={other}{after}"
+        assert any(line.startswith(shown) for line in lines), shown
+        cell = f"| stdout | `.v`{f' — {note}' if note else ''}"
+        assert any(row.startswith(cell) and f"| `{one}` | `{other}` |" in row for row in rows)
 
     # Keys: `é` and `e\u0301`, two rows that look different, each with the note.
     note = "key: same text after Unicode NFC normalization (composed vs decomposed)"

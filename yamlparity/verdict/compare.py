@@ -363,8 +363,20 @@ def _letters_note(a: str, b: str) -> str:
     return f"character {first + 1} differs: {_named(a[first])} vs {_named(b[first])}{more}"
 
 
+_UNNAMED = {
+    "Cc": "a control character",
+    "Co": "a private-use character",
+    "Cs": "a lone surrogate",
+    "Cn": "an unassigned code point",
+}
+
+
 def _named(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+    name = unicodedata.name(char, "")
+    if name:
+        return f"U+{ord(char):04X} {name}"
+    # A newline, a tab, U+E000 have no Unicode name: their category says what they are.
+    return f"U+{ord(char):04X}, {_UNNAMED.get(unicodedata.category(char), 'unnamed')}"
 
 
 @dataclass(frozen=True, slots=True)
