@@ -32,6 +32,7 @@ MISSING_EXTRA = (
 CACHE = Path(".yamlparity")  # in the project root: the example database
 DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
+SAVED_TAGS = {"not reproduced": "not saved: not reproduced"}
 REFRESH_SECONDS = 0.1
 
 
@@ -285,19 +286,23 @@ class _Progress:
 def _summary(result: Any, report: str) -> str:
     from yamlparity.results.fuzz import STOPPED_TEXT
 
-    counts = [len(result.of_kind(kind)) for kind in ("diff", "error", "fail")]
     first = result.first_finding
     after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
     stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
-    found = ", ".join(
-        _plural(count, word)
-        for count, word in zip(counts, ("divergence", "error", "failed expectation"), strict=True)
-    )
+    words = {"diff": "divergence", "error": "error", "fail": "failed expectation"}
+    found = ", ".join(_found(result, kind, word) for kind, word in words.items())
     return (
         f"[fuzz] {result.spec}: {_plural(result.examples, 'example')} ({result.searched} "
         f"searching), {found} in {result.seconds:.1f} s{after}, seed {result.seed}{stopped} "
         f"→ {report}"
     )
+
+
+def _found(result: Any, kind: str, word: str) -> str:
+    """`2 divergences`, `1 divergence (1 not reproduced)`."""
+    text = _plural(len(result.of_kind(kind)), word)
+    flaky = result.not_reproduced(kind)
+    return text + (f" ({flaky} not reproduced)" if flaky else "")
 
 
 def _plural(count: int, word: str) -> str:
@@ -310,8 +315,13 @@ def _finding_line(finding: Any) -> str:
     shown = dumps(finding.input, sort_keys=False)
     if len(shown) > 120:
         shown = shown[:119] + "…"
-    saved = f" [{finding.saved}]" if finding.saved else ""
+    saved = f" [{SAVED_TAGS.get(finding.saved, finding.saved)}]" if finding.saved else ""
     head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {finding.label}"
     # As the report says it: the search ended before this input was made minimal.
     state = "" if finding.shrunk else " (not fully shrunk: the search ended first)"
-    return f"{head}\n        input: {shown}{state}"
+    line = f"{head}\n        input: {shown}{state}"
+    if not finding.reproduced:  # said on the terminal too: the report is not always read
+        from yamlparity.report.fuzz import not_reproduced_text
+
+        line += f"\n        NOT REPRODUCED: {not_reproduced_text(finding)}"
+    return line
