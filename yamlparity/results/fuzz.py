@@ -59,7 +59,8 @@ class FuzzResult:
     seconds: float = 0.0
     stopped: Stopped = "examples"
     verdicts: dict[str, int] = field(default_factory=dict)  # per verdict, over the examples
-    findings: list[Finding] = field(default_factory=list)  # in the order they were first seen
+    # In the order first seen; those first seen by one input, by class (kind, facet, path)
+    findings: list[Finding] = field(default_factory=list)
     database: str | None = None
     save: str | None = None
     started: str = ""

@@ -397,7 +397,7 @@ class _Search:
         result = self.run_case(Case(FUZZ_CASE, self.location, value))
         self.verdicts[result.verdict] = self.verdicts.get(result.verdict, 0) + 1
         shown = classes_of(result, self.options.schema.free_keys(value))
-        for finding in shown:
+        for finding in sorted(shown):  # a set's order changes with each process's hash seed
             self._record(finding, value, text, result)
         if len(self.cache) < _CACHE_LIMIT:
             self.cache[text] = shown
@@ -428,11 +428,11 @@ class _Search:
     # -- the findings
 
     def findings(self) -> list[Finding]:
-        """Each class with its minimal input, run once more under the name it is saved as."""
-        out = []
-        for record in sorted(self.records.values(), key=lambda r: r.first_example):
-            out.append(self._finding(record))
-        return out
+        """Each class with its minimal input, run again under the name it is saved as. In the
+        order first seen; classes one input showed first together, by class (their kind,
+        facet, path, shapes): the same seed saves the same file, line for line."""
+        ordered = sorted(self.records.values(), key=lambda r: (r.first_example, r.finding))
+        return [self._finding(record) for record in ordered]
 
     def _finding(self, record: _Record) -> Finding:
         finding = record.finding

@@ -5,15 +5,20 @@ stream-mode helpers, small budgets."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.paths import HELPER_PY
 from yamlparity.cli.cmd_fuzz import _finding_line, _summary
 from yamlparity.report.fuzz import render_markdown, save_findings
 from yamlparity.results.fuzz import FuzzResult
+from yamlparity.run import fuzz as fuzz_module
 from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
 from yamlparity.run.fuzz_inputs import InputSchema
+from yamlparity.run.fuzz_signature import FindingClass, classes_of
 from yamlparity.spec.load import load_spec
 
 # Answers `true` the first time it reads a line and `false` ever after: what a helper that keeps
@@ -96,3 +101,56 @@ def test_a_finding_that_shows_again_is_saved(tmp_path: Path) -> None:
     assert finding.saved == "added"
     assert json.loads(saved.read_text()) == {"name": finding.name, "input": 0}
     assert "NOT REPRODUCED" not in _finding_line(finding)
+
+
+# Writes every number as a double: an input `{"x": 1, "y": 1}` shows two classes at once.
+DOUBLES = """\
+import json, sys
+for line in sys.stdin:
+    data = json.loads(line)
+    sys.stdout.write(json.dumps({k: float(v) for k, v in data.items()}) + "\\n")
+    sys.stdout.flush()
+"""
+ECHO = NEVER.replace('json.dumps({"new": False})', "line.strip()")
+PAIR = {
+    "type": "object",
+    "required": ["x", "y"],
+    "additionalProperties": False,
+    "properties": {k: {"type": "integer"} for k in "xy"},
+}
+
+
+class _Ordered(frozenset[FindingClass]):
+    """A set of classes that iterates in a chosen order (a frozenset's own order follows
+    the strings' hashes, which change with every process)."""
+
+    reverse = False
+
+    def __iter__(self) -> Iterator[FindingClass]:
+        return iter(sorted(super().__iter__(), reverse=self.reverse))
+
+
+def test_findings_first_seen_together_come_in_one_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new-user trial: the same seed saved two files whose lines were swapped (two classes
+    first seen at one example came in the order a set iterated them)."""
+    saved = []
+    for reverse in (False, True):
+
+        def ordered(*args: Any, reverse: bool = reverse) -> frozenset[FindingClass]:
+            found = _Ordered(classes_of(*args))
+            found.reverse = reverse
+            return found
+
+        monkeypatch.setattr(fuzz_module, "classes_of", ordered)
+        folder = tmp_path / str(reverse)
+        folder.mkdir()
+        result = search(folder, {"exact": ECHO, "doubles": DOUBLES}, PAIR, 2)
+        firsts = [f.first_example for f in result.findings]
+        assert len(set(firsts)) < len(firsts), firsts  # some were first seen together
+        save_findings(folder / "found.jsonl", result.findings)
+        saved.append((folder / "found.jsonl").read_text())
+    assert saved[0] == saved[1]
+    names = [json.loads(row)["name"] for row in saved[0].splitlines()]
+    assert names[:2] == ["fuzz-x-int-vs-frac-6663", "fuzz-y-int-vs-frac-fde6"], names
