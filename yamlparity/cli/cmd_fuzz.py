@@ -20,7 +20,7 @@ from yamlparity.cli.common import (
     add_env,
     display_path,
     install_interrupt,
-    load_paths,
+    parse_env,
     project_config,
 )
 from yamlparity.core.errors import UsageError
@@ -97,10 +97,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
     from yamlparity.run.fuzz_inputs import load_input_schema
     from yamlparity.spec.redact import Redactor
 
-    specs = load_paths([args.spec], args)
-    if len(specs) != 1:
-        raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(specs)}")
-    spec = specs[0]
+    spec = _load_spec(args)
     recorded = [name for name, target in spec.targets.items() if target.kind == "recorded"]
     if recorded:
         raise UsageError(
@@ -150,6 +147,22 @@ def fuzz_command(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     failed = bool(result.findings) or result.stopped == "unavailable"
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _load_spec(args: argparse.Namespace) -> Any:
+    """The one spec to fuzz. Loaded knowing the --save file: `cases_from` may name it before
+    the first search writes it, as it may name `fuzz.save`."""
+    from yamlparity.spec.load import find_specs, load_spec
+
+    paths = find_specs([args.spec])
+    if len(paths) != 1:
+        raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(paths)}")
+    return load_spec(
+        paths[0],
+        parse_env(args.env),
+        allow_outside=args.allow_outside,
+        fuzz_save=Path(args.save) if args.save else None,
+    )
 
 
 def _require_extra(root: Path) -> None:

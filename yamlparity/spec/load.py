@@ -136,16 +136,20 @@ def load_spec(
     *,
     allow_outside: bool = False,
     missing_recordings: bool = False,
+    fuzz_save: Path | None = None,
 ) -> Spec:
     """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
     `missing_recordings`: a recorded target whose file does not exist yet has no answers
-    (what `yamlparity record` needs to write it) instead of being an error."""
+    (what `yamlparity record` needs to write it) instead of being an error. `fuzz_save`: the
+    file `yamlparity fuzz --save` writes (relative to the working folder); like the spec's
+    `fuzz.save`, `cases_from` may name it before it exists."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
         os.environ if environ is None else environ,
         allow_outside,
         missing_recordings,
+        fuzz_save=fuzz_save,
     )
     try:
         spec = builder.build()
@@ -279,6 +283,7 @@ class _SpecBuilder:
     environ: Mapping[str, str]
     allow_outside: bool
     missing_recordings: bool = False
+    fuzz_save: Path | None = None
     secret_values: frozenset[str] = frozenset()
     port_dropped: frozenset[KeyPath] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
@@ -1581,13 +1586,30 @@ class _SpecBuilder:
             self._case_names(path, tree)
 
     def _fuzz_save(self, pattern: str) -> bool:
-        """`pattern` names the file `fuzz: {save: ...}` writes its findings to (docs/fuzzing.md:
-        the spec reads it back with `cases_from`)."""
+        """`pattern` names the file `yamlparity fuzz` writes its findings to, `fuzz: {save: ...}`
+        or `--save` (docs/fuzzing.md: the spec reads it back with `cases_from`)."""
+        saves = [self.fuzz_save] if self.fuzz_save is not None else []
         fuzz = self.doc.value.get("fuzz")
         save = fuzz.get("save") if isinstance(fuzz, dict) else None
-        if not isinstance(save, str):
-            return False
-        return os.path.normpath(self.resolve(save)) == os.path.normpath(self.resolve(pattern))
+        if isinstance(save, str):
+            saves.append(self.resolve(save))
+        named = self.resolve(pattern).resolve()
+        return any(save.resolve() == named for save in saves)
+
+    def _missing_fixture_hint(self, pattern: str) -> str:
+        """Where a fixture is looked for; and, for one that looks like the file `yamlparity
+        fuzz` saves its findings to (one .jsonl file, in a spec that fuzzes or with a name
+        that says so), how to let the spec load before the first search writes it."""
+        hint = "fixture paths are relative to the spec's folder"
+        name = os.path.basename(pattern).lower()
+        fuzzing = "fuzz" in self.doc.value or "fuzz" in name or "found" in name
+        if not name.endswith(".jsonl") or glob.has_magic(pattern) or not fuzzing:
+            return hint
+        return (
+            f"{hint}. If `yamlparity fuzz` is to write it, name it in the spec as "
+            f"`fuzz: {{save: {pattern}}}`: the spec then loads with no cases from it until a "
+            "search wrote it (a file given only as `fuzz --save` is unknown to other commands)"
+        )
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
@@ -1604,9 +1626,7 @@ class _SpecBuilder:
             return []  # written by `yamlparity fuzz`: until then, it holds no case
         if not matches:
             raise self.err(
-                path,
-                f"{pattern!r} matches no file",
-                "fixture paths are relative to the spec's folder",
+                path, f"{pattern!r} matches no file", self._missing_fixture_hint(pattern)
             )
         for match in matches:
             if not self.allow_outside and not match.resolve().is_relative_to(self.folder):
