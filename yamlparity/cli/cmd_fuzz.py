@@ -94,7 +94,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
     _require_extra(root)
     from yamlparity.report.fuzz import check_save_file, save_findings, write_reports
     from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
-    from yamlparity.run.fuzz_inputs import load_input_schema
+    from yamlparity.run.fuzz_schema import load_input_schema
     from yamlparity.spec.redact import Redactor
 
     spec = _load_spec(args)

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
-from hypothesis.errors import FlakyFailure, HypothesisException, HypothesisWarning
+from hypothesis.errors import FlakyFailure, HypothesisException, HypothesisWarning, Unsatisfiable
 from hypothesis.reporting import with_reporter
 
 from yamlparity.core.errors import Location, SpecError
@@ -46,7 +46,8 @@ from yamlparity.core.jsonvalue import JSON, canonical
 from yamlparity.results.fuzz import Finding, FuzzResult, Stopped
 from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import now_utc, started_targets
-from yamlparity.run.fuzz_inputs import InputSchema, inputs
+from yamlparity.run.fuzz_inputs import inputs
+from yamlparity.run.fuzz_schema import InputSchema
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
 from yamlparity.spec.model import FUZZ_CASE, Case, Spec, Target
 from yamlparity.targets.base import TargetAdapter
@@ -329,6 +330,10 @@ class _Search:
             raise exc.error from None
         except unittest.SkipTest:
             return {}, None  # the replay round found nothing it could replay
+        except Unsatisfiable:
+            if self.examples == 0:
+                raise self._undrawable() from None
+            return {}, "exhausted"  # a round drew nothing new the schema allows
         except HypothesisException as exc:
             raise self._schema_error(exc) from None
         except Exception as exc:  # hypothesis-jsonschema raises at draw time
@@ -474,13 +479,27 @@ class _Search:
                 kept = kept or result
         return kept or result, shown
 
+    def _undrawable(self) -> SpecError:
+        """Hypothesis drew value after value and the schema refused each one: the schema
+        looked satisfiable when it was read, but not in a way the generator can draw."""
+        return SpecError(
+            "cannot draw an input the schema allows: every value Hypothesis drew failed it",
+            self.location,
+            "hypothesis-jsonschema draws what some keywords ask for by drawing and "
+            "filtering (a `pattern` or `format` beside other constraints on the same string, "
+            "`not`, `if`/`then`): say what is wanted directly, e.g. an `enum` of the values",
+        )
+
     def _schema_error(self, exc: BaseException) -> SpecError:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return SpecError(
-            f"cannot generate inputs from the schema: {message}",
-            self.location,
-            "hypothesis-jsonschema supports drafts 4, 6 and 7 with local $refs only",
-        )
+        message = message.split(" in schema=", 1)[0]  # not the whole schema again
+        hint = "hypothesis-jsonschema supports drafts 4, 6 and 7 with local $refs only"
+        if "recursive" in message:
+            hint = (
+                "hypothesis-jsonschema cannot draw from a $ref that leads back to itself: "
+                "write out the levels of nesting to try"
+            )
+        return SpecError(f"cannot generate inputs from the schema: {message}", self.location, hint)
 
 
 def _finals(group: BaseExceptionGroup[Any]) -> dict[FindingClass, JSON]:

@@ -17,7 +17,7 @@ from yamlparity.report.fuzz import render_markdown, save_findings
 from yamlparity.results.fuzz import FuzzResult
 from yamlparity.run import fuzz as fuzz_module
 from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
-from yamlparity.run.fuzz_inputs import InputSchema
+from yamlparity.run.fuzz_schema import InputSchema
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
 from yamlparity.spec.load import load_spec
 
