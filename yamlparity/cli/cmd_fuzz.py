@@ -9,6 +9,7 @@ import importlib.util
 import os
 import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -200,12 +201,33 @@ def _hypothesis_home(root: Path) -> Path:
 
 def _database(args: argparse.Namespace, root: Path) -> Path | None:
     """The example database: --db, none with --no-db, else `.yamlparity/fuzz-db` in the project
-    (the folder created git-ignored)."""
+    (the folder created git-ignored). Checked writable before the search: Hypothesis drops
+    what it cannot store without a word, and the report would name a database holding
+    nothing."""
     if args.no_db:
         return None
-    if args.db:
-        return Path(args.db)
-    return _cache_folder(root) / DATABASE.name
+    folder = Path(args.db) if args.db else _cache_folder(root) / DATABASE.name
+    problem = _unwritable(folder)
+    if problem:
+        named = f"--db {args.db}" if args.db else f"the example database {folder}"
+        raise UsageError(
+            f"{named}: cannot store examples there ({problem}); name a folder that can be "
+            "written with --db DIR, or search without one: --no-db"
+        )
+    return folder
+
+
+def _unwritable(folder: Path) -> str:
+    """Why no file can be written in `folder` (created if missing); "" when one can. A file is
+    written and removed: permissions alone say nothing of a read-only file system to root."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".yamlparity-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _cache_folder(root: Path) -> Path:
