@@ -304,6 +304,9 @@ class _Progress:
     def found(self, label: str, kind: str, example: int, seconds: float) -> None:
         if self.quiet:
             return
+        from yamlparity.core.printable import visible_json
+
+        label = visible_json(label)  # a key of the input may hold a character nobody sees
         self.clear()
         self.stream.write(
             self.redact(f"  found {KINDS[kind]:<5} {label} (example {example}, {seconds:.2f} s)")
@@ -345,13 +348,13 @@ def _plural(count: int, word: str) -> str:
 
 
 def _finding_line(finding: Any) -> str:
-    from yamlparity.core.jsonvalue import dumps
+    from yamlparity.core.printable import visible_json
+    from yamlparity.report.fuzz import cut_json, shown_input
 
-    shown = dumps(finding.input, sort_keys=False)
-    if len(shown) > 120:
-        shown = shown[:119] + "…"
+    shown = cut_json(shown_input(finding.input), 120)
     saved = f" [{SAVED_TAGS.get(finding.saved, finding.saved)}]" if finding.saved else ""
-    head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {finding.label}"
+    label = visible_json(finding.label)
+    head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {label}"
     # As the report says it: the search ended before this input was made minimal.
     state = "" if finding.shrunk else " (not fully shrunk: the search ended first)"
     line = f"{head}\n        input: {shown}{state}"

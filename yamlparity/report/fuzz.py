@@ -3,20 +3,23 @@ in a .jsonl fixture file, which `yamlparity run` reads like any other (`cases_fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
-from yamlparity.core.printable import shown_json, shown_path
+from yamlparity.core.printable import shown_dump, shown_json, shown_path, visible_json
 from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
 from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
 
 __all__ = [
+    "cut_json",
     "not_reproduced_text",
     "render_json",
     "render_markdown",
     "save_findings",
+    "shown_input",
     "write_reports",
 ]
 
@@ -112,13 +115,14 @@ def _finding(number: int, finding: Finding, names: list[str], spec_shown: str) -
     state = "shrunk" if finding.shrunk else "not fully shrunk: the search ended first"
     if not finding.reproduced:
         state += f"; **not reproduced: {not_reproduced_text(finding)}**"
-    shown = dumps(finding.input, sort_keys=False)
+    shown = shown_input(finding.input)
     if len(shown) > SHOWN_INPUT:
-        shown = shown[:SHOWN_INPUT] + f"… ({len(shown) - SHOWN_INPUT} more characters)"
+        more = len(shown) - len(cut_json(shown, SHOWN_INPUT, ""))
+        shown = cut_json(shown, SHOWN_INPUT, "") + f"… ({more} more characters)"
     lines = [
         f"### {number}. {_code(finding.name)}",
         "",
-        f"{_code(finding.label)}",
+        f"{_code(visible_json(finding.label))}",
         "",
         f"First seen at example {finding.first_example} ({finding.first_seconds:.2f} s), "
         f"shown by {finding.examples} example(s). Minimal input ({state}):",
@@ -137,6 +141,26 @@ def _finding(number: int, finding: Finding, names: list[str], spec_shown: str) -
         lines += [f"{_text(target)}:", "", _fence(command, "sh"), ""]
     lines += ["</details>", ""]
     return lines
+
+
+def shown_input(value: JSON) -> str:
+    """A minimal input as people see it: its exact JSON text, the characters nobody can see
+    (U+200B, private use, a no-break space) as JSON escapes, as the differences table shows
+    them; the text still reads back as the same value."""
+    return shown_dump(dumps(value, sort_keys=False), ".")
+
+
+# An escape the cut left open: a lone backslash, or `\u` with fewer than four hex digits.
+_OPEN_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+def cut_json(text: str, width: int, mark: str = "…") -> str:
+    """`text` cut to `width` characters with `mark` ending it; never inside an escape (`\\"`,
+    `\\u200b`), which would read as other characters."""
+    if len(text) <= width:
+        return text
+    kept = text[: width - len(mark)]
+    return _OPEN_ESCAPE.sub(r"\1", kept) + mark
 
 
 def _details(finding: Finding, names: list[str]) -> list[str]:
