@@ -50,6 +50,7 @@ from yamlparity.spec import defaults, methods
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
 from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.compare_options import contradiction
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
@@ -1216,11 +1217,15 @@ class _SpecBuilder:
             self._target_refs((*base, "baseline"), baseline)
         text = cast(dict[str, str], raw.get("text") or {})
         paths = cast(dict[str, dict[str, JSON]], raw.get("paths") or {})
+        options = tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items())
+        found = contradiction(raw, [(p.path_text, p.path, paths[p.path_text]) for p in options])
+        if found is not None:
+            raise self.err((*base, *found.path), found.message, found.hint, at_key=True)
         return CompareSettings(
             facets=chosen,
             arrays=cast(Any, raw.get("arrays", "ordered")),
             numbers=cast(Any, raw.get("numbers", "literal")),
-            paths=tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items()),
+            paths=options,
             text_trailing_whitespace=cast(Any, text.get("trailing_whitespace", "keep")),
             text_line_endings=cast(Any, text.get("line_endings", "keep")),
             baseline=cast(str | None, baseline),
