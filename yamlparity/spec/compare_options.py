@@ -1,4 +1,5 @@
-"""`compare:` options that contradict each other, found while the spec loads.
+"""`compare:` as written: options that contradict each other, and paths that lack their
+leading dot, found while the spec loads.
 
 Options scoped to paths are meant to be layered: a narrower path overrides a broader one
 (`numbers: literal` everywhere, a `tolerance` at `.price`, `numbers: literal` again at
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from yamlparity.core.jsonvalue import JSON, dumps
 
-__all__ = ["Contradiction", "contradiction"]
+__all__ = ["Contradiction", "contradiction", "dotted_path"]
 
 _KeyPath = tuple[str | int, ...]
 # The options of a scope: option -> (its setting, comparable; the key that sets it).
@@ -103,3 +104,25 @@ def _clash(
 
 def _plain(value: JSON) -> str:
     return value if isinstance(value, str) else dumps(value)
+
+
+def dotted_path(text: str) -> tuple[str, str] | None:
+    """For a comparison path written without its leading `.` (`items`, `items[]`) or as
+    JSONPath (`$.items`, the form `expect:` takes): what is wrong and the path meant, when
+    that path parses. None for any other text."""
+    from yamlparity.core.errors import RuleError
+    from yamlparity.rules.normalize import parse_path
+
+    if text.startswith("."):
+        return None
+    rest = text[1:] if text.startswith("$") else text
+    meant = rest if rest.startswith(".") else "." + rest
+    try:
+        parse_path(meant)
+    except RuleError:
+        return None
+    if text.startswith("$"):
+        problem = "comparison paths are jq-style and start with `.`, not JSONPath's `$`"
+    else:
+        problem = "a comparison path starts with `.`"
+    return problem, f"did you mean {meant!r}? (paths are jq-style: .items, .rows[], .a.b)"

@@ -50,7 +50,7 @@ from yamlparity.spec import defaults, methods
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
 from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
-from yamlparity.spec.compare_options import contradiction
+from yamlparity.spec.compare_options import contradiction, dotted_path
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
@@ -1272,6 +1272,10 @@ class _SpecBuilder:
         try:
             pattern = parse_path(text)
         except RuleError as exc:
+            dotted = dotted_path(text)
+            if dotted is not None:  # the rule parser's "unknown function 'items'" misleads
+                message, hint = dotted
+                raise self.err(path, f"bad path {text!r}: {message}", hint, at_key=True) from None
             raise self.err(
                 path,
                 f"bad path {text!r}: {exc.message}",
