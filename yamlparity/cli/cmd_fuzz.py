@@ -9,6 +9,7 @@ import importlib.util
 import os
 import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +21,7 @@ from yamlparity.cli.common import (
     add_env,
     display_path,
     install_interrupt,
-    load_paths,
+    parse_env,
     project_config,
 )
 from yamlparity.core.errors import UsageError
@@ -32,6 +33,7 @@ MISSING_EXTRA = (
 CACHE = Path(".yamlparity")  # in the project root: the example database
 DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
+SAVED_TAGS = {"not reproduced": "not saved: not reproduced"}
 REFRESH_SECONDS = 0.1
 
 
@@ -93,13 +95,10 @@ def fuzz_command(args: argparse.Namespace) -> int:
     _require_extra(root)
     from yamlparity.report.fuzz import check_save_file, save_findings, write_reports
     from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
-    from yamlparity.run.fuzz_inputs import load_input_schema
+    from yamlparity.run.fuzz_schema import load_input_schema
     from yamlparity.spec.redact import Redactor
 
-    specs = load_paths([args.spec], args)
-    if len(specs) != 1:
-        raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(specs)}")
-    spec = specs[0]
+    spec = _load_spec(args)
     recorded = [name for name, target in spec.targets.items() if target.kind == "recorded"]
     if recorded:
         raise UsageError(
@@ -151,6 +150,22 @@ def fuzz_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _load_spec(args: argparse.Namespace) -> Any:
+    """The one spec to fuzz. Loaded knowing the --save file: `cases_from` may name it before
+    the first search writes it, as it may name `fuzz.save`."""
+    from yamlparity.spec.load import find_specs, load_spec
+
+    paths = find_specs([args.spec])
+    if len(paths) != 1:
+        raise UsageError(f"fuzz takes one spec file; {args.spec} holds {len(paths)}")
+    return load_spec(
+        paths[0],
+        parse_env(args.env),
+        allow_outside=args.allow_outside,
+        fuzz_save=Path(args.save) if args.save else None,
+    )
+
+
 def _require_extra(root: Path) -> None:
     """The extra is optional: without it, say what to install (exit 2), never a traceback.
     Hypothesis keeps caches in a folder it creates on import of its strategies, `./.hypothesis`
@@ -186,12 +201,33 @@ def _hypothesis_home(root: Path) -> Path:
 
 def _database(args: argparse.Namespace, root: Path) -> Path | None:
     """The example database: --db, none with --no-db, else `.yamlparity/fuzz-db` in the project
-    (the folder created git-ignored)."""
+    (the folder created git-ignored). Checked writable before the search: Hypothesis drops
+    what it cannot store without a word, and the report would name a database holding
+    nothing."""
     if args.no_db:
         return None
-    if args.db:
-        return Path(args.db)
-    return _cache_folder(root) / DATABASE.name
+    folder = Path(args.db) if args.db else _cache_folder(root) / DATABASE.name
+    problem = _unwritable(folder)
+    if problem:
+        named = f"--db {args.db}" if args.db else f"the example database {folder}"
+        raise UsageError(
+            f"{named}: cannot store examples there ({problem}); name a folder that can be "
+            "written with --db DIR, or search without one: --no-db"
+        )
+    return folder
+
+
+def _unwritable(folder: Path) -> str:
+    """Why no file can be written in `folder` (created if missing); "" when one can. A file is
+    written and removed: permissions alone say nothing of a read-only file system to root."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".yamlparity-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _cache_folder(root: Path) -> Path:
@@ -268,6 +304,9 @@ class _Progress:
     def found(self, label: str, kind: str, example: int, seconds: float) -> None:
         if self.quiet:
             return
+        from yamlparity.core.printable import visible_json
+
+        label = visible_json(label)  # a key of the input may hold a character nobody sees
         self.clear()
         self.stream.write(
             self.redact(f"  found {KINDS[kind]:<5} {label} (example {example}, {seconds:.2f} s)")
@@ -285,14 +324,11 @@ class _Progress:
 def _summary(result: Any, report: str) -> str:
     from yamlparity.results.fuzz import STOPPED_TEXT
 
-    counts = [len(result.of_kind(kind)) for kind in ("diff", "error", "fail")]
     first = result.first_finding
     after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
     stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
-    found = ", ".join(
-        _plural(count, word)
-        for count, word in zip(counts, ("divergence", "error", "failed expectation"), strict=True)
-    )
+    words = {"diff": "divergence", "error": "error", "fail": "failed expectation"}
+    found = ", ".join(_found(result, kind, word) for kind, word in words.items())
     return (
         f"[fuzz] {result.spec}: {_plural(result.examples, 'example')} ({result.searched} "
         f"searching), {found} in {result.seconds:.1f} s{after}, seed {result.seed}{stopped} "
@@ -300,18 +336,30 @@ def _summary(result: Any, report: str) -> str:
     )
 
 
+def _found(result: Any, kind: str, word: str) -> str:
+    """`2 divergences`, `1 divergence (1 not reproduced)`."""
+    text = _plural(len(result.of_kind(kind)), word)
+    flaky = result.not_reproduced(kind)
+    return text + (f" ({flaky} not reproduced)" if flaky else "")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _finding_line(finding: Any) -> str:
-    from yamlparity.core.jsonvalue import dumps
+    from yamlparity.core.printable import visible_json
+    from yamlparity.report.fuzz import cut_json, shown_input
 
-    shown = dumps(finding.input, sort_keys=False)
-    if len(shown) > 120:
-        shown = shown[:119] + "…"
-    saved = f" [{finding.saved}]" if finding.saved else ""
-    head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {finding.label}"
+    shown = cut_json(shown_input(finding.input), 120)
+    saved = f" [{SAVED_TAGS.get(finding.saved, finding.saved)}]" if finding.saved else ""
+    label = visible_json(finding.label)
+    head = f"  {KINDS[finding.kind]:<5} {finding.name}{saved}: {label}"
     # As the report says it: the search ended before this input was made minimal.
     state = "" if finding.shrunk else " (not fully shrunk: the search ended first)"
-    return f"{head}\n        input: {shown}{state}"
+    line = f"{head}\n        input: {shown}{state}"
+    if not finding.reproduced:  # said on the terminal too: the report is not always read
+        from yamlparity.report.fuzz import not_reproduced_text
+
+        line += f"\n        NOT REPRODUCED: {not_reproduced_text(finding)}"
+    return line

@@ -3,16 +3,25 @@ in a .jsonl fixture file, which `yamlparity run` reads like any other (`cases_fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
-from yamlparity.core.printable import shown_json, shown_path
+from yamlparity.core.printable import shown_dump, shown_json, shown_path, visible_json
 from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
 from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
 
-__all__ = ["render_json", "render_markdown", "save_findings", "write_reports"]
+__all__ = [
+    "cut_json",
+    "not_reproduced_text",
+    "render_json",
+    "render_markdown",
+    "save_findings",
+    "shown_input",
+    "write_reports",
+]
 
 _SECTIONS: tuple[tuple[FindingKind, str, str], ...] = (
     ("diff", "Divergences", "_None: wherever every target answered, they answered alike._"),
@@ -80,8 +89,11 @@ def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
     if result.save:
         added = sum(f.saved == "added" for f in result.findings)
         kept = sum(f.saved == "already saved" for f in result.findings)
+        flaky = sum(f.saved == "not reproduced" for f in result.findings)
+        unsaved = f", {flaky} not saved (not reproduced)" if flaky else ""
         lines.append(
-            f"**Saved to** {_code(result.save)}: {added} new case(s), {kept} already there."
+            f"**Saved to** {_code(result.save)}: {added} new case(s), {kept} already there"
+            f"{unsaved}."
         )
     budget = f" --max-examples {result.max_examples}" if result.max_examples else ""
     budget += f" --max-time {result.max_time:g}" if result.max_time else ""
@@ -102,14 +114,15 @@ def _verdicts(result: FuzzResult) -> str:
 def _finding(number: int, finding: Finding, names: list[str], spec_shown: str) -> list[str]:
     state = "shrunk" if finding.shrunk else "not fully shrunk: the search ended first"
     if not finding.reproduced:
-        state += "; **it did not show again when run once more (flaky?)**"
-    shown = dumps(finding.input, sort_keys=False)
+        state += f"; **not reproduced: {not_reproduced_text(finding)}**"
+    shown = shown_input(finding.input)
     if len(shown) > SHOWN_INPUT:
-        shown = shown[:SHOWN_INPUT] + f"… ({len(shown) - SHOWN_INPUT} more characters)"
+        more = len(shown) - len(cut_json(shown, SHOWN_INPUT, ""))
+        shown = cut_json(shown, SHOWN_INPUT, "") + f"… ({more} more characters)"
     lines = [
         f"### {number}. {_code(finding.name)}",
         "",
-        f"{_code(finding.label)}",
+        f"{_code(visible_json(finding.label))}",
         "",
         f"First seen at example {finding.first_example} ({finding.first_seconds:.2f} s), "
         f"shown by {finding.examples} example(s). Minimal input ({state}):",
@@ -120,11 +133,34 @@ def _finding(number: int, finding: Finding, names: list[str], spec_shown: str) -
     lines += _details(finding, names)
     lines += ["", "<details><summary>Reproduce</summary>", ""]
     run = f"yamlparity run {spec_shown} -k {finding.name}"
-    lines += [f"Once the saved file is listed under `cases_from`: {_code(run)}", ""]
+    if finding.reproduced:
+        lines += [f"Once the saved file is listed under `cases_from`: {_code(run)}", ""]
+    else:
+        lines += ["Not a regression case (not reproduced); each target's command:", ""]
     for target, command in finding.result.reproducers.items():
         lines += [f"{_text(target)}:", "", _fence(command, "sh"), ""]
     lines += ["</details>", ""]
     return lines
+
+
+def shown_input(value: JSON) -> str:
+    """A minimal input as people see it: its exact JSON text, the characters nobody can see
+    (U+200B, private use, a no-break space) as JSON escapes, as the differences table shows
+    them; the text still reads back as the same value."""
+    return shown_dump(dumps(value, sort_keys=False), ".")
+
+
+# An escape the cut left open: a lone backslash, or `\u` with fewer than four hex digits.
+_OPEN_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+def cut_json(text: str, width: int, mark: str = "…") -> str:
+    """`text` cut to `width` characters with `mark` ending it; never inside an escape (`\\"`,
+    `\\u200b`), which would read as other characters."""
+    if len(text) <= width:
+        return text
+    kept = text[: width - len(mark)]
+    return _OPEN_ESCAPE.sub(r"\1", kept) + mark
 
 
 def _details(finding: Finding, names: list[str]) -> list[str]:
@@ -163,14 +199,28 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
 # ---------------------------------------------------------------- the fixture file
 
 
+def not_reproduced_text(finding: Finding) -> str:
+    """Why a finding that a rerun did not show again is not a regression case."""
+    return (
+        f"{finding.shown_again} of {finding.reruns} reruns showed it; the answers depend on "
+        "more than the input (what a helper saw before, the time, chance), so it is not saved "
+        "as a regression case"
+    )
+
+
 def save_findings(path: Path, findings: list[Finding]) -> None:
     """Add each finding not in `path` yet as a `{"name", "input"}` row; mark each `saved`.
-    Names say the class, so a rerun that finds the same classes adds nothing."""
+    Names say the class, so a rerun that finds the same classes adds nothing. A finding the
+    reruns after the search did not show again is not added: as a case it would MATCH, a
+    regression case that checks nothing."""
     present = _names_in(path)
     rows = []
     for finding in findings:
         if finding.name in present:
             finding.saved = "already saved"
+            continue
+        if not finding.reproduced:
+            finding.saved = "not reproduced"
             continue
         finding.saved = "added"
         present.add(finding.name)

@@ -32,11 +32,15 @@ class Finding:
     input: JSON  # the smallest input found that shows it (exact literals)
     result: CaseResult  # that input, run once more after the search: its diff, reproducers
     shrunk: bool  # Hypothesis finished shrinking it (else: the smallest seen when time ran out)
-    reproduced: bool  # the rerun after the search showed the same class again
+    reproduced: bool  # every rerun after the search showed the same class again
     first_example: int  # the example (1-based) that first showed it
     first_seconds: float  # seconds into the search
     examples: int  # inputs that showed it
-    saved: str = ""  # "added" / "already saved" / "" (not saved)
+    shown_again: int = 0  # reruns after the search that showed it
+    reruns: int = 0  # reruns after the search (none when interrupted)
+    # "added" / "already saved" / "not reproduced" (a rerun did not show it: not a regression
+    # case) / "" (no save file)
+    saved: str = ""
 
 
 @dataclass
@@ -55,7 +59,8 @@ class FuzzResult:
     seconds: float = 0.0
     stopped: Stopped = "examples"
     verdicts: dict[str, int] = field(default_factory=dict)  # per verdict, over the examples
-    findings: list[Finding] = field(default_factory=list)  # in the order they were first seen
+    # In the order first seen; those first seen by one input, by class (kind, facet, path)
+    findings: list[Finding] = field(default_factory=list)
     database: str | None = None
     save: str | None = None
     started: str = ""
@@ -66,6 +71,10 @@ class FuzzResult:
 
     def of_kind(self, kind: FindingKind) -> list[Finding]:
         return [f for f in self.findings if f.kind == kind]
+
+    def not_reproduced(self, kind: FindingKind) -> int:
+        """Findings of `kind` that a rerun after the search did not show again."""
+        return sum(not f.reproduced for f in self.of_kind(kind))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's data (exact values: dump with core.jsonvalue)."""
@@ -108,6 +117,8 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
         "input": finding.input,
         "shrunk": finding.shrunk,
         "reproduced": finding.reproduced,
+        "shown_again": finding.shown_again,
+        "reruns": finding.reruns,
         "first_example": finding.first_example,
         "first_seconds": round(finding.first_seconds, 3),
         "examples": finding.examples,

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
-from hypothesis.errors import FlakyFailure, HypothesisException, HypothesisWarning
+from hypothesis.errors import FlakyFailure, HypothesisException, HypothesisWarning, Unsatisfiable
 from hypothesis.reporting import with_reporter
 
 from yamlparity.core.errors import Location, SpecError
@@ -46,14 +46,19 @@ from yamlparity.core.jsonvalue import JSON, canonical
 from yamlparity.results.fuzz import Finding, FuzzResult, Stopped
 from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import now_utc, started_targets
-from yamlparity.run.fuzz_inputs import InputSchema, inputs
+from yamlparity.run.fuzz_inputs import inputs
+from yamlparity.run.fuzz_schema import InputSchema
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
 from yamlparity.spec.model import FUZZ_CASE, Case, Spec, Target
 from yamlparity.targets.base import TargetAdapter
 
-__all__ = ["DEFAULT_EXAMPLES", "FUZZ_CASE", "FuzzListener", "FuzzOptions", "fuzz_spec"]
+__all__ = ["DEFAULT_EXAMPLES", "FUZZ_CASE", "RERUNS", "FuzzListener", "FuzzOptions", "fuzz_spec"]
 
 DEFAULT_EXAMPLES = 100  # when neither --max-examples nor --max-time is given
+# After the search each minimal input is run this many more times; it is reproduced when every
+# one shows its class. Two, not one: an answer that depends on the inputs before it (a stream
+# helper's state) may flip on every input, and one rerun would then show it half the time.
+RERUNS = 2
 ROUND_EXAMPLES = 100  # inputs Hypothesis may generate in one round
 MIN_ROUND = 10
 # Only the replay round reads the database: a later one ignores classes on purpose, and
@@ -325,6 +330,10 @@ class _Search:
             raise exc.error from None
         except unittest.SkipTest:
             return {}, None  # the replay round found nothing it could replay
+        except Unsatisfiable:
+            if self.examples == 0:
+                raise self._undrawable() from None
+            return {}, "exhausted"  # a round drew nothing new the schema allows
         except HypothesisException as exc:
             raise self._schema_error(exc) from None
         except Exception as exc:  # hypothesis-jsonschema raises at draw time
@@ -393,7 +402,7 @@ class _Search:
         result = self.run_case(Case(FUZZ_CASE, self.location, value))
         self.verdicts[result.verdict] = self.verdicts.get(result.verdict, 0) + 1
         shown = classes_of(result, self.options.schema.free_keys(value))
-        for finding in shown:
+        for finding in sorted(shown):  # a set's order changes with each process's hash seed
             self._record(finding, value, text, result)
         if len(self.cache) < _CACHE_LIMIT:
             self.cache[text] = shown
@@ -424,22 +433,22 @@ class _Search:
     # -- the findings
 
     def findings(self) -> list[Finding]:
-        """Each class with its minimal input, run once more under the name it is saved as."""
-        out = []
-        for record in sorted(self.records.values(), key=lambda r: r.first_example):
-            out.append(self._finding(record))
-        return out
+        """Each class with its minimal input, run again under the name it is saved as. In the
+        order first seen; classes one input showed first together, by class (their kind,
+        facet, path, shapes): the same seed saves the same file, line for line."""
+        ordered = sorted(self.records.values(), key=lambda r: (r.first_example, r.finding))
+        return [self._finding(record) for record in ordered]
 
     def _finding(self, record: _Record) -> Finding:
         finding = record.finding
         name = finding.case_name(self.spec.main_facet)
         if self.options.stop.is_set():  # interrupted: run nothing more
-            value, result, reproduced, shrunk = record.best, record.best_result, True, False
+            value, result, shrunk, shown, reruns = record.best, record.best_result, False, 0, 0
         else:
             shrunk = record.has_final
             value = record.final if shrunk else record.best
-            result = self.run_case(Case(name, self.location, value))
-            reproduced = finding in classes_of(result, self.options.schema.free_keys(value))
+            result, shown = self._rerun(finding, Case(name, self.location, value))
+            reruns = RERUNS
         return Finding(
             kind=finding.kind,
             label=finding.label,
@@ -447,19 +456,50 @@ class _Search:
             input=value,
             result=result,
             shrunk=shrunk,
-            reproduced=reproduced,
+            reproduced=shown == reruns,
             first_example=record.first_example,
             first_seconds=record.first_seconds,
             examples=record.examples,
+            shown_again=shown,
+            reruns=reruns,
+        )
+
+    def _rerun(self, finding: FindingClass, case: Case) -> tuple[CaseResult, int]:
+        """`case` run RERUNS more times: how many showed `finding`, and the result the report
+        shows (the first that showed it, else the last). The search never sends one input
+        twice (its results are cached by text), so this is where an answer that depends on
+        something besides the input (earlier inputs, the time, chance) shows."""
+        free = self.options.schema.free_keys(case.input)
+        kept: CaseResult | None = None
+        shown = 0
+        for _ in range(RERUNS):
+            result = self.run_case(case)
+            if finding in classes_of(result, free):
+                shown += 1
+                kept = kept or result
+        return kept or result, shown
+
+    def _undrawable(self) -> SpecError:
+        """Hypothesis drew value after value and the schema refused each one: the schema
+        looked satisfiable when it was read, but not in a way the generator can draw."""
+        return SpecError(
+            "cannot draw an input the schema allows: every value Hypothesis drew failed it",
+            self.location,
+            "hypothesis-jsonschema draws what some keywords ask for by drawing and "
+            "filtering (a `pattern` or `format` beside other constraints on the same string, "
+            "`not`, `if`/`then`): say what is wanted directly, e.g. an `enum` of the values",
         )
 
     def _schema_error(self, exc: BaseException) -> SpecError:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return SpecError(
-            f"cannot generate inputs from the schema: {message}",
-            self.location,
-            "hypothesis-jsonschema supports drafts 4, 6 and 7 with local $refs only",
-        )
+        message = message.split(" in schema=", 1)[0]  # not the whole schema again
+        hint = "hypothesis-jsonschema supports drafts 4, 6 and 7 with local $refs only"
+        if "recursive" in message:
+            hint = (
+                "hypothesis-jsonschema cannot draw from a $ref that leads back to itself: "
+                "write out the levels of nesting to try"
+            )
+        return SpecError(f"cannot generate inputs from the schema: {message}", self.location, hint)
 
 
 def _finals(group: BaseExceptionGroup[Any]) -> dict[FindingClass, JSON]:

@@ -16,108 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import hypothesis_jsonschema._from_schema as _hjs
-import jsonschema
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from hypothesis_jsonschema._encode import encode_canonical_json
 
-from yamlparity.core.errors import Location, SpecError
-from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number, loads, to_python
-from yamlparity.spec.source import format_key_path, load_yaml, read_text
+from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.run.fuzz_schema import InputSchema
 
-__all__ = ["InputSchema", "inputs", "load_input_schema", "spellings"]
+__all__ = ["inputs", "spellings"]
 
 _TWO_53 = 2**53
 _Draw = Callable[[st.SearchStrategy[Any]], Any]
-
-
-class InputSchema:
-    """A checked JSON Schema, as plain Python data, with the validator for its draft."""
-
-    def __init__(self, schema: dict[str, Any], display: str) -> None:
-        self.schema = schema
-        self.display = display
-        cls = jsonschema.validators.validator_for(schema)
-        self.validator = cls(schema)
-        self.declared = frozenset(_declared_keys(schema))
-
-    def free_keys(self, value: JSON) -> frozenset[str]:
-        """The object keys in `value` that the schema names nowhere (drawn at random for
-        `additionalProperties`)."""
-        return frozenset(_keys(value)) - self.declared
-
-    def is_valid(self, value: JSON) -> bool:
-        """Is this exact value allowed? Numbers are judged by value (integer literals as int,
-        others as float), as a JSON Schema validator reading the wire would."""
-        return bool(self.validator.is_valid(to_python(value)))
-
-
-def _declared_keys(schema: Any) -> set[str]:
-    """Every key named under `properties` or `required` anywhere in the schema."""
-    found: set[str] = set()
-    if isinstance(schema, dict):
-        properties = schema.get("properties")
-        if isinstance(properties, dict):
-            found.update(properties)
-        required = schema.get("required")
-        if isinstance(required, list):
-            found.update(key for key in required if isinstance(key, str))
-        for key, item in schema.items():
-            if key not in ("const", "enum", "default", "examples"):  # data, not schemas
-                found |= _declared_keys(item)
-    elif isinstance(schema, list):
-        for item in schema:
-            found |= _declared_keys(item)
-    return found
-
-
-def _keys(value: JSON) -> set[str]:
-    if isinstance(value, dict):
-        out = set(value)
-        for item in value.values():
-            out |= _keys(item)
-        return out
-    if isinstance(value, list):
-        out = set()
-        for item in value:
-            out |= _keys(item)
-        return out
-    return set()
-
-
-def load_input_schema(path: Path, display: str) -> InputSchema:
-    """Read a JSON (or YAML) schema file; SpecError with file:line:column when it is wrong."""
-    text = read_text(path, display)
-    if path.suffix in (".yaml", ".yml"):
-        doc = load_yaml(text)
-        schema: Any = to_python(doc.value)
-
-        def error_at(key_path: tuple[str | int, ...], message: str, hint: str) -> SpecError:
-            return doc.error(key_path, message, hint)
-    else:
-        try:
-            schema = to_python(loads("\n".join(text.lines)))
-        except JsonDecodeError as exc:
-            raise text.error(f"invalid JSON: {exc.message}", exc.line, exc.column) from None
-        if not isinstance(schema, dict):
-            raise text.error("a JSON Schema file holds an object", 1, 1, '{"type": "object", ...}')
-
-        def error_at(key_path: tuple[str | int, ...], message: str, hint: str) -> SpecError:
-            return SpecError(message, Location(display), hint, key_path=format_key_path(key_path))
-
-    cls = jsonschema.validators.validator_for(schema)
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        where = tuple(exc.path)
-        raise error_at(
-            where, f"not a valid JSON Schema: {exc.message}", f"checked as {cls.__name__}"
-        ) from None
-    return InputSchema(schema, display)
 
 
 def inputs(schema: InputSchema) -> st.SearchStrategy[JSON]:

@@ -50,6 +50,7 @@ from yamlparity.spec import defaults, methods
 from yamlparity.spec.align import alignment, default_facets, mixed_facet
 from yamlparity.spec.align import check_keys as check_align_keys
 from yamlparity.spec.cases import CaseList, FixtureFile, FixtureIndex
+from yamlparity.spec.compare_options import contradiction, dotted_path
 from yamlparity.spec.expected import case_scope, known_error_fields, row_scope
 from yamlparity.spec.fixtures import (
     BOM,
@@ -138,11 +139,14 @@ def load_spec(
     allow_outside: bool = False,
     missing_recordings: bool = False,
     env_option: str = ENV_OPTION,
+    fuzz_save: Path | None = None,
 ) -> Spec:
     """Load, validate and build one spec; raises SpecError (and nothing else) on user errors.
     `missing_recordings`: a recorded target whose file does not exist yet has no answers
     (what `yamlparity record` needs to write it) instead of being an error. `env_option`: the
-    option that gave `env_overrides`, named in hints (the CLI's `--env` unless said)."""
+    option that gave `env_overrides`, named in hints (the CLI's `--env` unless said).
+    `fuzz_save`: the file `yamlparity fuzz --save` writes (relative to the working folder);
+    like the spec's `fuzz.save`, `cases_from` may name it before it exists."""
     builder = _SpecBuilder(
         Path(path),
         env_overrides or {},
@@ -150,6 +154,7 @@ def load_spec(
         allow_outside,
         missing_recordings,
         env_option=env_option,
+        fuzz_save=fuzz_save,
     )
     try:
         spec = builder.build()
@@ -284,6 +289,7 @@ class _SpecBuilder:
     allow_outside: bool
     missing_recordings: bool = False
     env_option: str = ENV_OPTION  # how variables are set where the spec is loaded (hints)
+    fuzz_save: Path | None = None
     secret_values: frozenset[str] = frozenset()
     port_dropped: frozenset[KeyPath] = frozenset()
     fixture_paths: dict[str, Path] = field(default_factory=dict)
@@ -1216,11 +1222,15 @@ class _SpecBuilder:
             self._target_refs((*base, "baseline"), baseline)
         text = cast(dict[str, str], raw.get("text") or {})
         paths = cast(dict[str, dict[str, JSON]], raw.get("paths") or {})
+        options = tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items())
+        found = contradiction(raw, [(p.path_text, p.path, paths[p.path_text]) for p in options])
+        if found is not None:
+            raise self.err((*base, *found.path), found.message, found.hint, at_key=True)
         return CompareSettings(
             facets=chosen,
             arrays=cast(Any, raw.get("arrays", "ordered")),
             numbers=cast(Any, raw.get("numbers", "literal")),
-            paths=tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items()),
+            paths=options,
             text_trailing_whitespace=cast(Any, text.get("trailing_whitespace", "keep")),
             text_line_endings=cast(Any, text.get("line_endings", "keep")),
             baseline=cast(str | None, baseline),
@@ -1267,6 +1277,10 @@ class _SpecBuilder:
         try:
             pattern = parse_path(text)
         except RuleError as exc:
+            dotted = dotted_path(text)
+            if dotted is not None:  # the rule parser's "unknown function 'items'" misleads
+                message, hint = dotted
+                raise self.err(path, f"bad path {text!r}: {message}", hint, at_key=True) from None
             raise self.err(
                 path,
                 f"bad path {text!r}: {exc.message}",
@@ -1586,13 +1600,30 @@ class _SpecBuilder:
             self._case_names(path, tree)
 
     def _fuzz_save(self, pattern: str) -> bool:
-        """`pattern` names the file `fuzz: {save: ...}` writes its findings to (docs/fuzzing.md:
-        the spec reads it back with `cases_from`)."""
+        """`pattern` names the file `yamlparity fuzz` writes its findings to, `fuzz: {save: ...}`
+        or `--save` (docs/fuzzing.md: the spec reads it back with `cases_from`)."""
+        saves = [self.fuzz_save] if self.fuzz_save is not None else []
         fuzz = self.doc.value.get("fuzz")
         save = fuzz.get("save") if isinstance(fuzz, dict) else None
-        if not isinstance(save, str):
-            return False
-        return os.path.normpath(self.resolve(save)) == os.path.normpath(self.resolve(pattern))
+        if isinstance(save, str):
+            saves.append(self.resolve(save))
+        named = self.resolve(pattern).resolve()
+        return any(save.resolve() == named for save in saves)
+
+    def _missing_fixture_hint(self, pattern: str) -> str:
+        """Where a fixture is looked for; and, for one that looks like the file `yamlparity
+        fuzz` saves its findings to (one .jsonl file, in a spec that fuzzes or with a name
+        that says so), how to let the spec load before the first search writes it."""
+        hint = "fixture paths are relative to the spec's folder"
+        name = os.path.basename(pattern).lower()
+        fuzzing = "fuzz" in self.doc.value or "fuzz" in name or "found" in name
+        if not name.endswith(".jsonl") or glob.has_magic(pattern) or not fuzzing:
+            return hint
+        return (
+            f"{hint}. If `yamlparity fuzz` is to write it, name it in the spec as "
+            f"`fuzz: {{save: {pattern}}}`: the spec then loads with no cases from it until a "
+            "search wrote it (a file given only as `fuzz --save` is unknown to other commands)"
+        )
 
     def _glob(self, path: KeyPath, pattern: str) -> list[Path]:
         outside_hint = (
@@ -1609,9 +1640,7 @@ class _SpecBuilder:
             return []  # written by `yamlparity fuzz`: until then, it holds no case
         if not matches:
             raise self.err(
-                path,
-                f"{pattern!r} matches no file",
-                "fixture paths are relative to the spec's folder",
+                path, f"{pattern!r} matches no file", self._missing_fixture_hint(pattern)
             )
         for match in matches:
             if not self.allow_outside and not match.resolve().is_relative_to(self.folder):

@@ -117,7 +117,11 @@ def _schema_error(doc: Document, error: ValidationError) -> SpecError:
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = list(sub.get("properties", {}))
         unknown = next(k for k in instance if k not in allowed)
-        hint = suggest(unknown, allowed) or f"valid keys here: {', '.join(allowed)}"
+        hint = (
+            _MISPLACED.get((_last_key(path), unknown))
+            or suggest(unknown, allowed)
+            or f"valid keys here: {', '.join(allowed)}"
+        )
         return doc.error((*path, unknown), f"unknown key {unknown!r} in {where}", hint, at_key=True)
     if kind == "required" and isinstance(instance, dict):
         missing = [k for k in sub.get("required", []) if k not in instance]
@@ -243,6 +247,12 @@ def _pattern_error(doc: Document, path: KeyPath, text: str, described: str | Non
     where = format_key_path(path) or "the top level"
     return doc.error(path, f"{where}: {_short(text)} is not allowed here", described)
 
+
+# Keys written one level off: where they belong.
+_MISPLACED = {
+    ("compare", "tolerance"): "a tolerance is set for a path, under `paths` (`.` is the whole "
+    "output): `compare: {paths: {.: {tolerance: {abs: 0.01}}}}`",
+}
 
 _KEY_HINTS = {
     "run": "write the command and its arguments, e.g. [python3, helper.py]",

@@ -18,15 +18,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from yamlparity.core.errors import SpecError
 from yamlparity.core.jsonvalue import JSON, Number, dumps, iter_leaves
 from yamlparity.run.fuzz import _schema_alone
-from yamlparity.run.fuzz_inputs import (
-    _FORMS,
-    InputSchema,
-    _kind,
-    ecmascript,
-    inputs,
-    load_input_schema,
-    spellings,
-)
+from yamlparity.run.fuzz_inputs import _FORMS, _kind, ecmascript, inputs, spellings
+from yamlparity.run.fuzz_schema import InputSchema, load_input_schema
 
 JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 NUMBERS = [0, 7, -12345, 10**21, 2**53 + 1, 0.0, 1.0, -2.5, 1e16, 1e-7, 5e-324, 2.0**60, 1e21]

@@ -1,0 +1,156 @@
+"""What `yamlparity fuzz` makes of what it saw: each finding checked again after the search,
+saved only when it shows again, in one order whatever the order sets iterate in. Real
+stream-mode helpers, small budgets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.paths import HELPER_PY
+from yamlparity.cli.cmd_fuzz import _finding_line, _summary
+from yamlparity.report.fuzz import render_markdown, save_findings
+from yamlparity.results.fuzz import FuzzResult
+from yamlparity.run import fuzz as fuzz_module
+from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
+from yamlparity.run.fuzz_schema import InputSchema
+from yamlparity.run.fuzz_signature import FindingClass, classes_of
+from yamlparity.spec.load import load_spec
+
+# Answers `true` the first time it reads a line and `false` ever after: what a helper that keeps
+# state between inputs does (a JavaScript regex with the `g` flag keeps its `lastIndex`).
+FIRST_TIME = """\
+import json, sys
+seen = set()
+for line in sys.stdin:
+    sys.stdout.write(json.dumps({"new": line not in seen}) + "\\n")
+    sys.stdout.flush()
+    seen.add(line)
+"""
+NEVER = """\
+import json, sys
+for line in sys.stdin:
+    sys.stdout.write(json.dumps({"new": False}) + "\\n")
+    sys.stdout.flush()
+"""
+# Diverges on every other line it reads, whatever the line: a rerun shows it once in two.
+EVERY_OTHER = """\
+import json, sys
+count = 0
+for line in sys.stdin:
+    count += 1
+    sys.stdout.write(json.dumps({"new": count % 2 == 0}) + "\\n")
+    sys.stdout.flush()
+"""
+INTEGER = {"type": "integer"}
+
+
+def search(
+    folder: Path, helpers: dict[str, str], schema: dict[str, Any], examples: int
+) -> FuzzResult:
+    targets = ""
+    for name, source in helpers.items():
+        (folder / f"{name}.py").write_text(source, "utf-8")
+        targets += f"  {name}: {{run: [{HELPER_PY}, {name}.py], mode: stream}}\n"
+    (folder / "probe.yaml").write_text(f"name: probe\ntargets:\n{targets}fuzz: {{}}\n")
+    spec = load_spec(folder / "probe.yaml", {})
+    options = FuzzOptions(InputSchema(schema, "s.json"), seed=1, max_examples=examples)
+    return fuzz_spec(spec, options)
+
+
+def test_a_finding_that_does_not_show_again_is_said_so_and_not_saved(tmp_path: Path) -> None:
+    """A new-user trial: a Node helper's global regex answered by history; fuzz printed and
+    saved `{"s":"2"}` as a minimal divergent case, which `run` then gave MATCH."""
+    result = search(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
+    (finding,) = result.findings
+    assert finding.kind == "diff" and not finding.reproduced
+    assert (finding.shown_again, finding.reruns) == (0, 2)
+    saved = tmp_path / "found.jsonl"
+    save_findings(saved, result.findings)
+    assert finding.saved == "not reproduced"
+    assert not saved.exists() or saved.read_text() == ""
+    line = _finding_line(finding)
+    assert "[not saved: not reproduced]" in line.splitlines()[0]
+    assert "NOT REPRODUCED: 0 of 2 reruns showed it" in line
+    assert "1 divergence (1 not reproduced)" in _summary(result, "r.md")
+    markdown = render_markdown(result, "probe.yaml")
+    assert "**not reproduced: 0 of 2 reruns showed it" in markdown
+    assert "Not a regression case (not reproduced)" in markdown
+
+
+def test_a_finding_shown_by_one_rerun_of_two_is_not_reproduced(tmp_path: Path) -> None:
+    """One rerun of an input whose answer flips on every line shows it half the time: a
+    finding is reproduced when every rerun shows it."""
+    result = search(tmp_path, {"flips": EVERY_OTHER, "plain": NEVER}, INTEGER, 5)
+    assert result.findings
+    for finding in result.findings:
+        assert finding.shown_again == 1 and not finding.reproduced, finding
+
+
+def test_a_finding_that_shows_again_is_saved(tmp_path: Path) -> None:
+    flipped = NEVER.replace('{"new": False}', '{"new": True}')
+    result = search(tmp_path, {"yes": flipped, "no": NEVER}, INTEGER, 5)
+    (finding,) = result.findings
+    assert finding.reproduced and (finding.shown_again, finding.reruns) == (2, 2)
+    saved = tmp_path / "found.jsonl"
+    save_findings(saved, result.findings)
+    assert finding.saved == "added"
+    assert json.loads(saved.read_text()) == {"name": finding.name, "input": 0}
+    assert "NOT REPRODUCED" not in _finding_line(finding)
+
+
+# Writes every number as a double: an input `{"x": 1, "y": 1}` shows two classes at once.
+DOUBLES = """\
+import json, sys
+for line in sys.stdin:
+    data = json.loads(line)
+    sys.stdout.write(json.dumps({k: float(v) for k, v in data.items()}) + "\\n")
+    sys.stdout.flush()
+"""
+ECHO = NEVER.replace('json.dumps({"new": False})', "line.strip()")
+PAIR = {
+    "type": "object",
+    "required": ["x", "y"],
+    "additionalProperties": False,
+    "properties": {k: {"type": "integer"} for k in "xy"},
+}
+
+
+class _Ordered(frozenset[FindingClass]):
+    """A set of classes that iterates in a chosen order (a frozenset's own order follows
+    the strings' hashes, which change with every process)."""
+
+    reverse = False
+
+    def __iter__(self) -> Iterator[FindingClass]:
+        return iter(sorted(super().__iter__(), reverse=self.reverse))
+
+
+def test_findings_first_seen_together_come_in_one_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new-user trial: the same seed saved two files whose lines were swapped (two classes
+    first seen at one example came in the order a set iterated them)."""
+    saved = []
+    for reverse in (False, True):
+
+        def ordered(*args: Any, reverse: bool = reverse) -> frozenset[FindingClass]:
+            found = _Ordered(classes_of(*args))
+            found.reverse = reverse
+            return found
+
+        monkeypatch.setattr(fuzz_module, "classes_of", ordered)
+        folder = tmp_path / str(reverse)
+        folder.mkdir()
+        result = search(folder, {"exact": ECHO, "doubles": DOUBLES}, PAIR, 2)
+        firsts = [f.first_example for f in result.findings]
+        assert len(set(firsts)) < len(firsts), firsts  # some were first seen together
+        save_findings(folder / "found.jsonl", result.findings)
+        saved.append((folder / "found.jsonl").read_text())
+    assert saved[0] == saved[1]
+    names = [json.loads(row)["name"] for row in saved[0].splitlines()]
+    assert names[:2] == ["fuzz-x-int-vs-frac-6663", "fuzz-y-int-vs-frac-fde6"], names
