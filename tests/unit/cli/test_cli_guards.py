@@ -145,3 +145,22 @@ def test_a_selection_that_matches_nothing_in_any_spec_runs_nothing(tmp_path: Pat
     assert not (tmp_path / "ran.marker").exists()
     after = {p.name: p.read_bytes() for p in (tmp_path / "kc").iterdir() if p.is_file()}
     assert after == before
+
+
+def test_a_spec_with_a_misspelt_cases_key_is_an_error_not_skipped(tmp_path: Path) -> None:
+    """`validate specs3` said ok for the other spec and exited 0; `run` ran the others. The
+    misspelt spec is an error at its key for validate, run and list alike."""
+    spec(tmp_path / "specs", "good")
+    bad = spec(tmp_path / "specs" / "t", "typo")
+    bad.write_text(bad.read_text().replace("cases:", "case:"))
+    checked = cli("validate", "specs", cwd=tmp_path)
+    assert checked.returncode == 2
+    assert "ok  " in checked.stdout and "good.yaml" in checked.stdout
+    assert "error: unknown key 'case' in the top level" in checked.stderr
+    assert "--> specs/t/typo.yaml:5:1 (at case)" in checked.stderr
+    assert "= hint: did you mean 'cases'?" in checked.stderr
+    for command in ("run", "list"):
+        done = cli(command, "specs", cwd=tmp_path)
+        assert done.returncode == 2, command
+        assert "did you mean 'cases'?" in done.stderr, command
+    assert not (tmp_path / "specs" / "ran.marker").exists(), "nothing ran"
