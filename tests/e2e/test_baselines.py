@@ -395,3 +395,79 @@ def test_a_recording_of_another_spec_is_named_not_offered_for_update(
     assert "--out FILE.jsonl" in done.stderr and "--update-baseline" not in done.stderr
     again = run_cli("record", "gw.yaml", "--target", "go")  # its own: the usual advice
     assert again.returncode == 2 and "add --update-baseline" in again.stderr
+
+
+def _skipping_spec(folder: Path) -> Path:
+    """Three cases for `py`: one it answers, one the spec skips (`skip:`), one that runs on
+    the other targets only (`targets:`)."""
+    (folder / "echo.py").write_text("import sys; sys.stdout.write(sys.stdin.read())\n")
+    path = folder / "calc.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            name: calc
+            targets:
+              py: {run: [python3, echo.py]}
+              other: {run: [python3, echo.py]}
+              third: {run: [python3, echo.py]}
+            cases:
+              - {name: int_price, input: {price: 2}}
+              - {name: later, input: {items: []}, skip: waits for CALC-9}
+              - {name: elsewhere, input: 3, targets: [other, third]}
+            """
+        ),
+        "utf-8",
+    )
+    return path
+
+
+def test_cases_the_spec_skips_are_not_recorded_and_do_not_refuse(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    """A deliberate `skip:` case made `record` refuse (`SKIP python: waits for CALC-9`, exit
+    1). It is no problem: the others are recorded, and the skipped ones are named as not."""
+    spec = _skipping_spec(tmp_path)
+    done = run_cli("record", "calc.yaml", "--target", "py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "[record] calc: 1 case of py → baselines/py.jsonl",
+        "[record] 2 cases skipped by the spec, not recorded:",
+        "  elsewhere: runs on other, third only",
+        "  later: skip: waits for CALC-9",
+    ]
+    assert list(_by_case(tmp_path / "baselines" / "py.jsonl")) == ["int_price"]
+    # An update keeps the recorded answer of a case the spec now skips, and records the rest.
+    kept = _by_case(tmp_path / "baselines" / "py.jsonl")["int_price"]
+    text = spec.read_text().replace("{price: 2}}", "{price: 2}, skip: flaky}")
+    spec.write_text(text + "  - {name: new_one, input: 4}\n", "utf-8")
+    update = run_cli("record", "calc.yaml", "--target", "py", "--update-baseline")
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert "1 added, 0 removed, 0 changed, 1 unchanged" in update.stdout
+    assert "[record] 3 cases skipped by the spec, not recorded (a recorded answer is kept):" in (
+        update.stdout
+    )
+    assert "  int_price: skip: flaky" in update.stdout.splitlines()
+    recorded = _by_case(tmp_path / "baselines" / "py.jsonl")
+    assert list(recorded) == ["int_price", "new_one"] and recorded["int_price"] == kept
+    # Nothing left to record: refused, the recording as it was.
+    spec.write_text(text, "utf-8")
+    nothing = run_cli("record", "calc.yaml", "--target", "py", "--update-baseline")
+    assert nothing.returncode == 1, nothing.stdout + nothing.stderr
+    assert "not updated: every selected case is skipped by the spec" in nothing.stderr
+    assert _by_case(tmp_path / "baselines" / "py.jsonl") == recorded
+
+
+def test_a_missing_target_is_still_refused_by_record(tmp_path: Path, run_cli: Cli) -> None:
+    """`when_missing: skip` skips a target nobody could run: recording it records nothing of
+    it, so that refuses as before."""
+    spec = _skipping_spec(tmp_path)
+    text = spec.read_text().replace(
+        "py: {run: [python3, echo.py]}",
+        "py: {run: [no-such-program-yamlparity], when_missing: skip}",
+    )
+    spec.write_text(text, "utf-8")
+    done = run_cli("record", "calc.yaml", "--target", "py")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[record] baselines/py.jsonl not written: 1 case(s) did not pass" in done.stderr
+    assert "  int_price: SKIP py: " in done.stderr
+    assert not (tmp_path / "baselines" / "py.jsonl").exists()

@@ -187,3 +187,20 @@ def test_history_of_a_spec_file_says_what_history_reads(project: Path) -> None:
     run_cli("run", "ci.yaml", "--report-dir", "out", cwd=project)
     one = run_cli("history", "out", cwd=project)
     assert one.stdout.splitlines()[0] == "ci  (ci.yaml) — last 1 run"
+
+
+def test_a_shard_s_job_summary_says_it_is_that_shard(project: Path) -> None:
+    """Each shard job summarises its own share: a heading that read like the whole run's
+    (`yamlparity: failing — … (out of 5 cases in 1 spec)`) now names the shard."""
+    args = ("run", "ci.yaml", "--shard", "1/1", "--report-dir", "out", "-k", "odd or same")
+    done = run_cli(*args, cwd=project, env=_github(project))
+    assert done.returncode == 1, done.stdout + done.stderr
+    summary = (project / "summary.md").read_text("utf-8")
+    heading = summary.splitlines()[0]
+    assert heading.startswith("## yamlparity (-k 'odd or same', shard 1/1): failing — "), heading
+    assert "_This job ran shard 1/1 of the selected cases;" in summary
+    # A run of every case, as before: no selection in its heading.
+    (project / "summary.md").unlink()
+    run_cli("run", "ci.yaml", "--report-dir", "all", cwd=project, env=_github(project))
+    heading = (project / "summary.md").read_text("utf-8").splitlines()[0]
+    assert heading.startswith("## yamlparity: failing — "), heading

@@ -78,12 +78,21 @@ def record_command(args: argparse.Namespace) -> int:
         if run.stopped:
             print(f"[record] {spec.name}: interrupted; {shown} not written", file=sys.stderr)
             return EXIT_INTERRUPTED
-        problems = _problems(run.result, target.name, compared=len(run.targets) > 1)
+        skipped = _skipped_by_spec(spec, run.result, target.name)
+        problems = _problems(run.result, target.name, set(skipped), compared=len(run.targets) > 1)
         if problems and not args.force:
             _print_refusal(problems, shown, args.update_baseline)
             return EXIT_FAILED
+        if skipped and not run.capture.names():
+            what = "updated" if args.update_baseline else "written"
+            print(
+                f"[record] {shown} not {what}: every selected case is skipped by the spec",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
         every, changes = _write(spec, target, path, old, run.capture)
         _print_summary(spec.name, target.name, shown, every, run.capture, old, changes)
+        _print_skipped(skipped, kept=old is not None)
         return EXIT_OK
     finally:
         run.capture.discard()
@@ -292,12 +301,44 @@ def _description(target: Any) -> str:
     return f"{argv_text(target.run)}{stream}"
 
 
-def _problems(result: Any, name: str, *, compared: bool) -> list[tuple[str, str]]:
+def _skipped_by_spec(spec: Any, result: Any, name: str) -> dict[str, str]:
+    """case -> why, for the cases the spec itself keeps from target `name` (`skip: reason`,
+    or `targets:` without it): not recorded, and no reason to refuse. A target skipped
+    because it is missing (`when_missing: skip`) is not among them: it answered nothing."""
+    wanted = {
+        case.name
+        for case in result.cases
+        if name in case.outcomes and case.outcomes[name].skipped is not None
+    }
+    if not wanted:
+        return {}
+    out: dict[str, str] = {}
+    # Only these few cases are read (a fixture row is parsed on reading): names come first.
+    for position, case_name in enumerate(spec.cases.names()):
+        if case_name not in wanted:
+            continue
+        try:
+            case = spec.cases[position]
+        except Exception:  # its fixture changed since loading (as the engine guards it)
+            continue  # then it is no deliberate skip, and stays a reason to refuse
+        if case.skip is not None:
+            out[case_name] = f"skip: {case.skip}"
+        elif case.targets is not None and name not in case.targets:
+            out[case_name] = f"runs on {', '.join(case.targets)} only"
+    return out
+
+
+def _problems(
+    result: Any, name: str, deliberate: set[str], *, compared: bool
+) -> list[tuple[str, str]]:
     """(case, why) for cases the recording must not take silently: the target gave no
-    usable answer, or (when other targets ran) the spec's comparisons did not pass."""
+    usable answer, or (when other targets ran) the spec's comparisons did not pass. Cases in
+    `deliberate` are skipped by the spec itself: no answer was asked for."""
     out: list[tuple[str, str]] = []
     for case in result.cases:
         outcome = case.outcomes.get(name)
+        if case.name in deliberate:
+            continue
         if outcome is not None and outcome.error:
             out.append((case.name, f"ERROR {name}: {outcome.error}"))
         elif outcome is not None and outcome.skipped:
@@ -323,6 +364,21 @@ def _print_refusal(problems: list[tuple[str, str]], shown: str, update: bool) ->
         "  fix them, or pass --force to record these answers as they are",
         file=sys.stderr,
     )
+
+
+def _print_skipped(skipped: dict[str, str], *, kept: bool) -> None:
+    """The cases the spec skips, said to be missing from the recording (or, updating, to
+    keep whatever answer it held for them)."""
+    if not skipped:
+        return
+    count = f"{len(skipped)} case{'' if len(skipped) == 1 else 's'}"
+    what = "not recorded (a recorded answer is kept)" if kept else "not recorded"
+    print(f"[record] {count} skipped by the spec, {what}:")
+    names = sorted(skipped)
+    for name in names[:SHOWN]:
+        print(f"  {name}: {' '.join(skipped[name].split())[:200]}")
+    if len(names) > SHOWN:
+        print(f"  … {len(names) - SHOWN} more")
 
 
 @dataclasses.dataclass
@@ -429,7 +485,8 @@ def _print_summary(
             "as *** (those answers will differ from the live target there)"
         )
     if old is None:
-        print(f"[record] {spec}: {len(every)} cases of {target} → {shown}")
+        count = f"{len(every)} case{'' if len(every) == 1 else 's'}"
+        print(f"[record] {spec}: {count} of {target} → {shown}")
         return
     unchanged = len(every) - len(changes.added) - len(changes.changed)
     print(

@@ -128,7 +128,14 @@ class RunPlan:
                 f"[parity] {spec.name}: no case failed in {self.criteria.last_failed_from}; "
                 "not run, its report is left as it was"
             )
-        return None  # -k selecting nothing here: an empty report, as the run was asked
+        if not self.criteria.keyword:
+            return None  # a spec of no cases (a fuzz spec) runs as it would without options
+        # -k selecting nothing of this spec: a report of 0 cases would replace its last full
+        # one and show a failing spec as passing (and add a run of 0 cases to its history).
+        return (
+            f"[parity] {spec.name}: no case selected ({', '.join(self.criteria.filters)}); "
+            "its report is left as it was"
+        )
 
     def run(self, spec: Any, options: Any, listener: Any) -> Any:
         from yamlparity.run.engine import run_spec

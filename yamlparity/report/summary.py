@@ -6,6 +6,7 @@ cases of each spec with their first differing path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,11 @@ SUMMARY_TEMPLATE = "summary.md.j2"
 CASES_PER_SPEC = 15
 VALUE_CHARS = 40
 SPARKS = "▁▂▃▄▅▆▇█"
+# A spec's selection (results' `selection`, run/selection.describe): the run's filters, then
+# how many of the spec's cases they hold — `-k 'x', shard 2/4: 37 of 150 cases`.
+_SELECTION = re.compile(r"(?P<filters>.+): \d+ of \d+ cases?")
+# The shard is the last filter when there is one (a -k expression may hold the same words).
+_SHARD = re.compile(r"(?:^|, )shard (?P<shard>\d+/\d+)$")
 
 
 def sparkline(values: Sequence[int]) -> str:
@@ -65,6 +71,7 @@ def spec_entry(
         "total": len(result.cases),
         "passed": not result.failing,
         "interrupted": result.interrupted,
+        "selection": result.selection,
         "trend": sparkline([int(run["failing"]) for run in history]) if len(history) > 1 else "",
         "change": history[-1]["change"] if history else None,
         "cases": [
@@ -75,9 +82,26 @@ def spec_entry(
     }
 
 
+def run_filters(entries: Sequence[Mapping[str, Any]]) -> str:
+    """The filters every spec of the run was given (`-k 'x', shard 1/3`), "" for a run of
+    every case. Specs that disagree (results of different runs) give "": no heading may
+    claim a selection that some of its rows do not have."""
+    found = set()
+    for entry in entries:
+        match = _SELECTION.fullmatch(str(entry.get("selection") or ""))
+        found.add(match.group("filters") if match else "")
+    return found.pop() if len(found) == 1 else ""
+
+
 def render_summary(entries: Sequence[Mapping[str, Any]]) -> str:
+    """The job summary of one run. A run that holds only some cases (a shard's job, `-k`,
+    `--last-failed`) says so in its heading: a shard's summary read like the whole run's."""
+    selection = run_filters(entries)
+    shard = _SHARD.search(selection)
     data = {
         "generator": f"yamlparity {__version__}",
+        "selection": selection,
+        "shard": shard.group("shard") if shard else "",
         "specs": list(entries),
         "verdicts": list(VERDICTS),
         "tally": {v: sum(e["tally"][v] for e in entries) for v in VERDICTS},

@@ -12,9 +12,10 @@ Decisions (see also docs/spec-format.md):
   merge deeply; the lists `normalize`, `expect`, `known` concatenate (included entries first);
   every other list is replaced. Other relative paths resolve against the (top) spec's folder.
 - Interpolation happens after schema validation, so `${VAR}` only ever yields strings.
-- `find_specs`: a YAML file found in a folder is a spec when its top level has `cases` or
-  `cases_from`; other YAML files (include fragments, fixtures) are skipped. A file named
-  explicitly is always a spec.
+- `find_specs`: a YAML file found in a folder is a spec when its top level has `cases`,
+  `cases_from` or `fuzz`, or looks like a spec whose cases key is misspelt or missing
+  (`_spec_without_cases`); other YAML files (include fragments, fixtures) are skipped. A file
+  named explicitly is always a spec.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from yamlparity.spec.fixtures import (
     utf8_length,
 )
 from yamlparity.spec.har import har_cases, parse_filter, read_har
-from yamlparity.spec.includes import load_with_includes
+from yamlparity.spec.includes import FRAGMENT_KEYS, load_with_includes
 from yamlparity.spec.interpolate import (
     ENV_OPTION,
     PORT_PLACEHOLDER,
@@ -197,12 +198,12 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
         if path.is_file():
             found.append(path)
         elif path.is_dir():
-            specs = [p for p in _yaml_files(path) if _looks_like_spec(p)]
+            kinds = {p: _file_role(p) for p in _yaml_files(path)}
+            specs = [p for p, role in kinds.items() if role == "spec"]
             if not specs:
+                fragments = [p for p, role in kinds.items() if role == "fragment"]
                 raise SpecError(
-                    f"no spec found under {path}",
-                    Location(str(path)),
-                    "a spec is a .yaml/.yml file with a top-level `cases`, `cases_from` or `fuzz`",
+                    f"no spec found under {path}", Location(str(path)), _no_spec_hint(fragments)
                 )
             found.extend(specs)
         elif path.exists():
@@ -243,18 +244,53 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def _looks_like_spec(path: Path) -> bool:
-    """True unless the file parses as a mapping without `cases`/`cases_from` (a fragment) or
-    as a list (a YAML fixture's rows, which sit beside the spec that reads them)."""
+SPEC_KEYS = ("cases", "cases_from", "fuzz")  # a YAML file with one of these is a spec
+
+
+def _file_role(path: Path) -> Literal["spec", "fragment", "other"]:
+    """What a YAML file found in a folder is: a spec (load_spec then runs or reports it), an
+    include fragment (a mapping with `targets:` and no cases), or something else — a YAML
+    fixture's rows (a list, beside the spec that reads them) or a mapping of another tool."""
     try:
         text = read_text(path, str(path))
     except SpecError:
-        return True  # unreadable: let load_spec report it
+        return "spec"  # unreadable: let load_spec report it
     try:
         doc = load_yaml(text)
     except (SpecError, RecursionError):
-        return not _fixture_rows(text)  # broken: let load_spec report it
-    return any(key in doc.value for key in ("cases", "cases_from", "fuzz"))
+        return "other" if _fixture_rows(text) else "spec"  # broken: let load_spec report it
+    value = doc.value
+    if any(key in value for key in SPEC_KEYS) or _spec_without_cases(value):
+        return "spec"
+    return "fragment" if "targets" in value else "other"
+
+
+def _spec_without_cases(value: Mapping[str, JSON]) -> bool:
+    """A spec whose cases key is misspelt (`case:`, `cases_form:`) or missing: skipped, it
+    would never run and nobody would know. It has `targets:` and a key no include fragment may
+    hold (`name:`, `case:`), or `targets:`/`include:` and a key close to `cases`, `cases_from`
+    or `fuzz`; load_spec then points at that key (or says the spec has no cases). Anything
+    else without cases may be an include fragment (docs/cli.md)."""
+    if "targets" not in value and "include" not in value:
+        return False
+    foreign = [key for key in value if key not in FRAGMENT_KEYS]
+    if "targets" in value and foreign:
+        return True
+    return any(suggest(key, SPEC_KEYS) for key in foreign)
+
+
+def _no_spec_hint(fragments: Sequence[Path]) -> str:
+    """Why a folder holds no spec, naming the files taken for include fragments."""
+    hint = "a spec is a .yaml/.yml file with a top-level `cases`, `cases_from` or `fuzz`"
+    if not fragments:
+        return hint
+    shown = ", ".join(str(p) for p in fragments[:5]) + (" …" if len(fragments) > 5 else "")
+    what = "one file" if len(fragments) == 1 else f"{len(fragments)} files"
+    taken = "an include fragment" if len(fragments) == 1 else "include fragments"
+    return (
+        f"{hint}; {what} with `targets:` but no cases, taken for {taken} (read through a "
+        f"spec's `include:`): {shown}"
+    )
 
 
 def _fixture_rows(text: SourceText) -> bool:

@@ -98,3 +98,69 @@ def test_template_context_redacts_secrets(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "s3cr3t-value-42" not in done.stdout
     assert "***" in done.stdout
+
+
+def test_a_spec_k_selects_nothing_of_keeps_its_report_and_history(tmp_path: Path) -> None:
+    """`run specs -k coupon` ran spec `web`, which has no such case, as 0 cases: its report
+    became `0 match / 0 diff (out of 0)`, the index showed the failing spec as passing and its
+    history got a run of 0 cases. Such a spec is not run, as with --last-failed."""
+    spec(tmp_path, "calc")
+    web = spec(tmp_path, "web")
+    (tmp_path / "boom.py").write_text("import sys; sys.exit(3)\n")
+    # web's one case, `boom`, is an ERROR: target b exits 3.
+    text = web.read_text().replace("name: one", "name: boom")
+    head, tail = text.rsplit("echo.py]}", 1)
+    web.write_text(head + "boom.py]}" + tail)
+    first = cli("run", ".", "--report-dir", "kc", cwd=tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr
+    kept = {
+        name: (tmp_path / "kc" / name).read_bytes()
+        for name in ("web.md", "history.jsonl", "index.json")
+    }
+    runs = kept["history.jsonl"].decode().count('"spec":"web"')
+    done = cli("run", ".", "-k", "one", "--report-dir", "kc", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "[parity] web: no case selected (-k one); its report is left as it was" in lines
+    assert any(line.startswith("[parity] calc: 1 match") for line in lines), lines
+    assert (tmp_path / "kc" / "web.md").read_bytes() == kept["web.md"]
+    history = (tmp_path / "kc" / "history.jsonl").read_text()
+    assert history.count('"spec":"web"') == runs, "no run of 0 cases in web's history"
+    index = (tmp_path / "kc" / "index.md").read_text()
+    web_row = next(line for line in index.splitlines() if line.startswith("| [web"))
+    assert web_row.endswith("| 0 match / 0 diff / 1 error (out of 1) | **fail** |"), web_row
+
+
+def test_a_selection_that_matches_nothing_in_any_spec_runs_nothing(tmp_path: Path) -> None:
+    """Nothing selected anywhere is a typo, not a green run: exit 2 before any spec runs or
+    any report is touched."""
+    spec(tmp_path, "calc")
+    spec(tmp_path, "web")
+    assert cli("run", ".", "--report-dir", "kc", cwd=tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "kc").iterdir() if p.is_file()}
+    (tmp_path / "ran.marker").unlink()
+    done = cli("run", ".", "-k", "coupon", "--report-dir", "kc", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "error: -k 'coupon' selects no case in the given specs" in done.stderr
+    assert not (tmp_path / "ran.marker").exists()
+    after = {p.name: p.read_bytes() for p in (tmp_path / "kc").iterdir() if p.is_file()}
+    assert after == before
+
+
+def test_a_spec_with_a_misspelt_cases_key_is_an_error_not_skipped(tmp_path: Path) -> None:
+    """`validate specs3` said ok for the other spec and exited 0; `run` ran the others. The
+    misspelt spec is an error at its key for validate, run and list alike."""
+    spec(tmp_path / "specs", "good")
+    bad = spec(tmp_path / "specs" / "t", "typo")
+    bad.write_text(bad.read_text().replace("cases:", "case:"))
+    checked = cli("validate", "specs", cwd=tmp_path)
+    assert checked.returncode == 2
+    assert "ok  " in checked.stdout and "good.yaml" in checked.stdout
+    assert "error: unknown key 'case' in the top level" in checked.stderr
+    assert "--> specs/t/typo.yaml:5:1 (at case)" in checked.stderr
+    assert "= hint: did you mean 'cases'?" in checked.stderr
+    for command in ("run", "list"):
+        done = cli(command, "specs", cwd=tmp_path)
+        assert done.returncode == 2, command
+        assert "did you mean 'cases'?" in done.stderr, command
+    assert not (tmp_path / "specs" / "ran.marker").exists(), "nothing ran"

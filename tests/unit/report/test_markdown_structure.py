@@ -288,3 +288,29 @@ def test_job_summary_cuts_a_late_difference_around_it() -> None:
     rust, go = detail.split(": ", 1)[1].split(", ")
     assert "R" in go and "R" not in rust
     assert rust.removeprefix("rust ") != go.removeprefix("go ")
+
+
+def test_job_summary_names_the_selection_its_specs_share() -> None:
+    """A shard's summary says which shard it is; a -k run says its -k; a run of every case
+    and a run whose specs were given different selections say nothing of the kind."""
+    result = sample_result()
+
+    def heading(*selections: str) -> str:
+        entries = []
+        for selection in selections:
+            result.selection = selection
+            entries.append(spec_entry(result, "reports/sample.md", []))
+        return render_summary(entries).splitlines()[0]
+
+    shard = heading("shard 2/3: 5 of 16 cases", "shard 2/3: 1 of 1 case")
+    assert shard.startswith("## yamlparity (shard 2/3): failing — "), shard
+    filtered = heading("-k 'a: b', shard 2/3: 1 of 4 cases")
+    assert filtered.startswith("## yamlparity (-k 'a: b', shard 2/3): "), filtered
+    assert heading("").startswith("## yamlparity: failing")
+    assert heading("-k x: 1 of 2 cases", "").startswith("## yamlparity: failing")
+    # The shard is the last filter, whatever words the -k expression holds.
+    result.selection = "-k 'y, shard 9/9', shard 2/3: 1 of 4 cases"
+    text = render_summary([spec_entry(result, "reports/sample.md", [])])
+    assert "_This job ran shard 2/3 of the selected cases;" in text
+    result.selection = "-k 'y, shard 9/9': 1 of 4 cases"
+    assert "This job ran shard" not in render_summary([spec_entry(result, "r.md", [])])

@@ -477,3 +477,35 @@ def test_the_case_keys_the_load_checks_are_those_a_case_template_receives() -> N
 
     given = context_for(Case("c", Location("t.yaml"), {"a": 1}))["case"]
     assert tuple(given) == _CASE_KEYS
+
+
+def test_a_spec_whose_cases_key_is_misspelt_is_found_not_skipped(tmp_path: Path) -> None:
+    """`case:` or `cases_form:` made discovery skip the file as if it were an include fragment:
+    the spec never ran and nobody knew. A file with `targets:` and a key no fragment may hold,
+    or with `targets:`/`include:` and a key close to `cases`, is a spec (load_spec reports it);
+    a fragment, a fixture and another tool's YAML are still skipped."""
+    write(tmp_path, "a/typo.yaml", "name: typo\n" + TARGETS + "case: [{name: c}]\n")
+    write(tmp_path, "a/form.yaml", TARGETS + "cases_form: [rows.jsonl]\n")
+    write(tmp_path, "a/forgot.yaml", "name: forgot\n" + TARGETS)
+    write(tmp_path, "a/inc.yaml", "include: [common/fragment.yaml]\ncasess: [{name: c}]\n")
+    write(tmp_path, "a/common/fragment.yaml", TARGETS + "normalize: [del(.ts)]\n")
+    write(tmp_path, "a/ci.yml", "include: [{template: x.yml}]\nstages: [test]\n")
+    write(tmp_path, "a/rows.yaml", "- {name: r1, input: 1}\n")
+    names = [p.name for p in find_specs([tmp_path / "a"])]
+    assert names == ["forgot.yaml", "form.yaml", "inc.yaml", "typo.yaml"]
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path / "a" / "form.yaml")
+    assert info.value.message == "unknown key 'cases_form' in the top level"
+    assert info.value.hint == "did you mean 'cases_from'?"
+
+
+def test_a_folder_of_fragments_only_says_which_files_it_took_for_fragments(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "parts/services.yaml", TARGETS)
+    with pytest.raises(SpecError) as info:
+        find_specs([tmp_path / "parts"])
+    assert info.value.message == f"no spec found under {tmp_path / 'parts'}"
+    assert info.value.hint is not None
+    assert "one file with `targets:` but no cases, taken for an include fragment" in info.value.hint
+    assert str(tmp_path / "parts" / "services.yaml") in info.value.hint

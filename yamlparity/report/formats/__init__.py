@@ -8,10 +8,11 @@ Every file is written atomically.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from yamlparity.core.atomic import atomic_writer, write_atomic
 from yamlparity.core.errors import UsageError, YamlparityError
@@ -162,6 +163,8 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
         "tally_line": tally_line(result.tally()),
         "total": len(result.cases),
         "passed": not result.failing,
+        # Which run wrote the reports: a JUnit file of another run is stale (_earlier_suite).
+        "started": result.started,
     }
 
 
@@ -249,9 +252,48 @@ def write_index(
         if "md" not in formats:
             target = folder / f"{INDEX_NAME}.html"
     if "junit" in formats:
-        from yamlparity.report.formats import junit
-
-        # One file for CI systems that take a single report path.
-        with atomic_writer(folder / "junit.xml") as write:
-            junit.write_to([w.result for w in written], write)
+        write_combined_junit(folder, every, written)
     return Index(target, len(every), len(written))
+
+
+def write_combined_junit(
+    folder: Path, entries: Sequence[dict[str, Any]], written: Sequence[Written]
+) -> None:
+    """junit.xml: one file for CI systems that take a single report path, listing every spec
+    the index lists (in its order) — this run's from their results, earlier runs' from their
+    own JUnit files — so a later run of one spec never hides another's failures."""
+    from yamlparity.report.formats import junit
+
+    ours = {w.result.name: w.result for w in written}
+    # Earlier suites wait in a spool file, not in memory: a spec may have 10^5 cases.
+    with tempfile.TemporaryFile() as spool:
+        parts = [ours.get(e["name"]) or _earlier_suite(folder, e, spool) for e in entries]
+        with atomic_writer(folder / "junit.xml") as write:
+            junit.write_to(parts, write)
+
+
+def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
+    """An earlier run's spec: the suite of its JUnit file when that file holds its last run,
+    else a stand-in testcase with that run's tally (the file was not written by that run,
+    is gone, or was replaced)."""
+    from yamlparity.report.formats import junit
+
+    tally = entry["tally"]
+    counts = {
+        "tests": entry["total"],
+        "failures": tally["DIFF"] + tally["FAIL"] + tally["FIXED"],
+        "errors": tally["ERROR"],
+        "skipped": tally["SKIP"],
+    }
+    own = entry["reports"].get("junit")
+    started = entry.get("started") if isinstance(entry.get("started"), str) else None
+    if own is not None and not Path(own).is_absolute():
+        stored = junit.stored_suite(folder / own, entry["name"], counts, started, spool)
+        if stored is not None:
+            return stored
+    # An index written before `passed` was kept: failing as the verdicts count it.
+    failed = any(tally[v] for v in ("DIFF", "FAIL", "ERROR", "FIXED"))
+    passed = entry["passed"] if isinstance(entry.get("passed"), bool) else not failed
+    report = next(iter(entry["reports"].values()))
+    summary = f"{tally_line(tally)} (out of {entry['total']})"
+    return junit.stand_in(entry["name"], summary, passed, report)

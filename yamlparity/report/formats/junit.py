@@ -2,13 +2,22 @@
 
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
 <system-out> note. Failure text lists the differing paths with each target's value.
+
+A report folder's combined `junit.xml` also holds the specs that earlier runs left there: each
+copied from its own `<spec>.junit.xml` when that file holds the spec's last run (`StoredSuite`),
+else one stand-in testcase that carries its last run's tally (`stand_in`).
 """
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from yamlparity.core.printable import shown_json, shown_path
 from yamlparity.report.render import agreement_text, display_file
@@ -121,16 +130,40 @@ def suite(spec: SpecResult, cases: bool = True) -> ET.Element:
     return element
 
 
-def _document(specs: Sequence[SpecResult], cases: bool) -> ET.Element:
+COUNTS = ("tests", "failures", "errors", "skipped")
+
+
+@dataclass(frozen=True)
+class StoredSuite:
+    """A spec's <testsuite> as its own JUnit file held it, kept in `spool` (bytes `start` to
+    `start + size`) until it is copied into a combined file."""
+
+    spool: BinaryIO
+    counts: Mapping[str, int]
+    start: int
+    size: int
+
+
+# What a combined file is made of: this run's results, suites copied from earlier runs' files,
+# and stand-ins (elements) for specs whose last run left no usable file.
+Part = SpecResult | StoredSuite | ET.Element
+
+
+def _document(parts: Sequence[Part], cases: bool) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for spec in specs:
-        element = suite(spec, cases)
-        if not cases:
-            ET.SubElement(element, _PLACE)  # where the streamed testcases go
+    totals = dict.fromkeys(COUNTS, 0)
+    for part in parts:
+        if isinstance(part, StoredSuite):
+            element = ET.Element(_STORED)  # where the copied suite goes
+            counts = dict(part.counts)
+        else:
+            element = suite(part, cases) if isinstance(part, SpecResult) else part
+            if isinstance(part, SpecResult) and not cases:
+                ET.SubElement(element, _PLACE)  # where the streamed testcases go
+            counts = {key: int(element.get(key, "0")) for key in COUNTS}
         root.append(element)
         for key in totals:
-            totals[key] += int(element.get(key, "0"))
+            totals[key] += counts[key]
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
@@ -143,21 +176,149 @@ def dumps(specs: Sequence[SpecResult]) -> str:
 
 
 _PLACE = "yamlparity-testcases"
+_STORED = "yamlparity-stored-suite"
 _CASE_LEVEL = 2  # testsuites > testsuite > testcase
+_PLACES = re.compile(f"\n(?:{'  ' * _CASE_LEVEL}<{_PLACE} />|  <{_STORED} />)")
 
 
-def write_to(specs: Sequence[SpecResult], write: Callable[[str], object]) -> None:
+def write_to(parts: Sequence[Part], write: Callable[[str], object]) -> None:
     """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
-    indented as a whole, each testcase as the whole tree would indent it."""
-    skeleton = ET.tostring(_document(specs, cases=False), encoding="unicode", xml_declaration=True)
-    around = skeleton.split(f"\n{'  ' * _CASE_LEVEL}<{_PLACE} />")
+    indented as a whole, each testcase as the whole tree would indent it. A StoredSuite is
+    copied from its file a block at a time: memory stays flat with its size too."""
+    skeleton = ET.tostring(_document(parts, cases=False), encoding="unicode", xml_declaration=True)
+    around = _PLACES.split(skeleton)
+    filled = [part for part in parts if not isinstance(part, ET.Element)]
     write(around[0])
-    for spec, after in zip(specs, around[1:], strict=True):
-        for case in spec.cases:
-            holder = ET.Element("testsuite")
-            _testcase(holder, spec, case)
-            (element,) = holder
-            ET.indent(element, level=_CASE_LEVEL)
-            write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+    for part, after in zip(filled, around[1:], strict=True):
+        if isinstance(part, StoredSuite):
+            write("\n")
+            for block in _copied(part):
+                write(block)
+        else:
+            _write_cases(part, write)
         write(after)
     write("\n")
+
+
+def _write_cases(spec: SpecResult, write: Callable[[str], object]) -> None:
+    for case in spec.cases:
+        holder = ET.Element("testsuite")
+        _testcase(holder, spec, case)
+        (element,) = holder
+        ET.indent(element, level=_CASE_LEVEL)
+        write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+
+
+# ------------------------------------------------------------ suites of earlier runs
+
+_HEAD_BYTES = 64 * 1024  # the declaration, <testsuites ...> and <testsuite ...> lines
+_TAIL = b"\n</testsuites>\n"
+_BLOCK = 1 << 16
+
+
+def stored_suite(
+    path: Path, name: str, counts: Mapping[str, int], started: str | None, spool: BinaryIO
+) -> StoredSuite | None:
+    """The suite of `path` — one spec's own JUnit file, as write_to writes it for one result
+    — when it is spec `name`'s run with these counts (and, when known, started then), copied
+    to the end of `spool`; None when the file is missing, of another shape, or from another
+    run of the spec (stale). Checked and copied from one open file: a run replacing it
+    meanwhile (files are renamed into place) cannot mix two versions."""
+    try:
+        with open(path, "rb") as file:
+            place = _suite_bytes(file, name, counts, started)
+            if place is None:
+                return None
+            start = spool.seek(0, os.SEEK_END)
+            copied = _copy(file, place, spool)
+    except OSError:
+        return None
+    if copied != place[1] - place[0]:
+        return None  # shorter than it said: written over in place by something else
+    return StoredSuite(spool, counts, start, copied)
+
+
+def _suite_bytes(
+    file: BinaryIO, name: str, counts: Mapping[str, int], started: str | None
+) -> tuple[int, int] | None:
+    """Where the one <testsuite> of a spec's JUnit file lies (from its `  <testsuite` line to
+    the newline before `</testsuites>`), when it is the run described; else None."""
+    head = file.read(_HEAD_BYTES)
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - len(_TAIL)))
+    lines = head.split(b"\n", 3)
+    if len(lines) < 4 or file.read() != _TAIL or not lines[0].startswith(b"<?xml"):
+        return None
+    if not lines[1].startswith(b"<testsuites") or not lines[2].startswith(b"  <testsuite "):
+        return None
+    attributes = _start_tag(lines[2])
+    if attributes is None or attributes.get("name") != clean(name):
+        return None
+    if any(attributes.get(key) != str(counts[key]) for key in COUNTS):
+        return None
+    if started is not None and attributes.get("timestamp") != started:
+        return None
+    return len(lines[0]) + len(lines[1]) + 2, size - len(_TAIL)
+
+
+def _start_tag(line: bytes) -> dict[str, str] | None:
+    """The attributes of a `<testsuite ...>` line (an element left open there)."""
+    text = line.strip()
+    if not text.endswith(b">") or text.endswith(b"/>"):
+        return None
+    try:
+        return dict(ET.fromstring(text[:-1] + b"/>").attrib)
+    except ET.ParseError:
+        return None
+
+
+def _copy(source: BinaryIO, place: tuple[int, int], out: BinaryIO) -> int:
+    """Bytes `place` of `source` appended to `out`, a block at a time; how many there were."""
+    source.seek(place[0])
+    left = place[1] - place[0]
+    while left > 0:
+        block = source.read(min(_BLOCK, left))
+        if not block:
+            break
+        out.write(block)
+        left -= len(block)
+    return place[1] - place[0] - left
+
+
+def _copied(stored: StoredSuite) -> Iterator[str]:
+    """The suite's bytes as text, a block at a time (a character split between two blocks is
+    held back for the next)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    stored.spool.seek(stored.start)
+    left = stored.size
+    while left > 0:
+        block = stored.spool.read(min(_BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        yield decoder.decode(block)
+    yield decoder.decode(b"", final=True)
+
+
+def stand_in(name: str, tally: str, passed: bool, report: str) -> ET.Element:
+    """A spec whose last run left no JUnit file of its own (it wrote other formats, or the
+    file is gone): one testcase that passes or fails as that run did, so a CI gate reading the
+    combined file fails while the index shows the spec failing. `tally`: `1 match / 1 diff
+    (out of 2)`."""
+    failures = "0" if passed else "1"
+    attributes = {"name": clean(name), "tests": "1", "failures": failures, "errors": "0"}
+    element = ET.Element("testsuite", {**attributes, "skipped": "0", "time": "0.000"})
+    props = ET.SubElement(element, "properties")
+    ET.SubElement(props, "property", name="report", value=clean(report))
+    case = ET.SubElement(
+        element, "testcase", classname=clean(name), name=STAND_IN_CASE, time="0.000"
+    )
+    what = f"its last run: {tally}; no JUnit report of that run is in this folder (see {report})"
+    if passed:
+        ET.SubElement(case, "system-out").text = clean(what)
+    else:
+        ET.SubElement(case, "failure", message=clean(what), type="REPORT")
+    return element
+
+
+STAND_IN_CASE = "(its last run)"
