@@ -303,6 +303,8 @@ def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pyt
     )
     # A variable that is not set: the hint names the option pytest sets it with.
     write(pytester.path, "unset.parity.yaml", SKIP_SPEC.replace("seen.log", "'${UNSET_LOG}'"))
+    # A spec under specs/ whose cases key is misspelt is collected, to show its error.
+    write(pytester.path, "specs/typo.yaml", SKIP_SPEC.replace("cases:", "case:"))
     result = run(pytester)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest stops on collection errors
     result.stdout.fnmatch_lines(
@@ -311,6 +313,7 @@ def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(
         ["*ERROR collecting unset.parity.yaml*", "*hint: set it with --yamlparity-env UNSET_LOG=*"]
     )
+    result.stdout.fnmatch_lines(["*ERROR collecting specs/typo.yaml*", "*did you mean 'cases'*"])
     # A broken project configuration is shown the same way.
     write(pytester.path, "pyproject.toml", '[tool.yamlparity]\nspecz = ["x"]\n')
     broken = run(pytester)

@@ -525,7 +525,9 @@ def _shown_path(path: Path, start: Path) -> Path:
 
 def _looks_like_spec(path: Path) -> bool:
     """A YAML file under a `specs` folder is a spec when its top level has `cases` or
-    `cases_from` (include fragments and fixtures are not), as `yamlparity run` decides."""
+    `cases_from` (include fragments and fixtures are not), or reads as a spec whose cases key
+    is misspelt (collected, so its error is shown), as `yamlparity run` decides."""
+    from yamlparity.spec.load import spec_without_cases
     from yamlparity.spec.source import load_yaml, read_text
 
     try:
@@ -533,4 +535,6 @@ def _looks_like_spec(path: Path) -> bool:
     except (SpecError, RecursionError):
         return True  # broken: collect it, so the error is shown
     value = doc.value
-    return isinstance(value, dict) and ("cases" in value or "cases_from" in value)
+    if not isinstance(value, dict):
+        return False
+    return "cases" in value or "cases_from" in value or spec_without_cases(value)

@@ -14,7 +14,7 @@ Decisions (see also docs/spec-format.md):
 - Interpolation happens after schema validation, so `${VAR}` only ever yields strings.
 - `find_specs`: a YAML file found in a folder is a spec when its top level has `cases`,
   `cases_from` or `fuzz`, or looks like a spec whose cases key is misspelt or missing
-  (`_spec_without_cases`); other YAML files (include fragments, fixtures) are skipped. A file
+  (`spec_without_cases`); other YAML files (include fragments, fixtures) are skipped. A file
   named explicitly is always a spec.
 """
 
@@ -260,12 +260,12 @@ def _file_role(path: Path) -> Literal["spec", "fragment", "other"]:
     except (SpecError, RecursionError):
         return "other" if _fixture_rows(text) else "spec"  # broken: let load_spec report it
     value = doc.value
-    if any(key in value for key in SPEC_KEYS) or _spec_without_cases(value):
+    if any(key in value for key in SPEC_KEYS) or spec_without_cases(value):
         return "spec"
     return "fragment" if "targets" in value else "other"
 
 
-def _spec_without_cases(value: Mapping[str, JSON]) -> bool:
+def spec_without_cases(value: Mapping[str, JSON]) -> bool:
     """A spec whose cases key is misspelt (`case:`, `cases_form:`) or missing: skipped, it
     would never run and nobody would know. It has `targets:` and a key no include fragment may
     hold (`name:`, `case:`), or `targets:`/`include:` and a key close to `cases`, `cases_from`
