@@ -3,7 +3,8 @@
 For each input line {"n": N, ...} it answers {"n": N, "pid": PID}. Misbehaviour by input:
 {"die": true} exits with code 7 before answering; {"twice": true} answers two lines;
 {"sleep": S} sleeps S seconds first; {"garbage": true} answers a non-JSON line;
-{"warn": S} writes a warning line (not JSON) on stdout, then its answer S seconds later.
+{"warn": S} writes a warning line (not JSON) on stdout, then its answer S seconds later;
+{"noise": N} first logs N short numbered lines on stderr.
 """
 
 import json
@@ -13,6 +14,10 @@ import time
 
 for line in sys.stdin:
     request = json.loads(line)
+    if "noise" in request:
+        noise = (f"log line {i} of noisy stderr\n" for i in range(request["noise"]))
+        sys.stderr.write("".join(noise))
+        sys.stderr.flush()
     if request.get("die"):
         sys.stderr.write("fatal: asked to die\n")
         sys.stderr.flush()

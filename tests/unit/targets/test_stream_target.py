@@ -263,3 +263,24 @@ def test_a_helper_that_never_answers_is_asked_about_flushing(
     finally:
         adapter.close()
     assert slow.failure is not None and "flush" not in slow.failure
+
+
+def test_a_helper_logging_megabytes_to_stderr_is_not_slowed_down(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """stderr is read in large blocks (it was read a byte per system call: 1 MB of logs a
+    case took 1.2 s), and its last lines are still shown with a failure."""
+    adapter = make()
+    lines = 100_000  # ~3 MB a case
+    try:
+        started = time.monotonic()
+        answers = [answer(send(adapter, {"n": n, "noise": lines})) for n in range(3)]
+        took = time.monotonic() - started
+        died = send(adapter, {"die": True, "noise": lines})
+    finally:
+        adapter.close()
+    assert [a["n"] for a in answers] == [0, 1, 2]
+    assert took < 3.0, took  # ~0.1 s here; a byte per read took over 10 s
+    assert died.failure is not None
+    tail = died.failure.split("\n")
+    assert tail[-1] == "fatal: asked to die" and tail[-2] == f"log line {lines - 1} of noisy stderr"
