@@ -327,6 +327,13 @@ def _poll_lane(timeout: float) -> None:
             stdout.fill(now)
 
 
+def _without_newline(unfinished: bytes) -> str:
+    """What a reason adds for output that never became a line (shown as the case's stdout)."""
+    if not unfinished:
+        return ""
+    return f": received {len(unfinished)} bytes without a newline (an answer ends with \\n)"
+
+
 class _Helper:
     """One helper process and what it has said; used by one case at a time."""
 
@@ -437,6 +444,9 @@ class _Helper:
                 why = f"timed out after {timeout:g} s writing the input"
                 return f"{why} (the helper stopped reading its stdin)", b"", deadline
             why = f"timed out after {timeout:g} s waiting for the answer"
+            unfinished = stdout.buffer
+            if unfinished:  # it flushed, but never ended the line (write() without "\n")
+                return why + _without_newline(unfinished), unfinished, deadline
             if not self.answered:  # a helper whose stdout is block-buffered never answers
                 why += (
                     " (this helper has not answered any line yet: does it flush stdout after "
@@ -445,7 +455,8 @@ class _Helper:
             return why, b"", deadline
         kind, line, arrived = item
         if kind == _EOF:
-            return self.death("the helper exited before answering"), b"", arrived
+            died = self.death("the helper exited before answering")
+            return died + _without_newline(stdout.buffer), stdout.buffer, arrived
         if kind == _OVERFLOW:
             cap = self.target.max_output
             return f"answer larger than {cap} bytes (output cap)", b"", arrived
@@ -455,6 +466,7 @@ class _Helper:
         return None, line, arrived
 
     def death(self, what: str) -> str:
+        """`what` happened, with how the helper ended (when it did within a second)."""
         proc = self.proc
         if proc is None:
             return what
@@ -678,7 +690,8 @@ class StreamAdapter(CommandAdapter):
                 # late the helper's own answer to it comes (it would be the next case's).
                 self._restart(helper)
             return answer
-        raw = RawObservation(target=self.name, duration=ended - started)
+        # `line` holds what came of an answer that never ended, shown with the failure.
+        raw = RawObservation(target=self.name, duration=ended - started, stdout=line)
         tail = helper.stderr_text()
         raw.failure = with_stderr_tail(failure, tail)
         self._restart(helper)

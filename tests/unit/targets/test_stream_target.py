@@ -284,3 +284,36 @@ def test_a_helper_logging_megabytes_to_stderr_is_not_slowed_down(
     assert died.failure is not None
     tail = died.failure.split("\n")
     assert tail[-1] == "fatal: asked to die" and tail[-2] == f"log line {lines - 1} of noisy stderr"
+
+
+def test_an_answer_without_a_newline_is_shown_with_its_timeout(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """`process.stdout.write(JSON.stringify(x))`: flushed, never a line. The reason says what
+    came, the case's stdout holds it (the report's excerpt), and no flush hint misleads."""
+    adapter = make(timeout=0.5)
+    try:
+        raw = send(adapter, {"n": 7, "nonl": True})
+    finally:
+        adapter.close()
+    assert raw.failure is not None
+    assert raw.failure.startswith(
+        "timed out after 0.5 s waiting for the answer: received 8 bytes without a newline"
+    )
+    assert "flush" not in raw.failure
+    assert raw.stdout == b'{"n": 7}'
+
+
+def test_a_helper_exiting_after_a_partial_line_shows_it(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    adapter = make()
+    try:
+        raw = send(adapter, {"n": 7, "nonl": "exit"})
+    finally:
+        adapter.close()
+    assert raw.failure is not None
+    assert raw.failure.startswith(
+        "the helper exited before answering (exit code 0): received 8 bytes without a newline"
+    )
+    assert raw.stdout == b'{"n": 7}'
