@@ -201,6 +201,21 @@ class CaseResults(Sequence[CaseResult]):
         self.exit_codes.extend([_NONE] * width)
         self.effect_ids.append(0)
 
+    def replace(self, index: int, case: CaseResult) -> None:
+        """Put `case` in place of the case stored at `index` (the same case, as its name
+        says), kept whole: the engine corrects a verdict it learned was wrong after the case
+        was stored (answers of a stream helper that wrote more lines than it was sent)."""
+        if case.name != self.name(index):
+            raise ValueError(f"case {index} is {self.name(index)!r}, not {case.name!r}")
+        width = len(self.targets)
+        at = index * width
+        self.full[index] = case
+        self.tiers[index] = _FULL
+        self.durations[at : at + width] = array("d", [0.0] * width)
+        self.statuses[at : at + width] = array("i", [_NONE] * width)
+        self.exit_codes[at : at + width] = array("i", [_NONE] * width)
+        self.effect_ids[index] = 0
+
     def finish(self) -> None:
         """Move appended names into `names` (appending to bytes would copy the blob each time)."""
         if self._pending:

@@ -8,16 +8,17 @@ it. Results come out in spec order; a bounded window keeps memory flat on long r
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from yamlparity.core import gcpause
 from yamlparity.results.records import (
@@ -39,6 +40,9 @@ from yamlparity.targets.base import (
     TargetUnavailable,
 )
 from yamlparity.verdict.evaluate import evaluate
+
+if TYPE_CHECKING:
+    from yamlparity.targets.stream import Miscount
 
 # A case handed to its targets: the case, what was sent, and each target's answer to await.
 _Sent = tuple[Case, Invocation, dict[str, Pending], "threading.Semaphore | None"]
@@ -101,6 +105,55 @@ class _Live:
     # free helper while answers it has in flight go unread.
     exchanges: threading.Semaphore | None = None
     exchange_slots: int = 1  # the permits `exchanges` holds: the cases in flight at once
+    # Which stream helper process answered which case (None: no stream target).
+    ledger: _Ledger | None = None
+
+
+class _Ledger:
+    """The cases each stream helper process (incarnation) answered, and the processes proven
+    to have written more lines than they were sent cases (targets/stream.py, Miscount).
+
+    One such line shifts answers by one from wherever it came, and no timing tells where: so
+    every case answered by that process becomes an ERROR, as it finishes when the process is
+    proven wrong by then (_Lanes._complete), else in the store before anything is reported
+    (run_spec, _correct). A process whose count held when it ended is forgotten. Lock-free:
+    dict get/setdefault/pop and array appends are atomic under the GIL.
+    """
+
+    def __init__(self) -> None:
+        self.answered: dict[int, array[int]] = {}
+        self.miscounts: dict[int, Miscount] = {}  # incarnation -> its miscount
+
+    def note(self, index: int, raws: Iterable[RawObservation]) -> list[Miscount]:
+        """Case `index` got these answers: remember the helper process of each answer line.
+        Returns the miscounts already known of those processes (most often none)."""
+        answered = self.answered
+        known: list[Miscount] = []
+        for raw in raws:
+            incarnation = getattr(raw, "incarnation", 0)  # only a StreamAnswer has one
+            if incarnation and raw.failure is None:
+                cases = answered.get(incarnation)
+                if cases is None:
+                    cases = answered.setdefault(incarnation, array("Q"))
+                cases.append(index)
+                if incarnation in self.miscounts:
+                    known.append(self.miscounts[incarnation])
+        return known
+
+    def ended(self, incarnation: int, miscount: Miscount | None) -> None:
+        """A helper process ended (targets/stream.py, Accounting)."""
+        if miscount is None:
+            self.answered.pop(incarnation, None)  # every line it wrote answered a case
+        else:
+            self.miscounts[incarnation] = miscount
+
+    def misaligned(self) -> dict[int, list[Miscount]]:
+        """Case index -> the miscounted processes that answered it."""
+        found: dict[int, list[Miscount]] = {}
+        for miscount in self.miscounts.values():
+            for index in self.answered.get(miscount.incarnation, ()):
+                found.setdefault(index, []).append(miscount)
+        return found
 
 
 def run_spec(
@@ -137,6 +190,9 @@ def run_spec(
             store.append(case_result)
             if listener:
                 listener.case_finished(spec, case_result, len(store), len(cases))
+        if live.ledger is not None:
+            _end_helpers(live)
+            _correct(spec, store, live.ledger, listener)
     store.finish()
     result.interrupted = options.stop.is_set() and len(store) < len(cases)
     result.finished = now_utc()
@@ -161,6 +217,8 @@ def started_targets(
     factory = adapter_factory or (lambda target: make_adapter(target, 1))
     options = RunOptions(jobs=1)
     with ExitStack() as stack:
+        # The ledger charges a case that finishes after its helper process was proven to
+        # write a line too many; cases made one at a time have no store to correct later.
         live = _start_targets(spec, factory, stack, options.jobs)
 
         def run(case: Case) -> CaseResult:
@@ -190,6 +248,7 @@ def _start_targets(
         stack.callback(adapter.close)
         adapters[name] = adapter
     polled = _poll_in_lanes(adapters)
+    ledger = _ledger_for(adapters)
     unavailable: dict[str, TargetUnavailable] = {}
     # Builds and service start-ups are slow and independent: start all targets together.
     with ThreadPoolExecutor(max_workers=len(adapters)) as pool:
@@ -218,7 +277,101 @@ def _start_targets(
     # the others' cases to one at a time.
     slots = (_fewest_workers(live) or 1) if polled else 1
     exchanges = threading.Semaphore(slots) if polled else None
-    return _Live(live, unavailable, infos, exchanges, slots)
+    return _Live(live, unavailable, infos, exchanges, slots, ledger)
+
+
+def _ledger_for(adapters: dict[str, TargetAdapter]) -> _Ledger | None:
+    """A ledger told of every stream helper process that ends (None: no stream target)."""
+    from yamlparity.targets.stream import StreamAdapter
+
+    streams = [a for a in adapters.values() if isinstance(a, StreamAdapter)]
+    if not streams:
+        return None
+    ledger = _Ledger()
+    for adapter in streams:
+        adapter.count_with(ledger.ended)
+    return ledger
+
+
+def _end_helpers(live: _Live) -> None:
+    """Close every stream helper's stdin, then count what each wrote until it exited: a
+    line written after the last answer was taken is caught here (targets/stream.py)."""
+    from yamlparity.targets.stream import END_GRACE, StreamAdapter
+
+    streams = [a for a in live.adapters.values() if isinstance(a, StreamAdapter)]
+    for adapter in streams:
+        adapter.close_inputs()  # all at once: they exit together
+    deadline = time.monotonic() + END_GRACE
+    for adapter in streams:
+        adapter.end(deadline)
+
+
+def _correct(spec: Spec, store: CaseResults, ledger: _Ledger, listener: Listener | None) -> None:
+    """Turn every stored case a miscounted helper process answered into an ERROR, before any
+    report reads the store; say so once on the terminal, since those cases were shown."""
+    misaligned = ledger.misaligned()
+    changed = 0
+    for index, miscounts in sorted(misaligned.items()):
+        if index >= len(store):  # a case sent ahead when the run stopped is not stored
+            continue
+        case = store[index]
+        corrected = _misaligned(spec, case, miscounts)
+        if corrected is not case:  # not charged already as it finished (_Lanes._complete)
+            store.replace(index, corrected)
+            changed += 1
+    if changed and listener is not None:
+        first, *others = dict.fromkeys(m.reason for ms in misaligned.values() for m in ms)
+        more = f" (and {len(others)} more helper processes alike)" if others else ""
+        _notice(
+            listener,
+            f"[parity] {spec.name}: {changed} case{'s' if changed != 1 else ''} reported as "
+            f"{'they' if changed != 1 else 'it'} finished {'are' if changed != 1 else 'is'} "
+            f"ERROR now: {first}{more}",
+        )
+
+
+def _notice(listener: Listener, text: str) -> None:
+    """One line on the terminal. The CLI prints, but its listener has no such line yet: the
+    live progress line is cleared first, and the line goes to stderr like the live line."""
+    clear = getattr(listener, "clear", None)
+    if callable(clear):
+        clear()
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _misaligned(spec: Spec, case: CaseResult, miscounts: list[Miscount]) -> CaseResult:
+    """`case` as an ERROR: the answers of these targets' helpers cannot be matched to cases
+    (`case` itself when it says so already)."""
+    blamed = {m.target: m.reason for m in reversed(miscounts)}  # the first per target
+    blamed = {t: r for t, r in blamed.items() if case.outcomes[t].error != r}
+    if not blamed:
+        return case
+    outcomes = {
+        name: replace(outcome, error=blamed[name], facets={}) if name in blamed else outcome
+        for name, outcome in case.outcomes.items()
+    }
+    failures = {
+        name: case.failures.get(name) or "misaligned answers"
+        for name in spec.targets
+        if name in blamed or name in case.failures
+    }
+    reasons = [blamed[name] for name in spec.targets if name in blamed]
+    if case.verdict == "ERROR" and case.reason:
+        reasons.append(case.reason)
+    groups = [kept for group in case.groups if (kept := [n for n in group if n not in blamed])]
+    return CaseResult(
+        name=case.name,
+        verdict="ERROR",
+        outcomes=outcomes,
+        groups=groups,
+        reason="; ".join(reasons),
+        link=case.link,
+        duration=case.duration,
+        reproducers=case.reproducers,
+        failures=failures,
+        known_errors=case.known_errors,
+    )
 
 
 def _poll_in_lanes(adapters: dict[str, TargetAdapter]) -> bool:
@@ -352,7 +505,7 @@ class _Lanes:
                 # answers of those already sent are read, and stamped, before it is.
                 for at, (waiting, sent) in enumerate(list(self.ahead)):
                     self.ahead[at] = (waiting, _settled(sent)[0])
-            self._store(position, self._complete(started))
+            self._store(position, self._complete(started, position))
             with self.lock:
                 if index in self.done:
                     return self.done.pop(index)
@@ -380,7 +533,8 @@ class _Lanes:
     def abort(self) -> None:
         """Let every lane finish its case and exit (also when the consumer stopped early)."""
         while self.ahead:  # sent already: take their answers so nothing is left open
-            self._complete(self.ahead.popleft()[1])
+            waiting, sent = self.ahead.popleft()
+            self._complete(sent, waiting)
         with self.lock:
             self.aborted = True
             self.gate.notify_all()
@@ -419,18 +573,18 @@ class _Lanes:
 
     def _lane(self, lane: int) -> None:
         while (index := self._take(lane)) is not None:
-            position = self.cases[index]
             try:
-                result = self._run_one(position)
+                result = self._run_one(index)
             except BaseException as exc:  # the case must get a result, or lane 0 waits forever
                 spec = self.spec
+                position = self.cases[index]
                 case = Case(spec.cases.name(position), spec.cases.location(position), None)
                 self._store(index, _case_error(spec, case, f"internal error: {exc!r}"))
                 raise
             self._store(index, result)
 
-    def _run_one(self, position: int) -> CaseResult:
-        return self._complete(self._start(position))
+    def _run_one(self, index: int) -> CaseResult:
+        return self._complete(self._start(self.cases[index]), index)
 
     def _start(self, position: int) -> CaseResult | _Sent:
         """Send case `position` to every target; a result already when it cannot be sent."""
@@ -456,8 +610,9 @@ class _Lanes:
                 gate.release()
             return _case_error(spec, case, f"internal error: {exc!r}")
 
-    def _complete(self, started: CaseResult | _Sent) -> CaseResult:
-        """Wait for the answers of a started case and evaluate them."""
+    def _complete(self, started: CaseResult | _Sent, index: int) -> CaseResult:
+        """Wait for the answers of a started case (the `index`th of the run) and evaluate
+        them."""
         if isinstance(started, CaseResult):
             return started
         case, invocation, pending, gate = started
@@ -467,7 +622,15 @@ class _Lanes:
             finally:
                 if gate is not None:
                     gate.release()
-            return _judged(self.spec, case, invocation, raws)
+            result = _judged(self.spec, case, invocation, raws)
+            if self.live.ledger is not None:
+                # A helper process already proven to have written a line too many (the line
+                # was waiting when the next case was sent, after this one's answer was taken):
+                # this case is charged now, before anyone is shown it.
+                proven = self.live.ledger.note(index, raws.values())
+                if proven:
+                    return _misaligned(self.spec, result, proven)
+            return result
         except Exception as exc:  # an engine or evaluation bug must cost one case, not the run
             return _case_error(self.spec, case, f"internal error: {exc!r}")
 

@@ -6,6 +6,9 @@ answer that is late, extra (out of turn) or missing because the helper died is a
 case, and that helper is restarted, so one bad answer never shifts every later case by one; so
 is a helper whose answer is not one JSON document (a banner or a log line on stdout, unless
 `output: text`).
+A stray line that is itself JSON cannot be told from an answer by any timing, so each helper
+process counts the lines it wrote against the cases it was sent (`_Helper.account`): one that
+wrote more is reported (`Accounting`), and the engine turns every case it answered into an ERROR.
 The protocol is documented in docs/stream-mode.md.
 
 Each helper's stdout is read by its own thread, which stamps every line with the time it
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import json
 import os
 import queue
@@ -26,6 +30,8 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from yamlparity.core.failures import with_stderr_tail
 from yamlparity.spec.model import CommandTarget
@@ -35,6 +41,7 @@ from yamlparity.targets.command import CommandAdapter, signal_name
 
 _CHUNK = 65536
 _STDERR_TAIL = 40
+_STDERR_LINE = 8192  # the end of a longer stderr line is kept, not all of it
 # What a helper's stdout reader hands over: a line, the end of the output, or too much of it.
 _LINE, _EOF, _OVERFLOW = 0, 1, 2
 
@@ -44,6 +51,50 @@ _LINE, _EOF, _OVERFLOW = 0, 1, 2
 _PARSED_ANSWER = 1 << 20
 _JSON_FIRST = frozenset(b'{["-0123456789tfn')
 _JSON_LAST = frozenset(b'}]"0123456789el')
+
+
+# Every helper process gets a number of its own (an incarnation: a restart is a new one), so
+# the engine can tell which answers one process gave. Never reused within a run.
+_incarnations = itertools.count(1)
+# How long the end of a run waits for the helpers to exit once their stdin is closed, so
+# every line they wrote is counted (a helper exits when stdin closes: docs/stream-mode.md).
+END_GRACE = 1.0
+# After a kill, how long a reader thread may take to read what the helper left in the pipe.
+_KILL_READ = 0.1
+
+
+@dataclass(frozen=True)
+class Miscount:
+    """A helper process that wrote more lines than it was sent cases: one of its answers
+    (which, no line protocol can tell) was not the answer to the case it was taken for, so
+    none of them can be matched to a case."""
+
+    target: str
+    incarnation: int
+    lines: int
+    cases: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"{self.target}: wrote {self.lines} lines for {self.cases} "
+            f"case{'s' if self.cases != 1 else ''} since it started (a banner, a log line or "
+            "two lines for one case on stdout): its answers cannot be matched to cases"
+        )
+
+
+# Told of every helper process that ends (restart, end of run): its incarnation, and the
+# Miscount when it wrote more lines than it was sent cases (None: its count held).
+Accounting = Callable[[int, Miscount | None], None]
+
+
+@dataclass
+class StreamAnswer(RawObservation):
+    """An answer line, with the helper process (incarnation) it came from: should that
+    process turn out to have written more lines than it was sent, the engine turns every case
+    it answered into an ERROR (run/engine.py, _Ledger)."""
+
+    incarnation: int = 0
 
 
 def _reject_constant(name: str) -> None:
@@ -75,10 +126,12 @@ class _Stdout:
     def __init__(self, fd: int, cap: int) -> None:
         self.items: queue.SimpleQueue[tuple[int, bytes, float]] = queue.SimpleQueue()
         self.partial = 0  # bytes of an unfinished line received so far
-        thread = threading.Thread(
+        self.buffer = b""  # those bytes (shown when no newline ever comes)
+        self.lines = 0  # complete lines received, taken or not (see _Helper.account)
+        self.thread = threading.Thread(
             target=self._read, args=(fd, cap), name="yamlparity-stream-stdout", daemon=True
         )
-        thread.start()
+        self.thread.start()
 
     def _read(self, fd: int, cap: int) -> None:
         buffer = b""
@@ -98,7 +151,8 @@ class _Stdout:
                 lines, buffer = [], buffer + block
             # Set before the lines are handed over: whoever takes the last one must not see
             # the line it just took as output still pending.
-            self.partial = len(buffer)
+            self.partial, self.buffer = len(buffer), buffer
+            self.lines += len(lines)
             if len(buffer) > cap or any(len(line) > cap for line in lines):
                 items.put((_OVERFLOW, b"", now))
                 break  # the helper is restarted: nothing more of this one is read
@@ -111,6 +165,10 @@ class _Stdout:
     def pending(self) -> bool:
         """Output not taken yet: a line waiting, or part of one."""
         return self.partial > 0 or not self.items.empty()
+
+    def to_end(self, deadline: float) -> None:
+        """Wait until the helper's stdout closed (every line counted), at most to `deadline`."""
+        self.thread.join(max(0.0, deadline - time.monotonic()))
 
     def next(self, deadline: float) -> tuple[int, bytes, float] | None:
         """The next item if it arrived by `deadline`; None when nothing did."""
@@ -153,6 +211,7 @@ class _PolledStdout:
         self.looked = time.monotonic()  # the last time this pipe was found empty
         self.buffer = b""
         self.partial = 0
+        self.lines = 0  # complete lines received, taken or not (see _Helper.account)
         self.open = True
         self.lane: dict[int, _PolledStdout] | None = None  # the table of the lane polling it
 
@@ -175,6 +234,7 @@ class _PolledStdout:
             else:
                 lines, self.buffer = [], self.buffer + block
             self.partial = len(self.buffer)
+            self.lines += len(lines)
             if len(self.buffer) > self.cap or any(len(line) > self.cap for line in lines):
                 self._end(_OVERFLOW, now, since)
                 return
@@ -203,6 +263,17 @@ class _PolledStdout:
         """Output not taken yet: a line waiting, or part of one."""
         self.fill(time.monotonic())
         return self.partial > 0 or bool(self.items)
+
+    def to_end(self, deadline: float) -> None:
+        """Read until the helper's stdout closed (every line counted), at most to `deadline`."""
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        while self.open:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            poller.poll(max(1, int(remaining * 1000)))
+            self.fill(time.monotonic())
 
     def sent(self) -> None:
         """A case went to the helper: this lane now polls its pipe while it waits."""
@@ -256,6 +327,13 @@ def _poll_lane(timeout: float) -> None:
             stdout.fill(now)
 
 
+def _without_newline(unfinished: bytes) -> str:
+    """What a reason adds for output that never became a line (shown as the case's stdout)."""
+    if not unfinished:
+        return ""
+    return f": received {len(unfinished)} bytes without a newline (an answer ends with \\n)"
+
+
 class _Helper:
     """One helper process and what it has said; used by one case at a time."""
 
@@ -271,6 +349,9 @@ class _Helper:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         self.drainer: threading.Thread | None = None
         self.answered = False  # a line came back in turn, from this helper or one before it
+        self.incarnation = 0  # this process's number (see _incarnations)
+        self.sent = 0  # cases this process was sent: it may write as many lines, no more
+        self.accounting: Accounting | None = None
 
     def spawn(self) -> None:
         run = self.target.run
@@ -292,6 +373,7 @@ class _Helper:
         assert proc.stdin is not None and proc.stdout is not None
         os.set_blocking(proc.stdin.fileno(), False)  # a case never blocks the lane on a write
         self.proc = proc
+        self.incarnation, self.sent = next(_incarnations), 0
         self.owner.started(proc.pid)
         # The reader owns stdout's descriptor from here (it closes it when it is done).
         reader = _PolledStdout if self.polled else _Stdout
@@ -307,13 +389,13 @@ class _Helper:
         `deadline`); the reason when it cannot be sent."""
         if self.proc is None or self.proc.poll() is not None:
             self.restart()
-        proc, stdout = self.proc, self.stdout
-        assert proc is not None and proc.stdin is not None and stdout is not None
         payload = data.rstrip(b"\n")
         if b"\n" in payload:
             return "stream mode sends one line per case, but this input has several lines"
-        if stdout.pending():
+        if self._spoke_out_of_turn():
             return "the helper wrote output out of turn (before it was sent this case)"
+        proc, stdout = self.proc, self.stdout
+        assert proc is not None and proc.stdin is not None and stdout is not None
         view = memoryview(payload + b"\n")
         try:
             written = os.write(proc.stdin.fileno(), view)
@@ -321,6 +403,7 @@ class _Helper:
             written = 0
         except OSError:
             return self.death("the helper closed its input")
+        self.sent += 1
         if isinstance(stdout, _PolledStdout):
             stdout.sent()
         if written < len(view):
@@ -334,6 +417,21 @@ class _Helper:
             self.writer.start()
         return None
 
+    def _spoke_out_of_turn(self) -> bool:
+        """True when even a fresh helper wrote output before it was sent a case (a banner).
+
+        Output with no case in flight means the last case's answer, or the one it would be
+        taken for, is not to be trusted. The case about to be sent is innocent: it goes to a
+        fresh helper; the process that wrote the output is counted as it ends (account), and
+        the cases it answered become ERRORs when the count proves a line too many."""
+        stdout = self.stdout
+        assert stdout is not None
+        if not stdout.pending():
+            return False
+        self.restart()
+        assert self.stdout is not None
+        return self.stdout.pending()
+
     def receive(self, deadline: float) -> tuple[str | None, bytes, float]:
         """The answer line and when it arrived, or why there is none."""
         stdout = self.stdout
@@ -346,6 +444,9 @@ class _Helper:
                 why = f"timed out after {timeout:g} s writing the input"
                 return f"{why} (the helper stopped reading its stdin)", b"", deadline
             why = f"timed out after {timeout:g} s waiting for the answer"
+            unfinished = stdout.buffer
+            if unfinished:  # it flushed, but never ended the line (write() without "\n")
+                return why + _without_newline(unfinished), unfinished, deadline
             if not self.answered:  # a helper whose stdout is block-buffered never answers
                 why += (
                     " (this helper has not answered any line yet: does it flush stdout after "
@@ -354,7 +455,8 @@ class _Helper:
             return why, b"", deadline
         kind, line, arrived = item
         if kind == _EOF:
-            return self.death("the helper exited before answering"), b"", arrived
+            died = self.death("the helper exited before answering")
+            return died + _without_newline(stdout.buffer), stdout.buffer, arrived
         if kind == _OVERFLOW:
             cap = self.target.max_output
             return f"answer larger than {cap} bytes (output cap)", b"", arrived
@@ -364,6 +466,7 @@ class _Helper:
         return None, line, arrived
 
     def death(self, what: str) -> str:
+        """`what` happened, with how the helper ended (when it did within a second)."""
         proc = self.proc
         if proc is None:
             return what
@@ -385,6 +488,37 @@ class _Helper:
         self.kill()
         self.spawn()
 
+    def close_input(self) -> None:
+        """No more cases: close stdin, which tells the helper to exit."""
+        proc = self.proc
+        if proc is not None and proc.stdin is not None:
+            if self.writer is not None:
+                self.writer.join()  # before stdin closes (see kill)
+                self.writer = None
+            proc.stdin.close()
+
+    def end(self, deadline: float) -> None:
+        """Read stdout to its end (by `deadline`), so every line the helper wrote is counted
+        (account), then stop it."""
+        if self.proc is not None and self.stdout is not None:
+            self.stdout.to_end(deadline)
+        self.kill()
+
+    def account(self) -> None:
+        """Tell `accounting` whether this process wrote more lines than it was sent cases:
+        a count no timing can fool (a stray line looks like an answer, never like two). Lines
+        still unread when it was killed count if they are in the pipe by now."""
+        stdout = self.stdout
+        if stdout is None or self.accounting is None:
+            return
+        if isinstance(stdout, _PolledStdout):
+            stdout.fill(time.monotonic())
+        else:
+            stdout.to_end(time.monotonic() + _KILL_READ)
+        extra = stdout.lines > self.sent
+        miscount = Miscount(self.target.name, self.incarnation, stdout.lines, self.sent)
+        self.accounting(self.incarnation, miscount if extra else None)
+
     def kill(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
@@ -396,9 +530,10 @@ class _Helper:
             writer.join()  # before stdin closes: its descriptor must not be reused under it
         if proc.stdin is not None:
             proc.stdin.close()
+        proc.wait()
+        self.account()
         if isinstance(self.stdout, _PolledStdout):
             self.stdout.close()  # no thread owns it: whoever kills the helper closes it
-        proc.wait()
         self.owner.release(proc.pid)
 
 
@@ -422,9 +557,31 @@ def _write_rest(fd: int, view: memoryview, deadline: float, written: threading.E
 
 
 def _drain_stderr(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
+    """Keep the last lines of the helper's stderr in `tail`, read in large blocks: readline on
+    the raw pipe (`bufsize=0`) read one byte per system call, and a helper logging 1 MB a case
+    took 1.2 s a case (200,000 short lines: 35 s instead of 1 s)."""
     assert proc.stderr is not None
-    for line in iter(proc.stderr.readline, b""):
-        tail.append(line.decode("utf-8", "replace").rstrip("\n"))
+    fd = proc.stderr.fileno()
+    rest = b""  # the line still being written
+    while True:
+        try:
+            block = os.read(fd, _CHUNK)
+        except OSError:
+            break
+        if not block:
+            break
+        if b"\n" not in block:
+            rest = (rest + block)[-_STDERR_LINE:]  # one endless line must not grow memory
+            continue
+        *lines, rest = (rest + block).split(b"\n")
+        tail.extend(_text(line) for line in lines[-_STDERR_TAIL:])
+        rest = rest[-_STDERR_LINE:]
+    if rest:
+        tail.append(_text(rest))
+
+
+def _text(line: bytes) -> str:
+    return line[-_STDERR_LINE:].decode("utf-8", "replace")
 
 
 class StreamAdapter(CommandAdapter):
@@ -435,6 +592,23 @@ class StreamAdapter(CommandAdapter):
         self.helpers = [_Helper(target, self.env) for _ in range(max(1, target.workers))]
         self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
         self._closed = False
+
+    def count_with(self, accounting: Accounting) -> None:
+        """Before start(): tell `accounting` of every helper process that ends, and whether
+        it wrote more lines than it was sent cases (_Helper.account)."""
+        for helper in self.helpers:
+            helper.accounting = accounting
+
+    def close_inputs(self) -> None:
+        """The run is over: close every helper's stdin (each exits, see end)."""
+        for helper in self.helpers:
+            helper.close_input()
+
+    def end(self, deadline: float) -> None:
+        """After close_inputs: count the lines each helper wrote until it exited (by
+        `deadline`), then stop them."""
+        for helper in self.helpers:
+            helper.end(deadline)
 
     def poll_in_lanes(self) -> None:
         """Read answers in the lanes (_PolledStdout), not by a thread per helper. Before
@@ -500,10 +674,14 @@ class StreamAdapter(CommandAdapter):
     def _answer(
         self, helper: _Helper, started: float, ended: float, failure: str | None, line: bytes
     ) -> RawObservation:
-        raw = RawObservation(target=self.name, duration=ended - started)
         if failure is None:
-            raw.exit_code = 0
-            raw.stdout = line
+            answer = StreamAnswer(
+                target=self.name,
+                duration=ended - started,
+                exit_code=0,
+                stdout=line,
+                incarnation=helper.incarnation,
+            )
             target = self.target
             if not_an_answer(line, target.output, bool(target.allow_empty)):
                 # A banner or a log line on stdout: this case's answer (the gate says it is not
@@ -511,7 +689,9 @@ class StreamAdapter(CommandAdapter):
                 # afresh before its next case, so the stray line costs this case only, however
                 # late the helper's own answer to it comes (it would be the next case's).
                 self._restart(helper)
-            return raw
+            return answer
+        # `line` holds what came of an answer that never ended, shown with the failure.
+        raw = RawObservation(target=self.name, duration=ended - started, stdout=line)
         tail = helper.stderr_text()
         raw.failure = with_stderr_tail(failure, tail)
         self._restart(helper)

@@ -3,7 +3,8 @@
 A target must answer (no timeout, crash or connection failure), exit 0 (unless the exit code is
 itself a compared facet) and produce parseable, non-empty output of the declared kind. A verdict
 never rests on two failures alone: a non-zero exit with nothing on stdout is an error unless
-stderr is compared too (then the failures themselves are the contract).
+stderr is compared too (then the failures themselves are the contract), whether or not stdout
+is compared.
 
 Empty output (no bytes, or only ASCII whitespace) is an error unless the spec or the target says
 `allow_empty: true`; then, after a success (exit 0, HTTP status below 400), it is the output
@@ -153,16 +154,21 @@ def _gate_command(
         return parsed
     parsed.facets["exit_code"] = Number(str(raw.exit_code))
     parsed.facets["stderr"] = decode_text(raw.stderr)
+    silent_failure = exit_compared and raw.exit_code != 0 and not raw.stdout.strip()
+    # A mixed spec's own facets leave stdout out when only `outcome` is compared: its gate
+    # decides about failures (_gate_mixed), and `stderr` is no facet there.
+    guarded = "stdout" in facets or spec.kind == "command"
+    if silent_failure and guarded and "stderr" not in facets:
+        # Two different crashes would both be `exit 1, ""` and MATCH, also when stdout is not
+        # compared at all (`facets: [exit_code]`): refuse.
+        parsed.error = (
+            f"exited with code {raw.exit_code} and printed nothing on stdout; add "
+            "stderr to compare.facets to compare failures"
+        )
+        parsed.excerpt = excerpt(raw.stderr)
+        return parsed
     if "stdout" in facets:
-        if exit_compared and raw.exit_code != 0 and not raw.stdout.strip():
-            if "stderr" not in facets:
-                # Two different crashes would both be `exit 1, ""` and MATCH: refuse.
-                parsed.error = (
-                    f"exited with code {raw.exit_code} and printed nothing on stdout; add "
-                    "stderr to compare.facets to compare failures"
-                )
-                parsed.excerpt = excerpt(raw.stderr)
-                return parsed
+        if silent_failure:
             parsed.facets["stdout"] = ""  # failures compared by exit code and stderr
         else:
             # Empty is a value only after a success (exit 0), whatever exit_code comparing says.

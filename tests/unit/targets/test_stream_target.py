@@ -13,7 +13,7 @@ from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation
-from yamlparity.targets.stream import StreamAdapter, not_an_answer
+from yamlparity.targets.stream import Miscount, StreamAdapter, StreamAnswer, not_an_answer
 
 HELPER = PROGRAMS / "stream_helper.py"
 
@@ -85,18 +85,66 @@ def test_a_dying_helper_fails_its_case_with_stderr_and_is_restarted(
 
 
 def test_extra_line_detected_when_it_arrives_late(make: Callable[..., StreamAdapter]) -> None:
+    """A second line that came after its case's answer was taken: the next case is innocent
+    and goes to a fresh helper; the process that wrote it is reported miscounted."""
     adapter = make()
+    ended = count(adapter)
     try:
         twice = send(adapter, {"n": 1, "twice": True})
         time.sleep(0.2)  # let the second line arrive
-        following = send(adapter, {"n": 2})
+        following = answer(send(adapter, {"n": 2}))
         last = answer(send(adapter, {"n": 3}))
     finally:
         adapter.close()
-    assert (twice.failure and "out of turn" in twice.failure) or (
-        following.failure and "out of turn" in following.failure
-    )
-    assert last["n"] == 3
+    if twice.failure is None:  # taken before the second line came: the count catches it
+        assert ended[0][1] is not None and (ended[0][1].lines, ended[0][1].cases) == (2, 1)
+    else:
+        assert "out of turn" in twice.failure
+    assert following["n"] == 2 and last["n"] == 3
+
+
+def count(adapter: StreamAdapter) -> list[tuple[int, Miscount | None]]:
+    """What the adapter tells of each helper process that ends (its ledger, in a run)."""
+    ended: list[tuple[int, Miscount | None]] = []
+    adapter.count_with(lambda incarnation, miscount: ended.append((incarnation, miscount)))
+    return ended
+
+
+def end(adapter: StreamAdapter) -> None:
+    adapter.close_inputs()
+    adapter.end(time.monotonic() + 2)
+
+
+def test_a_helper_whose_count_holds_ends_clean(make: Callable[..., StreamAdapter]) -> None:
+    adapter = make()
+    ended = count(adapter)
+    try:
+        raws = [send(adapter, {"n": n}) for n in range(5)]
+        end(adapter)
+    finally:
+        adapter.close()
+    incarnations = {raw.incarnation for raw in raws if isinstance(raw, StreamAnswer)}
+    assert len(incarnations) == 1 and ended == [(incarnations.pop(), None)]
+
+
+def test_a_second_line_for_the_last_case_is_counted_at_the_end(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """The stray line of the run's last case has no next case to expose it: closing stdin
+    and reading stdout to its end does."""
+    adapter = make()
+    ended = count(adapter)
+    try:
+        first = send(adapter, {"n": 1})
+        # Answered twice; the second line may well come after the answer is taken.
+        send(adapter, {"n": 2, "twice": True})
+        end(adapter)
+    finally:
+        adapter.close()
+    assert isinstance(first, StreamAnswer)
+    incarnation, miscount = ended[0]
+    assert incarnation == first.incarnation
+    assert miscount is not None and (miscount.lines, miscount.cases) == (3, 2)
 
 
 def test_a_line_that_cannot_be_json_costs_its_case_only(
@@ -215,3 +263,57 @@ def test_a_helper_that_never_answers_is_asked_about_flushing(
     finally:
         adapter.close()
     assert slow.failure is not None and "flush" not in slow.failure
+
+
+def test_a_helper_logging_megabytes_to_stderr_is_not_slowed_down(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """stderr is read in large blocks (it was read a byte per system call: 1 MB of logs a
+    case took 1.2 s), and its last lines are still shown with a failure."""
+    adapter = make()
+    lines = 100_000  # ~3 MB a case
+    try:
+        started = time.monotonic()
+        answers = [answer(send(adapter, {"n": n, "noise": lines})) for n in range(3)]
+        took = time.monotonic() - started
+        died = send(adapter, {"die": True, "noise": lines})
+    finally:
+        adapter.close()
+    assert [a["n"] for a in answers] == [0, 1, 2]
+    assert took < 3.0, took  # ~0.1 s here; a byte per read took over 10 s
+    assert died.failure is not None
+    tail = died.failure.split("\n")
+    assert tail[-1] == "fatal: asked to die" and tail[-2] == f"log line {lines - 1} of noisy stderr"
+
+
+def test_an_answer_without_a_newline_is_shown_with_its_timeout(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """`process.stdout.write(JSON.stringify(x))`: flushed, never a line. The reason says what
+    came, the case's stdout holds it (the report's excerpt), and no flush hint misleads."""
+    adapter = make(timeout=0.5)
+    try:
+        raw = send(adapter, {"n": 7, "nonl": True})
+    finally:
+        adapter.close()
+    assert raw.failure is not None
+    assert raw.failure.startswith(
+        "timed out after 0.5 s waiting for the answer: received 8 bytes without a newline"
+    )
+    assert "flush" not in raw.failure
+    assert raw.stdout == b'{"n": 7}'
+
+
+def test_a_helper_exiting_after_a_partial_line_shows_it(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    adapter = make()
+    try:
+        raw = send(adapter, {"n": 7, "nonl": "exit"})
+    finally:
+        adapter.close()
+    assert raw.failure is not None
+    assert raw.failure.startswith(
+        "the helper exited before answering (exit code 0): received 8 bytes without a newline"
+    )
+    assert raw.stdout == b'{"n": 7}'

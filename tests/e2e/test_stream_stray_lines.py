@@ -1,0 +1,82 @@
+"""Property: a stream helper that writes more lines than it was sent cases never gets a verdict
+resting on a shifted answer, whatever the timing and whatever the order targets are listed in.
+
+Real helpers (tests/programs/stray_helper.py and .js) write two lines for one case back to back
+or 20 ms apart, a JSON banner at start, or a JSON log line on a timer. Each case's answer
+carries the case's own `v`, and a well-behaved helper answers beside them: a shifted answer
+(the line meant for another case, a banner, a tick) always differs from the right one, so it
+could only show up as a DIFF, or as a MATCH of two equally shifted helpers against a third that
+is right, which is impossible. Many short runs, both orders: the timing differs every time.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import HELPER_PY, PROGRAMS
+from yamlparity.results.records import SpecResult
+from yamlparity.run.engine import RunOptions, run_spec
+from yamlparity.spec.load import load_spec
+
+RUNS = 2  # per target order; the runs go at once (helper starts are most of a run)
+CASES = 6
+STRAY = (1, 4)  # the cases a `twice` or `late` helper answers twice
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+
+def spec_text(how: str, order: list[str], good_mode: str) -> str:
+    targets = {
+        "bad_py": f"run: [{HELPER_PY}, {PROGRAMS / 'stray_helper.py'}, {how}]\n    mode: stream",
+        "bad_js": f"run: [node, {PROGRAMS / 'stray_helper.js'}, {how}]\n    mode: stream",
+        "good": f"run: [{HELPER_PY}, {PROGRAMS / 'stray_helper.py'}, good]\n    mode: {good_mode}",
+    }
+    lines = ["name: stray", "targets:"]
+    for name in order:
+        lines += [f"  {name}:", f"    {targets[name]}", "    timeout: 5"]
+    lines.append("cases:")
+    for n in range(CASES):
+        stray = "true" if n in STRAY else "false"
+        lines.append(f"  - {{name: c{n}, input: {{v: {n}, stray: {stray}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+def run(folder: Path, how: str, order: list[str], good_mode: str) -> SpecResult:
+    folder.mkdir()
+    path = folder / "stray.yaml"
+    path.write_text(spec_text(how, order, good_mode))
+    return run_spec(load_spec(path), RunOptions())
+
+
+# Every target a stream helper: the lanes read the answers; with a `mode: process` target
+# beside them, a thread per helper does.
+@pytest.mark.parametrize(
+    ("how", "good_mode"),
+    [
+        ("twice", "stream"),
+        ("late", "process"),
+        ("banner", "stream"),
+        ("tick", "stream"),
+    ],
+)
+def test_no_verdict_rests_on_a_shifted_answer(tmp_path: Path, how: str, good_mode: str) -> None:
+    orders = [["bad_py", "bad_js", "good"], ["good", "bad_js", "bad_py"]] * RUNS
+    with ThreadPoolExecutor(len(orders)) as pool:
+        runs = pool.map(
+            lambda n: (orders[n], run(tmp_path / str(n), how, orders[n], good_mode)),
+            range(len(orders)),
+        )
+        for order, result in runs:
+            verdicts = {case.name: case.verdict for case in result.cases}
+            assert "DIFF" not in verdicts.values(), (how, order, verdicts)
+            for case in result.cases:
+                if case.verdict == "ERROR":
+                    assert "lines for" in case.reason or "out of turn" in case.reason, case
+            if how in ("twice", "late"):
+                assert all(verdicts[f"c{n}"] == "ERROR" for n in STRAY), (order, verdicts)
+            if how == "banner":  # every helper process wrote one line too many
+                assert set(verdicts.values()) == {"ERROR"}, (order, verdicts)
