@@ -661,3 +661,23 @@ def test_a_session_without_specs_loads_no_engine(pytester: pytest.Pytester) -> N
         """
     )
     run(pytester, fork=False).assert_outcomes(passed=1)  # a new interpreter: its own imports
+
+
+
+def test_cases_turned_error_after_their_test_fail_the_session(pytester: pytest.Pytester) -> None:
+    # Every case passes as it finishes; when the helpers' input ends, one says goodbye on
+    # stdout: its answers are proved misaligned after the tests ran (tests/e2e/
+    # test_stream_stray_lines.py). The reports hold the ERRORs, and the session fails.
+    from tests.e2e.test_stream_stray_lines import goodbye_spec
+
+    goodbye_spec(pytester.path)
+    result = run(pytester, "--yamlparity-report-dir", "out", "--yamlparity-format", "json")
+    result.assert_outcomes(passed=3)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*yamlparity: cases turned ERROR after their test*",
+            "*bye: 3 cases reported as they finished are ERROR now: talky: wrote 4 lines*",
+        ]
+    )
+    assert (pytester.path / "out" / "bye.json").read_text().count('"verdict": "ERROR"') == 3

@@ -80,3 +80,42 @@ def test_no_verdict_rests_on_a_shifted_answer(tmp_path: Path, how: str, good_mod
                 assert all(verdicts[f"c{n}"] == "ERROR" for n in STRAY), (order, verdicts)
             if how == "banner":  # every helper process wrote one line too many
                 assert set(verdicts.values()) == {"ERROR"}, (order, verdicts)
+
+
+# A helper that answers every case right, then says goodbye on stdout when its input ends:
+# the extra line is seen only at the end of the run, after every case was reported. Both front
+# ends must then show the cases as ERROR, not leave the early verdicts standing.
+GOODBYE = """\
+import json, sys
+for line in sys.stdin:
+    print(json.dumps({"v": json.loads(line)["v"]}), flush=True)
+print(json.dumps({"bye": True}), flush=True)
+"""
+QUIET = GOODBYE.replace('print(json.dumps({"bye": True}), flush=True)\n', "")
+
+
+def goodbye_spec(folder: Path) -> Path:
+    (folder / "goodbye.py").write_text(GOODBYE)
+    (folder / "quiet.py").write_text(QUIET)
+    spec = folder / "specs" / "bye.yaml"
+    spec.parent.mkdir()
+    spec.write_text(
+        "name: bye\ntargets:\n"
+        f"  talky: {{run: [{HELPER_PY}, ../goodbye.py], mode: stream}}\n"
+        f"  quiet: {{run: [{HELPER_PY}, ../quiet.py], mode: stream}}\n"
+        "cases:\n" + "".join(f"  - {{name: c{n}, input: {{v: {n}}}}}\n" for n in range(3))
+    )
+    return spec
+
+
+def test_cases_turned_error_at_the_end_of_the_run_are_said_so_by_the_cli(tmp_path: Path) -> None:
+    from tests.support.cli import run_cli
+
+    goodbye_spec(tmp_path)
+    done = run_cli("run", "specs", "--report-dir", "out", "--format", "md,json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "bye: 0 match / 0 diff / 3 error (out of 3" in done.stdout
+    assert "[parity] bye: 3 cases reported as they finished are ERROR now: talky:" in done.stderr
+    assert "wrote 4 lines for 3 cases" in done.stderr
+    results = (tmp_path / "out" / "bye.json").read_text()
+    assert results.count('"verdict": "ERROR"') == 3

@@ -8,6 +8,7 @@ Elsewhere (a pipe, a file, or CI set): plain lines, one per case that did not pa
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import TextIO
 
@@ -69,6 +70,12 @@ class Progress:
 
                 self.stream.write(f"        agreement: {agreement_text(result)}\n")
             self.stream.flush()
+
+    def cases_corrected(self, spec: Spec, message: str) -> None:
+        # On stderr, as the live line: the summary line on stdout already counts them right.
+        self.clear()
+        sys.stderr.write(terminal_safe(message) + "\n")
+        sys.stderr.flush()
 
     def clear(self) -> None:
         """Erase the live line before anything else is printed."""

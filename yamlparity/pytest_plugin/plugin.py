@@ -38,6 +38,7 @@ DEFAULT_PATTERNS = ("*.parity.yaml", "*.parity.yml")
 # all at once. Under the others a worker cannot know which cases it will get.
 _WHOLE_SPEC_MODES = frozenset({"loadfile", "loadscope", "each"})
 _WIRE_KEY = "yamlparity"  # in xdist's workerinput / workeroutput
+_CORRECTED_KEY = "yamlparity-corrected"  # workeroutput: lines of cases turned ERROR late
 ENV_OPTION = "--yamlparity-env"  # the CLI's --env, under pytest
 _STASH: pytest.StashKey[PluginState] = pytest.StashKey()
 
@@ -155,6 +156,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     state = session_of(terminalreporter.config)
+    if state.corrected:
+        terminalreporter.write_sep("-", "yamlparity: cases turned ERROR after their test")
+        for line in state.corrected:
+            terminalreporter.write_line(line)
     if state.summary:
         terminalreporter.write_sep("-", "yamlparity reports")
         for line in state.summary:
@@ -183,7 +188,9 @@ def pytest_configure_node(node: Any) -> None:
 def pytest_testnodedown(node: Any, error: object) -> None:
     """Controller: a worker is done; keep the results it sent for the merged reports."""
     output = getattr(node, "workeroutput", None) or {}
-    session_of(node.config).received(output.get(_WIRE_KEY, []))
+    state = session_of(node.config)
+    state.received(output.get(_WIRE_KEY, []))
+    state.corrected.extend(output.get(_CORRECTED_KEY, []))
 
 
 # ---------------------------------------------------------------------- the state
@@ -199,6 +206,9 @@ class PluginState:
         self.deselected: dict[SpecFile, int] = {}  # -k, -m, --lf...: cases left out per spec
         self.summary: list[str] = []
         self.annotations: list[str] = []  # GitHub workflow commands, under GitHub Actions
+        # Cases a test had reported, turned ERROR after it (a stream helper's answers proved
+        # misaligned): the reports hold the ERROR, and the session fails (see finish).
+        self.corrected: list[str] = []
         self.from_workers: dict[str, SpecParts] = {}
         self._project: Any = None
         self._roots: tuple[Path, ...] | None = None
@@ -376,10 +386,16 @@ class PluginState:
             for spec_file, run in runs.items()
             if spec_file.spec is not None and (shown := run.shown_parts())
         }
+        corrected = [line for run in runs.values() for line in run.corrections]
         if _is_worker(self.config):
             wire = [to_wire(p) for p in parts.values()]
             self.config.workeroutput[_WIRE_KEY] = wire  # type: ignore[attr-defined]
+            self.config.workeroutput[_CORRECTED_KEY] = corrected  # type: ignore[attr-defined]
             return
+        self.corrected.extend(corrected)
+        if self.corrected and session.exitstatus == pytest.ExitCode.OK:
+            # Tests already passed on answers proved misaligned: the session must not pass.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         collected = {str(p.settings.file): p for p in parts.values()}
         for file, received in self.from_workers.items():
             if file in collected:

@@ -64,6 +64,11 @@ class SharedAdapter:
     def really_close(self) -> None:
         self._inner.close()
 
+    @property
+    def lent(self) -> TargetAdapter:
+        """The adapter lent (the engine counts a stream helper's lines on it)."""
+        return self._inner
+
     def __getattr__(self, name: str) -> Any:
         # begin, execute, describe, overlaps...: the engine asks with getattr/hasattr.
         return getattr(self._inner, name)
@@ -104,6 +109,8 @@ class SpecRun:
         self._failure: BaseException | None = None
         self._positions: dict[str, int] | None = None
         self._shown: set[str] = set()  # cases whose result an item took (real names)
+        # Cases reported as they finished, then turned ERROR by the engine (redacted lines).
+        self.corrections: list[str] = []
 
     # ------------------------------------------------------------------ items ask
 
@@ -236,6 +243,9 @@ class _Handover:
 
     def case_finished(self, spec: Spec, result: CaseResult, done: int, total: int) -> None:
         self._run._arrived(result)
+
+    def cases_corrected(self, spec: Spec, message: str) -> None:
+        self._run.corrections.append(self._run.redactor.text(message))
 
 
 def _names(result: SpecResult) -> list[str]:

@@ -8,7 +8,6 @@ it. Results come out in spec order; a bounded window keeps memory flat on long r
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from array import array
@@ -66,6 +65,10 @@ class Listener(Protocol):
     def spec_started(self, spec: Spec, total: int) -> None: ...
 
     def case_finished(self, spec: Spec, result: CaseResult, done: int, total: int) -> None: ...
+
+    def cases_corrected(self, spec: Spec, message: str) -> None:
+        """Cases already handed to case_finished are ERROR now (a stream helper's answers
+        proved misaligned); `message` says how many and why, in one line."""
 
 
 def make_adapter(target: Target, jobs: int | None = None) -> TargetAdapter:
@@ -284,7 +287,7 @@ def _ledger_for(adapters: dict[str, TargetAdapter]) -> _Ledger | None:
     """A ledger told of every stream helper process that ends (None: no stream target)."""
     from yamlparity.targets.stream import StreamAdapter
 
-    streams = [a for a in adapters.values() if isinstance(a, StreamAdapter)]
+    streams = [a for a in map(_lent, adapters.values()) if isinstance(a, StreamAdapter)]
     if not streams:
         return None
     ledger = _Ledger()
@@ -293,12 +296,18 @@ def _ledger_for(adapters: dict[str, TargetAdapter]) -> _Ledger | None:
     return ledger
 
 
+def _lent(adapter: TargetAdapter) -> object:
+    """The adapter itself, or the one it lends to several runs (the pytest plugin's shared
+    adapters): a stream helper's lines are counted in every run that uses it."""
+    return getattr(adapter, "lent", adapter)
+
+
 def _end_helpers(live: _Live) -> None:
     """Close every stream helper's stdin, then count what each wrote until it exited: a
     line written after the last answer was taken is caught here (targets/stream.py)."""
     from yamlparity.targets.stream import END_GRACE, StreamAdapter
 
-    streams = [a for a in live.adapters.values() if isinstance(a, StreamAdapter)]
+    streams = [a for a in map(_lent, live.adapters.values()) if isinstance(a, StreamAdapter)]
     for adapter in streams:
         adapter.close_inputs()  # all at once: they exit together
     deadline = time.monotonic() + END_GRACE
@@ -322,22 +331,12 @@ def _correct(spec: Spec, store: CaseResults, ledger: _Ledger, listener: Listener
     if changed and listener is not None:
         first, *others = dict.fromkeys(m.reason for ms in misaligned.values() for m in ms)
         more = f" (and {len(others)} more helper processes alike)" if others else ""
-        _notice(
-            listener,
+        listener.cases_corrected(
+            spec,
             f"[parity] {spec.name}: {changed} case{'s' if changed != 1 else ''} reported as "
             f"{'they' if changed != 1 else 'it'} finished {'are' if changed != 1 else 'is'} "
             f"ERROR now: {first}{more}",
         )
-
-
-def _notice(listener: Listener, text: str) -> None:
-    """One line on the terminal. The CLI prints, but its listener has no such line yet: the
-    live progress line is cleared first, and the line goes to stderr like the live line."""
-    clear = getattr(listener, "clear", None)
-    if callable(clear):
-        clear()
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
 
 
 def _misaligned(spec: Spec, case: CaseResult, miscounts: list[Miscount]) -> CaseResult:

@@ -199,6 +199,9 @@ class _Phases:
     def case_finished(self, spec: Spec, result: CaseResult, done: int, total: int) -> None:
         self.inner.case_finished(spec, result, self.offset + done, self.total)
 
+    def cases_corrected(self, spec: Spec, message: str) -> None:
+        self.inner.cases_corrected(spec, message)
+
 
 def declared_targets(spec: Spec) -> list[TargetInfo]:
     """The targets as the spec declares them (nothing started: no port chosen, no build)."""

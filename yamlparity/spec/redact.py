@@ -137,5 +137,8 @@ class RedactingListener:
     def case_finished(self, spec: Any, result: Any, done: int, total: int) -> None:
         self._inner.case_finished(spec, self._redactor.deep(result), done, total)
 
+    def cases_corrected(self, spec: Any, message: str) -> None:
+        self._inner.cases_corrected(spec, self._redactor.text(message))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)  # spec_started, clear...: nothing secret passes
