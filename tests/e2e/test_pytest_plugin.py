@@ -663,7 +663,6 @@ def test_a_session_without_specs_loads_no_engine(pytester: pytest.Pytester) -> N
     run(pytester, fork=False).assert_outcomes(passed=1)  # a new interpreter: its own imports
 
 
-
 def test_cases_turned_error_after_their_test_fail_the_session(pytester: pytest.Pytester) -> None:
     # Every case passes as it finishes; when the helpers' input ends, one says goodbye on
     # stdout: its answers are proved misaligned after the tests ran (tests/e2e/
