@@ -3,8 +3,11 @@
 Reads the per-case `RuleEffect`s that evaluate() records (for MATCH cases too) and, when there
 is one, the calibration data saved by `yamlparity calibrate`. A rule "masks a divergence" when
 the values it removed or masked differed between targets while each target gave the same value
-on every calibration run: that is drift, not noise. Without calibration a rule is only suspect
-(`possible masked divergence`) when the targets' values differed in every case it touched.
+on every calibration run: that is drift, not noise. A difference is noise only when every
+target at that path was seen to vary there: a value varying on one target explains nothing on
+a target where it was stable (`possible masked divergence`, "stable on a, varies on b").
+Without calibration a rule is only suspect (`possible masked divergence`) when the targets'
+values differed in every case it touched.
 `analysis_context()` gives the report's `analysis` key (templates/_analysis.md.j2).
 """
 
@@ -31,7 +34,9 @@ from yamlparity.spec.model import Spec
 
 MAX_EXAMPLES = AUDIT_SAMPLES  # matching cases keep this many samples per rule with values
 Flag = Literal["masked divergence", "possible masked divergence", "intended", "dead", ""]
-Stability = Literal["stable", "noise", "unknown"]
+# Per calibration, at a masked path: stable on every target, noise on every target, noise on
+# some targets and stable on the others ("partial"), or unknown (a target not calibrated).
+Stability = Literal["stable", "noise", "partial", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,9 @@ class MaskedExample:
     path: str
     values: dict[str, str]  # target -> canonical JSON of the value the rule removed
     missing: tuple[str, ...]
-    stability: Stability  # per calibration: stable on every target, noise somewhere, unknown
+    stability: Stability
+    stable_on: tuple[str, ...] = ()  # for "partial": the targets calibration saw stable...
+    varies_on: tuple[str, ...] = ()  # ... and those it saw vary
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class RuleAudit:
     cases_touched: int = 0  # cases where the rule changed something on some target
     cases_differing: int = 0  # ... where the removed values differed between targets
     confirmed: int = 0  # ... and were stable within each target (calibration)
-    noise: int = 0  # ... and calibration says they vary anyway
+    noise: int = 0  # ... and calibration says they vary anyway, on every target
+    partial: int = 0  # ... and calibration saw them vary on some targets only
     uncalibrated: int = 0  # ... and no calibration covers the case
     skipped_total: int = 0
     skipped: list[SkippedNote] = field(default_factory=list)
@@ -85,6 +93,8 @@ class Audit:
             r for r in self.rules if r.flag in ("masked divergence", "possible masked divergence")
         ]
 
+
+_FIRST = ("stable", "partial")  # examples shown before the others
 
 # ----------------------------------------------------------------------------- calibration
 
@@ -186,35 +196,51 @@ def _add_effect(entry: RuleAudit, case: str, effect: RuleEffect, data: Calibrati
         stabilities = {e.stability for e in examples}
         if "stable" in stabilities:
             entry.confirmed += 1
+        elif "partial" in stabilities:
+            entry.partial += 1
         elif "unknown" in stabilities:
             entry.uncalibrated += 1
         else:
             entry.noise += 1
-    # Confirmed examples first: they are the ones a reader must look at.
-    for example in sorted(examples, key=lambda e: e.stability != "stable"):
+    # Confirmed and partly stable examples first: they are the ones a reader must look at.
+    for example in sorted(examples, key=lambda e: e.stability not in _FIRST):
         if len(entry.examples) < MAX_EXAMPLES:
             entry.examples.append(example)
-    entry.examples.sort(key=lambda e: e.stability != "stable")
+    entry.examples.sort(key=lambda e: e.stability not in _FIRST)
 
 
 def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | None) -> MaskedExample:
-    targets = [*masked.values, *masked.differing, *masked.missing]
-    if data is None:
-        stability: Stability = "unknown"
-    else:
-        states = {data.stability(case, t, facet, masked.path) for t in targets}
-        stability = (
-            "noise" if "noise" in states else ("unknown" if "unknown" in states else "stable")
-        )
     values = {t: canonical(v) for t, v in masked.values.items()}
-    return MaskedExample(case, masked.path, values, masked.missing, stability)
+    if data is None:
+        return MaskedExample(case, masked.path, values, masked.missing, "unknown")
+    # Every target compared at the path, those the rule removed nothing from included: noise
+    # on one target explains neither another's stable value nor its having none there.
+    targets = [*masked.values, *masked.differing, *masked.missing]
+    states = {t: data.stability(case, t, facet, masked.path) for t in targets}
+    stability = _stability(set(states.values()))
+    if stability != "partial":
+        return MaskedExample(case, masked.path, values, masked.missing, stability)
+    stable = tuple(t for t, state in states.items() if state == "stable")
+    varies = tuple(t for t, state in states.items() if state == "noise")
+    return MaskedExample(case, masked.path, values, masked.missing, stability, stable, varies)
+
+
+def _stability(states: set[Stability]) -> Stability:
+    """One path's stability over its targets: noise only when every target varied there."""
+    if states == {"noise"}:
+        return "noise"
+    if "noise" in states and "stable" in states:
+        return "partial"  # known without the unknown targets: some value was stable
+    return "unknown" if "unknown" in states else "stable"
 
 
 def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
-    if entry.intended is not None and (entry.confirmed or entry.uncalibrated):
+    if entry.intended is not None and (entry.confirmed or entry.partial or entry.uncalibrated):
         return "intended"  # reported with its reason, never as a suspect
     if entry.confirmed:
         return "masked divergence"
+    if entry.partial:
+        return "possible masked divergence"  # stable on some target: noise elsewhere is no excuse
     if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
         # Nothing says the values are noise, and they differed every time the rule acted.
         return "possible masked divergence"
@@ -269,6 +295,7 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
         "cases_differing": entry.cases_differing,
         "confirmed": entry.confirmed,
         "noise": entry.noise,
+        "partial": entry.partial,
         "uncalibrated": entry.uncalibrated,
         "skipped_total": entry.skipped_total,
         "examples": [
@@ -278,6 +305,8 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
                 "values": {target: visible_json(text) for target, text in e.values.items()},
                 "missing": list(e.missing),
                 "stability": e.stability,
+                "stable_on": list(e.stable_on),
+                "varies_on": list(e.varies_on),
             }
             for e in entry.examples
         ],

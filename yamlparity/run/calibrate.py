@@ -73,6 +73,10 @@ class Noise:
     timestamps: bool = True  # every varying value is a timestamp
     uuids: bool = True  # every varying value is a UUID
     shared_with: list[str] = field(default_factory=list)  # noisy paths carrying the same value
+    # Targets that held a value here in the same cases and never saw it vary, and samples of
+    # their values: noise seen on some targets only explains nothing on these.
+    stable_on: list[str] = field(default_factory=list)
+    stable_samples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +88,8 @@ class Suggestion:
     cases: int
     samples: list[str]
     why: str
+    stable_on: list[str] = field(default_factory=list)  # see Noise.stable_on
+    stable_samples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -300,7 +306,9 @@ def find_noise(
         for target, runs in by_target.items():
             for facet in spec.compare.facets:
                 _record_noise(spec, case, target, facet, runs, found)
-    return sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
+    noise = sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
+    _note_stable_targets(observations, noise)
+    return noise
 
 
 def _record_noise(
@@ -333,6 +341,43 @@ def _record_noise(
             for key in sorted(moved.get(path, ())):
                 if key not in noise.samples and len(noise.samples) < MAX_SAMPLES:
                     noise.samples.append(key)
+
+
+def _note_stable_targets(
+    observations: dict[str, dict[str, list[dict[str, JSON]]]], noise: list[Noise]
+) -> None:
+    """Fills each value noise's `stable_on`: the targets that, in a case where the noise was
+    seen, held a value at its path that was the same on every run, and never varied there."""
+    by_facet: dict[str, dict[str, Noise]] = {}
+    for item in noise:
+        if item.kind == "value":
+            by_facet.setdefault(item.facet, {})[item.path] = item
+    for case, by_target in observations.items():
+        for target, runs in by_target.items():
+            for facet, items in by_facet.items():
+                for path, per_run in _values_at(runs, facet, items).items():
+                    item = items[path]
+                    if case not in item.cases or target in item.targets:
+                        continue
+                    if per_run[0] and all(texts == per_run[0] for texts in per_run[1:]):
+                        _add(item.stable_on, target)
+                        for text in per_run[0]:
+                            if len(item.stable_samples) < MAX_SAMPLES:
+                                _add(item.stable_samples, text)
+
+
+def _values_at(
+    runs: list[dict[str, JSON]], facet: str, paths: dict[str, Noise]
+) -> dict[str, list[list[str]]]:
+    """Index-free path (of those in `paths`) -> per run, the values there as canonical JSON."""
+    out: dict[str, list[list[str]]] = {}
+    for number, run in enumerate(runs):
+        for where, leaf in iter_leaves(run.get(facet)):
+            path = index_free(format_path(where))
+            if path in paths:
+                per_run = out.setdefault(path, [[] for _ in runs])
+                per_run[number].append(canonical(leaf))
+    return out
 
 
 def _add(items: list[str], item: str) -> None:
@@ -524,8 +569,10 @@ def _exact(item: Noise) -> Suggestion:
 def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
     normalize.compile_rule(rule)  # a suggestion that does not compile is a bug here, not theirs
     samples: list[str] = []
+    stable_samples: list[str] = []
     for member in members:
         samples += [s for s in member.samples if s not in samples]
+        stable_samples += [s for s in member.stable_samples if s not in stable_samples]
     return Suggestion(
         rule=rule,
         facet=members[0].facet,
@@ -534,6 +581,8 @@ def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
         cases=len({c for m in members for c in m.cases}),
         samples=samples[:MAX_SAMPLES],
         why=why,
+        stable_on=sorted({t for m in members for t in m.stable_on}),
+        stable_samples=stable_samples[:MAX_SAMPLES],
     )
 
 
@@ -609,6 +658,7 @@ def render_text(report: CalibrationReport) -> str:
                 f"{s.cases} case(s); e.g. {', '.join(s.samples)}"
             )
             lines.append(f"    why: {s.why}")
+            lines += _cautions(s)
     if report.refusals:
         lines += ["", "Not suggested, and why:"]
         for r in report.refusals:
@@ -618,17 +668,38 @@ def render_text(report: CalibrationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cautions(suggestion: Suggestion) -> list[str]:
+    """What the rule would hide besides the noise it was suggested for."""
+    lines: list[str] = []
+    if suggestion.stable_on:
+        stable, varies = ", ".join(suggestion.stable_on), ", ".join(suggestion.targets)
+        lines += [
+            f"    caution: varies on {varies} only; on {stable} it was the same on every run "
+            f"(e.g. {', '.join(suggestion.stable_samples)}),",
+            f"      and this rule would hide that stable value too. If {stable} should vary as "
+            "well, this is a divergence to fix;",
+            "      if it only changes more slowly (a clock in seconds), calibrate again with "
+            '--delay; to accept the difference, keep the rule with `intended: "why"`.',
+        ]
+    return lines
+
+
 def _where(item: Noise) -> str:
-    return f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    where = f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    if item.stable_on:  # the rule that covers it hides these targets' stable values too
+        where += f"; stable on {', '.join(item.stable_on)}, whose value the rule hides too"
+    return where
 
 
 def _yaml_block(report: CalibrationReport) -> list[str]:
     lines = ["normalize:"]
     for s in report.suggestions:
+        # A YAML comment, so a pasted rule still says what it hides beyond the noise.
+        note = f"  # varies on {', '.join(s.targets)} only" if s.stable_on else ""
         if s.facet == report.main_facet:
-            lines.append(f"  - {_yaml_scalar(s.rule)}")
+            lines.append(f"  - {_yaml_scalar(s.rule)}{note}")
         else:
-            lines += [f"  - rule: {_yaml_scalar(s.rule)}", f"    facet: {s.facet}"]
+            lines += [f"  - rule: {_yaml_scalar(s.rule)}{note}", f"    facet: {s.facet}"]
     return lines
 
 
