@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from yamlparity.core.atomic import write_atomic
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
+from yamlparity.results.audit import format_differences, format_skeleton
 from yamlparity.results.calibration import FORMAT
 from yamlparity.results.pathstats import index_free, under
 from yamlparity.rules import normalize
@@ -77,6 +78,8 @@ class Noise:
     # their values: noise seen on some targets only explains nothing on these.
     stable_on: list[str] = field(default_factory=list)
     stable_samples: list[str] = field(default_factory=list)
+    # target -> format skeletons of its values here (results.audit.format_skeleton)
+    formats: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +93,9 @@ class Suggestion:
     why: str
     stable_on: list[str] = field(default_factory=list)  # see Noise.stable_on
     stable_samples: list[str] = field(default_factory=list)
+    # A path where the targets' values share no format: the rule hides that difference too.
+    format_path: str = ""
+    formats: dict[str, list[str]] = field(default_factory=dict)  # target -> skeletons there
 
 
 @dataclass
@@ -307,7 +313,7 @@ def find_noise(
             for facet in spec.compare.facets:
                 _record_noise(spec, case, target, facet, runs, found)
     noise = sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
-    _note_stable_targets(observations, noise)
+    _describe_targets(observations, noise)
     return noise
 
 
@@ -343,11 +349,12 @@ def _record_noise(
                     noise.samples.append(key)
 
 
-def _note_stable_targets(
+def _describe_targets(
     observations: dict[str, dict[str, list[dict[str, JSON]]]], noise: list[Noise]
 ) -> None:
-    """Fills each value noise's `stable_on`: the targets that, in a case where the noise was
-    seen, held a value at its path that was the same on every run, and never varied there."""
+    """Per value noise, what each target held at its path in the cases that showed it: the
+    formats of its values (`formats`), and `stable_on`: the targets whose value there was the
+    same on every run and never varied."""
     by_facet: dict[str, dict[str, Noise]] = {}
     for item in noise:
         if item.kind == "value":
@@ -356,27 +363,35 @@ def _note_stable_targets(
         for target, runs in by_target.items():
             for facet, items in by_facet.items():
                 for path, per_run in _values_at(runs, facet, items).items():
-                    item = items[path]
-                    if case not in item.cases or target in item.targets:
-                        continue
-                    if per_run[0] and all(texts == per_run[0] for texts in per_run[1:]):
-                        _add(item.stable_on, target)
-                        for text in per_run[0]:
-                            if len(item.stable_samples) < MAX_SAMPLES:
-                                _add(item.stable_samples, text)
+                    if case in items[path].cases:
+                        _describe_target(items[path], target, per_run)
+
+
+def _describe_target(item: Noise, target: str, per_run: list[list[JSON]]) -> None:
+    for values in per_run:
+        for value in values:
+            skeleton = format_skeleton(value)
+            if skeleton is not None:
+                _add(item.formats.setdefault(target, []), skeleton)
+    if target in item.targets or not per_run[0]:
+        return
+    if all(values == per_run[0] for values in per_run[1:]):  # exact: Number by its literal
+        _add(item.stable_on, target)
+        for value in per_run[0]:
+            if len(item.stable_samples) < MAX_SAMPLES:
+                _add(item.stable_samples, canonical(value))
 
 
 def _values_at(
     runs: list[dict[str, JSON]], facet: str, paths: dict[str, Noise]
-) -> dict[str, list[list[str]]]:
-    """Index-free path (of those in `paths`) -> per run, the values there as canonical JSON."""
-    out: dict[str, list[list[str]]] = {}
+) -> dict[str, list[list[JSON]]]:
+    """Index-free path (of those in `paths`) -> per run, the values there."""
+    out: dict[str, list[list[JSON]]] = {}
     for number, run in enumerate(runs):
         for where, leaf in iter_leaves(run.get(facet)):
             path = index_free(format_path(where))
             if path in paths:
-                per_run = out.setdefault(path, [[] for _ in runs])
-                per_run[number].append(canonical(leaf))
+                out.setdefault(path, [[] for _ in runs])[number].append(leaf)
     return out
 
 
@@ -570,6 +585,7 @@ def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
     normalize.compile_rule(rule)  # a suggestion that does not compile is a bug here, not theirs
     samples: list[str] = []
     stable_samples: list[str] = []
+    format_path, formats = _format_difference(members)
     for member in members:
         samples += [s for s in member.samples if s not in samples]
         stable_samples += [s for s in member.stable_samples if s not in stable_samples]
@@ -583,7 +599,18 @@ def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
         why=why,
         stable_on=sorted({t for m in members for t in m.stable_on}),
         stable_samples=stable_samples[:MAX_SAMPLES],
+        format_path=format_path,
+        formats=formats,
     )
+
+
+def _format_difference(members: list[Noise]) -> tuple[str, dict[str, list[str]]]:
+    """The first member path whose targets' values share no format, with each target's
+    formats there; ("", {}) when every path shares one."""
+    formats = {m.path: {t: set(found) for t, found in m.formats.items()} for m in members}
+    for difference in format_differences(formats):
+        return difference.path, {t: list(found) for t, found in difference.formats.items()}
+    return "", {}
 
 
 def _last_key(path: str) -> str:
@@ -681,6 +708,18 @@ def _cautions(suggestion: Suggestion) -> list[str]:
             "      if it only changes more slowly (a clock in seconds), calibrate again with "
             '--delay; to accept the difference, keep the rule with `intended: "why"`.',
         ]
+    if suggestion.formats:
+        shown = "; ".join(
+            f"{target} {' or '.join(found)}" for target, found in suggestion.formats.items()
+        )
+        lines += [
+            f"    caution: the format of {suggestion.format_path} differs between targets "
+            f"({shown}),",
+            "      which this rule would hide too: noise explains differing digits, not a "
+            "differing format. The run's audit flags it",
+            "      as a masked format divergence; fix the format, or keep the rule with "
+            '`intended: "why"` if the difference is accepted.',
+        ]
     return lines
 
 
@@ -688,6 +727,8 @@ def _where(item: Noise) -> str:
     where = f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
     if item.stable_on:  # the rule that covers it hides these targets' stable values too
         where += f"; stable on {', '.join(item.stable_on)}, whose value the rule hides too"
+    if format_differences({item.path: {t: set(f) for t, f in item.formats.items()}}):
+        where += "; its format differs between targets, which the rule hides too"
     return where
 
 
@@ -695,7 +736,9 @@ def _yaml_block(report: CalibrationReport) -> list[str]:
     lines = ["normalize:"]
     for s in report.suggestions:
         # A YAML comment, so a pasted rule still says what it hides beyond the noise.
-        note = f"  # varies on {', '.join(s.targets)} only" if s.stable_on else ""
+        notes = [f"varies on {', '.join(s.targets)} only"] if s.stable_on else []
+        notes += [f"hides a format difference at {s.format_path}"] if s.formats else []
+        note = f"  # {'; '.join(notes)}" if notes else ""
         if s.facet == report.main_facet:
             lines.append(f"  - {_yaml_scalar(s.rule)}{note}")
         else:
