@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from yamlparity.core.jsonvalue import JSON, Number, canonical
-from yamlparity.core.printable import shown_path, visible_json
+from yamlparity.core.printable import cut_around, shown_path, visible_json
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
 from yamlparity.results.records import (
@@ -374,6 +374,43 @@ def format_differences(formats: dict[str, dict[str, set[str]]]) -> list[FormatDi
             shown = {target: tuple(sorted(found)) for target, found in by_target.items()}
             out.append(FormatDifference(path, shown))
     return out
+
+
+# ----------------------------------------------------------------------------- one line
+
+SUMMARY_WIDTH = 40  # characters of each example value in a flagged rule's line
+
+
+def flag_summary(entry: RuleAudit) -> str:
+    """A flagged rule in one line, with its first example, for a terminal: `rule 1 del(.price)
+    may hide a divergence (.price: a 3 vs b 30 in c3; not calibrated)`. Target data is shown
+    as the report shows it (JSON, characters nobody can see escaped)."""
+    rule = f"rule {entry.rule + 1} {entry.text}"  # counted from 1, as in the spec's list
+    if entry.flag == "masked format divergence":
+        difference = entry.format_differences[0]
+        formats = " vs ".join(
+            f"{target} {' or '.join(found)}" for target, found in difference.formats.items()
+        )
+        return f"{rule} hides a format difference ({shown_path(difference.path)}: {formats})"
+    verb = "hides" if entry.flag == "masked divergence" else "may hide"
+    if not entry.examples:
+        return f"{rule} {verb} a divergence"
+    example = entry.examples[0]
+    return f"{rule} {verb} a divergence ({_example_line(example)})"
+
+
+def _example_line(example: MaskedExample) -> str:
+    shown = cut_around({t: visible_json(text) for t, text in example.values.items()}, SUMMARY_WIDTH)
+    values = [f"{target} {text}" for target, text in shown.items()]
+    values += [f"{target} nothing" for target in example.missing]
+    why = {
+        "stable": "stable on every calibration run",
+        "partial": f"stable on {', '.join(example.stable_on)}, "
+        f"varies on {', '.join(example.varies_on)}",
+        "unknown": "not calibrated",
+    }.get(example.stability, example.stability)
+    path = shown_path(example.path)
+    return f"{path}: {' vs '.join(values)} in {example.case}; {why}"
 
 
 # ----------------------------------------------------------------------------- report context

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from tests.support.paths import HELPER_PY
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.report.render import environment
-from yamlparity.results.audit import RuleAudit, analysis_context, audit, format_skeleton
+from yamlparity.results.audit import (
+    RuleAudit,
+    analysis_context,
+    audit,
+    flag_summary,
+    format_skeleton,
+)
 from yamlparity.results.records import (
     CaseResult,
     MaskedValue,
@@ -134,6 +140,10 @@ def test_a_mask_over_noise_in_two_formats_is_a_masked_format_divergence(tmp_path
     assert "noise explains differing digits, not a differing format" in text
     assert f"  - format at `.ts`: py `{ISO_PY}`, js `{ISO_JS}`\n" in text
     assert "| masked format divergence |" in text
+    assert flag_summary(entry) == (
+        f'rule 1 mask(.ts; "<ts>"; timestamp) hides a format difference '
+        f"(.ts: py {ISO_PY} vs js {ISO_JS})"
+    )
 
 
 def test_noise_in_one_format_is_noise(tmp_path: Path) -> None:

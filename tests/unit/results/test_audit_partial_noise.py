@@ -11,7 +11,7 @@ import yaml
 from tests.support.paths import HELPER_PY
 from yamlparity.core.jsonvalue import Number
 from yamlparity.report.render import environment
-from yamlparity.results.audit import RuleAudit, analysis_context, audit
+from yamlparity.results.audit import RuleAudit, analysis_context, audit, flag_summary
 from yamlparity.results.calibration import default_path
 from yamlparity.results.records import (
     CaseResult,
@@ -85,6 +85,10 @@ def test_the_audit_flags_a_mask_over_a_value_stable_on_one_target(tmp_path: Path
     assert "calibration saw them vary on some targets only" in text
     assert "— stable on const, varies on fresh\n" in text
     assert "(2 noise)" not in text
+    assert flag_summary(entry).startswith(
+        f'rule 1 mask(.id; "<uuid>"; uuid) may hide a divergence (.id: const "{CONSTANT}" vs '
+    )
+    assert flag_summary(entry).endswith(" in a; stable on const, varies on fresh)")
 
 
 def effect_case(name: str, masked: MaskedValue) -> CaseResult:
