@@ -474,7 +474,7 @@ def _refusal_reason(spec: Spec, item: Noise) -> str:
             "target to fix, not a field to normalize"
         )
     if item.facet.startswith("headers."):
-        return f"the whole {item.facet} header varies: drop it from compare.facets instead"
+        return _header_refusal(item)
     if item.facet == "stderr" or (item.facet == spec.main_facet and spec.output == "text"):
         return (
             "text output varies between runs: write a scrub(REGEX; REPL) rule for the varying "
@@ -495,6 +495,20 @@ def _refusal_reason(spec: Spec, item: Noise) -> str:
     if item.path == ".":
         return "the whole value varies: a rule on the root would hide everything"
     return ""
+
+
+def _header_refusal(item: Noise) -> str:
+    """A header whose values are all dates (a `Date`, `Last-Modified`: HTTP dates are
+    timestamps to the rule language) or UUIDs gets a shape-checked mask on its facet, which
+    keeps the check that it is sent; any other varying header is left to the user."""
+    if item.timestamps or item.uuids:
+        return ""
+    return (
+        f"the whole {item.facet} header varies, and not as a date or a UUID: write a rule "
+        f'for its varying part ({{rule: \'scrub("[0-9]+"; "<n>")\', facet: {item.facet}}}), '
+        f"or {{rule: 'mask(.; \"<varies>\")', facet: {item.facet}}} to check only that it is "
+        "sent (dropping it from compare.facets would not check even that)"
+    )
 
 
 def _scrub_groups(items: list[Noise]) -> list[Suggestion]:
@@ -570,7 +584,9 @@ def _recursive(key: str, members: list[Noise]) -> Suggestion:
 
 def _exact(item: Noise) -> Suggestion:
     if item.timestamps:
-        rule = f'mask({item.path}; "<ts>"; timestamp)'
+        # A header's value is a date (`Date: Mon, 07 Dec 2026 10:45:59 GMT`) more than a time.
+        masked = "<date>" if item.facet.startswith("headers.") else "<ts>"
+        rule = f'mask({item.path}; "{masked}"; timestamp)'
         why = "timestamps: masked only while they look like one (a non-timestamp still shows)"
     elif item.uuids:
         rule = f'mask({item.path}; "<uuid>"; uuid)'
