@@ -178,6 +178,9 @@ def run_command(args: argparse.Namespace) -> int:
             f"(out of {len(result.cases)}){stopped} → {shown}",
             flush=True,
         )
+        if not args.quiet:  # -q: the summary lines only
+            for line in _audit_lines(spec, result, path, paint):
+                print(line, flush=True)
         if args.verbose:
             for line in divergence_lines(result, paint):
                 print(line)
@@ -206,6 +209,23 @@ def run_command(args: argparse.Namespace) -> int:
     if unwritten:
         return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _audit_lines(spec: Any, result: Any, report: Path, paint: Any) -> list[str]:
+    """A line per rule the audit flags (results/audit.py): the report says more, but a run
+    read in a terminal must not keep from its reader that a rule may hide a divergence. The
+    audit reads the calibration data beside the report, as the report does."""
+    if not spec.rules:
+        return []
+    from yamlparity.core.printable import terminal_safe
+    from yamlparity.report.render import calibration_beside
+    from yamlparity.results.audit import audit, flag_summary
+
+    found = audit(result, calibration_beside(result, str(report)), spec)
+    return [
+        f"  {paint.bold('audit:')} {terminal_safe(flag_summary(entry))} — see the report"
+        for entry in found.flagged
+    ]
 
 
 def _crowded_timeouts_hint(spec: Any, result: Any, jobs: int | None) -> str:

@@ -3,19 +3,27 @@
 Reads the per-case `RuleEffect`s that evaluate() records (for MATCH cases too) and, when there
 is one, the calibration data saved by `yamlparity calibrate`. A rule "masks a divergence" when
 the values it removed or masked differed between targets while each target gave the same value
-on every calibration run: that is drift, not noise. Without calibration a rule is only suspect
-(`possible masked divergence`) when the targets' values differed in every case it touched.
+on every calibration run: that is drift, not noise. A difference is noise only when every
+target at that path was seen to vary there: a value varying on one target explains nothing on
+a target where it was stable (`possible masked divergence`, "stable on a, varies on b").
+Without calibration a rule is only suspect (`possible masked divergence`) when the targets'
+values differed in every case it touched. Whatever calibration says, the removed values are
+also compared by their format (`format_skeleton`): noise explains differing digits, not a
+differing format, so targets whose values at a path share no format flag the rule as a
+`masked format divergence`.
 `analysis_context()` gives the report's `analysis` key (templates/_analysis.md.j2).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
 
-from yamlparity.core.jsonvalue import canonical
-from yamlparity.core.printable import shown_path, visible_json
+from yamlparity.core.jsonvalue import JSON, Number, canonical
+from yamlparity.core.printable import cut_around, shown_path, visible_json
 from yamlparity.results import calibration as saved_calibration
 from yamlparity.results.pathstats import index_free, overlaps, path_stats, under
 from yamlparity.results.records import (
@@ -30,8 +38,26 @@ from yamlparity.results.records import (
 from yamlparity.spec.model import Spec
 
 MAX_EXAMPLES = AUDIT_SAMPLES  # matching cases keep this many samples per rule with values
-Flag = Literal["masked divergence", "possible masked divergence", "intended", "dead", ""]
-Stability = Literal["stable", "noise", "unknown"]
+# Differing values per rule read for their formats (per path and case, the first ones): as
+# many as a run keeps with their values for its matching cases (records.CaseResults), so the
+# audit reads the same values from the live run, its store or a results file.
+FORMAT_SAMPLES = AUDIT_SAMPLES
+Flag = Literal[
+    "masked divergence",
+    "masked format divergence",
+    "possible masked divergence",
+    "intended",
+    "dead",
+    "",
+]
+FLAGGED: tuple[Flag, ...] = (
+    "masked divergence",
+    "masked format divergence",
+    "possible masked divergence",
+)
+# Per calibration, at a masked path: stable on every target, noise on every target, noise on
+# some targets and stable on the others ("partial"), or unknown (a target not calibrated).
+Stability = Literal["stable", "noise", "partial", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +66,9 @@ class MaskedExample:
     path: str
     values: dict[str, str]  # target -> canonical JSON of the value the rule removed
     missing: tuple[str, ...]
-    stability: Stability  # per calibration: stable on every target, noise somewhere, unknown
+    stability: Stability
+    stable_on: tuple[str, ...] = ()  # for "partial": the targets calibration saw stable...
+    varies_on: tuple[str, ...] = ()  # ... and those it saw vary
 
 
 @dataclass(frozen=True)
@@ -54,6 +82,14 @@ class SkippedNote:
         return f"{rule} skipped {self.path} in case {self.case} on {self.target}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class FormatDifference:
+    """A path (index-free) where two targets' removed values had no format in common."""
+
+    path: str
+    formats: dict[str, tuple[str, ...]]  # target -> the skeletons of its values there
+
+
 @dataclass
 class RuleAudit:
     rule: int
@@ -64,11 +100,16 @@ class RuleAudit:
     cases_touched: int = 0  # cases where the rule changed something on some target
     cases_differing: int = 0  # ... where the removed values differed between targets
     confirmed: int = 0  # ... and were stable within each target (calibration)
-    noise: int = 0  # ... and calibration says they vary anyway
+    noise: int = 0  # ... and calibration says they vary anyway, on every target
+    partial: int = 0  # ... and calibration saw them vary on some targets only
     uncalibrated: int = 0  # ... and no calibration covers the case
     skipped_total: int = 0
     skipped: list[SkippedNote] = field(default_factory=list)
     examples: list[MaskedExample] = field(default_factory=list)
+    # index-free path -> target -> skeletons of the removed values (FORMAT_SAMPLES of them)
+    formats: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    format_samples: int = 0
+    format_differences: list[FormatDifference] = field(default_factory=list)
     flag: Flag = ""
     intended: str | None = None  # the spec says why this rule may remove differing values
 
@@ -81,10 +122,10 @@ class Audit:
 
     @property
     def flagged(self) -> list[RuleAudit]:
-        return [
-            r for r in self.rules if r.flag in ("masked divergence", "possible masked divergence")
-        ]
+        return [r for r in self.rules if r.flag in FLAGGED]
 
+
+_FIRST = ("stable", "partial")  # examples shown before the others
 
 # ----------------------------------------------------------------------------- calibration
 
@@ -155,6 +196,7 @@ def audit(result: SpecResult, calibration: Path | None = None, spec: Spec | None
     normalized_any = any(c.rule_effects or c.tier or c.differences for c in result.cases)
     for entry in rules.values():
         entry.intended = result.intended_rules.get(str(entry.rule))
+        entry.format_differences = format_differences(entry.formats)
         entry.flag = _flag(entry, data is not None, normalized_any)
     ordered = [rules[i] for i in sorted(rules)]
     return Audit(ordered, calibration=used, calibration_error=problem)
@@ -174,6 +216,9 @@ def _add_effect(entry: RuleAudit, case: str, effect: RuleEffect, data: Calibrati
     if not effect.masked:
         return
     entry.cases_differing += 1
+    if entry.format_samples < FORMAT_SAMPLES and any(m.values for m in effect.masked):
+        entry.format_samples += len(effect.masked)  # a field differing in 100k cases: read 5
+        _add_formats(entry.formats, effect.masked)
     if data is None:
         # Without calibration data every example is "unknown": once the examples are full,
         # nothing is left to build for the case (a field that differs in every case of a
@@ -186,41 +231,186 @@ def _add_effect(entry: RuleAudit, case: str, effect: RuleEffect, data: Calibrati
         stabilities = {e.stability for e in examples}
         if "stable" in stabilities:
             entry.confirmed += 1
+        elif "partial" in stabilities:
+            entry.partial += 1
         elif "unknown" in stabilities:
             entry.uncalibrated += 1
         else:
             entry.noise += 1
-    # Confirmed examples first: they are the ones a reader must look at.
-    for example in sorted(examples, key=lambda e: e.stability != "stable"):
+    # Confirmed and partly stable examples first: they are the ones a reader must look at.
+    for example in sorted(examples, key=lambda e: e.stability not in _FIRST):
         if len(entry.examples) < MAX_EXAMPLES:
             entry.examples.append(example)
-    entry.examples.sort(key=lambda e: e.stability != "stable")
+    entry.examples.sort(key=lambda e: e.stability not in _FIRST)
 
 
 def _example(case: str, facet: str, masked: MaskedValue, data: Calibration | None) -> MaskedExample:
-    targets = [*masked.values, *masked.differing, *masked.missing]
-    if data is None:
-        stability: Stability = "unknown"
-    else:
-        states = {data.stability(case, t, facet, masked.path) for t in targets}
-        stability = (
-            "noise" if "noise" in states else ("unknown" if "unknown" in states else "stable")
-        )
     values = {t: canonical(v) for t, v in masked.values.items()}
-    return MaskedExample(case, masked.path, values, masked.missing, stability)
+    if data is None:
+        return MaskedExample(case, masked.path, values, masked.missing, "unknown")
+    # Every target compared at the path, those the rule removed nothing from included: noise
+    # on one target explains neither another's stable value nor its having none there.
+    targets = [*masked.values, *masked.differing, *masked.missing]
+    states = {t: data.stability(case, t, facet, masked.path) for t in targets}
+    stability = _stability(set(states.values()))
+    if stability != "partial":
+        return MaskedExample(case, masked.path, values, masked.missing, stability)
+    stable = tuple(t for t, state in states.items() if state == "stable")
+    varies = tuple(t for t, state in states.items() if state == "noise")
+    return MaskedExample(case, masked.path, values, masked.missing, stability, stable, varies)
+
+
+def _stability(states: set[Stability]) -> Stability:
+    """One path's stability over its targets: noise only when every target varied there."""
+    if states == {"noise"}:
+        return "noise"
+    if "noise" in states and "stable" in states:
+        return "partial"  # known without the unknown targets: some value was stable
+    return "unknown" if "unknown" in states else "stable"
 
 
 def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
-    if entry.intended is not None and (entry.confirmed or entry.uncalibrated):
+    suspect = entry.confirmed or entry.partial or entry.uncalibrated or entry.format_differences
+    if entry.intended is not None and suspect:
         return "intended"  # reported with its reason, never as a suspect
     if entry.confirmed:
         return "masked divergence"
+    if entry.format_differences:
+        return "masked format divergence"  # whatever calibration says of the values
+    if entry.partial:
+        return "possible masked divergence"  # stable on some target: noise elsewhere is no excuse
     if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
         # Nothing says the values are noise, and they differed every time the rule acted.
         return "possible masked divergence"
     if normalized_any and not entry.cases_touched:
         return "dead"  # skipped values, if any, say why (a path on the wrong kind of value)
     return ""
+
+
+# ----------------------------------------------------------------------------- formats
+
+# A format skeleton keeps what a value's format is made of and drops what random values of one
+# format change: digits (how many, too: precision and padding vary with the value), which
+# letters (by their case only: `Mon`/`Tue`, `AM`/`PM`), the characters of an id (8 or more
+# hex digits, or letters and digits mixed, read as one token whatever they hold). So every
+# uuid4 reads `<uuid>`, every Python isoformat `"9-9-9A9:9:9[.9]+9:9"` (with or without its
+# microseconds, which it drops when they are 0) and every JS toISOString `"9-9-9A9:9:9[.9]A"`.
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_TOKEN = re.compile(rf"(?P<uuid>{_UUID})|[0-9A-Za-z]+")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_RUN = re.compile(r"[0-9]+|[A-Za-z]+")
+_DIGITS = re.compile(r"[0-9]+")
+_SECONDS = re.compile(r"9:9:9(?:\.9)?")  # a time of day: its fraction may come and go
+ID_LENGTH = 8  # an alphanumeric token this long that is not a word is a random id
+SKELETON_MAX = 256  # a longer string has no skeleton: its text is content, not a format
+
+
+def format_skeleton(value: JSON) -> str | None:
+    """The format of a value, the same for every random value of one format: a string as
+    `"9-9-9A9:9:9[.9]A"` (digits 9, letters by case, a uuid `<uuid>`, 8 or more hex digits
+    `<hex>`, an id of letters and digits `<id>`), a number by its form without its sign (`9`,
+    `9.9`, `9e+9`), else the JSON type (`object`, `array`, `boolean`, `null`); None for a
+    string too long to be a format."""
+    if isinstance(value, str):
+        if len(value) > SKELETON_MAX:
+            return None
+        return '"' + _SECONDS.sub("9:9:9[.9]", _TOKEN.sub(_token, value)) + '"'
+    if isinstance(value, Number):
+        return _DIGITS.sub("9", value.literal.lstrip("-"))  # `-3` beside `4` is one format
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "object" if isinstance(value, dict) else "array"
+
+
+def _token(match: re.Match[str]) -> str:
+    text = match.group()
+    if match.group("uuid") is not None:
+        return _by_case(text, "uuid")
+    if len(text) >= ID_LENGTH and _HEX.fullmatch(text):
+        # Digits only or letters only too: a random hex id may hold no letter (one in 43 at
+        # 8 characters) or no digit (one in 2,500); hardly a word is made of a to f alone.
+        return _by_case(text, "hex")
+    if text.isdigit():
+        return "9"
+    if len(text) >= ID_LENGTH and not (text.isalpha() and _letters(text) != "aA"):
+        return "<id>"  # letters and digits anywhere: an id, not a layout
+    return "".join("9" if run.isdigit() else _letters(run) for run in _RUN.findall(text))
+
+
+def _letters(run: str) -> str:
+    """Letters by their case: `a`, `A`, `Aa` (capitalized), `aA` (mixed)."""
+    if run.islower():
+        return "a"
+    if run.isupper():
+        return "A"
+    return "Aa" if run[0].isupper() and run[1:].islower() else "aA"
+
+
+def _by_case(text: str, name: str) -> str:
+    """`<uuid>` (lower case, or digits only), `<UUID>` (upper case), `<Uuid>` (both)."""
+    lower, upper = any("a" <= c <= "f" for c in text), any("A" <= c <= "F" for c in text)
+    if upper and lower:
+        return f"<{name.capitalize()}>"
+    return f"<{name.upper()}>" if upper else f"<{name}>"
+
+
+def _add_formats(formats: dict[str, dict[str, set[str]]], masked: list[MaskedValue]) -> None:
+    for sample in masked:
+        by_target = formats.setdefault(index_free(sample.path), {})
+        for target, value in sample.values.items():
+            skeleton = format_skeleton(value)
+            if skeleton is not None:
+                by_target.setdefault(target, set()).add(skeleton)
+
+
+def format_differences(formats: dict[str, dict[str, set[str]]]) -> list[FormatDifference]:
+    """The paths where two targets' skeletons share nothing (one format giving several, as an
+    isoformat with and without microseconds, still shares one with itself)."""
+    out: list[FormatDifference] = []
+    for path, by_target in formats.items():
+        if any(a.isdisjoint(b) for a, b in combinations(by_target.values(), 2)):
+            shown = {target: tuple(sorted(found)) for target, found in by_target.items()}
+            out.append(FormatDifference(path, shown))
+    return out
+
+
+# ----------------------------------------------------------------------------- one line
+
+SUMMARY_WIDTH = 40  # characters of each example value in a flagged rule's line
+
+
+def flag_summary(entry: RuleAudit) -> str:
+    """A flagged rule in one line, with its first example, for a terminal: `rule 1 del(.price)
+    may hide a divergence (.price: a 3 vs b 30 in c3; not calibrated)`. Target data is shown
+    as the report shows it (JSON, characters nobody can see escaped)."""
+    rule = f"rule {entry.rule + 1} {entry.text}"  # counted from 1, as in the spec's list
+    if entry.flag == "masked format divergence":
+        difference = entry.format_differences[0]
+        formats = " vs ".join(
+            f"{target} {' or '.join(found)}" for target, found in difference.formats.items()
+        )
+        return f"{rule} hides a format difference ({shown_path(difference.path)}: {formats})"
+    verb = "hides" if entry.flag == "masked divergence" else "may hide"
+    if not entry.examples:
+        return f"{rule} {verb} a divergence"
+    example = entry.examples[0]
+    return f"{rule} {verb} a divergence ({_example_line(example)})"
+
+
+def _example_line(example: MaskedExample) -> str:
+    shown = cut_around({t: visible_json(text) for t, text in example.values.items()}, SUMMARY_WIDTH)
+    values = [f"{target} {text}" for target, text in shown.items()]
+    values += [f"{target} nothing" for target in example.missing]
+    why = {
+        "stable": "stable on every calibration run",
+        "partial": f"stable on {', '.join(example.stable_on)}, "
+        f"varies on {', '.join(example.varies_on)}",
+        "unknown": "not calibrated",
+    }.get(example.stability, example.stability)
+    path = shown_path(example.path)
+    return f"{path}: {' vs '.join(values)} in {example.case}; {why}"
 
 
 # ----------------------------------------------------------------------------- report context
@@ -269,6 +459,11 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
         "cases_differing": entry.cases_differing,
         "confirmed": entry.confirmed,
         "noise": entry.noise,
+        "partial": entry.partial,
+        "formats": [
+            {"path": shown_path(d.path), "formats": {t: list(f) for t, f in d.formats.items()}}
+            for d in entry.format_differences
+        ],
         "uncalibrated": entry.uncalibrated,
         "skipped_total": entry.skipped_total,
         "examples": [
@@ -278,6 +473,8 @@ def _rule_context(entry: RuleAudit) -> dict[str, Any]:
                 "values": {target: visible_json(text) for target, text in e.values.items()},
                 "missing": list(e.missing),
                 "stability": e.stability,
+                "stable_on": list(e.stable_on),
+                "varies_on": list(e.varies_on),
             }
             for e in entry.examples
         ],

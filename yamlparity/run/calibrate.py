@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from yamlparity.core.atomic import write_atomic
 from yamlparity.core.jsonvalue import JSON, Number, canonical, format_path, iter_leaves
+from yamlparity.results.audit import format_differences, format_skeleton
 from yamlparity.results.calibration import FORMAT
 from yamlparity.results.pathstats import index_free, under
 from yamlparity.rules import normalize
@@ -73,6 +74,12 @@ class Noise:
     timestamps: bool = True  # every varying value is a timestamp
     uuids: bool = True  # every varying value is a UUID
     shared_with: list[str] = field(default_factory=list)  # noisy paths carrying the same value
+    # Targets that held a value here in the same cases and never saw it vary, and samples of
+    # their values: noise seen on some targets only explains nothing on these.
+    stable_on: list[str] = field(default_factory=list)
+    stable_samples: list[str] = field(default_factory=list)
+    # target -> format skeletons of its values here (results.audit.format_skeleton)
+    formats: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +91,11 @@ class Suggestion:
     cases: int
     samples: list[str]
     why: str
+    stable_on: list[str] = field(default_factory=list)  # see Noise.stable_on
+    stable_samples: list[str] = field(default_factory=list)
+    # A path where the targets' values share no format: the rule hides that difference too.
+    format_path: str = ""
+    formats: dict[str, list[str]] = field(default_factory=dict)  # target -> skeletons there
 
 
 @dataclass
@@ -300,7 +312,9 @@ def find_noise(
         for target, runs in by_target.items():
             for facet in spec.compare.facets:
                 _record_noise(spec, case, target, facet, runs, found)
-    return sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
+    noise = sorted(found.values(), key=lambda n: (n.facet, n.path, n.kind))
+    _describe_targets(observations, noise)
+    return noise
 
 
 def _record_noise(
@@ -333,6 +347,52 @@ def _record_noise(
             for key in sorted(moved.get(path, ())):
                 if key not in noise.samples and len(noise.samples) < MAX_SAMPLES:
                     noise.samples.append(key)
+
+
+def _describe_targets(
+    observations: dict[str, dict[str, list[dict[str, JSON]]]], noise: list[Noise]
+) -> None:
+    """Per value noise, what each target held at its path in the cases that showed it: the
+    formats of its values (`formats`), and `stable_on`: the targets whose value there was the
+    same on every run and never varied."""
+    by_facet: dict[str, dict[str, Noise]] = {}
+    for item in noise:
+        if item.kind == "value":
+            by_facet.setdefault(item.facet, {})[item.path] = item
+    for case, by_target in observations.items():
+        for target, runs in by_target.items():
+            for facet, items in by_facet.items():
+                for path, per_run in _values_at(runs, facet, items).items():
+                    if case in items[path].cases:
+                        _describe_target(items[path], target, per_run)
+
+
+def _describe_target(item: Noise, target: str, per_run: list[list[JSON]]) -> None:
+    for values in per_run:
+        for value in values:
+            skeleton = format_skeleton(value)
+            if skeleton is not None:
+                _add(item.formats.setdefault(target, []), skeleton)
+    if target in item.targets or not per_run[0]:
+        return
+    if all(values == per_run[0] for values in per_run[1:]):  # exact: Number by its literal
+        _add(item.stable_on, target)
+        for value in per_run[0]:
+            if len(item.stable_samples) < MAX_SAMPLES:
+                _add(item.stable_samples, canonical(value))
+
+
+def _values_at(
+    runs: list[dict[str, JSON]], facet: str, paths: dict[str, Noise]
+) -> dict[str, list[list[JSON]]]:
+    """Index-free path (of those in `paths`) -> per run, the values there."""
+    out: dict[str, list[list[JSON]]] = {}
+    for number, run in enumerate(runs):
+        for where, leaf in iter_leaves(run.get(facet)):
+            path = index_free(format_path(where))
+            if path in paths:
+                out.setdefault(path, [[] for _ in runs])[number].append(leaf)
+    return out
 
 
 def _add(items: list[str], item: str) -> None:
@@ -414,7 +474,7 @@ def _refusal_reason(spec: Spec, item: Noise) -> str:
             "target to fix, not a field to normalize"
         )
     if item.facet.startswith("headers."):
-        return f"the whole {item.facet} header varies: drop it from compare.facets instead"
+        return _header_refusal(item)
     if item.facet == "stderr" or (item.facet == spec.main_facet and spec.output == "text"):
         return (
             "text output varies between runs: write a scrub(REGEX; REPL) rule for the varying "
@@ -435,6 +495,20 @@ def _refusal_reason(spec: Spec, item: Noise) -> str:
     if item.path == ".":
         return "the whole value varies: a rule on the root would hide everything"
     return ""
+
+
+def _header_refusal(item: Noise) -> str:
+    """A header whose values are all dates (a `Date`, `Last-Modified`: HTTP dates are
+    timestamps to the rule language) or UUIDs gets a shape-checked mask on its facet, which
+    keeps the check that it is sent; any other varying header is left to the user."""
+    if item.timestamps or item.uuids:
+        return ""
+    return (
+        f"the whole {item.facet} header varies, and not as a date or a UUID: write a rule "
+        f'for its varying part ({{rule: \'scrub("[0-9]+"; "<n>")\', facet: {item.facet}}}), '
+        f"or {{rule: 'mask(.; \"<varies>\")', facet: {item.facet}}} to check only that it is "
+        "sent (dropping it from compare.facets would not check even that)"
+    )
 
 
 def _scrub_groups(items: list[Noise]) -> list[Suggestion]:
@@ -510,7 +584,9 @@ def _recursive(key: str, members: list[Noise]) -> Suggestion:
 
 def _exact(item: Noise) -> Suggestion:
     if item.timestamps:
-        rule = f'mask({item.path}; "<ts>"; timestamp)'
+        # A header's value is a date (`Date: Mon, 07 Dec 2026 10:45:59 GMT`) more than a time.
+        masked = "<date>" if item.facet.startswith("headers.") else "<ts>"
+        rule = f'mask({item.path}; "{masked}"; timestamp)'
         why = "timestamps: masked only while they look like one (a non-timestamp still shows)"
     elif item.uuids:
         rule = f'mask({item.path}; "<uuid>"; uuid)'
@@ -524,8 +600,11 @@ def _exact(item: Noise) -> Suggestion:
 def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
     normalize.compile_rule(rule)  # a suggestion that does not compile is a bug here, not theirs
     samples: list[str] = []
+    stable_samples: list[str] = []
+    format_path, formats = _format_difference(members)
     for member in members:
         samples += [s for s in member.samples if s not in samples]
+        stable_samples += [s for s in member.stable_samples if s not in stable_samples]
     return Suggestion(
         rule=rule,
         facet=members[0].facet,
@@ -534,7 +613,20 @@ def _suggestion(rule: str, members: list[Noise], why: str) -> Suggestion:
         cases=len({c for m in members for c in m.cases}),
         samples=samples[:MAX_SAMPLES],
         why=why,
+        stable_on=sorted({t for m in members for t in m.stable_on}),
+        stable_samples=stable_samples[:MAX_SAMPLES],
+        format_path=format_path,
+        formats=formats,
     )
+
+
+def _format_difference(members: list[Noise]) -> tuple[str, dict[str, list[str]]]:
+    """The first member path whose targets' values share no format, with each target's
+    formats there; ("", {}) when every path shares one."""
+    formats = {m.path: {t: set(found) for t, found in m.formats.items()} for m in members}
+    for difference in format_differences(formats):
+        return difference.path, {t: list(found) for t, found in difference.formats.items()}
+    return "", {}
 
 
 def _last_key(path: str) -> str:
@@ -609,6 +701,7 @@ def render_text(report: CalibrationReport) -> str:
                 f"{s.cases} case(s); e.g. {', '.join(s.samples)}"
             )
             lines.append(f"    why: {s.why}")
+            lines += _cautions(s)
     if report.refusals:
         lines += ["", "Not suggested, and why:"]
         for r in report.refusals:
@@ -618,17 +711,54 @@ def render_text(report: CalibrationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cautions(suggestion: Suggestion) -> list[str]:
+    """What the rule would hide besides the noise it was suggested for."""
+    lines: list[str] = []
+    if suggestion.stable_on:
+        stable, varies = ", ".join(suggestion.stable_on), ", ".join(suggestion.targets)
+        lines += [
+            f"    caution: varies on {varies} only; on {stable} it was the same on every run "
+            f"(e.g. {', '.join(suggestion.stable_samples)}),",
+            f"      and this rule would hide that stable value too. If {stable} should vary as "
+            "well, this is a divergence to fix;",
+            "      if it only changes more slowly (a clock in seconds), calibrate again with "
+            '--delay; to accept the difference, keep the rule with `intended: "why"`.',
+        ]
+    if suggestion.formats:
+        shown = "; ".join(
+            f"{target} {' or '.join(found)}" for target, found in suggestion.formats.items()
+        )
+        lines += [
+            f"    caution: the format of {suggestion.format_path} differs between targets "
+            f"({shown}),",
+            "      which this rule would hide too: noise explains differing digits, not a "
+            "differing format. The run's audit flags it",
+            "      as a masked format divergence; fix the format, or keep the rule with "
+            '`intended: "why"` if the difference is accepted.',
+        ]
+    return lines
+
+
 def _where(item: Noise) -> str:
-    return f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    where = f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    if item.stable_on:  # the rule that covers it hides these targets' stable values too
+        where += f"; stable on {', '.join(item.stable_on)}, whose value the rule hides too"
+    if format_differences({item.path: {t: set(f) for t, f in item.formats.items()}}):
+        where += "; its format differs between targets, which the rule hides too"
+    return where
 
 
 def _yaml_block(report: CalibrationReport) -> list[str]:
     lines = ["normalize:"]
     for s in report.suggestions:
+        # A YAML comment, so a pasted rule still says what it hides beyond the noise.
+        notes = [f"varies on {', '.join(s.targets)} only"] if s.stable_on else []
+        notes += [f"hides a format difference at {s.format_path}"] if s.formats else []
+        note = f"  # {'; '.join(notes)}" if notes else ""
         if s.facet == report.main_facet:
-            lines.append(f"  - {_yaml_scalar(s.rule)}")
+            lines.append(f"  - {_yaml_scalar(s.rule)}{note}")
         else:
-            lines += [f"  - rule: {_yaml_scalar(s.rule)}", f"    facet: {s.facet}"]
+            lines += [f"  - rule: {_yaml_scalar(s.rule)}{note}", f"    facet: {s.facet}"]
     return lines
 
 

@@ -10,6 +10,7 @@ were (`tier`), and for divergent cases a shell command per target (`reproducers`
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from collections.abc import Iterable
 
 from yamlparity.core import gcpause
@@ -500,7 +501,8 @@ def masked_beside(
                 missing.append(other)
             else:
                 values[other] = found  # type: ignore[assignment]  # not the marker here
-        if missing or not _same_values(list(values.values())):
+        same = _same_content(list(values.values()), _array_rewrite(change))
+        if missing or not same:
             masked.append(MaskedValue(change.path_text, values, tuple(missing)))
     return masked
 
@@ -522,27 +524,53 @@ def _value_at(value: JSON, path: normalize.CPath) -> object:
 
 def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:
     """Paths where the values the rule removed or masked were not the same on every target:
-    the comparison never saw that difference. Reorderings (`sort`) are not removals."""
-    removed: dict[str, dict[str, JSON]] = {}
+    the comparison never saw that difference. True reorderings are not removals (_removal);
+    beside a removal on another target, a target's reordered array is shown as it was."""
+    before: dict[str, dict[str, JSON]] = {}  # path -> target -> value before the rule
+    removals: set[str] = set()  # paths where some target lost or had values replaced
+    arrays: dict[str, bool] = {}  # path -> every change there rewrote an array into an array
     skipped: set[str] = set()
     order: dict[str, tuple[tuple[int, int | str], ...]] = {}
     for name, rule_stats in applied.items():
         for change in rule_stats.samples:
             if change.action == "skipped":
                 skipped.add(change.path_text)  # left in place: the comparison still sees it
-            elif _removal(change):
-                text = change.path_text
-                removed.setdefault(text, {})[name] = change.old
-                if text not in order:
-                    order[text] = _in_order(change.path)
+                continue
+            removal = _removal(change)
+            rewrite = _array_rewrite(change)
+            if not removal and not rewrite:
+                continue
+            text = change.path_text
+            before.setdefault(text, {})[name] = change.old
+            arrays[text] = arrays.get(text, True) and rewrite
+            if removal:
+                removals.add(text)
+            if text not in order:
+                order[text] = _in_order(change.path)
     masked: list[MaskedValue] = []
-    for path, values in sorted(removed.items(), key=lambda item: order[item[0]]):
-        if path in skipped:
+    for path, values in sorted(before.items(), key=lambda item: order[item[0]]):
+        if path in skipped or path not in removals:
             continue
         missing = tuple(name for name in applied if name not in values)
-        if missing or not _same_values(list(values.values())):
+        if missing or not _same_content(list(values.values()), arrays[path]):
             masked.append(MaskedValue(path, values, missing))
     return masked
+
+
+def _array_rewrite(change: normalize.Change) -> bool:
+    """An array rewritten into an array (`unique`, `sort`, `.items = []`, `mask(.m; [])`)."""
+    old, new = change.old, change.new
+    return change.action == "replaced" and isinstance(old, list) and isinstance(new, list)
+
+
+def _same_content(values: list[JSON], arrays: bool) -> bool:
+    """Exactly the same values; for arrays a rule rewrote into arrays, the same elements in
+    any order: an order difference alone is what such a rule may hide (`.tags |= unique` on
+    ["x","y","x"] beside ["y","x","x"] hides nothing else)."""
+    lists = [value for value in values if isinstance(value, list)]
+    if arrays and len(lists) == len(values):
+        return all(_same_elements(lists[0], other) for other in lists[1:])
+    return _same_values(values)
 
 
 _SCALARS = frozenset({str, Number, bool, type(None)})
@@ -565,8 +593,30 @@ def _in_order(path: normalize.CPath) -> tuple[tuple[int, int | str], ...]:
 
 
 def _removal(change: normalize.Change) -> bool:
-    reordering = isinstance(change.old, list) and isinstance(change.new, list)
-    return change.action in ("deleted", "replaced") and not reordering
+    """Whether the change removed or replaced values the comparison will not see. Only a true
+    reordering (`sort`, `sort_by`, `reverse`, `unique` on an array without repeats) hides
+    nothing: `unique` dropping a repeat, `.items = []` or `mask(.m; [])` replaced values."""
+    if change.action not in ("deleted", "replaced"):
+        return False
+    old, new = change.old, change.new
+    if isinstance(old, list) and isinstance(new, list):  # only these pay for the check
+        return not _same_elements(old, new)
+    return True
+
+
+def _same_elements(old: list[JSON], new: list[JSON]) -> bool:
+    """The same multiset under exact equality (`1` is not `1.0`, `true` is not `1`; key order
+    and escapes do not count). Scalars by their exact type and value, which serializes nothing;
+    containers by their canonical text."""
+    if len(old) != len(new):
+        return False
+    return Counter(map(_element_key, old)) == Counter(map(_element_key, new))
+
+
+def _element_key(value: JSON) -> tuple[type, object]:
+    if type(value) in _SCALARS:
+        return type(value), value  # bool is its own type here: `true` never equals `1`
+    return type(value), canonical(value)
 
 
 # ----------------------------------------------------------------------------- tiers

@@ -256,3 +256,77 @@ def test_jobs_1_calibrates_a_service_that_serves_one_connection_at_a_time(
     assert alone.returncode == 0, alone.stdout + alone.stderr
     assert "timed out" not in alone.stdout and "try -j 1" not in alone.stdout
     assert "4 of 4 cases run 2 times per target" in alone.stdout
+
+
+HEADERS_SERVER = """\
+import itertools, json, sys, threading, uuid
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SECONDS = itertools.count(1796640359)  # a new second on every answer: no --delay needed
+LOCK = threading.Lock()
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def date_time_string(self, timestamp=None):  # the Date header send_response adds
+        with LOCK:
+            return formatdate(next(SECONDS), usegmt=True)  # Mon, 07 Dec 2026 10:45:59 GMT
+
+    def do_GET(self):
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("X-Request-Id", str(uuid.uuid4()))
+        self.send_header("X-Served", f"n={next(SECONDS)}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+print("listening", flush=True)
+server.serve_forever()
+"""
+
+
+HEADER_FACETS = "[status, body, headers.date, headers.x-request-id, headers.x-served]"
+
+
+def headers_spec(folder: Path, rules: str = "", facets: str = HEADER_FACETS) -> Spec:
+    (folder / "server.py").write_text(HEADERS_SERVER)
+    service = (
+        "    url: http://127.0.0.1:${port}\n    port: auto\n"
+        f"    service: {{run: [{HELPER_PY}, server.py, '${{port}}'], ready: {{log: listening}}}}\n"
+    )
+    path = folder / "spec.yaml"
+    path.write_text(
+        f"name: headers\ntargets:\n  a:\n{service}  b:\n{service}"
+        f"request: {{method: GET, path: /items}}\ncompare: {{facets: {facets}}}\n"
+        f"{rules}cases: [{{name: c, input: 1}}]\n"
+    )
+    return load_spec(path)
+
+
+def test_a_varying_date_header_gets_a_shape_checked_mask_on_its_facet(tmp_path: Path) -> None:
+    report = calibrate_spec(headers_spec(tmp_path), repeat=2)
+    suggested = {(s.facet, s.rule) for s in report.suggestions}
+    assert suggested == {
+        ("headers.date", 'mask(.; "<date>"; timestamp)'),  # the header must still be sent
+        ("headers.x-request-id", 'mask(.; "<uuid>"; uuid)'),
+    }
+    (refusal,) = report.refusals
+    assert refusal.facet == "headers.x-served"  # neither a date nor a uuid: up to the user
+    assert "{rule: 'mask(.; \"<varies>\")', facet: headers.x-served}" in refusal.reason
+    assert "drop it from compare.facets" not in " ".join(r.reason for r in report.refusals)
+    text = report.render_text()
+    block = text[text.index("normalize:") : text.index("\n\n", text.index("normalize:"))]
+    rules = yaml.safe_load(block)["normalize"]
+    assert {"rule": 'mask(.; "<date>"; timestamp)', "facet": "headers.date"} in rules
+    # Pasted, with the refused header left out of the comparison, the run matches.
+    (tmp_path / "fixed").mkdir()
+    pasted = yaml.safe_dump({"normalize": rules})
+    facets = HEADER_FACETS.replace(", headers.x-served]", "]")
+    fixed = headers_spec(tmp_path / "fixed", pasted, facets)
+    assert [c.verdict for c in run_spec(fixed).cases] == ["MATCH"]

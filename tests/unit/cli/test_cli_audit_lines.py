@@ -1,0 +1,57 @@
+"""`run` prints a line per rule the audit flags after the spec's summary line (not with -q):
+a user working from the terminal learns that a rule may hide a divergence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.paths import HELPER_PY
+
+# Prints the case's input for the target named in argv[1] (`{"a": {...}, "b": {...}}`).
+HELPER = "import json, sys\nprint(json.dumps(json.load(sys.stdin)[sys.argv[1]]))\n"
+
+
+def spec(folder: Path, rules: list[object]) -> None:
+    (folder / "h.py").write_text(HELPER)
+    cases = [
+        {"name": "c1", "input": {"a": {"price": 1, "n": 1}, "b": {"price": 10, "n": 1}}},
+        {"name": "c3", "input": {"a": {"price": 3, "n": 1}, "b": {"price": 30, "n": 1}}},
+    ]
+    (folder / "s.yaml").write_text(
+        "name: priced\n"
+        "targets:\n"
+        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
+        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
+        f"normalize: {json.dumps(rules)}\n"
+        f"cases: {json.dumps(cases)}\n"
+    )
+
+
+LINE = (
+    "  audit: rule 2 del(.price) may hide a divergence (.price: a 1 vs b 10 in c1; "
+    "not calibrated) — see the report"
+)
+
+
+@pytest.mark.parametrize("flags", [[], ["-v"]])
+def test_a_flagged_rule_is_named_after_the_summary_line(tmp_path: Path, flags: list[str]) -> None:
+    spec(tmp_path, ["del(.nothing)", "del(.price)"])
+    done = run_cli("run", "s.yaml", "--report-dir", "out", *flags, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr  # a flag does not fail the run
+    lines = done.stdout.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("[parity] priced:"))
+    assert lines[summary + 1] == LINE
+    assert sum(line.startswith("  audit:") for line in lines) == 1  # the dead rule: no line
+
+
+def test_quiet_runs_and_runs_without_a_flag_print_no_audit_line(tmp_path: Path) -> None:
+    spec(tmp_path, ["del(.price)"])
+    quiet = run_cli("run", "s.yaml", "--report-dir", "out", "-q", cwd=tmp_path)
+    assert quiet.returncode == 0 and "audit:" not in quiet.stdout
+    spec(tmp_path, [{"rule": "del(.price)", "intended": "prices are not compared here"}])
+    intended = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert intended.returncode == 0 and "audit:" not in intended.stdout
