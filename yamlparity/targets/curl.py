@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 
 import pycurl
 
+from yamlparity.spec.recording import response_headers
+
 __all__ = [
     "HTTP_VERSIONS",
     "Driver",
@@ -410,23 +412,22 @@ class Transfer:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def headers(self) -> dict[str, str]:
-        """The final head's headers: names lower-cased, a repeated header's values joined by
-        ", " (RFC 9110 5.3); obsolete folded lines joined to the header they continue."""
-        out: dict[str, str] = {}
-        key = ""
+        """The final head's headers, as recording.response_headers gives them (names
+        lower-cased, repeated values joined by ", ", Set-Cookie lines kept apart); values
+        decoded as ISO-8859-1 (one character per byte); obsolete folded lines joined to the
+        header they continue."""
+        pairs: list[tuple[str, str]] = []
         # One decode for the whole head (libcurl hands it over a line at a time).
         for raw in b"".join(self._lines[1:]).decode("iso-8859-1").split("\n"):
             line = raw.rstrip("\r")  # not splitlines(): U+0085 is a byte 0x85 in a value
-            if line[:1] in (" ", "\t") and key:
-                out[key] += " " + line.strip()
+            if line[:1] in (" ", "\t") and pairs:
+                name, value = pairs[-1]
+                pairs[-1] = (name, f"{value} {line.strip()}")
                 continue
             name, colon, value = line.partition(":")
-            if not colon:
-                continue
-            key = name.strip().lower()
-            value = value.strip(" \t")
-            out[key] = f"{out[key]}, {value}" if key in out else value
-        return out
+            if colon:
+                pairs.append((name.strip(), value.strip(" \t")))
+        return response_headers(pairs)
 
     def status(self) -> int:
         return int(self.easy.getinfo(pycurl.RESPONSE_CODE))
