@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import pycurl
 
 from yamlparity.spec.recording import response_headers
+from yamlparity.targets.decode import BodyDecoder, own_decoding
 
 __all__ = [
     "HTTP_VERSIONS",
@@ -147,6 +148,10 @@ class TransportOptions:
             setopt(pycurl.HTTP_VERSION, HTTP_VERSIONS[self.http_version])
         if self.compressed:
             setopt(pycurl.ACCEPT_ENCODING, "")  # every coding this libcurl decodes
+            if own_decoding():
+                # The bytes as sent: targets/decode.py decodes them, and finds a stream that
+                # never ends, which libcurl's decoders take as a whole body.
+                setopt(pycurl.HTTP_CONTENT_DECODING, 0)
         if self.digest is not None:
             setopt(pycurl.HTTPAUTH, pycurl.HTTPAUTH_DIGEST)
             setopt(pycurl.USERNAME, self.digest[0])
@@ -191,6 +196,8 @@ class Transfer:
         "code",
         "dead_reuse",
         "deadline",
+        "decode_error",
+        "decoder",
         "done",
         "driver",
         "easy",
@@ -246,6 +253,8 @@ class Transfer:
         self.local_port = 0  # of the connection the request went out on (0: unknown)
         self.no_body = False  # the answer has no body by rule (HEAD, 204, 304)
         self.after_bytes = 0  # bytes found on the connection after this answer ended
+        self.decoder: BodyDecoder | None = None  # compressed: made at the body's first bytes
+        self.decode_error = ""
         self.started = 0.0
         self.deadline = 0.0
         self.ended = 0.0  # when the driver saw it end (whoever was waiting then)
@@ -285,12 +294,47 @@ class Transfer:
     # -- callbacks (libcurl calls them from perform(), with the GIL)
 
     def _write(self, data: bytes) -> int | None:
+        if self.options.compressed and own_decoding():
+            try:
+                data = self._decode(data)
+            except ValueError as exc:
+                self.decode_error = str(exc)
+                return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
         self.body_bytes += len(data)
         if self.body_bytes > self.cap:
             self.over_cap = True
             return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
         self.parts.append(data)
         return None
+
+    def _decode(self, data: bytes) -> bytes:
+        decoder = self.decoder
+        if decoder is None:
+            decoder = self.decoder = BodyDecoder(self._content_encoding())
+        return decoder.feed(data)
+
+    def _content_encoding(self) -> str:
+        codings = []
+        for line in self._lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-encoding":
+                codings.append(value.decode("iso-8859-1").strip())
+        return ", ".join(codings)
+
+    def end_body(self) -> None:
+        """The transfer is done: a coded body's streams must have reached their ends."""
+        decoder = self.decoder
+        if decoder is None or self.decode_error:
+            return
+        try:
+            tail = decoder.end()
+        except ValueError as exc:
+            self.decode_error = str(exc)
+            return
+        if tail:
+            self.body_bytes += len(tail)
+            self.over_cap = self.body_bytes > self.cap
+            self.parts.append(tail)
 
     def _prereq(self, _remote_ip: str, _local_ip: str, _remote_port: int, local_port: int) -> int:
         """Called before each request goes out on a connection (new or kept alive).
@@ -706,6 +750,7 @@ class Driver:
             for easy in finished:
                 transfer = getattr(easy, "transfer", None)
                 if transfer is not None:
+                    transfer.end_body()
                     transfer.after_answer()  # in the multi still; before anyone reads it
                 multi.remove_handle(easy)
                 self._finished(transfer, 0, "")
@@ -831,6 +876,8 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
     if transfer.over_cap:
         decoded = " (decoded)" if transfer.options.compressed else ""
         return f"body larger than {cap} bytes{decoded}"
+    if transfer.decode_error:
+        return f"cannot decode the body: {transfer.decode_error}"
     if code == pycurl.E_FILESIZE_EXCEEDED:  # libcurl's own count: announced, or received
         length = (content_length or "").strip()
         if length.isdigit() and int(length) > cap:

@@ -275,6 +275,9 @@ class HttpAdapter:
             )
             lost = transfer.code in _LOST or transfer.retry_refused
             return self._failed(reason, started, request, lost, took)
+        if transfer.decode_error or transfer.over_cap:  # found once the body had ended
+            reason = words(transfer, "", "", self.target.max_output, None)
+            return self._failed(reason, started, request, took=took)
         if transfer.status_line is not None:
             line = transfer.status_line.decode("iso-8859-1").rstrip("\r\n")
             reason = f"not a valid HTTP answer: status line {line!r}"
