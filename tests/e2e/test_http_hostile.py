@@ -118,9 +118,15 @@ REFUSED: dict[str, tuple[list[bytes], str]] = {
     ),
     "status_2000": ([ok(head=b"HTTP/1.1 2000 OK\r\n")], "status line 'HTTP/1.1 2000 OK'"),
     "head_of_400k": ([ok(extra=HEAD_400K)], "Too large response headers"),
-    "not_http": ([b"SSH-2.0-OpenSSH_9.6\r\n\r\n"], "not a valid HTTP answer"),
+    "not_http": (
+        [b"SSH-2.0-OpenSSH_9.6\r\n\r\n"],
+        "not an HTTP answer: it does not start with an HTTP status line",
+    ),
     "closed_before_the_answer": ([], "connection closed before the response"),
-    "body_cut_short": ([ok()[:-5]], "connection reset while reading the body"),
+    "body_cut_short": (
+        [ok()[:-5]],
+        "connection closed while reading the body (end of response with 5 bytes missing)",
+    ),
     "content_length_negative": ([ok()[:17] + b"Content-Length: -1\r\n\r\nabc"], "Content-Length"),
     "content_length_conflict": ([ok(extra=b"Content-Length: 3\r\n")], "Content-Length"),
 }

@@ -869,6 +869,13 @@ def after_answer_words(transfer: Transfer, status: int) -> str:
     )
 
 
+def _no_status_line(code: int, message: str) -> bool:
+    """libcurl's two words for an answer whose first line is not a status line."""
+    if code == pycurl.E_UNSUPPORTED_PROTOCOL:
+        return "HTTP/0.9" in message
+    return code == _WEIRD_SERVER_REPLY and message.startswith("Invalid status line")
+
+
 def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str | None) -> str:
     """A failed transfer's reason, in the words a report shows."""
     code, message = transfer.code, transfer.message
@@ -897,16 +904,23 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
             "a fresh connection held bytes before the request was sent (after a kept-alive "
             "one that held bytes after the previous answer); the request was not sent"
         )
+    how = "reset" if transfer.os_errno in _RESETS else "closed"  # an RST, or a FIN
     if transfer.retry_refused:
         return (
-            "connection closed before the response (a kept-alive connection closed after "
+            f"connection {how} before the response (a kept-alive connection ended after "
             "the request was sent; not sent again)"
         )
+    if _no_status_line(code, message):
+        # libcurl says "Received HTTP/0.9 when not allowed" on a new connection and "Invalid
+        # status line" on a kept-alive one, for the same bytes: one reason, whichever it was.
+        return "not an HTTP answer: it does not start with an HTTP status line"
     if code == pycurl.E_GOT_NOTHING:
-        return f"connection closed before the response ({message})"
+        return f"connection {how} before the response (no byte of it came)"
     where = "while reading the body" if transfer.head_done else "before the response"
-    if code == pycurl.E_PARTIAL_FILE or transfer.os_errno in _RESETS:
+    if transfer.os_errno in _RESETS:
         return f"connection reset {where} ({message})"
+    if code == pycurl.E_PARTIAL_FILE:  # the server closed with the answer incomplete
+        return f"connection closed {where} ({message})"
     if code in (pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR):
         # libcurl's framing checks end here too (chunk sizes, header sizes): no socket error.
         return (
