@@ -76,6 +76,10 @@ READ: dict[str, list[bytes]] = {
         ok(extra=b"X-Long: one\r\n  two\r\nX-Multi: a=1\r\nx-multi: b=2\r\n"),
     ],
     "head_of_100k": [ok(extra=HEAD_100K)],
+    "content_length_list_identical": [  # RFC 9110 8.6 allows one value listed twice
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d, %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY
+    ],
+    "space_before_colon": [ok(extra=b"X-Thing : v\r\n")],  # read as curl: x-thing
 }
 # route -> (the hostile answer, what the ERROR must say)
 REFUSED: dict[str, tuple[list[bytes], str]] = {
@@ -129,6 +133,14 @@ REFUSED: dict[str, tuple[list[bytes], str]] = {
     ),
     "content_length_negative": ([ok()[:17] + b"Content-Length: -1\r\n\r\nabc"], "Content-Length"),
     "content_length_conflict": ([ok(extra=b"Content-Length: 3\r\n")], "Content-Length"),
+    "content_length_and_chunked": (
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n"
+            % len(BODY)
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(BODY), BODY)
+        ],
+        "not a valid HTTP answer: the answer has both Content-Length and Transfer-Encoding",
+    ),
 }
 SLOW = {"trickled_head": 0.3, "continue_flood": 0.3}
 # Answers that end with the connection (by protocol, or by a server that gave up); the others

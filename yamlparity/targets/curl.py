@@ -202,6 +202,7 @@ class Transfer:
         "driver",
         "easy",
         "ended",
+        "framing_error",
         "fresh",
         "head_done",
         "local_port",
@@ -255,6 +256,7 @@ class Transfer:
         self.after_bytes = 0  # bytes found on the connection after this answer ended
         self.decoder: BodyDecoder | None = None  # compressed: made at the body's first bytes
         self.decode_error = ""
+        self.framing_error = ""  # a head libcurl would take but HTTP says is an error
         self.started = 0.0
         self.deadline = 0.0
         self.ended = 0.0  # when the driver saw it end (whoever was waiting then)
@@ -430,23 +432,28 @@ class Transfer:
         _new_socket(fd)
         return 0  # CURL_SOCKOPT_OK
 
-    def _header(self, line: bytes) -> None:
+    def _header(self, line: bytes) -> int | None:
         if line[:5] == b"HTTP/":  # a new head: an interim 1xx, a proxy's CONNECT answer...
             self._lines = [line]
             self.head_done = False
             if _STATUS_LINE.match(line) is None:
                 self.status_line = line
-            return
+            return None
         if self.head_done:
-            return  # a trailer after a chunked body: not part of the answer's head
+            return None  # a trailer after a chunked body: not part of the answer's head
         if line in (b"\r\n", b"\n"):
             # The end of a head; an interim one (1xx) is not the answer's.
             status = self._lines[0].split(None, 2)[1:2] if self._lines else []
             self.head_done = not (status and status[0][:1] == b"1")
-            if self.head_done and self.options.plain_http1:
-                self._end_of_head()
-            return
+            if self.head_done:
+                self.framing_error = _framing_error(self._lines)
+                if self.framing_error:
+                    return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
+                if self.options.plain_http1:
+                    self._end_of_head()
+            return None
         self._lines.append(line)
+        return None
 
     # -- the answer
 
@@ -869,6 +876,18 @@ def after_answer_words(transfer: Transfer, status: int) -> str:
     )
 
 
+def _framing_error(lines: list[bytes]) -> str:
+    """Both Content-Length and Transfer-Encoding: libcurl reads the body as chunked, but the
+    shape is request smuggling's, and RFC 9112 6.3 says to handle it as an error."""
+    names = {line.partition(b":")[0].strip().lower() for line in lines[1:]}
+    if b"content-length" in names and b"transfer-encoding" in names:
+        return (
+            "the answer has both Content-Length and Transfer-Encoding (which one frames the "
+            "body is ambiguous: RFC 9112 6.3)"
+        )
+    return ""
+
+
 def _no_status_line(code: int, message: str) -> bool:
     """libcurl's two words for an answer whose first line is not a status line."""
     if code == pycurl.E_UNSUPPORTED_PROTOCOL:
@@ -885,6 +904,8 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
         return f"body larger than {cap} bytes{decoded}"
     if transfer.decode_error:
         return f"cannot decode the body: {transfer.decode_error}"
+    if transfer.framing_error:
+        return f"not a valid HTTP answer: {transfer.framing_error}"
     if code == pycurl.E_FILESIZE_EXCEEDED:  # libcurl's own count: announced, or received
         length = (content_length or "").strip()
         if length.isdigit() and int(length) > cap:
