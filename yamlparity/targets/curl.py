@@ -879,6 +879,9 @@ def after_answer_words(transfer: Transfer, status: int) -> str:
 def _framing_error(lines: list[bytes]) -> str:
     """Both Content-Length and Transfer-Encoding: libcurl reads the body as chunked, but the
     shape is request smuggling's, and RFC 9112 6.3 says to handle it as an error."""
+    head = b"".join(lines[1:]).lower()  # one pass in C for nearly every answer
+    if b"transfer-encoding" not in head or b"content-length" not in head:
+        return ""
     names = {line.partition(b":")[0].strip().lower() for line in lines[1:]}
     if b"content-length" in names and b"transfer-encoding" in names:
         return (
