@@ -395,22 +395,24 @@ class Transfer:
         port = self.local_port
         if not self.options.plain_http1 or port <= 0:
             return
-        if self._dropped_by_libcurl():
-            self.after_bytes = -1  # read with the answer: how many is not known
+        # The socket of the connection this transfer used, if libcurl kept it: by libcurl's
+        # own record, not by port (a closed socket's number may belong to another by now).
+        fd = int(self.easy.getinfo(pycurl.ACTIVESOCKET))
+        if fd == -1:
+            if self._dropped_by_libcurl():
+                self.after_bytes = -1  # read with the answer: how many is not known
             return
-        if not self.no_body and _OWNER_OF_PORT.get(port) is not self:
-            return
-        self.after_bytes = _waiting_bytes(port)
+        if _OWNER_OF_PORT.get(port) is not self:
+            return  # another request took it in the same perform (its prereq looked)
+        self.after_bytes = _waiting_bytes(fd)
         if self.after_bytes or self.no_body:
-            _retire(port)
+            _retire(port, fd)
 
     def _dropped_by_libcurl(self) -> bool:
         """libcurl closed the connection of a framed HTTP/1.1 answer (no body by rule, a
         Content-Length or chunked) that did not announce `Connection: close`: it does that
         when bytes came after the answer's end in the same read ("Excess found" in its
         verbose log, which costs too much to keep on)."""
-        if int(self.easy.getinfo(pycurl.ACTIVESOCKET)) != -1:
-            return False  # left intact
         if not self._lines or not self._lines[0].startswith(b"HTTP/1.1 "):
             return False
         framed = self.no_body
@@ -426,6 +428,10 @@ class Transfer:
         """Is this answer one with no body by rule (HEAD, 204, 304)? See after_answer."""
         status = self._lines[0].split(None, 2)[1:2] if self._lines else []
         self.no_body = self.method == "HEAD" or bool(status and status[0] in (b"204", b"304"))
+        if self.no_body and self.local_port > 0:
+            # No other request may take the connection from now on (it goes back to the pool
+            # before after_answer looks): a prereq offered it sends on a fresh one.
+            _RETIRED.add(self.local_port)
 
     def _sockopt(self, fd: int, _purpose: int) -> int:
         """A new socket (its local port is known once connected): see _connection_state."""
@@ -532,11 +538,8 @@ def _fd_of(local_port: int) -> int | None:
     return fd
 
 
-def _waiting_bytes(local_port: int) -> int:
-    """How many bytes wait unread on the connection now (at most _PEEK_MAX), without waiting."""
-    fd = _fd_of(local_port)
-    if fd is None:
-        return 0
+def _waiting_bytes(fd: int) -> int:
+    """How many bytes wait unread on the socket now (at most _PEEK_MAX), without waiting."""
     try:
         if not select.select([fd], [], [], 0)[0]:
             return 0
@@ -550,17 +553,19 @@ def _waiting_bytes(local_port: int) -> int:
         return 0
 
 
-def _retire(local_port: int) -> None:
+def _retire(local_port: int, fd: int | None = None) -> None:
     """Shut the connection down (libcurl closes it when it next looks) and never offer it to
     a request again: it carried bytes that belong to no request."""
-    fd = _fd_of(local_port)
+    if fd is None:
+        fd = _fd_of(local_port)
     _RETIRED.add(local_port)
     _OWNER_OF_PORT.pop(local_port, None)
     if fd is None:
         return
     # Forget the socket's port: a new connection given the same port is mapped afresh (and
     # is not retired), while this one, offered again, is known by _RETIRED alone.
-    _FD_OF_PORT.pop(local_port, None)
+    if _FD_OF_PORT.get(local_port) == fd:
+        del _FD_OF_PORT[local_port]
     _PORT_OF_FD.pop(fd, None)
     with contextlib.suppress(OSError, ValueError):
         sock = socket.socket(fileno=os.dup(fd))
