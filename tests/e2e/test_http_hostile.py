@@ -17,6 +17,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.servers.raw_http import ScriptedServer
+from yamlparity.targets.decode import BodyDecoder
 
 BODY = b'{"a": "x\r\n\r\ny"}'  # the head/body split must not be found inside the body
 TIMEOUT = 2
@@ -32,6 +33,16 @@ def deflate_raw(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
+def gzip_flushed(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    return packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
+def deflate_flushed(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 15)
+    return packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
 def coded(encoding: bytes, data: bytes) -> bytes:
     return ok(body=data, extra=b"Content-Encoding: " + encoding + b"\r\n")
 
@@ -39,6 +50,8 @@ def coded(encoding: bytes, data: bytes) -> bytes:
 HEAD_100K = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 1000) for i in range(100))
 HEAD_400K = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 1000) for i in range(400))
 TWO_MEMBERS = gzip.compress(BODY[:5]) + gzip.compress(BODY[5:])
+BR_FULL = bytes.fromhex("0b07807b2261223a2022780d0a0d0a79227d03")  # node's brotliCompressSync
+GZIP_FLUSHED = gzip_flushed(BODY)  # Go's gz.Flush() without Close()
 BOMB = gzip.compress(b"0" * (20 * CAP))
 
 # route -> the hostile answer (pieces), read as curl reads it: the case MATCHes
@@ -63,10 +76,35 @@ READ: dict[str, list[bytes]] = {
         ok(extra=b"X-Long: one\r\n  two\r\nX-Multi: a=1\r\nx-multi: b=2\r\n"),
     ],
     "head_of_100k": [ok(extra=HEAD_100K)],
+    "content_length_list_identical": [  # RFC 9110 8.6 allows one value listed twice
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d, %d\r\n\r\n" % (len(BODY), len(BODY)) + BODY
+    ],
+    "space_before_colon": [ok(extra=b"X-Thing : v\r\n")],  # read as curl: x-thing
 }
 # route -> (the hostile answer, what the ERROR must say)
 REFUSED: dict[str, tuple[list[bytes], str]] = {
-    "two_member_gzip": ([coded(b"gzip", TWO_MEMBERS)], "cannot decode the body: Multi-member"),
+    "two_member_gzip": (
+        [coded(b"gzip", TWO_MEMBERS)],
+        "bytes after the end of the gzip stream (a second gzip member?)",
+    ),
+    # Content-Length counts the bytes sent: only the coding says the body is cut short.
+    "gzip_never_closed": (
+        [coded(b"gzip", GZIP_FLUSHED)],
+        "cannot decode the body: the gzip stream does not end (cut short, or never finished",
+    ),
+    "gzip_cut_short": (
+        [coded(b"gzip", gzip.compress(BODY)[:-8])],
+        "cannot decode the body: the gzip stream does not end",
+    ),
+    "deflate_never_finished": (
+        [coded(b"deflate", deflate_flushed(BODY))],
+        "cannot decode the body: the deflate stream does not end",
+    ),
+    "br_never_finished": (
+        [coded(b"br", BR_FULL[:-1])],
+        "cannot decode the body: the br stream does not end (cut short, or never finished: "
+        "no last meta-block) after 18 bytes",
+    ),
     "gzip_bomb_past_the_cap": ([coded(b"gzip", BOMB)], f"body larger than {CAP} bytes (decoded)"),
     "trickled_head": ([b"HTTP/1.1 200 OK\r\n"] + [b"X-Slow: y\r\n"] * 30, "timed out after 2 s"),
     "continue_flood": ([b"HTTP/1.1 100 Continue\r\n\r\n"] * 30, "timed out after 2 s"),
@@ -84,11 +122,25 @@ REFUSED: dict[str, tuple[list[bytes], str]] = {
     ),
     "status_2000": ([ok(head=b"HTTP/1.1 2000 OK\r\n")], "status line 'HTTP/1.1 2000 OK'"),
     "head_of_400k": ([ok(extra=HEAD_400K)], "Too large response headers"),
-    "not_http": ([b"SSH-2.0-OpenSSH_9.6\r\n\r\n"], "not a valid HTTP answer"),
+    "not_http": (
+        [b"SSH-2.0-OpenSSH_9.6\r\n\r\n"],
+        "not an HTTP answer: it does not start with an HTTP status line",
+    ),
     "closed_before_the_answer": ([], "connection closed before the response"),
-    "body_cut_short": ([ok()[:-5]], "connection reset while reading the body"),
+    "body_cut_short": (
+        [ok()[:-5]],
+        "connection closed while reading the body (end of response with 5 bytes missing)",
+    ),
     "content_length_negative": ([ok()[:17] + b"Content-Length: -1\r\n\r\nabc"], "Content-Length"),
     "content_length_conflict": ([ok(extra=b"Content-Length: 3\r\n")], "Content-Length"),
+    "content_length_and_chunked": (
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n"
+            % len(BODY)
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(BODY), BODY)
+        ],
+        "not a valid HTTP answer: the answer has both Content-Length and Transfer-Encoding",
+    ),
 }
 SLOW = {"trickled_head": 0.3, "continue_flood": 0.3}
 # Answers that end with the connection (by protocol, or by a server that gave up); the others
@@ -158,3 +210,23 @@ def test_curl_reads_the_answers_yamlparity_reads_the_same_way() -> None:
             )
             assert done.returncode == 0, (name, done.stderr)
             assert done.stdout == BODY, (name, done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("coding", "data"),
+    [
+        ("gzip", gzip.compress(BODY)),
+        ("x-gzip", gzip.compress(BODY)),
+        ("deflate", zlib.compress(BODY)),
+        ("deflate", deflate_raw(BODY)),
+        ("br", BR_FULL),
+        ("gzip, gzip", gzip.compress(gzip.compress(BODY))),
+        ("identity", BODY),
+    ],
+    ids=["gzip", "x-gzip", "zlib-deflate", "raw-deflate", "br", "gzip-gzip", "identity"],
+)
+def test_finished_streams_decode_whole_in_any_split(coding: str, data: bytes) -> None:
+    for size in (1, 3, len(data)):
+        decoder = BodyDecoder(coding)
+        pieces = [decoder.feed(data[i : i + size]) for i in range(0, len(data), size)]
+        assert b"".join(pieces) + decoder.end() == BODY, (coding, size)

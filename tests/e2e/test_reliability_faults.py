@@ -193,7 +193,7 @@ def test_http_faults_get_verdicts(tmp_path: Path) -> None:
     assert "ok" not in seen  # MATCH
     assert seen["http_500"][0] == "DIFF"  # a 500 is an answer: its status differs
     assert seen["reset_mid_body"][0] == "ERROR"
-    assert "connection reset while reading the body" in seen["reset_mid_body"][1]
+    assert "connection closed while reading the body" in seen["reset_mid_body"][1]
     assert seen["dropped"][0] == "ERROR"
     assert "connection closed before the response" in seen["dropped"][1]
     assert (tmp_path / "out" / "http.md").is_file()

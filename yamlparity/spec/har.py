@@ -26,7 +26,7 @@ from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
 from yamlparity.spec.fixtures import DuplicateKey, line_column, parse_checked
 from yamlparity.spec.model import Case
-from yamlparity.spec.recording import Answer, SourceKind
+from yamlparity.spec.recording import Answer, SourceKind, response_headers
 from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.spec.source import read_text
 
@@ -424,7 +424,7 @@ def response_answer(har: HarLog, entry: HarEntry) -> Answer:
         return Answer(
             entry.name, failure=f"the HAR entry has no answer (status 0: {error})", where=where
         )
-    headers: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     encoded = False
     raw_headers = response.get("headers")
     for item in raw_headers if isinstance(raw_headers, list) else []:
@@ -435,7 +435,8 @@ def response_answer(har: HarLog, entry: HarEntry) -> Answer:
         key = name.lower()
         encoded = encoded or key == "content-encoding"
         if key not in DROPPED_RESPONSE_HEADERS:
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+            pairs.append((key, value))
+    headers = response_headers(pairs)  # as a live answer's (Set-Cookie lines kept apart)
     body = _content(response)
     if isinstance(body, str):
         return Answer(entry.name, failure=body, where=where)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, cast
@@ -138,6 +139,34 @@ class AnswerSource(Protocol):
 
 def header_line(header: RecordingHeader) -> str:
     return dumps(header.to_json(), sort_keys=False)
+
+
+# Header values a response may repeat but that cannot be joined into one (RFC 9110 5.3: a
+# Set-Cookie value holds commas of its own, `Expires=Wed, 21 Oct 2026`; RFC 6265 3).
+_NEVER_JOINED = frozenset({"set-cookie"})
+
+
+def response_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A response's headers as compared and recorded (live answers, recordings and HARs alike):
+    names lower-cased; a repeated header's values joined by ", " in order (RFC 9110 5.3);
+    a Set-Cookie sent once is its value, sent more than once the JSON text of the array of
+    its values in order (`["a=1; Path=/", "b=2"]`), so two lines never equal one joined line.
+    """
+    out: dict[str, str] = {}
+    apart: dict[str, list[str]] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if key in _NEVER_JOINED:
+            apart.setdefault(key, []).append(value)
+            out.setdefault(key, value)  # its place among the names
+        elif key in out:
+            out[key] = f"{out[key]}, {value}"
+        else:
+            out[key] = value
+    for key, values in apart.items():
+        if len(values) > 1:
+            out[key] = json.dumps(values, ensure_ascii=False)
+    return out
 
 
 def answer_line(answer: Answer, kind: SourceKind, output: OutputKind) -> str:

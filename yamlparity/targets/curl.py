@@ -35,11 +35,15 @@ from dataclasses import dataclass, field, replace
 
 import pycurl
 
+from yamlparity.spec.recording import response_headers
+from yamlparity.targets.decode import BodyDecoder, own_decoding
+
 __all__ = [
     "HTTP_VERSIONS",
     "Driver",
     "Transfer",
     "TransportOptions",
+    "after_answer_words",
     "current_driver",
     "system_ca",
     "words",
@@ -117,7 +121,9 @@ class TransportOptions:
     http_version: str | None = None
     compressed: bool = False
     digest: tuple[str, str] | None = None  # (username, password)
-    plain_http1: bool = False  # cleartext HTTP/1.x: a kept-alive connection's bytes are ours
+    # Cleartext HTTP/1.x without a proxy: every byte on a kept-alive connection is the
+    # target's, so bytes between answers can be looked for (see Transfer._after_answer).
+    plain_http1: bool = False
     extra: tuple[tuple[int, object], ...] = field(default=())  # tests: more libcurl options
 
     def apply(self, easy: pycurl.Curl) -> None:
@@ -142,6 +148,10 @@ class TransportOptions:
             setopt(pycurl.HTTP_VERSION, HTTP_VERSIONS[self.http_version])
         if self.compressed:
             setopt(pycurl.ACCEPT_ENCODING, "")  # every coding this libcurl decodes
+            if own_decoding():
+                # The bytes as sent: targets/decode.py decodes them, and finds a stream that
+                # never ends, which libcurl's decoders take as a whole body.
+                setopt(pycurl.HTTP_CONTENT_DECODING, 0)
         if self.digest is not None:
             setopt(pycurl.HTTPAUTH, pycurl.HTTPAUTH_DIGEST)
             setopt(pycurl.USERNAME, self.digest[0])
@@ -180,17 +190,25 @@ class Transfer:
 
     __slots__ = (
         "_lines",
+        "after_bytes",
         "body_bytes",
         "cap",
         "code",
         "dead_reuse",
         "deadline",
+        "decode_error",
+        "decoder",
         "done",
         "driver",
         "easy",
         "ended",
+        "framing_error",
+        "fresh",
         "head_done",
+        "local_port",
         "message",
+        "method",
+        "no_body",
         "options",
         "os_errno",
         "over_cap",
@@ -214,6 +232,8 @@ class Transfer:
         easy.transfer = self  # type: ignore[attr-defined]  # found again from info_read
         self.easy = easy
         self.driver: Driver | None = None
+        self.method = "GET"
+        self.fresh = False  # FRESH_CONNECT is set (a retry off a connection not reused)
         self._clear()
 
     def _clear(self) -> None:
@@ -230,7 +250,13 @@ class Transfer:
         self.sent = False
         self.retry_refused = False
         self.dead_reuse = False  # the first request went out on a connection already closed
-        self.stray_bytes = False
+        self.stray_bytes = False  # the connection offered held bytes: taken out, not used
+        self.local_port = 0  # of the connection the request went out on (0: unknown)
+        self.no_body = False  # the answer has no body by rule (HEAD, 204, 304)
+        self.after_bytes = 0  # bytes found on the connection after this answer ended
+        self.decoder: BodyDecoder | None = None  # compressed: made at the body's first bytes
+        self.decode_error = ""
+        self.framing_error = ""  # a head libcurl would take but HTTP says is an error
         self.started = 0.0
         self.deadline = 0.0
         self.ended = 0.0  # when the driver saw it end (whoever was waiting then)
@@ -238,7 +264,11 @@ class Transfer:
     def prepare(self, url: str, method: str, headers: list[str], body: bytes | None) -> None:
         """Set the request: URL, method, header lines, body (None: no body at all)."""
         self._clear()
+        self.method = method
         setopt = self.easy.setopt
+        if self.fresh:
+            setopt(pycurl.FRESH_CONNECT, 0)
+            self.fresh = False
         setopt(pycurl.URL, url)
         # libcurl refuses an announced Content-Length over the cap before reading anything; a
         # HEAD answer announces the GET's length and has no body (0: no limit; _write counts).
@@ -266,12 +296,47 @@ class Transfer:
     # -- callbacks (libcurl calls them from perform(), with the GIL)
 
     def _write(self, data: bytes) -> int | None:
+        if self.options.compressed and own_decoding():
+            try:
+                data = self._decode(data)
+            except ValueError as exc:
+                self.decode_error = str(exc)
+                return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
         self.body_bytes += len(data)
         if self.body_bytes > self.cap:
             self.over_cap = True
             return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
         self.parts.append(data)
         return None
+
+    def _decode(self, data: bytes) -> bytes:
+        decoder = self.decoder
+        if decoder is None:
+            decoder = self.decoder = BodyDecoder(self._content_encoding())
+        return decoder.feed(data)
+
+    def _content_encoding(self) -> str:
+        codings = []
+        for line in self._lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-encoding":
+                codings.append(value.decode("iso-8859-1").strip())
+        return ", ".join(codings)
+
+    def end_body(self) -> None:
+        """The transfer is done: a coded body's streams must have reached their ends."""
+        decoder = self.decoder
+        if decoder is None or self.decode_error:
+            return
+        try:
+            tail = decoder.end()
+        except ValueError as exc:
+            self.decode_error = str(exc)
+            return
+        if tail:
+            self.body_bytes += len(tail)
+            self.over_cap = self.body_bytes > self.cap
+            self.parts.append(tail)
 
     def _prereq(self, _remote_ip: str, _local_ip: str, _remote_port: int, local_port: int) -> int:
         """Called before each request goes out on a connection (new or kept alive).
@@ -281,8 +346,9 @@ class Transfer:
         went out (an idle timeout: it never saw the request), and wrong when the server took
         the request and dropped the connection (it may have acted on it): the first request's
         connection is looked at here, and only a retry after a closed one is let through.
-        A kept-alive cleartext HTTP/1.x connection that holds bytes nobody asked for (a body
-        after a 204...) is not used: they would be read as this request's answer.
+        A kept-alive cleartext HTTP/1.x connection that holds bytes nobody asked for (a second
+        answer sent late), or that an answer without a body ended (_after_answer), is not
+        used: the request is not sent on it, and the driver sends it on a fresh connection.
         """
         if self.sent:
             if self._lines or self.dead_reuse:
@@ -293,31 +359,107 @@ class Transfer:
         state = _connection_state(local_port)
         if state == "closed":
             self.dead_reuse = True
-        elif state == "stray" and self.options.plain_http1:
+        elif self.options.plain_http1 and (state == "stray" or local_port in _RETIRED):
             self.stray_bytes = True
+            _retire(local_port)
             return int(pycurl.PREREQFUNC_ABORT)
+        self.local_port = local_port
+        if local_port > 0:
+            _OWNER_OF_PORT[local_port] = self
         return int(pycurl.PREREQFUNC_OK)
+
+    def retry_fresh(self) -> bool:
+        """Ready to be started again on a new connection, when the request was held back
+        because the connection offered held bytes nobody asked for (not sent: no harm)."""
+        if not self.stray_bytes or self.fresh:
+            return False
+        started, deadline = self.started, self.deadline  # its deadline still runs
+        self._clear()
+        self.started, self.deadline = started, deadline
+        self.easy.setopt(pycurl.FRESH_CONNECT, 1)
+        self.fresh = True
+        return True
+
+    def after_answer(self) -> None:
+        """The transfer is done: look, without waiting, for bytes after the answer's end.
+
+        An answer with no body by rule (HEAD, 204, 304): bytes already there (or read by
+        libcurl with the head) are its ERROR, and its connection is retired whatever it
+        found, since a body the server sends anyway (do_HEAD writing the GET's body) would
+        be read as the next request's answer. An answer with a body: only while this
+        transfer is still the last one to have used the connection (another may have taken
+        it in the same perform: its own prereq looked then); bytes there came after the
+        whole answer and before any other request, so they are this exchange's (a difference
+        the wire carries), and the connection is retired.
+        """
+        port = self.local_port
+        if not self.options.plain_http1 or port <= 0:
+            return
+        # The socket of the connection this transfer used, if libcurl kept it: by libcurl's
+        # own record, not by port (a closed socket's number may belong to another by now).
+        fd = int(self.easy.getinfo(pycurl.ACTIVESOCKET))
+        if fd == -1:
+            if self._dropped_by_libcurl():
+                self.after_bytes = -1  # read with the answer: how many is not known
+            return
+        if _OWNER_OF_PORT.get(port) is not self:
+            return  # another request took it in the same perform (its prereq looked)
+        self.after_bytes = _waiting_bytes(fd)
+        if self.after_bytes or self.no_body:
+            _retire(port, fd)
+
+    def _dropped_by_libcurl(self) -> bool:
+        """libcurl closed the connection of a framed HTTP/1.1 answer (no body by rule, a
+        Content-Length or chunked) that did not announce `Connection: close`: it does that
+        when bytes came after the answer's end in the same read ("Excess found" in its
+        verbose log, which costs too much to keep on)."""
+        if not self._lines or not self._lines[0].startswith(b"HTTP/1.1 "):
+            return False
+        framed = self.no_body
+        for line in self._lines[1:]:
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.lower()
+            if name == b"connection" and b"close" in value:
+                return False
+            framed = framed or name == b"content-length" or b"chunked" in value
+        return framed
+
+    def _end_of_head(self) -> None:
+        """Is this answer one with no body by rule (HEAD, 204, 304)? See after_answer."""
+        status = self._lines[0].split(None, 2)[1:2] if self._lines else []
+        self.no_body = self.method == "HEAD" or bool(status and status[0] in (b"204", b"304"))
+        if self.no_body and self.local_port > 0:
+            # No other request may take the connection from now on (it goes back to the pool
+            # before after_answer looks): a prereq offered it sends on a fresh one.
+            _RETIRED.add(self.local_port)
 
     def _sockopt(self, fd: int, _purpose: int) -> int:
         """A new socket (its local port is known once connected): see _connection_state."""
         _new_socket(fd)
         return 0  # CURL_SOCKOPT_OK
 
-    def _header(self, line: bytes) -> None:
+    def _header(self, line: bytes) -> int | None:
         if line[:5] == b"HTTP/":  # a new head: an interim 1xx, a proxy's CONNECT answer...
             self._lines = [line]
             self.head_done = False
             if _STATUS_LINE.match(line) is None:
                 self.status_line = line
-            return
+            return None
         if self.head_done:
-            return  # a trailer after a chunked body: not part of the answer's head
+            return None  # a trailer after a chunked body: not part of the answer's head
         if line in (b"\r\n", b"\n"):
             # The end of a head; an interim one (1xx) is not the answer's.
             status = self._lines[0].split(None, 2)[1:2] if self._lines else []
             self.head_done = not (status and status[0][:1] == b"1")
-            return
+            if self.head_done:
+                self.framing_error = _framing_error(self._lines)
+                if self.framing_error:
+                    return 0  # libcurl aborts the transfer (CURLE_WRITE_ERROR)
+                if self.options.plain_http1:
+                    self._end_of_head()
+            return None
         self._lines.append(line)
+        return None
 
     # -- the answer
 
@@ -327,23 +469,22 @@ class Transfer:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def headers(self) -> dict[str, str]:
-        """The final head's headers: names lower-cased, a repeated header's values joined by
-        ", " (RFC 9110 5.3); obsolete folded lines joined to the header they continue."""
-        out: dict[str, str] = {}
-        key = ""
+        """The final head's headers, as recording.response_headers gives them (names
+        lower-cased, repeated values joined by ", ", Set-Cookie lines kept apart); values
+        decoded as ISO-8859-1 (one character per byte); obsolete folded lines joined to the
+        header they continue."""
+        pairs: list[tuple[str, str]] = []
         # One decode for the whole head (libcurl hands it over a line at a time).
         for raw in b"".join(self._lines[1:]).decode("iso-8859-1").split("\n"):
             line = raw.rstrip("\r")  # not splitlines(): U+0085 is a byte 0x85 in a value
-            if line[:1] in (" ", "\t") and key:
-                out[key] += " " + line.strip()
+            if line[:1] in (" ", "\t") and pairs:
+                name, value = pairs[-1]
+                pairs[-1] = (name, f"{value} {line.strip()}")
                 continue
             name, colon, value = line.partition(":")
-            if not colon:
-                continue
-            key = name.strip().lower()
-            value = value.strip(" \t")
-            out[key] = f"{out[key]}, {value}" if key in out else value
-        return out
+            if colon:
+                pairs.append((name.strip(), value.strip(" \t")))
+        return response_headers(pairs)
 
     def status(self) -> int:
         return int(self.easy.getinfo(pycurl.RESPONSE_CODE))
@@ -374,10 +515,17 @@ def _new_socket(fd: int) -> None:
     _UNMAPPED.add(fd)
 
 
-def _connection_state(local_port: int) -> str:
-    """ "closed" (the peer ended it), "stray" (bytes wait on it), "open", or "unknown"."""
+# The transfer that last sent a request on each connection (by local port): bytes found
+# there while it still is were sent after its answer and before any other request.
+_OWNER_OF_PORT: dict[int, Transfer] = {}
+# Connections taken out of use (shut down): a request offered one is sent on a fresh one.
+_RETIRED: set[int] = set()
+_PEEK_MAX = 1 << 16
+
+
+def _fd_of(local_port: int) -> int | None:
     if local_port <= 0:
-        return "unknown"  # a Unix socket: no port to find it by
+        return None  # a Unix socket: no port to find it by
     fd = _FD_OF_PORT.get(local_port)
     if fd is None:
         for unmapped in list(_UNMAPPED):
@@ -385,9 +533,53 @@ def _connection_state(local_port: int) -> str:
             port = _local_port(unmapped)
             if port:
                 _PORT_OF_FD[unmapped], _FD_OF_PORT[port] = port, unmapped
+                _RETIRED.discard(port)  # a new connection on a port used before
         fd = _FD_OF_PORT.get(local_port)
-        if fd is None:
-            return "unknown"
+    return fd
+
+
+def _waiting_bytes(fd: int) -> int:
+    """How many bytes wait unread on the socket now (at most _PEEK_MAX), without waiting."""
+    try:
+        if not select.select([fd], [], [], 0)[0]:
+            return 0
+        peek = socket.socket(fileno=os.dup(fd))
+        try:
+            peek.setblocking(False)
+            return len(peek.recv(_PEEK_MAX, socket.MSG_PEEK))
+        finally:
+            peek.close()
+    except (OSError, ValueError):
+        return 0
+
+
+def _retire(local_port: int, fd: int | None = None) -> None:
+    """Shut the connection down (libcurl closes it when it next looks) and never offer it to
+    a request again: it carried bytes that belong to no request."""
+    if fd is None:
+        fd = _fd_of(local_port)
+    _RETIRED.add(local_port)
+    _OWNER_OF_PORT.pop(local_port, None)
+    if fd is None:
+        return
+    # Forget the socket's port: a new connection given the same port is mapped afresh (and
+    # is not retired), while this one, offered again, is known by _RETIRED alone.
+    if _FD_OF_PORT.get(local_port) == fd:
+        del _FD_OF_PORT[local_port]
+    _PORT_OF_FD.pop(fd, None)
+    with contextlib.suppress(OSError, ValueError):
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+
+
+def _connection_state(local_port: int) -> str:
+    """ "closed" (the peer ended it), "stray" (bytes wait on it), "open", or "unknown"."""
+    fd = _fd_of(local_port)
+    if fd is None:
+        return "unknown"
     try:
         readable = select.select([fd], [], [], 0)[0]
         if not readable:
@@ -568,11 +760,18 @@ class Driver:
         while True:
             queued, finished, failed = multi.info_read()
             for easy in finished:
+                transfer = getattr(easy, "transfer", None)
+                if transfer is not None:
+                    transfer.end_body()
+                    transfer.after_answer()  # in the multi still; before anyone reads it
                 multi.remove_handle(easy)
-                self._finished(getattr(easy, "transfer", None), 0, "")
+                self._finished(transfer, 0, "")
             for easy, code, message in failed:
                 multi.remove_handle(easy)
                 transfer = getattr(easy, "transfer", None)
+                if transfer is not None and transfer.retry_fresh():
+                    self._add(transfer)  # held back from a connection with stray bytes
+                    continue
                 if transfer is not None:
                     transfer.os_errno = int(easy.getinfo(pycurl.OS_ERRNO))
                 self._finished(transfer, code, message)
@@ -658,6 +857,52 @@ _watchdog = _Watchdog()
 # ----------------------------------------------------------------------------- words
 
 
+def after_answer_words(transfer: Transfer, status: int) -> str:
+    """Why an answer that libcurl read whole is still an ERROR: bytes came after it."""
+    count = transfer.after_bytes
+    many = "some" if count < 0 else f"{count}+" if count >= _PEEK_MAX else str(count)
+    # -1: libcurl read them with the head, and closed the connection (_dropped_by_libcurl).
+    how = "; they came with the head in one read" if count < 0 else ""
+    if transfer.method == "HEAD":
+        return f"answered HEAD with {many} bytes after the head (a HEAD answer has no body){how}"
+    if transfer.no_body:
+        return (
+            f"answered {status} with {many} bytes after the head (a {status} answer has no "
+            f"body){how}"
+        )
+    if count < 0:
+        return (
+            "bytes after the end of the answer (beyond its Content-Length or last chunk), "
+            "in the same read"
+        )
+    return (
+        f"{many} bytes after the end of the answer (beyond its Content-Length or last "
+        "chunk), before any other request on the connection"
+    )
+
+
+def _framing_error(lines: list[bytes]) -> str:
+    """Both Content-Length and Transfer-Encoding: libcurl reads the body as chunked, but the
+    shape is request smuggling's, and RFC 9112 6.3 says to handle it as an error."""
+    head = b"".join(lines[1:]).lower()  # one pass in C for nearly every answer
+    if b"transfer-encoding" not in head or b"content-length" not in head:
+        return ""
+    names = {line.partition(b":")[0].strip().lower() for line in lines[1:]}
+    if b"content-length" in names and b"transfer-encoding" in names:
+        return (
+            "the answer has both Content-Length and Transfer-Encoding (which one frames the "
+            "body is ambiguous: RFC 9112 6.3)"
+        )
+    return ""
+
+
+def _no_status_line(code: int, message: str) -> bool:
+    """libcurl's two words for an answer whose first line is not a status line."""
+    if code == pycurl.E_UNSUPPORTED_PROTOCOL:
+        return "HTTP/0.9" in message
+    return code == _WEIRD_SERVER_REPLY and message.startswith("Invalid status line")
+
+
 def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str | None) -> str:
     """A failed transfer's reason, in the words a report shows."""
     code, message = transfer.code, transfer.message
@@ -665,6 +910,10 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
     if transfer.over_cap:
         decoded = " (decoded)" if transfer.options.compressed else ""
         return f"body larger than {cap} bytes{decoded}"
+    if transfer.decode_error:
+        return f"cannot decode the body: {transfer.decode_error}"
+    if transfer.framing_error:
+        return f"not a valid HTTP answer: {transfer.framing_error}"
     if code == pycurl.E_FILESIZE_EXCEEDED:  # libcurl's own count: announced, or received
         length = (content_length or "").strip()
         if length.isdigit() and int(length) > cap:
@@ -681,19 +930,26 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
         return f"cannot connect to {url}{via}: {message}"
     if transfer.stray_bytes:
         return (
-            "the kept-alive connection held bytes after the previous answer (a body the "
-            "server sent where HTTP allows none?); not used, the request was not sent"
+            "a fresh connection held bytes before the request was sent (after a kept-alive "
+            "one that held bytes after the previous answer); the request was not sent"
         )
+    how = "reset" if transfer.os_errno in _RESETS else "closed"  # an RST, or a FIN
     if transfer.retry_refused:
         return (
-            "connection closed before the response (a kept-alive connection closed after "
+            f"connection {how} before the response (a kept-alive connection ended after "
             "the request was sent; not sent again)"
         )
+    if _no_status_line(code, message):
+        # libcurl says "Received HTTP/0.9 when not allowed" on a new connection and "Invalid
+        # status line" on a kept-alive one, for the same bytes: one reason, whichever it was.
+        return "not an HTTP answer: it does not start with an HTTP status line"
     if code == pycurl.E_GOT_NOTHING:
-        return f"connection closed before the response ({message})"
+        return f"connection {how} before the response (no byte of it came)"
     where = "while reading the body" if transfer.head_done else "before the response"
-    if code == pycurl.E_PARTIAL_FILE or transfer.os_errno in _RESETS:
+    if transfer.os_errno in _RESETS:
         return f"connection reset {where} ({message})"
+    if code == pycurl.E_PARTIAL_FILE:  # the server closed with the answer incomplete
+        return f"connection closed {where} ({message})"
     if code in (pycurl.E_RECV_ERROR, pycurl.E_SEND_ERROR):
         # libcurl's framing checks end here too (chunk sizes, header sizes): no socket error.
         return (

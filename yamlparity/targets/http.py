@@ -28,6 +28,7 @@ from yamlparity.targets.curl import (
     Driver,
     Transfer,
     TransportOptions,
+    after_answer_words,
     current_driver,
     words,
 )
@@ -274,11 +275,17 @@ class HttpAdapter:
             )
             lost = transfer.code in _LOST or transfer.retry_refused
             return self._failed(reason, started, request, lost, took)
+        if transfer.decode_error or transfer.over_cap:  # found once the body had ended
+            reason = words(transfer, "", "", self.target.max_output, None)
+            return self._failed(reason, started, request, took=took)
         if transfer.status_line is not None:
             line = transfer.status_line.decode("iso-8859-1").rstrip("\r\n")
             reason = f"not a valid HTTP answer: status line {line!r}"
             return self._failed(reason, started, request, took=took)
         status = transfer.status()
+        if transfer.after_bytes:
+            reason = after_answer_words(transfer, status)
+            return self._failed(reason, started, request, took=took)
         if status == 407 and self.target.proxy:
             # The proxy's answer, not the target's: no verdict may rest on it.
             proxy = urlsplit(self.target.proxy)
@@ -337,6 +344,9 @@ def transport_options(target: HttpTarget, base_url: str) -> TransportOptions:
         unix_socket=target.unix_socket,
         http_version=target.http_version,
         compressed=target.compressed,
+        plain_http1=urlsplit(base_url).scheme.lower() == "http"
+        and target.http_version in (None, "1.1")
+        and not target.proxy,
         digest=(auth.username, auth.password)
         if auth is not None and auth.scheme == "digest"
         else None,

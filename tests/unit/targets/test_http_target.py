@@ -151,7 +151,7 @@ def test_request_timeout(fault: HttpAdapter) -> None:
 def test_reset_mid_body(fault: HttpAdapter) -> None:
     obs = call(fault, "/truncated")
     assert obs.failure is not None
-    assert obs.failure.startswith("connection reset while reading the body")
+    assert obs.failure.startswith("connection closed while reading the body")
     assert call(fault, "/status/200").status == 200
 
 
