@@ -14,25 +14,18 @@ from typing import Any
 
 from yamlparity.cli.colors import Palette
 from yamlparity.core.failures import split_stderr_tail
-from yamlparity.core.printable import cut_around, shown_json, shown_path, terminal_safe
+from yamlparity.core.printable import shown_path, terminal_safe
+from yamlparity.report import github
 
 VALUE_WIDTH = 100  # characters of a value shown; a longer one is cut around the difference
 MAX_PATHS = 20
-MISSING = "(missing)"
 
 
 def difference_values(diff: Any, order: Sequence[str], width: int = VALUE_WIDTH) -> dict[str, str]:
     """target -> its value at the path as compact exact JSON, `(missing)` where absent; values
-    longer than `width` cut around their first difference."""
-    present = {
-        name: shown_json(diff.values[name], diff.path) for name in order if name in diff.values
-    }
-    shown = cut_around(present, width)
-    return {
-        name: MISSING if name in diff.missing else shown[name]
-        for name in order
-        if name in diff.missing or name in shown
-    }
+    longer than `width` cut around their first difference (report/github.py's, which the
+    annotations use: one rule for both)."""
+    return github.difference_values(diff, order, width)
 
 
 def divergence_lines(result: Any, paint: Palette) -> list[str]:
@@ -53,7 +46,7 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
         for diff in case.differences[:MAX_PATHS]:
             values = difference_values(diff, list(case.outcomes))
             shown = "  ".join(
-                f"{name}={paint.dim(text) if text == MISSING else terminal_safe(text)}"
+                f"{name}={paint.dim(text) if text == github.MISSING else terminal_safe(text)}"
                 for name, text in values.items()
             )
             # As the JUnit failure text and pytest say it: `(same value, different literal)`.
