@@ -119,3 +119,39 @@ def test_cases_turned_error_at_the_end_of_the_run_are_said_so_by_the_cli(tmp_pat
     assert "wrote 4 lines for 3 cases" in done.stderr
     results = (tmp_path / "out" / "bye.json").read_text()
     assert results.count('"verdict": "ERROR"') == 3
+
+
+# Found by a trial: a Node helper answering 30 ms after each input, with a JSON log line every
+# 150 ms, that exits as soon as its input ends. The last case took the answer before it, and
+# the helper then dropped the last real answer on exit: as many lines as cases, so the count
+# held and the shifted cases were DIFFs. The end of a run now waits for quiet stdout before
+# it closes the helpers' input, so the late answer is counted.
+ASYNC_TICKER = """\
+const rl = require("readline").createInterface({input: process.stdin, crlfDelay: Infinity});
+setInterval(() => process.stdout.write(JSON.stringify({level: "info"}) + "\\n"), 150);
+const answer = (l) => process.stdout.write(JSON.stringify({v: JSON.parse(l)}) + "\\n");
+rl.on("line", (l) => setTimeout(() => answer(l), 30));
+rl.on("close", () => process.exit(0));
+"""
+ECHO = """\
+import json, sys
+for line in sys.stdin:
+    print(json.dumps({"v": json.loads(line)}), flush=True)
+"""
+
+
+def test_an_async_helper_that_exits_on_end_of_input_is_still_counted(tmp_path: Path) -> None:
+    (tmp_path / "ticker.js").write_text(ASYNC_TICKER)
+    (tmp_path / "echo.py").write_text(ECHO)
+    spec = tmp_path / "ticker.yaml"
+    spec.write_text(
+        "name: ticker\ntargets:\n"
+        f"  good: {{run: [{HELPER_PY}, echo.py], mode: stream, timeout: 5}}\n"
+        "  ticker: {run: [node, ticker.js], mode: stream, timeout: 5}\n"
+        "cases:\n" + "".join(f"  - {{name: c{n}, input: {n}}}\n" for n in range(8))
+    )
+    loaded = load_spec(spec)
+    for _ in range(2):
+        verdicts = [case.verdict for case in run_spec(loaded, RunOptions()).cases]
+        assert "DIFF" not in verdicts, verdicts  # a DIFF here rests on a shifted answer
+        assert set(verdicts) <= {"MATCH", "ERROR"}

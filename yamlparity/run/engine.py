@@ -41,7 +41,7 @@ from yamlparity.targets.base import (
 from yamlparity.verdict.evaluate import evaluate
 
 if TYPE_CHECKING:
-    from yamlparity.targets.stream import Miscount
+    from yamlparity.targets.stream import Miscount, StreamAdapter
 
 # A case handed to its targets: the case, what was sent, and each target's answer to await.
 _Sent = tuple[Case, Invocation, dict[str, Pending], "threading.Semaphore | None"]
@@ -296,6 +296,24 @@ def _ledger_for(adapters: dict[str, TargetAdapter]) -> _Ledger | None:
     return ledger
 
 
+def _settle(streams: Sequence[StreamAdapter]) -> None:
+    """Wait until the helpers' stdout has been quiet for END_QUIET (END_SETTLE at most): an
+    answer still on its way is counted before stdin closes (targets/stream.py, END_QUIET)."""
+    from yamlparity.targets.stream import END_QUIET, END_SETTLE
+
+    if not streams:
+        return
+    give_up = time.monotonic() + END_SETTLE
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < give_up:
+        now_seen = sum(adapter.lines_seen() for adapter in streams)
+        if now_seen != seen:
+            seen, since = now_seen, time.monotonic()
+        elif time.monotonic() - since >= END_QUIET:
+            return
+        time.sleep(END_QUIET / 5)
+
+
 def _lent(adapter: TargetAdapter) -> object:
     """The adapter itself, or the one it lends to several runs (the pytest plugin's shared
     adapters): a stream helper's lines are counted in every run that uses it."""
@@ -308,6 +326,7 @@ def _end_helpers(live: _Live) -> None:
     from yamlparity.targets.stream import END_GRACE, StreamAdapter
 
     streams = [a for a in map(_lent, live.adapters.values()) if isinstance(a, StreamAdapter)]
+    _settle(streams)
     for adapter in streams:
         adapter.close_inputs()  # all at once: they exit together
     deadline = time.monotonic() + END_GRACE

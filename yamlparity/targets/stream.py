@@ -59,6 +59,12 @@ _incarnations = itertools.count(1)
 # How long the end of a run waits for the helpers to exit once their stdin is closed, so
 # every line they wrote is counted (a helper exits when stdin closes: docs/stream-mode.md).
 END_GRACE = 1.0
+# Before the end of a run closes the helpers' stdin, their stdout must stay quiet this long
+# (waited for END_SETTLE at most): a helper that answers asynchronously and exits when its
+# input ends would otherwise drop the last case's real answer, and a stray line before it
+# would balance the count (a Node helper with a timer log line and `rl.on("close", exit)`).
+END_QUIET = 0.05
+END_SETTLE = 0.5
 # After a kill, how long a reader thread may take to read what the helper left in the pipe.
 _KILL_READ = 0.1
 
@@ -603,6 +609,18 @@ class StreamAdapter(CommandAdapter):
         """The run is over: close every helper's stdin (each exits, see end)."""
         for helper in self.helpers:
             helper.close_input()
+
+    def lines_seen(self) -> int:
+        """Complete stdout lines the helpers wrote so far (read now where the lanes poll)."""
+        total = 0
+        for helper in self.helpers:
+            stdout = helper.stdout
+            if stdout is None:
+                continue
+            if isinstance(stdout, _PolledStdout) and stdout.open:
+                stdout.fill(time.monotonic())
+            total += stdout.lines
+        return total
 
     def end(self, deadline: float) -> None:
         """After close_inputs: count the lines each helper wrote until it exited (by
