@@ -279,8 +279,11 @@ def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
         return "masked format divergence"  # whatever calibration says of the values
     if entry.partial:
         return "possible masked divergence"  # stable on some target: noise elsewhere is no excuse
-    if entry.uncalibrated and entry.uncalibrated == entry.cases_touched:
-        # Nothing says the values are noise, and they differed every time the rule acted.
+    if entry.uncalibrated:
+        # Nothing says the values are noise, and they differed between targets in some case.
+        # Not only when they differed every time the rule acted: a field equal in most cases
+        # and different in one (`3` vs `30`) is the likelier divergence, and a case the rule
+        # only reordered (`unique` on an array without repeats) said nothing either way.
         return "possible masked divergence"
     if normalized_any and not entry.cases_touched:
         return "dead"  # skipped values, if any, say why (a path on the wrong kind of value)

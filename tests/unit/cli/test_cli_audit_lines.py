@@ -55,3 +55,42 @@ def test_quiet_runs_and_runs_without_a_flag_print_no_audit_line(tmp_path: Path) 
     spec(tmp_path, [{"rule": "del(.price)", "intended": "prices are not compared here"}])
     intended = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
     assert intended.returncode == 0 and "audit:" not in intended.stdout
+
+
+@pytest.mark.parametrize(
+    ("rule", "first", "second", "shown"),
+    [
+        # Equal in one case, different in the other: the difference is still flagged.
+        ("del(.price)", ({"price": 3}, {"price": 3}), ({"price": 3}, {"price": 30}), "3 vs b 30"),
+        # The rule only reorders in one case (no repeat) and drops a repeat in the other.
+        (
+            ".tags |= unique",
+            ({"tags": ["y", "x"]}, {"tags": ["x", "y"]}),
+            ({"tags": ["x", "x", "y"]}, {"tags": ["x", "y"]}),
+            '["x","x","y"]',
+        ),
+    ],
+)
+def test_a_difference_in_one_case_of_several_is_flagged(
+    tmp_path: Path,
+    rule: str,
+    first: tuple[object, object],
+    second: tuple[object, object],
+    shown: str,
+) -> None:
+    (tmp_path / "h.py").write_text(HELPER)
+    cases = [
+        {"name": name, "input": {"a": a, "b": b}}
+        for name, (a, b) in (("same", first), ("differs", second))
+    ]
+    (tmp_path / "s.yaml").write_text(
+        "name: some\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
+        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
+        f"normalize: {json.dumps([rule])}\n"
+        f"cases: {json.dumps(cases)}\n"
+    )
+    done = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
+    assert f"rule 1 {rule} may hide a divergence" in line and shown in line
