@@ -245,6 +245,7 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
 
 
 SPEC_KEYS = ("cases", "cases_from", "fuzz")  # a YAML file with one of these is a spec
+_SPEC_ONLY_KEYS = frozenset({"name", "title", "description", "calibration", "align", "allow_empty"})
 
 
 def _file_role(path: Path) -> Literal["spec", "fragment", "other"]:
@@ -271,8 +272,15 @@ def spec_without_cases(value: Mapping[str, JSON]) -> bool:
     hold (`name:`, `case:`), or `targets:`/`include:` and a key close to `cases`, `cases_from`
     or `fuzz`; load_spec then points at that key (or says the spec has no cases). Anything
     else without cases may be an include fragment (docs/cli.md)."""
-    if "targets" not in value and "include" not in value:
+    if not isinstance(value, dict):
         return False
+    if "targets" not in value and "include" not in value:
+        # Without targets only when it reads as a spec beyond doubt: a key close to a cases
+        # key beside two keys of a spec (`name:`, `normalize:`, `request:`...), not another
+        # tool's YAML that happens to hold a `case:`.
+        near = [k for k in value if k not in FRAGMENT_KEYS and suggest(k, SPEC_KEYS)]
+        known = [k for k in value if k in FRAGMENT_KEYS or k in _SPEC_ONLY_KEYS]
+        return bool(near) and len(known) >= 2
     foreign = [key for key in value if key not in FRAGMENT_KEYS]
     if "targets" in value and foreign:
         return True

@@ -491,8 +491,12 @@ def test_a_spec_whose_cases_key_is_misspelt_is_found_not_skipped(tmp_path: Path)
     write(tmp_path, "a/common/fragment.yaml", TARGETS + "normalize: [del(.ts)]\n")
     write(tmp_path, "a/ci.yml", "include: [{template: x.yml}]\nstages: [test]\n")
     write(tmp_path, "a/rows.yaml", "- {name: r1, input: 1}\n")
+    # No targets (they come from nowhere yet): a spec only beyond doubt, a key close to
+    # `cases` beside two keys of a spec; another tool's `name:` + `case:` is not one.
+    write(tmp_path, "a/bare.yaml", "name: bare\nrequest: {method: GET}\ncase: [{name: c}]\n")
+    write(tmp_path, "a/other.yaml", "name: other tool\ncase: sensitive\n")
     names = [p.name for p in find_specs([tmp_path / "a"])]
-    assert names == ["forgot.yaml", "form.yaml", "inc.yaml", "typo.yaml"]
+    assert names == ["bare.yaml", "forgot.yaml", "form.yaml", "inc.yaml", "typo.yaml"]
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path / "a" / "form.yaml")
     assert info.value.message == "unknown key 'cases_form' in the top level"
