@@ -404,7 +404,7 @@ class Transfer:
             return
         if _OWNER_OF_PORT.get(port) is not self:
             return  # another request took it in the same perform (its prereq looked)
-        self.after_bytes = _waiting_bytes(fd)
+        self.after_bytes = _waiting_bytes(fd, _NO_BODY_WAIT if self.no_body else 0.0)
         if self.after_bytes or self.no_body:
             _retire(port, fd)
 
@@ -521,6 +521,12 @@ _OWNER_OF_PORT: dict[int, Transfer] = {}
 # Connections taken out of use (shut down): a request offered one is sent on a fresh one.
 _RETIRED: set[int] = set()
 _PEEK_MAX = 1 << 16
+# After an answer with no body by rule (HEAD, 204, 304), how long to look for a body the
+# server sends anyway (`http.server`'s do_HEAD calling the GET path writes it right after the
+# head, in its own write): a few ms catch it nearly always, where looking without waiting
+# caught it only when it had already come (a HEAD case was MATCH or ERROR from run to run).
+# Paid by every such answer; the connection is never reused after one, whatever comes.
+_NO_BODY_WAIT = 0.005
 
 
 def _fd_of(local_port: int) -> int | None:
@@ -538,10 +544,10 @@ def _fd_of(local_port: int) -> int | None:
     return fd
 
 
-def _waiting_bytes(fd: int) -> int:
-    """How many bytes wait unread on the socket now (at most _PEEK_MAX), without waiting."""
+def _waiting_bytes(fd: int, wait: float = 0.0) -> int:
+    """How many bytes wait unread on the socket (at most _PEEK_MAX), now or within `wait`."""
     try:
-        if not select.select([fd], [], [], 0)[0]:
+        if not select.select([fd], [], [], wait)[0]:
             return 0
         peek = socket.socket(fileno=os.dup(fd))
         try:
