@@ -17,7 +17,8 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.servers.raw_http import ScriptedServer
-from yamlparity.targets.decode import BodyDecoder
+from yamlparity.targets import decode
+from yamlparity.targets.decode import BodyDecoder, own_decoding
 
 BODY = b'{"a": "x\r\n\r\ny"}'  # the head/body split must not be found inside the body
 TIMEOUT = 2
@@ -143,6 +144,10 @@ REFUSED: dict[str, tuple[list[bytes], str]] = {
     ),
 }
 SLOW = {"trickled_head": 0.3, "continue_flood": 0.3}
+# Found by decoding the body here (targets/decode.py), where this libcurl's codings allow it.
+UNFINISHED = frozenset(
+    {"gzip_never_closed", "gzip_cut_short", "deflate_never_finished", "br_never_finished"}
+)
 # Answers that end with the connection (by protocol, or by a server that gave up); the others
 # leave it open for the next request, as a kept-alive server does.
 CLOSING = frozenset(
@@ -187,6 +192,8 @@ def test_every_hostile_answer_is_read_as_curl_reads_it_or_is_an_error(
     for name in READ:
         assert cases[name]["verdict"] == "MATCH", (name, cases[name]["reason"])
     for name, (_, reason) in REFUSED.items():
+        if name in UNFINISHED and not own_decoding():
+            continue  # this libcurl decodes (targets/decode.py): an unfinished stream passes
         case = cases[name]
         assert case["verdict"] == "ERROR", (name, case["verdict"], case["reason"])
         assert case["reason"].startswith("hostile: "), (name, case["reason"])
@@ -226,6 +233,8 @@ def test_curl_reads_the_answers_yamlparity_reads_the_same_way() -> None:
     ids=["gzip", "x-gzip", "zlib-deflate", "raw-deflate", "br", "gzip-gzip", "identity"],
 )
 def test_finished_streams_decode_whole_in_any_split(coding: str, data: bytes) -> None:
+    if coding == "br" and decode._brotli() is None:
+        pytest.skip("no libbrotlidec here (neither beside pycurl's libcurl nor on the system)")
     for size in (1, 3, len(data)):
         decoder = BodyDecoder(coding)
         pieces = [decoder.feed(data[i : i + size]) for i in range(0, len(data), size)]

@@ -226,6 +226,10 @@ def _brotli() -> ctypes.CDLL | None:
 
 @functools.cache
 def own_decoding() -> bool:
-    """Whether yamlparity decodes bodies itself: it needs a brotli decoder for `br`, which
-    libcurl asks for whenever it was built with one (it is in pycurl's wheels)."""
-    return "brotli" not in pycurl.version.lower() or _brotli() is not None
+    """Whether yamlparity decodes bodies itself: libcurl asks for every coding it was built
+    with, so each must be one decoded here — `br` needs a brotli decoder (pycurl's wheels
+    bundle one), and a libcurl built with zstd leaves the decoding to libcurl."""
+    version = pycurl.version.lower()
+    if "zstd" in version:
+        return False
+    return "brotli" not in version or _brotli() is not None
