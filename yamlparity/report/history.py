@@ -117,11 +117,21 @@ def append(path: Path, line: Mapping[str, Any]) -> None:
     """One entry, one write: O_APPEND keeps lines whole when several runs append at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
+        if _ends_unfinished(fd):
+            # A torn last line (a crash mid-write, a hand edit): start on a line of our own,
+            # or this entry would be glued to it and passed over with it when read.
+            data = b"\n" + data
         os.write(fd, data)
     finally:
         os.close(fd)
+
+
+def _ends_unfinished(fd: int) -> bool:
+    """Whether the file's last byte is there and is not a newline."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
 
 
 def read_entries(path: Path, spec: str | None = None, last: int | None = None) -> list[Any]:

@@ -51,6 +51,18 @@ def test_append_and_read_back_the_last_runs_of_one_spec(tmp_path: Path) -> None:
     assert read_entries(tmp_path / "missing.jsonl") == []
 
 
+def test_an_entry_after_a_line_torn_without_its_newline_is_kept(tmp_path: Path) -> None:
+    """A crash mid-write leaves a last line without its newline: the next run's entry starts
+    a line of its own (glued to the torn one, it was passed over with it)."""
+    path = tmp_path / "history.jsonl"
+    append(path, {"spec": "a", "tally": {}, "n": 1})
+    with path.open("a") as handle:
+        handle.write('{"v":1,"spec":"a","torn')
+    append(path, {"spec": "a", "tally": {}, "n": 2})
+    assert [e["n"] for e in read_entries(path, "a")] == [1, 2]
+    assert path.read_text().count("\n") == 3
+
+
 def test_reading_backwards_crosses_block_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
