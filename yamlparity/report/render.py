@@ -905,6 +905,14 @@ def _check_blocks(env: SandboxedEnvironment, name: str, path: Path | None) -> No
     if extends is None or not isinstance(extends.template, nodes.Const):
         return  # not a child, or a parent chosen at render time
     parent = str(extends.template.value)
+    if _source(env, parent)[1] == filename:
+        # templates/report.md.j2 with {% extends "report.md.j2" %}: the project's own file
+        # shadows the built-in one under that name, so it would extend itself.
+        raise SpecError(
+            f"report template failed: {name!r} extends {parent!r}, which is this file itself",
+            Location(_short_template_name(filename or name), extends.lineno, 1),
+            hint=f'extend the built-in one as "yamlparity/{parent}"',
+        )
     known = _blocks_of(env, parent, {name})
     for block in _top_blocks(tree.body):
         if block.name in known:

@@ -90,6 +90,23 @@ def test_target_names_of_the_spec_itself_are_known_to_the_check(project: Path) -
     assert (project / "out" / "s.md").read_text() == "a b\n"
 
 
+def test_a_project_report_template_extending_its_own_name_is_told_so(project: Path) -> None:
+    """templates/report.md.j2 shadows the built-in report.md.j2: extending that name extends
+    itself (the check said its blocks did not exist, and listed none)."""
+    (project / "templates").mkdir()
+    (project / "templates" / "report.md.j2").write_text(
+        '{% extends "report.md.j2" %}\n{% block footer %}SELF{% endblock %}\n'
+    )
+    done = run(project)
+    assert done.returncode == 2
+    assert "'report.md.j2' extends 'report.md.j2', which is this file itself" in done.stderr
+    assert 'extend the built-in one as "yamlparity/report.md.j2"' in done.stderr
+    (project / "templates" / "report.md.j2").write_text(
+        '{% extends "yamlparity/report.md.j2" %}\n{% block footer %}SELF{% endblock %}\n'
+    )
+    assert run(project).returncode == 0
+
+
 def test_a_misspelled_block_is_an_error_with_a_suggestion(project: Path) -> None:
     (project / "t.md.j2").write_text(
         '{% extends "report.md.j2" %}\n{% block header %}# h\n{% endblock %}\n'
