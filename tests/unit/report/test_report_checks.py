@@ -165,3 +165,20 @@ def test_the_built_in_templates_extend_none() -> None:
     for path in templates:
         tree = env.parse(path.read_text("utf-8"), path.name)
         assert tree.find(nodes.Extends) is None, path.name
+
+
+def test_a_template_failing_on_a_real_case_leaves_no_stale_report(project: Path) -> None:
+    """The check renders synthetic cases; a template failing on one of the run's own cases
+    fails after the run. The earlier run's report must not stay under its name (it read as
+    this run's), and the summary line names what was written."""
+    assert run(project, "--format", "md,json").returncode == 0
+    assert (project / "out" / "s.md").exists()
+    (project / "t.md.j2").write_text(
+        '{% for c in cases %}{% if c.name == "c" %}{{ nosuch }}{% endif %}{% endfor %}\n'
+    )
+    done = run(project, "--template", "t.md.j2", "--format", "md,json")
+    assert done.returncode == 2
+    assert "'nosuch' is undefined" in done.stderr
+    assert not (project / "out" / "s.md").exists()
+    assert (project / "out" / "s.json").exists()
+    assert "→ out/s.json" in done.stdout

@@ -7,6 +7,7 @@ Every file is written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -69,7 +70,11 @@ class Written:
 
     @property
     def primary(self) -> Path:
-        return next(iter(self.paths.values()))
+        """The first output written (the summary line and the index link to it): a report
+        whose template failed is not named as if it were there."""
+        failed = {path for path, _ in self.failures}
+        written = (path for path in self.paths.values() if path not in failed)
+        return next(written, next(iter(self.paths.values())))
 
 
 def write_spec(
@@ -105,6 +110,10 @@ def write_spec(
                 dump(write)
 
         attempt(path, write_file)
+        if out.failures and out.failures[-1][0] == path:
+            # An earlier run's file under this name would be read as this run's report.
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
     # Machine results first: a template that fails late must not cost the run its results.
     if "json" in paths:
