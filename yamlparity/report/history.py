@@ -9,6 +9,8 @@ The format is documented in docs/history.md.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -119,6 +121,10 @@ def append(path: Path, line: Mapping[str, Any]) -> None:
     data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
+        # Runs appending at once (shards, xdist workers): the look at the last byte and the
+        # write go together, or a line being written by another looks torn.
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
         if _ends_unfinished(fd):
             # A torn last line (a crash mid-write, a hand edit): start on a line of our own,
             # or this entry would be glued to it and passed over with it when read.

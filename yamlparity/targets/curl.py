@@ -399,6 +399,10 @@ class Transfer:
         # own record, not by port (a closed socket's number may belong to another by now).
         fd = int(self.easy.getinfo(pycurl.ACTIVESOCKET))
         if fd == -1:
+            # Closed by a later request that found it retired (a no-body answer's connection,
+            # offered again before this transfer was looked at): that says nothing of bytes.
+            if port in _SHUT_HERE:
+                return
             if self._dropped_by_libcurl():
                 self.after_bytes = -1  # read with the answer: how many is not known
             return
@@ -520,6 +524,9 @@ def _new_socket(fd: int) -> None:
 _OWNER_OF_PORT: dict[int, Transfer] = {}
 # Connections taken out of use (shut down): a request offered one is sent on a fresh one.
 _RETIRED: set[int] = set()
+# Connections shut down here (_retire): closed by us, not by libcurl for bytes it read past an
+# answer, so their answers' transfers must not read libcurl's closing as such bytes.
+_SHUT_HERE: set[int] = set()
 _PEEK_MAX = 1 << 16
 # After an answer with no body by rule (HEAD, 204, 304), how long to look for a body the
 # server sends anyway (`http.server`'s do_HEAD calling the GET path writes it right after the
@@ -540,6 +547,7 @@ def _fd_of(local_port: int) -> int | None:
             if port:
                 _PORT_OF_FD[unmapped], _FD_OF_PORT[port] = port, unmapped
                 _RETIRED.discard(port)  # a new connection on a port used before
+                _SHUT_HERE.discard(port)
         fd = _FD_OF_PORT.get(local_port)
     return fd
 
@@ -565,6 +573,7 @@ def _retire(local_port: int, fd: int | None = None) -> None:
     if fd is None:
         fd = _fd_of(local_port)
     _RETIRED.add(local_port)
+    _SHUT_HERE.add(local_port)
     _OWNER_OF_PORT.pop(local_port, None)
     if fd is None:
         return
