@@ -121,16 +121,23 @@ def test_cases_turned_error_at_the_end_of_the_run_are_said_so_by_the_cli(tmp_pat
     assert results.count('"verdict": "ERROR"') == 3
 
 
-# Found by a trial: a Node helper answering 30 ms after each input, with a JSON log line every
-# 150 ms, that exits as soon as its input ends. The last case took the answer before it, and
-# the helper then dropped the last real answer on exit: as many lines as cases, so the count
-# held and the shifted cases were DIFFs. The end of a run now waits for quiet stdout before
-# it closes the helpers' input, so the late answer is counted.
+# Found by a trial: a Node helper answering a moment after each input, with a JSON log line
+# from a timer, that exits as soon as its input ends. The last case took the answer before it,
+# and the helper then dropped the last real answer on exit: as many lines as cases, so the count
+# held and the shifted cases were DIFFs. The end of a run now waits for quiet stdout before it
+# closes the helpers' input, so the late answer is counted. One log line, 40 ms into the run
+# (one stray and one dropped answer balance; two strays would be caught without the wait).
 ASYNC_TICKER = """\
 const rl = require("readline").createInterface({input: process.stdin, crlfDelay: Infinity});
-setInterval(() => process.stdout.write(JSON.stringify({level: "info"}) + "\\n"), 150);
 const answer = (l) => process.stdout.write(JSON.stringify({v: JSON.parse(l)}) + "\\n");
-rl.on("line", (l) => setTimeout(() => answer(l), 30));
+let ticked = false;
+rl.on("line", (l) => {
+  if (!ticked) {
+    ticked = true;
+    setTimeout(() => process.stdout.write(JSON.stringify({level: "info"}) + "\\n"), 40);
+  }
+  setTimeout(() => answer(l), 10);
+});
 rl.on("close", () => process.exit(0));
 """
 ECHO = """\
@@ -148,7 +155,7 @@ def test_an_async_helper_that_exits_on_end_of_input_is_still_counted(tmp_path: P
         "name: ticker\ntargets:\n"
         f"  good: {{run: [{HELPER_PY}, echo.py], mode: stream, timeout: 5}}\n"
         "  ticker: {run: [node, ticker.js], mode: stream, timeout: 5}\n"
-        "cases:\n" + "".join(f"  - {{name: c{n}, input: {n}}}\n" for n in range(8))
+        "cases:\n" + "".join(f"  - {{name: c{n}, input: {n}}}\n" for n in range(12))
     )
     loaded = load_spec(spec)
     for _ in range(2):
