@@ -179,7 +179,7 @@ def run_command(args: argparse.Namespace) -> int:
             flush=True,
         )
         if not args.quiet:  # -q: the summary lines only
-            for line in _audit_lines(spec, result, path, paint):
+            for line in _audit_lines(spec, out, path, paint):
                 print(line, flush=True)
         if args.verbose:
             for line in divergence_lines(result, paint):
@@ -211,17 +211,18 @@ def run_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _audit_lines(spec: Any, result: Any, report: Path, paint: Any) -> list[str]:
+def _audit_lines(spec: Any, out: Any, report: Path, paint: Any) -> list[str]:
     """A line per rule the audit flags (results/audit.py): the report says more, but a run
     read in a terminal must not keep from its reader that a rule may hide a divergence. The
-    audit reads the calibration data beside the report, as the report does."""
+    reports' own audit when they made one (it reads the calibration data beside the report),
+    else made here the same way."""
     if not spec.rules:
         return []
     from yamlparity.core.printable import terminal_safe
     from yamlparity.report.render import calibration_beside
     from yamlparity.results.audit import audit, flag_summary
 
-    found = audit(result, calibration_beside(result, str(report)), spec)
+    found = out.audit or audit(out.result, calibration_beside(out.result, str(report)), spec)
     return [
         f"  {paint.bold('audit:')} {terminal_safe(flag_summary(entry))} — see the report"
         for entry in found.flagged

@@ -420,10 +420,16 @@ def _example_line(example: MaskedExample) -> str:
 
 
 def analysis_context(
-    result: SpecResult, calibration: Path | None = None, spec: Spec | None = None
+    result: SpecResult,
+    calibration: Path | None = None,
+    spec: Spec | None = None,
+    *,
+    report: Audit | None = None,
 ) -> dict[str, Any]:
-    """The report's `analysis` key: plain strings and numbers, ready for _analysis.md.j2."""
-    report = audit(result, calibration, spec)
+    """The report's `analysis` key: plain strings and numbers, ready for _analysis.md.j2
+    (`report`: the audit made already, not made again)."""
+    if report is None:
+        report = audit(result, calibration, spec)
     return {
         "tiers": result.tier_tally(),
         "tier_names": list(TIERS),

@@ -26,7 +26,7 @@ from yamlparity.report.render import (
     render_to,
     tally_line,
 )
-from yamlparity.results.audit import analysis_context
+from yamlparity.results.audit import Audit, analysis_context, audit
 from yamlparity.results.records import VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
@@ -67,6 +67,7 @@ class Written:
     history: list[dict[str, Any]] = field(default_factory=list)  # the trend (history.trend)
     # Artefacts that could not be written: (file, why); the others were written all the same.
     failures: list[tuple[Path, Exception]] = field(default_factory=list)
+    audit: Audit | None = None  # the rule audit the reports show (the terminal's lines too)
 
     @property
     def primary(self) -> Path:
@@ -128,7 +129,8 @@ def write_spec(
 
     attempt(folder / files.safe_component(result.name), attach)
     # Computed once for every format (one pass over the cases each time it is built).
-    analysis = analysis_context(result, calibration_beside(result, str(report_path)))
+    out.audit = audit(result, calibration_beside(result, str(report_path)))
+    analysis = analysis_context(result, report=out.audit)
     options: dict[str, Any] = {
         "attachments": attached,
         "baseline": baseline,
