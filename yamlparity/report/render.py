@@ -739,6 +739,9 @@ def render(
     return render_context(choice, data, html=html)
 
 
+_WRITE_BLOCK = 1 << 16  # characters
+
+
 def render_to(
     write: Callable[[str], object],
     result: SpecResult,
@@ -760,13 +763,23 @@ def render_to(
 
     def stream(template: Any) -> str:
         written = 0
+        # Handed over in blocks: a table row is ~9 pieces, and each write goes through the
+        # secret masking (a 5,000-case report: 45,000 writes, ~10% of a stream run's CPU).
+        block: list[str] = []
+        size = 0
         for piece in template.generate(data):
             written += len(piece)
             if written > MAX_REPORT_CHARS:
                 raise TemplateLimit(
                     f"template limit: the report passed {MAX_REPORT_CHARS:,} characters"
                 )
-            write(piece)
+            block.append(piece)
+            size += len(piece)
+            if size >= _WRITE_BLOCK:
+                write("".join(block))
+                block, size = [], 0
+        if block:
+            write("".join(block))
         return ""
 
     _render(env, choice.path, stream)

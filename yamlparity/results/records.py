@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -254,7 +253,7 @@ class CaseResults(Sequence[CaseResult]):
             drop_masked = not keep_masked and effect.masked
             drop_skipped = not keep_skipped and effect.skipped_samples
             if drop_masked or drop_skipped:
-                effect = copy.copy(effect)  # a shallow copy, as replace() made (~3x faster)
+                effect = _shallow_copy(effect)
                 if drop_masked:
                     effect.masked = [_without_values(m) for m in effect.masked]
                 if drop_skipped:
@@ -377,6 +376,14 @@ def named_effects(cases: Iterable[CaseResult]) -> Iterator[tuple[str, Sequence[R
 def plain_matches(cases: Sequence[CaseResult]) -> int:
     """How many cases `not_plain` leaves out."""
     return len(cases) - len(cases.full) if isinstance(cases, CaseResults) else 0
+
+
+def _shallow_copy(effect: RuleEffect) -> RuleEffect:
+    """A shallow copy, as replace() made: ~1 us, where copy.copy took ~5 and replace() ~15
+    (its pickling protocol, its __init__), once per rule of every matching case."""
+    copied: RuleEffect = object.__new__(RuleEffect)
+    copied.__dict__.update(effect.__dict__)
+    return copied
 
 
 def _without_values(masked: MaskedValue) -> MaskedValue:

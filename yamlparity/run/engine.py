@@ -888,8 +888,7 @@ def _judged(
     result = evaluate(spec, case, raws, invocation)
     if result.verdict == "MATCH":
         # A match needs no outputs in the report: keep only its summary, so memory does not
-        # grow with the number of matching cases.
+        # grow with the number of matching cases (evaluate left no excerpt).
         for outcome in result.outcomes.values():
             outcome.facets = {}
-            outcome.raw_excerpt = ""
     return result

@@ -31,9 +31,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from yamlparity.core import jsonvalue
 from yamlparity.core.failures import with_stderr_tail
+from yamlparity.core.jsonvalue import JSON
 from yamlparity.spec.model import CommandTarget
 from yamlparity.targets import reaper
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetUnavailable
@@ -49,6 +51,9 @@ _LINE, _EOF, _OVERFLOW = 0, 1, 2
 # line): a parse by the json module's C scanner, a few microseconds for a line of a few
 # hundred bytes. Longer lines only get a look at their two ends (a banner is short).
 _PARSED_ANSWER = 1 << 20
+# Answers up to this size are parsed once, here, and the tree handed to the gate; larger ones
+# may be compared element by element (verdict/elementwise.py), which never holds whole trees.
+_KEPT_PARSE = 1 << 16
 _JSON_FIRST = frozenset(b'{["-0123456789tfn')
 _JSON_LAST = frozenset(b'}]"0123456789el')
 
@@ -101,6 +106,13 @@ class StreamAnswer(RawObservation):
     it answered into an ERROR (run/engine.py, _Ledger)."""
 
     incarnation: int = 0
+    # The line parsed by jsonvalue.loads when this adapter had to know whether it is JSON:
+    # the gate takes it (once: it is mutable) instead of parsing the same bytes again.
+    value: tuple[JSON] | None = field(default=None, repr=False, compare=False)
+
+    def take_value(self) -> tuple[JSON] | None:
+        value, self.value = self.value, None
+        return value
 
 
 def _reject_constant(name: str) -> None:
@@ -701,7 +713,14 @@ class StreamAdapter(CommandAdapter):
                 incarnation=helper.incarnation,
             )
             target = self.target
-            if not_an_answer(line, target.output, bool(target.allow_empty)):
+            if target.output == "json" and len(line) <= _KEPT_PARSE:
+                # Most answers: parsed once, exactly as the gate would (a line this parse
+                # refuses, such as a repeated key, is left to not_an_answer and the gate).
+                with contextlib.suppress(jsonvalue.JsonDecodeError):
+                    answer.value = (jsonvalue.loads(line),)
+            if answer.value is None and not_an_answer(
+                line, target.output, bool(target.allow_empty)
+            ):
                 # A banner or a log line on stdout: this case's answer (the gate says it is not
                 # JSON), and a helper whose next lines may each answer the case before. Started
                 # afresh before its next case, so the stray line costs this case only, however

@@ -59,6 +59,10 @@ def evaluate(
             result = _evaluate(spec, case, raws)
     else:
         result = _evaluate(spec, case, raws, small=True)
+    if result.verdict == "MATCH":
+        # A match shows no answer (the plain path never cuts the excerpts): alike on all paths.
+        for outcome in result.outcomes.values():
+            outcome.raw_excerpt = ""
     if result.verdict in REPRODUCED:
         live = [name for name, outcome in result.outcomes.items() if outcome.skipped is None]
         result.reproducers = reproducers(spec, invocation, live)
@@ -265,7 +269,6 @@ def _plain_match(
         outcomes[name] = TargetOutcome(
             target=name,
             facets=normalized[name][0],
-            raw_excerpt=parsed[name].excerpt,
             duration=raw.duration,
             exit_code=raw.exit_code,
             status=raw.status,

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 from tests.support.paths import ROOT
 from tests.unit.report.test_formats import sample_result
+from yamlparity.report import render as render_module
 from yamlparity.report.history import trend
 from yamlparity.report.render import render, render_to
 from yamlparity.report.summary import render_summary, spec_entry
@@ -217,12 +218,35 @@ def test_the_documented_override_examples_render_right(
         assert _stray_pipes(found) == []
 
 
-def test_spacing_streams_the_same_text_as_render(tmp_path: Path) -> None:
+def test_spacing_streams_the_same_text_as_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     team = _team(tmp_path, OVERRIDES["bold line"] + OVERRIDES["super then a line"])
+    whole = render(sample_result(), team)
     pieces: list[str] = []
     render_to(pieces.append, sample_result(), team)
-    assert "".join(pieces) == render(sample_result(), team)
-    assert len(pieces) > 50  # still streamed piece by piece, not joined per block
+    assert "".join(pieces) == whole
+    # Handed over in blocks of render_module._WRITE_BLOCK characters; with blocks of one
+    # character every piece the template makes shows: still streamed piece by piece, not
+    # joined per template block.
+    monkeypatch.setattr(render_module, "_WRITE_BLOCK", 1)
+    pieces = []
+    render_to(pieces.append, sample_result(), team)
+    assert "".join(pieces) == whole
+    assert len(pieces) > 50
+
+
+def test_a_long_report_is_handed_over_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "_WRITE_BLOCK", 1)
+    single: list[str] = []
+    render_to(single.append, sample_result())
+    monkeypatch.setattr(render_module, "_WRITE_BLOCK", 512)
+    pieces: list[str] = []
+    render_to(pieces.append, sample_result())
+    assert "".join(pieces) == "".join(single) == render(sample_result())
+    assert len(pieces) > 3
+    # A block ends at the first piece that reaches the size: never a whole table at once.
+    assert max(len(piece) for piece in pieces) < 512 + max(len(piece) for piece in single)
 
 
 def test_a_block_already_ending_in_a_blank_line_gets_no_more(tmp_path: Path) -> None:
