@@ -129,6 +129,39 @@ for proc in procs:
 assert matches == len(rows), matches
 """
 
+# The same loop, comparing as yamlparity does (the issue's "the same comparison"): numbers by
+# their literal text (`1` is not `1.0`, never `true`; 9007199254740993 keeps its digits),
+# a repeated key refused, NaN refused. Python's `==` on json.loads trees says True == 1 == 1.0.
+STREAM_LOOP_EXACT = (
+    STREAM_LOOP.replace(
+        "matches = 0\n",
+        """matches = 0
+class Num(str):
+    pass
+def pairs(items):
+    value = dict(items)
+    if len(value) != len(items):
+        raise ValueError("repeated key")
+    return value
+def constant(name):
+    raise ValueError(name)
+decoder = json.JSONDecoder(parse_int=Num, parse_float=Num, parse_constant=constant,
+                           object_pairs_hook=pairs)
+def exact(value):
+    if isinstance(value, dict):
+        return {k: exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [exact(v) for v in value]
+    return (type(value), value)
+""",
+    )
+    .replace(
+        "doc = json.loads(proc.stdout.readline())",
+        "doc = decoder.decode(proc.stdout.readline().decode())",
+    )
+    .replace("docs.append(doc)", "docs.append(exact(doc))")
+)
+
 BARE = r"""
 import http.client, json, sys
 ports = [int(p) for p in sys.argv[1:3]]
@@ -275,20 +308,42 @@ def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Fi
             [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "process", 1))], folder
         ),
     )
-    write_cases(folder, cases(n))
-    (folder / "stream_loop.py").write_text(STREAM_LOOP)
-    loop_argv = [PY, "stream_loop.py", str(TARGETS / "stream_helper.js")]
-    contenders = {
-        "loop": loop_argv,
-        "stream1": [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "stream", 1))],
-        "stream2": [PY, "-m", "yamlparity", "run", "-q", str(command_spec(folder, "stream", 2))],
-    }
+    # Each contender at n cases and at n/5 (in a folder of its own): whole processes at n,
+    # and the rate between the two sizes, which start-up, spec loading and the report's fixed
+    # part do not enter (what a long run sees).
+    small = folder / "small"
+    small.mkdir(exist_ok=True)
+    sizes = {folder: n, small: max(1, n // 5)}
+    helper = str(TARGETS / "stream_helper.js")
+    contenders: dict[str, tuple[list[str], Path]] = {}
+    for place, count in sizes.items():
+        write_cases(place, cases(count))
+        (place / "stream_loop.py").write_text(STREAM_LOOP)
+        (place / "stream_loop_exact.py").write_text(STREAM_LOOP_EXACT)
+        tag = "" if place == folder else "_small"
+        contenders[f"loop{tag}"] = ([PY, "stream_loop.py", helper], place)
+        contenders[f"exact{tag}"] = ([PY, "stream_loop_exact.py", helper], place)
+        for workers in (1, 2):
+            spec = str(command_spec(place, "stream", workers))
+            argv = [PY, "-m", "yamlparity", "run", "-q", spec]
+            contenders[f"stream{workers}{tag}"] = (argv, place)
     # Interleaved rounds, whole processes (start-up, spec load and report included for
     # yamlparity; interpreter and helper start for the loop); the median of each counts.
-    runs = interleaved(contenders, folder, 1 if n < 1000 else ROUNDS)
-    loop, stream, stream2 = (rate(n, statistics.median(runs[k])) for k in contenders)
-    ratios = ", ".join(f"{b / a:.2f}" for a, b in zip(runs["stream1"], runs["loop"], strict=True))
-    print(f"  stream rounds (yamlparity 1 worker/loop per round): {ratios}", flush=True)
+    runs: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(1 if n < 1000 else ROUNDS):
+        for name, (argv, place) in contenders.items():
+            runs[name].append(timed(argv, place))
+    median = {name: statistics.median(times) for name, times in runs.items()}
+    loop, exact, stream, stream2 = (
+        rate(n, median[k]) for k in ("loop", "exact", "stream1", "stream2")
+    )
+    extra = n - sizes[small]
+
+    def steady(name: str) -> float:
+        return extra / max(1e-9, median[name] - median[f"{name}_small"])
+
+    ratios = ", ".join(f"{b / a:.2f}" for a, b in zip(runs["stream1"], runs["exact"], strict=True))
+    print(f"  stream rounds (yamlparity 1 worker/exact loop per round): {ratios}", flush=True)
     return [
         Figure("shell loop, node helper per case, 2 targets", shell, "cases/s", "baseline"),
         Figure(
@@ -306,22 +361,43 @@ def bench_command(folder: Path, n: int, process_n: int, shell_n: int) -> list[Fi
             f"{process / shell:.1f}x shell, {process / ceiling:.0%} of the ceiling",
             process >= 4 * shell,
         ),
-        Figure("minimal Python loop, same stream helpers", loop, "cases/s", "baseline"),
+        Figure("minimal Python loop, same stream helpers (Python ==)", loop, "cases/s", "baseline"),
+        Figure(
+            "the loop comparing exactly (numbers by literal)",
+            exact,
+            "cases/s",
+            "baseline",
+            f"{exact / loop:.2f}x the == loop",
+        ),
         Figure(
             "yamlparity stream mode, 1 worker",
             stream,
             "cases/s",
-            ">= 0.8x loop",
-            f"{stream / loop:.2f}x loop, {stream / shell:.0f}x shell",
-            stream >= 0.8 * loop,
+            ">= 0.8x exact",
+            f"{stream / exact:.2f}x exact loop, {stream / loop:.2f}x == loop",
+            stream >= 0.8 * exact,
         ),
         Figure(
             "yamlparity stream mode, 2 workers",
             stream2,
             "cases/s",
-            ">= 0.8x loop",
-            f"{stream2 / loop:.2f}x loop, {stream2 / shell:.0f}x shell",
-            stream2 >= 0.8 * loop,
+            ">= 0.8x exact",
+            f"{stream2 / exact:.2f}x exact loop, {stream2 / loop:.2f}x == loop",
+            stream2 >= 0.8 * exact,
+        ),
+        Figure(
+            f"steady state ({sizes[small]}->{n} cases): exact loop",
+            steady("exact"),
+            "cases/s",
+            "baseline",
+        ),
+        Figure(
+            "steady state: yamlparity stream mode, 1 worker",
+            steady("stream1"),
+            "cases/s",
+            ">= 0.8x exact",
+            f"{steady('stream1') / steady('exact'):.2f}x exact loop (no start-up, no fixed costs)",
+            steady("stream1") >= 0.8 * steady("exact"),
         ),
     ]
 
