@@ -232,6 +232,10 @@ class _PolledStdout:
         self.lines = 0  # complete lines received, taken or not (see _Helper.account)
         self.open = True
         self.lane: dict[int, _PolledStdout] | None = None  # the table of the lane polling it
+        # pending()'s look: a poll with no wait, where a read of the empty pipe raised
+        # BlockingIOError (twice the cost; two looks a target a case).
+        self.poller = select.poll()
+        self.poller.register(fd, select.POLLIN)
 
     def fill(self, now: float) -> None:
         """Take what the pipe holds now; lines are stamped `now` (when the poll saw them) and
@@ -279,7 +283,11 @@ class _PolledStdout:
 
     def pending(self) -> bool:
         """Output not taken yet: a line waiting, or part of one."""
-        self.fill(time.monotonic())
+        now = time.monotonic()
+        if self.open and self.poller.poll(0):
+            self.fill(now)
+        else:
+            self.looked = now  # what fill() records of an empty pipe
         return self.partial > 0 or bool(self.items)
 
     def to_end(self, deadline: float) -> None:
