@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from yamlparity.cli.common import EXIT_FAILED, EXIT_OK, display_path, project_config
+from yamlparity.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    audit_lines,
+    display_path,
+    project_config,
+)
 from yamlparity.core.errors import UsageError
 
 
@@ -71,6 +77,7 @@ def register(sub: Any) -> None:
 
 
 def merge_command(args: argparse.Namespace) -> int:
+    from yamlparity.cli.colors import palette_for
     from yamlparity.report.formats import parse_formats, write_index, write_spec
     from yamlparity.report.history import Recording
     from yamlparity.report.render import check_template, choose_template
@@ -108,6 +115,7 @@ def merge_command(args: argparse.Namespace) -> int:
     _check_writable(report_dir)
     written = []
     failed = False
+    paint = palette_for(sys.stdout)
     for entry, result, choice in merged:
         path = report_dir / f"{_safe(entry.name)}.md"
         out = write_spec(
@@ -115,6 +123,9 @@ def merge_command(args: argparse.Namespace) -> int:
         )
         written.append(out)
         _summary(result, out.primary)
+        if not args.quiet and out.audit is not None:  # as `run` prints them for one run
+            for line in audit_lines(out.audit, paint):
+                print(line, flush=True)
         failing = [c for c in result.cases if c.failing and not (fixed_ok and c.verdict == "FIXED")]
         failed = failed or bool(failing) or result.interrupted
     if written:

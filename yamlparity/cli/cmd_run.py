@@ -17,6 +17,7 @@ from yamlparity.cli.common import (
     EXIT_USAGE,
     add_select,
     add_spec_args,
+    audit_lines,
     case_names,
     check_distinct_reports,
     display_path,
@@ -212,21 +213,15 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _audit_lines(spec: Any, out: Any, report: Path, paint: Any) -> list[str]:
-    """A line per rule the audit flags (results/audit.py): the report says more, but a run
-    read in a terminal must not keep from its reader that a rule may hide a divergence. The
-    reports' own audit when they made one (it reads the calibration data beside the report),
-    else made here the same way."""
+    """The audit lines of one spec: the reports' own audit when they made one (it reads the
+    calibration data beside the report), else made here the same way."""
     if not spec.rules:
         return []
-    from yamlparity.core.printable import terminal_safe
     from yamlparity.report.render import calibration_beside
-    from yamlparity.results.audit import audit, flag_summary
+    from yamlparity.results.audit import audit
 
     found = out.audit or audit(out.result, calibration_beside(out.result, str(report)), spec)
-    return [
-        f"  {paint.bold('audit:')} {terminal_safe(flag_summary(entry))} — see the report"
-        for entry in found.flagged
-    ]
+    return audit_lines(found, paint)
 
 
 def _crowded_timeouts_hint(spec: Any, result: Any, jobs: int | None) -> str:

@@ -123,6 +123,18 @@ def case_names(spec: Any) -> Iterator[str]:
     return iter(names()) if names is not None else (case.name for case in spec.cases)
 
 
+def audit_lines(found: Any, paint: Any) -> list[str]:
+    """A line per rule the audit flags (results/audit.py): the report says more, but a run
+    read in a terminal must not keep from its reader that a rule may hide a divergence."""
+    from yamlparity.core.printable import terminal_safe
+    from yamlparity.results.audit import flag_summary
+
+    return [
+        f"  {paint.bold('audit:')} {terminal_safe(flag_summary(entry))} — see the report"
+        for entry in found.flagged
+    ]
+
+
 def display_path(path: Path) -> str:
     resolved = path.resolve()
     try:

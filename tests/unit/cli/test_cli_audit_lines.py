@@ -94,3 +94,20 @@ def test_a_difference_in_one_case_of_several_is_flagged(
     assert done.returncode == 0, done.stdout + done.stderr
     [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
     assert f"rule 1 {rule} may hide a divergence" in line and shown in line
+
+
+def test_a_merge_of_shards_prints_the_audit_lines_of_one_run(tmp_path: Path) -> None:
+    spec(tmp_path, ["del(.nothing)", "del(.price)"])
+    whole = run_cli("run", "s.yaml", "--report-dir", "whole", cwd=tmp_path)
+    for k in (1, 2):
+        shard = run_cli(
+            "run", "s.yaml", "--shard", f"{k}/2", "--report-dir", f"shards/{k}", cwd=tmp_path
+        )
+        assert shard.returncode == 0, shard.stdout + shard.stderr
+    merged = run_cli("merge", "shards", "--report-dir", "out", cwd=tmp_path)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    audit = [line for line in merged.stdout.splitlines() if line.startswith("  audit:")]
+    assert audit == [line for line in whole.stdout.splitlines() if line.startswith("  audit:")]
+    assert audit == [LINE]
+    quiet = run_cli("merge", "shards", "--report-dir", "out", "-q", cwd=tmp_path)
+    assert quiet.returncode == 0 and "audit:" not in quiet.stdout
