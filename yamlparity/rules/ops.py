@@ -929,7 +929,7 @@ def _is_timestamp_text(text: str) -> bool:
     if not _TIMESTAMP_RE.fullmatch(text):
         return False
     if not text[:4].isdigit():
-        return True  # an HTTP date: its day and month names were checked by the form
+        return _http_date_exists(text)
     second = int(text[17:19]) if len(text) > 17 and text[16] == ":" else 0
     try:
         datetime.datetime(
@@ -939,6 +939,23 @@ def _is_timestamp_text(text: str) -> bool:
     except ValueError:
         return False
     return second <= 60 and _offset_exists(text)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _http_date_exists(text: str) -> bool:
+    """`Sun, 06 Nov 1994 08:49:37 GMT`: a day that exists, a time of day, and the day name of
+    that date. A server whose day names are one off (a Monday-first table read with a
+    Sunday-first index) sends dates that are not: masked as timestamps, they hid it."""
+    day, month, year = int(text[5:7]), _MONTHS.index(text[8:11]) + 1, int(text[12:16])
+    hour, minute, second = int(text[17:19]), int(text[20:22]), int(text[23:25])
+    try:
+        date = datetime.datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return False
+    return second <= 60 and _WEEKDAYS[date.weekday()] == text[:3]  # 60: a leap second
 
 
 def _offset_exists(text: str) -> bool:

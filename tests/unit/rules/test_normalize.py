@@ -286,6 +286,12 @@ def test_through_recursion_with_a_key_or_a_shape_is_allowed() -> None:
         ('"2023-12-31T23:59:60Z"', True),  # a leap second
         ('"2024-01-01 10:00+05:30"', True),
         ('"Sun, 06 Nov 1994 08:49:37 GMT"', True),
+        ('"Wed, 31 Dec 2008 23:59:60 GMT"', True),  # a leap second
+        ('"Mon, 06 Nov 1994 08:49:37 GMT"', False),  # 6 Nov 1994 was a Sunday
+        ('"Tue, 07 Dec 2026 10:00:00 GMT"', False),  # a Monday: a day table one off
+        ('"Mon, 31 Feb 2026 10:00:00 GMT"', False),
+        ('"Sun, 00 Dec 0000 25:61:61 GMT"', False),
+        ('"Mon, 07 Dec 2026 24:00:00 GMT"', False),
         ("1700000000123", True),
         ('"2024-13-45T99:99:99Z"', False),
         ('"2024-02-30T10:00:00Z"', False),
