@@ -1265,6 +1265,8 @@ class _SpecBuilder:
         if baseline is not None:
             self._target_refs((*base, "baseline"), baseline)
         text = cast(dict[str, str], raw.get("text") or {})
+        if text:
+            self._check_text_applies(chosen)
         paths = cast(dict[str, dict[str, JSON]], raw.get("paths") or {})
         options = tuple(self._path_options((*base, "paths", k), k, v) for k, v in paths.items())
         found = contradiction(raw, [(p.path_text, p.path, paths[p.path_text]) for p in options])
@@ -1278,6 +1280,21 @@ class _SpecBuilder:
             text_trailing_whitespace=cast(Any, text.get("trailing_whitespace", "keep")),
             text_line_endings=cast(Any, text.get("line_endings", "keep")),
             baseline=cast(str | None, baseline),
+        )
+
+    def _check_text_applies(self, chosen: tuple[str, ...]) -> None:
+        """`compare.text` compares text: the output when it is `output: text`, and stderr. A
+        spec with neither would have it ignored without a word."""
+        output = self.doc.value.get("output", "json")
+        if output == "text" or "stderr" in chosen:
+            return
+        raise self.err(
+            ("compare", "text"),
+            f"`compare.text` applies to text, but this spec's output is `{output}` and it "
+            "compares no stderr: the option would be ignored",
+            "drop `compare.text`; it is for `output: text` and for stderr "
+            "(`compare: {facets: [stdout, stderr]}`)",
+            at_key=True,
         )
 
     def _check_stream_exit_codes(self, chosen: tuple[str, ...], facets: JSON) -> None:
