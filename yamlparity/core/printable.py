@@ -185,8 +185,9 @@ def cut_around(values: Mapping[str, str], width: int) -> dict[str, str]:
     characters)`. Values that all fit are returned whole. Cut each on its own, two values
     that differ past their first `width` characters would be shown identically.
 
-    A text may hold only the start of a longer value (`full_length`, as the report's
-    `ShownText` does): the count after it is the full value's."""
+    A text may hold only part of a longer value (`full_length`, as the report's `ShownText`
+    does; from `offset` characters in, the same for every value of one difference): the
+    counts before and after it are the full value's."""
     if all(_length(text) <= width for text in values.values()):
         return dict(values)
     start = _window_start(list(values.values()), width)
@@ -195,6 +196,10 @@ def cut_around(values: Mapping[str, str], width: int) -> dict[str, str]:
 
 def _length(text: str) -> int:
     return int(getattr(text, "full_length", len(text)))
+
+
+def _offset(text: str) -> int:
+    return int(getattr(text, "offset", 0))
 
 
 def _window_start(texts: Sequence[str], width: int) -> int:
@@ -207,7 +212,8 @@ def _window_start(texts: Sequence[str], width: int) -> int:
 
 def _window(text: str, start: int, width: int) -> str:
     shown = text[start : start + width]
-    after = _length(text) - start - len(shown)
-    head = f"({start} character{'s' if start != 1 else ''} before) …" if start else ""
+    before = _offset(text) + start
+    after = _length(text) - before - len(shown)
+    head = f"({before} character{'s' if before != 1 else ''} before) …" if before else ""
     tail = f"… ({after} more character{'s' if after != 1 else ''})" if after > 0 else ""
     return f"{head}{shown}{tail}"

@@ -43,7 +43,14 @@ from yamlparity.core.atomic import write_atomic as write_atomic
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.failures import split_stderr_tail
 from yamlparity.core.jsonvalue import JSON, Number
-from yamlparity.core.printable import cut_around, readable, shown_dump, shown_path, visible_json
+from yamlparity.core.printable import (
+    common_prefix,
+    cut_around,
+    readable,
+    shown_dump,
+    shown_path,
+    visible_json,
+)
 from yamlparity.core.sandbox import TemplateLimit, guard
 from yamlparity.report.charts import pair_chart, path_chart, run_chart
 from yamlparity.report.sidebyside import escape as escape_attribute
@@ -107,9 +114,11 @@ def text_of(value: Any) -> str:
 
 
 class ShownText(str):
-    """The first SHOWN_CAP characters of a longer output; `full_length` is the whole text's."""
+    """SHOWN_CAP characters of a longer output, from its start or from `offset` characters in;
+    `full_length` is the whole text's."""
 
     full_length: int
+    offset: int = 0
 
 
 class _Head:
@@ -472,6 +481,38 @@ def _value_text(value: Any, path: str) -> str:
     return head.text()
 
 
+def _difference_texts(values: Mapping[str, Any], path: str) -> dict[str, str]:
+    """Each target's value at a difference, as _value_text shows it. Values that agree in
+    everything the cap keeps differ further on: they are then kept as a window of SHOWN_CAP
+    characters around their first difference (same start for all, `offset` characters in),
+    or every excerpt of them would show the same text."""
+    shown = {target: _value_text(value, path) for target, value in values.items()}
+    heads = list(shown.values())
+    shortest = min(heads, key=len, default="")
+    if len(heads) < 2 or not isinstance(shortest, ShownText):
+        return shown
+    if common_prefix(heads) < len(shortest):
+        return shown  # the difference is in what was kept
+    full = {target: _full_value_text(value, path) for target, value in values.items()}
+    start = max(0, common_prefix(list(full.values())) - SHOWN_CAP // 2)
+    return {target: _window_text(text, start) for target, text in full.items()}
+
+
+def _full_value_text(value: Any, path: str) -> str:
+    pieces: list[str] = []
+    jsonvalue.dump_to(value, lambda piece: pieces.append(shown_dump(piece, path)), sort_keys=False)
+    return "".join(pieces)
+
+
+def _window_text(text: str, start: int) -> str:
+    kept = text[start : start + SHOWN_CAP]
+    if start == 0 and len(kept) == len(text):
+        return kept
+    window = ShownText(kept)
+    window.full_length, window.offset = len(text), start
+    return window
+
+
 def groups_text(groups: Sequence[Sequence[str]]) -> str:
     """`rust = go ≠ python`: who agrees with whom in one case."""
     return " ≠ ".join(" = ".join(group) for group in groups)
@@ -531,7 +572,7 @@ def _case_context(
             {
                 "facet": diff.facet,
                 "path": shown_path(diff.path),  # a key `.["e\u0301"]` does not look like `é`
-                "values": {t: _value_text(v, diff.path) for t, v in diff.values.items()},
+                "values": _difference_texts(diff.values, diff.path),
                 "missing": list(diff.missing),
                 "note": diff.note,
             }
