@@ -718,29 +718,6 @@ class Scrub(Op):
         return lambda text: self.regex.sub(number, text)
 
 
-WHOLE_KEPT = object()  # `whole_replacement`: some of the input survives the rule
-
-
-def whole_replacement(op: Op) -> JSON | object:
-    """The constant a rule ends by turning every value into (`del(.)`: null, `. = "x"`,
-    `. |= "x"`, `mask(.)`), else WHOLE_KEPT. Read from the operations, not by trying values:
-    a rule may fail on made-up input (`.a[200000000] = 1`)."""
-    last = op.ops[-1] if isinstance(op, Seq) and op.ops else op
-    return _replaces_root(last)
-
-
-def _replaces_root(op: Op) -> JSON | object:
-    if not (isinstance(op, Assign | Update | Mask | Delete) and () in op.paths):
-        return WHOLE_KEPT
-    if isinstance(op, Assign):
-        return op.value
-    if isinstance(op, Update):
-        return op.op.value if isinstance(op.op, Const) else WHOLE_KEPT
-    if isinstance(op, Mask):
-        return op.text if op.shape is None else WHOLE_KEPT
-    return None  # del(.)
-
-
 def numbers_matches(op: object) -> bool:
     """A `scrub` numbering what it finds (`{n}`, and `scrub(uuid)`), anywhere in `op`."""
     if isinstance(op, Scrub) and "{n}" in op.repl:
