@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from yamlparity.core import boundedre
-from yamlparity.core.jsonvalue import JSON, type_name
+from yamlparity.core.jsonvalue import JSON, canonical, type_name
 from yamlparity.rules.ops import (
     Alt,
     Assign,
@@ -86,7 +86,8 @@ def collapses(op: Op, types: frozenset[str]) -> bool:
 def one_value(op: Op, types: frozenset[str]) -> bool:
     """Whether every output of these types becomes the same single value."""
     outs = list(outcomes(op, types).values())
-    return all(isinstance(out, Known) for out in outs) and len({repr(o) for o in outs}) == 1
+    values = [out.value for out in outs if isinstance(out, Known)]
+    return len(values) == len(outs) and len({canonical(value) for value in values}) == 1
 
 
 def may_make_null(op: Op, types: frozenset[str]) -> bool:
