@@ -1,5 +1,6 @@
 """Repeated Set-Cookie lines are never joined into one (RFC 9110 5.3, RFC 6265 3): two lines
-differ from one line holding both, live, recorded and replayed alike, and rules on
+differ from one line holding both, and from one line holding the JSON text of their array
+(Set-Cookie is always the text of an array), live, recorded and replayed alike, and rules on
 `headers.set-cookie` still apply."""
 
 from __future__ import annotations
@@ -24,18 +25,24 @@ def answer(*cookies: bytes) -> list[bytes]:
 
 
 TWO_LINES = answer(SESSION, THEME)
+# One line whose value is the text two lines used to be compared as (`["a", "b"]`).
+THEIR_TEXT = json.dumps([SESSION.decode(), THEME.decode()]).encode()
 # case -> (what a answers, what b answers)
 ROUTES = {
     "two_lines_vs_one_joined": (TWO_LINES, answer(SESSION + b", " + THEME)),
     "two_lines_both": (TWO_LINES, TWO_LINES),
     "two_lines_other_order": (TWO_LINES, answer(THEME, SESSION)),
     "one_line_both": (answer(SESSION), answer(SESSION)),
+    "two_lines_vs_one_holding_their_text": (TWO_LINES, answer(THEIR_TEXT)),
+    "one_line_holding_their_text_both": (answer(THEIR_TEXT), answer(THEIR_TEXT)),
 }
 VERDICTS = {
     "two_lines_vs_one_joined": "DIFF",
     "two_lines_both": "MATCH",
     "two_lines_other_order": "DIFF",
     "one_line_both": "MATCH",
+    "two_lines_vs_one_holding_their_text": "DIFF",
+    "one_line_holding_their_text_both": "MATCH",
 }
 
 
@@ -78,7 +85,8 @@ def test_two_set_cookie_lines_differ_from_one_joined_line_live_and_replayed(
     lines = (tmp_path / "baselines" / "a.jsonl").read_text().splitlines()[1:]
     stored = {row["case"]: row["headers"]["set-cookie"] for row in map(json.loads, lines)}
     assert json.loads(stored["two_lines_both"]) == [SESSION.decode(), THEME.decode()]
-    assert stored["one_line_both"] == SESSION.decode()
+    assert json.loads(stored["one_line_both"]) == [SESSION.decode()]
+    assert json.loads(stored["one_line_holding_their_text_both"]) == [THEIR_TEXT.decode()]
 
 
 def test_a_rule_on_headers_set_cookie_still_applies(tmp_path: Path, run_cli: Cli) -> None:
@@ -107,5 +115,9 @@ def test_response_headers_keep_set_cookie_lines_apart_and_join_the_others() -> N
         "set-cookie": '["a=1", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"]',
         "x-multi": "a, b",
     }
-    assert response_headers([("Set-Cookie", "a=1")]) == {"set-cookie": "a=1"}
-    assert response_headers([("Set-Cookie", "é=\x85")]) == {"set-cookie": "é=\x85"}
+    assert response_headers([("Set-Cookie", "a=1")]) == {"set-cookie": '["a=1"]'}
+    assert response_headers([("Set-Cookie", "é=\x85")]) == {"set-cookie": '["é=\x85"]'}
+    their_text = '["a=1", "b=2"]'
+    assert response_headers([("Set-Cookie", their_text)]) != response_headers(
+        [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+    )

@@ -16,6 +16,7 @@ differing format, so targets whose values at a path share no format flag the rul
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -317,7 +318,8 @@ def format_skeleton(value: JSON) -> str | None:
     if isinstance(value, str):
         if len(value) > SKELETON_MAX:
             return None
-        return '"' + _SECONDS.sub("9:9:9[.9]", _TOKEN.sub(_token, value)) + '"'
+        # As a JSON string, so a skeleton is shown on one line (`"a=9\n"`, not a line break).
+        return json.dumps(_SECONDS.sub("9:9:9[.9]", _TOKEN.sub(_token, value)), ensure_ascii=False)
     if isinstance(value, Number):
         return _DIGITS.sub("9", value.literal.lstrip("-"))  # `-3` beside `4` is one format
     if isinstance(value, bool):
@@ -391,8 +393,12 @@ def flag_summary(entry: RuleAudit) -> str:
     rule = f"rule {entry.rule + 1} {entry.text}"  # counted from 1, as in the spec's list
     if entry.flag == "masked format divergence":
         difference = entry.format_differences[0]
+        example = _type_example(entry, difference)
+        if example is not None:  # `"overflow"` beside null: the values say it, not formats
+            return f"{rule} hides a type difference ({_example_line(example, why=False)})"
         formats = " vs ".join(
-            f"{target} {' or '.join(found)}" for target, found in difference.formats.items()
+            f"{target} {' or '.join(map(visible_json, found))}"
+            for target, found in difference.formats.items()
         )
         return f"{rule} hides a format difference ({shown_path(difference.path)}: {formats})"
     verb = "hides" if entry.flag == "masked divergence" else "may hide"
@@ -402,18 +408,35 @@ def flag_summary(entry: RuleAudit) -> str:
     return f"{rule} {verb} a divergence ({_example_line(example)})"
 
 
-def _example_line(example: MaskedExample) -> str:
+def _type_example(entry: RuleAudit, difference: FormatDifference) -> MaskedExample | None:
+    """An example at the difference's path, when two targets' values there had no JSON type
+    in common (a string beside null): a skeleton would only hide what the values show."""
+    kinds = [{_skeleton_type(f) for f in found} for found in difference.formats.values()]
+    if not any(a.isdisjoint(b) for a, b in combinations(kinds, 2)):
+        return None
+    at = (e for e in entry.examples if index_free(e.path) == difference.path)
+    return next(at, None)
+
+
+def _skeleton_type(skeleton: str) -> str:
+    if skeleton.startswith('"'):
+        return "string"
+    return skeleton if skeleton in ("boolean", "null", "object", "array") else "number"
+
+
+def _example_line(example: MaskedExample, why: bool = True) -> str:
     shown = cut_around({t: visible_json(text) for t, text in example.values.items()}, SUMMARY_WIDTH)
     values = [f"{target} {text}" for target, text in shown.items()]
     values += [f"{target} nothing" for target in example.missing]
-    why = {
+    stability = {
         "stable": "stable on every calibration run",
         "partial": f"stable on {', '.join(example.stable_on)}, "
         f"varies on {', '.join(example.varies_on)}",
         "unknown": "not calibrated",
     }.get(example.stability, example.stability)
     path = shown_path(example.path)
-    return f"{path}: {' vs '.join(values)} in {example.case}; {why}"
+    line = f"{path}: {' vs '.join(values)} in {example.case}"
+    return f"{line}; {stability}" if why else line
 
 
 # ----------------------------------------------------------------------------- report context

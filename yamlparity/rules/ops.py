@@ -404,6 +404,8 @@ class Select(Op):
     def run(self, value: JSON, ctx: Ctx, at: CPath) -> JSON:
         found = _find(value, self.steps, "get")
         result = _json(found[0][1]) if found else None
+        if ctx.stats is not None:
+            _record_discarded(value, self.steps, ctx, at)
         ctx.record("selected", (*at, *self.path), value, result)
         return result
 
@@ -414,6 +416,34 @@ class Select(Op):
             for s in self.steps
             if isinstance(s, Key | Index)
         )
+
+
+def _record_discarded(value: JSON, steps: Alt, ctx: Ctx, at: CPath) -> None:
+    """What a selection throws away, recorded as `deleted` (as `del` would record it), so
+    the audit compares it between targets: `.data` drops `.error` beside `.data`, `.[0]`
+    every other element; a value the path cannot go into (a string, for `.data`) goes
+    whole. A missing key or index, or null, drops nothing more: the result is null."""
+    node, path = value, at
+    for step in steps:
+        if isinstance(step, Key) and isinstance(node, dict):
+            for key, item in node.items():
+                if key != step.name:
+                    ctx.record("deleted", (*path, key), item)
+            if step.name not in node:
+                return
+            node, path = node[step.name], (*path, step.name)
+        elif isinstance(step, Index) and isinstance(node, list):
+            index = step.index + len(node) if step.index < 0 else step.index
+            for position, item in enumerate(node):
+                if position != index:
+                    ctx.record("deleted", (*path, position), item)
+            if not 0 <= index < len(node):
+                return
+            node, path = node[index], (*path, index)
+        else:
+            if node is not None:
+                ctx.record("deleted", path, node)
+            return
 
 
 @dataclass(frozen=True)
@@ -716,29 +746,6 @@ class Scrub(Op):
             return repl.replace("{n}", str(n))
 
         return lambda text: self.regex.sub(number, text)
-
-
-WHOLE_KEPT = object()  # `whole_replacement`: some of the input survives the rule
-
-
-def whole_replacement(op: Op) -> JSON | object:
-    """The constant a rule ends by turning every value into (`del(.)`: null, `. = "x"`,
-    `. |= "x"`, `mask(.)`), else WHOLE_KEPT. Read from the operations, not by trying values:
-    a rule may fail on made-up input (`.a[200000000] = 1`)."""
-    last = op.ops[-1] if isinstance(op, Seq) and op.ops else op
-    return _replaces_root(last)
-
-
-def _replaces_root(op: Op) -> JSON | object:
-    if not (isinstance(op, Assign | Update | Mask | Delete) and () in op.paths):
-        return WHOLE_KEPT
-    if isinstance(op, Assign):
-        return op.value
-    if isinstance(op, Update):
-        return op.op.value if isinstance(op.op, Const) else WHOLE_KEPT
-    if isinstance(op, Mask):
-        return op.text if op.shape is None else WHOLE_KEPT
-    return None  # del(.)
 
 
 def numbers_matches(op: object) -> bool:

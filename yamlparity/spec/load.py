@@ -1174,18 +1174,13 @@ class _SpecBuilder:
             text = cast(str, item)
         program = self._compile(text_path, text)
         facet = _facet_name(facet) if facet else self._main_facet()
-        if facet == self._main_facet() and targets is None and _makes_all_alike(program):
+        if facet == self._main_facet() and targets is None:
+            self._not_collapsing(text_path, program, facet)
+        if facet.startswith("headers.") and _may_make_null(program):
             raise self.err(
                 text_path,
-                f"this rule makes every {facet} the same: every case would match",
-                f"to stop comparing {facet}, leave it out of compare.facets; to drop one field, "
-                "name it: del(.timestamp)",
-            )
-        if facet.startswith("headers.") and _makes_null(program):
-            raise self.err(
-                text_path,
-                f"this rule makes the {facet} header null, which is how a header the target "
-                "did not send is compared: a sent header would match a missing one",
+                f"this rule may make the {facet} header null, which is how a header the "
+                "target did not send is compared: a sent header would match a missing one",
                 f"to ignore the header, leave {facet} out of compare.facets; to hide its "
                 'value, mask it with a string: mask(.; "<value>")',
             )
@@ -1196,6 +1191,30 @@ class _SpecBuilder:
             facet=facet,
             targets=targets,
             intended=intended,
+        )
+
+    def _not_collapsing(self, path: KeyPath, program: Any, facet: str) -> None:
+        """Refuse a rule that turns every main output of the spec's kind into one value (or,
+        for objects and arrays, into one per type): every case would match."""
+        from yamlparity.rules.whole import collapses, one_value, output_types
+
+        kind = cast(str, self.doc.value.get("output", "json"))
+        types = output_types(kind)
+        if not collapses(program.op, types):
+            return
+        hint = f"to stop comparing {facet}, leave it out of compare.facets; " + (
+            'to hide parts of the text, scrub them: scrub("[0-9]+"; "N")'
+            if kind == "text"
+            else "to drop one field, name it: del(.timestamp)"
+        )
+        if one_value(program.op, types):
+            what = f"every {facet} the same" if kind != "text" else f"every text {facet} the same"
+            raise self.err(path, f"this rule makes {what}: every case would match", hint)
+        raise self.err(
+            path,
+            f"this rule empties every {facet} that is an object or an array ({{}}, []): "
+            "every case would match",
+            hint,
         )
 
     def _compile(self, path: KeyPath, text: str) -> Any:
@@ -2137,18 +2156,12 @@ def _loopback_port(url: str) -> int | None:
     return port if host in ("127.0.0.1", "localhost", "::1") else None
 
 
-def _makes_all_alike(program: Any) -> bool:
-    """Whether the rule turns every output into one value (`del(.)`, `. = "x"`)."""
-    from yamlparity.rules.ops import WHOLE_KEPT, whole_replacement
+def _may_make_null(program: Any) -> bool:
+    """Whether the rule may turn a header's value (a string) into null: `. = null`,
+    `mask(.; null)`, `mask(.; null; timestamp)` (with any shape: the shape may fit), `.a`."""
+    from yamlparity.rules.whole import may_make_null
 
-    return whole_replacement(program.op) is not WHOLE_KEPT
-
-
-def _makes_null(program: Any) -> bool:
-    """Whether the rule turns a header's value into null (`. = null`, `mask(.; null)`)."""
-    from yamlparity.rules.ops import whole_replacement
-
-    return whole_replacement(program.op) is None
+    return may_make_null(program.op, frozenset({"string"}))
 
 
 def _split_by_flow_comma(mark: NodeMark, text: str) -> str | None:

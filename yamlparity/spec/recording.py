@@ -149,8 +149,9 @@ _NEVER_JOINED = frozenset({"set-cookie"})
 def response_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """A response's headers as compared and recorded (live answers, recordings and HARs alike):
     names lower-cased; a repeated header's values joined by ", " in order (RFC 9110 5.3);
-    a Set-Cookie sent once is its value, sent more than once the JSON text of the array of
-    its values in order (`["a=1; Path=/", "b=2"]`), so two lines never equal one joined line.
+    Set-Cookie, sent once or more, the JSON text of the array of its values in order
+    (`["a=1; Path=/", "b=2"]`, `["a=1"]`): always an array, so two lines never equal one
+    joined line, nor one line whose value is the text of their array.
     """
     out: dict[str, str] = {}
     apart: dict[str, list[str]] = {}
@@ -164,9 +165,29 @@ def response_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
         else:
             out[key] = value
     for key, values in apart.items():
-        if len(values) > 1:
-            out[key] = json.dumps(values, ensure_ascii=False)
+        out[key] = json.dumps(values, ensure_ascii=False)
     return out
+
+
+def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A recording's headers as `response_headers` gives them today. Recordings written
+    before Set-Cookie was always an array hold a line sent once as its plain value: it
+    becomes the array of that line. (In those files a line whose value was itself the JSON
+    text of an array of strings cannot be told from several lines; it is read as several.)"""
+    out = dict(headers)
+    for key in _NEVER_JOINED & out.keys():
+        out[key] = json.dumps(_cookie_lines(out[key]), ensure_ascii=False)
+    return out
+
+
+def _cookie_lines(value: str) -> list[str]:
+    try:
+        lines = json.loads(value)
+    except ValueError:
+        return [value]
+    if isinstance(lines, list) and lines and all(isinstance(line, str) for line in lines):
+        return lines
+    return [value]
 
 
 def answer_line(answer: Answer, kind: SourceKind, output: OutputKind) -> str:
@@ -357,7 +378,7 @@ def _answer(row: dict[str, JSON], where: str) -> Answer:
         input_sha256=cast(str | None, row.get("input_sha256")),
         failure=f"recorded as a failure: {failure}" if isinstance(failure, str) else None,
         status=int(status.literal) if isinstance(status, Number) else None,
-        headers=dict(headers),
+        headers=recorded_headers(headers),
         exit_code=int(exit_code.literal) if isinstance(exit_code, Number) else None,
         stdout=_bytes_of(row, main),
         stderr=_bytes_of(row, "stderr"),

@@ -64,6 +64,8 @@ ISO_JS = '"9-9-9A9:9:9[.9]A"'  # 2026-12-07T10:45:59.541Z
         ({"a": 1}, "object"),
         ([1], "array"),
         ("x" * 300, None),  # long text is content: no skeleton
+        ("total=6\n", '"a=9\\n"'),  # a text output's line break, as JSON writes it
+        ('say "hi"\t', '"a \\"a\\"\\t"'),
     ],
 )
 def test_format_skeletons(value: JSON, skeleton: str | None) -> None:
@@ -144,6 +146,15 @@ def test_a_mask_over_noise_in_two_formats_is_a_masked_format_divergence(tmp_path
         f'rule 1 mask(.ts; "<ts>"; timestamp) hides a format difference '
         f"(.ts: py {ISO_PY} vs js {ISO_JS})"
     )
+
+
+def test_a_flagged_line_holds_no_line_break(tmp_path: Path) -> None:
+    pairs = [("total=6 items=3\n", "Error: cannot sum (bad input)\n")]
+    entry, _, _ = audited(tmp_path, pairs)
+    assert entry.flag == "masked format divergence"
+    line = flag_summary(entry)
+    assert "\n" not in line
+    assert line.endswith('(.ts: py "a=9 a=9\\n" vs js "Aa: a a (a a)\\n")')
 
 
 def test_noise_in_one_format_is_noise(tmp_path: Path) -> None:

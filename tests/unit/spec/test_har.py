@@ -205,7 +205,7 @@ def test_answers_from_responses(tmp_path: Path) -> None:
     answers = [har.answer(entry.name) for entry in har.entries]
     first = answers[0]
     assert first is not None and first.stdout == b"hi"
-    assert first.headers == {"content-type": "text/plain", "set-cookie": "a"}
+    assert first.headers == {"content-type": "text/plain", "set-cookie": '["a"]'}
     assert answers[1] is not None and answers[1].failure is not None
     assert "kept no response body" in answers[1].failure
     assert answers[2] is not None and answers[2].failure == (

@@ -155,6 +155,24 @@ def test_a_recording_reads_back_each_case(tmp_path: Path) -> None:
         recording.answer("c")
 
 
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ('"a=1"', '["a=1"]'),  # written before Set-Cookie was always an array: one line
+        ('"[\\"a=1\\", \\"b=2\\"]"', '["a=1", "b=2"]'),  # two lines, then and now
+        ('"[\\"a=1\\"]"', '["a=1"]'),  # one line, now
+        ('"[]"', '["[]"]'),  # not the text of lines: a line
+    ],
+)
+def test_recorded_set_cookie_reads_as_the_array_of_its_lines(
+    tmp_path: Path, stored: str, read: str
+) -> None:
+    line = f'{{"case":"c","status":200,"headers":{{"set-cookie":{stored},"x":"y"}},"body":""}}'
+    recording = load_recording(_write(tmp_path, header_line(HEADER), line), "go.jsonl")
+    answer = recording.answer("c")
+    assert answer is not None and answer.headers == {"set-cookie": read, "x": "y"}
+
+
 GOOD = header_line(HEADER)
 
 
