@@ -64,7 +64,6 @@ compare:
     .items: {arrays: multiset}
     .rows: {key: id}
     .price: {numbers: value, tolerance: {abs: 0.01, rel: 0.001}}
-  text: {trailing_whitespace: ignore, line_endings: ignore}
   baseline: python
 
 expect:
