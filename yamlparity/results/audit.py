@@ -400,7 +400,10 @@ def flag_summary(entry: RuleAudit) -> str:
             f"{target} {' or '.join(map(visible_json, found))}"
             for target, found in difference.formats.items()
         )
-        return f"{rule} hides a format difference ({shown_path(difference.path)}: {formats})"
+        at = (e for e in entry.examples if index_free(e.path) == difference.path)
+        values = next(at, None)  # the skeletons alone (`"a9"`) do not say what was sent
+        seen = f", as in {_example_values(values)}" if values is not None else ""
+        return f"{rule} hides a format difference ({shown_path(difference.path)}: {formats}{seen})"
     verb = "hides" if entry.flag == "masked divergence" else "may hide"
     if not entry.examples:
         return f"{rule} {verb} a divergence"
@@ -424,18 +427,22 @@ def _skeleton_type(skeleton: str) -> str:
     return skeleton if skeleton in ("boolean", "null", "object", "array") else "number"
 
 
-def _example_line(example: MaskedExample, why: bool = True) -> str:
+def _example_values(example: MaskedExample) -> str:
+    """`a 3 vs b 30 in c3`: each target's value (or nothing), and the case."""
     shown = cut_around({t: visible_json(text) for t, text in example.values.items()}, SUMMARY_WIDTH)
     values = [f"{target} {text}" for target, text in shown.items()]
     values += [f"{target} nothing" for target in example.missing]
+    return f"{' vs '.join(values)} in {example.case}"
+
+
+def _example_line(example: MaskedExample, why: bool = True) -> str:
     stability = {
         "stable": "stable on every calibration run",
         "partial": f"stable on {', '.join(example.stable_on)}, "
         f"varies on {', '.join(example.varies_on)}",
         "unknown": "not calibrated",
     }.get(example.stability, example.stability)
-    path = shown_path(example.path)
-    line = f"{path}: {' vs '.join(values)} in {example.case}"
+    line = f"{shown_path(example.path)}: {_example_values(example)}"
     return f"{line}; {stability}" if why else line
 
 

@@ -473,7 +473,8 @@ def rule_effects(
         effect.skipped_samples = [sample for _, sample in skipped[:EFFECT_SAMPLES]]
         masked: list[MaskedValue] = []
         if len(applied) >= 2:
-            masked = masked_values(applied)
+            kept = None if finals is None else {n: f.get(rule.facet) for n, f in finals.items()}
+            masked = masked_values(applied, kept)
         elif finals is not None and len(finals) >= 2 and set(applied) <= set(finals):
             masked = masked_beside(applied, finals, rule.facet)
         effect.masked_paths = len(masked)
@@ -525,15 +526,21 @@ def _value_at(value: JSON, path: normalize.CPath) -> object:
     return node
 
 
-def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:
+def masked_values(
+    applied: dict[str, RuleStats], kept: dict[str, JSON] | None = None
+) -> list[MaskedValue]:
     """Paths where the values the rule removed or masked were not the same on every target:
     the comparison never saw that difference. True reorderings are not removals (_removal);
-    beside a removal on another target, a target's reordered array is shown as it was."""
+    beside a removal on another target, a target's reordered array is shown as it was.
+    `kept`: each target's compared value of the rule's facet, where a target the rule left
+    unchanged at a path (`.version = "v2"` on a "v2") still holds its value: shown as what it
+    sent, never as nothing."""
     before: dict[str, dict[str, JSON]] = {}  # path -> target -> value before the rule
     removals: set[str] = set()  # paths where some target lost or had values replaced
     arrays: dict[str, bool] = {}  # path -> every change there rewrote an array into an array
     skipped: set[str] = set()
     order: dict[str, tuple[tuple[int, int | str], ...]] = {}
+    paths: dict[str, normalize.CPath] = {}
     for name, rule_stats in applied.items():
         for change in rule_stats.samples:
             if change.action == "skipped":
@@ -550,14 +557,37 @@ def masked_values(applied: dict[str, RuleStats]) -> list[MaskedValue]:
                 removals.add(text)
             if text not in order:
                 order[text] = _in_order(change.path)
+                paths[text] = change.path
     masked: list[MaskedValue] = []
     for path, values in sorted(before.items(), key=lambda item: order[item[0]]):
         if path in skipped or path not in removals:
             continue
         missing = tuple(name for name in applied if name not in values)
+        if missing and kept is not None:
+            values = _with_unchanged(values, applied, kept, paths[path])
+            missing = tuple(name for name in applied if name not in values)
         if missing or not _same_content(list(values.values()), arrays[path]):
             masked.append(MaskedValue(path, values, missing))
     return masked
+
+
+def _with_unchanged(
+    values: dict[str, JSON],
+    applied: dict[str, RuleStats],
+    kept: dict[str, JSON],
+    path: normalize.CPath,
+) -> dict[str, JSON]:
+    """`values` with the value each other target holds at `path` after the rules, in target
+    order: a target the rule did not change there (its value already what the rule makes)."""
+    out: dict[str, JSON] = {}
+    for name in applied:
+        if name in values:
+            out[name] = values[name]
+            continue
+        found = _value_at(kept.get(name), path)
+        if found is not _NOT_THERE:
+            out[name] = found  # type: ignore[assignment]  # not the marker here
+    return out
 
 
 def _array_rewrite(change: normalize.Change) -> bool:

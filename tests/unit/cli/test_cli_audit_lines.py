@@ -111,3 +111,23 @@ def test_a_merge_of_shards_prints_the_audit_lines_of_one_run(tmp_path: Path) -> 
     assert audit == [LINE]
     quiet = run_cli("merge", "shards", "--report-dir", "out", "-q", cwd=tmp_path)
     assert quiet.returncode == 0 and "audit:" not in quiet.stdout
+
+
+def test_a_target_the_rule_left_unchanged_is_shown_with_its_value(tmp_path: Path) -> None:
+    """`.version = "v2"` on a's "v2" changes nothing there: a sent "v2", not nothing."""
+    (tmp_path / "h.py").write_text(HELPER)
+    cases = [{"name": "c1", "input": {"a": {"version": "v2"}, "b": {"version": "v1-legacy"}}}]
+    rules = json.dumps(['.version = "v2"'])
+    (tmp_path / "s.yaml").write_text(
+        "name: pinned\ntargets:\n"
+        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
+        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
+        f"normalize: {rules}\n"
+        f"cases: {json.dumps(cases)}\n"
+    )
+    done = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
+    assert 'a "v2" vs b "v1-legacy" in c1' in line and "nothing" not in line, line
+    report = (tmp_path / "out/pinned.md").read_text()
+    assert '`c1` `.version`: a `"v2"`, b `"v1-legacy"`' in report

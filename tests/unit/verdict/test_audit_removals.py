@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from yamlparity.core.jsonvalue import canonical, loads
 from yamlparity.results.records import CaseResult, MaskedValue
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Spec
@@ -99,8 +100,11 @@ def test_a_reordering_keeps_exactly_the_same_elements(tmp_path: Path, old: str, 
     # `.v |= NEW` on a, which already holds NEW on b: a "reordering" only if exactly equal.
     (found,) = masked(tmp_path, f".v |= {new}", f'{{"v": {old}}}', f'{{"v": {new}}}')
     assert found.path == ".v"
-    assert list(found.values) == ["a"]
-    assert found.missing == ("b",)  # b already held it: the rule changed nothing there
+    # b already held it (the rule changed nothing there): shown with the value it sent, not
+    # as a target that sent nothing.
+    assert list(found.values) == ["a", "b"]
+    assert canonical(found.values["b"]) == canonical(loads(new))
+    assert found.missing == ()
 
 
 def test_a_rule_for_one_target_replacing_its_array_is_audited(tmp_path: Path) -> None:
