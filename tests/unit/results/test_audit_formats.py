@@ -145,7 +145,7 @@ def test_a_mask_over_noise_in_two_formats_is_a_masked_format_divergence(tmp_path
     # The skeletons, then the values of a case where they were seen.
     assert flag_summary(entry).startswith(
         f'rule 1 mask(.ts; "<ts>"; timestamp) hides a format difference '
-        f"(.ts: py {ISO_PY} vs js {ISO_JS}, as in py \"20"
+        f'(.ts: py {ISO_PY} vs js {ISO_JS}, as in py "20'
     )
 
 
