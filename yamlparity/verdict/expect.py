@@ -7,7 +7,7 @@ What the path finds is exact JSON, and `equals` compares it exactly (a `Number` 
 from __future__ import annotations
 
 from yamlparity.core import boundedre, jsonvalue
-from yamlparity.core.jsonvalue import JSON, Number
+from yamlparity.core.jsonvalue import JSON
 from yamlparity.rules.jsonpath import find
 from yamlparity.spec.model import Expectation
 
@@ -38,8 +38,11 @@ def check(expectation: Expectation, facets: dict[str, JSON], main_facet: str) ->
     pattern = boundedre.compile(expectation.pattern or "")  # target text: time-bounded
     with boundedre.budget():
         for item in found:
-            text = item.literal if isinstance(item, Number) else item
-            if not isinstance(text, str) or not pattern.search(text):
+            # Only strings: a number matched by its literal let `^[0-9]+$`, written to pin an
+            # id that is a string of digits, pass on the number 12 (types never mix).
+            if not isinstance(item, str):
+                return f"{_show(found)} (not a string: `matches` checks strings)"
+            if not pattern.search(item):
                 return _show(found)
     return None
 

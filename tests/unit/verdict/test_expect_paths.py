@@ -58,6 +58,27 @@ def test_equals_stays_exact() -> None:
     assert check(expectation("$.items.`len`", "5"), facets, "stdout") is None
 
 
+@pytest.mark.parametrize(
+    ("path", "seen"),
+    [
+        ("$.items[3].id", None),  # "1": a string of digits
+        ("$.items[0].id", "1 (not a string: `matches` checks strings)"),  # the number 1
+        ("$.items[1].id", "true (not a string: `matches` checks strings)"),
+        ("$.items[2].id", "1.0 (not a string: `matches` checks strings)"),
+    ],
+)
+def test_matches_checks_strings_only(path: str, seen: str | None) -> None:
+    """`^[0-9.]+$` written to pin an id that is a string of digits: the number 1 fails it."""
+    digits = Expectation(
+        location=Location("s.yaml"),
+        description=f"{path} matches",
+        kind="matches",
+        path=path,
+        pattern="^[0-9.]+$",
+    )
+    assert check(digits, {"stdout": DOC}, "stdout") == seen
+
+
 def test_a_path_that_fails_on_one_value_is_a_failed_expectation() -> None:
     seen = check(expectation("$.items[/id]", "1"), {"stdout": DOC}, "stdout")
     assert seen is not None and seen.startswith("the path could not be evaluated")
