@@ -15,14 +15,19 @@ from tests.support.paths import HELPER_PY
 HELPER = "import json, sys\nprint(json.dumps(json.load(sys.stdin)[sys.argv[1]]))\n"
 
 
-def spec(folder: Path, rules: list[object]) -> None:
+PRICED = [
+    {"name": "c1", "input": {"a": {"price": 1, "n": 1}, "b": {"price": 10, "n": 1}}},
+    {"name": "c3", "input": {"a": {"price": 3, "n": 1}, "b": {"price": 30, "n": 1}}},
+]
+
+
+def spec(
+    folder: Path, rules: list[object], cases: list[object] = PRICED, name: str = "priced"
+) -> None:
+    """s.yaml: targets a and b print their part of each case's input."""
     (folder / "h.py").write_text(HELPER)
-    cases = [
-        {"name": "c1", "input": {"a": {"price": 1, "n": 1}, "b": {"price": 10, "n": 1}}},
-        {"name": "c3", "input": {"a": {"price": 3, "n": 1}, "b": {"price": 30, "n": 1}}},
-    ]
     (folder / "s.yaml").write_text(
-        "name: priced\n"
+        f"name: {name}\n"
         "targets:\n"
         f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
         f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
@@ -78,18 +83,11 @@ def test_a_difference_in_one_case_of_several_is_flagged(
     second: tuple[object, object],
     shown: str,
 ) -> None:
-    (tmp_path / "h.py").write_text(HELPER)
-    cases = [
+    cases: list[object] = [
         {"name": name, "input": {"a": a, "b": b}}
         for name, (a, b) in (("same", first), ("differs", second))
     ]
-    (tmp_path / "s.yaml").write_text(
-        "name: some\ntargets:\n"
-        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
-        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
-        f"normalize: {json.dumps([rule])}\n"
-        f"cases: {json.dumps(cases)}\n"
-    )
+    spec(tmp_path, [rule], cases, "some")
     done = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
@@ -115,16 +113,10 @@ def test_a_merge_of_shards_prints_the_audit_lines_of_one_run(tmp_path: Path) -> 
 
 def test_a_target_the_rule_left_unchanged_is_shown_with_its_value(tmp_path: Path) -> None:
     """`.version = "v2"` on a's "v2" changes nothing there: a sent "v2", not nothing."""
-    (tmp_path / "h.py").write_text(HELPER)
-    cases = [{"name": "c1", "input": {"a": {"version": "v2"}, "b": {"version": "v1-legacy"}}}]
-    rules = json.dumps(['.version = "v2"'])
-    (tmp_path / "s.yaml").write_text(
-        "name: pinned\ntargets:\n"
-        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
-        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
-        f"normalize: {rules}\n"
-        f"cases: {json.dumps(cases)}\n"
-    )
+    cases: list[object] = [
+        {"name": "c1", "input": {"a": {"version": "v2"}, "b": {"version": "v1-legacy"}}}
+    ]
+    spec(tmp_path, ['.version = "v2"'], cases, "pinned")
     done = run_cli("run", "s.yaml", "--report-dir", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
