@@ -27,8 +27,10 @@ __all__ = [
     "format_path",
     "format_step",
     "from_python",
+    "is_blank_line",
     "is_identifier",
     "iter_leaves",
+    "json_lines",
     "loads",
     "loads_lines",
     "sort_key",
@@ -188,12 +190,26 @@ def _duplicate_error(text: str, key: str) -> JsonDecodeError:
     return JsonDecodeError(message, line, at - (text.rfind("\n", 0, at) + 1) + 1, at)
 
 
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: only `\n` ends a line (a `\r` before it is dropped).
+
+    Not str.splitlines(): it also breaks at U+2028, U+2029, U+0085, \x1c-\x1e, FF and VT,
+    which JSON allows raw inside strings (JSON.stringify and json.dumps(ensure_ascii=False)
+    write U+2028 as is), so one row would become two halves that are not JSON."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def is_blank_line(line: str) -> bool:
+    """Only JSON whitespace (str.strip() would also take U+2028, FF... for blank)."""
+    return not line.strip(" \t\r")
+
+
 def loads_lines(data: str | bytes) -> list[JSON]:
-    """Parse JSON Lines: one document per non-blank line."""
+    """Parse JSON Lines: one document per non-blank line (lines end at `\n` only)."""
     text = _decode_utf8(data) if isinstance(data, bytes) else data
     rows: list[JSON] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, line in enumerate(json_lines(text), start=1):
+        if is_blank_line(line):
             continue
         try:
             rows.append(loads(line))

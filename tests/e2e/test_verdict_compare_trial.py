@@ -1,0 +1,65 @@
+"""Comparison verdicts a new-user trial found wrong, through the real CLI with real helpers:
+JSON Lines split only at `\\n`, `line_endings: ignore`, multisets under a tolerance, three
+targets under a tolerance, deeply nested documents."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.support.cli import run_cli, tally, write_spec
+from tests.support.paths import HELPER_PY
+
+
+def run(spec: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    out = str(spec.parent / "out")
+    return run_cli("run", str(spec), "--report-dir", out, *extra, cwd=spec.parent, timeout=120)
+
+
+def helper(folder: Path, name: str, body: str) -> str:
+    (folder / name).write_text(body, "utf-8")
+    return name
+
+
+# --- JSON Lines ----------------------------------------------------------------------------------
+
+ROWS = """\
+import json, sys
+for row in json.loads(sys.stdin.read()):
+    print(json.dumps(row, ensure_ascii=False))
+"""
+
+
+def test_jsonl_rows_with_raw_line_separators_in_strings_match(tmp_path: Path) -> None:
+    # U+2028, U+2029, U+0085 are legal raw inside JSON strings; str.splitlines()
+    # broke each row in two ("Unterminated string") and both targets were an ERROR.
+    rows = helper(tmp_path, "rows.py", ROWS)
+    crlf = helper(
+        tmp_path,
+        "crlf.py",
+        "import json, sys\n"
+        "rows = json.loads(sys.stdin.read())\n"
+        "sys.stdout.write(''.join(json.dumps(r, ensure_ascii=False) + '\\r\\n' for r in rows))\n",
+    )
+    texts = ["a\u2028b", "a\u2029b", "a\u0085b", "a\x1cb"]  # \x1c: written escaped
+    cases = "\n".join(
+        f"  - {{name: c{n}, input: [{json.dumps({'id': n, 'text': t})}, {{id: 9}}]}}"
+        for n, t in enumerate(texts)
+    )
+    spec = write_spec(
+        tmp_path,
+        "jsonl.yaml",
+        f"""\
+name: jsonl
+targets:
+  lf: {{run: [{HELPER_PY}, {rows}]}}
+  crlf: {{run: [{HELPER_PY}, {crlf}]}}
+output: jsonl
+cases:
+{cases}
+""",
+    )
+    done = run(spec)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert tally(done.stdout) == ({"match": 4, "diff": 0}, 4)
