@@ -63,3 +63,45 @@ cases:
     done = run(spec)
     assert done.returncode == 0, done.stdout + done.stderr
     assert tally(done.stdout) == ({"match": 4, "diff": 0}, 4)
+
+
+# --- text: line_endings: ignore -----------------------------------------------------------------
+
+
+def text_spec(folder: Path, left: str, right: str) -> Path:
+    a = helper(folder, "a.py", f"import sys; sys.stdin.read(); sys.stdout.write({left!r})\n")
+    b = helper(folder, "b.py", f"import sys; sys.stdin.read(); sys.stdout.write({right!r})\n")
+    return write_spec(
+        folder,
+        "text.yaml",
+        f"""\
+name: text
+targets:
+  a: {{run: [{HELPER_PY}, {a}]}}
+  b: {{run: [{HELPER_PY}, {b}]}}
+output: text
+compare:
+  text: {{line_endings: ignore}}
+cases:
+  - {{name: c1, input: {{}}}}
+""",
+    )
+
+
+def test_ignored_line_endings_match_crlf_but_not_a_missing_final_newline(tmp_path: Path) -> None:
+    (tmp_path / "crlf").mkdir()
+    same = run(text_spec(tmp_path / "crlf", "total: 3\nstatus: ok\n", "total: 3\r\nstatus: ok\r\n"))
+    assert same.returncode == 0, same.stdout
+    (tmp_path / "cut").mkdir()
+    cut = run(text_spec(tmp_path / "cut", "total: 3\nstatus: ok\n", "total: 3\r\nstatus: ok"))
+    assert cut.returncode == 1 and tally(cut.stdout)[0]["diff"] == 1, cut.stdout
+    report = (tmp_path / "cut" / "out" / "text.md").read_text("utf-8")
+    assert "`line 2` — no newline at the end of the text in some targets" in report
+
+
+def test_a_lone_carriage_return_is_not_called_a_line_ending(tmp_path: Path) -> None:
+    done = run(text_spec(tmp_path, "a\r", "a"))
+    assert done.returncode == 1 and tally(done.stdout)[0]["diff"] == 1, done.stdout
+    report = (tmp_path / "out" / "text.md").read_text("utf-8")
+    assert "line ending differs" not in report
+    assert "not followed by" in report

@@ -987,11 +987,14 @@ def _split_ending(line: str) -> tuple[str, str]:
 
 
 def _comparable(line: str, settings: CompareSettings) -> str:
+    """The line as compared. `line_endings: ignore` makes `\r\n` and `\n` alike and nothing
+    else: a last line without a newline still differs from one with it (`wc -l` counts
+    them differently), and a `\r` not followed by `\n` is text, as a line diff sees it."""
     content, ending = _split_ending(line)
     if settings.text_trailing_whitespace == "ignore":
         content = content.rstrip(" \t")
-    if settings.text_line_endings == "ignore":
-        ending = "\n"  # \r\n is \n, and a missing final newline is no difference
+    if settings.text_line_endings == "ignore" and ending:
+        ending = "\n"
     return content + ending
 
 
@@ -1057,11 +1060,17 @@ def _align(ref: list[str], other: list[str]) -> _Alignment:
 
 
 def _line_note(lines: list[str]) -> str:
+    """Why lines (as compared) differ, when they look alike."""
     if len(set(lines)) < 2:
         return ""  # one line (or equal ones, where another target lacks it): nothing to explain
-    contents = {_split_ending(line)[0] for line in lines}
+    split = [_split_ending(line) for line in lines]
+    contents = {content for content, _ in split}
     if len(contents) == 1:
+        if any(not ending for _, ending in split):
+            return "no newline at the end of the text in some targets"
         return "line ending differs"
+    if len({c.rstrip("\r") for c in contents}) == 1:
+        return "carriage return (\\r) not followed by \\n differs: only \\n ends a line"
     if len({c.rstrip(" \t") for c in contents}) == 1:
         return "trailing whitespace differs"
     return _string_note(lines)

@@ -646,8 +646,25 @@ def test_text_line_endings() -> None:
     [d] = text_diff("a\r\nb\r\n", "a\r\nb\n")
     assert (d.path, d.note) == ("line 2", "line ending differs")
     assert paths(text_diff("a\nb", "a\nb\n")) == ["line 2"]
-    assert text_diff("a\r\nb\r\n", "a\nb", text_line_endings="ignore") == []
+    assert text_diff("a\r\nb\r\n", "a\nb\n", text_line_endings="ignore") == []
     assert text_diff("a\nb\n", "a\nb\n\n", text_line_endings="ignore") != []
+
+
+def test_ignored_line_endings_still_see_a_missing_final_newline() -> None:
+    # `ignore` makes CRLF and LF alike, nothing more: a text without its final newline is not
+    # the same text (wc -l counts one line less), whatever its other line endings.
+    [d] = text_diff("a\nb\n", "a\r\nb", text_line_endings="ignore")
+    assert (d.path, d.note) == ("line 2", "no newline at the end of the text in some targets")
+    assert not text_equal("a\n", "a", CompareSettings(("stdout",), text_line_endings="ignore"))
+
+
+def test_a_lone_carriage_return_is_text_not_a_line_ending() -> None:
+    # Only \n ends a line: `a\r` is a line holding a CR, so it differs under `ignore` too, and
+    # the note must not call it a line ending (the very thing the spec said to ignore).
+    for options in ({}, {"text_line_endings": "ignore"}):
+        [d] = text_diff("a\r", "a", **options)
+        assert d.note == "carriage return (\\r) not followed by \\n differs: only \\n ends a line"
+    assert text_diff("a\r\r\n", "a\r\n", text_line_endings="ignore") != []
 
 
 def test_text_is_exact_by_code_point() -> None:
@@ -674,9 +691,10 @@ def test_text_equal() -> None:
     loose = CompareSettings(
         ("stdout",), text_trailing_whitespace="ignore", text_line_endings="ignore"
     )
-    assert text_equal("a  \r\nb", "a\nb\n", loose)
-    assert not text_equal("a  \r\nb", "a\nb\n", EXACT)
-    assert equal("a\n", "a", loose, text=True)
+    assert text_equal("a  \r\nb\r\n", "a\nb\n", loose)
+    assert not text_equal("a  \r\nb\r\n", "a\nb\n", EXACT)
+    assert equal("a\r\n", "a\n", loose, text=True)
+    assert not equal("a\n", "a", loose, text=True)
 
 
 # --- properties --------------------------------------------------------------------------------
