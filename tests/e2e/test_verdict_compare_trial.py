@@ -105,3 +105,39 @@ def test_a_lone_carriage_return_is_not_called_a_line_ending(tmp_path: Path) -> N
     report = (tmp_path / "out" / "text.md").read_text("utf-8")
     assert "line ending differs" not in report
     assert "not followed by" in report
+
+
+# --- multiset under a tolerance -----------------------------------------------------------------
+
+ECHO_ARG = "import json, sys; sys.stdin.read(); print(json.dumps({'x': json.loads(sys.argv[1])}))\n"
+
+
+def test_multiset_with_tolerance_matches_whatever_the_element_order(tmp_path: Path) -> None:
+    # [1.0, 1.1] and [1.05, 0.95] are equal multisets within 0.1 (1.0~0.95, 1.1~1.05); greedy
+    # pairing took 1.0~1.05 first and stranded the rest: one order MATCHed, the other DIFFed.
+    echo = helper(tmp_path, "echo.py", ECHO_ARG)
+    orders = [("[1.1, 1.0]", "[1.05, 0.95]"), ("[1.0, 1.1]", "[1.05, 0.95]")]
+    orders += [(right, left) for left, right in orders]
+    cases = "\n".join(
+        f'  - {{name: o{n}, input: {{py: "{left}", node: "{right}"}}}}'
+        for n, (left, right) in enumerate(orders)
+    )
+    spec = write_spec(
+        tmp_path,
+        "multiset.yaml",
+        f"""\
+name: multiset
+targets:
+  py: {{run: [{HELPER_PY}, {echo}, "{{{{ case.input.py }}}}"]}}
+  node: {{run: [{HELPER_PY}, {echo}, "{{{{ case.input.node }}}}"]}}
+compare:
+  paths:
+    .x: {{arrays: multiset, tolerance: {{abs: 0.1}}}}
+cases:
+{cases}
+  - {{name: apart, input: {{py: "[1.0, 1.1]", node: "[1.05, 0.8]"}}}}
+""",
+    )
+    done = run(spec)
+    assert tally(done.stdout) == ({"match": 4, "diff": 1}, 5), done.stdout
+    assert "DIFF  multiset/apart" in done.stdout

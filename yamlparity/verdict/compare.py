@@ -27,11 +27,11 @@ import difflib
 import sys
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
-from typing import Final
+from typing import Final, cast
 
 from yamlparity.core import jsonvalue as jv
 from yamlparity.core.jsonvalue import JSON, Number
@@ -598,9 +598,12 @@ class _Walker:
         self.path.pop()
 
     def _unordered_tolerant(self, a: list[JSON], b: list[JSON], ctx: _Ctx) -> None:
-        # A tolerance is not transitive, so there is no hashable form: match greedily.
-        multiset = ctx.opts.arrays == "multiset"
-        only_a, only_b = _match_greedy(a, b, ctx, multiset)
+        # A tolerance is not transitive, so there is no hashable form: a set keeps the elements
+        # with no counterpart at all, a multiset pairs them by a maximum matching.
+        if ctx.opts.arrays == "multiset":
+            only_a, only_b = _match_multiset(a, b, ctx)
+        else:
+            only_a, only_b = _unpaired_set(a, b, ctx)
         self.path.append(_ELEM)
         for i in only_a:
             self.record(a[i], ABSENT, f"{jv.canonical(a[i])}#{i}")
@@ -649,25 +652,159 @@ def _shallow(value: JSON, ctx: _Ctx) -> object:
     return value  # None, True, False
 
 
-def _match_greedy(
-    a: list[JSON], b: list[JSON], ctx: _Ctx, multiset: bool
-) -> tuple[list[int], list[int]]:
-    """Indices of a without a partner in b, and of b without one in a."""
-    if not multiset:
-        only_a = [i for i, x in enumerate(a) if not any(_equal(x, y, ctx.child(i)) for y in b)]
-        only_b = [j for j, y in enumerate(b) if not any(_equal(x, y, ctx.child(j)) for x in a)]
-        return only_a, only_b
-    free = list(range(len(b)))
-    unmatched: list[int] = []
+def _unpaired_set(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int], list[int]]:
+    """Indices of a without any equal element in b, and of b without one in a."""
+    only_a = [i for i, x in enumerate(a) if not any(_equal(x, y, ctx.child(i)) for y in b)]
+    only_b = [j for j, y in enumerate(b) if not any(_equal(x, y, ctx.child(j)) for x in a)]
+    return only_a, only_b
+
+
+def _match_multiset(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int], list[int]]:
+    """Indices of a and of b left over by a maximum matching of the two multisets under the
+    options (a maximum bipartite matching: as many pairs of equal elements as there can be,
+    so the verdict never depends on element order; pairing each element with the first
+    counterpart in reach could strand one: [1.0, 1.1] vs [1.05, 0.95] within 0.1).
+
+    Cost: elements equal under any options share a shape (`_shape`), so pairs are only
+    weighed within a shape's bucket; a bucket of numbers under a tolerance is matched by
+    sorting (O(n log n), `_match_numbers`); other buckets (containers alike but for numbers)
+    start from their exactly equal pairs and weigh each pair of elements at most once, each
+    weighing stopping at the first difference (at most n*m per bucket, for n*m look-alike
+    containers, and only when a tolerance applies in them)."""
+    buckets: dict[object, tuple[list[int], list[int]]] = {}
     for i, x in enumerate(a):
-        child = ctx.child(i)
-        for pos, j in enumerate(free):
-            if _equal(x, b[j], child):
-                del free[pos]
-                break
+        buckets.setdefault(_shape(x), ([], []))[0].append(i)
+    for j, y in enumerate(b):
+        buckets.setdefault(_shape(y), ([], []))[1].append(j)
+    only_a: list[int] = []
+    only_b: list[int] = []
+    for left, right in buckets.values():
+        if not left or not right:
+            only_a += left
+            only_b += right
+            continue
+        numbers = _match_numbers(a, b, left, right, ctx)
+        owner = numbers if numbers is not None else _match_bucket(a, b, left, right, ctx)
+        matched = set(owner.values())
+        only_a += [i for i in left if i not in matched]
+        only_b += [j for j in right if j not in owner]
+    return sorted(only_a), sorted(only_b)
+
+
+def _shape(value: JSON) -> object:
+    """Equal for two values equal under any options (tolerances included): keys and strings
+    always compare exactly, numbers never by shape."""
+    if type(value) is dict:
+        return ("{}", tuple(sorted((k, _leaf_shape(v)) for k, v in value.items())))
+    return _leaf_shape(value)
+
+
+def _leaf_shape(value: JSON) -> object:
+    if type(value) is Number:
+        return "n"
+    if isinstance(value, dict):
+        return ("{}", len(value))
+    if isinstance(value, list):
+        return "[]"  # set arrays may differ in length
+    return (type(value).__name__, value)  # str, bool, None: exact
+
+
+def _match_numbers(
+    a: list[JSON], b: list[JSON], left: list[int], right: list[int], ctx: _Ctx
+) -> dict[int, int] | None:
+    """A maximum matching of numbers under one tolerance, by sorting: each number's partners
+    form an interval around it whose ends grow with it (|a-b| <= abs, or <= rel*max(|a|,|b|)
+    with rel < 1), so pairing each number, smallest first, with the smallest free partner
+    still in reach is maximum (as for points and intervals). None: not that case."""
+    child = ctx.child(left[0])
+    tolerance = child.opts.tolerance
+    if tolerance is None or (tolerance[1] is not None and tolerance[1] >= 1):
+        return None
+    if any(ctx.child(i) is not child for i in left + right):
+        return None  # a pattern names an index: options differ between elements
+    values: dict[tuple[int, int], Decimal] = {}
+    for side, indices, array in ((0, left, a), (1, right, b)):
+        for i in indices:
+            n = array[i]
+            d = _decimal(n) if type(n) is Number else None
+            if d is None:
+                return None
+            values[side, i] = d
+    # Sorted by value, then literal: which elements are left over depends on values only.
+    xs = sorted(left, key=lambda i: (values[0, i], cast(Number, a[i]).literal))
+    ys = sorted(right, key=lambda j: (values[1, j], cast(Number, b[j]).literal))
+    owner: dict[int, int] = {}
+    k = 0
+    for i in xs:
+        x = values[0, i]
+        while k < len(ys) and values[1, ys[k]] < x and not _close(x, values[1, ys[k]], tolerance):
+            k += 1  # below this number's reach, so below every later one's
+        if k < len(ys) and _close(x, values[1, ys[k]], tolerance):
+            owner[ys[k]] = i
+            k += 1
+    return owner
+
+
+def _close(x: Decimal, y: Decimal, tolerance: tuple[Decimal | None, Decimal | None]) -> bool:
+    return x == y or _within(x, y, tolerance)
+
+
+def _match_bucket(
+    a: list[JSON], b: list[JSON], left: list[int], right: list[int], ctx: _Ctx
+) -> dict[int, int]:
+    """A maximum matching (right -> left) by augmenting paths (Kuhn), from the exactly
+    equal pairs: an augmenting path may still re-pair them, which a tolerance can need
+    ([0, 0.1] vs [0.1, 0.2] within 0.1 pairs 0~0.1 and 0.1~0.2)."""
+    weighed: dict[tuple[int, int], bool] = {}
+
+    def related(i: int, j: int) -> bool:
+        found = weighed.get((i, j))
+        if found is None:
+            found = weighed[i, j] = _equal(a[i], b[j], ctx.child(i))
+        return found
+
+    exact: dict[str, list[int]] = {}
+    for j in reversed(right):
+        exact.setdefault(jv.canonical(b[j]), []).append(j)
+    owner: dict[int, int] = {}
+    free: list[int] = []
+    for i in left:
+        same = exact.get(jv.canonical(a[i]))
+        if same:
+            owner[same.pop()] = i
         else:
-            unmatched.append(i)
-    return unmatched, free
+            free.append(i)
+    for i in free:
+        _augment(i, right, related, owner)
+    return owner
+
+
+def _augment(
+    root: int, right: list[int], related: Callable[[int, int], bool], owner: dict[int, int]
+) -> bool:
+    """Extend the matching `owner` (right -> left) by a path from the free `root`, if any.
+    Iterative: a path can be as long as the bucket, deeper than Python's recursion."""
+    seen: set[int] = set()
+    path: list[tuple[int, Iterator[int]]] = [(root, iter(right))]
+    taken: list[int] = []  # the right element each level of the path goes to
+    while path:
+        i, candidates = path[-1]
+        for j in candidates:
+            if j in seen or not related(i, j):
+                continue
+            seen.add(j)
+            taken.append(j)
+            if j not in owner:
+                for (left, _), partner in zip(path, taken, strict=True):
+                    owner[partner] = left
+                return True
+            path.append((owner[j], iter(right)))
+            break
+        else:
+            path.pop()
+            if taken:
+                taken.pop()
+    return False
 
 
 def _equal(a: JSON, b: JSON, ctx: _Ctx) -> bool:

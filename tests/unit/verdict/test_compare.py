@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from typing import Any
@@ -327,7 +328,7 @@ def test_arrays_option_scoped_to_a_path() -> None:
     ]
 
 
-def test_unordered_with_tolerance_matches_greedily() -> None:
+def test_unordered_with_tolerance_pairs_elements() -> None:
     settings = with_paths(opts(("xs",), arrays="multiset"), opts(("xs", None), tolerance_abs=0.1))
     assert diff('{"xs": [1, 2.05, 2]}', '{"xs": [2, 1.02, 2.0]}', settings) == []
     diffs = diff('{"xs": [1, 2]}', '{"xs": [2, 1.5]}', settings)
@@ -335,6 +336,59 @@ def test_unordered_with_tolerance_matches_greedily() -> None:
         ({"a": Number("1")}, "only in a"),
         ({"b": Number("1.5")}, "only in b"),
     ]
+
+
+def test_multiset_with_tolerance_does_not_depend_on_element_order() -> None:
+    # 1.0~0.95 and 1.1~1.05 within 0.1: pairing 1.0 with the first counterpart in reach (1.05)
+    # stranded 1.1 and 0.95, so [1.0, 1.1] was a DIFF and [1.1, 1.0] a MATCH.
+    settings = with_paths(opts(("x",), arrays="multiset", tolerance_abs=0.1))
+    for xs in ("[1.0, 1.1]", "[1.1, 1.0]"):
+        for ys in ("[1.05, 0.95]", "[0.95, 1.05]"):
+            assert diff(f'{{"x": {xs}}}', f'{{"x": {ys}}}', settings) == []
+            assert diff(f'{{"x": {ys}}}', f'{{"x": {xs}}}', settings) == []
+    # Exactly equal elements may need re-pairing: 0~0.1 and 0.1~0.2.
+    assert diff('{"x": [0, 0.1]}', '{"x": [0.1, 0.2]}', settings) == []
+    nested = with_paths(opts(("x",), arrays="multiset"), opts(("x", None, "v"), tolerance_abs=0.1))
+    assert diff('{"x": [{"v": 0}, {"v": 0.1}]}', '{"x": [{"v": 0.1}, {"v": 0.2}]}', nested) == []
+    assert (
+        diff('{"x": [{"v": 1.0}, {"v": 1.1}]}', '{"x": [{"v": 1.05}, {"v": 0.95}]}', nested) == []
+    )
+
+
+def _most_pairs(xs: list[float], ys: list[float], within: float) -> int:
+    """The largest number of pairs |x-y| <= within, by trying every assignment."""
+
+    if len(xs) > len(ys):
+        xs, ys = ys, xs
+    best = 0
+    for chosen in itertools.permutations(range(len(ys)), len(xs)):
+        pairs = sum(abs(x - ys[j]) <= within + 1e-9 for x, j in zip(xs, chosen, strict=False))
+        best = max(best, pairs)
+    return best
+
+
+TENTHS = st.lists(st.integers(0, 12), max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TENTHS, TENTHS, st.randoms())
+def test_multiset_tolerance_pairs_as_many_as_possible(
+    xs: list[int], ys: list[int], rnd: random.Random
+) -> None:
+    # Numbers (sorted pairing) and objects holding them (augmenting paths) against brute force;
+    # any order of the elements gives the same count of unpaired ones.
+    flat = with_paths(opts(("x",), arrays="multiset", tolerance_abs=0.15))
+    nested = with_paths(opts(("x",), arrays="multiset"), opts(("x", None, "v"), tolerance_abs=0.15))
+    a = [x / 10 for x in xs]
+    b = [y / 10 for y in ys]
+    lost = len(a) + len(b) - 2 * _most_pairs(a, b, 0.15)
+    for _ in range(3):
+        rnd.shuffle(a)
+        rnd.shuffle(b)
+        for settings_, wrap in ((flat, str), (nested, lambda v: f'{{"v": {v}}}')):
+            left = '{"x": [' + ", ".join(wrap(v) for v in a) + "]}"
+            right = '{"x": [' + ", ".join(wrap(v) for v in b) + "]}"
+            assert len(diff(left, right, settings_)) == lost
 
 
 # --- keyed arrays ------------------------------------------------------------------------------
