@@ -141,3 +141,51 @@ cases:
     done = run(spec)
     assert tally(done.stdout) == ({"match": 4, "diff": 1}, 5), done.stdout
     assert "DIFF  multiset/apart" in done.stdout
+
+
+# --- three targets under a tolerance ------------------------------------------------------------
+
+SCORE = "import json, sys; sys.stdin.read(); print(json.dumps({'score': float(sys.argv[1])}))\n"
+SCORES = {"py": "1.0", "node": "1.08", "legacy": "1.16"}  # py~node, node~legacy, py vs legacy not
+
+
+def scores_spec(folder: Path, order: list[str], extra: str = "") -> Path:
+    score = helper(folder, "score.py", SCORE)
+    targets = "\n".join(f"  {n}: {{run: [{HELPER_PY}, {score}, '{SCORES[n]}']}}" for n in order)
+    return write_spec(
+        folder,
+        "tol3.yaml",
+        f"""\
+name: tol3
+targets:
+{targets}
+compare:
+  paths:
+    .score: {{tolerance: {{abs: 0.1}}}}
+{extra}cases:
+  - {{name: score, input: {{}}}}
+""",
+    )
+
+
+def test_three_targets_under_a_tolerance_get_one_verdict_in_every_order(tmp_path: Path) -> None:
+    # Listed node first, node was the representative every other target agreed with: MATCH;
+    # listed otherwise: DIFF. Now a case MATCHes only when every pair agrees.
+    for order in (["node", "py", "legacy"], ["py", "node", "legacy"], ["legacy", "node", "py"]):
+        folder = tmp_path / "-".join(order)
+        folder.mkdir()
+        done = run(scores_spec(folder, order), "--format", "json")
+        assert done.returncode == 1 and tally(done.stdout) == ({"match": 0, "diff": 1}, 1)
+        [case] = json.loads((folder / "out" / "tol3.json").read_text("utf-8"))["cases"]
+        assert sorted(map(sorted, case["groups"])) == [["legacy"], ["node"], ["py"]]
+
+
+def test_a_baseline_every_target_agrees_with_matches_and_groups_alike(tmp_path: Path) -> None:
+    # compare.baseline: node compares every target with node, so MATCH; the groups said
+    # [[py, node], [legacy]] beside that MATCH.
+    done = run(
+        scores_spec(tmp_path, ["py", "node", "legacy"], "  baseline: node\n"), "--format", "json"
+    )
+    assert done.returncode == 0 and tally(done.stdout) == ({"match": 1, "diff": 0}, 1)
+    [case] = json.loads((tmp_path / "out" / "tol3.json").read_text("utf-8"))["cases"]
+    assert case["groups"] == [["py", "node", "legacy"]]

@@ -1026,13 +1026,21 @@ def diff_json(
 
     Every other target is compared with the reference (`baseline`, else `settings.baseline`,
     else the first target) and the differences are merged by path, with each target's value.
+    Under a tolerance without a baseline (3+ targets), the reference is the first target that
+    does not agree with every other one: a tolerance is not transitive (1.0 ~ 1.08 ~ 1.16
+    within 0.1), so a middle value must not hide that the ends differ. The result is empty
+    exactly when every pair of targets agrees, whatever the order they are listed in.
     """
     names = list(values)
     if len(names) < 2:
         return []
     _ensure_recursion_room()
     ctx = _root(settings)
-    ref = _reference(names, baseline if baseline is not None else settings.baseline)
+    anchor = baseline if baseline is not None else settings.baseline
+    if anchor not in names and len(names) > 2 and ctx.tolerant:
+        ref = _first_dissenter(values, ctx)
+    else:
+        ref = _reference(names, anchor)
     others = [t for t in names if t != ref]
     # Two targets: records map one to one onto differences, so only the shown ones are kept.
     limit = MAX_DIFFERENCES if len(others) == 1 else None
@@ -1083,14 +1091,45 @@ def equal(
 
 
 def agreement_classes(
-    values: dict[str, JSON], settings: CompareSettings, facet: str = "", *, text: bool = False
+    values: dict[str, JSON],
+    settings: CompareSettings,
+    facet: str = "",
+    *,
+    text: bool = False,
+    baseline: str | None = None,
 ) -> list[list[str]]:
     """Groups of targets whose values are equal under the settings, in first-seen order.
 
-    Each target is compared with the first member of each class. Under CPython this beats
-    hashing a canonical form: `==` on two 18 MB documents takes ~0.04 s, jsonvalue.canonical
-    ~0.8 s each. With a tolerance (not transitive) classes depend on that first member.
+    Without a tolerance equality is transitive: each target is compared with the first member
+    of each class. Under CPython this beats hashing a canonical form: `==` on two 18 MB
+    documents takes ~0.04 s, jsonvalue.canonical ~0.8 s each.
+
+    Under a tolerance (3+ targets) equality is not transitive, so a group is the targets that
+    agree with each other and with exactly the same other targets (the same neighbours): the
+    groups never depend on the order of the targets, every two members of a group agree, and
+    there is one group only when every pair agrees (when the case MATCHes). With 1.0, 1.08
+    and 1.16 within 0.1 that is three groups. With a `baseline` that answered, the case
+    MATCHes when every target agrees with it, so its group is it and every target agreeing
+    with it; the others are grouped by their neighbours among themselves.
     """
+    names = list(values)
+    ctx = _root(settings)
+    if text or len(names) < 3 or not ctx.tolerant:
+        return _classes_by_first_member(values, settings, facet, text)
+    _ensure_recursion_room()
+    near = _neighbours(values, ctx)
+    if baseline in near:
+        with_baseline = [name for name in names if name in near[baseline]]
+        rest = [name for name in names if name not in near[baseline]]
+        groups = [with_baseline, *_same_neighbours(rest, near)]
+    else:
+        groups = _same_neighbours(names, near)
+    return sorted(groups, key=lambda group: names.index(group[0]))
+
+
+def _classes_by_first_member(
+    values: dict[str, JSON], settings: CompareSettings, facet: str, text: bool
+) -> list[list[str]]:
     classes: list[list[str]] = []
     for name, value in values.items():
         for group in classes:
@@ -1100,6 +1139,35 @@ def agreement_classes(
         else:
             classes.append([name])
     return classes
+
+
+def _neighbours(values: dict[str, JSON], ctx: _Ctx) -> dict[str, frozenset[str]]:
+    """Per target, the targets (itself included) whose values equal its own: every pair is
+    compared once, so the relation does not depend on who is listed first."""
+    names = list(values)
+    near: dict[str, set[str]] = {name: {name} for name in names}
+    for i, x in enumerate(names):
+        for y in names[i + 1 :]:
+            if _equal(values[x], values[y], ctx):
+                near[x].add(y)
+                near[y].add(x)
+    return {name: frozenset(found) for name, found in near.items()}
+
+
+def _same_neighbours(names: list[str], near: dict[str, frozenset[str]]) -> list[list[str]]:
+    """`names` grouped by their neighbours among `names`."""
+    among = frozenset(names)
+    groups: dict[frozenset[str], list[str]] = {}
+    for name in names:
+        groups.setdefault(near[name] & among, []).append(name)
+    return list(groups.values())
+
+
+def _first_dissenter(values: dict[str, JSON], ctx: _Ctx) -> str:
+    """The first target that does not agree with every other one (else the first target)."""
+    names = list(values)
+    near = _neighbours(values, ctx)
+    return next((name for name in names if len(near[name]) < len(names)), names[0])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -562,6 +563,38 @@ def test_agreement_classes_in_first_seen_order() -> None:
     assert agreement_classes(values, EXACT, "body") == [["rust", "go"], ["python"]]
     by_value = CompareSettings(facets=("body",), numbers="value")
     assert agreement_classes(values, by_value, "body") == [["rust", "python", "go"]]
+
+
+SCORES = {"py": J('{"score": 1.0}'), "node": J('{"score": 1.08}'), "legacy": J('{"score": 1.16}')}
+NEAR = with_paths(opts(("score",), tolerance_abs=0.1))
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(SCORES)))
+def test_tolerance_across_three_targets_does_not_depend_on_their_order(
+    order: tuple[str, ...],
+) -> None:
+    # py~node and node~legacy within 0.1, py vs legacy 0.16 apart: listed node first, every
+    # target agreed with the reference (node) and the case MATCHed; in other orders it DIFFed.
+    values = {name: SCORES[name] for name in order}
+    [d] = diff_json(values, NEAR, "stdout")
+    assert (d.path, d.values) == (".score", {name: SCORES[name]["score"] for name in order})
+    groups = agreement_classes(values, NEAR, "stdout")
+    assert sorted(map(sorted, groups)) == [["legacy"], ["node"], ["py"]]
+    # With a baseline, every target is compared with it: node agrees with both.
+    assert diff_json(values, replace(NEAR, baseline="node"), "stdout") == []
+    assert agreement_classes(values, NEAR, "stdout", baseline="node") == [list(order)]
+    [d] = diff_json(values, replace(NEAR, baseline="py"), "stdout")
+    assert set(d.values) == set(order)
+    by_py = agreement_classes(values, NEAR, "stdout", baseline="py")
+    assert sorted(map(sorted, by_py)) == [["legacy"], ["node", "py"]]
+
+
+def test_tolerance_groups_hold_targets_that_agree_alike() -> None:
+    values = {n: J(f'{{"score": {v}}}') for n, v in [("a", 1.0), ("b", 1.0), ("c", 1.05)]}
+    assert agreement_classes(values, NEAR, "stdout") == [["a", "b", "c"]]
+    values["d"] = J('{"score": 1.5}')
+    values["e"] = J('{"score": 1.51}')
+    assert agreement_classes(values, NEAR, "stdout") == [["a", "b", "c"], ["d", "e"]]
 
 
 def test_agreement_classes_with_sets_and_text() -> None:
