@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.support.cli import run_cli, tally, write_spec
 from tests.support.paths import HELPER_PY
+from yamlparity.core import jsonvalue as jv
 
 
 def run(spec: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -189,3 +190,60 @@ def test_a_baseline_every_target_agrees_with_matches_and_groups_alike(tmp_path: 
     assert done.returncode == 0 and tally(done.stdout) == ({"match": 1, "diff": 0}, 1)
     [case] = json.loads((tmp_path / "out" / "tol3.json").read_text("utf-8"))["cases"]
     assert case["groups"] == [["py", "node", "legacy"]]
+
+
+# --- deep nesting -------------------------------------------------------------------------------
+
+NESTED = """\
+import json, sys
+d = json.loads(sys.stdin.read())
+n, leaf = d["n"], str(d.get(sys.argv[1], 1))
+sys.stdout.write('{"a":' * n + leaf + "}" * n if d.get("obj") else "[" * n + leaf + "]" * n)
+"""
+
+
+def test_deep_nesting_gets_one_verdict_whatever_ran_before(tmp_path: Path) -> None:
+    # Whether a 1,500-deep answer parsed depended on whether another case had raised the
+    # recursion limit first: DIFF in one run, "not valid JSON" with -k or -j 8, and
+    # "internal error: RecursionError" at 2,500 levels. Now up to 5,000 levels compare, and
+    # deeper is one clearly worded ERROR.
+    nested = helper(tmp_path, "nested.py", NESTED)
+    spec = write_spec(
+        tmp_path,
+        "deep.yaml",
+        f"""\
+name: deep
+targets:
+  py: {{run: [{HELPER_PY}, {nested}, py]}}
+  node: {{run: [{HELPER_PY}, {nested}, node]}}
+cases:
+  - {{name: small_diff, input: {{n: 10, py: 1, node: 2}}}}
+  - {{name: d1500_diff, input: {{n: 1500, py: 1, node: 2}}}}
+  - {{name: d2500_diff, input: {{n: 2500, py: 1, node: 2}}}}
+  - {{name: d5000_same, input: {{n: 5000}}}}
+  - {{name: o5000_diff, input: {{n: 5000, obj: true, py: 1, node: 2}}}}
+  - {{name: d5001_same, input: {{n: 5001}}}}
+  - {{name: d100000_same, input: {{n: 100000}}}}
+""",
+    )
+    expected = {
+        "small_diff": "DIFF",
+        "d1500_diff": "DIFF",
+        "d2500_diff": "DIFF",
+        "d5000_same": "MATCH",
+        "o5000_diff": "DIFF",
+        "d5001_same": "ERROR",
+        "d100000_same": "ERROR",
+    }
+    for extra in (["-j", "1"], ["-j", "8"], ["-j", "1", "-k", "d1500_diff"], ["-k", "d5000_same"]):
+        done = run(spec, *extra, "--format", "json")
+        assert "internal error" not in done.stdout and "not valid JSON" not in done.stdout
+        # yamlparity's parser: the results hold 5,000-deep values (json.loads: 1,000 at most)
+        results = jv.loads((tmp_path / "out" / "deep.json").read_text("utf-8"))
+        assert isinstance(results, dict)
+        cases = results["cases"]
+        verdicts = {case["name"]: case["verdict"] for case in cases}
+        assert verdicts == {name: expected[name] for name in verdicts}, (extra, done.stdout)
+        reasons = {case["name"]: case.get("reason", "") for case in cases}
+        for name in verdicts.keys() & {"d5001_same", "d100000_same"}:
+            assert "stdout is nested deeper than 5000 levels" in reasons[name]

@@ -14,9 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
+from yamlparity.core import depth
+
+# Before anything parses or a lane starts: see core.depth.
+depth.ensure_room()
+
 __all__ = [
     "JSON",
     "JsonDecodeError",
+    "JsonTooDeep",
     "LazyArray",
     "Number",
     "RawJson",
@@ -107,6 +113,15 @@ class JsonDecodeError(ValueError):
         return self.message
 
 
+class JsonTooDeep(JsonDecodeError):
+    """Valid or not, nested deeper than yamlparity follows (core.depth.MAX_DEPTH)."""
+
+    def __init__(self, limit: int, row: int = 0) -> None:
+        where = f"row {row}: " if row else ""
+        super().__init__(f"{where}nested deeper than {limit} levels")
+        self.limit, self.row = limit, row
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -137,8 +152,11 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def loads(data: str | bytes) -> JSON:
-    """Parse one JSON document exactly; raises JsonDecodeError (never anything else)."""
+def loads(data: str | bytes, max_depth: int = depth.MAX_DEPTH + depth.ENVELOPE_DEPTH) -> JSON:
+    """Parse one JSON document exactly; raises JsonDecodeError (never anything else), and
+    JsonTooDeep when arrays and objects nest deeper than `max_depth` levels: the same
+    answer whatever ran before (the recursion limit leaves the parser room for any depth
+    up to the bound; beyond it the parser may run out of room or not, so it is checked)."""
     text = _decode_utf8(data) if isinstance(data, bytes) else data
     try:
         value: JSON = _DECODER.decode(text)
@@ -146,8 +164,13 @@ def loads(data: str | bytes) -> JSON:
         raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
     except _DuplicateKey as exc:
         raise _duplicate_error(text, str(exc)) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise JsonTooDeep(max_depth) from None
+    except ValueError as exc:
         raise JsonDecodeError(str(exc) or type(exc).__name__) from None
+    # Counting brackets is C-speed; only a text with more of them than the bound is walked.
+    if text.count("[") + text.count("{") > max_depth and depth.deeper_than(value, max_depth):
+        raise JsonTooDeep(max_depth)
     return value
 
 
@@ -204,15 +227,20 @@ def is_blank_line(line: str) -> bool:
     return not line.strip(" \t\r")
 
 
-def loads_lines(data: str | bytes) -> list[JSON]:
-    """Parse JSON Lines: one document per non-blank line (lines end at `\n` only)."""
+def loads_lines(
+    data: str | bytes, max_depth: int = depth.MAX_DEPTH + depth.ENVELOPE_DEPTH
+) -> list[JSON]:
+    """Parse JSON Lines: one document per non-blank line (lines end at `\n` only); each row
+    nested at most `max_depth` levels."""
     text = _decode_utf8(data) if isinstance(data, bytes) else data
     rows: list[JSON] = []
     for number, line in enumerate(json_lines(text), start=1):
         if is_blank_line(line):
             continue
         try:
-            rows.append(loads(line))
+            rows.append(loads(line, max_depth))
+        except JsonTooDeep as exc:
+            raise JsonTooDeep(exc.limit, number) from None
         except JsonDecodeError as exc:
             raise JsonDecodeError(f"row {number}: {exc.message}", number, exc.column) from None
     return rows

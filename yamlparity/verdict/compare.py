@@ -24,7 +24,6 @@ has in its own array.
 from __future__ import annotations
 
 import difflib
-import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +33,7 @@ from functools import lru_cache
 from typing import Final, cast
 
 from yamlparity.core import jsonvalue as jv
+from yamlparity.core.depth import ensure_room
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.results.records import Difference
 from yamlparity.spec.model import ArrayMode, CompareSettings, NumberMode, PathOptions
@@ -52,9 +52,6 @@ __all__ = [
 MAX_DIFFERENCES: Final = 1000  # per facet; then one `…` difference says how many more
 MAX_TEXT_LINES: Final = 50  # differing lines shown per pair of targets in a text facet
 ELLIPSIS_PATH: Final = "…"
-
-# Walking recurses once or twice per nesting level; the JSON parser accepts ~1000 levels.
-_RECURSION_ROOM: Final = 10_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,10 +184,9 @@ def _scalar_opts(opts: PathOptions | CompareSettings | None) -> _Opts:
 
 
 def _ensure_recursion_room() -> None:
-    # Deeply nested documents recurse once per level; CPython 3.11 keeps Python-to-Python
-    # calls off the C stack, so a higher limit is safe.
-    if sys.getrecursionlimit() < _RECURSION_ROOM:
-        sys.setrecursionlimit(_RECURSION_ROOM)
+    # Set when yamlparity is imported (core.depth); again here for values built elsewhere
+    # (a caller that lowered the limit since). Never raised lazily by the first comparison.
+    ensure_room()
 
 
 # ---------------------------------------------------------------------------------------------

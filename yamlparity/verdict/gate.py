@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
-from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.core.depth import MAX_DEPTH
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, JsonTooDeep, Number
 from yamlparity.core.printable import terminal_safe
 from yamlparity.core.redact import BOUNDARY
 from yamlparity.spec.model import OutputKind, Spec
@@ -94,8 +95,15 @@ def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = F
         return decode_text(data)
     try:
         if kind == "jsonl":
-            return jsonvalue.loads_lines(data)
-        return jsonvalue.loads(data)
+            return jsonvalue.loads_lines(data, MAX_DEPTH)
+        return jsonvalue.loads(data, MAX_DEPTH)
+    except JsonTooDeep as exc:
+        # Valid JSON perhaps, so never "not valid JSON": a bound of ours, the same every run.
+        where = f"{what} row {exc.row}" if exc.row else what
+        raise ValueError(
+            f"{where} is nested deeper than {exc.limit} levels (yamlparity compares JSON "
+            f"up to {exc.limit} levels of arrays and objects)"
+        ) from None
     except JsonDecodeError as exc:
         label = "JSON Lines" if kind == "jsonl" else "JSON"
         why = f"{what} is not valid {label}: {exc}"
