@@ -17,12 +17,15 @@ from typing import Any, Final
 
 __all__ = ["MAX_DEPTH", "deeper_than", "ensure_room"]
 
-MAX_DEPTH: Final = 5_000  # levels of arrays and objects in one output (documented)
+MAX_DEPTH: Final = 2_000  # levels of arrays and objects in one output (documented)
 # Documents yamlparity writes around an output (a results file, a recording) add a few levels.
 ENVELOPE_DEPTH: Final = 64
-# Python frames per level in the deepest walks (the comparator's walk: about 4), with room.
-_FRAMES_PER_LEVEL: Final = 10
-RECURSION_LIMIT: Final = _FRAMES_PER_LEVEL * (MAX_DEPTH + ENVELOPE_DEPTH) + 1_000
+# Python frames per level in the deepest walk measured (rules, then a multiset's keys: about
+# 3); the limit leaves room for that plus the stack below it. Not much more: past ~20,000 an
+# endless recursion in a user's report template (Jinja calls through C) overflows the main
+# thread's 8 MB stack before RecursionError, hence a bound of 2,000 levels, not more.
+_FRAMES_PER_LEVEL: Final = 5
+RECURSION_LIMIT: Final = _FRAMES_PER_LEVEL * (MAX_DEPTH + ENVELOPE_DEPTH) + 2_000
 # C recursion (the JSON scanner, `==` on nested lists, generators) uses the thread's own stack:
 # about 0.4 KB a level at worst measured; platforms differ in their default (musl: 128 KB).
 THREAD_STACK: Final = 64 * 1024 * 1024
