@@ -249,3 +249,34 @@ cases:
         reasons = {case["name"]: case.get("reason", "") for case in cases}
         for name in verdicts.keys() & {"d2001_same", "d2500_diff", "d100000_same"}:
             assert "stdout is nested deeper than 2000 levels" in reasons[name]
+
+
+STREAM_NESTED = """\
+import json, sys
+for line in sys.stdin:
+    n = json.loads(line)["n"]
+    sys.stdout.write("[" * n + "1" + "]" * n + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_deep_nesting_bound_is_the_same_in_stream_mode(tmp_path: Path) -> None:
+    # A stream target parses its answer ahead of the gate: the bound must hold there too.
+    stream = helper(tmp_path, "stream.py", STREAM_NESTED)
+    once = helper(tmp_path, "once.py", NESTED)
+    spec = write_spec(
+        tmp_path,
+        "deep_stream.yaml",
+        f"""\
+name: deep_stream
+targets:
+  live: {{run: [{HELPER_PY}, {stream}], mode: stream}}
+  once: {{run: [{HELPER_PY}, {once}, once]}}
+cases:
+  - {{name: d2000, input: {{n: 2000}}}}
+  - {{name: d2001, input: {{n: 2001}}}}
+""",
+    )
+    done = run(spec)
+    assert tally(done.stdout) == ({"match": 1, "diff": 0, "error": 1}, 2), done.stdout
+    assert "ERROR deep_stream/d2001: live, once: stdout is nested deeper than 2000" in done.stdout

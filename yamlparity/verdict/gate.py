@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
-from yamlparity.core.depth import MAX_DEPTH
+from yamlparity.core.depth import MAX_DEPTH, deeper_than
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, JsonTooDeep, Number
 from yamlparity.core.printable import terminal_safe
 from yamlparity.core.redact import BOUNDARY
@@ -113,6 +113,11 @@ def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = F
         raise ValueError(why) from None
 
 
+def _within_depth(data: bytes, value: JSON) -> bool:
+    """A value a stream target parsed ahead keeps to the bound parse_output enforces."""
+    return data.count(b"[") + data.count(b"{") <= MAX_DEPTH or not deeper_than(value, MAX_DEPTH)
+
+
 def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:
     """`parse_main=False`: every check but parsing the main facet (the caller scans it)."""
     parsed = Parsed(target=raw.target, shown=raw.stdout or raw.stderr)
@@ -192,6 +197,8 @@ def _gate_command(
             # Empty is a value only after a success (exit 0), whatever exit_code comparing says.
             allow = raw.exit_code == 0 and spec.allows_empty(raw.target)
             value = raw.take_value() if isinstance(raw, StreamAnswer) else None
+            if value is not None and not _within_depth(raw.stdout, value[0]):
+                value = None  # parse_output says why, as for any other target
             try:
                 parsed.facets["stdout"] = (
                     value[0]
