@@ -667,11 +667,16 @@ def _match_multiset(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int],
     start from their exactly equal pairs and weigh each pair of elements at most once, each
     weighing stopping at the first difference (at most n*m per bucket, for n*m look-alike
     containers, and only when a tolerance applies in them)."""
+    # One context for every element (no pattern names an index): numbers no tolerance reaches
+    # can join the shape too (an `id` beside a tolerant `price` makes buckets of one).
+    first = ctx.child(0)
+    uniform = all(ctx.child(i) is first for i in range(max(len(a), len(b))))
+    elem_ctx = first if uniform else None
     buckets: dict[object, tuple[list[int], list[int]]] = {}
     for i, x in enumerate(a):
-        buckets.setdefault(_shape(x), ([], []))[0].append(i)
+        buckets.setdefault(_shape(x, elem_ctx), ([], []))[0].append(i)
     for j, y in enumerate(b):
-        buckets.setdefault(_shape(y), ([], []))[1].append(j)
+        buckets.setdefault(_shape(y, elem_ctx), ([], []))[1].append(j)
     only_a: list[int] = []
     only_b: list[int] = []
     for left, right in buckets.values():
@@ -687,17 +692,23 @@ def _match_multiset(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int],
     return sorted(only_a), sorted(only_b)
 
 
-def _shape(value: JSON) -> object:
-    """Equal for two values equal under any options (tolerances included): keys and strings
-    always compare exactly, numbers never by shape."""
+def _shape(value: JSON, ctx: _Ctx | None) -> object:
+    """Equal for two values equal under the options (tolerances included): keys and strings
+    always compare exactly; numbers only when `ctx` (the elements' context) shows that no
+    tolerance reaches them, else never by shape."""
     if type(value) is dict:
-        return ("{}", tuple(sorted((k, _leaf_shape(v)) for k, v in value.items())))
-    return _leaf_shape(value)
+        return (
+            "{}",
+            tuple(
+                sorted((k, _leaf_shape(v, ctx.child(k) if ctx else None)) for k, v in value.items())
+            ),
+        )
+    return _leaf_shape(value, ctx)
 
 
-def _leaf_shape(value: JSON) -> object:
+def _leaf_shape(value: JSON, ctx: _Ctx | None) -> object:
     if type(value) is Number:
-        return "n"
+        return _key(value, ctx) if ctx is not None and ctx.opts.tolerance is None else "n"
     if isinstance(value, dict):
         return ("{}", len(value))
     if isinstance(value, list):
