@@ -14,9 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
+from yamlparity.core import depth
+
+# Before anything parses or a lane starts: see core.depth.
+depth.ensure_room()
+
 __all__ = [
     "JSON",
     "JsonDecodeError",
+    "JsonTooDeep",
     "LazyArray",
     "Number",
     "RawJson",
@@ -27,8 +33,10 @@ __all__ = [
     "format_path",
     "format_step",
     "from_python",
+    "is_blank_line",
     "is_identifier",
     "iter_leaves",
+    "json_lines",
     "loads",
     "loads_lines",
     "sort_key",
@@ -105,6 +113,15 @@ class JsonDecodeError(ValueError):
         return self.message
 
 
+class JsonTooDeep(JsonDecodeError):
+    """Valid or not, nested deeper than yamlparity follows (core.depth.MAX_DEPTH)."""
+
+    def __init__(self, limit: int, row: int = 0) -> None:
+        where = f"row {row}: " if row else ""
+        super().__init__(f"{where}nested deeper than {limit} levels")
+        self.limit, self.row = limit, row
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -135,8 +152,11 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def loads(data: str | bytes) -> JSON:
-    """Parse one JSON document exactly; raises JsonDecodeError (never anything else)."""
+def loads(data: str | bytes, max_depth: int = depth.MAX_DEPTH + depth.ENVELOPE_DEPTH) -> JSON:
+    """Parse one JSON document exactly; raises JsonDecodeError (never anything else), and
+    JsonTooDeep when arrays and objects nest deeper than `max_depth` levels: the same
+    answer whatever ran before (the recursion limit leaves the parser room for any depth
+    up to the bound; beyond it the parser may run out of room or not, so it is checked)."""
     text = _decode_utf8(data) if isinstance(data, bytes) else data
     try:
         value: JSON = _DECODER.decode(text)
@@ -144,8 +164,13 @@ def loads(data: str | bytes) -> JSON:
         raise JsonDecodeError(exc.msg, exc.lineno, exc.colno, exc.pos) from None
     except _DuplicateKey as exc:
         raise _duplicate_error(text, str(exc)) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise JsonTooDeep(max_depth) from None
+    except ValueError as exc:
         raise JsonDecodeError(str(exc) or type(exc).__name__) from None
+    # Counting brackets is C-speed; only a text with more of them than the bound is walked.
+    if text.count("[") + text.count("{") > max_depth and depth.deeper_than(value, max_depth):
+        raise JsonTooDeep(max_depth)
     return value
 
 
@@ -188,15 +213,34 @@ def _duplicate_error(text: str, key: str) -> JsonDecodeError:
     return JsonDecodeError(message, line, at - (text.rfind("\n", 0, at) + 1) + 1, at)
 
 
-def loads_lines(data: str | bytes) -> list[JSON]:
-    """Parse JSON Lines: one document per non-blank line."""
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: only `\n` ends a line (a `\r` before it is dropped).
+
+    Not str.splitlines(): it also breaks at U+2028, U+2029, U+0085, \x1c-\x1e, FF and VT,
+    which JSON allows raw inside strings (JSON.stringify and json.dumps(ensure_ascii=False)
+    write U+2028 as is), so one row would become two halves that are not JSON."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def is_blank_line(line: str) -> bool:
+    """Only JSON whitespace (str.strip() would also take U+2028, FF... for blank)."""
+    return not line.strip(" \t\r")
+
+
+def loads_lines(
+    data: str | bytes, max_depth: int = depth.MAX_DEPTH + depth.ENVELOPE_DEPTH
+) -> list[JSON]:
+    """Parse JSON Lines: one document per non-blank line (lines end at `\n` only); each row
+    nested at most `max_depth` levels."""
     text = _decode_utf8(data) if isinstance(data, bytes) else data
     rows: list[JSON] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, line in enumerate(json_lines(text), start=1):
+        if is_blank_line(line):
             continue
         try:
-            rows.append(loads(line))
+            rows.append(loads(line, max_depth))
+        except JsonTooDeep as exc:
+            raise JsonTooDeep(exc.limit, number) from None
         except JsonDecodeError as exc:
             raise JsonDecodeError(f"row {number}: {exc.message}", number, exc.column) from None
     return rows

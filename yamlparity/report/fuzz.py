@@ -8,7 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from yamlparity.core.errors import Location, SpecError
-from yamlparity.core.jsonvalue import JSON, JsonDecodeError, dumps, from_python, loads
+from yamlparity.core.jsonvalue import (
+    JSON,
+    JsonDecodeError,
+    dumps,
+    from_python,
+    is_blank_line,
+    json_lines,
+    loads,
+)
 from yamlparity.core.printable import shown_dump, shown_json, shown_path, visible_json
 from yamlparity.report.render import _cell, _code, _fence, _text, atomic_writer, write_atomic
 from yamlparity.results.fuzz import STOPPED_TEXT, Finding, FindingKind, FuzzResult
@@ -256,8 +264,8 @@ def _names_in(path: Path) -> set[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read {path}: {exc}", Location(str(path))) from None
     names: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, line in enumerate(json_lines(text), start=1):
+        if is_blank_line(line):
             continue
         try:
             row = loads(line)

@@ -24,16 +24,16 @@ has in its own array.
 from __future__ import annotations
 
 import difflib
-import sys
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
-from typing import Final
+from typing import Final, cast
 
 from yamlparity.core import jsonvalue as jv
+from yamlparity.core.depth import ensure_room
 from yamlparity.core.jsonvalue import JSON, Number
 from yamlparity.results.records import Difference
 from yamlparity.spec.model import ArrayMode, CompareSettings, NumberMode, PathOptions
@@ -52,9 +52,6 @@ __all__ = [
 MAX_DIFFERENCES: Final = 1000  # per facet; then one `…` difference says how many more
 MAX_TEXT_LINES: Final = 50  # differing lines shown per pair of targets in a text facet
 ELLIPSIS_PATH: Final = "…"
-
-# Walking recurses once or twice per nesting level; the JSON parser accepts ~1000 levels.
-_RECURSION_ROOM: Final = 10_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,10 +184,9 @@ def _scalar_opts(opts: PathOptions | CompareSettings | None) -> _Opts:
 
 
 def _ensure_recursion_room() -> None:
-    # Deeply nested documents recurse once per level; CPython 3.11 keeps Python-to-Python
-    # calls off the C stack, so a higher limit is safe.
-    if sys.getrecursionlimit() < _RECURSION_ROOM:
-        sys.setrecursionlimit(_RECURSION_ROOM)
+    # Set when yamlparity is imported (core.depth); again here for values built elsewhere
+    # (a caller that lowered the limit since). Never raised lazily by the first comparison.
+    ensure_room()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,9 +594,12 @@ class _Walker:
         self.path.pop()
 
     def _unordered_tolerant(self, a: list[JSON], b: list[JSON], ctx: _Ctx) -> None:
-        # A tolerance is not transitive, so there is no hashable form: match greedily.
-        multiset = ctx.opts.arrays == "multiset"
-        only_a, only_b = _match_greedy(a, b, ctx, multiset)
+        # A tolerance is not transitive, so there is no hashable form: a set keeps the elements
+        # with no counterpart at all, a multiset pairs them by a maximum matching.
+        if ctx.opts.arrays == "multiset":
+            only_a, only_b = _match_multiset(a, b, ctx)
+        else:
+            only_a, only_b = _unpaired_set(a, b, ctx)
         self.path.append(_ELEM)
         for i in only_a:
             self.record(a[i], ABSENT, f"{jv.canonical(a[i])}#{i}")
@@ -649,25 +648,170 @@ def _shallow(value: JSON, ctx: _Ctx) -> object:
     return value  # None, True, False
 
 
-def _match_greedy(
-    a: list[JSON], b: list[JSON], ctx: _Ctx, multiset: bool
-) -> tuple[list[int], list[int]]:
-    """Indices of a without a partner in b, and of b without one in a."""
-    if not multiset:
-        only_a = [i for i, x in enumerate(a) if not any(_equal(x, y, ctx.child(i)) for y in b)]
-        only_b = [j for j, y in enumerate(b) if not any(_equal(x, y, ctx.child(j)) for x in a)]
-        return only_a, only_b
-    free = list(range(len(b)))
-    unmatched: list[int] = []
+def _unpaired_set(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int], list[int]]:
+    """Indices of a without any equal element in b, and of b without one in a."""
+    only_a = [i for i, x in enumerate(a) if not any(_equal(x, y, ctx.child(i)) for y in b)]
+    only_b = [j for j, y in enumerate(b) if not any(_equal(x, y, ctx.child(j)) for x in a)]
+    return only_a, only_b
+
+
+def _match_multiset(a: list[JSON], b: list[JSON], ctx: _Ctx) -> tuple[list[int], list[int]]:
+    """Indices of a and of b left over by a maximum matching of the two multisets under the
+    options (a maximum bipartite matching: as many pairs of equal elements as there can be,
+    so the verdict never depends on element order; pairing each element with the first
+    counterpart in reach could strand one: [1.0, 1.1] vs [1.05, 0.95] within 0.1).
+
+    Cost: elements equal under any options share a shape (`_shape`), so pairs are only
+    weighed within a shape's bucket; a bucket of numbers under a tolerance is matched by
+    sorting (O(n log n), `_match_numbers`); other buckets (containers alike but for numbers)
+    start from their exactly equal pairs and weigh each pair of elements at most once, each
+    weighing stopping at the first difference (at most n*m per bucket, for n*m look-alike
+    containers, and only when a tolerance applies in them)."""
+    # One context for every element (no pattern names an index): numbers no tolerance reaches
+    # can join the shape too (an `id` beside a tolerant `price` makes buckets of one).
+    first = ctx.child(0)
+    uniform = all(ctx.child(i) is first for i in range(max(len(a), len(b))))
+    elem_ctx = first if uniform else None
+    buckets: dict[object, tuple[list[int], list[int]]] = {}
     for i, x in enumerate(a):
-        child = ctx.child(i)
-        for pos, j in enumerate(free):
-            if _equal(x, b[j], child):
-                del free[pos]
-                break
+        buckets.setdefault(_shape(x, elem_ctx), ([], []))[0].append(i)
+    for j, y in enumerate(b):
+        buckets.setdefault(_shape(y, elem_ctx), ([], []))[1].append(j)
+    only_a: list[int] = []
+    only_b: list[int] = []
+    for left, right in buckets.values():
+        if not left or not right:
+            only_a += left
+            only_b += right
+            continue
+        numbers = _match_numbers(a, b, left, right, ctx)
+        owner = numbers if numbers is not None else _match_bucket(a, b, left, right, ctx)
+        matched = set(owner.values())
+        only_a += [i for i in left if i not in matched]
+        only_b += [j for j in right if j not in owner]
+    return sorted(only_a), sorted(only_b)
+
+
+def _shape(value: JSON, ctx: _Ctx | None) -> object:
+    """Equal for two values equal under the options (tolerances included): keys and strings
+    always compare exactly; numbers only when `ctx` (the elements' context) shows that no
+    tolerance reaches them, else never by shape."""
+    if type(value) is dict:
+        return (
+            "{}",
+            tuple(
+                sorted((k, _leaf_shape(v, ctx.child(k) if ctx else None)) for k, v in value.items())
+            ),
+        )
+    return _leaf_shape(value, ctx)
+
+
+def _leaf_shape(value: JSON, ctx: _Ctx | None) -> object:
+    if type(value) is Number:
+        return _key(value, ctx) if ctx is not None and ctx.opts.tolerance is None else "n"
+    if isinstance(value, dict):
+        return ("{}", len(value))
+    if isinstance(value, list):
+        return "[]"  # set arrays may differ in length
+    return (type(value).__name__, value)  # str, bool, None: exact
+
+
+def _match_numbers(
+    a: list[JSON], b: list[JSON], left: list[int], right: list[int], ctx: _Ctx
+) -> dict[int, int] | None:
+    """A maximum matching of numbers under one tolerance, by sorting: each number's partners
+    form an interval around it whose ends grow with it (|a-b| <= abs, or <= rel*max(|a|,|b|)
+    with rel < 1), so pairing each number, smallest first, with the smallest free partner
+    still in reach is maximum (as for points and intervals). None: not that case."""
+    child = ctx.child(left[0])
+    tolerance = child.opts.tolerance
+    if tolerance is None or (tolerance[1] is not None and tolerance[1] >= 1):
+        return None
+    if any(ctx.child(i) is not child for i in left + right):
+        return None  # a pattern names an index: options differ between elements
+    values: dict[tuple[int, int], Decimal] = {}
+    for side, indices, array in ((0, left, a), (1, right, b)):
+        for i in indices:
+            n = array[i]
+            d = _decimal(n) if type(n) is Number else None
+            if d is None:
+                return None
+            values[side, i] = d
+    # Sorted by value, then literal: which elements are left over depends on values only.
+    xs = sorted(left, key=lambda i: (values[0, i], cast(Number, a[i]).literal))
+    ys = sorted(right, key=lambda j: (values[1, j], cast(Number, b[j]).literal))
+    owner: dict[int, int] = {}
+    k = 0
+    for i in xs:
+        x = values[0, i]
+        while k < len(ys) and values[1, ys[k]] < x and not _close(x, values[1, ys[k]], tolerance):
+            k += 1  # below this number's reach, so below every later one's
+        if k < len(ys) and _close(x, values[1, ys[k]], tolerance):
+            owner[ys[k]] = i
+            k += 1
+    return owner
+
+
+def _close(x: Decimal, y: Decimal, tolerance: tuple[Decimal | None, Decimal | None]) -> bool:
+    return x == y or _within(x, y, tolerance)
+
+
+def _match_bucket(
+    a: list[JSON], b: list[JSON], left: list[int], right: list[int], ctx: _Ctx
+) -> dict[int, int]:
+    """A maximum matching (right -> left) by augmenting paths (Kuhn), from the exactly
+    equal pairs: an augmenting path may still re-pair them, which a tolerance can need
+    ([0, 0.1] vs [0.1, 0.2] within 0.1 pairs 0~0.1 and 0.1~0.2)."""
+    weighed: dict[tuple[int, int], bool] = {}
+
+    def related(i: int, j: int) -> bool:
+        found = weighed.get((i, j))
+        if found is None:
+            found = weighed[i, j] = _equal(a[i], b[j], ctx.child(i))
+        return found
+
+    exact: dict[str, list[int]] = {}
+    for j in reversed(right):
+        exact.setdefault(jv.canonical(b[j]), []).append(j)
+    owner: dict[int, int] = {}
+    free: list[int] = []
+    for i in left:
+        same = exact.get(jv.canonical(a[i]))
+        if same:
+            owner[same.pop()] = i
         else:
-            unmatched.append(i)
-    return unmatched, free
+            free.append(i)
+    for i in free:
+        _augment(i, right, related, owner)
+    return owner
+
+
+def _augment(
+    root: int, right: list[int], related: Callable[[int, int], bool], owner: dict[int, int]
+) -> bool:
+    """Extend the matching `owner` (right -> left) by a path from the free `root`, if any.
+    Iterative: a path can be as long as the bucket, deeper than Python's recursion."""
+    seen: set[int] = set()
+    path: list[tuple[int, Iterator[int]]] = [(root, iter(right))]
+    taken: list[int] = []  # the right element each level of the path goes to
+    while path:
+        i, candidates = path[-1]
+        for j in candidates:
+            if j in seen or not related(i, j):
+                continue
+            seen.add(j)
+            taken.append(j)
+            if j not in owner:
+                for (left, _), partner in zip(path, taken, strict=True):
+                    owner[partner] = left
+                return True
+            path.append((owner[j], iter(right)))
+            break
+        else:
+            path.pop()
+            if taken:
+                taken.pop()
+    return False
 
 
 def _equal(a: JSON, b: JSON, ctx: _Ctx) -> bool:
@@ -889,13 +1033,21 @@ def diff_json(
 
     Every other target is compared with the reference (`baseline`, else `settings.baseline`,
     else the first target) and the differences are merged by path, with each target's value.
+    Under a tolerance without a baseline (3+ targets), the reference is the first target that
+    does not agree with every other one: a tolerance is not transitive (1.0 ~ 1.08 ~ 1.16
+    within 0.1), so a middle value must not hide that the ends differ. The result is empty
+    exactly when every pair of targets agrees, whatever the order they are listed in.
     """
     names = list(values)
     if len(names) < 2:
         return []
     _ensure_recursion_room()
     ctx = _root(settings)
-    ref = _reference(names, baseline if baseline is not None else settings.baseline)
+    anchor = baseline if baseline is not None else settings.baseline
+    if anchor not in names and len(names) > 2 and ctx.tolerant:
+        ref = _first_dissenter(values, ctx)
+    else:
+        ref = _reference(names, anchor)
     others = [t for t in names if t != ref]
     # Two targets: records map one to one onto differences, so only the shown ones are kept.
     limit = MAX_DIFFERENCES if len(others) == 1 else None
@@ -946,14 +1098,45 @@ def equal(
 
 
 def agreement_classes(
-    values: dict[str, JSON], settings: CompareSettings, facet: str = "", *, text: bool = False
+    values: dict[str, JSON],
+    settings: CompareSettings,
+    facet: str = "",
+    *,
+    text: bool = False,
+    baseline: str | None = None,
 ) -> list[list[str]]:
     """Groups of targets whose values are equal under the settings, in first-seen order.
 
-    Each target is compared with the first member of each class. Under CPython this beats
-    hashing a canonical form: `==` on two 18 MB documents takes ~0.04 s, jsonvalue.canonical
-    ~0.8 s each. With a tolerance (not transitive) classes depend on that first member.
+    Without a tolerance equality is transitive: each target is compared with the first member
+    of each class. Under CPython this beats hashing a canonical form: `==` on two 18 MB
+    documents takes ~0.04 s, jsonvalue.canonical ~0.8 s each.
+
+    Under a tolerance (3+ targets) equality is not transitive, so a group is the targets that
+    agree with each other and with exactly the same other targets (the same neighbours): the
+    groups never depend on the order of the targets, every two members of a group agree, and
+    there is one group only when every pair agrees (when the case MATCHes). With 1.0, 1.08
+    and 1.16 within 0.1 that is three groups. With a `baseline` that answered, the case
+    MATCHes when every target agrees with it, so its group is it and every target agreeing
+    with it; the others are grouped by their neighbours among themselves.
     """
+    names = list(values)
+    ctx = _root(settings)
+    if text or len(names) < 3 or not ctx.tolerant:
+        return _classes_by_first_member(values, settings, facet, text)
+    _ensure_recursion_room()
+    near = _neighbours(values, ctx)
+    if baseline in near:
+        with_baseline = [name for name in names if name in near[baseline]]
+        rest = [name for name in names if name not in near[baseline]]
+        groups = [with_baseline, *_same_neighbours(rest, near)]
+    else:
+        groups = _same_neighbours(names, near)
+    return sorted(groups, key=lambda group: names.index(group[0]))
+
+
+def _classes_by_first_member(
+    values: dict[str, JSON], settings: CompareSettings, facet: str, text: bool
+) -> list[list[str]]:
     classes: list[list[str]] = []
     for name, value in values.items():
         for group in classes:
@@ -963,6 +1146,35 @@ def agreement_classes(
         else:
             classes.append([name])
     return classes
+
+
+def _neighbours(values: dict[str, JSON], ctx: _Ctx) -> dict[str, frozenset[str]]:
+    """Per target, the targets (itself included) whose values equal its own: every pair is
+    compared once, so the relation does not depend on who is listed first."""
+    names = list(values)
+    near: dict[str, set[str]] = {name: {name} for name in names}
+    for i, x in enumerate(names):
+        for y in names[i + 1 :]:
+            if _equal(values[x], values[y], ctx):
+                near[x].add(y)
+                near[y].add(x)
+    return {name: frozenset(found) for name, found in near.items()}
+
+
+def _same_neighbours(names: list[str], near: dict[str, frozenset[str]]) -> list[list[str]]:
+    """`names` grouped by their neighbours among `names`."""
+    among = frozenset(names)
+    groups: dict[frozenset[str], list[str]] = {}
+    for name in names:
+        groups.setdefault(near[name] & among, []).append(name)
+    return list(groups.values())
+
+
+def _first_dissenter(values: dict[str, JSON], ctx: _Ctx) -> str:
+    """The first target that does not agree with every other one (else the first target)."""
+    names = list(values)
+    near = _neighbours(values, ctx)
+    return next((name for name in names if len(near[name]) < len(names)), names[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -987,11 +1199,14 @@ def _split_ending(line: str) -> tuple[str, str]:
 
 
 def _comparable(line: str, settings: CompareSettings) -> str:
+    """The line as compared. `line_endings: ignore` makes `\r\n` and `\n` alike and nothing
+    else: a last line without a newline still differs from one with it (`wc -l` counts
+    them differently), and a `\r` not followed by `\n` is text, as a line diff sees it."""
     content, ending = _split_ending(line)
     if settings.text_trailing_whitespace == "ignore":
         content = content.rstrip(" \t")
-    if settings.text_line_endings == "ignore":
-        ending = "\n"  # \r\n is \n, and a missing final newline is no difference
+    if settings.text_line_endings == "ignore" and ending:
+        ending = "\n"
     return content + ending
 
 
@@ -1057,11 +1272,17 @@ def _align(ref: list[str], other: list[str]) -> _Alignment:
 
 
 def _line_note(lines: list[str]) -> str:
+    """Why lines (as compared) differ, when they look alike."""
     if len(set(lines)) < 2:
         return ""  # one line (or equal ones, where another target lacks it): nothing to explain
-    contents = {_split_ending(line)[0] for line in lines}
+    split = [_split_ending(line) for line in lines]
+    contents = {content for content, _ in split}
     if len(contents) == 1:
+        if any(not ending for _, ending in split):
+            return "no newline at the end of the text in some targets"
         return "line ending differs"
+    if len({c.rstrip("\r") for c in contents}) == 1:
+        return "carriage return (\\r) not followed by \\n differs: only \\n ends a line"
     if len({c.rstrip(" \t") for c in contents}) == 1:
         return "trailing whitespace differs"
     return _string_note(lines)

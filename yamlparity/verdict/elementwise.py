@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yamlparity.core import boundedre
+from yamlparity.core.depth import MAX_DEPTH, deeper_than
 from yamlparity.core.jsonvalue import _DECODER, JSON
 from yamlparity.rules.normalize import Program
 from yamlparity.rules.ops import (
@@ -348,11 +349,21 @@ WRAPPER_DEPTH = 3  # objects scanned member by member: the top one and this many
 WRAPPER_MEMBERS = 16  # ... and only their first members (a big map is not a wrapper)
 
 
+# Elements sit at most this deep in a document read here (a spine in wrapper objects).
+_ELEMENT_DEPTH = MAX_DEPTH - WRAPPER_DEPTH - 2
+
+
 def _value(text: str, pos: int) -> tuple[JSON, int]:
     try:
         value, end = _scan(text, pos)
-    except Exception:  # bad JSON, a duplicate key: the whole-tree path says it exactly
+    except Exception:  # bad JSON, a duplicate key, too deep: the whole-tree path says it exactly
         raise Unsupported("not plain JSON") from None
+    # The whole-tree path refuses a document nested deeper than MAX_DEPTH; so must this one,
+    # or a verdict would depend on the output's size. Brackets are counted at C speed first.
+    if text.count("[", pos, end) + text.count("{", pos, end) > _ELEMENT_DEPTH and deeper_than(
+        value, _ELEMENT_DEPTH
+    ):
+        raise Unsupported("nested deeper than the whole-tree path allows")
     return value, end
 
 

@@ -698,7 +698,9 @@ def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
             classes = compare.agreement_classes(dict(texts), spec.compare, facet, text=True)
         else:
             diffs = compare.diff_json(values, spec.compare, facet, spec.compare.baseline)
-            classes = compare.agreement_classes(values, spec.compare, facet)
+            classes = compare.agreement_classes(
+                values, spec.compare, facet, baseline=spec.compare.baseline
+            )
             if facet.startswith("headers."):
                 diffs = [_header_absence(diff) for diff in diffs]
         result.differences.extend(diffs)

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from yamlparity.core import jsonvalue
-from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number
+from yamlparity.core.depth import MAX_DEPTH, deeper_than
+from yamlparity.core.jsonvalue import JSON, JsonDecodeError, JsonTooDeep, Number
 from yamlparity.core.printable import terminal_safe
 from yamlparity.core.redact import BOUNDARY
 from yamlparity.spec.model import OutputKind, Spec
@@ -94,8 +95,15 @@ def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = F
         return decode_text(data)
     try:
         if kind == "jsonl":
-            return jsonvalue.loads_lines(data)
-        return jsonvalue.loads(data)
+            return jsonvalue.loads_lines(data, MAX_DEPTH)
+        return jsonvalue.loads(data, MAX_DEPTH)
+    except JsonTooDeep as exc:
+        # Valid JSON perhaps, so never "not valid JSON": a bound of ours, the same every run.
+        where = f"{what} row {exc.row}" if exc.row else what
+        raise ValueError(
+            f"{where} is nested deeper than {exc.limit} levels (yamlparity compares JSON "
+            f"up to {exc.limit} levels of arrays and objects)"
+        ) from None
     except JsonDecodeError as exc:
         label = "JSON Lines" if kind == "jsonl" else "JSON"
         why = f"{what} is not valid {label}: {exc}"
@@ -103,6 +111,11 @@ def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = F
             # Invisible in an excerpt: "Expecting value (line 1, column 1)" alone says nothing.
             why += " (it starts with a byte order mark, EF BB BF, which JSON does not allow)"
         raise ValueError(why) from None
+
+
+def _within_depth(data: bytes, value: JSON) -> bool:
+    """A value a stream target parsed ahead keeps to the bound parse_output enforces."""
+    return data.count(b"[") + data.count(b"{") <= MAX_DEPTH or not deeper_than(value, MAX_DEPTH)
 
 
 def gate(spec: Spec, raw: RawObservation, parse_main: bool = True) -> Parsed:
@@ -184,6 +197,8 @@ def _gate_command(
             # Empty is a value only after a success (exit 0), whatever exit_code comparing says.
             allow = raw.exit_code == 0 and spec.allows_empty(raw.target)
             value = raw.take_value() if isinstance(raw, StreamAnswer) else None
+            if value is not None and not _within_depth(raw.stdout, value[0]):
+                value = None  # parse_output says why, as for any other target
             try:
                 parsed.facets["stdout"] = (
                     value[0]

@@ -189,3 +189,19 @@ def test_plain_json_module_would_lose_what_we_keep() -> None:
     # Why jsonvalue exists: the standard module retypes and rounds.
     assert json.loads("1.0") == json.loads("1")
     assert jv.loads("1.0") != jv.loads("1")
+
+
+@pytest.mark.parametrize("inside", ["\u2028", "\u2029", "\u0085"])
+def test_loads_lines_ends_lines_at_newline_only(inside: str) -> None:
+    # Legal raw inside a JSON string; str.splitlines() cut the row there (\x1c-\x1e must be
+    # escaped in JSON strings, so they only matter as the escapes they are).
+    row = '{"t": "a' + inside + 'b"}'
+    assert jv.loads_lines(row + "\n" + row + "\r\n\r\n") == [{"t": "a" + inside + "b"}] * 2
+    assert jv.json_lines("x\r\ny\n") == ["x", "y", ""]
+
+
+def test_loads_lines_blank_means_json_whitespace() -> None:
+    assert jv.loads_lines(' \t\r\n{"a": 1}\n') == [{"a": Number("1")}]
+    with pytest.raises(JsonDecodeError) as info:
+        jv.loads_lines('{"a": 1}\n\x0c\n')  # a form feed is not JSON whitespace
+    assert info.value.line == 2

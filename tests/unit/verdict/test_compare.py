@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -327,7 +329,7 @@ def test_arrays_option_scoped_to_a_path() -> None:
     ]
 
 
-def test_unordered_with_tolerance_matches_greedily() -> None:
+def test_unordered_with_tolerance_pairs_elements() -> None:
     settings = with_paths(opts(("xs",), arrays="multiset"), opts(("xs", None), tolerance_abs=0.1))
     assert diff('{"xs": [1, 2.05, 2]}', '{"xs": [2, 1.02, 2.0]}', settings) == []
     diffs = diff('{"xs": [1, 2]}', '{"xs": [2, 1.5]}', settings)
@@ -335,6 +337,59 @@ def test_unordered_with_tolerance_matches_greedily() -> None:
         ({"a": Number("1")}, "only in a"),
         ({"b": Number("1.5")}, "only in b"),
     ]
+
+
+def test_multiset_with_tolerance_does_not_depend_on_element_order() -> None:
+    # 1.0~0.95 and 1.1~1.05 within 0.1: pairing 1.0 with the first counterpart in reach (1.05)
+    # stranded 1.1 and 0.95, so [1.0, 1.1] was a DIFF and [1.1, 1.0] a MATCH.
+    settings = with_paths(opts(("x",), arrays="multiset", tolerance_abs=0.1))
+    for xs in ("[1.0, 1.1]", "[1.1, 1.0]"):
+        for ys in ("[1.05, 0.95]", "[0.95, 1.05]"):
+            assert diff(f'{{"x": {xs}}}', f'{{"x": {ys}}}', settings) == []
+            assert diff(f'{{"x": {ys}}}', f'{{"x": {xs}}}', settings) == []
+    # Exactly equal elements may need re-pairing: 0~0.1 and 0.1~0.2.
+    assert diff('{"x": [0, 0.1]}', '{"x": [0.1, 0.2]}', settings) == []
+    nested = with_paths(opts(("x",), arrays="multiset"), opts(("x", None, "v"), tolerance_abs=0.1))
+    assert diff('{"x": [{"v": 0}, {"v": 0.1}]}', '{"x": [{"v": 0.1}, {"v": 0.2}]}', nested) == []
+    assert (
+        diff('{"x": [{"v": 1.0}, {"v": 1.1}]}', '{"x": [{"v": 1.05}, {"v": 0.95}]}', nested) == []
+    )
+
+
+def _most_pairs(xs: list[float], ys: list[float], within: float) -> int:
+    """The largest number of pairs |x-y| <= within, by trying every assignment."""
+
+    if len(xs) > len(ys):
+        xs, ys = ys, xs
+    best = 0
+    for chosen in itertools.permutations(range(len(ys)), len(xs)):
+        pairs = sum(abs(x - ys[j]) <= within + 1e-9 for x, j in zip(xs, chosen, strict=False))
+        best = max(best, pairs)
+    return best
+
+
+TENTHS = st.lists(st.integers(0, 12), max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TENTHS, TENTHS, st.randoms())
+def test_multiset_tolerance_pairs_as_many_as_possible(
+    xs: list[int], ys: list[int], rnd: random.Random
+) -> None:
+    # Numbers (sorted pairing) and objects holding them (augmenting paths) against brute force;
+    # any order of the elements gives the same count of unpaired ones.
+    flat = with_paths(opts(("x",), arrays="multiset", tolerance_abs=0.15))
+    nested = with_paths(opts(("x",), arrays="multiset"), opts(("x", None, "v"), tolerance_abs=0.15))
+    a = [x / 10 for x in xs]
+    b = [y / 10 for y in ys]
+    lost = len(a) + len(b) - 2 * _most_pairs(a, b, 0.15)
+    for _ in range(3):
+        rnd.shuffle(a)
+        rnd.shuffle(b)
+        for settings_, wrap in ((flat, str), (nested, lambda v: f'{{"v": {v}}}')):
+            left = '{"x": [' + ", ".join(wrap(v) for v in a) + "]}"
+            right = '{"x": [' + ", ".join(wrap(v) for v in b) + "]}"
+            assert len(diff(left, right, settings_)) == lost
 
 
 # --- keyed arrays ------------------------------------------------------------------------------
@@ -510,6 +565,38 @@ def test_agreement_classes_in_first_seen_order() -> None:
     assert agreement_classes(values, by_value, "body") == [["rust", "python", "go"]]
 
 
+SCORES = {"py": J('{"score": 1.0}'), "node": J('{"score": 1.08}'), "legacy": J('{"score": 1.16}')}
+NEAR = with_paths(opts(("score",), tolerance_abs=0.1))
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(SCORES)))
+def test_tolerance_across_three_targets_does_not_depend_on_their_order(
+    order: tuple[str, ...],
+) -> None:
+    # py~node and node~legacy within 0.1, py vs legacy 0.16 apart: listed node first, every
+    # target agreed with the reference (node) and the case MATCHed; in other orders it DIFFed.
+    values = {name: SCORES[name] for name in order}
+    [d] = diff_json(values, NEAR, "stdout")
+    assert (d.path, d.values) == (".score", {name: SCORES[name]["score"] for name in order})
+    groups = agreement_classes(values, NEAR, "stdout")
+    assert sorted(map(sorted, groups)) == [["legacy"], ["node"], ["py"]]
+    # With a baseline, every target is compared with it: node agrees with both.
+    assert diff_json(values, replace(NEAR, baseline="node"), "stdout") == []
+    assert agreement_classes(values, NEAR, "stdout", baseline="node") == [list(order)]
+    [d] = diff_json(values, replace(NEAR, baseline="py"), "stdout")
+    assert set(d.values) == set(order)
+    by_py = agreement_classes(values, NEAR, "stdout", baseline="py")
+    assert sorted(map(sorted, by_py)) == [["legacy"], ["node", "py"]]
+
+
+def test_tolerance_groups_hold_targets_that_agree_alike() -> None:
+    values = {n: J(f'{{"score": {v}}}') for n, v in [("a", 1.0), ("b", 1.0), ("c", 1.05)]}
+    assert agreement_classes(values, NEAR, "stdout") == [["a", "b", "c"]]
+    values["d"] = J('{"score": 1.5}')
+    values["e"] = J('{"score": 1.51}')
+    assert agreement_classes(values, NEAR, "stdout") == [["a", "b", "c"], ["d", "e"]]
+
+
 def test_agreement_classes_with_sets_and_text() -> None:
     values = {"a": J("[1, 2]"), "b": J("[2, 1, 1]"), "c": J("[3]")}
     assert agreement_classes(values, SET, "body") == [["a", "b"], ["c"]]
@@ -646,8 +733,25 @@ def test_text_line_endings() -> None:
     [d] = text_diff("a\r\nb\r\n", "a\r\nb\n")
     assert (d.path, d.note) == ("line 2", "line ending differs")
     assert paths(text_diff("a\nb", "a\nb\n")) == ["line 2"]
-    assert text_diff("a\r\nb\r\n", "a\nb", text_line_endings="ignore") == []
+    assert text_diff("a\r\nb\r\n", "a\nb\n", text_line_endings="ignore") == []
     assert text_diff("a\nb\n", "a\nb\n\n", text_line_endings="ignore") != []
+
+
+def test_ignored_line_endings_still_see_a_missing_final_newline() -> None:
+    # `ignore` makes CRLF and LF alike, nothing more: a text without its final newline is not
+    # the same text (wc -l counts one line less), whatever its other line endings.
+    [d] = text_diff("a\nb\n", "a\r\nb", text_line_endings="ignore")
+    assert (d.path, d.note) == ("line 2", "no newline at the end of the text in some targets")
+    assert not text_equal("a\n", "a", CompareSettings(("stdout",), text_line_endings="ignore"))
+
+
+def test_a_lone_carriage_return_is_text_not_a_line_ending() -> None:
+    # Only \n ends a line: `a\r` is a line holding a CR, so it differs under `ignore` too, and
+    # the note must not call it a line ending (the very thing the spec said to ignore).
+    for options in ({}, {"text_line_endings": "ignore"}):
+        [d] = text_diff("a\r", "a", **options)
+        assert d.note == "carriage return (\\r) not followed by \\n differs: only \\n ends a line"
+    assert text_diff("a\r\r\n", "a\r\n", text_line_endings="ignore") != []
 
 
 def test_text_is_exact_by_code_point() -> None:
@@ -674,9 +778,10 @@ def test_text_equal() -> None:
     loose = CompareSettings(
         ("stdout",), text_trailing_whitespace="ignore", text_line_endings="ignore"
     )
-    assert text_equal("a  \r\nb", "a\nb\n", loose)
-    assert not text_equal("a  \r\nb", "a\nb\n", EXACT)
-    assert equal("a\n", "a", loose, text=True)
+    assert text_equal("a  \r\nb\r\n", "a\nb\n", loose)
+    assert not text_equal("a  \r\nb\r\n", "a\nb\n", EXACT)
+    assert equal("a\r\n", "a\n", loose, text=True)
+    assert not equal("a\n", "a", loose, text=True)
 
 
 # --- properties --------------------------------------------------------------------------------
