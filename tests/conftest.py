@@ -16,7 +16,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.support import cli as support_cli
-from tests.support import rewrite_cache
+from tests.support import longest, rewrite_cache
 from tests.support.paths import ROOT
 
 PACKAGE = ROOT / "yamlparity"
@@ -48,6 +48,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         compileall.compile_dir(str(PACKAGE), quiet=2)
         if session.config.pluginmanager.hasplugin("dsession"):  # xdist starts workers next
             rewrite_cache.warm(session.config, ROOT / "tests", _cores())
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the longest tests first (tests/support/longest.py): no worker is left
+    running a long one alone at the end. Every worker orders the same collection the same way,
+    as xdist requires."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        longest.longest_first(items)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

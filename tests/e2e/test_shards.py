@@ -197,11 +197,28 @@ def test_a_shard_starts_only_the_services_its_cases_need(suite: Path) -> None:
 # ---------------------------------------------------------------- refusals
 
 
-@pytest.fixture
-def two_shards(suite: Path) -> Path:
-    shards = run_shards(suite, 2, "-k", "plain_0")
+# The tests that start from them run on one xdist worker (`--dist loadgroup`), which runs the
+# shards once for all of them.
+ONE_WORKER = pytest.mark.xdist_group("two_shards")
+
+
+@pytest.fixture(scope="module")
+def _two_shards_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two shards every refusal below starts from, run once for the module (the same
+    shards each time: they only read them, or change their own copy)."""
+    folder = tmp_path_factory.mktemp("two_shards")
+    shutil.copytree(SUITE / "specs", folder / "specs")
+    shards = run_shards(folder, 2, "-k", "plain_0")
     assert [s.returncode for s in shards] == [0, 0], [s.stderr for s in shards]
-    return suite
+    return folder
+
+
+@pytest.fixture
+def two_shards(tmp_path: Path, _two_shards_run: Path) -> Path:
+    """The specs and both shards' folders, this test's own copy (as CI hands a merge job the
+    artifacts of runners that each had a checkout of their own)."""
+    shutil.copytree(_two_shards_run, tmp_path, dirs_exist_ok=True)
+    return tmp_path
 
 
 def merge_error(cwd: Path, *inputs: str) -> str:
@@ -211,16 +228,19 @@ def merge_error(cwd: Path, *inputs: str) -> str:
     return done.stderr
 
 
+@ONE_WORKER
 def test_a_missing_shard_is_refused(two_shards: Path) -> None:
     assert "shard 2 of 2 missing (1 of 2 given)" in merge_error(two_shards, "shards/1")
 
 
+@ONE_WORKER
 def test_a_shard_given_twice_is_refused(two_shards: Path) -> None:
     shutil.copytree(two_shards / "shards/1", two_shards / "again")
     message = merge_error(two_shards, "shards", "again")
     assert "shard 1/2 is given twice" in message
 
 
+@ONE_WORKER
 def test_shards_of_different_spec_versions_are_refused(two_shards: Path) -> None:
     fixture = two_shards / "specs" / "calc.jsonl"
     with fixture.open("a", encoding="utf-8") as rows:  # the spec changed between the runners
@@ -245,6 +265,7 @@ def test_shards_of_different_spec_versions_are_refused(two_shards: Path) -> None
     assert "every runner must check out the same commit" in message
 
 
+@ONE_WORKER
 def test_shards_of_different_splits_are_refused(two_shards: Path) -> None:
     other = cli(
         "run",
@@ -265,6 +286,7 @@ def test_shards_of_different_splits_are_refused(two_shards: Path) -> None:
     )
 
 
+@ONE_WORKER
 def test_a_results_file_of_another_schema_version_is_refused(two_shards: Path) -> None:
     results = two_shards / "shards/1/calc.json"
     results.write_text(
@@ -275,6 +297,7 @@ def test_a_results_file_of_another_schema_version_is_refused(two_shards: Path) -
     )
 
 
+@ONE_WORKER
 def test_a_manifest_of_another_schema_version_is_refused(two_shards: Path) -> None:
     path = two_shards / "shards/2/yamlparity-shard.json"
     data = json.loads(path.read_text())
