@@ -165,7 +165,9 @@ def run_command(args: argparse.Namespace) -> int:
         result = redactor.deep(plan.run(spec, options, listener))
         progress.clear()
         path = report_path(spec, report_dir)
-        out = plan.write(result, spec, path, formats, choice, history=args.history)
+        out = plan.write(
+            result, spec, path, formats, choice, history=args.history, fixed_ok=fixed_ok
+        )
         written.append(out)
         unwritten = unwritten or bool(out.failures)
         for file, problem in out.failures:
@@ -320,5 +322,5 @@ def _job_summary(written: Sequence[Any]) -> None:
 
     if not written:
         return
-    entries = [spec_entry(w.result, report_link(w.primary), w.history) for w in written]
+    entries = [spec_entry(w.result, report_link(w.primary), w.history, w.passed) for w in written]
     github.append_summary(render_summary(entries))

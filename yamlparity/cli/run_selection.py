@@ -159,6 +159,7 @@ class RunPlan:
         choice: Any,
         *,
         history: bool = True,
+        fixed_ok: bool = False,
     ) -> Any:
         """The spec's outputs (report.formats.write_spec), the run appended to the report
         folder's history unless `history` is false. A shard writes its JSON always, with its
@@ -169,12 +170,20 @@ class RunPlan:
         baseline = spec.compare.baseline
         if self.shard is None:
             recording = Recording(select=self._recorded_selection()) if history else None
-            return write_spec(result, path, formats, choice, baseline=baseline, recording=recording)
+            return write_spec(
+                result,
+                path,
+                formats,
+                choice,
+                baseline=baseline,
+                recording=recording,
+                fixed_ok=fixed_ok,
+            )
         json_path = self.shard.write_results(self.chosen[id(spec)], result, path)
         rest = [f for f in formats if f != "json"]
         if not rest:
             return Written(result, {"json": json_path})
-        out = write_spec(result, path, rest, choice, baseline=baseline)
+        out = write_spec(result, path, rest, choice, baseline=baseline, fixed_ok=fixed_ok)
         out.paths = {"json": json_path, **out.paths}
         return out
 

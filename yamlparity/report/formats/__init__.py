@@ -27,7 +27,7 @@ from yamlparity.report.render import (
     tally_line,
 )
 from yamlparity.results.audit import Audit, analysis_context, audit
-from yamlparity.results.records import VERDICTS, SpecResult
+from yamlparity.results.records import FAILING, VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
@@ -68,6 +68,12 @@ class Written:
     # Artefacts that could not be written: (file, why); the others were written all the same.
     failures: list[tuple[Path, Exception]] = field(default_factory=list)
     audit: Audit | None = None  # the rule audit the reports show (the terminal's lines too)
+    fixed_ok: bool = False  # a run with --fixed-ok: FIXED passes in JUnit and the index
+
+    @property
+    def passed(self) -> bool:
+        """Whether the run passed this spec, as its exit code does (FIXED with --fixed-ok)."""
+        return not failing(self.result, self.fixed_ok)
 
     @property
     def primary(self) -> Path:
@@ -86,6 +92,7 @@ def write_spec(
     *,
     baseline: str | None = None,
     recording: Recording | None = None,
+    fixed_ok: bool = False,
 ) -> Written:
     """Every output of one spec's run. The results come first (JSON, then JUnit), then the
     full outputs beside the report, the history, then the reports: a template that fails, a
@@ -97,7 +104,7 @@ def write_spec(
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    out = Written(result, paths)
+    out = Written(result, paths, fixed_ok=fixed_ok)
 
     def attempt(path: Path, write: Callable[[], object]) -> None:
         try:
@@ -120,7 +127,7 @@ def write_spec(
     if "json" in paths:
         streamed(paths["json"], lambda write: results_json.write_to(result, write))
     if "junit" in paths:
-        streamed(paths["junit"], lambda write: junit.write_to([result], write))
+        streamed(paths["junit"], lambda write: junit.write_to([result], write, fixed_ok))
     attached = Attachments()
 
     def attach() -> None:
@@ -173,10 +180,21 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
         "tally": result.tally(),
         "tally_line": tally_line(result.tally()),
         "total": len(result.cases),
-        "passed": not result.failing,
+        "passed": written.passed,
         # Which run wrote the reports: a JUnit file of another run is stale (_earlier_suite).
         "started": result.started,
+        # Its JUnit file counts FIXED as passed: _earlier_suite counts alike.
+        **({"fixed_ok": True} if written.fixed_ok else {}),
     }
+
+
+def failing(result: SpecResult, fixed_ok: bool) -> bool:
+    """A spec that fails the run: interrupted, or a failing verdict (FIXED not with
+    --fixed-ok), as the exit code counts it."""
+    if result.interrupted:
+        return True
+    tally = result.tally()
+    return any(tally[v] for v in FAILING if not (fixed_ok and v == "FIXED"))
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -276,11 +294,13 @@ def write_combined_junit(
     from yamlparity.report.formats import junit
 
     ours = {w.result.name: w.result for w in written}
+    # One run's specs share its --fixed-ok; earlier runs' suites are copied as they were.
+    fixed_ok = any(w.fixed_ok for w in written)
     # Earlier suites wait in a spool file, not in memory: a spec may have 10^5 cases.
     with tempfile.TemporaryFile() as spool:
         parts = [ours.get(e["name"]) or _earlier_suite(folder, e, spool) for e in entries]
         with atomic_writer(folder / "junit.xml") as write:
-            junit.write_to(parts, write)
+            junit.write_to(parts, write, fixed_ok)
 
 
 def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
@@ -290,9 +310,10 @@ def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
     from yamlparity.report.formats import junit
 
     tally = entry["tally"]
+    fixed = 0 if entry.get("fixed_ok") is True else tally["FIXED"]
     counts = {
         "tests": entry["total"],
-        "failures": tally["DIFF"] + tally["FAIL"] + tally["FIXED"],
+        "failures": tally["DIFF"] + tally["FAIL"] + fixed,
         "errors": tally["ERROR"],
         "skipped": tally["SKIP"],
     }
