@@ -162,11 +162,21 @@ def run_command(args: argparse.Namespace) -> int:
         redactor = Redactor.for_spec(spec)
         # Secrets are masked in the results themselves: every format, -v and progress lines.
         listener = RedactingListener(progress, redactor)
-        result = redactor.deep(plan.run(spec, options, listener))
+        found = plan.run(spec, options, listener)
+        # Named before secrets are masked: the spec's names are the unmasked ones.
+        not_run = [redactor.text(name) for name in plan.not_run(spec, found)]
+        result = redactor.deep(found)
         progress.clear()
         path = report_path(spec, report_dir)
         out = plan.write(
-            result, spec, path, formats, choice, history=args.history, fixed_ok=fixed_ok
+            result,
+            spec,
+            path,
+            formats,
+            choice,
+            history=args.history,
+            fixed_ok=fixed_ok,
+            not_run=not_run,
         )
         written.append(out)
         unwritten = unwritten or bool(out.failures)

@@ -150,6 +150,20 @@ class RunPlan:
             self.shard.held[id(spec)] = _positions(chosen, result)
         return result
 
+    def not_run(self, spec: Any, result: Any) -> list[str]:
+        """The selected cases an interrupted run never finished, in spec order: JUnit lists
+        them as errors (the run failed; a report of the finished cases alone looks green)."""
+        if not result.interrupted:
+            return []
+        from yamlparity.cli.common import case_names
+
+        chosen = self.chosen.get(id(spec))
+        names = chosen.names if chosen is not None else case_names(spec)
+        cases = result.cases
+        name = getattr(cases, "name", None)  # the compact store: names without the cases
+        done = {name(i) for i in range(len(cases))} if name else {c.name for c in cases}
+        return [n for n in names if n not in done]
+
     def write(
         self,
         result: Any,
@@ -160,6 +174,7 @@ class RunPlan:
         *,
         history: bool = True,
         fixed_ok: bool = False,
+        not_run: Sequence[str] = (),
     ) -> Any:
         """The spec's outputs (report.formats.write_spec), the run appended to the report
         folder's history unless `history` is false. A shard writes its JSON always, with its
@@ -178,12 +193,15 @@ class RunPlan:
                 baseline=baseline,
                 recording=recording,
                 fixed_ok=fixed_ok,
+                not_run=not_run,
             )
         json_path = self.shard.write_results(self.chosen[id(spec)], result, path)
         rest = [f for f in formats if f != "json"]
         if not rest:
             return Written(result, {"json": json_path})
-        out = write_spec(result, path, rest, choice, baseline=baseline, fixed_ok=fixed_ok)
+        out = write_spec(
+            result, path, rest, choice, baseline=baseline, fixed_ok=fixed_ok, not_run=not_run
+        )
         out.paths = {"json": json_path, **out.paths}
         return out
 

@@ -4,11 +4,14 @@ JUnit file fail exactly when `run` exits 1 (--fixed-ok, interrupted runs, -k run
 
 from __future__ import annotations
 
+import os
+import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
+from tests.support.cli import start_cli, wait_for
 from tests.support.paths import HELPER_PY
 
 Cli = Callable[..., CompletedProcess[str]]
@@ -78,3 +81,53 @@ def test_fixed_ok_passes_in_the_index_and_junit_as_in_the_exit_code(
     assert _index_row(tmp_path / "out", "g").endswith("| **fail** |")
     failure = _junit(tmp_path / "out" / "junit.xml").find(".//failure")
     assert failure is not None and failure.get("type") == "FIXED"
+
+
+SLOW = """\
+import json, sys, time
+data = json.loads(sys.stdin.read())
+with open("started.log", "a") as log:
+    log.write(data["n"] + "\\n")
+time.sleep(data["s"])
+print(json.dumps(data))
+"""
+
+
+def test_an_interrupted_run_lists_the_cases_not_run_as_junit_errors(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "slow.py").write_text(SLOW, "utf-8")
+    cases = "".join(
+        f"  - {{name: c{i}, input: {{n: c{i}, s: {0 if i == 0 else 1}}}}}\n" for i in range(6)
+    )
+    targets = f'  a: {{run: ["{HELPER_PY}", slow.py]}}\n  b: {{run: ["{HELPER_PY}", slow.py]}}\n'
+    (tmp_path / "intr.yaml").write_text(f"name: intr\ntargets:\n{targets}cases:\n{cases}")
+    args = ("run", "intr.yaml", "--report-dir", "out", "--format", "md,junit", "-j", "1")
+    proc = start_cli(*args, cwd=tmp_path)
+    try:
+        log = tmp_path / "started.log"
+        wait_for(lambda: log.exists() and "c1" in log.read_text().split())
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stdout + stderr
+    assert _index_row(tmp_path / "out", "intr").endswith("| **fail** |")
+    for junit in ("junit.xml", "intr.junit.xml"):
+        root = _junit(tmp_path / "out" / junit)
+        cases_seen = {c.get("name"): c for c in root.iter("testcase")}
+        assert sorted(cases_seen) == [f"c{i}" for i in range(6)], junit
+        assert cases_seen["c0"].find("error") is None
+        error = cases_seen["c5"].find("error")
+        assert error is not None
+        assert error.get("message") == "not run: the run was interrupted before this case"
+        suite = root if root.tag == "testsuite" else root.find("testsuite")
+        assert suite is not None
+        assert int(suite.get("tests", "0")) == 6 and int(suite.get("errors", "0")) >= 1
+    # Another spec's run into the folder copies the interrupted suite, errors and all.
+    _spec(tmp_path, "  - {name: other, input: {out: 3}}\n", name="h")
+    done = run_cli("run", "h.yaml", "--report-dir", "out", "--format", "md,junit")
+    assert done.returncode == 0
+    names = [c.get("name") for c in _junit(tmp_path / "out" / "junit.xml").iter("testcase")]
+    assert names == ["other"] + [f"c{i}" for i in range(6)]

@@ -69,6 +69,8 @@ class Written:
     failures: list[tuple[Path, Exception]] = field(default_factory=list)
     audit: Audit | None = None  # the rule audit the reports show (the terminal's lines too)
     fixed_ok: bool = False  # a run with --fixed-ok: FIXED passes in JUnit and the index
+    # An interrupted run's cases that never started: JUnit errors, so a gate on it fails.
+    not_run: Sequence[str] = ()
 
     @property
     def passed(self) -> bool:
@@ -93,6 +95,7 @@ def write_spec(
     baseline: str | None = None,
     recording: Recording | None = None,
     fixed_ok: bool = False,
+    not_run: Sequence[str] = (),
 ) -> Written:
     """Every output of one spec's run. The results come first (JSON, then JUnit), then the
     full outputs beside the report, the history, then the reports: a template that fails, a
@@ -104,7 +107,8 @@ def write_spec(
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    out = Written(result, paths, fixed_ok=fixed_ok)
+    out = Written(result, paths, fixed_ok=fixed_ok, not_run=not_run)
+    unstarted = {result.name: not_run}
 
     def attempt(path: Path, write: Callable[[], object]) -> None:
         try:
@@ -127,7 +131,7 @@ def write_spec(
     if "json" in paths:
         streamed(paths["json"], lambda write: results_json.write_to(result, write))
     if "junit" in paths:
-        streamed(paths["junit"], lambda write: junit.write_to([result], write, fixed_ok))
+        streamed(paths["junit"], lambda write: junit.write_to([result], write, fixed_ok, unstarted))
     attached = Attachments()
 
     def attach() -> None:
@@ -185,6 +189,8 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
         "started": result.started,
         # Its JUnit file counts FIXED as passed: _earlier_suite counts alike.
         **({"fixed_ok": True} if written.fixed_ok else {}),
+        # Its JUnit file holds these too, as errors.
+        **({"not_run": len(written.not_run)} if written.not_run else {}),
     }
 
 
@@ -296,11 +302,12 @@ def write_combined_junit(
     ours = {w.result.name: w.result for w in written}
     # One run's specs share its --fixed-ok; earlier runs' suites are copied as they were.
     fixed_ok = any(w.fixed_ok for w in written)
+    not_run = {w.result.name: w.not_run for w in written}
     # Earlier suites wait in a spool file, not in memory: a spec may have 10^5 cases.
     with tempfile.TemporaryFile() as spool:
         parts = [ours.get(e["name"]) or _earlier_suite(folder, e, spool) for e in entries]
         with atomic_writer(folder / "junit.xml") as write:
-            junit.write_to(parts, write, fixed_ok)
+            junit.write_to(parts, write, fixed_ok, not_run)
 
 
 def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
@@ -311,10 +318,11 @@ def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
 
     tally = entry["tally"]
     fixed = 0 if entry.get("fixed_ok") is True else tally["FIXED"]
+    unstarted = entry.get("not_run") if isinstance(entry.get("not_run"), int) else 0
     counts = {
-        "tests": entry["total"],
+        "tests": entry["total"] + unstarted,
         "failures": tally["DIFF"] + tally["FAIL"] + fixed,
-        "errors": tally["ERROR"],
+        "errors": tally["ERROR"] + unstarted,
         "skipped": tally["SKIP"],
     }
     own = entry["reports"].get("junit")

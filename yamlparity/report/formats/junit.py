@@ -2,7 +2,9 @@
 
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
 <system-out> note, and so does FIXED in a run with `--fixed-ok` (`fixed_ok`): the file fails
-exactly when the run does. Failure text lists the differing paths with each target's value.
+exactly when the run does. An interrupted run's cases that never ran (`not_run`, by spec name)
+are <error>s, "not run": a gate on the file fails as the run did. Failure text lists the
+differing paths with each target's value.
 
 A report folder's combined `junit.xml` also holds the specs that earlier runs left there: each
 copied from its own `<spec>.junit.xml` when that file holds the spec's last run (`StoredSuite`),
@@ -104,21 +106,30 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult, fixed_ok: b
         out.text = clean(f"KNOWN {what}: {case.reason}{link}\n{difference_text(case)}")
 
 
-def _counts(spec: SpecResult, fixed_ok: bool) -> dict[str, str]:
+def _not_run_case(suite: ET.Element, spec: SpecResult, name: str) -> None:
+    element = ET.SubElement(suite, "testcase", classname=clean(spec.name), name=clean(name))
+    element.set("time", _seconds(0))
+    why = "not run: the run was interrupted before this case"
+    ET.SubElement(element, "error", message=why, type="ERROR")
+
+
+def _counts(spec: SpecResult, fixed_ok: bool, not_run: int) -> dict[str, str]:
     tally = spec.tally()
     return {
-        "tests": str(len(spec.cases)),
+        "tests": str(len(spec.cases) + not_run),
         "failures": str(tally["DIFF"] + tally["FAIL"] + (0 if fixed_ok else tally["FIXED"])),
-        "errors": str(tally["ERROR"]),
+        "errors": str(tally["ERROR"] + not_run),
         "skipped": str(tally["SKIP"]),
     }
 
 
-def suite(spec: SpecResult, cases: bool = True, fixed_ok: bool = False) -> ET.Element:
+def suite(
+    spec: SpecResult, cases: bool = True, fixed_ok: bool = False, not_run: Sequence[str] = ()
+) -> ET.Element:
     """One <testsuite>; `cases=False`: without its <testcase>s (write_to streams them)."""
     attributes = {
         "name": clean(spec.name),
-        **_counts(spec, fixed_ok),
+        **_counts(spec, fixed_ok, len(not_run)),
         "time": _seconds(sum(case.duration for case in spec.cases)),
         "timestamp": spec.started,
     }
@@ -133,6 +144,8 @@ def suite(spec: SpecResult, cases: bool = True, fixed_ok: bool = False) -> ET.El
     if cases:
         for case in spec.cases:
             _testcase(element, spec, case, fixed_ok)
+        for name in not_run:
+            _not_run_case(element, spec, name)
     return element
 
 
@@ -155,7 +168,11 @@ class StoredSuite:
 Part = SpecResult | StoredSuite | ET.Element
 
 
-def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool) -> ET.Element:
+# Per spec name: the cases an interrupted run never started.
+NotRun = Mapping[str, Sequence[str]]
+
+
+def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRun) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
     totals = dict.fromkeys(COUNTS, 0)
     for part in parts:
@@ -163,7 +180,10 @@ def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool) -> ET.Element:
             element = ET.Element(_STORED)  # where the copied suite goes
             counts = dict(part.counts)
         else:
-            element = suite(part, cases, fixed_ok) if isinstance(part, SpecResult) else part
+            if isinstance(part, SpecResult):
+                element = suite(part, cases, fixed_ok, not_run.get(part.name, ()))
+            else:
+                element = part
             if isinstance(part, SpecResult) and not cases:
                 ET.SubElement(element, _PLACE)  # where the streamed testcases go
             counts = {key: int(element.get(key, "0")) for key in COUNTS}
@@ -176,8 +196,10 @@ def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool) -> ET.Element:
     return root
 
 
-def dumps(specs: Sequence[SpecResult], fixed_ok: bool = False) -> str:
-    root = _document(specs, cases=True, fixed_ok=fixed_ok)
+def dumps(
+    specs: Sequence[SpecResult], fixed_ok: bool = False, not_run: NotRun | None = None
+) -> str:
+    root = _document(specs, cases=True, fixed_ok=fixed_ok, not_run=not_run or {})
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -187,11 +209,17 @@ _CASE_LEVEL = 2  # testsuites > testsuite > testcase
 _PLACES = re.compile(f"\n(?:{'  ' * _CASE_LEVEL}<{_PLACE} />|  <{_STORED} />)")
 
 
-def write_to(parts: Sequence[Part], write: Callable[[str], object], fixed_ok: bool = False) -> None:
+def write_to(
+    parts: Sequence[Part],
+    write: Callable[[str], object],
+    fixed_ok: bool = False,
+    not_run: NotRun | None = None,
+) -> None:
     """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
     indented as a whole, each testcase as the whole tree would indent it. A StoredSuite is
     copied from its file a block at a time: memory stays flat with its size too."""
-    document = _document(parts, cases=False, fixed_ok=fixed_ok)
+    unstarted = not_run or {}
+    document = _document(parts, cases=False, fixed_ok=fixed_ok, not_run=unstarted)
     skeleton = ET.tostring(document, encoding="unicode", xml_declaration=True)
     around = _PLACES.split(skeleton)
     filled = [part for part in parts if not isinstance(part, ET.Element)]
@@ -202,18 +230,28 @@ def write_to(parts: Sequence[Part], write: Callable[[str], object], fixed_ok: bo
             for block in _copied(part):
                 write(block)
         else:
-            _write_cases(part, write, fixed_ok)
+            _write_cases(part, write, fixed_ok, unstarted.get(part.name, ()))
         write(after)
     write("\n")
 
 
-def _write_cases(spec: SpecResult, write: Callable[[str], object], fixed_ok: bool) -> None:
+def _write_cases(
+    spec: SpecResult, write: Callable[[str], object], fixed_ok: bool, not_run: Sequence[str]
+) -> None:
     for case in spec.cases:
         holder = ET.Element("testsuite")
         _testcase(holder, spec, case, fixed_ok)
-        (element,) = holder
-        ET.indent(element, level=_CASE_LEVEL)
-        write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+        _write_case(holder, write)
+    for name in not_run:
+        holder = ET.Element("testsuite")
+        _not_run_case(holder, spec, name)
+        _write_case(holder, write)
+
+
+def _write_case(holder: ET.Element, write: Callable[[str], object]) -> None:
+    (element,) = holder
+    ET.indent(element, level=_CASE_LEVEL)
+    write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
 
 
 # ------------------------------------------------------------ suites of earlier runs
