@@ -126,6 +126,7 @@ def merge_command(args: argparse.Namespace) -> int:
             baseline=entry.baseline,
             recording=recording,
             fixed_ok=fixed_ok,
+            unselected=entry.total - entry.selected,  # left out by -k, as one run says
         )
         written.append(out)
         _summary(result, out.primary)

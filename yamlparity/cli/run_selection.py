@@ -150,6 +150,11 @@ class RunPlan:
             self.shard.held[id(spec)] = _positions(chosen, result)
         return result
 
+    def unselected(self, spec: Any) -> int:
+        """How many of the spec's cases this run's selection left out."""
+        chosen = self.chosen.get(id(spec))
+        return len(spec.cases) - len(chosen.names) if chosen is not None else 0
+
     def not_run(self, spec: Any, result: Any) -> list[str]:
         """The selected cases an interrupted run never finished, in spec order: JUnit lists
         them as errors (the run failed; a report of the finished cases alone looks green)."""
@@ -194,13 +199,21 @@ class RunPlan:
                 recording=recording,
                 fixed_ok=fixed_ok,
                 not_run=not_run,
+                unselected=self.unselected(spec),
             )
         json_path = self.shard.write_results(self.chosen[id(spec)], result, path)
         rest = [f for f in formats if f != "json"]
         if not rest:
             return Written(result, {"json": json_path})
         out = write_spec(
-            result, path, rest, choice, baseline=baseline, fixed_ok=fixed_ok, not_run=not_run
+            result,
+            path,
+            rest,
+            choice,
+            baseline=baseline,
+            fixed_ok=fixed_ok,
+            not_run=not_run,
+            unselected=self.unselected(spec),
         )
         out.paths = {"json": json_path, **out.paths}
         return out

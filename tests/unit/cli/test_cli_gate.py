@@ -131,3 +131,26 @@ def test_an_interrupted_run_lists_the_cases_not_run_as_junit_errors(
     assert done.returncode == 0
     names = [c.get("name") for c in _junit(tmp_path / "out" / "junit.xml").iter("testcase")]
     assert names == ["other"] + [f"c{i}" for i in range(6)]
+
+
+def test_a_k_run_into_the_folder_says_its_selection_in_the_index_and_junit(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    cases = "  - {name: broken, input: {out: 1, b: 2}}\n  - {name: fine, input: {out: 2}}\n"
+    _spec(tmp_path, cases)
+    args = ("run", "g.yaml", "--report-dir", "out", "--format", "md,junit", "-q")
+    assert run_cli(*args).returncode == 1
+    assert run_cli(*args, "-k", "fine").returncode == 0
+    row = _index_row(tmp_path / "out", "g")
+    assert row.endswith("| 1 match / 0 diff (out of 1) | pass (only -k fine: 1 of 2 cases) |")
+    for junit in ("junit.xml", "g.junit.xml"):
+        root = _junit(tmp_path / "out" / junit)
+        assert root.get("tests") == "2" and root.get("skipped") == "1", junit
+        (left_out,) = [c for c in root.iter("testcase") if c.get("name") != "fine"]
+        skipped = left_out.find("skipped")
+        assert skipped is not None
+        assert "this run held -k fine: 1 of 2 cases" in skipped.get("message", "")
+    # A full run again: no selection anywhere.
+    assert run_cli(*args).returncode == 1
+    assert _index_row(tmp_path / "out", "g").endswith("| **fail** |")
+    assert _junit(tmp_path / "out" / "junit.xml").get("skipped") == "0"

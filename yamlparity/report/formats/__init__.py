@@ -71,6 +71,9 @@ class Written:
     fixed_ok: bool = False  # a run with --fixed-ok: FIXED passes in JUnit and the index
     # An interrupted run's cases that never started: JUnit errors, so a gate on it fails.
     not_run: Sequence[str] = ()
+    # The spec's cases a selection (-k, --last-failed, a shard) left out: JUnit shows them as
+    # skipped, the index row says the selection, so neither reads as a full pass.
+    unselected: int = 0
 
     @property
     def passed(self) -> bool:
@@ -96,6 +99,7 @@ def write_spec(
     recording: Recording | None = None,
     fixed_ok: bool = False,
     not_run: Sequence[str] = (),
+    unselected: int = 0,
 ) -> Written:
     """Every output of one spec's run. The results come first (JSON, then JUnit), then the
     full outputs beside the report, the history, then the reports: a template that fails, a
@@ -107,8 +111,9 @@ def write_spec(
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    out = Written(result, paths, fixed_ok=fixed_ok, not_run=not_run)
+    out = Written(result, paths, fixed_ok=fixed_ok, not_run=not_run, unselected=unselected)
     unstarted = {result.name: not_run}
+    left_out = {result.name: unselected}
 
     def attempt(path: Path, write: Callable[[], object]) -> None:
         try:
@@ -131,7 +136,10 @@ def write_spec(
     if "json" in paths:
         streamed(paths["json"], lambda write: results_json.write_to(result, write))
     if "junit" in paths:
-        streamed(paths["junit"], lambda write: junit.write_to([result], write, fixed_ok, unstarted))
+        streamed(
+            paths["junit"],
+            lambda write: junit.write_to([result], write, fixed_ok, unstarted, left_out),
+        )
     attached = Attachments()
 
     def attach() -> None:
@@ -191,6 +199,9 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
         **({"fixed_ok": True} if written.fixed_ok else {}),
         # Its JUnit file holds these too, as errors.
         **({"not_run": len(written.not_run)} if written.not_run else {}),
+        # A run of some cases says so in its row: it is no verdict on the others.
+        "selection": result.selection,
+        **({"unselected": written.unselected} if written.unselected else {}),
     }
 
 
@@ -236,7 +247,15 @@ def _read_manifest(folder: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return []
     # A verdict added by a later version counts 0 in an older index, and the other way round.
-    return [{**s, "tally": {v: s["tally"].get(v, 0) for v in VERDICTS}} for s in valid]
+    return [
+        {
+            **s,
+            "tally": {v: s["tally"].get(v, 0) for v in VERDICTS},
+            # An index written before selections were kept: its runs are taken as full.
+            "selection": s["selection"] if isinstance(s.get("selection"), str) else "",
+        }
+        for s in valid
+    ]
 
 
 def _valid_entry(entry: dict[str, Any]) -> bool:
@@ -303,11 +322,12 @@ def write_combined_junit(
     # One run's specs share its --fixed-ok; earlier runs' suites are copied as they were.
     fixed_ok = any(w.fixed_ok for w in written)
     not_run = {w.result.name: w.not_run for w in written}
+    unselected = {w.result.name: w.unselected for w in written}
     # Earlier suites wait in a spool file, not in memory: a spec may have 10^5 cases.
     with tempfile.TemporaryFile() as spool:
         parts = [ours.get(e["name"]) or _earlier_suite(folder, e, spool) for e in entries]
         with atomic_writer(folder / "junit.xml") as write:
-            junit.write_to(parts, write, fixed_ok, not_run)
+            junit.write_to(parts, write, fixed_ok, not_run, unselected)
 
 
 def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
@@ -319,11 +339,12 @@ def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
     tally = entry["tally"]
     fixed = 0 if entry.get("fixed_ok") is True else tally["FIXED"]
     unstarted = entry.get("not_run") if isinstance(entry.get("not_run"), int) else 0
+    left_out = 1 if isinstance(entry.get("unselected"), int) and entry["unselected"] > 0 else 0
     counts = {
-        "tests": entry["total"] + unstarted,
+        "tests": entry["total"] + unstarted + left_out,
         "failures": tally["DIFF"] + tally["FAIL"] + fixed,
         "errors": tally["ERROR"] + unstarted,
-        "skipped": tally["SKIP"],
+        "skipped": tally["SKIP"] + left_out,
     }
     own = entry["reports"].get("junit")
     started = entry.get("started") if isinstance(entry.get("started"), str) else None

@@ -3,8 +3,9 @@
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
 <system-out> note, and so does FIXED in a run with `--fixed-ok` (`fixed_ok`): the file fails
 exactly when the run does. An interrupted run's cases that never ran (`not_run`, by spec name)
-are <error>s, "not run": a gate on the file fails as the run did. Failure text lists the
-differing paths with each target's value.
+are <error>s, "not run": a gate on the file fails as the run did. The cases a selection left
+out (`unselected`, a count by spec name) are one skipped testcase that says the selection.
+Failure text lists the differing paths with each target's value.
 
 A report folder's combined `junit.xml` also holds the specs that earlier runs left there: each
 copied from its own `<spec>.junit.xml` when that file holds the spec's last run (`StoredSuite`),
@@ -113,23 +114,39 @@ def _not_run_case(suite: ET.Element, spec: SpecResult, name: str) -> None:
     ET.SubElement(element, "error", message=why, type="ERROR")
 
 
-def _counts(spec: SpecResult, fixed_ok: bool, not_run: int) -> dict[str, str]:
+def _unselected_case(suite: ET.Element, spec: SpecResult, count: int) -> None:
+    element = ET.SubElement(suite, "testcase", classname=clean(spec.name), name=UNSELECTED_CASE)
+    element.set("time", _seconds(0))
+    cases = "case" if count == 1 else "cases"
+    why = f"not selected: this run held {spec.selection}; {count} {cases} of the spec not run"
+    ET.SubElement(element, "skipped", message=clean(why))
+
+
+UNSELECTED_CASE = "(cases not selected)"
+
+
+def _counts(spec: SpecResult, fixed_ok: bool, not_run: int, unselected: int) -> dict[str, str]:
     tally = spec.tally()
+    left_out = 1 if unselected else 0  # one testcase stands for them all
     return {
-        "tests": str(len(spec.cases) + not_run),
+        "tests": str(len(spec.cases) + not_run + left_out),
         "failures": str(tally["DIFF"] + tally["FAIL"] + (0 if fixed_ok else tally["FIXED"])),
         "errors": str(tally["ERROR"] + not_run),
-        "skipped": str(tally["SKIP"]),
+        "skipped": str(tally["SKIP"] + left_out),
     }
 
 
 def suite(
-    spec: SpecResult, cases: bool = True, fixed_ok: bool = False, not_run: Sequence[str] = ()
+    spec: SpecResult,
+    cases: bool = True,
+    fixed_ok: bool = False,
+    not_run: Sequence[str] = (),
+    unselected: int = 0,
 ) -> ET.Element:
     """One <testsuite>; `cases=False`: without its <testcase>s (write_to streams them)."""
     attributes = {
         "name": clean(spec.name),
-        **_counts(spec, fixed_ok, len(not_run)),
+        **_counts(spec, fixed_ok, len(not_run), unselected),
         "time": _seconds(sum(case.duration for case in spec.cases)),
         "timestamp": spec.started,
     }
@@ -146,6 +163,8 @@ def suite(
             _testcase(element, spec, case, fixed_ok)
         for name in not_run:
             _not_run_case(element, spec, name)
+        if unselected:
+            _unselected_case(element, spec, unselected)
     return element
 
 
@@ -170,9 +189,13 @@ Part = SpecResult | StoredSuite | ET.Element
 
 # Per spec name: the cases an interrupted run never started.
 NotRun = Mapping[str, Sequence[str]]
+# Per spec name: how many of its cases a selection left out.
+Unselected = Mapping[str, int]
 
 
-def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRun) -> ET.Element:
+def _document(
+    parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRun, unselected: Unselected
+) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
     totals = dict.fromkeys(COUNTS, 0)
     for part in parts:
@@ -181,7 +204,8 @@ def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRu
             counts = dict(part.counts)
         else:
             if isinstance(part, SpecResult):
-                element = suite(part, cases, fixed_ok, not_run.get(part.name, ()))
+                left_out = unselected.get(part.name, 0)
+                element = suite(part, cases, fixed_ok, not_run.get(part.name, ()), left_out)
             else:
                 element = part
             if isinstance(part, SpecResult) and not cases:
@@ -199,7 +223,7 @@ def _document(parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRu
 def dumps(
     specs: Sequence[SpecResult], fixed_ok: bool = False, not_run: NotRun | None = None
 ) -> str:
-    root = _document(specs, cases=True, fixed_ok=fixed_ok, not_run=not_run or {})
+    root = _document(specs, cases=True, fixed_ok=fixed_ok, not_run=not_run or {}, unselected={})
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -214,12 +238,14 @@ def write_to(
     write: Callable[[str], object],
     fixed_ok: bool = False,
     not_run: NotRun | None = None,
+    unselected: Unselected | None = None,
 ) -> None:
     """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
     indented as a whole, each testcase as the whole tree would indent it. A StoredSuite is
     copied from its file a block at a time: memory stays flat with its size too."""
     unstarted = not_run or {}
-    document = _document(parts, cases=False, fixed_ok=fixed_ok, not_run=unstarted)
+    left_out = unselected or {}
+    document = _document(parts, False, fixed_ok, unstarted, left_out)
     skeleton = ET.tostring(document, encoding="unicode", xml_declaration=True)
     around = _PLACES.split(skeleton)
     filled = [part for part in parts if not isinstance(part, ET.Element)]
@@ -231,6 +257,10 @@ def write_to(
                 write(block)
         else:
             _write_cases(part, write, fixed_ok, unstarted.get(part.name, ()))
+            if left_out.get(part.name):
+                holder = ET.Element("testsuite")
+                _unselected_case(holder, part, left_out[part.name])
+                _write_case(holder, write)
         write(after)
     write("\n")
 
