@@ -159,6 +159,8 @@ def run_command(args: argparse.Namespace) -> int:
         if skipped := plan.skipped(spec):
             print(skipped, flush=True)
             continue
+        if note := plan.note(spec):
+            print(note, flush=True)
         redactor = Redactor.for_spec(spec)
         # Secrets are masked in the results themselves: every format, -v and progress lines.
         listener = RedactingListener(progress, redactor)
