@@ -13,18 +13,18 @@ from tests.support.paths import HELPER_PY
 
 Cli = Callable[..., CompletedProcess[str]]
 
-# Exits with the case's `<target>_exit` when it has one, else prints its `out`.
+# Exits with the case's `<target>_exit` when it has one, else prints its `<target>` or `out`.
 CTL = """\
 import json, sys
 data = json.loads(sys.stdin.read())
 code = data.get(sys.argv[1] + "_exit")
 if code is not None:
     sys.exit(code)
-print(json.dumps(data["out"]))
+print(json.dumps(data.get(sys.argv[1], data["out"])))
 """
 
 
-def _spec(folder: Path, error: str) -> None:
+def _spec(folder: Path, error: str, case: str = "{a_exit: 139, out: 1}") -> None:
     (folder / "ctl.py").write_text(CTL, "utf-8")
     (folder / "k.yaml").write_text(
         "name: k\n"
@@ -34,7 +34,7 @@ def _spec(folder: Path, error: str) -> None:
         "known:\n"
         f"  - {{cases: [c], targets: [a], error: {error}, reason: 'meant: a exits 3'}}\n"
         "cases:\n"
-        "  - {name: c, input: {a_exit: 139, out: 1}}\n",
+        f"  - {{name: c, input: {case}}}\n",
         "utf-8",
     )
 
@@ -49,3 +49,23 @@ def test_a_regex_that_matches_an_empty_text_is_refused(
     assert "matches an empty text, so every failure" in done.stderr
     assert "--> k.yaml:6:" in done.stderr and "hint: write the failure it stands for" in done.stderr
     assert done.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_a_declared_failure_that_did_not_match_is_not_called_gone(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    # `a` answers (exit 0) but differs from `b`: the DIFF stands, and the reason says what
+    # happened instead of the declared failure rather than "expected failure gone".
+    _spec(tmp_path, '"exited with code 3"', "{out: 1, a: 2}")
+    done = run_cli("run", "k.yaml", "--report-dir", "out", "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "DIFF c: meant: a exits 3 (declared failure 'exited with code 3' did not match what "
+        "happened: a answered exit 0)" in done.stdout
+    )
+    assert "expected failure gone" not in done.stdout
+    # The answers agree: the failure is gone, FIXED says so as before.
+    _spec(tmp_path, '"exited with code 3"', "{out: 1}")
+    done = run_cli("run", "k.yaml", "--report-dir", "out", "-v")
+    assert done.returncode == 1
+    assert "FIXED c: meant: a exits 3 (expected failure gone)" in done.stdout
