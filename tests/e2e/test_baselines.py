@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
-from tests.support.paths import PROGRAMS, SERVERS
+from tests.support.paths import HELPER_PY, PROGRAMS, SERVERS
 
 Cli = Callable[..., CompletedProcess[str]]
 
@@ -471,3 +471,54 @@ def test_a_missing_target_is_still_refused_by_record(tmp_path: Path, run_cli: Cl
     assert "[record] baselines/py.jsonl not written: 1 case(s) did not pass" in done.stderr
     assert "  int_price: SKIP py: " in done.stderr
     assert not (tmp_path / "baselines" / "py.jsonl").exists()
+
+
+_CALC = """\
+import json, sys
+data = json.loads(sys.stdin.read())
+print(json.dumps({"r": {"add": data["a"] + data["b"], "mul": data["a"] * data["b"]}[sys.argv[1]]}))
+"""
+
+
+def test_a_command_recording_fingerprints_the_data_of_its_templated_arguments(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    (tmp_path / "calc.py").write_text(_CALC, "utf-8")
+    live = f'{{run: ["{HELPER_PY}", calc.py, "{{{{ case.input.op }}}}"]}}'
+    spec = textwrap.dedent(
+        f"""\
+        name: calc
+        targets:
+          py: {live}
+          again: {live}
+        stdin: "{{{{ case.input.data | tojson }}}}"
+        cases:
+          - {{name: same, input: {{op: add, data: {{a: 2, b: 3}}}}}}
+          - {{name: moved, input: {{op: add, data: {{a: 2, b: 2}}}}}}
+        report: {{path: reports/calc.md}}
+        """
+    )
+    (tmp_path / "calc.yaml").write_text(spec, "utf-8")
+    assert run_cli("record", "calc.yaml", "--target", "py").returncode == 0
+    recording = tmp_path / "baselines" / "py.jsonl"
+    assert all("case_sha256" in row for row in _lines(recording)[1:])
+    # The same stdin, another argument: 2+2 and 2*2 agree, but the answer is to another question.
+    replay = spec.replace(f"py: {live}", "py: {recorded: baselines/py.jsonl}")
+    replay = replay.replace("{op: add, data: {a: 2, b: 2}}", "{op: mul, data: {a: 2, b: 2}}")
+    (tmp_path / "calc.yaml").write_text(replay, "utf-8")
+    done = run_cli("run", "calc.yaml", "-v")
+    assert done.returncode == 1, done.stdout
+    assert "[parity] calc: 1 match / 0 diff / 1 error (out of 2)" in done.stdout
+    assert "ERROR moved: py: the case's data (its command's arguments) changed since" in done.stdout
+    # A recording made before the field existed is still read, and the report says what it
+    # cannot check.
+    rows = recording.read_text("utf-8").splitlines()
+    old = [rows[0]] + [
+        json.dumps({k: v for k, v in json.loads(r).items() if k != "case_sha256"}) for r in rows[1:]
+    ]
+    recording.write_text("\n".join(old) + "\n", "utf-8")
+    done = run_cli("run", "calc.yaml")
+    assert "[parity] calc: 2 match / 0 diff (out of 2)" in done.stdout
+    report = (tmp_path / "reports" / "calc.md").read_text("utf-8")
+    assert "recorded without the case data of the command's templated arguments" in report
+    assert "yamlparity record calc.yaml --target py --update-baseline" in report

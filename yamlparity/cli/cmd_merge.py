@@ -119,7 +119,14 @@ def merge_command(args: argparse.Namespace) -> int:
     for entry, result, choice in merged:
         path = report_dir / f"{_safe(entry.name)}.md"
         out = write_spec(
-            result, path, formats, choice, baseline=entry.baseline, recording=recording
+            result,
+            path,
+            formats,
+            choice,
+            baseline=entry.baseline,
+            recording=recording,
+            fixed_ok=fixed_ok,
+            unselected=entry.total - entry.selected,  # left out by -k, as one run says
         )
         written.append(out)
         _summary(result, out.primary)
@@ -142,7 +149,9 @@ def _job_summary(written: Sequence[Any]) -> None:
     from yamlparity.report.summary import render_summary, report_link, spec_entry
 
     if github.active():
-        entries = [spec_entry(w.result, report_link(w.primary), w.history) for w in written]
+        entries = [
+            spec_entry(w.result, report_link(w.primary), w.history, w.passed) for w in written
+        ]
         github.append_summary(render_summary(entries))
 
 

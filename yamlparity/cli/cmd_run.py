@@ -159,13 +159,27 @@ def run_command(args: argparse.Namespace) -> int:
         if skipped := plan.skipped(spec):
             print(skipped, flush=True)
             continue
+        if note := plan.note(spec):
+            print(note, flush=True)
         redactor = Redactor.for_spec(spec)
         # Secrets are masked in the results themselves: every format, -v and progress lines.
         listener = RedactingListener(progress, redactor)
-        result = redactor.deep(plan.run(spec, options, listener))
+        found = plan.run(spec, options, listener)
+        # Named before secrets are masked: the spec's names are the unmasked ones.
+        not_run = [redactor.text(name) for name in plan.not_run(spec, found)]
+        result = redactor.deep(found)
         progress.clear()
         path = report_path(spec, report_dir)
-        out = plan.write(result, spec, path, formats, choice, history=args.history)
+        out = plan.write(
+            result,
+            spec,
+            path,
+            formats,
+            choice,
+            history=args.history,
+            fixed_ok=fixed_ok,
+            not_run=not_run,
+        )
         written.append(out)
         unwritten = unwritten or bool(out.failures)
         for file, problem in out.failures:
@@ -320,5 +334,5 @@ def _job_summary(written: Sequence[Any]) -> None:
 
     if not written:
         return
-    entries = [spec_entry(w.result, report_link(w.primary), w.history) for w in written]
+    entries = [spec_entry(w.result, report_link(w.primary), w.history, w.passed) for w in written]
     github.append_summary(render_summary(entries))

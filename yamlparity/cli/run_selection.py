@@ -22,15 +22,16 @@ def register(run: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         metavar="RESULTS",
-        help="run only the cases that were DIFF, FAIL or ERROR in RESULTS (a results file "
-        "written by --format json, a folder of them, or shard folders); repeatable",
+        help="run only the cases that were DIFF, FAIL, ERROR or FIXED in RESULTS (a results "
+        "file written by --format json, a folder of them, or shard folders); a spec none of "
+        "whose failed cases it still holds runs in full; repeatable",
     )
     group.add_argument(
         "--failed-first",
         type=Path,
         action="append",
         metavar="RESULTS",
-        help="run every case, those that were DIFF, FAIL or ERROR in RESULTS first",
+        help="run every case, those that were DIFF, FAIL, ERROR or FIXED in RESULTS first",
     )
     group.add_argument(
         "--shard",
@@ -103,10 +104,18 @@ class RunPlan:
             return None
         if self.criteria.shard is not None:
             return None  # a shard still writes its (empty) manifest: the merge expects one
-        if history.failed_count == 0:
-            where = self.criteria.last_failed_from
+        from yamlparity.run.selection import failed_cases, failed_count
+
+        where = self.criteria.last_failed_from
+        if failed_count(history) == 0:
             return f"[parity] nothing failed in {where}: nothing to run again"
-        return "[parity] the cases that failed last time are not in these specs any more"
+        # The failures are in specs not given (or renamed): a green retry would hide them.
+        specs = sorted(name for name in history.verdicts if failed_cases(history, name))
+        raise UsageError(
+            f"the cases that failed in {where} are in specs not given here "
+            f"({', '.join(specs)}): nothing of them can run again (hint: give those specs, "
+            "or run without --last-failed)"
+        )
 
     def start(self, specs: Sequence[Any], report_dir: Path | None) -> None:
         """A shard writes its manifest before the first case runs."""
@@ -115,6 +124,17 @@ class RunPlan:
         assert report_dir is not None
         self.shard = _ShardFiles(report_dir, self.criteria, [self.chosen[id(s)] for s in specs])
         self.shard.begin()
+
+    def note(self, spec: Any) -> str | None:
+        """A line saying that `spec` runs in full because its failed cases are gone, or None."""
+        chosen = self.chosen.get(id(spec))
+        if chosen is None or not chosen.gone:
+            return None
+        shown = ", ".join(chosen.gone[:5]) + (" …" if len(chosen.gone) > 5 else "")
+        return (
+            f"[parity] {spec.name}: the cases that failed in {self.criteria.last_failed_from} "
+            f"({shown}) are not in it any more: running every case"
+        )
 
     def skipped(self, spec: Any) -> str | None:
         """A line saying why `spec` does not run at all, or None when it runs."""
@@ -150,6 +170,25 @@ class RunPlan:
             self.shard.held[id(spec)] = _positions(chosen, result)
         return result
 
+    def unselected(self, spec: Any) -> int:
+        """How many of the spec's cases this run's selection left out."""
+        chosen = self.chosen.get(id(spec))
+        return len(spec.cases) - len(chosen.names) if chosen is not None else 0
+
+    def not_run(self, spec: Any, result: Any) -> list[str]:
+        """The selected cases an interrupted run never finished, in spec order: JUnit lists
+        them as errors (the run failed; a report of the finished cases alone looks green)."""
+        if not result.interrupted:
+            return []
+        from yamlparity.cli.common import case_names
+
+        chosen = self.chosen.get(id(spec))
+        names = chosen.names if chosen is not None else case_names(spec)
+        cases = result.cases
+        name = getattr(cases, "name", None)  # the compact store: names without the cases
+        done = {name(i) for i in range(len(cases))} if name else {c.name for c in cases}
+        return [n for n in names if n not in done]
+
     def write(
         self,
         result: Any,
@@ -159,6 +198,8 @@ class RunPlan:
         choice: Any,
         *,
         history: bool = True,
+        fixed_ok: bool = False,
+        not_run: Sequence[str] = (),
     ) -> Any:
         """The spec's outputs (report.formats.write_spec), the run appended to the report
         folder's history unless `history` is false. A shard writes its JSON always, with its
@@ -169,12 +210,31 @@ class RunPlan:
         baseline = spec.compare.baseline
         if self.shard is None:
             recording = Recording(select=self._recorded_selection()) if history else None
-            return write_spec(result, path, formats, choice, baseline=baseline, recording=recording)
+            return write_spec(
+                result,
+                path,
+                formats,
+                choice,
+                baseline=baseline,
+                recording=recording,
+                fixed_ok=fixed_ok,
+                not_run=not_run,
+                unselected=self.unselected(spec),
+            )
         json_path = self.shard.write_results(self.chosen[id(spec)], result, path)
         rest = [f for f in formats if f != "json"]
         if not rest:
             return Written(result, {"json": json_path})
-        out = write_spec(result, path, rest, choice, baseline=baseline)
+        out = write_spec(
+            result,
+            path,
+            rest,
+            choice,
+            baseline=baseline,
+            fixed_ok=fixed_ok,
+            not_run=not_run,
+            unselected=self.unselected(spec),
+        )
         out.paths = {"json": json_path, **out.paths}
         return out
 

@@ -60,8 +60,13 @@ def _first_difference(case: CaseResult) -> str:
 
 
 def spec_entry(
-    result: SpecResult, report: str, history: Sequence[Mapping[str, Any]]
+    result: SpecResult,
+    report: str,
+    history: Sequence[Mapping[str, Any]],
+    passed: bool | None = None,
 ) -> dict[str, Any]:
+    """One spec's row; `passed`: as the run counted it (FIXED passes with --fixed-ok), else
+    as its verdicts do."""
     failing = [c for c in result.cases if c.verdict != "MATCH" and c.verdict != "SKIP"]
     return {
         "name": result.name,
@@ -69,7 +74,7 @@ def spec_entry(
         "report": report,
         "tally": result.tally(),
         "total": len(result.cases),
-        "passed": not result.failing,
+        "passed": not result.failing if passed is None else passed,
         "interrupted": result.interrupted,
         "selection": result.selection,
         "trend": sparkline([int(run["failing"]) for run in history]) if len(history) > 1 else "",

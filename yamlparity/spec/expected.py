@@ -60,6 +60,13 @@ def known_error_fields(builder: _Errors, base: KeyPath, item: dict[str, JSON]) -
                 f"bad regular expression: {exc}",
                 "write /regex/ in Python `re` syntax, or plain text (matched as a substring)",
             ) from None
+        if compiled.search("") is not None:
+            # `//`, `/.*/`, `/a|/`: found in every text, so the entry would hide any failure.
+            raise builder.err(
+                (*base, "error"),
+                f"the regular expression {text} matches an empty text, so every failure",
+                'write the failure it stands for: `/exited with code 3/`, `"timed out"`',
+            )
     targets = item.get("targets")
     names = tuple(builder._target_refs((*base, "targets"), targets)) if targets else None
     return {"error": text, "error_regex": compiled, "targets": names}

@@ -15,7 +15,10 @@ exactly:
 
 A case the target could not answer (timeout, refused connection) has `failure` instead.
 `input_sha256` fingerprints the case's input (stdin, or method, path, headers and body, without
-credentials): an answer recorded for another input is not an answer to this case.
+credentials): an answer recorded for another input is not an answer to this case. A command
+whose `run` arguments are templates gets its arguments from the case's data too; `case_sha256`
+fingerprints that data (`case.input` and `case.vars`), since a replay has no command of its own
+to render the arguments with.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ __all__ = [
     "RecordingHeader",
     "answer_line",
     "answer_of",
+    "case_fingerprint",
     "file_sha256",
     "header_line",
     "input_fingerprint",
@@ -110,6 +114,9 @@ class Answer:
     case: str
     input_sha256: str | None = None
     failure: str | None = None
+    # A command with templated arguments: the case data they were rendered from (see
+    # case_fingerprint); None for other targets, and in recordings made before it was kept.
+    case_sha256: str | None = None
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     exit_code: int | None = None
@@ -195,6 +202,8 @@ def answer_line(answer: Answer, kind: SourceKind, output: OutputKind) -> str:
     line: dict[str, JSON] = {"case": answer.case}
     if answer.input_sha256 is not None:
         line["input_sha256"] = answer.input_sha256
+    if answer.case_sha256 is not None:
+        line["case_sha256"] = answer.case_sha256
     if answer.failure is not None:
         line["failure"] = answer.failure
         return dumps(line, sort_keys=False)
@@ -263,6 +272,15 @@ def input_fingerprint(
     return digest.hexdigest()[:_HASH_HEX]
 
 
+def case_fingerprint(input_value: JSON, variables: Mapping[str, JSON]) -> str:
+    """A short sha256 of the case data templated `run` arguments are rendered from: the
+    arguments themselves are the recorded command's, which a replay cannot render again."""
+    digest = hashlib.sha256()
+    digest.update(b"input\0" + dumps(input_value, sort_keys=False).encode())
+    digest.update(b"\0vars\0" + dumps(dict(variables), sort_keys=False).encode())
+    return digest.hexdigest()[:_HASH_HEX]
+
+
 def file_sha256(path: Path) -> str:
     """The short sha256 of a file's bytes (the spec a recording came from)."""
     with file_errors(str(path)):
@@ -284,6 +302,14 @@ class Recording:
         self.header = header
         self._index: dict[str, tuple[int, int, int]] = {}  # name -> offset, length, line
         self._stamp = (0, 0)
+        self.without_case_data = 0  # lines with no `case_sha256` (see unchecked_arguments)
+
+    @property
+    def unchecked_arguments(self) -> bool:
+        """Recorded from a command whose arguments are templates, by a yamlparity that did not
+        fingerprint the case data they come from: a changed argument cannot be seen."""
+        templated = self.header.kind == "command" and "{{" in self.header.description
+        return templated and self.without_case_data > 0
 
     def provenance(self) -> str:
         header = self.header
@@ -376,6 +402,7 @@ def _answer(row: dict[str, JSON], where: str) -> Answer:
     return Answer(
         case=cast(str, row["case"]),
         input_sha256=cast(str | None, row.get("input_sha256")),
+        case_sha256=cast(str | None, row.get("case_sha256")),
         failure=f"recorded as a failure: {failure}" if isinstance(failure, str) else None,
         status=int(status.literal) if isinstance(status, Number) else None,
         headers=recorded_headers(headers),
@@ -415,6 +442,7 @@ def load_recording(path: Path, display: str) -> Recording:
                     "a recording holds one line per case: re-record it",
                 )
             recording._index[name] = (start, len(data), number)
+            recording.without_case_data += "case_sha256" not in row
     if recording is None:
         raise SpecError(
             f"{display} is empty: not a recording",
@@ -492,7 +520,7 @@ _HTTP_KEYS = {"case", "input_sha256", "failure", "status", "headers"} | {
     "body" + form for form in _BODY_FORMS
 }
 _COMMAND_KEYS = (
-    {"case", "input_sha256", "failure", "exit_code"}
+    {"case", "input_sha256", "case_sha256", "failure", "exit_code"}
     | {"stdout" + form for form in _BODY_FORMS}
     | {"stderr" + form for form in _BODY_FORMS}
 )
@@ -507,6 +535,8 @@ def _check_row(row: dict[str, JSON], kind: SourceKind, display: str, number: int
     for key in row:
         if key not in allowed:
             raise _error(f"unknown key {key!r} in a {kind} recording", display, number, text)
+    if not isinstance(row.get("case_sha256", ""), str):
+        raise _error('"case_sha256" must be a string', display, number, text)
     if row.get("failure") is not None:
         if not isinstance(row["failure"], str):
             raise _error('"failure" must be a string', display, number, text)

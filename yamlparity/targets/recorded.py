@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from yamlparity.spec.model import RecordedTarget
 from yamlparity.spec.recording import (
@@ -30,6 +30,7 @@ from yamlparity.spec.recording import (
     RecordingHeader,
     SourceKind,
     answer_line,
+    case_fingerprint,
     header_line,
     input_fingerprint,
 )
@@ -54,6 +55,15 @@ def fingerprint(invocation: Invocation) -> str:
     )
 
 
+def _changed(what: str, answer: Answer, recorded: str, now: str) -> str:
+    label = what.split(" ", 1)[0]
+    return (
+        f"the case's {what} changed since it was recorded ({answer.where}: {label} {recorded}, "
+        f"now {now}); record it again with --update-baseline, or set `check_input: false` on the "
+        "target to compare anyway"
+    )
+
+
 def observation(answer: Answer, target: str) -> RawObservation:
     """A recorded answer as the raw observation a live target would have given."""
     if answer.failure is not None:
@@ -66,6 +76,14 @@ def observation(answer: Answer, target: str) -> RawObservation:
         stdout=answer.stdout,
         stderr=answer.stderr,
     )
+
+
+def _record_again(source: Recording) -> str:
+    """The command that records `source` again: the spec and target that recorded it (this
+    spec may replay it under another name, and has no live target to record from)."""
+    header = source.header
+    spec = _shown_path(source.path.parent / header.spec)
+    return f"yamlparity record {spec} --target {header.target} --update-baseline"
 
 
 def _shown_path(path: Path) -> str:
@@ -118,34 +136,47 @@ class RecordedAdapter:
         source = self.source
         hint = ""
         if isinstance(source, Recording):
-            # The spec and target that recorded it: this spec may replay it under another
-            # name, and has no live target to record from.
-            header = source.header
-            spec = _shown_path(source.path.parent / header.spec)
             hint = (
-                f"; record it with `yamlparity record {spec} --target {header.target} "
-                "--update-baseline` (the spec that recorded it: the case must be there too)"
+                f"; record it with `{_record_again(source)}` (the spec that recorded it: the "
+                "case must be there too)"
             )
         return f"this case is not in the recording {source.display}{hint}"
 
     def _stale(self, answer: Answer, invocation: Invocation) -> str | None:
-        if not self.target.check_input or answer.input_sha256 is None:
+        if not self.target.check_input:
             return None
-        now = fingerprint(invocation)
-        if now == answer.input_sha256:
-            return None
-        return (
-            f"the case's input changed since it was recorded ({answer.where}: input "
-            f"{answer.input_sha256}, now {now}); record it again with --update-baseline, or "
-            "set `check_input: false` on the target to compare anyway"
-        )
+        if answer.input_sha256 is not None:
+            now = fingerprint(invocation)
+            if now != answer.input_sha256:
+                return _changed("input", answer, answer.input_sha256, now)
+        if answer.case_sha256 is not None:
+            # The recorded command's arguments were rendered from the case's data: the same
+            # stdin with other arguments (`add` then `mul`) is another question.
+            case = invocation.case
+            now = case_fingerprint(case.input, case.vars)
+            if now != answer.case_sha256:
+                return _changed("data (its command's arguments)", answer, answer.case_sha256, now)
+        return None
 
     def describe(self) -> str:
         return f"{self.source.display}: {self.source.provenance()}"
 
+    def _unchecked_arguments(self) -> str | None:
+        """A note for an older recording of a command with templated arguments: its answers are
+        still compared (the file stays readable), but a changed argument would go unseen."""
+        if not self.target.check_input or not getattr(self.source, "unchecked_arguments", False):
+            return None
+        return (
+            "recorded without the case data of the command's templated arguments (made by "
+            "an older yamlparity): a case whose arguments changed is compared all the same; "
+            f"record it again with `{_record_again(cast(Recording, self.source))}`"
+        )
+
     def notes(self) -> list[str]:
         """What the report says under the target: a changed spec, stale recorded cases."""
         out: list[str] = []
+        if unchecked := self._unchecked_arguments():
+            out.append(unchecked)
         header = getattr(self.source, "header", None)
         if self.target.spec_changed and header is not None:
             out.append(f"recorded with a spec file that differs from this one ({header.spec})")
@@ -235,6 +266,7 @@ class Capture:
         answer = Answer(
             case=name,
             input_sha256=fingerprint(invocation),
+            case_sha256=self._case_data(invocation),
             failure=failure,
             status=raw.status,
             headers=self._headers(raw.headers),
@@ -256,6 +288,13 @@ class Capture:
             self._scratch.seek(0, os.SEEK_END)
             self._index[name] = (self._scratch.tell(), len(data))
             self._scratch.write(data)
+
+    def _case_data(self, invocation: Invocation) -> str | None:
+        """The fingerprint of the case data this command's templated arguments came from."""
+        if self.name not in invocation.argv:
+            return None  # fixed arguments: stdin is all the case sends
+        case = invocation.case
+        return case_fingerprint(case.input, case.vars)
 
     def _headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {

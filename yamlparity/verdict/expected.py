@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from yamlparity.results.records import FAILURE_GONE, CaseResult
+from yamlparity.results.records import FAILURE_GONE, CaseResult, TargetOutcome
 from yamlparity.spec.model import KnownDivergence, Spec
 
 
@@ -71,7 +71,10 @@ def apply_expected(result: CaseResult, found: Expected, failed: list[str]) -> No
     if not found.entries:
         return
     result.known_errors = [t for t in failed if t in found.covered]
-    notes = [f"{e.reason} {FAILURE_GONE}" for e in found.stale]
+    differs = result.verdict not in ("MATCH", "KNOWN", "FIXED")
+    # "Gone" only when the answers agree (FIXED): beside a DIFF or FAIL the failure may well
+    # be happening in another form (a lone HTTP 500 is an answer, not a failure).
+    notes = [f"{e.reason} {_not_seen(e, result) if differs else FAILURE_GONE}" for e in found.stale]
     notes += [e.reason for e in found.used if e not in found.stale]
     link = next((e.link for e in [*found.stale, *found.used] if e.link), None)
     if found.stale:
@@ -83,6 +86,28 @@ def apply_expected(result: CaseResult, found: Expected, failed: list[str]) -> No
         result.verdict = "KNOWN"
         result.link = result.link or link
     result.reason = _joined(notes, result.reason)
+
+
+def _not_seen(entry: KnownDivergence, result: CaseResult) -> str:
+    """What happened instead of the declared failure: each listed (else each) target that
+    answered, with its status or exit code."""
+    names = entry.targets or tuple(result.outcomes)
+    seen = [
+        f"{name} answered {_answer(result.outcomes[name])}"
+        for name in names
+        if name in result.outcomes and result.outcomes[name].error is None
+    ]
+    what = ", ".join(seen) or "no target failed so"
+    note = f"(declared failure {entry.error!r} did not match what happened: {what}"
+    if any((result.outcomes[n].status or 0) >= 500 for n in names if n in result.outcomes):
+        note += "; a lone 5xx with a readable body is an answer: declare it as a divergence"
+    return note + ")"
+
+
+def _answer(outcome: TargetOutcome) -> str:
+    if outcome.status is not None:
+        return f"HTTP {outcome.status}"
+    return f"exit {outcome.exit_code}" if outcome.exit_code is not None else "an answer"
 
 
 def _joined(notes: list[str], before: str) -> str:

@@ -27,7 +27,7 @@ from yamlparity.report.render import (
     tally_line,
 )
 from yamlparity.results.audit import Audit, analysis_context, audit
-from yamlparity.results.records import VERDICTS, SpecResult
+from yamlparity.results.records import FAILING, VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
@@ -68,6 +68,17 @@ class Written:
     # Artefacts that could not be written: (file, why); the others were written all the same.
     failures: list[tuple[Path, Exception]] = field(default_factory=list)
     audit: Audit | None = None  # the rule audit the reports show (the terminal's lines too)
+    fixed_ok: bool = False  # a run with --fixed-ok: FIXED passes in JUnit and the index
+    # An interrupted run's cases that never started: JUnit errors, so a gate on it fails.
+    not_run: Sequence[str] = ()
+    # The spec's cases a selection (-k, --last-failed, a shard) left out: JUnit shows them as
+    # skipped, the index row says the selection, so neither reads as a full pass.
+    unselected: int = 0
+
+    @property
+    def passed(self) -> bool:
+        """Whether the run passed this spec, as its exit code does (FIXED with --fixed-ok)."""
+        return not failing(self.result, self.fixed_ok)
 
     @property
     def primary(self) -> Path:
@@ -86,6 +97,9 @@ def write_spec(
     *,
     baseline: str | None = None,
     recording: Recording | None = None,
+    fixed_ok: bool = False,
+    not_run: Sequence[str] = (),
+    unselected: int = 0,
 ) -> Written:
     """Every output of one spec's run. The results come first (JSON, then JUnit), then the
     full outputs beside the report, the history, then the reports: a template that fails, a
@@ -97,7 +111,9 @@ def write_spec(
 
     paths = paths_for(report_path, formats)
     folder = report_path.parent
-    out = Written(result, paths)
+    out = Written(result, paths, fixed_ok=fixed_ok, not_run=not_run, unselected=unselected)
+    unstarted = {result.name: not_run}
+    left_out = {result.name: unselected}
 
     def attempt(path: Path, write: Callable[[], object]) -> None:
         try:
@@ -120,7 +136,10 @@ def write_spec(
     if "json" in paths:
         streamed(paths["json"], lambda write: results_json.write_to(result, write))
     if "junit" in paths:
-        streamed(paths["junit"], lambda write: junit.write_to([result], write))
+        streamed(
+            paths["junit"],
+            lambda write: junit.write_to([result], write, fixed_ok, unstarted, left_out),
+        )
     attached = Attachments()
 
     def attach() -> None:
@@ -173,10 +192,26 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
         "tally": result.tally(),
         "tally_line": tally_line(result.tally()),
         "total": len(result.cases),
-        "passed": not result.failing,
+        "passed": written.passed,
         # Which run wrote the reports: a JUnit file of another run is stale (_earlier_suite).
         "started": result.started,
+        # Its JUnit file counts FIXED as passed: _earlier_suite counts alike.
+        **({"fixed_ok": True} if written.fixed_ok else {}),
+        # Its JUnit file holds these too, as errors.
+        **({"not_run": len(written.not_run)} if written.not_run else {}),
+        # A run of some cases says so in its row: it is no verdict on the others.
+        "selection": result.selection,
+        **({"unselected": written.unselected} if written.unselected else {}),
     }
+
+
+def failing(result: SpecResult, fixed_ok: bool) -> bool:
+    """A spec that fails the run: interrupted, or a failing verdict (FIXED not with
+    --fixed-ok), as the exit code counts it."""
+    if result.interrupted:
+        return True
+    tally = result.tally()
+    return any(tally[v] for v in FAILING if not (fixed_ok and v == "FIXED"))
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -212,7 +247,15 @@ def _read_manifest(folder: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return []
     # A verdict added by a later version counts 0 in an older index, and the other way round.
-    return [{**s, "tally": {v: s["tally"].get(v, 0) for v in VERDICTS}} for s in valid]
+    return [
+        {
+            **s,
+            "tally": {v: s["tally"].get(v, 0) for v in VERDICTS},
+            # An index written before selections were kept: its runs are taken as full.
+            "selection": s["selection"] if isinstance(s.get("selection"), str) else "",
+        }
+        for s in valid
+    ]
 
 
 def _valid_entry(entry: dict[str, Any]) -> bool:
@@ -276,11 +319,15 @@ def write_combined_junit(
     from yamlparity.report.formats import junit
 
     ours = {w.result.name: w.result for w in written}
+    # One run's specs share its --fixed-ok; earlier runs' suites are copied as they were.
+    fixed_ok = any(w.fixed_ok for w in written)
+    not_run = {w.result.name: w.not_run for w in written}
+    unselected = {w.result.name: w.unselected for w in written}
     # Earlier suites wait in a spool file, not in memory: a spec may have 10^5 cases.
     with tempfile.TemporaryFile() as spool:
         parts = [ours.get(e["name"]) or _earlier_suite(folder, e, spool) for e in entries]
         with atomic_writer(folder / "junit.xml") as write:
-            junit.write_to(parts, write)
+            junit.write_to(parts, write, fixed_ok, not_run, unselected)
 
 
 def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
@@ -290,11 +337,14 @@ def _earlier_suite(folder: Path, entry: dict[str, Any], spool: BinaryIO) -> Any:
     from yamlparity.report.formats import junit
 
     tally = entry["tally"]
+    fixed = 0 if entry.get("fixed_ok") is True else tally["FIXED"]
+    unstarted = entry.get("not_run") if isinstance(entry.get("not_run"), int) else 0
+    left_out = 1 if isinstance(entry.get("unselected"), int) and entry["unselected"] > 0 else 0
     counts = {
-        "tests": entry["total"],
-        "failures": tally["DIFF"] + tally["FAIL"] + tally["FIXED"],
-        "errors": tally["ERROR"],
-        "skipped": tally["SKIP"],
+        "tests": entry["total"] + unstarted + left_out,
+        "failures": tally["DIFF"] + tally["FAIL"] + fixed,
+        "errors": tally["ERROR"] + unstarted,
+        "skipped": tally["SKIP"] + left_out,
     }
     own = entry["reports"].get("junit")
     started = entry.get("started") if isinstance(entry.get("started"), str) else None

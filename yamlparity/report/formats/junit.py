@@ -1,7 +1,11 @@
 """JUnit XML: one <testsuite> per spec, one <testcase> per case, for CI dashboards.
 
 DIFF, FAIL and FIXED are <failure>; ERROR is <error>; SKIP is <skipped>; KNOWN passes with a
-<system-out> note. Failure text lists the differing paths with each target's value.
+<system-out> note, and so does FIXED in a run with `--fixed-ok` (`fixed_ok`): the file fails
+exactly when the run does. An interrupted run's cases that never ran (`not_run`, by spec name)
+are <error>s, "not run": a gate on the file fails as the run did. The cases a selection left
+out (`unselected`, a count by spec name) are one skipped testcase that says the selection.
+Failure text lists the differing paths with each target's value.
 
 A report folder's combined `junit.xml` also holds the specs that earlier runs left there: each
 copied from its own `<spec>.junit.xml` when that file holds the spec's last run (`StoredSuite`),
@@ -66,7 +70,7 @@ def _error_text(case: CaseResult) -> str:
     return "\n".join(lines + ([answered] if answered else [])) or case.reason
 
 
-def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
+def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult, fixed_ok: bool) -> None:
     element = ET.SubElement(
         suite,
         "testcase",
@@ -84,8 +88,13 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
     elif verdict == "FIXED":
         gone = "expected failure" if FAILURE_GONE in case.reason else "known divergence"
         message = f"FIXED: the {gone} is gone ({case.reason})"
+        todo = f"update the tracker and remove the known entry: {case.link or ''}"
+        if fixed_ok:  # the run passes: so does the case, with the note
+            out = ET.SubElement(element, "system-out")
+            out.text = clean(f"{message}; passes with --fixed-ok\n{todo}")
+            return
         node = ET.SubElement(element, "failure", message=clean(message), type="FIXED")
-        node.text = clean(f"update the tracker and remove the known entry: {case.link or ''}")
+        node.text = clean(todo)
     elif verdict == "ERROR":
         node = ET.SubElement(element, "error", message=clean(case.reason[:500]), type="ERROR")
         node.text = clean(_error_text(case))
@@ -98,21 +107,46 @@ def _testcase(suite: ET.Element, spec: SpecResult, case: CaseResult) -> None:
         out.text = clean(f"KNOWN {what}: {case.reason}{link}\n{difference_text(case)}")
 
 
-def _counts(spec: SpecResult) -> dict[str, str]:
+def _not_run_case(suite: ET.Element, spec: SpecResult, name: str) -> None:
+    element = ET.SubElement(suite, "testcase", classname=clean(spec.name), name=clean(name))
+    element.set("time", _seconds(0))
+    why = "not run: the run was interrupted before this case"
+    ET.SubElement(element, "error", message=why, type="ERROR")
+
+
+def _unselected_case(suite: ET.Element, spec: SpecResult, count: int) -> None:
+    element = ET.SubElement(suite, "testcase", classname=clean(spec.name), name=UNSELECTED_CASE)
+    element.set("time", _seconds(0))
+    cases = "case" if count == 1 else "cases"
+    why = f"not selected: this run held {spec.selection}; {count} {cases} of the spec not run"
+    ET.SubElement(element, "skipped", message=clean(why))
+
+
+UNSELECTED_CASE = "(cases not selected)"
+
+
+def _counts(spec: SpecResult, fixed_ok: bool, not_run: int, unselected: int) -> dict[str, str]:
     tally = spec.tally()
+    left_out = 1 if unselected else 0  # one testcase stands for them all
     return {
-        "tests": str(len(spec.cases)),
-        "failures": str(tally["DIFF"] + tally["FAIL"] + tally["FIXED"]),
-        "errors": str(tally["ERROR"]),
-        "skipped": str(tally["SKIP"]),
+        "tests": str(len(spec.cases) + not_run + left_out),
+        "failures": str(tally["DIFF"] + tally["FAIL"] + (0 if fixed_ok else tally["FIXED"])),
+        "errors": str(tally["ERROR"] + not_run),
+        "skipped": str(tally["SKIP"] + left_out),
     }
 
 
-def suite(spec: SpecResult, cases: bool = True) -> ET.Element:
+def suite(
+    spec: SpecResult,
+    cases: bool = True,
+    fixed_ok: bool = False,
+    not_run: Sequence[str] = (),
+    unselected: int = 0,
+) -> ET.Element:
     """One <testsuite>; `cases=False`: without its <testcase>s (write_to streams them)."""
     attributes = {
         "name": clean(spec.name),
-        **_counts(spec),
+        **_counts(spec, fixed_ok, len(not_run), unselected),
         "time": _seconds(sum(case.duration for case in spec.cases)),
         "timestamp": spec.started,
     }
@@ -126,7 +160,11 @@ def suite(spec: SpecResult, cases: bool = True) -> ET.Element:
         ET.SubElement(props, "property", name="interrupted", value="true")
     if cases:
         for case in spec.cases:
-            _testcase(element, spec, case)
+            _testcase(element, spec, case, fixed_ok)
+        for name in not_run:
+            _not_run_case(element, spec, name)
+        if unselected:
+            _unselected_case(element, spec, unselected)
     return element
 
 
@@ -149,7 +187,15 @@ class StoredSuite:
 Part = SpecResult | StoredSuite | ET.Element
 
 
-def _document(parts: Sequence[Part], cases: bool) -> ET.Element:
+# Per spec name: the cases an interrupted run never started.
+NotRun = Mapping[str, Sequence[str]]
+# Per spec name: how many of its cases a selection left out.
+Unselected = Mapping[str, int]
+
+
+def _document(
+    parts: Sequence[Part], cases: bool, fixed_ok: bool, not_run: NotRun, unselected: Unselected
+) -> ET.Element:
     root = ET.Element("testsuites", name="yamlparity")
     totals = dict.fromkeys(COUNTS, 0)
     for part in parts:
@@ -157,7 +203,11 @@ def _document(parts: Sequence[Part], cases: bool) -> ET.Element:
             element = ET.Element(_STORED)  # where the copied suite goes
             counts = dict(part.counts)
         else:
-            element = suite(part, cases) if isinstance(part, SpecResult) else part
+            if isinstance(part, SpecResult):
+                left_out = unselected.get(part.name, 0)
+                element = suite(part, cases, fixed_ok, not_run.get(part.name, ()), left_out)
+            else:
+                element = part
             if isinstance(part, SpecResult) and not cases:
                 ET.SubElement(element, _PLACE)  # where the streamed testcases go
             counts = {key: int(element.get(key, "0")) for key in COUNTS}
@@ -170,8 +220,10 @@ def _document(parts: Sequence[Part], cases: bool) -> ET.Element:
     return root
 
 
-def dumps(specs: Sequence[SpecResult]) -> str:
-    root = _document(specs, cases=True)
+def dumps(
+    specs: Sequence[SpecResult], fixed_ok: bool = False, not_run: NotRun | None = None
+) -> str:
+    root = _document(specs, cases=True, fixed_ok=fixed_ok, not_run=not_run or {}, unselected={})
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -181,11 +233,20 @@ _CASE_LEVEL = 2  # testsuites > testsuite > testcase
 _PLACES = re.compile(f"\n(?:{'  ' * _CASE_LEVEL}<{_PLACE} />|  <{_STORED} />)")
 
 
-def write_to(parts: Sequence[Part], write: Callable[[str], object]) -> None:
+def write_to(
+    parts: Sequence[Part],
+    write: Callable[[str], object],
+    fixed_ok: bool = False,
+    not_run: NotRun | None = None,
+    unselected: Unselected | None = None,
+) -> None:
     """`dumps(specs)` handed to `write` a testcase at a time: the document skeleton is
     indented as a whole, each testcase as the whole tree would indent it. A StoredSuite is
     copied from its file a block at a time: memory stays flat with its size too."""
-    skeleton = ET.tostring(_document(parts, cases=False), encoding="unicode", xml_declaration=True)
+    unstarted = not_run or {}
+    left_out = unselected or {}
+    document = _document(parts, False, fixed_ok, unstarted, left_out)
+    skeleton = ET.tostring(document, encoding="unicode", xml_declaration=True)
     around = _PLACES.split(skeleton)
     filled = [part for part in parts if not isinstance(part, ET.Element)]
     write(around[0])
@@ -195,18 +256,32 @@ def write_to(parts: Sequence[Part], write: Callable[[str], object]) -> None:
             for block in _copied(part):
                 write(block)
         else:
-            _write_cases(part, write)
+            _write_cases(part, write, fixed_ok, unstarted.get(part.name, ()))
+            if left_out.get(part.name):
+                holder = ET.Element("testsuite")
+                _unselected_case(holder, part, left_out[part.name])
+                _write_case(holder, write)
         write(after)
     write("\n")
 
 
-def _write_cases(spec: SpecResult, write: Callable[[str], object]) -> None:
+def _write_cases(
+    spec: SpecResult, write: Callable[[str], object], fixed_ok: bool, not_run: Sequence[str]
+) -> None:
     for case in spec.cases:
         holder = ET.Element("testsuite")
-        _testcase(holder, spec, case)
-        (element,) = holder
-        ET.indent(element, level=_CASE_LEVEL)
-        write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
+        _testcase(holder, spec, case, fixed_ok)
+        _write_case(holder, write)
+    for name in not_run:
+        holder = ET.Element("testsuite")
+        _not_run_case(holder, spec, name)
+        _write_case(holder, write)
+
+
+def _write_case(holder: ET.Element, write: Callable[[str], object]) -> None:
+    (element,) = holder
+    ET.indent(element, level=_CASE_LEVEL)
+    write(f"\n{'  ' * _CASE_LEVEL}" + ET.tostring(element, encoding="unicode"))
 
 
 # ------------------------------------------------------------ suites of earlier runs
