@@ -104,13 +104,11 @@ class RunPlan:
             return None
         if self.criteria.shard is not None:
             return None  # a shard still writes its (empty) manifest: the merge expects one
-        from yamlparity.run.selection import failed_cases, failed_count
-
         where = self.criteria.last_failed_from
-        if failed_count(history) == 0:
+        if history.failed_count == 0:
             return f"[parity] nothing failed in {where}: nothing to run again"
         # The failures are in specs not given (or renamed): a green retry would hide them.
-        specs = sorted(name for name in history.verdicts if failed_cases(history, name))
+        specs = sorted(name for name in history.verdicts if history.failed(name))
         raise UsageError(
             f"the cases that failed in {where} are in specs not given here "
             f"({', '.join(specs)}): nothing of them can run again (hint: give those specs, "

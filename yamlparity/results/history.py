@@ -18,10 +18,12 @@ from typing import Any
 
 from yamlparity.core.errors import UsageError
 from yamlparity.results import manifest
-from yamlparity.results.records import VERDICTS
+from yamlparity.results.records import FAILING, VERDICTS
 
 SCHEMA_VERSION = 1  # the results files this reader knows (report/formats/results_json.py)
-RERUN: frozenset[str] = frozenset({"DIFF", "FAIL", "ERROR"})  # what --last-failed runs again
+# What --last-failed runs again and --failed-first puts first: every verdict that fails a run,
+# FIXED included (it exits 1 too; with --fixed-ok its re-run passes again).
+RERUN: frozenset[str] = FAILING
 
 
 @dataclass
@@ -31,7 +33,7 @@ class History:
     files: list[Path] = field(default_factory=list)
 
     def failed(self, spec: str) -> frozenset[str]:
-        """The cases of `spec` that were DIFF, FAIL or ERROR."""
+        """The cases of `spec` whose verdict failed the run (DIFF, FAIL, ERROR, FIXED)."""
         cases = self.verdicts.get(spec, {})
         return frozenset(name for name, verdict in cases.items() if verdict in RERUN)
 

@@ -17,27 +17,12 @@ from dataclasses import dataclass, field, replace
 
 from yamlparity.results.history import History
 from yamlparity.results.merge import Part, combine
-from yamlparity.results.records import FAILING, CaseResult, CaseResults, SpecResult, TargetInfo
+from yamlparity.results.records import CaseResult, CaseResults, SpecResult, TargetInfo
 from yamlparity.run.engine import Listener, RunOptions, now_utc, run_spec
 from yamlparity.run.shard import Shard, balance, hash_shard
 from yamlparity.spec.align import as_data as align_data
 from yamlparity.spec.model import Spec
 from yamlparity.spec.select import compile_selection
-
-# What --last-failed runs again and --failed-first puts first: every verdict that fails a run,
-# FIXED included (it exits 1 too; with --fixed-ok its re-run passes again). Not
-# results.history.RERUN, which leaves FIXED out.
-RERUN: frozenset[str] = FAILING
-
-
-def failed_cases(history: History, spec: str) -> frozenset[str]:
-    """The cases of `spec` whose verdict in `history` failed the run."""
-    cases = history.verdicts.get(spec, {})
-    return frozenset(name for name, verdict in cases.items() if verdict in RERUN)
-
-
-def failed_count(history: History) -> int:
-    return sum(len(failed_cases(history, spec)) for spec in history.verdicts)
 
 
 @dataclass(frozen=True)
@@ -101,7 +86,7 @@ def select(specs: Sequence[Spec], criteria: Criteria) -> list[SpecSelection]:
     chosen: list[tuple[Spec, array[int], list[str]]] = []
     gone: dict[str, tuple[str, ...]] = {}
     for spec in specs:
-        failed = failed_cases(criteria.last_failed, spec.name) if criteria.last_failed else None
+        failed = criteria.last_failed.failed(spec.name) if criteria.last_failed else None
         if failed and failed.isdisjoint(spec.cases.names()):
             gone[spec.name] = tuple(sorted(failed))
             failed = None  # every case: a failure renamed away must not pass unseen
@@ -134,9 +119,7 @@ def select(specs: Sequence[Spec], criteria: Criteria) -> list[SpecSelection]:
             ]
             positions = array("Q", (positions[i] for i in keep))
             names = [names[i] for i in keep]
-        first = (
-            failed_cases(criteria.failed_first, spec.name) if criteria.failed_first else frozenset()
-        )
+        first = criteria.failed_first.failed(spec.name) if criteria.failed_first else frozenset()
         description = describe(filters, len(names), len(spec.cases))
         out.append(
             SpecSelection(
