@@ -123,7 +123,9 @@ def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> d
         "body_mode": "none" if base.no_body else mode,
     }
     for key, value in (override or {}).items():
-        if key in ("query", "headers"):
+        if key == "headers":
+            merged[key] = override_headers(merged[key], value)
+        elif key == "query":
             merged[key].update(value)
         elif key == "json":
             merged.update(json=value, body=None, body_mode="json")
@@ -131,6 +133,21 @@ def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> d
             merged.update(body=value, body_mode="none" if value is None else "text")
         else:
             merged[key] = value
+    return merged
+
+
+def override_headers(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `override`'s headers replacing any of the same name in another letter case
+    (HTTP header names are case-insensitive: `X-TEAM` replaces `x-team`, never joins it); the
+    override's spelling is sent, in the place of the header it replaced."""
+    by_name = {name.lower(): name for name in override}
+    merged: dict[str, Any] = {}
+    for name, value in base.items():
+        if name.lower() in by_name:
+            name = by_name.pop(name.lower())
+            value = override[name]
+        merged[name] = value
+    merged.update((name, override[name]) for name in by_name.values())
     return merged
 
 
