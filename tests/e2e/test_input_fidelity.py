@@ -5,6 +5,7 @@ and the reproducers that must send the same bytes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.servers.raw_http import RecordingServer
+from tests.support.paths import HELPER_PY
 
 CLI = Callable[..., CompletedProcess[str]]
 
@@ -79,3 +81,51 @@ def test_a_header_overridden_in_another_letter_case_is_sent_once(
     assert named(heads["team"], b"authorization-hint") == [(b"Authorization-Hint", b"shared")]
     assert named(heads["type"], b"content-type") == [(b"content-type", b"text/plain")]
     assert named(heads["type"], b"x-team") == [(b"x-team", b"req")]
+
+
+# A helper that keeps what it was given: argv and stdin, one JSON file per process.
+ECHO = """\
+import json, os, sys
+data = sys.stdin.buffer.read()
+seen = {"argv": sys.argv[1:], "stdin": data.decode("latin-1")}
+with open(os.path.join(os.environ["ECHO_DIR"], str(os.getpid())), "w") as log:
+    json.dump(seen, log)
+print("{}")
+"""
+
+
+def run_echo(tmp_path: Path, run_cli: CLI, body: str, argv: str = "") -> dict[str, list[dict]]:
+    """Run a spec of two echo targets (`body`: its request-free rest, `argv`: extra
+    arguments); case name (the helper's first argument) -> what each target's helper saw."""
+    (tmp_path / "echo.py").write_text(ECHO)
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    run = f"[{HELPER_PY}, echo.py, '{{{{ case.name }}}}'{argv}]"
+    (tmp_path / "spec.yaml").write_text(
+        "name: echo\n"
+        "targets:\n"
+        f"  a: {{run: {run}, env: {{ECHO_DIR: '{seen}'}}}}\n"
+        f"  b: {{run: {run}, env: {{ECHO_DIR: '{seen}'}}}}\n" + body
+    )
+    done = run_cli("run", "spec.yaml", "--report-dir", "out", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out: dict[str, list[dict]] = {}
+    for log in seen.iterdir():
+        found = json.loads(log.read_text())
+        out.setdefault(found["argv"][0], []).append(found)
+    return out
+
+
+def test_a_float_tag_sends_a_float_literal(tmp_path: Path, run_cli: CLI) -> None:
+    """`!!float 1` is a float: a decoder must read `1.0`, never the integer `1`."""
+    seen = run_echo(
+        tmp_path,
+        run_cli,
+        "cases:\n"
+        "  - {name: tagged, input: {price: !!float 1, neg: !!float -0, hex: !!float 0x10}}\n"
+        "  - {name: plain, input: {int: 1, float: 1.50, str: !!str 1, int_tag: !!int '12'}}\n",
+    )
+    assert [s["stdin"] for s in seen["tagged"]] == ['{"price":1.0,"neg":-0.0,"hex":16.0}'] * 2
+    assert [s["stdin"] for s in seen["plain"]] == [
+        '{"int":1,"float":1.50,"str":"1","int_tag":12}'
+    ] * 2
