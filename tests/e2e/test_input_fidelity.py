@@ -129,3 +129,62 @@ def test_a_float_tag_sends_a_float_literal(tmp_path: Path, run_cli: CLI) -> None
     assert [s["stdin"] for s in seen["plain"]] == [
         '{"int":1,"float":1.50,"str":"1","int_tag":12}'
     ] * 2
+
+
+def test_text_templates_print_json_values_as_json(tmp_path: Path, run_cli: CLI) -> None:
+    """`{{ case.input.x }}` inside text: null is `null`, objects and arrays are JSON text,
+    booleans `true`, numbers their literal, strings their plain text (never Python's
+    `None` or a dict's repr)."""
+    seen = run_echo(
+        tmp_path,
+        run_cli,
+        "stdin: 'obj={{ case.input.obj }} list={{ case.input.list }} all={{ case.input }}'\n"
+        "cases:\n"
+        "  - name: values\n"
+        "    input: {id: null, flag: true, s: 'a b', n: 1.0,\n"
+        "            obj: {a: null, b: false, c: 1.0, s: x}, list: [null, 'y']}\n",
+        argv=", '--id={{ case.input.id }}', '{{ case.input.flag }}', '{{ case.input.s }}',"
+        " '{{ case.input.n }}', '{{ case.input.obj }}'",
+    )
+    want_argv = [
+        "values",
+        "--id=null",
+        "true",
+        "a b",
+        "1.0",
+        '{"a":null,"b":false,"c":1.0,"s":"x"}',
+    ]
+    assert [s["argv"] for s in seen["values"]] == [want_argv] * 2
+    want_stdin = (
+        'obj={"a":null,"b":false,"c":1.0,"s":"x"} list=[null,"y"] all={"id":null,"flag":true,'
+        '"s":"a b","n":1.0,"obj":{"a":null,"b":false,"c":1.0,"s":"x"},"list":[null,"y"]}'
+    )
+    assert [s["stdin"] for s in seen["values"]] == [want_stdin] * 2
+
+
+def test_request_templates_print_json_values_as_json(tmp_path: Path, run_cli: CLI) -> None:
+    """The same in a request's path, query, headers and text body."""
+    with RecordingServer() as server:
+        (tmp_path / "spec.yaml").write_text(
+            "name: null_http\n"
+            "targets:\n"
+            f"  a: {{url: '{server.url}', timeout: 5}}\n"
+            f"  b: {{url: '{server.url}', timeout: 5}}\n"
+            "request:\n"
+            "  method: POST\n"
+            "  path: '/items/{{ case.input.id }}'\n"
+            "  query: {q: '{{ case.input.id }}'}\n"
+            "  headers: {X-Case: '{{ case.name }}', X-Obj: '{{ case.input.obj }}'}\n"
+            "  body: 'id={{ case.input.id }} obj={{ case.input.obj }}'\n"
+            "output: text\n"
+            "compare: {facets: [status]}\n"
+            "cases:\n"
+            "  - {name: nulls, input: {id: null, obj: {a: null}}}\n"
+        )
+        done = run_cli("run", "spec.yaml", "--report-dir", "out", cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        sent = server.requests[0]
+
+    assert sent.startswith(b"POST /items/null?q=null HTTP/1.1\r\n")
+    assert b'\r\nX-Obj: {"a":null}\r\n' in sent
+    assert sent.endswith(b'\r\n\r\nid=null obj={"a":null}')
