@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON
@@ -77,7 +76,7 @@ def request_for(spec: Spec, case: Case) -> PreparedRequest:
     path = encode_target(_rendered_path(template["path"], context))
     query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
-        path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
+        path += ("&" if "?" in path else "?") + encode_query(query)
     headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
     method = template["method"].upper()
     body: bytes | None
@@ -161,15 +160,34 @@ _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]*\Z")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
+# A `query:` key or value is one parameter: the bytes that would split it (`&`, `=`) or read
+# as a space (`+`, in form-style queries) are encoded too; the rest as in a path.
+_QUERY_KEPT = _URL_KEPT - frozenset(b"&=+")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$'()*,;:@/?\[\]]*\Z")
+
+
+def encode_query(query: dict[str, str]) -> str:
+    """`query:` as sent: `k=v&...`, each key and value encoded as a path is (an existing `%XX`
+    kept: `x%20y` is sent as written, the author's escape) and its `&`, `=`, `+` as well."""
+    return "&".join(
+        f"{_encode(key, _QUERY_KEPT, _PLAIN_QUERY)}={_encode(value, _QUERY_KEPT, _PLAIN_QUERY)}"
+        for key, value in query.items()
+    )
+
+
 def encode_target(text: str) -> str:
     """A rendered path (and query) as sent: non-ASCII as percent-encoded UTF-8 (`é` -> %C3%A9),
     spaces and control characters percent-encoded, an existing `%XX` kept, a lone `%` as %25."""
-    if _PLAIN_URL.match(text):
+    return _encode(text, _URL_KEPT, _PLAIN_URL)
+
+
+def _encode(text: str, kept: frozenset[int], plain: re.Pattern[str]) -> str:
+    if plain.match(text):
         return text  # the usual case: nothing to do
     data = text.encode("utf-8", "surrogatepass")
     out: list[str] = []
     for index, byte in enumerate(data):
-        if byte in _URL_KEPT:
+        if byte in kept:
             out.append(chr(byte))
         elif byte == 0x25 and _is_escape(data, index):
             out.append("%")
