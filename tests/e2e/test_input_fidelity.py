@@ -188,3 +188,19 @@ def test_request_templates_print_json_values_as_json(tmp_path: Path, run_cli: CL
     assert sent.startswith(b"POST /items/null?q=null HTTP/1.1\r\n")
     assert b'\r\nX-Obj: {"a":null}\r\n' in sent
     assert sent.endswith(b'\r\n\r\nid=null obj={"a":null}')
+
+
+def test_raw_stdin_is_sent_as_written_inline_and_from_a_fixture(
+    tmp_path: Path, run_cli: CLI
+) -> None:
+    """A case's raw `stdin:` is case data: never `${VAR}`-interpolated, so the same text sends
+    the same bytes written in the spec or in a fixture row."""
+    raw = "echo $$ ${HOME} ${NOPE:-d} $(date)\n"
+    (tmp_path / "rows.jsonl").write_text(json.dumps({"name": "row", "stdin": raw}) + "\n")
+    seen = run_echo(
+        tmp_path,
+        run_cli,
+        f"cases_from: [rows.jsonl]\ncases:\n  - {{name: inline, stdin: {json.dumps(raw)}}}\n",
+    )
+    assert [s["stdin"] for s in seen["inline"]] == [raw] * 2
+    assert [s["stdin"] for s in seen["row"]] == [raw] * 2
