@@ -204,3 +204,42 @@ def test_raw_stdin_is_sent_as_written_inline_and_from_a_fixture(
     )
     assert [s["stdin"] for s in seen["inline"]] == [raw] * 2
     assert [s["stdin"] for s in seen["row"]] == [raw] * 2
+
+
+# A stream helper that reads lines as Node's readline does (CR, LF or CRLF end a line).
+LINES = """\
+import io, json, sys
+for line in io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=None):
+    sys.stdout.write(json.dumps({"echo": line.rstrip("\\n")}) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_stream_mode_refuses_a_carriage_return_inside_a_line(tmp_path: Path, run_cli: CLI) -> None:
+    """A lone CR is a line end to the helper: the case is an ERROR saying so (nothing sent),
+    and the cases around it are not blamed; a CRLF at the end is one line; an empty second
+    line is refused too."""
+    (tmp_path / "lines.py").write_text(LINES)
+    (tmp_path / "spec.yaml").write_text(
+        "name: stream_cr\n"
+        "targets:\n"
+        f"  a: {{run: [{HELPER_PY}, lines.py], mode: stream}}\n"
+        f"  b: {{run: [{HELPER_PY}, lines.py], mode: stream}}\n"
+        "cases:\n"
+        "  - {name: before, stdin: '1'}\n"
+        '  - {name: cr_inside, stdin: "2\\r3"}\n'
+        '  - {name: crlf_end, stdin: "4\\r\\n"}\n'
+        '  - {name: two_newlines, stdin: "5\\n\\n"}\n'
+        "  - {name: after, stdin: '6'}\n"
+    )
+    done = run_cli(
+        "run", "spec.yaml", "--report-dir", "out", "--format", "json", "-j", "1", cwd=tmp_path
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    cases = json.loads((tmp_path / "out" / "stream_cr.json").read_text())["cases"]
+    verdicts = {case["name"]: (case["verdict"], case["reason"]) for case in cases}
+    assert verdicts["before"] == verdicts["after"] == verdicts["crlf_end"] == ("MATCH", "")
+    assert verdicts["cr_inside"][0] == "ERROR"
+    assert "one line per case, but this input has a carriage return" in verdicts["cr_inside"][1]
+    assert verdicts["two_newlines"][0] == "ERROR"
+    assert "one line per case, but this input has several lines" in verdicts["two_newlines"][1]
