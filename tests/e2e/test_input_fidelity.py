@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -90,13 +91,16 @@ data = sys.stdin.buffer.read()
 seen = {"argv": sys.argv[1:], "stdin": data.decode("latin-1")}
 with open(os.path.join(os.environ["ECHO_DIR"], str(os.getpid())), "w") as log:
     json.dump(seen, log)
-print("{}")
+print(json.dumps({"who": os.environ.get("WHO", "")}))
 """
 
 
-def run_echo(tmp_path: Path, run_cli: CLI, body: str, argv: str = "") -> dict[str, list[dict]]:
+def run_echo(
+    tmp_path: Path, run_cli: CLI, body: str, argv: str = "", differ: bool = False
+) -> dict[str, list[dict]]:
     """Run a spec of two echo targets (`body`: its request-free rest, `argv`: extra
-    arguments); case name (the helper's first argument) -> what each target's helper saw."""
+    arguments; `differ`: they answer differently, so every case is a DIFF with reproducers);
+    case name (the helper's first argument) -> what each target's helper saw."""
     (tmp_path / "echo.py").write_text(ECHO)
     seen = tmp_path / "seen"
     seen.mkdir()
@@ -104,11 +108,11 @@ def run_echo(tmp_path: Path, run_cli: CLI, body: str, argv: str = "") -> dict[st
     (tmp_path / "spec.yaml").write_text(
         "name: echo\n"
         "targets:\n"
-        f"  a: {{run: {run}, env: {{ECHO_DIR: '{seen}'}}}}\n"
-        f"  b: {{run: {run}, env: {{ECHO_DIR: '{seen}'}}}}\n" + body
+        f"  a: {{run: {run}, env: {{ECHO_DIR: '{seen}', WHO: '{'a' if differ else ''}'}}}}\n"
+        f"  b: {{run: {run}, env: {{ECHO_DIR: '{seen}', WHO: '{'b' if differ else ''}'}}}}\n" + body
     )
     done = run_cli("run", "spec.yaml", "--report-dir", "out", "--format", "json", cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == (1 if differ else 0), done.stdout + done.stderr
     out: dict[str, list[dict]] = {}
     for log in seen.iterdir():
         found = json.loads(log.read_text())
@@ -243,3 +247,22 @@ def test_stream_mode_refuses_a_carriage_return_inside_a_line(tmp_path: Path, run
     assert "one line per case, but this input has a carriage return" in verdicts["cr_inside"][1]
     assert verdicts["two_newlines"][0] == "ERROR"
     assert "one line per case, but this input has several lines" in verdicts["two_newlines"][1]
+
+
+def test_a_reproducer_sends_a_nul_byte_and_what_follows(tmp_path: Path, run_cli: CLI) -> None:
+    """The shell reproducer feeds the helper the run's exact stdin, NUL bytes included (bash's
+    $'...' ended the text at the NUL)."""
+    raw = "before\u0000after 'q' \\x41 %s é\n"
+    seen = run_echo(
+        tmp_path,
+        run_cli,
+        f"cases:\n  - {{name: nul, stdin: {json.dumps(raw)}}}\n",
+        differ=True,  # a DIFF has reproducers
+    )
+    assert [s["stdin"] for s in seen["nul"]] == [raw.encode().decode("latin-1")] * 2
+    (case,) = json.loads((tmp_path / "out" / "echo.json").read_text())["cases"]
+    for log in (tmp_path / "seen").iterdir():
+        log.unlink()
+    subprocess.run(["bash", "-c", case["reproducers"]["a"]], check=True, timeout=30)
+    (replayed,) = [json.loads(log.read_text()) for log in (tmp_path / "seen").iterdir()]
+    assert replayed["stdin"] == raw.encode().decode("latin-1")
