@@ -266,3 +266,27 @@ def test_a_reproducer_sends_a_nul_byte_and_what_follows(tmp_path: Path, run_cli:
     subprocess.run(["bash", "-c", case["reproducers"]["a"]], check=True, timeout=30)
     (replayed,) = [json.loads(log.read_text()) for log in (tmp_path / "seen").iterdir()]
     assert replayed["stdin"] == raw.encode().decode("latin-1")
+
+
+def test_an_argument_no_program_can_get_is_a_worded_error(tmp_path: Path, run_cli: CLI) -> None:
+    """A templated argument with a NUL or a lone surrogate: the case is an ERROR saying so,
+    never Python's `embedded null byte` or a codec's repr."""
+    rows = [
+        {"name": "nul", "input": {"s": "a\u0000b"}},
+        {"name": "sur", "input": {"s": "a\ud800b"}},
+    ]
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    (tmp_path / "echo.py").write_text(ECHO)
+    run = f"[{HELPER_PY}, echo.py, '{{{{ case.input.s }}}}']"
+    (tmp_path / "spec.yaml").write_text(
+        f"name: args\ntargets:\n  a: {{run: {run}}}\n  b: {{run: {run}}}\n"
+        "cases_from: [rows.jsonl]\n"
+    )
+    done = run_cli("run", "spec.yaml", "--report-dir", "out", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    cases = json.loads((tmp_path / "out" / "args.json").read_text())["cases"]
+    reasons = {case["name"]: (case["verdict"], case["reason"]) for case in cases}
+    assert reasons["nul"][0] == reasons["sur"][0] == "ERROR"
+    assert "holds a NUL byte, which no argument can carry" in reasons["nul"][1]
+    assert "holds a lone surrogate" in reasons["sur"][1]
+    assert "Error(" not in reasons["nul"][1] + reasons["sur"][1]

@@ -217,8 +217,23 @@ def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
             continue
         context = context or _Context(case)
         assert not isinstance(target.run, str)
-        rendered[name] = tuple(render_text(arg, context) for arg in target.run)
+        rendered[name] = tuple(_argument(render_text(arg, context)) for arg in target.run)
     return rendered
+
+
+def _argument(text: str) -> str:
+    """A rendered argument a program can be given, or why not (the OS takes NUL-ended UTF-8
+    bytes; Python's own errors would reach the report as a codec or `embedded null byte`)."""
+    if "\x00" in text:
+        raise ValueError(f"the argument {text!r} holds a NUL byte, which no argument can carry")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"the argument {text!r} holds a lone surrogate (a \\uD800-\\uDFFF escape), "
+            "which has no UTF-8 bytes"
+        ) from None
+    return text
 
 
 def invocation_for(spec: Spec, case: Case) -> Invocation:
