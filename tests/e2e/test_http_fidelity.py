@@ -1,6 +1,7 @@
 """Send exactly what the case says: the bytes a raw server receives from a run (the real CLI)
 are the bytes it receives from the case's curl reproducer, case by case — methods without a
-body, `body: null`, UTF-8 paths and queries, dot segments, brackets, empty header values."""
+body, `body: null`, UTF-8 paths and queries, dot segments, brackets, empty header values,
+UTF-8 header values."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ CASES: dict[str, dict[str, object]] = {
     "dot_segments": {"method": "GET", "path": "/a/../b/./c"},
     "brackets_percent_hash": {"method": "GET", "path": "/f?a[0]=1&p=100%&h=#x&e=%C3%A9"},
     "empty_header": {"method": "GET", "headers": {"X-Empty": ""}},
+    "query_escapes": {
+        "method": "GET",
+        "path": "/p/x%20y",
+        "query": {"a": "x%20y", "l": "100%", "s": "a+b=c&d:@!$'()*,;/?é"},
+    },
+    "utf8_header": {"method": "GET", "headers": {"X-Uni": "é ü"}},
     "own_content_type": {"headers": {"Content-Type": "text/plain; charset=utf-8"}},
 }
 
@@ -137,7 +144,12 @@ def test_what_the_cases_sent(tmp_path: Path, run_cli: Callable[..., CompletedPro
     assert line("utf8_path_query") == b"GET /%C3%A9/%C3%BC%20b?q=%C3%A9%26x&k=a%20b HTTP/1.1"
     assert line("dot_segments") == b"GET /a/../b/./c HTTP/1.1"
     assert line("brackets_percent_hash") == b"GET /f?a[0]=1&p=100%25&h=%23x&e=%C3%A9 HTTP/1.1"
+    # a query value is encoded as the path is (`%20` kept, a lone % as %25), and `+ = &` too
+    assert line("query_escapes") == (
+        b"GET /p/x%20y?a=x%20y&l=100%25&s=a%2Bb%3Dc%26d:@!$'()*,;/?%C3%A9 HTTP/1.1"
+    )
     assert b"\r\nx-empty:\r\n" in head("empty_header") + b"\r\n"
+    assert b"\r\nx-uni: \xc3\xa9 \xc3\xbc\r\n" in head("utf8_header") + b"\r\n"  # as curl -H
     assert b"content-type: text/plain; charset=utf-8" in head("own_content_type")
     for request in sent.values():
         lowered = request.split(b"\r\n\r\n", 1)[0].lower()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from yamlparity.core import jsonvalue
 from yamlparity.core.jsonvalue import JSON
@@ -77,7 +76,7 @@ def request_for(spec: Spec, case: Case) -> PreparedRequest:
     path = encode_target(_rendered_path(template["path"], context))
     query = {k: render_text(str(v), context) for k, v in template["query"].items()}
     if query:
-        path += ("&" if "?" in path else "?") + urlencode(query, quote_via=quote)
+        path += ("&" if "?" in path else "?") + encode_query(query)
     headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
     method = template["method"].upper()
     body: bytes | None
@@ -123,7 +122,9 @@ def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> d
         "body_mode": "none" if base.no_body else mode,
     }
     for key, value in (override or {}).items():
-        if key in ("query", "headers"):
+        if key == "headers":
+            merged[key] = override_headers(merged[key], value)
+        elif key == "query":
             merged[key].update(value)
         elif key == "json":
             merged.update(json=value, body=None, body_mode="json")
@@ -131,6 +132,21 @@ def _merged_request(base: RequestTemplate, override: dict[str, Any] | None) -> d
             merged.update(body=value, body_mode="none" if value is None else "text")
         else:
             merged[key] = value
+    return merged
+
+
+def override_headers(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `override`'s headers replacing any of the same name in another letter case
+    (HTTP header names are case-insensitive: `X-TEAM` replaces `x-team`, never joins it); the
+    override's spelling is sent, in the place of the header it replaced."""
+    by_name = {name.lower(): name for name in override}
+    merged: dict[str, Any] = {}
+    for name, value in base.items():
+        if name.lower() in by_name:
+            name = by_name.pop(name.lower())
+            value = override[name]
+        merged[name] = value
+    merged.update((name, override[name]) for name in by_name.values())
     return merged
 
 
@@ -144,15 +160,34 @@ _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]*\Z")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
+# A `query:` key or value is one parameter: the bytes that would split it (`&`, `=`) or read
+# as a space (`+`, in form-style queries) are encoded too; the rest as in a path.
+_QUERY_KEPT = _URL_KEPT - frozenset(b"&=+")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$'()*,;:@/?\[\]]*\Z")
+
+
+def encode_query(query: dict[str, str]) -> str:
+    """`query:` as sent: `k=v&...`, each key and value encoded as a path is (an existing `%XX`
+    kept: `x%20y` is sent as written, the author's escape) and its `&`, `=`, `+` as well."""
+    return "&".join(
+        f"{_encode(key, _QUERY_KEPT, _PLAIN_QUERY)}={_encode(value, _QUERY_KEPT, _PLAIN_QUERY)}"
+        for key, value in query.items()
+    )
+
+
 def encode_target(text: str) -> str:
     """A rendered path (and query) as sent: non-ASCII as percent-encoded UTF-8 (`é` -> %C3%A9),
     spaces and control characters percent-encoded, an existing `%XX` kept, a lone `%` as %25."""
-    if _PLAIN_URL.match(text):
+    return _encode(text, _URL_KEPT, _PLAIN_URL)
+
+
+def _encode(text: str, kept: frozenset[int], plain: re.Pattern[str]) -> str:
+    if plain.match(text):
         return text  # the usual case: nothing to do
     data = text.encode("utf-8", "surrogatepass")
     out: list[str] = []
     for index, byte in enumerate(data):
-        if byte in _URL_KEPT:
+        if byte in kept:
             out.append(chr(byte))
         elif byte == 0x25 and _is_escape(data, index):
             out.append("%")
@@ -182,8 +217,23 @@ def argv_for(spec: Spec, case: Case) -> dict[str, tuple[str, ...]]:
             continue
         context = context or _Context(case)
         assert not isinstance(target.run, str)
-        rendered[name] = tuple(render_text(arg, context) for arg in target.run)
+        rendered[name] = tuple(_argument(render_text(arg, context)) for arg in target.run)
     return rendered
+
+
+def _argument(text: str) -> str:
+    """A rendered argument a program can be given, or why not (the OS takes NUL-ended UTF-8
+    bytes; Python's own errors would reach the report as a codec or `embedded null byte`)."""
+    if "\x00" in text:
+        raise ValueError(f"the argument {text!r} holds a NUL byte, which no argument can carry")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"the argument {text!r} holds a lone surrogate (a \\uD800-\\uDFFF escape), "
+            "which has no UTF-8 bytes"
+        ) from None
+    return text
 
 
 def invocation_for(spec: Spec, case: Case) -> Invocation:

@@ -140,6 +140,8 @@ def _merge_map(
     # the including file's key order first (target order shows in reports)
     for key in [*right, *(k for k in left if k not in right)]:
         sub = (*path, key)
+        if key not in right and _overridden_header(path, key, right):
+            continue  # the including file's `x-api-version` replaces `X-Api-Version`
         if key not in right:
             out[key] = left[key]
             _copy_marks(base, sub, sub, marks)
@@ -158,6 +160,14 @@ def _merge_map(
             out[key] = right[key]
             _copy_marks(over, sub, sub, marks)
     return out
+
+
+def _overridden_header(path: KeyPath, key: str, right: dict[str, JSON]) -> bool:
+    """A header the including file gives in another letter case: HTTP header names are
+    case-insensitive, so merging by exact key would send both spellings."""
+    if not path or path[-1] != "headers":
+        return False
+    return any(name.lower() == key.lower() for name in right)
 
 
 def _merge_facet_rules(

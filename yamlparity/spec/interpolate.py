@@ -2,9 +2,9 @@
 `${VAR:?message}`, `${VAR?message}`) and `$$` in the strings of a validated spec.
 
 Values come from --env, then the environment, then the spec's own `env:` defaults. It runs after
-schema validation, so `${VAR}` only ever yields strings; case data (`input`, `vars`) is never
-interpolated. Separate from load.py because it is one pass over the whole document, with its
-own error columns, that the spec builder only calls.
+schema validation, so `${VAR}` only ever yields strings; case data (`input`, `vars`, a case's
+raw `stdin`) is never interpolated. Separate from load.py because it is one pass over the whole
+document, with its own error columns, that the spec builder only calls.
 
 A reference is parsed as a shell parses it: a default may hold references of its own
 (`${GW:-http://127.0.0.1:${port}}`), its braces must balance, and it is only expanded when it
@@ -274,8 +274,10 @@ def interpolate_all(
 
 
 def _walk(doc: Document, interp: _Interpolator, path: KeyPath, value: JSON) -> JSON:
-    if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars"):
-        return value  # case data is never interpolated
+    if len(path) == 3 and path[0] == "cases" and path[2] in ("input", "vars", "stdin"):
+        # Case data is never interpolated: its raw `stdin` neither, so a case sends the same
+        # bytes written inline as from a fixture row (shell text keeps its `$`s).
+        return value
     if isinstance(value, str):
         return interp.text(doc, path, value, _keeps_port(doc, path), _is_template_field(path))
     if isinstance(value, dict):

@@ -123,6 +123,8 @@ __all__ = ["find_specs", "load_spec", "schema"]
 _ROW_KEYS = ("name", "input", "stdin", "vars", "skip", "targets")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# What a url's base path cannot hold as written: spaces, controls, anything not ASCII.
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f-\U0010ffff]")
 _PACKAGE_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
 # The proxies libcurl speaks (the scheme says which).
 PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
@@ -838,6 +840,7 @@ class _SpecBuilder:
         rest = len(parsed.scheme) + 3  # after `://`: a `?` or `#` from here on ends the path
         at = min((i for i in (url.find("?", rest), url.find("#", rest)) if i >= 0), default=-1)
         if at < 0:
+            self._check_base_path(name, path, url, rest)
             return
         # A credential in the query (`?api_key=...`) is not printed: the spec's secrets are
         # not registered yet, and the url may come from a variable.
@@ -862,6 +865,29 @@ class _SpecBuilder:
             "is appended to the url, so it would land inside it",
             f"{hint}; keep the url to scheme://host:port and an optional base path",
             value_offset=(url, at),
+        )
+
+    def _check_base_path(self, name: str, path: KeyPath, url: str, rest: int) -> None:
+        """A base path is sent as written, so it must be URL text already: a space, a
+        control character or a non-ASCII letter there failed every case at run time."""
+        start = url.find("/", rest)
+        if start < 0:
+            return
+        bad = next((i for i in range(start, len(url)) if _UNSENDABLE.match(url[i])), None)
+        if bad is None:
+            return
+        encoded = "".join(
+            "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+            if _UNSENDABLE.match(c)
+            else c
+            for c in url[start:]
+        )
+        raise self.err(
+            path,
+            f"target {name!r}: the url's base path has {url[bad]!r}, which a URL cannot hold "
+            "as written",
+            f"write it percent-encoded (UTF-8): {encoded!r}",
+            value_offset=(url, bad),
         )
 
     def _auth(

@@ -82,7 +82,20 @@ def spec_credentials(spec: Spec) -> set[str]:
     # A header written as a template (`{{ case.token }}`) is not a value: it renders per case.
     # Secrets themselves are masked whatever they hold, `{{` and `{%` included.
     values |= {v for v in templated if "{{" not in v and "{%" not in v}
+    values |= {latin1 for v in values if (latin1 := _read_as_latin1(v)) is not None}
     return {v for v in values if len(v) >= MIN_SECRET_LENGTH}
+
+
+def _read_as_latin1(value: str) -> str | None:
+    """A non-ASCII secret as a server shows it when it reads the UTF-8 bytes of a header as
+    ISO-8859-1 (HTTP's old default: Python's http.server does) and echoes it back: `é` sent
+    is `Ã©` answered. None for ASCII (no other form) or a value with no UTF-8."""
+    if value.isascii():
+        return None
+    try:
+        return value.encode("utf-8").decode("latin-1")
+    except UnicodeEncodeError:
+        return None
 
 
 def header_values(headers: Mapping[str, Any]) -> set[str]:

@@ -520,7 +520,12 @@ class _Builder:
             return text.lower() == "true"
         if tag == _MERGE:
             raise _node_error(self.source, node, "`<<` (merge) can only be a mapping key")
-        return Number(self._number(node, text, tag == _INT))
+        literal = self._number(node, text, tag == _INT)
+        if tag == _FLOAT and _INT_DEC.fullmatch(literal):
+            # An explicit `!!float 1` (or `!!float 0x10`) asks for a float: the JSON literal
+            # must say so, or a decoder reads an integer; it gets a fraction, `1.0`.
+            literal += ".0"
+        return Number(literal)
 
     def _number(self, node: ScalarNode, text: str, integer: bool) -> str:
         if _INF_NAN.fullmatch(text):

@@ -3,7 +3,8 @@ mappings are written in.
 
 Templates see data with numbers as `numbers.NumberView`s (`n + 1`, `n == 7`, `| int`, `| sum`
 work by value; `{{ n }}` and `tojson` print the exact literal), and what a `{{ expr }}` returns
-goes back to exact JSON. `tojson` keeps the author's key order. StrictUndefined: a misspelled
+goes back to exact JSON; inside text a `{{ expr }}` prints null, objects and arrays as
+JSON text (`_as_text`). `tojson` keeps the author's key order. StrictUndefined: a misspelled
 name is an error, never an empty string.
 """
 
@@ -45,6 +46,21 @@ def _is_float_number(value: Any) -> bool:
     return isinstance(value, float)
 
 
+def _as_text(value: Any) -> Any:
+    """What a `{{ expr }}` inside text prints: null, objects and arrays as JSON text (`null`,
+    `{"a":null}`), since targets read JSON, never Python's `None` or a dict's repr; the rest
+    as it prints (a string its own text, a number its literal, a JSON boolean `true`; a
+    computed `n > 3` stays Python's `True`, as before)."""
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping | list | tuple):
+        try:
+            return _tojson_filter(value)
+        except (TypeError, ValueError):
+            return value  # holds something JSON has no text for: Jinja prints it
+    return value
+
+
 # Seconds one stdin, request or argument template may render for one case (they take
 # microseconds); past it the case is an ERROR (core.sandbox.guard).
 CASE_TEMPLATE_SECONDS = 10.0
@@ -53,7 +69,7 @@ CASE_TEMPLATE_SECONDS = 10.0
 @lru_cache(maxsize=1)
 def template_env() -> BoundedSandbox:
     # Bounded: one case's data cannot make a template build gigabytes (core.sandbox).
-    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True)
+    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True, finalize=_as_text)
     env.filters["tojson"] = _tojson_filter
     # Booleans are BooleanViews: Jinja's own tests check `value is True`.
     env.tests.update(true=is_true, false=is_false, boolean=is_boolean)

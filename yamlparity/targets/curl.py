@@ -261,8 +261,9 @@ class Transfer:
         self.deadline = 0.0
         self.ended = 0.0  # when the driver saw it end (whoever was waiting then)
 
-    def prepare(self, url: str, method: str, headers: list[str], body: bytes | None) -> None:
-        """Set the request: URL, method, header lines, body (None: no body at all)."""
+    def prepare(self, url: str, method: str, headers: list[bytes], body: bytes | None) -> None:
+        """Set the request: URL, method, header lines (UTF-8 bytes: libcurl sends them as they
+        are), body (None: no body at all)."""
         self._clear()
         self.method = method
         setopt = self.easy.setopt
@@ -1009,7 +1010,7 @@ def probe(url: str, timeout: float, transport: TransportOptions | None) -> tuple
     easy = transfer.easy
     try:
         easy.setopt(pycurl.FORBID_REUSE, 1)
-        transfer.prepare(url, "GET", ["Expect:", "Accept-Encoding: identity"], None)
+        transfer.prepare(url, "GET", [b"Expect:", b"Accept-Encoding: identity"], None)
         try:
             easy.perform()
         except pycurl.error as exc:

@@ -81,7 +81,7 @@ class HttpAdapter:
         self._shared = Driver(SHARED_SLICE) if target.concurrency else None
         self._secrets: tuple[str, ...] = ()
         self._via = ""
-        self._header_cache: dict[tuple[tuple[tuple[str, str], ...], bool], list[str]] = {}
+        self._header_cache: dict[tuple[tuple[tuple[str, str], ...], bool], list[bytes]] = {}
 
     # ----------------------------------------------------------------- TargetAdapter
 
@@ -353,20 +353,34 @@ def transport_options(target: HttpTarget, base_url: str) -> TransportOptions:
     )
 
 
-def request_headers(headers: dict[str, str], has_body: bool, target: HttpTarget) -> list[str]:
-    """The header lines libcurl gets: the request's own, then `curlargs.implicit_headers` (so
-    libcurl adds none the case did not ask for; curl's reproducer adds the same). A name or
-    value with CR, LF or NUL is refused (ValueError): it would inject a header."""
-    lines: list[str] = []
+def request_headers(headers: dict[str, str], has_body: bool, target: HttpTarget) -> list[bytes]:
+    """The header lines libcurl gets, as UTF-8 bytes (what `curl -H 'X-Uni: é'` sends; pycurl
+    would encode text as ASCII and refuse it): the request's own, then
+    `curlargs.implicit_headers` (so libcurl adds none the case did not ask for; curl's
+    reproducer adds the same). A name or value with CR, LF or NUL is refused (ValueError): it
+    would inject a header."""
+    lines: list[bytes] = []
     names: set[str] = set()
     for name, value in headers.items():
         if _BAD_HEADER.search(name) is not None or _BAD_HEADER.search(value) is not None:
             raise ValueError(f"Invalid header {name!r}: {value!r}")
         names.add(name.lower())
         # `Name:` would remove a header in libcurl; `Name;` sends it with an empty value.
-        lines.append(f"{name}: {value}" if value.strip() else f"{name};")
-    lines.extend(implicit_headers(names, has_body, target.compressed))
+        lines.append(_utf8(name, f"{name}: {value}" if value.strip() else f"{name};"))
+    lines.extend(
+        line.encode("ascii") for line in implicit_headers(names, has_body, target.compressed)
+    )
     return lines
+
+
+def _utf8(name: str, line: str) -> bytes:
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (from a `\ud800` escape) has no UTF-8
+        raise ValueError(
+            f"the header {name!r} holds a lone surrogate (a \\uD800-\\uDFFF escape), which "
+            "has no UTF-8 bytes to send"
+        ) from None
 
 
 def _ready(observation: RawObservation) -> Callable[[], RawObservation]:

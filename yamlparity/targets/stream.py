@@ -353,6 +353,24 @@ def _poll_lane(timeout: float) -> None:
             stdout.fill(now)
 
 
+def _one_line(data: bytes) -> tuple[bytes, str | None]:
+    """The case's line without its line end (one `\n` or `\r\n` may end the input; the
+    line is sent with `\n`, or as the `\r\n` it was), or why it is not one line. A lone CR
+    ends a line too for common readers (Node's readline, Java's readLine, Python's universal
+    newlines): sent, the helper would read two lines and answer twice."""
+    payload = data[:-1] if data.endswith(b"\n") else data
+    body = payload[:-1] if payload.endswith(b"\r") else payload
+    if b"\n" in body:
+        return payload, "stream mode sends one line per case, but this input has several lines"
+    if b"\r" in body:
+        return payload, (
+            "stream mode sends one line per case, but this input has a carriage return (CR, "
+            "\\r) inside it, which line readers (Node's readline, Java's readLine) read as a "
+            "line end"
+        )
+    return payload, None
+
+
 def _without_newline(unfinished: bytes) -> str:
     """What a reason adds for output that never became a line (shown as the case's stdout)."""
     if not unfinished:
@@ -415,9 +433,9 @@ class _Helper:
         `deadline`); the reason when it cannot be sent."""
         if self.proc is None or self.proc.poll() is not None:
             self.restart()
-        payload = data.rstrip(b"\n")
-        if b"\n" in payload:
-            return "stream mode sends one line per case, but this input has several lines"
+        payload, why = _one_line(data)
+        if why is not None:
+            return why
         if self._spoke_out_of_turn():
             return "the helper wrote output out of turn (before it was sent this case)"
         proc, stdout = self.proc, self.stdout

@@ -229,7 +229,8 @@ def _shell_word(text: str) -> str:
 
 
 def _feed(data: bytes) -> str:
-    """`printf '%s' DATA | ` — exact bytes on stdin, no trailing newline added."""
+    """`printf '%s' DATA | ` (or `printf '%b'` with escapes) — exact bytes on stdin, no
+    trailing newline added."""
     if len(data) > MAX_INLINE:
         return f"# the input is {len(data)} bytes: save it as input.bin first\ncat input.bin | "
     try:
@@ -238,18 +239,20 @@ def _feed(data: bytes) -> str:
         text = None
     if text is not None and all(char.isprintable() or char in "\n\t" for char in text):
         return f"printf '%s' {shlex.quote(text)} | "
-    # Control characters or invalid UTF-8: bash's $'\xNN' carries the exact bytes.
-    return f"printf '%s' {_ansi_c(data)} | "
+    # Control characters or invalid UTF-8: printf's `%b` turns `\xNN` into the exact byte, NUL
+    # included (bash's $'...' would end the text at a NUL: the helper got the bytes before it).
+    return f"printf '%b' {_escaped(data)} | "
 
 
-def _ansi_c(data: bytes) -> str:
+def _escaped(data: bytes) -> str:
+    r"""`data` as one single-quoted `%b` argument: printable ASCII as is, a backslash as `\\`,
+    every other byte (the quote, controls, NUL, non-ASCII) as `\xNN`."""
     out = []
     for byte in data:
-        char = chr(byte)
-        if char in "\\'":
-            out.append("\\" + char)
-        elif 0x20 <= byte < 0x7F:
-            out.append(char)
+        if byte == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= byte < 0x7F and byte != 0x27:
+            out.append(chr(byte))
         else:
             out.append(f"\\x{byte:02x}")
-    return "$'" + "".join(out) + "'"
+    return "'" + "".join(out) + "'"

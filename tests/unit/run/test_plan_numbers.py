@@ -163,7 +163,7 @@ def test_lists_render_literals_and_number_tests_follow_the_literal() -> None:
         location=Location("t.yaml"),
         input={"ids": [Number("1"), Number("2.50")], "n": Number("7"), "f": Number("1e2")},
     )
-    assert render_text("{{ case.input.ids }}", case) == "[1, 2.50]"
+    assert render_text("{{ case.input.ids }}", case) == "[1,2.50]"  # JSON text
     assert (
         render_text(
             "{{ case.input.n is integer }} {{ case.input.n is float }} "
@@ -180,5 +180,5 @@ def test_booleans_print_as_json_spells_them() -> None:
     from yamlparity.spec.model import Case
 
     case = Case(name="c", location=Location("t.yaml"), input={"t": True, "l": [True, False]})
-    assert render_text("{{ case.input.t }} {{ case.input.l }}", case) == "true [true, false]"
+    assert render_text("{{ case.input.t }} {{ case.input.l }}", case) == "true [true,false]"
     assert render_text("{{ 'y' if case.input.t else 'n' }}", case) == "y"

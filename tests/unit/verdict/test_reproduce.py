@@ -56,7 +56,7 @@ def test_command_reproducer_feeds_the_exact_stdin(tmp_path: Path) -> None:
         if case.name == "quotes":
             assert json.loads(sent) == {"s": 'it\'s "q" $HOME `x` é'}
         else:
-            assert sent == "a\x01b\n" and "$'" in command
+            assert sent == "a\x01b\n" and "printf '%b'" in command
 
 
 def test_match_cases_get_no_reproducer(tmp_path: Path) -> None:
