@@ -156,14 +156,21 @@ def test_a_k_run_into_the_folder_says_its_selection_in_the_index_and_junit(
     assert _junit(tmp_path / "out" / "junit.xml").get("skipped") == "0"
 
 
-def test_last_failed_reruns_fixed_cases(run_cli: Cli, tmp_path: Path) -> None:
-    cases = (
-        "  - {name: gap_closed, input: {out: 1}}\n"
-        "  - {name: old_name, input: {out: 1, b: 2}}\n"
-        "  - {name: fine, input: {out: 2}}\n"
-    )
-    _spec(tmp_path, cases, 'known:\n  - {cases: [gap_closed], reason: "DEC-1"}\n')
+RERUN_CASES = (
+    "  - {name: gap_closed, input: {out: 1}}\n"
+    "  - {name: old_name, input: {out: 1, b: 2}}\n"
+    "  - {name: fine, input: {out: 2}}\n"
+)
+
+
+def _first_run_with_a_fixed_and_a_diff(run_cli: Cli, tmp_path: Path) -> None:
+    """r1: gap_closed FIXED (its known gap is gone), old_name DIFF, fine MATCH."""
+    _spec(tmp_path, RERUN_CASES, 'known:\n  - {cases: [gap_closed], reason: "DEC-1"}\n')
     assert run_cli("run", "g.yaml", "--report-dir", "r1", "--format", "json", "-q").returncode == 1
+
+
+def test_last_failed_reruns_fixed_cases(run_cli: Cli, tmp_path: Path) -> None:
+    _first_run_with_a_fixed_and_a_diff(run_cli, tmp_path)
     # FIXED failed the run: it is run again, with the DIFF.
     again = run_cli(
         "run", "g.yaml", "--report-dir", "r2", "--format", "json", "--last-failed", "r1"
@@ -175,17 +182,11 @@ def test_last_failed_reruns_fixed_cases(run_cli: Cli, tmp_path: Path) -> None:
 def test_last_failed_runs_a_spec_in_full_when_its_failed_cases_are_gone(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    cases = (
-        "  - {name: gap_closed, input: {out: 1}}\n"
-        "  - {name: old_name, input: {out: 1, b: 2}}\n"
-        "  - {name: fine, input: {out: 2}}\n"
-    )
-    _spec(tmp_path, cases, 'known:\n  - {cases: [gap_closed], reason: "DEC-1"}\n')
-    assert run_cli("run", "g.yaml", "--report-dir", "r1", "--format", "json", "-q").returncode == 1
+    _first_run_with_a_fixed_and_a_diff(run_cli, tmp_path)
     # The failing case renamed (still a DIFF): the spec runs in full, and fails.
     _spec(
         tmp_path,
-        cases.replace("old_name", "new_name"),
+        RERUN_CASES.replace("old_name", "new_name"),
         'known:\n  - {cases: [gap_closed], reason: "DEC-1"}\n',
     )
     done = run_cli(
@@ -196,7 +197,7 @@ def test_last_failed_runs_a_spec_in_full_when_its_failed_cases_are_gone(
     assert "running every case" not in done.stdout
     assert "0 match / 0 diff / 1 fixed (out of 1)" in done.stdout
     # Every failed case gone: the spec runs in full, as pytest's --lf does.
-    _spec(tmp_path, cases.replace("old_name", "new_name").replace("gap_closed", "gap"), "")
+    _spec(tmp_path, RERUN_CASES.replace("old_name", "new_name").replace("gap_closed", "gap"), "")
     done = run_cli(
         "run", "g.yaml", "--report-dir", "r4", "--format", "json", "--last-failed", "r1/g.json"
     )
@@ -207,7 +208,7 @@ def test_last_failed_runs_a_spec_in_full_when_its_failed_cases_are_gone(
     )
     assert "2 match / 1 diff (out of 3)" in done.stdout
     # The failures in a spec not given at all: refused, not a green run of nothing.
-    _spec(tmp_path, cases, name="renamed")
+    _spec(tmp_path, RERUN_CASES, name="renamed")
     done = run_cli("run", "renamed.yaml", "--last-failed", "r1/g.json")
     assert done.returncode == 2
     assert "the cases that failed in r1/g.json are in specs not given here (g)" in done.stderr
