@@ -11,6 +11,7 @@ lane take the interpreter). Names are cheap (`name`, `names`): selection
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from array import array
@@ -59,6 +60,11 @@ class FixtureIndex:
         self._block: tuple[int, int, bytes] | None = None
         self._last_end: dict[int, int] = {}  # per file: where the last row read ended
         self._lock = threading.Lock()
+        # Per file: the sha256 of its bytes at load, and the size and mtime it is known to have
+        # with those bytes (a file rewritten with the same bytes, by a target's build step that
+        # regenerates it, is still the file loaded).
+        self.digests: dict[int, bytes] = {}
+        self._stamps: dict[int, tuple[int, int]] = {}
 
     def add_file(self, file: FixtureFile) -> int:
         self.files.append(file)
@@ -168,11 +174,9 @@ class FixtureIndex:
             # Checked on every read, not only at open: a file rewritten in place during the run
             # would otherwise be read at stale offsets (a replaced file keeps the old inode
             # open). Rows served from a block were read before this check passed.
-            info = os.fstat(fd)
-            file = self.files[file_id]
-            if (info.st_size, info.st_mtime_ns) != file.stamp:
+            if not self._as_loaded(file_id, fd):
                 self._block = None
-                raise _changed(file)
+                raise _changed(self.files[file_id])
             if len(data) > length:
                 self._block = (file_id, offset, data)
             return data[:length]
@@ -188,12 +192,24 @@ class FixtureIndex:
                 raise SpecError(
                     f"cannot read {file.display}: {exc.strerror}", Location(file.display)
                 ) from None
-            info = os.fstat(fd)
-            if (info.st_size, info.st_mtime_ns) != file.stamp:
+            if not self._as_loaded(file_id, fd):
                 os.close(fd)
                 raise _changed(file)
             self._fds[file_id] = fd
         return fd
+
+    def _as_loaded(self, file_id: int, fd: int) -> bool:
+        """The open file holds the bytes loaded: its size and mtime are, or its content is
+        (then its new size and mtime are remembered: hashed once per rewrite)."""
+        info = os.fstat(fd)
+        stamp = (info.st_size, info.st_mtime_ns)
+        if stamp == self._stamps.get(file_id, self.files[file_id].stamp):
+            return True
+        digest = self.digests.get(file_id)
+        if digest is None or _sha256(fd) != digest:
+            return False
+        self._stamps[file_id] = stamp
+        return True
 
     def close(self) -> None:
         with self._lock:
@@ -206,11 +222,22 @@ class FixtureIndex:
         self.close()
 
 
+def _sha256(fd: int) -> bytes:
+    digest = hashlib.sha256()
+    offset = 0
+    while chunk := os.pread(fd, _READ_AHEAD, offset):
+        digest.update(chunk)
+        offset += len(chunk)
+    return digest.digest()
+
+
 def _changed(file: FixtureFile) -> SpecError:
     return SpecError(
         f"{file.display} changed since the spec was loaded",
         Location(file.display),
-        "run again: fixture rows are read when their case runs",
+        "something rewrote it during the run (a target's `build:` step, another process), and "
+        "rows are read when their case runs: write it before the run, or have the build "
+        "write another file",
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import glob
+import hashlib
 import os
 import re
 import stat
@@ -114,7 +115,14 @@ from yamlparity.spec.redact import (
     url_credentials,
 )
 from yamlparity.spec.rowmap import DEFAULT_INPUT, RowMapping, csv_rows
-from yamlparity.spec.source import KeyPath, NodeMark, SourceText, load_yaml, read_text
+from yamlparity.spec.source import (
+    KeyPath,
+    NodeMark,
+    SourceText,
+    file_errors,
+    load_yaml,
+    read_text,
+)
 from yamlparity.spec.templates import is_template, template_env
 from yamlparity.spec.validation import CASE_NAME_HINT, schema, suggest, validate
 
@@ -1834,7 +1842,9 @@ class _SpecBuilder:
                 )
             )
             offset = 0
+            digest = hashlib.sha256()  # a rewrite with the same bytes is the same file (cases.py)
             for number, data in enumerate(handle, start=1):
+                digest.update(data)
                 start, offset = offset, offset + len(data)
                 if number == 1 and data.startswith(BOM):
                     data, start = data[len(BOM) :], start + len(BOM)
@@ -1848,6 +1858,7 @@ class _SpecBuilder:
                     file_id, case.name, start, len(data), number
                 ):
                     self._duplicate(case.name, case.location, rows.cases)
+            rows.index.digests[file_id] = digest.digest()
 
     def _parse_row(self, text: str, display: str, line: int) -> JSON:
         try:
@@ -1887,6 +1898,8 @@ class _SpecBuilder:
                     file_id = rows.index.add_file(
                         FixtureFile(file, display, items.object_form, False, stamp, rows.mapping)
                     )
+                    with file_errors(display):
+                        rows.index.digests[file_id] = hashlib.sha256(file.read_bytes()).digest()
                 if items.object_form and rows.mapping is not None:
                     raise SpecError(
                         f"{display}: a cases_from mapping reads a list of rows, not an object",

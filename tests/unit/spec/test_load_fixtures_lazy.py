@@ -115,6 +115,30 @@ def test_a_fixture_changed_after_loading_is_refused(tmp_path: Path) -> None:
     assert spec.cases.name(0) == "a"
 
 
+@pytest.mark.parametrize("name", ["f.jsonl", "f.json"])
+def test_a_fixture_rewritten_with_the_same_bytes_is_the_file_loaded(
+    tmp_path: Path, name: str
+) -> None:
+    """A target's `build:` step that regenerates the fixture it reads (same bytes, new mtime):
+    every case was ERROR "changed since the spec was loaded", run after run."""
+    rows = (
+        b'{"name": "a", "input": 1}\n{"name": "b", "input": 2}\n'
+        if name.endswith("l")
+        else b'[{"name": "a", "input": 1}, {"name": "b", "input": 2}]'
+    )
+    spec = load_spec(spec_with(tmp_path, name, rows), environ={})
+    fixture = tmp_path / name
+    fixture.unlink()  # a new file (another inode), as a build writes it
+    fixture.write_bytes(rows)
+    os.utime(fixture, ns=(1, 1))
+    assert [spec.cases[n].input for n in (1, 0)] == [Number("2"), Number("1")]
+    fresh = load_spec(spec_with(tmp_path, name, rows), environ={})
+    fixture.write_bytes(rows.replace(b"2", b"3"))  # really changed: refused
+    os.utime(fixture, ns=(3, 3))
+    with pytest.raises(SpecError, match="changed since the spec was loaded"):
+        fresh.cases[1]
+
+
 def test_rows_read_in_any_order_are_the_rows_loaded_until_the_file_changes(
     tmp_path: Path,
 ) -> None:
