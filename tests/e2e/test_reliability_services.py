@@ -231,12 +231,17 @@ def never_ready_spec(folder: Path) -> Path:
     return spec_with(folder, targets + slow_target("b", "auto"))
 
 
+def _pid_written(path: Path) -> bool:
+    return path.exists() and path.read_text().strip().isdigit()
+
+
 def test_first_ctrl_c_ends_a_wait_for_readiness(tmp_path: Path) -> None:
     spec = never_ready_spec(tmp_path)
     proc = start_cli("run", str(spec), "--report-dir", "out", cwd=tmp_path)
     try:
-        wait_for(lambda: (tmp_path / "a.pid").exists() and (tmp_path / "b.pid").exists())
-        wait_for(lambda: (tmp_path / "a.pid").read_text() != "")
+        # Each service creates its pid file, then writes its pid: wait for both numbers (a
+        # file seen between the two read '' and failed the test now and then under load).
+        wait_for(lambda: all(_pid_written(tmp_path / f"{name}.pid") for name in ("a", "b")))
         pids = [int((tmp_path / f"{name}.pid").read_text()) for name in ("a", "b")]
         os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C
         signalled = time.monotonic()
