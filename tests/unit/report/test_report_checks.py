@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.cli import run_cli
 from tests.support.paths import HELPER_PY
+from yamlparity.report.render import SpecShape, TemplateChoice, render_synthetic
 
 ECHO = "import sys; sys.stdout.write(sys.stdin.read())\n"
 
@@ -165,6 +166,38 @@ def test_the_built_in_templates_extend_none() -> None:
     for path in templates:
         tree = env.parse(path.read_text("utf-8"), path.name)
         assert tree.find(nodes.Extends) is None, path.name
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        SpecShape(),
+        SpecShape(kind="http", facets=("status", "headers", "body"), baseline="first"),
+        SpecShape(targets=("only",), facets=()),
+        SpecShape(kind="http", targets=("a", "b"), facets=("body",)),
+        SpecShape(targets=("a", "b"), facets=("stdout", "stderr", "exit_code"), baseline="b"),
+    ],
+    ids=["command-3", "http-baseline", "one-target", "http-2", "command-facets-baseline"],
+)
+def test_the_built_in_templates_render_every_verdict_of_every_shape(shape: SpecShape) -> None:
+    """A run checks only the templates a user brought (check_template): the built-in ones are
+    checked here, over the same synthetic runs, in md and HTML mode."""
+    choice = TemplateChoice()
+    assert choice.path is None
+    render_synthetic(choice, [shape])
+
+
+def test_a_project_file_shadowing_a_built_in_partial_is_checked_before_the_run(
+    project: Path,
+) -> None:
+    (project / "echo.py").write_text("open('ran', 'w').close()\n" + ECHO)
+    (project / "templates").mkdir()
+    (project / "templates" / "_analysis.md.j2").write_text("{{ nosuch }}\n")
+    done = run(project)
+    assert done.returncode == 2
+    assert "'nosuch' is undefined" in done.stderr
+    assert not (project / "ran").exists()
+    assert not (project / "out").exists()
 
 
 def test_a_template_failing_on_a_real_case_leaves_no_stale_report(project: Path) -> None:
