@@ -17,6 +17,7 @@ import textwrap
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -355,9 +356,19 @@ def test_every_verdict_becomes_its_pytest_outcome(
 
 
 def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes: Path) -> None:
-    result = run(pytester, "--yamlparity-fixed-ok", "-k", "fixed")
+    """And the reports say the session passed, as `yamlparity run --fixed-ok` writes them:
+    the JUnit file counted the FIXED case as a failure."""
+    reports = ("--yamlparity-report-dir", "out", "--yamlparity-format", "md,junit")
+    result = run(pytester, "--yamlparity-fixed-ok", "-k", "fixed", *reports)
     result.assert_outcomes(xpassed=1, deselected=6)
     assert result.ret == pytest.ExitCode.OK
+    suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()
+    assert suite.find(".//failure") is None
+    assert "failures=\"0\"" in (pytester.path / "out" / "outcomes.junit.xml").read_text()
+    strict = run(pytester, "-k", "fixed", *reports)
+    strict.assert_outcomes(failed=1, deselected=6)
+    suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()
+    assert suite.find(".//failure") is not None
 
 
 def test_env_sets_a_spec_variable(pytester: pytest.Pytester, outcomes: Path) -> None:

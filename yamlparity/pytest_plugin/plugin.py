@@ -485,6 +485,7 @@ class PluginState:
             template=self.option("yamlparity_template"),
             project=self.project,
             history=bool(self.option("yamlparity_history")),
+            fixed_ok=self.fixed_ok,
         )
 
     def check_reports(self, specs: list[Spec]) -> None:

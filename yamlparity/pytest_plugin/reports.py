@@ -112,6 +112,7 @@ class ReportSettings:
     template: Path | None  # --yamlparity-template
     project: Any  # cli.config.Config
     history: bool = True  # append each spec's run to DIR/history.jsonl, as `yamlparity run`
+    fixed_ok: bool = False  # --yamlparity-fixed-ok: FIXED passes in JUnit and the index too
 
     def choice(self, spec: SpecSettings) -> TemplateChoice:
         return choose_template(
@@ -196,6 +197,7 @@ def write_reports(
             settings.choice(spec),
             baseline=spec.baseline,
             recording=recording,
+            fixed_ok=settings.fixed_ok,
         )
         written.append(out)
         # The line `yamlparity run` prints: a partial run says so here too.
