@@ -364,7 +364,7 @@ def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes:
     assert result.ret == pytest.ExitCode.OK
     suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()
     assert suite.find(".//failure") is None
-    assert "failures=\"0\"" in (pytester.path / "out" / "outcomes.junit.xml").read_text()
+    assert 'failures="0"' in (pytester.path / "out" / "outcomes.junit.xml").read_text()
     strict = run(pytester, "-k", "fixed", *reports)
     strict.assert_outcomes(failed=1, deselected=6)
     suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()

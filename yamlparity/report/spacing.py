@@ -18,7 +18,7 @@ from jinja2 import Template
 from jinja2.bccache import Bucket, BytecodeCache, FileSystemBytecodeCache
 
 from yamlparity._version import __version__
-from yamlparity.core.sandbox import BoundedSandbox
+from yamlparity.core.sandbox import CODE_GENERATION, BoundedSandbox
 
 # The blocks of the built-in report and index that another block follows (docs/report-context.md,
 # "Blank lines between blocks"). `footer` ends the document: nothing to separate it from.
@@ -109,6 +109,7 @@ def template_cache(flavour: str) -> BytecodeCache | None:
     the environment's options (finalize, autoescape), which Jinja's cache key does not hold, so
     each flavour (and version) has its own files. None where no private folder can be made."""
     try:
-        return _QuietCache(pattern=f"yamlparity-{__version__}-{flavour}-%s.cache")
+        name = f"yamlparity-{__version__}-g{CODE_GENERATION}-{flavour}-%s.cache"
+        return _QuietCache(pattern=name)
     except (OSError, RuntimeError):
         return None
