@@ -181,6 +181,39 @@ def test_three_targets_under_a_tolerance_get_one_verdict_in_every_order(tmp_path
         assert sorted(map(sorted, case["groups"])) == [["legacy"], ["node"], ["py"]]
 
 
+def test_pairs_that_agree_within_the_tolerance_count_as_agreeing_in_the_report(
+    tmp_path: Path,
+) -> None:
+    # Three groups (each target agrees with other targets than the next one does), but
+    # py~node and node~legacy agree: the pair table said 0 of 1 for every pair.
+    done = run(scores_spec(tmp_path, ["py", "node", "legacy"]), "--format", "json,md")
+    assert done.returncode == 1
+    [case] = json.loads((tmp_path / "out" / "tol3.json").read_text("utf-8"))["cases"]
+    assert case["agreeing"] == [["py", "node"], ["node", "legacy"]]
+    report = (tmp_path / "out" / "tol3.md").read_text("utf-8")
+    assert "| py · node | 1 | 1 |" in report
+    assert "| py · legacy | 0 | 1 |" in report
+    assert "| node · legacy | 1 | 1 |" in report
+
+
+def test_a_pair_agreeing_within_the_tolerance_but_not_on_another_facet_is_not_agreeing(
+    tmp_path: Path,
+) -> None:
+    score = helper(tmp_path, "score.py", SCORE + "if len(sys.argv) > 2: sys.stderr.write('x')\n")
+    targets = {"py": "1.0', 'loud", "node": "1.08", "legacy": "1.16"}
+    lines = "\n".join(f"  {n}: {{run: [{HELPER_PY}, {score}, '{v}']}}" for n, v in targets.items())
+    spec = write_spec(
+        tmp_path,
+        "tol3.yaml",
+        f"name: tol3\ntargets:\n{lines}\ncompare:\n  facets: [stdout, stderr]\n"
+        "  paths:\n    .score: {tolerance: {abs: 0.1}}\ncases:\n  - {name: score, input: {}}\n",
+    )
+    done = run(spec, "--format", "json")
+    assert done.returncode == 1
+    [case] = json.loads((tmp_path / "out" / "tol3.json").read_text("utf-8"))["cases"]
+    assert case["agreeing"] == [["node", "legacy"]]
+
+
 def test_a_baseline_every_target_agrees_with_matches_and_groups_alike(tmp_path: Path) -> None:
     # compare.baseline: node compares every target with node, so MATCH; the groups said
     # [[py, node], [legacy]] beside that MATCH.

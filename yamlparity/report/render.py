@@ -560,6 +560,7 @@ def _case_context(
         "facet_match": dict(case.facet_match),
         "groups": [list(group) for group in case.groups],
         "groups_text": groups_text(case.groups),
+        "agreeing": [list(pair) for pair in case.agreeing],
         "failures": dict(case.failures),
         "known_errors": list(case.known_errors),
         "agreement": agreement_text(case),
@@ -597,10 +598,11 @@ def _pairs(result: SpecResult) -> list[dict[str, Any]]:
         if not case.groups:
             continue
         owner = {name: index for index, group in enumerate(case.groups) for name in group}
+        apart = {frozenset(pair) for pair in case.agreeing}  # agreeing within a tolerance
         for a, b in pairs:
             if a in owner and b in owner:
                 compared[a, b] += 1
-                agree[a, b] += owner[a] == owner[b]
+                agree[a, b] += owner[a] == owner[b] or frozenset((a, b)) in apart
     return [{"a": a, "b": b, "agree": agree[a, b], "compared": compared[a, b]} for a, b in pairs]
 
 

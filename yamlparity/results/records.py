@@ -112,6 +112,9 @@ class CaseResult:
     facet_match: dict[str, bool] = field(default_factory=dict)  # facet -> all targets agree
     # Agreement classes, N-way: of every target that answered, also when others failed.
     groups: list[list[str]] = field(default_factory=list)
+    # Pairs of targets in different groups that agree all the same: only under a tolerance,
+    # where agreeing is not transitive (1.0 ~ 1.08 ~ 1.16 within 0.1, but 1.0 ≉ 1.16).
+    agreeing: list[list[str]] = field(default_factory=list)
     expectation_failures: list[ExpectationFailure] = field(default_factory=list)
     reason: str = ""  # for ERROR/SKIP: why; for KNOWN/FIXED: the known divergence's reason
     link: str | None = None
@@ -485,6 +488,8 @@ class SpecResult:
 def case_dict(case: CaseResult) -> dict[str, Any]:
     """One case as plain data (target values stay exact Numbers)."""
     plain: dict[str, Any] = _plain(asdict(case))
+    if not plain["agreeing"]:
+        del plain["agreeing"]  # only under a tolerance: absent from nearly every case
     return plain
 
 

@@ -1134,6 +1134,19 @@ def agreement_classes(
     return sorted(groups, key=lambda group: names.index(group[0]))
 
 
+def agreeing_pairs(
+    values: dict[str, JSON], settings: CompareSettings
+) -> set[frozenset[str]] | None:
+    """Under a tolerance with 3+ targets, the pairs of targets whose values agree (agreeing
+    is not transitive there, so groups do not say it); None where groups say it already."""
+    ctx = _root(settings)
+    if len(values) < 3 or not ctx.tolerant:
+        return None
+    _ensure_recursion_room()
+    near = _neighbours(values, ctx)
+    return {frozenset((a, b)) for a, others in near.items() for b in others if a != b}
+
+
 def _classes_by_first_member(
     values: dict[str, JSON], settings: CompareSettings, facet: str, text: bool
 ) -> list[list[str]]:

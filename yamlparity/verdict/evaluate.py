@@ -684,6 +684,10 @@ def _is_text(spec: Spec, facet: str) -> bool:
 
 def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
     partition: list[list[str]] = [list(live)]
+    # Facets compared under a tolerance with 3+ targets: the pairs that agree on each (groups
+    # do not say it there); `exact`: the groups of the other facets.
+    tolerant: list[set[frozenset[str]]] = []
+    exact: list[list[str]] = [list(live)]
     for facet in spec.compare.facets:
         values = {name: result.outcomes[name].facets.get(facet) for name in live}
         if _all_equal(values):
@@ -692,6 +696,7 @@ def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
             # agreement classes and their allocations are skipped (~40 us a case).
             result.facet_match[facet] = True
             continue
+        pairs = None
         if _is_text(spec, facet):
             texts = {name: str(value) for name, value in values.items()}
             diffs = compare.diff_text(texts, spec.compare, facet)
@@ -701,12 +706,38 @@ def _compare(spec: Spec, result: CaseResult, live: list[str]) -> None:
             classes = compare.agreement_classes(
                 values, spec.compare, facet, baseline=spec.compare.baseline
             )
+            pairs = compare.agreeing_pairs(values, spec.compare)
             if facet.startswith("headers."):
                 diffs = [_header_absence(diff) for diff in diffs]
         result.differences.extend(diffs)
         result.facet_match[facet] = not diffs
         partition = _refine(partition, classes)
+        if pairs is None:
+            exact = _refine(exact, classes)
+        else:
+            tolerant.append(pairs)
     result.groups = partition
+    if tolerant:
+        result.agreeing = _agreeing_apart(partition, exact, tolerant)
+
+
+def _agreeing_apart(
+    partition: list[list[str]], exact: list[list[str]], tolerant: list[set[frozenset[str]]]
+) -> list[list[str]]:
+    """The pairs of targets in different groups that agree on every compared facet. Only a
+    tolerance makes such pairs: 1.0, 1.08 and 1.16 within 0.1 are three groups (a group's
+    members agree with exactly the same targets) with two agreeing pairs."""
+    names = [name for group in partition for name in group]
+    owner = {name: index for index, group in enumerate(partition) for name in group}
+    exact_owner = {name: index for index, group in enumerate(exact) for name in group}
+    return [
+        [a, b]
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if owner[a] != owner[b]
+        and exact_owner[a] == exact_owner[b]
+        and all(frozenset((a, b)) in pairs for pairs in tolerant)
+    ]
 
 
 def _header_absence(diff: Difference) -> Difference:

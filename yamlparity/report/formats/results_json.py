@@ -236,6 +236,7 @@ def _case(data: dict[str, Any]) -> CaseResult:
                 for f in data.get("expectation_failures", [])
             ],
             groups=[list(g) for g in data.get("groups", [])],
+            agreeing=[list(pair) for pair in data.get("agreeing", [])],
             facet_match=dict(data.get("facet_match", {})),
             rule_effects=[_rule_effect(e) for e in data.get("rule_effects", [])],
             reproducers=dict(data.get("reproducers", {})),
