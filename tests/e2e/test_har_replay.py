@@ -131,3 +131,38 @@ def test_har_errors_point_into_the_file(tmp_path: Path, run_cli: Cli) -> None:
     done = run_cli("validate", spec.name)
     assert done.returncode == 2
     assert "HAR entries are HTTP requests, and this spec has command targets" in done.stderr
+
+
+def test_a_filtered_out_entry_is_never_checked_for_replay(tmp_path: Path, run_cli: Cli) -> None:
+    # The POST's body as base64 cannot be sent as text; the error's hint is to filter it out,
+    # and a filter that leaves it out lets the rest load and run.
+    spec = _spec(tmp_path, "chromium.har", "[{har: chromium.har, methods: [GET]}]")
+    har = tmp_path / "chromium.har"
+    doc = json.loads(har.read_text("utf-8"))
+    post = doc["log"]["entries"][2]["request"]["postData"]
+    post["encoding"], post["text"] = "base64", "eyJxIjoxfQ=="
+    har.write_text(json.dumps(doc, indent=1), "utf-8")
+    for source in (
+        "[{har: chromium.har, methods: [GET]}]",
+        '[{har: chromium.har, url: "*/items*"}]',
+    ):
+        spec.write_text(
+            spec.read_text("utf-8").replace(
+                spec.read_text("utf-8").split("cases_from: ")[1].splitlines()[0], source
+            ),
+            "utf-8",
+        )
+        done = run_cli("validate", spec.name)
+        assert done.returncode == 0, source + done.stderr
+    done = run_cli("run", spec.name)
+    assert "[parity] replay: 1 match / 0 diff (out of 1)" in done.stdout, done.stdout + done.stderr
+    spec.write_text(
+        spec.read_text("utf-8").replace('[{har: chromium.har, url: "*/items*"}]', "[chromium.har]"),
+        "utf-8",
+    )
+    done = run_cli("validate", spec.name)
+    assert done.returncode == 2
+    assert (
+        "log.entries[2].request.postData.encoding: an encoded request body ('base64')"
+        in done.stderr
+    )

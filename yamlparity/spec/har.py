@@ -98,6 +98,9 @@ class HarEntry:
     response: dict[str, JSON]
     started: str
     place: tuple[int, int]  # line and column where the entry starts
+    # Why the request cannot be sent as a case (an encoded body, a form kept as params only):
+    # raised only when a `cases_from` filter admits the entry, so a filter can leave it out.
+    unsendable: SpecError | None = None
 
 
 @dataclass
@@ -262,7 +265,7 @@ class _Reader:
                 "filter such entries out with `url:` in cases_from",
             )
         headers = self.pairs(request, (*base, "request", "headers"))
-        body, mime = self.post_data(request, (*base, "request"))
+        body, mime, unsendable = self.post_data(request, (*base, "request"))
         status = response.get("status")
         if not isinstance(status, Number) or not status.is_integer_literal:
             raise self.error((*base, "response", "status"), "missing or not an integer")
@@ -281,6 +284,7 @@ class _Reader:
             response=response,
             started=started if isinstance(started, str) else "",
             place=place,
+            unsendable=unsendable,
         )
 
     def pairs(
@@ -299,34 +303,47 @@ class _Reader:
 
     def post_data(
         self, request: dict[str, JSON], base: tuple[str | int, ...]
-    ) -> tuple[str | None, str | None]:
-        """The request body as text (exact), and its MIME type; (None, None) without one."""
+    ) -> tuple[str | None, str | None, SpecError | None]:
+        """The request body as text (exact), and its MIME type; (None, None) without one. The
+        third item says why a well-formed body cannot be sent (raised only for an entry a
+        `cases_from` filter admits: the hint is to filter it out)."""
         post = request.get("postData")
         if post is None:
-            return None, None
+            return None, None, None
         path = (*base, "postData")
         post = self.object(request, path, post)
         mime = post.get("mimeType")
         mime = mime if isinstance(mime, str) else None
         text = post.get("text")
+        hint = "filter this entry out (`methods:` or `url:` in cases_from)"
         if post.get("encoding") not in (None, ""):
-            raise self.error(
-                (*path, "encoding"),
-                f"an encoded request body ({post.get('encoding')!r}) cannot be replayed as text",
-                "filter this entry out (`methods:` or `url:` in cases_from)",
+            return (
+                None,
+                mime,
+                self.error(
+                    (*path, "encoding"),
+                    f"an encoded request body ({post.get('encoding')!r}) cannot be replayed "
+                    "as text",
+                    hint,
+                ),
             )
         if isinstance(text, str):
-            return text, mime
+            return text, mime, None
         params = post.get("params")
         if isinstance(params, list) and (mime or "").startswith(
             "application/x-www-form-urlencoded"
         ):
             pairs = self.pairs(post, (*path, "params"))
-            return urlencode(pairs), mime
-        raise self.error(
-            path,
-            "no `text` to send (a multipart form kept as params only cannot be rebuilt exactly)",
-            "filter this entry out (`methods:` or `url:` in cases_from)",
+            return urlencode(pairs), mime, None
+        return (
+            None,
+            mime,
+            self.error(
+                path,
+                "no `text` to send (a multipart form kept as params only cannot be rebuilt "
+                "exactly)",
+                hint,
+            ),
         )
 
 
@@ -350,6 +367,8 @@ def har_cases(har: HarLog, selection: HarFilter) -> list[Case]:
 
 
 def _case(har: HarLog, entry: HarEntry) -> Case:
+    if entry.unsendable is not None:
+        raise entry.unsendable
     parts = urlsplit(entry.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = _request_headers(entry)
