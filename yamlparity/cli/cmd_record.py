@@ -70,6 +70,7 @@ def register(sub: Any) -> None:
 def record_command(args: argparse.Namespace) -> int:
     spec = _one_spec(args)
     target = _live_target(spec, args.target)
+    _check_selection(spec, args.select)
     path = _recording_path(spec, args)
     shown = display_path(path)
     old = _old_recording(spec, target, path, shown, args.update_baseline)
@@ -96,6 +97,18 @@ def record_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         run.capture.discard()
+
+
+def _check_selection(spec: Any, expression: str | None) -> None:
+    """A -k that selects nothing is a typo: nothing is recorded nor rewritten (as `run`)."""
+    if not expression:
+        return
+    from yamlparity.cli.common import case_names
+    from yamlparity.spec.select import compile_selection
+
+    matches = compile_selection(expression)
+    if not any(matches(name) for name in case_names(spec)):
+        raise UsageError(f"-k {expression!r} selects no case in {display_path(Path(spec.file))}")
 
 
 def _old_recording(spec: Any, target: Any, path: Path, shown: str, update: bool) -> Any:
