@@ -422,6 +422,10 @@ def _classify(spec: Any, target: str, old: Any, capture: Any, spec_names: set[st
             changes.same.add(name)
             continue
         old_answer, new_answer = answer_of(before), answer_of(after)
+        if old_answer.parsed and not new_answer.parsed and spec.output == "text":
+            # The old line cannot answer an `output: text` replay (it holds a parsed value).
+            changes.changed.append((name, f"{old_answer.parsed} → the text"))
+            continue
         how = judge.difference(name, old_answer, new_answer)
         if how is None:
             changes.same.add(name)

@@ -146,6 +146,10 @@ class RecordedTarget:
     check_input: bool = True  # an answer recorded for another input is an ERROR
     unused: tuple[str, ...] = ()  # recorded cases the spec no longer has
     spec_changed: bool = False  # the spec file differs from the one that recorded it
+    # What the replaying spec makes of the answers (set when the spec is built): a recording
+    # of parsed JSON cannot answer `output: text`, and a header it never kept is not absent.
+    output: OutputKind = "json"
+    compared_headers: frozenset[str] = frozenset()
     kind: Literal["recorded"] = "recorded"
 
     @property

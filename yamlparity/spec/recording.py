@@ -123,6 +123,9 @@ class Answer:
     stdout: bytes = b""  # the command's stdout, or the HTTP body
     stderr: bytes = b""
     where: str = ""  # file:line, for messages
+    # The key the main stream was recorded under when that was its parsed value (`stdout_json`,
+    # `body_jsonl`): its bytes are not the target's, only a JSON comparison may use them.
+    parsed: str = ""
 
 
 class AnswerSource(Protocol):
@@ -410,6 +413,7 @@ def _answer(row: dict[str, JSON], where: str) -> Answer:
         stdout=_bytes_of(row, main),
         stderr=_bytes_of(row, "stderr"),
         where=where,
+        parsed=next((main + form for form in ("_json", "_jsonl") if main + form in row), ""),
     )
 
 

@@ -130,7 +130,30 @@ class RecordedAdapter:
         stale = self._stale(answer, invocation)
         if stale is not None:
             return RawObservation(target=self.name, failure=stale)
+        unfit = self._unfit(answer)
+        if unfit is not None:
+            return RawObservation(target=self.name, failure=unfit)
         return observation(answer, self.name)
+
+    def _unfit(self, answer: Answer) -> str | None:
+        """Why the recorded answer cannot stand for what this spec compares, if it cannot."""
+        if answer.parsed and self.target.output == "text":
+            stream = answer.parsed.rsplit("_", 1)[0]
+            mode = "jsonl" if answer.parsed.endswith("_jsonl") else "json"
+            return (
+                f"{answer.where}: the recording holds the parsed JSON of the {stream} "
+                f"(`{answer.parsed}`, recorded under `output: {mode}`), not the bytes an "
+                "`output: text` comparison needs; record it again with `output: text` in the "
+                f"recording spec{self._recorded_from()}"
+            )
+        return None
+
+    def _recorded_from(self) -> str:
+        source = self.source
+        if not isinstance(source, Recording):
+            return ""
+        spec = _shown_path(source.path.parent / source.header.spec)
+        return f" ({spec}, target {source.header.target})"
 
     def _missing(self) -> str:
         source = self.source
