@@ -94,3 +94,79 @@ def test_a_recording_of_parsed_json_cannot_answer_an_output_text_spec(
     _command_spec(tmp_path, "replay", {"old": "{recorded: baselines/old.jsonl}", "new": SPACED})
     done = run_cli("run", "replay.yaml")
     assert "[parity] replay: 2 match / 0 diff (out of 2)" in done.stdout, done.stdout
+
+
+COOKIE_SERVER = """\
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        body = b'{"ok":true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if sys.argv[2] == "cookie":
+            self.send_header("Set-Cookie", "session=abc; HttpOnly")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def _cookie_spec(folder: Path, name: str, targets: dict[str, str], facets: str) -> None:
+    (folder / "srv.py").write_text(COOKIE_SERVER, "utf-8")
+    lines = "".join(
+        f"  {target}: {value}\n"
+        if value.startswith("{recorded")
+        else f'  {target}: {{url: "http://127.0.0.1:${{port}}", port: auto, service: '
+        f'{{run: [python3, srv.py, "${{port}}", {value}], ready: {{port: true}}}}}}\n'
+        for target, value in targets.items()
+    )
+    text = (
+        f"name: {name}\ntargets:\n{lines}request: {{method: GET, path: /login}}\n"
+        f"compare: {{facets: [{facets}]}}\ncases:\n  - {{name: login, input: 1}}\n"
+        f"report: {{path: reports/{name}.md}}\n"
+    )
+    (folder / f"{name}.yaml").write_text(text, "utf-8")
+
+
+def test_a_header_the_recording_never_kept_is_not_compared_as_absent(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    # Recorded while set-cookie was not compared: the recording leaves it out (a credential).
+    _cookie_spec(tmp_path, "rec", {"old": "cookie", "new": "cookie"}, "status, body")
+    assert run_cli("record", "rec.yaml", "--target", "old").returncode == 0
+    assert "set-cookie" not in (tmp_path / "baselines" / "old.jsonl").read_text("utf-8")
+    replay = {"old": "{recorded: baselines/old.jsonl}", "new": "plain"}
+    _cookie_spec(tmp_path, "replay", replay, "status, body, headers.set-cookie")
+    done = run_cli("run", "replay.yaml", "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[parity] replay: 0 match / 0 diff / 1 error (out of 1)" in done.stdout
+    assert (
+        "ERROR login: old: baselines/old.jsonl:2: header set-cookie was not recorded: the "
+        "recording did not keep `set-cookie`: a recording leaves it out unless compare.facets "
+        "names it when it is recorded; record it again with headers.set-cookie in "
+        "compare.facets (rec.yaml, target old)"
+    ) in done.stdout
+    # Recorded with the header compared: kept, and the header line says so; an answer without
+    # it then means the target did not send it.
+    facets = "status, body, headers.set-cookie"
+    _cookie_spec(tmp_path, "rec", {"old": "cookie", "new": "cookie"}, facets)
+    done = run_cli("record", "rec.yaml", "--target", "old", "--update-baseline")
+    assert done.returncode == 0, done.stdout + done.stderr
+    header = (tmp_path / "baselines" / "old.jsonl").read_text("utf-8").splitlines()[0]
+    assert header.endswith(',"kept_headers":["set-cookie"]}')
+    done = run_cli("run", "replay.yaml", "-v")
+    assert "[parity] replay: 0 match / 1 diff (out of 1)" in done.stdout, done.stdout
+    _cookie_spec(tmp_path, "rec", {"old": "plain", "new": "plain"}, facets)
+    done = run_cli("record", "rec.yaml", "--target", "old", "--update-baseline", "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli("run", "replay.yaml")
+    assert "[parity] replay: 1 match / 0 diff (out of 1)" in done.stdout, done.stdout

@@ -217,6 +217,7 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
         spec=os.path.relpath(spec.file, path.parent.resolve()),
         spec_sha256=file_sha256(spec.file),
         cases=len(every),
+        kept_headers=_kept_headers(spec, old, kept),
     )
 
     def line_of(name: str) -> str:
@@ -228,6 +229,19 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
 
     write_recording(path, header, every, line_of)
     return every, changes
+
+
+def _kept_headers(spec: Any, old: Any, kept: set[str]) -> tuple[str, ...]:
+    """The headers a recording leaves out by default that this one keeps (the compared ones);
+    with lines kept from the old recording (-k), only those its lines kept too."""
+    from yamlparity.spec.recording import UNRECORDED_HEADERS
+    from yamlparity.spec.redact import SENSITIVE_HEADERS
+
+    named = {f.removeprefix("headers.") for f in spec.compare.facets if f.startswith("headers.")}
+    names = named & (UNRECORDED_HEADERS | SENSITIVE_HEADERS)
+    if kept:
+        names &= set(old.header.kept_headers or ())
+    return tuple(sorted(names))
 
 
 def _one_spec(args: argparse.Namespace) -> Any:

@@ -129,6 +129,14 @@ class HarLog:
         entry = self._by_name().get(name)
         return None if entry is None else response_answer(self, entry)
 
+    def unkept(self, header: str) -> str | None:
+        if header not in DROPPED_RESPONSE_HEADERS:
+            return None
+        return (
+            f"a HAR answer leaves out `{header}` (date, content-encoding and hop-by-hop "
+            "headers): compare it between live targets"
+        )
+
     def _by_name(self) -> dict[str, HarEntry]:
         if self._index is None:  # built on first use: a HAR read only for its cases needs none
             self._index = {entry.name: entry for entry in self.entries}

@@ -35,6 +35,7 @@ from typing import Literal, Protocol, cast
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number, dumps, loads, loads_lines
 from yamlparity.spec.fixtures import BOM, DuplicateKey, decode_line, parse_checked
+from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.spec.source import file_errors
 
 __all__ = [
@@ -92,8 +93,15 @@ class RecordingHeader:
     spec: str  # the spec file, as shown when recording
     spec_sha256: str
     cases: int
+    # The headers a recording leaves out by default (UNRECORDED_HEADERS, credentials) that
+    # this one kept because the spec compared them; None in recordings made before it was
+    # written down (they cannot tell a header left out from one the target did not send).
+    kept_headers: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, JSON]:
+        kept: dict[str, JSON] = {}
+        if self.kept_headers is not None:
+            kept["kept_headers"] = list(self.kept_headers)
         return {
             MARKER: Number(str(FORMAT)),
             "target": self.target,
@@ -104,6 +112,7 @@ class RecordingHeader:
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
             "cases": Number(str(self.cases)),
+            **kept,
         }
 
 
@@ -141,6 +150,11 @@ class AnswerSource(Protocol):
     def names(self) -> Iterator[str]: ...
 
     def answer(self, name: str) -> Answer | None: ...
+
+    def unkept(self, header: str) -> str | None:
+        """Why an answer may lack `header` (lower-case) although the target sent it (the file
+        leaves it out), or None when its absence is the target's."""
+        ...
 
     def provenance(self) -> str:
         """When and from what the answers were recorded, for the report."""
@@ -314,6 +328,24 @@ class Recording:
         templated = self.header.kind == "command" and "{{" in self.header.description
         return templated and self.without_case_data > 0
 
+    def unkept(self, header: str) -> str | None:
+        """Why this recording may hold no `header` although the target sent it, or None when
+        an answer without it means the target did not send it."""
+        if header not in UNRECORDED_HEADERS and header not in SENSITIVE_HEADERS:
+            return None
+        kept = self.header.kept_headers
+        if kept is None:
+            return (
+                f"this recording (made by an older yamlparity) does not say whether it kept "
+                f"`{header}`, which a recording leaves out unless compare.facets names it"
+            )
+        if header in kept:
+            return None
+        return (
+            f"the recording did not keep `{header}`: a recording leaves it out unless "
+            "compare.facets names it when it is recorded"
+        )
+
     def provenance(self) -> str:
         header = self.header
         return (
@@ -391,6 +423,9 @@ class NoRecording:
         return iter(())
 
     def answer(self, name: str) -> Answer | None:
+        return None
+
+    def unkept(self, header: str) -> str | None:
         return None
 
     def provenance(self) -> str:
@@ -517,7 +552,16 @@ def _header(row: dict[str, JSON], display: str, text: str) -> RecordingHeader:
         spec=texts["spec"],
         spec_sha256=str(row.get("spec_sha256") or ""),
         cases=int(cases.literal) if isinstance(cases, Number) and cases.is_integer_literal else 0,
+        kept_headers=_kept_headers(row.get("kept_headers"), display, text),
     )
+
+
+def _kept_headers(value: JSON, display: str, text: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise _error('"kept_headers" must be a list of header names', display, 1, text)
+    return tuple(cast(list[str], value))
 
 
 _HTTP_KEYS = {"case", "input_sha256", "failure", "status", "headers"} | {

@@ -146,6 +146,20 @@ class RecordedAdapter:
                 "`output: text` comparison needs; record it again with `output: text` in the "
                 f"recording spec{self._recorded_from()}"
             )
+        for header in sorted(self.target.compared_headers):
+            if header in answer.headers:
+                continue
+            why = self.source.unkept(header)
+            if why is not None:
+                # Its absence would be compared as "not sent": a MATCH with a target that does
+                # not send it, a DIFF with one that does, whatever the recorded target did.
+                again = (
+                    f"; record it again with headers.{header} in compare.facets"
+                    f"{self._recorded_from()}"
+                    if isinstance(self.source, Recording)
+                    else ""
+                )
+                return f"{answer.where}: header {header} was not recorded: {why}{again}"
         return None
 
     def _recorded_from(self) -> str:
