@@ -30,7 +30,7 @@ from yamlparity.spec.recording import Answer, SourceKind, response_headers
 from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.spec.source import read_text
 
-__all__ = ["HarFilter", "HarLog", "har_cases", "read_har"]
+__all__ = ["HarEntry", "HarFilter", "HarLog", "case_request", "har_cases", "read_har"]
 
 # Request headers a replayed case does not send. Hop-by-hop ones (RFC 9110 7.6.1) and `host`
 # and `content-length` belong to the connection and are set by the client; credentials are
@@ -114,7 +114,7 @@ class HarLog:
     browser: str
     entries: list[HarEntry] = field(default_factory=list)
     text: str = ""
-    checks_input: bool = False  # a HAR entry is its own input: nothing to compare
+    checks_input: bool = True  # a case must send its entry's request (targets/recorded.py)
     lists_unused: bool = False  # entries left out by filters are not stale cases
     _index: dict[str, HarEntry] | None = field(default=None, repr=False)
 
@@ -128,6 +128,9 @@ class HarLog:
     def answer(self, name: str) -> Answer | None:
         entry = self._by_name().get(name)
         return None if entry is None else response_answer(self, entry)
+
+    def entry(self, name: str) -> HarEntry | None:
+        return self._by_name().get(name)
 
     def unkept(self, header: str) -> str | None:
         if header not in DROPPED_RESPONSE_HEADERS:
@@ -375,6 +378,17 @@ def har_cases(har: HarLog, selection: HarFilter) -> list[Case]:
 
 
 def _case(har: HarLog, entry: HarEntry) -> Case:
+    return Case(
+        name=entry.name,
+        location=har.location(entry),
+        input=_input(entry),
+        request=case_request(entry),
+    )
+
+
+def case_request(entry: HarEntry) -> dict[str, Any]:
+    """What a case made from `entry` sends, as a case's `request` (literal values). Raises the
+    entry's SpecError when its request cannot be sent."""
     if entry.unsendable is not None:
         raise entry.unsendable
     parts = urlsplit(entry.url)
@@ -392,12 +406,7 @@ def _case(har: HarLog, entry: HarEntry) -> Case:
         "headers": {name: literal(value) for name, value in headers.items()},
         "body": literal(entry.body) if entry.body is not None else None,
     }
-    return Case(
-        name=entry.name,
-        location=har.location(entry),
-        input=_input(entry),
-        request=request,
-    )
+    return request
 
 
 def _request_headers(entry: HarEntry) -> dict[str, str]:

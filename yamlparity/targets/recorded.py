@@ -19,8 +19,10 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
+from yamlparity.core.errors import SpecError
+from yamlparity.spec.har import HarLog, case_request
 from yamlparity.spec.model import RecordedTarget
 from yamlparity.spec.recording import (
     UNRECORDED_HEADERS,
@@ -62,6 +64,43 @@ def _changed(what: str, answer: Answer, recorded: str, now: str) -> str:
         f"now {now}); record it again with --update-baseline, or set `check_input: false` on the "
         "target to compare anyway"
     )
+
+
+def _other_request(har: HarLog, invocation: Invocation) -> str | None:
+    """Why the case is not the request the HAR entry of its name recorded, if it is not: a
+    case of that name from another capture (or a hand-written one) asks another question."""
+    case = invocation.case
+    entry = har.entry(case.name)
+    if entry is None:
+        return None
+    where = f"{har.display} (log.entries[{entry.index}])"
+    try:
+        recorded = case_request(entry)
+    except SpecError as exc:
+        return (
+            f"the HAR entry's request cannot be compared with the case's ({where}: {exc.message})"
+        )
+    sent = case.request or {}
+    differs = [
+        part
+        for part in ("method", "path", "headers", "body")
+        if _request_part(sent, part) != _request_part(recorded, part)
+    ]
+    if not differs:
+        return None
+    what = ", ".join("path and query" if part == "path" else part for part in differs)
+    return (
+        f"the case's request is not the one its HAR entry recorded ({where}: {entry.method} "
+        f"{entry.url}; they differ in: {what}): it answers another request; make the case from "
+        "this HAR file, or set `check_input: false` on the target to compare anyway"
+    )
+
+
+def _request_part(request: dict[str, Any], part: str) -> Any:
+    value = request.get(part)
+    if part == "headers":
+        return {str(name).lower(): item for name, item in (value or {}).items()}
+    return value
 
 
 def observation(answer: Answer, target: str) -> RawObservation:
@@ -182,6 +221,8 @@ class RecordedAdapter:
     def _stale(self, answer: Answer, invocation: Invocation) -> str | None:
         if not self.target.check_input:
             return None
+        if isinstance(self.source, HarLog):
+            return _other_request(self.source, invocation)
         if answer.input_sha256 is not None:
             now = fingerprint(invocation)
             if now != answer.input_sha256:
