@@ -5,18 +5,21 @@ Real helpers and servers, through the real CLI."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
 Cli = Callable[..., CompletedProcess[str]]
 
-# Prints the same JSON value in one of two layouts: `spaced` as `{"a": 1}`, else `{"a":1}`.
+# Prints the same JSON value in one of two layouts: `spaced` as `{"a": 1}`, else `{"a":1}`;
+# `bare` leaves out the final newline.
 LAYOUT = """\
 import json, sys
 data = json.loads(sys.stdin.read())
 spaced = len(sys.argv) > 1 and sys.argv[1] == "spaced"
-print(json.dumps({"a": data["n"]}, separators=(", ", ": ") if spaced else (",", ":")))
+end = "" if sys.argv[-1] == "bare" else "\\n"
+print(json.dumps({"a": data["n"]}, separators=(", ", ": ") if spaced else (",", ":")), end=end)
 """
 
 
@@ -170,3 +173,23 @@ def test_a_header_the_recording_never_kept_is_not_compared_as_absent(
     assert done.returncode == 0, done.stdout + done.stderr
     done = run_cli("run", "replay.yaml")
     assert "[parity] replay: 1 match / 0 diff (out of 1)" in done.stdout, done.stdout
+
+
+def test_a_match_with_a_recording_of_parsed_json_is_canonical_not_identical(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    bare = "{run: [python3, layout.py, bare]}"
+    _command_spec(tmp_path, "rec", {"old": bare, "new": bare})
+    assert run_cli("record", "rec.yaml", "--target", "old").returncode == 0
+    # The live program writes exactly the bytes the recording's value is dumped as: still,
+    # the recording never kept the bytes, so the two cannot be byte-equal.
+    _command_spec(tmp_path, "replay", {"old": "{recorded: baselines/old.jsonl}", "new": bare})
+    done = run_cli("run", "replay.yaml", "--format", "json", "--report-dir", "out")
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "out" / "replay.json").read_text("utf-8"))
+    assert [case["tier"] for case in results["cases"]] == ["canonical", "canonical"]
+    # Two live targets writing the same bytes are identical.
+    _command_spec(tmp_path, "live", {"old": bare, "new": bare})
+    done = run_cli("run", "live.yaml", "--format", "json", "--report-dir", "out")
+    results = json.loads((tmp_path / "out" / "live.json").read_text("utf-8"))
+    assert [case["tier"] for case in results["cases"]] == ["identical", "identical"]

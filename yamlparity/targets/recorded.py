@@ -114,6 +114,7 @@ def observation(answer: Answer, target: str) -> RawObservation:
         headers=dict(answer.headers),
         stdout=answer.stdout,
         stderr=answer.stderr,
+        exact=not answer.parsed,
     )
 
 
