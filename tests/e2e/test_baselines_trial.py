@@ -193,3 +193,44 @@ def test_a_match_with_a_recording_of_parsed_json_is_canonical_not_identical(
     done = run_cli("run", "live.yaml", "--format", "json", "--report-dir", "out")
     results = json.loads((tmp_path / "out" / "live.json").read_text("utf-8"))
     assert [case["tier"] for case in results["cases"]] == ["identical", "identical"]
+
+
+def test_a_target_s_own_headers_are_part_of_what_a_recording_checks(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    (tmp_path / "srv.py").write_text(COOKIE_SERVER, "utf-8")
+    (tmp_path / "probe.yaml").write_text(
+        "name: probe\ntargets:\n"
+        '  old: {url: "http://127.0.0.1:${port}", port: auto, headers: {X-Tenant: "${TENANT:-a}"},'
+        ' service: {run: [python3, srv.py, "${port}", plain], ready: {port: true}}}\n'
+        "  last: {recorded: baselines/old.jsonl}\n"
+        "request: {method: GET, path: /login}\ncompare: {facets: [status, body]}\n"
+        "cases:\n  - {name: login, input: 1}\nreport: {path: reports/probe.md}\n",
+        "utf-8",
+    )
+    assert run_cli("record", "probe.yaml", "--target", "old").returncode == 0
+    file = tmp_path / "baselines" / "old.jsonl"
+    assert '"target_headers_sha256":"' in file.read_text("utf-8").splitlines()[0]
+    assert "[parity] probe: 1 match" in run_cli("run", "probe.yaml").stdout
+    # Another tenant is another question, although the server answers it the same.
+    done = run_cli("run", "probe.yaml", "-v", "--env", "TENANT=b")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "ERROR login: last: the case's headers (the `headers:` of target old) changed since it "
+        "was recorded (baselines/old.jsonl:2: headers "
+    ) in done.stdout
+    assert "record it again with --update-baseline, or set `check_input: false`" in done.stdout
+    # A recording made before the target's headers were fingerprinted is compared, and the
+    # report says that a changed target header goes unseen.
+    header, *rows = file.read_text("utf-8").splitlines()
+    older = json.loads(header)
+    del older["target_headers_sha256"]
+    file.write_text("\n".join([json.dumps(older, separators=(",", ":")), *rows]) + "\n", "utf-8")
+    done = run_cli("run", "probe.yaml", "--env", "TENANT=b")
+    assert "[parity] probe: 1 match / 0 diff (out of 1)" in done.stdout, done.stdout
+    report = (tmp_path / "reports" / "probe.md").read_text("utf-8")
+    assert (
+        "recorded without a fingerprint of target old's own headers (made by an older "
+        "yamlparity): a case whose target headers changed is compared all the same; record it "
+        "again with `yamlparity record probe.yaml --target old --update-baseline`"
+    ) in report

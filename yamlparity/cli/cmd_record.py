@@ -195,7 +195,11 @@ class _Run:
 def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[list[str], Any]:
     """Write the recording; (its case names, what changed against the old one)."""
     from yamlparity.run.engine import now_utc
-    from yamlparity.spec.recording import RecordingHeader, file_sha256
+    from yamlparity.spec.recording import (
+        RecordingHeader,
+        file_sha256,
+        target_headers_fingerprint,
+    )
     from yamlparity.spec.redact import Redactor
     from yamlparity.targets.recorded import write_recording
 
@@ -218,6 +222,9 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
         spec_sha256=file_sha256(spec.file),
         cases=len(every),
         kept_headers=_kept_headers(spec, old, kept),
+        target_headers_sha256=(
+            target_headers_fingerprint(target.headers) if target.kind == "http" else None
+        ),
     )
 
     def line_of(name: str) -> str:

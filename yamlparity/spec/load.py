@@ -2232,9 +2232,22 @@ def _with_replay_context(spec: Spec) -> Spec:
         if facet.startswith("headers.")
     )
     targets: dict[str, Target] = {
-        name: dataclasses.replace(target, output=spec.output, compared_headers=headers)
+        name: dataclasses.replace(
+            target,
+            output=spec.output,
+            compared_headers=headers,
+            live_headers=_live_headers(spec, target),
+        )
         if target.kind == "recorded"
         else target
         for name, target in spec.targets.items()
     }
     return dataclasses.replace(spec, targets=targets)
+
+
+def _live_headers(spec: Spec, target: RecordedTarget) -> dict[str, str] | None:
+    """The headers of the live HTTP target the recording was made from, when this spec has it
+    (a live target and its own recording)."""
+    header = getattr(target.source, "header", None)
+    live = spec.targets.get(header.target) if header is not None else None
+    return dict(live.headers) if isinstance(live, HttpTarget) else None

@@ -150,6 +150,9 @@ class RecordedTarget:
     # of parsed JSON cannot answer `output: text`, and a header it never kept is not absent.
     output: OutputKind = "json"
     compared_headers: frozenset[str] = frozenset()
+    # The `headers:` of the live HTTP target this spec has under the recorded target's name
+    # (a live target and its own recording), to check against the recorded fingerprint.
+    live_headers: dict[str, str] | None = None
     kind: Literal["recorded"] = "recorded"
 
     @property

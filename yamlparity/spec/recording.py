@@ -53,6 +53,7 @@ __all__ = [
     "header_line",
     "input_fingerprint",
     "load_recording",
+    "target_headers_fingerprint",
 ]
 
 FORMAT = 1
@@ -97,9 +98,14 @@ class RecordingHeader:
     # this one kept because the spec compared them; None in recordings made before it was
     # written down (they cannot tell a header left out from one the target did not send).
     kept_headers: tuple[str, ...] | None = None
+    # An HTTP target's own `headers:` (sent with every case; credentials left out), as a short
+    # hash: None in recordings made before it was written (see targets_headers_fingerprint).
+    target_headers_sha256: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
         kept: dict[str, JSON] = {}
+        if self.target_headers_sha256 is not None:
+            kept["target_headers_sha256"] = self.target_headers_sha256
         if self.kept_headers is not None:
             kept["kept_headers"] = list(self.kept_headers)
         return {
@@ -286,6 +292,17 @@ def input_fingerprint(
             if name.lower() not in leave_out:
                 digest.update(f"{name.lower()}: {(headers or {})[name]}\0".encode())
         digest.update(b"body\0" + (body if body is not None else b"\xff"))
+    return digest.hexdigest()[:_HASH_HEX]
+
+
+def target_headers_fingerprint(headers: Mapping[str, str]) -> str:
+    """A short sha256 of an HTTP target's own headers (sent with every case), credentials left
+    out as in `input_fingerprint`; kept once in a recording's header, since it is the same for
+    every case, and checked when the replaying spec still has that live target."""
+    digest = hashlib.sha256(b"target headers\0")
+    for name in sorted(headers, key=str.lower):
+        if name.lower() not in SENSITIVE_HEADERS:
+            digest.update(f"{name.lower()}: {headers[name]}\0".encode())
     return digest.hexdigest()[:_HASH_HEX]
 
 
@@ -553,7 +570,15 @@ def _header(row: dict[str, JSON], display: str, text: str) -> RecordingHeader:
         spec_sha256=str(row.get("spec_sha256") or ""),
         cases=int(cases.literal) if isinstance(cases, Number) and cases.is_integer_literal else 0,
         kept_headers=_kept_headers(row.get("kept_headers"), display, text),
+        target_headers_sha256=_optional_text(row, "target_headers_sha256", display, text),
     )
+
+
+def _optional_text(row: dict[str, JSON], key: str, display: str, text: str) -> str | None:
+    value = row.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _error(f"{key!r} must be a string", display, 1, text)
+    return value
 
 
 def _kept_headers(value: JSON, display: str, text: str) -> tuple[str, ...] | None:

@@ -35,6 +35,7 @@ from yamlparity.spec.recording import (
     case_fingerprint,
     header_line,
     input_fingerprint,
+    target_headers_fingerprint,
 )
 from yamlparity.spec.redact import SENSITIVE_HEADERS, Redactor
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetAdapter
@@ -228,6 +229,14 @@ class RecordedAdapter:
             now = fingerprint(invocation)
             if now != answer.input_sha256:
                 return _changed("input", answer, answer.input_sha256, now)
+        recorded = getattr(self.source, "header", None)
+        live = self.target.live_headers
+        if recorded is not None and recorded.target_headers_sha256 and live is not None:
+            # The live target's own `headers:` went with every recorded request too.
+            now = target_headers_fingerprint(live)
+            if now != recorded.target_headers_sha256:
+                what = f"headers (the `headers:` of target {recorded.target})"
+                return _changed(what, answer, recorded.target_headers_sha256, now)
         if answer.case_sha256 is not None:
             # The recorded command's arguments were rendered from the case's data: the same
             # stdin with other arguments (`add` then `mul`) is another question.
@@ -251,10 +260,28 @@ class RecordedAdapter:
             f"record it again with `{_record_again(cast(Recording, self.source))}`"
         )
 
+    def _unchecked_headers(self) -> str | None:
+        """A note for an older recording of an HTTP target whose own `headers:` this spec
+        sets: they were not fingerprinted, so a changed one would go unseen."""
+        source, live = self.source, self.target.live_headers
+        if not self.target.check_input or not isinstance(source, Recording) or not live:
+            return None
+        if source.header.target_headers_sha256 is not None:
+            return None
+        if all(name.lower() in SENSITIVE_HEADERS for name in live):
+            return None  # credentials are never part of a fingerprint
+        return (
+            f"recorded without a fingerprint of target {source.header.target}'s own headers "
+            "(made by an older yamlparity): a case whose target headers changed is compared "
+            f"all the same; record it again with `{_record_again(source)}`"
+        )
+
     def notes(self) -> list[str]:
         """What the report says under the target: a changed spec, stale recorded cases."""
         out: list[str] = []
         if unchecked := self._unchecked_arguments():
+            out.append(unchecked)
+        if unchecked := self._unchecked_headers():
             out.append(unchecked)
         header = getattr(self.source, "header", None)
         if self.target.spec_changed and header is not None:
