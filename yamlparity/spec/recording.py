@@ -9,7 +9,8 @@ exactly:
 - `body_json` / `body_jsonl`: the parsed value(s), number literals and key order as received
   (`1.0` stays `1.0`, `9007199254740993` keeps every digit); layout (whitespace, `\\u00e9`
   escapes) is not kept: it is never a difference in yamlparity, so replay is at best
-  `canonical`, never `identical`.
+  `canonical`, never `identical`, and an `output: text` spec (which compares bytes) gets an
+  ERROR from such a line, not a verdict.
 - `body`: the text, exactly (UTF-8 output that is not JSON, or `output: text` specs).
 - `body_base64`: the bytes, exactly, when they are not UTF-8.
 
@@ -18,7 +19,9 @@ A case the target could not answer (timeout, refused connection) has `failure` i
 credentials): an answer recorded for another input is not an answer to this case. A command
 whose `run` arguments are templates gets its arguments from the case's data too; `case_sha256`
 fingerprints that data (`case.input` and `case.vars`), since a replay has no command of its own
-to render the arguments with.
+to render the arguments with. The header line fingerprints an HTTP target's own `headers:`
+(`target_headers_sha256`) and lists the headers left out by default that it kept because the
+spec compared them (`kept_headers`): a compared header a recording never kept is not "absent".
 """
 
 from __future__ import annotations
