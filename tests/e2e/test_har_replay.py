@@ -131,3 +131,72 @@ def test_har_errors_point_into_the_file(tmp_path: Path, run_cli: Cli) -> None:
     done = run_cli("validate", spec.name)
     assert done.returncode == 2
     assert "HAR entries are HTTP requests, and this spec has command targets" in done.stderr
+
+
+def test_a_filtered_out_entry_is_never_checked_for_replay(tmp_path: Path, run_cli: Cli) -> None:
+    # The POST's body as base64 cannot be sent as text; the error's hint is to filter it out,
+    # and a filter that leaves it out lets the rest load and run.
+    spec = _spec(tmp_path, "chromium.har", "[{har: chromium.har, methods: [GET]}]")
+    har = tmp_path / "chromium.har"
+    doc = json.loads(har.read_text("utf-8"))
+    post = doc["log"]["entries"][2]["request"]["postData"]
+    post["encoding"], post["text"] = "base64", "eyJxIjoxfQ=="
+    har.write_text(json.dumps(doc, indent=1), "utf-8")
+    for source in (
+        "[{har: chromium.har, methods: [GET]}]",
+        '[{har: chromium.har, url: "*/items*"}]',
+    ):
+        spec.write_text(
+            spec.read_text("utf-8").replace(
+                spec.read_text("utf-8").split("cases_from: ")[1].splitlines()[0], source
+            ),
+            "utf-8",
+        )
+        done = run_cli("validate", spec.name)
+        assert done.returncode == 0, source + done.stderr
+    done = run_cli("run", spec.name)
+    assert "[parity] replay: 1 match / 0 diff (out of 1)" in done.stdout, done.stdout + done.stderr
+    spec.write_text(
+        spec.read_text("utf-8").replace('[{har: chromium.har, url: "*/items*"}]', "[chromium.har]"),
+        "utf-8",
+    )
+    done = run_cli("validate", spec.name)
+    assert done.returncode == 2
+    assert (
+        "log.entries[2].request.postData.encoding: an encoded request body ('base64')"
+        in done.stderr
+    )
+
+
+def test_a_har_answer_is_lent_only_to_the_request_it_recorded(tmp_path: Path, run_cli: Cli) -> None:
+    # Two captures of the same name: the cases come from the second, the answers from the
+    # first. An entry answers a case only when the case sends the entry's request.
+    spec = _spec(tmp_path, "chromium.har", '[{har: other/chromium.har, url: "*/api/*"}]')
+    doc = json.loads((HARS / "chromium.har").read_text("utf-8"))
+    items, echo = doc["log"]["entries"][1]["request"], doc["log"]["entries"][2]["request"]
+    for header in items["headers"]:
+        if header["name"] == "Sec-Fetch-Mode":
+            header["value"] = "navigate"  # another request; the site answers it the same
+    # A credential is never sent by a HAR case: another one is the same request.
+    echo["headers"].append({"name": "Authorization", "value": "Bearer another-token-456"})
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "chromium.har").write_text(json.dumps(doc, indent=1), "utf-8")
+    done = run_cli("run", "replay.yaml", "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[parity] replay: 1 match / 0 diff / 2 error (out of 3)" in done.stdout
+    assert (
+        "ERROR chromium-001-get-api-items: archive: the case's request is not the one its HAR "
+        "entry recorded (chromium.har (log.entries[1]): GET "
+        "http://127.0.0.1:18731/api/items?limit=2&sort=name; they differ in: headers): it answers "
+        "another request; make the case from this HAR file, or set `check_input: false` on "
+        "the target to compare anyway"
+    ) in done.stdout
+    assert "chromium-002-post-api-echo" not in done.stdout  # matched
+    spec.write_text(
+        spec.read_text("utf-8").replace(
+            "recorded: chromium.har", "recorded: chromium.har\n    check_input: false"
+        ),
+        "utf-8",
+    )
+    done = run_cli("run", "replay.yaml")
+    assert "[parity] replay: 2 match / 0 diff / 1 error (out of 3)" in done.stdout, done.stdout

@@ -70,6 +70,7 @@ def register(sub: Any) -> None:
 def record_command(args: argparse.Namespace) -> int:
     spec = _one_spec(args)
     target = _live_target(spec, args.target)
+    _check_selection(spec, args.select)
     path = _recording_path(spec, args)
     shown = display_path(path)
     old = _old_recording(spec, target, path, shown, args.update_baseline)
@@ -96,6 +97,18 @@ def record_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         run.capture.discard()
+
+
+def _check_selection(spec: Any, expression: str | None) -> None:
+    """A -k that selects nothing is a typo: nothing is recorded nor rewritten (as `run`)."""
+    if not expression:
+        return
+    from yamlparity.cli.common import case_names
+    from yamlparity.spec.select import compile_selection
+
+    matches = compile_selection(expression)
+    if not any(matches(name) for name in case_names(spec)):
+        raise UsageError(f"-k {expression!r} selects no case in {display_path(Path(spec.file))}")
 
 
 def _old_recording(spec: Any, target: Any, path: Path, shown: str, update: bool) -> Any:
@@ -182,7 +195,11 @@ class _Run:
 def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[list[str], Any]:
     """Write the recording; (its case names, what changed against the old one)."""
     from yamlparity.run.engine import now_utc
-    from yamlparity.spec.recording import RecordingHeader, file_sha256
+    from yamlparity.spec.recording import (
+        RecordingHeader,
+        file_sha256,
+        target_headers_fingerprint,
+    )
     from yamlparity.spec.redact import Redactor
     from yamlparity.targets.recorded import write_recording
 
@@ -204,6 +221,10 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
         spec=os.path.relpath(spec.file, path.parent.resolve()),
         spec_sha256=file_sha256(spec.file),
         cases=len(every),
+        kept_headers=_kept_headers(spec, old, kept),
+        target_headers_sha256=(
+            target_headers_fingerprint(target.headers) if target.kind == "http" else None
+        ),
     )
 
     def line_of(name: str) -> str:
@@ -215,6 +236,19 @@ def _write(spec: Any, target: Any, path: Path, old: Any, capture: Any) -> tuple[
 
     write_recording(path, header, every, line_of)
     return every, changes
+
+
+def _kept_headers(spec: Any, old: Any, kept: set[str]) -> tuple[str, ...]:
+    """The headers a recording leaves out by default that this one keeps (the compared ones);
+    with lines kept from the old recording (-k), only those its lines kept too."""
+    from yamlparity.spec.recording import UNRECORDED_HEADERS
+    from yamlparity.spec.redact import SENSITIVE_HEADERS
+
+    named = {f.removeprefix("headers.") for f in spec.compare.facets if f.startswith("headers.")}
+    names = named & (UNRECORDED_HEADERS | SENSITIVE_HEADERS)
+    if kept:
+        names &= set(old.header.kept_headers or ())
+    return tuple(sorted(names))
 
 
 def _one_spec(args: argparse.Namespace) -> Any:
@@ -409,6 +443,10 @@ def _classify(spec: Any, target: str, old: Any, capture: Any, spec_names: set[st
             changes.same.add(name)
             continue
         old_answer, new_answer = answer_of(before), answer_of(after)
+        if old_answer.parsed and not new_answer.parsed and spec.output == "text":
+            # The old line cannot answer an `output: text` replay (it holds a parsed value).
+            changes.changed.append((name, f"{old_answer.parsed} → the text"))
+            continue
         how = judge.difference(name, old_answer, new_answer)
         if how is None:
             changes.same.add(name)

@@ -30,7 +30,7 @@ from yamlparity.spec.recording import Answer, SourceKind, response_headers
 from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.spec.source import read_text
 
-__all__ = ["HarFilter", "HarLog", "har_cases", "read_har"]
+__all__ = ["HarEntry", "HarFilter", "HarLog", "case_request", "har_cases", "read_har"]
 
 # Request headers a replayed case does not send. Hop-by-hop ones (RFC 9110 7.6.1) and `host`
 # and `content-length` belong to the connection and are set by the client; credentials are
@@ -98,6 +98,9 @@ class HarEntry:
     response: dict[str, JSON]
     started: str
     place: tuple[int, int]  # line and column where the entry starts
+    # Why the request cannot be sent as a case (an encoded body, a form kept as params only):
+    # raised only when a `cases_from` filter admits the entry, so a filter can leave it out.
+    unsendable: SpecError | None = None
 
 
 @dataclass
@@ -111,7 +114,7 @@ class HarLog:
     browser: str
     entries: list[HarEntry] = field(default_factory=list)
     text: str = ""
-    checks_input: bool = False  # a HAR entry is its own input: nothing to compare
+    checks_input: bool = True  # a case must send its entry's request (targets/recorded.py)
     lists_unused: bool = False  # entries left out by filters are not stale cases
     _index: dict[str, HarEntry] | None = field(default=None, repr=False)
 
@@ -125,6 +128,17 @@ class HarLog:
     def answer(self, name: str) -> Answer | None:
         entry = self._by_name().get(name)
         return None if entry is None else response_answer(self, entry)
+
+    def entry(self, name: str) -> HarEntry | None:
+        return self._by_name().get(name)
+
+    def unkept(self, header: str) -> str | None:
+        if header not in DROPPED_RESPONSE_HEADERS:
+            return None
+        return (
+            f"a HAR answer leaves out `{header}` (date, content-encoding and hop-by-hop "
+            "headers): compare it between live targets"
+        )
 
     def _by_name(self) -> dict[str, HarEntry]:
         if self._index is None:  # built on first use: a HAR read only for its cases needs none
@@ -262,7 +276,7 @@ class _Reader:
                 "filter such entries out with `url:` in cases_from",
             )
         headers = self.pairs(request, (*base, "request", "headers"))
-        body, mime = self.post_data(request, (*base, "request"))
+        body, mime, unsendable = self.post_data(request, (*base, "request"))
         status = response.get("status")
         if not isinstance(status, Number) or not status.is_integer_literal:
             raise self.error((*base, "response", "status"), "missing or not an integer")
@@ -281,6 +295,7 @@ class _Reader:
             response=response,
             started=started if isinstance(started, str) else "",
             place=place,
+            unsendable=unsendable,
         )
 
     def pairs(
@@ -299,34 +314,47 @@ class _Reader:
 
     def post_data(
         self, request: dict[str, JSON], base: tuple[str | int, ...]
-    ) -> tuple[str | None, str | None]:
-        """The request body as text (exact), and its MIME type; (None, None) without one."""
+    ) -> tuple[str | None, str | None, SpecError | None]:
+        """The request body as text (exact), and its MIME type; (None, None) without one. The
+        third item says why a well-formed body cannot be sent (raised only for an entry a
+        `cases_from` filter admits: the hint is to filter it out)."""
         post = request.get("postData")
         if post is None:
-            return None, None
+            return None, None, None
         path = (*base, "postData")
         post = self.object(request, path, post)
         mime = post.get("mimeType")
         mime = mime if isinstance(mime, str) else None
         text = post.get("text")
+        hint = "filter this entry out (`methods:` or `url:` in cases_from)"
         if post.get("encoding") not in (None, ""):
-            raise self.error(
-                (*path, "encoding"),
-                f"an encoded request body ({post.get('encoding')!r}) cannot be replayed as text",
-                "filter this entry out (`methods:` or `url:` in cases_from)",
+            return (
+                None,
+                mime,
+                self.error(
+                    (*path, "encoding"),
+                    f"an encoded request body ({post.get('encoding')!r}) cannot be replayed "
+                    "as text",
+                    hint,
+                ),
             )
         if isinstance(text, str):
-            return text, mime
+            return text, mime, None
         params = post.get("params")
         if isinstance(params, list) and (mime or "").startswith(
             "application/x-www-form-urlencoded"
         ):
             pairs = self.pairs(post, (*path, "params"))
-            return urlencode(pairs), mime
-        raise self.error(
-            path,
-            "no `text` to send (a multipart form kept as params only cannot be rebuilt exactly)",
-            "filter this entry out (`methods:` or `url:` in cases_from)",
+            return urlencode(pairs), mime, None
+        return (
+            None,
+            mime,
+            self.error(
+                path,
+                "no `text` to send (a multipart form kept as params only cannot be rebuilt "
+                "exactly)",
+                hint,
+            ),
         )
 
 
@@ -350,6 +378,19 @@ def har_cases(har: HarLog, selection: HarFilter) -> list[Case]:
 
 
 def _case(har: HarLog, entry: HarEntry) -> Case:
+    return Case(
+        name=entry.name,
+        location=har.location(entry),
+        input=_input(entry),
+        request=case_request(entry),
+    )
+
+
+def case_request(entry: HarEntry) -> dict[str, Any]:
+    """What a case made from `entry` sends, as a case's `request` (literal values). Raises the
+    entry's SpecError when its request cannot be sent."""
+    if entry.unsendable is not None:
+        raise entry.unsendable
     parts = urlsplit(entry.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = _request_headers(entry)
@@ -365,12 +406,7 @@ def _case(har: HarLog, entry: HarEntry) -> Case:
         "headers": {name: literal(value) for name, value in headers.items()},
         "body": literal(entry.body) if entry.body is not None else None,
     }
-    return Case(
-        name=entry.name,
-        location=har.location(entry),
-        input=_input(entry),
-        request=request,
-    )
+    return request
 
 
 def _request_headers(entry: HarEntry) -> dict[str, str]:

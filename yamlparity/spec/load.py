@@ -374,7 +374,7 @@ class _SpecBuilder:
         targets = {name: self._with_cases(target, cases) for name, target in targets.items()}
         stem = self.path.name.rsplit(".", 1)[0]
         name = cast(str, data.get("name", stem))
-        return Spec(
+        spec = Spec(
             name=name,
             title=cast(str, data.get("title", name)),
             description=cast(str, data.get("description", "")),
@@ -399,6 +399,7 @@ class _SpecBuilder:
             allow_empty=bool(data.get("allow_empty", False)),
             align=self.align,
         )
+        return _with_replay_context(spec)
 
     # -- secrets
 
@@ -2218,3 +2219,35 @@ def _split_by_flow_comma(mark: NodeMark, text: str) -> str | None:
         "in a YAML list written `[...]` a comma ends the item, which cut this rule in two: "
         "quote the rule, or put each rule on its own `- ` line"
     )
+
+
+def _with_replay_context(spec: Spec) -> Spec:
+    """Recorded targets told what the spec makes of their answers: its output kind, and the
+    headers it compares (targets/recorded.py refuses what the recording cannot answer)."""
+    if not any(target.kind == "recorded" for target in spec.targets.values()):
+        return spec
+    headers = frozenset(
+        facet.removeprefix("headers.")
+        for facet in spec.compare.facets
+        if facet.startswith("headers.")
+    )
+    targets: dict[str, Target] = {
+        name: dataclasses.replace(
+            target,
+            output=spec.output,
+            compared_headers=headers,
+            live_headers=_live_headers(spec, target),
+        )
+        if target.kind == "recorded"
+        else target
+        for name, target in spec.targets.items()
+    }
+    return dataclasses.replace(spec, targets=targets)
+
+
+def _live_headers(spec: Spec, target: RecordedTarget) -> dict[str, str] | None:
+    """The headers of the live HTTP target the recording was made from, when this spec has it
+    (a live target and its own recording)."""
+    header = getattr(target.source, "header", None)
+    live = spec.targets.get(header.target) if header is not None else None
+    return dict(live.headers) if isinstance(live, HttpTarget) else None

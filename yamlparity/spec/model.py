@@ -146,6 +146,13 @@ class RecordedTarget:
     check_input: bool = True  # an answer recorded for another input is an ERROR
     unused: tuple[str, ...] = ()  # recorded cases the spec no longer has
     spec_changed: bool = False  # the spec file differs from the one that recorded it
+    # What the replaying spec makes of the answers (set when the spec is built): a recording
+    # of parsed JSON cannot answer `output: text`, and a header it never kept is not absent.
+    output: OutputKind = "json"
+    compared_headers: frozenset[str] = frozenset()
+    # The `headers:` of the live HTTP target this spec has under the recorded target's name
+    # (a live target and its own recording), to check against the recorded fingerprint.
+    live_headers: dict[str, str] | None = None
     kind: Literal["recorded"] = "recorded"
 
     @property

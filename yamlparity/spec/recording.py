@@ -9,7 +9,8 @@ exactly:
 - `body_json` / `body_jsonl`: the parsed value(s), number literals and key order as received
   (`1.0` stays `1.0`, `9007199254740993` keeps every digit); layout (whitespace, `\\u00e9`
   escapes) is not kept: it is never a difference in yamlparity, so replay is at best
-  `canonical`, never `identical`.
+  `canonical`, never `identical`, and an `output: text` spec (which compares bytes) gets an
+  ERROR from such a line, not a verdict.
 - `body`: the text, exactly (UTF-8 output that is not JSON, or `output: text` specs).
 - `body_base64`: the bytes, exactly, when they are not UTF-8.
 
@@ -18,7 +19,9 @@ A case the target could not answer (timeout, refused connection) has `failure` i
 credentials): an answer recorded for another input is not an answer to this case. A command
 whose `run` arguments are templates gets its arguments from the case's data too; `case_sha256`
 fingerprints that data (`case.input` and `case.vars`), since a replay has no command of its own
-to render the arguments with.
+to render the arguments with. The header line fingerprints an HTTP target's own `headers:`
+(`target_headers_sha256`) and lists the headers left out by default that it kept because the
+spec compared them (`kept_headers`): a compared header a recording never kept is not "absent".
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Literal, Protocol, cast
 from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, JsonDecodeError, Number, dumps, loads, loads_lines
 from yamlparity.spec.fixtures import BOM, DuplicateKey, decode_line, parse_checked
+from yamlparity.spec.redact import SENSITIVE_HEADERS
 from yamlparity.spec.source import file_errors
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "header_line",
     "input_fingerprint",
     "load_recording",
+    "target_headers_fingerprint",
 ]
 
 FORMAT = 1
@@ -92,8 +97,20 @@ class RecordingHeader:
     spec: str  # the spec file, as shown when recording
     spec_sha256: str
     cases: int
+    # The headers a recording leaves out by default (UNRECORDED_HEADERS, credentials) that
+    # this one kept because the spec compared them; None in recordings made before it was
+    # written down (they cannot tell a header left out from one the target did not send).
+    kept_headers: tuple[str, ...] | None = None
+    # An HTTP target's own `headers:` (sent with every case; credentials left out), as a short
+    # hash: None in recordings made before it was written (see targets_headers_fingerprint).
+    target_headers_sha256: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
+        kept: dict[str, JSON] = {}
+        if self.target_headers_sha256 is not None:
+            kept["target_headers_sha256"] = self.target_headers_sha256
+        if self.kept_headers is not None:
+            kept["kept_headers"] = list(self.kept_headers)
         return {
             MARKER: Number(str(FORMAT)),
             "target": self.target,
@@ -104,6 +121,7 @@ class RecordingHeader:
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
             "cases": Number(str(self.cases)),
+            **kept,
         }
 
 
@@ -123,6 +141,9 @@ class Answer:
     stdout: bytes = b""  # the command's stdout, or the HTTP body
     stderr: bytes = b""
     where: str = ""  # file:line, for messages
+    # The key the main stream was recorded under when that was its parsed value (`stdout_json`,
+    # `body_jsonl`): its bytes are not the target's, only a JSON comparison may use them.
+    parsed: str = ""
 
 
 class AnswerSource(Protocol):
@@ -138,6 +159,11 @@ class AnswerSource(Protocol):
     def names(self) -> Iterator[str]: ...
 
     def answer(self, name: str) -> Answer | None: ...
+
+    def unkept(self, header: str) -> str | None:
+        """Why an answer may lack `header` (lower-case) although the target sent it (the file
+        leaves it out), or None when its absence is the target's."""
+        ...
 
     def provenance(self) -> str:
         """When and from what the answers were recorded, for the report."""
@@ -272,6 +298,17 @@ def input_fingerprint(
     return digest.hexdigest()[:_HASH_HEX]
 
 
+def target_headers_fingerprint(headers: Mapping[str, str]) -> str:
+    """A short sha256 of an HTTP target's own headers (sent with every case), credentials left
+    out as in `input_fingerprint`; kept once in a recording's header, since it is the same for
+    every case, and checked when the replaying spec still has that live target."""
+    digest = hashlib.sha256(b"target headers\0")
+    for name in sorted(headers, key=str.lower):
+        if name.lower() not in SENSITIVE_HEADERS:
+            digest.update(f"{name.lower()}: {headers[name]}\0".encode())
+    return digest.hexdigest()[:_HASH_HEX]
+
+
 def case_fingerprint(input_value: JSON, variables: Mapping[str, JSON]) -> str:
     """A short sha256 of the case data templated `run` arguments are rendered from: the
     arguments themselves are the recorded command's, which a replay cannot render again."""
@@ -310,6 +347,24 @@ class Recording:
         fingerprint the case data they come from: a changed argument cannot be seen."""
         templated = self.header.kind == "command" and "{{" in self.header.description
         return templated and self.without_case_data > 0
+
+    def unkept(self, header: str) -> str | None:
+        """Why this recording may hold no `header` although the target sent it, or None when
+        an answer without it means the target did not send it."""
+        if header not in UNRECORDED_HEADERS and header not in SENSITIVE_HEADERS:
+            return None
+        kept = self.header.kept_headers
+        if kept is None:
+            return (
+                f"this recording (made by an older yamlparity) does not say whether it kept "
+                f"`{header}`, which a recording leaves out unless compare.facets names it"
+            )
+        if header in kept:
+            return None
+        return (
+            f"the recording did not keep `{header}`: a recording leaves it out unless "
+            "compare.facets names it when it is recorded"
+        )
 
     def provenance(self) -> str:
         header = self.header
@@ -390,6 +445,9 @@ class NoRecording:
     def answer(self, name: str) -> Answer | None:
         return None
 
+    def unkept(self, header: str) -> str | None:
+        return None
+
     def provenance(self) -> str:
         return "not recorded yet"
 
@@ -410,6 +468,7 @@ def _answer(row: dict[str, JSON], where: str) -> Answer:
         stdout=_bytes_of(row, main),
         stderr=_bytes_of(row, "stderr"),
         where=where,
+        parsed=next((main + form for form in ("_json", "_jsonl") if main + form in row), ""),
     )
 
 
@@ -513,7 +572,24 @@ def _header(row: dict[str, JSON], display: str, text: str) -> RecordingHeader:
         spec=texts["spec"],
         spec_sha256=str(row.get("spec_sha256") or ""),
         cases=int(cases.literal) if isinstance(cases, Number) and cases.is_integer_literal else 0,
+        kept_headers=_kept_headers(row.get("kept_headers"), display, text),
+        target_headers_sha256=_optional_text(row, "target_headers_sha256", display, text),
     )
+
+
+def _optional_text(row: dict[str, JSON], key: str, display: str, text: str) -> str | None:
+    value = row.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _error(f"{key!r} must be a string", display, 1, text)
+    return value
+
+
+def _kept_headers(value: JSON, display: str, text: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise _error('"kept_headers" must be a list of header names', display, 1, text)
+    return tuple(cast(list[str], value))
 
 
 _HTTP_KEYS = {"case", "input_sha256", "failure", "status", "headers"} | {

@@ -47,6 +47,9 @@ class RawObservation:
     stdout: bytes = b""  # the command's stdout, or the HTTP body
     stderr: bytes = b""
     skipped: str | None = None  # the target is skipped (when_missing: skip), with the reason
+    # False when stdout is not the bytes the target wrote: a recording that kept only the
+    # parsed value (`stdout_json`, `body_json`); such an answer is never `identical`.
+    exact: bool = True
 
 
 # The rest of one exchange: waits for the answer and returns it; never raises.

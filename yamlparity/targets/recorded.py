@@ -19,8 +19,10 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
+from yamlparity.core.errors import SpecError
+from yamlparity.spec.har import HarLog, case_request
 from yamlparity.spec.model import RecordedTarget
 from yamlparity.spec.recording import (
     UNRECORDED_HEADERS,
@@ -33,6 +35,7 @@ from yamlparity.spec.recording import (
     case_fingerprint,
     header_line,
     input_fingerprint,
+    target_headers_fingerprint,
 )
 from yamlparity.spec.redact import SENSITIVE_HEADERS, Redactor
 from yamlparity.targets.base import Invocation, Pending, RawObservation, TargetAdapter
@@ -64,6 +67,43 @@ def _changed(what: str, answer: Answer, recorded: str, now: str) -> str:
     )
 
 
+def _other_request(har: HarLog, invocation: Invocation) -> str | None:
+    """Why the case is not the request the HAR entry of its name recorded, if it is not: a
+    case of that name from another capture (or a hand-written one) asks another question."""
+    case = invocation.case
+    entry = har.entry(case.name)
+    if entry is None:
+        return None
+    where = f"{har.display} (log.entries[{entry.index}])"
+    try:
+        recorded = case_request(entry)
+    except SpecError as exc:
+        return (
+            f"the HAR entry's request cannot be compared with the case's ({where}: {exc.message})"
+        )
+    sent = case.request or {}
+    differs = [
+        part
+        for part in ("method", "path", "headers", "body")
+        if _request_part(sent, part) != _request_part(recorded, part)
+    ]
+    if not differs:
+        return None
+    what = ", ".join("path and query" if part == "path" else part for part in differs)
+    return (
+        f"the case's request is not the one its HAR entry recorded ({where}: {entry.method} "
+        f"{entry.url}; they differ in: {what}): it answers another request; make the case from "
+        "this HAR file, or set `check_input: false` on the target to compare anyway"
+    )
+
+
+def _request_part(request: dict[str, Any], part: str) -> Any:
+    value = request.get(part)
+    if part == "headers":
+        return {str(name).lower(): item for name, item in (value or {}).items()}
+    return value
+
+
 def observation(answer: Answer, target: str) -> RawObservation:
     """A recorded answer as the raw observation a live target would have given."""
     if answer.failure is not None:
@@ -75,6 +115,7 @@ def observation(answer: Answer, target: str) -> RawObservation:
         headers=dict(answer.headers),
         stdout=answer.stdout,
         stderr=answer.stderr,
+        exact=not answer.parsed,
     )
 
 
@@ -130,7 +171,44 @@ class RecordedAdapter:
         stale = self._stale(answer, invocation)
         if stale is not None:
             return RawObservation(target=self.name, failure=stale)
+        unfit = self._unfit(answer)
+        if unfit is not None:
+            return RawObservation(target=self.name, failure=unfit)
         return observation(answer, self.name)
+
+    def _unfit(self, answer: Answer) -> str | None:
+        """Why the recorded answer cannot stand for what this spec compares, if it cannot."""
+        if answer.parsed and self.target.output == "text":
+            stream = answer.parsed.rsplit("_", 1)[0]
+            mode = "jsonl" if answer.parsed.endswith("_jsonl") else "json"
+            return (
+                f"{answer.where}: the recording holds the parsed JSON of the {stream} "
+                f"(`{answer.parsed}`, recorded under `output: {mode}`), not the bytes an "
+                "`output: text` comparison needs; record it again with `output: text` in the "
+                f"recording spec{self._recorded_from()}"
+            )
+        for header in sorted(self.target.compared_headers):
+            if header in answer.headers:
+                continue
+            why = self.source.unkept(header)
+            if why is not None:
+                # Its absence would be compared as "not sent": a MATCH with a target that does
+                # not send it, a DIFF with one that does, whatever the recorded target did.
+                again = (
+                    f"; record it again with headers.{header} in compare.facets"
+                    f"{self._recorded_from()}"
+                    if isinstance(self.source, Recording)
+                    else ""
+                )
+                return f"{answer.where}: header {header} was not recorded: {why}{again}"
+        return None
+
+    def _recorded_from(self) -> str:
+        source = self.source
+        if not isinstance(source, Recording):
+            return ""
+        spec = _shown_path(source.path.parent / source.header.spec)
+        return f" ({spec}, target {source.header.target})"
 
     def _missing(self) -> str:
         source = self.source
@@ -145,10 +223,20 @@ class RecordedAdapter:
     def _stale(self, answer: Answer, invocation: Invocation) -> str | None:
         if not self.target.check_input:
             return None
+        if isinstance(self.source, HarLog):
+            return _other_request(self.source, invocation)
         if answer.input_sha256 is not None:
             now = fingerprint(invocation)
             if now != answer.input_sha256:
                 return _changed("input", answer, answer.input_sha256, now)
+        recorded = getattr(self.source, "header", None)
+        live = self.target.live_headers
+        if recorded is not None and recorded.target_headers_sha256 and live is not None:
+            # The live target's own `headers:` went with every recorded request too.
+            now = target_headers_fingerprint(live)
+            if now != recorded.target_headers_sha256:
+                what = f"headers (the `headers:` of target {recorded.target})"
+                return _changed(what, answer, recorded.target_headers_sha256, now)
         if answer.case_sha256 is not None:
             # The recorded command's arguments were rendered from the case's data: the same
             # stdin with other arguments (`add` then `mul`) is another question.
@@ -172,10 +260,28 @@ class RecordedAdapter:
             f"record it again with `{_record_again(cast(Recording, self.source))}`"
         )
 
+    def _unchecked_headers(self) -> str | None:
+        """A note for an older recording of an HTTP target whose own `headers:` this spec
+        sets: they were not fingerprinted, so a changed one would go unseen."""
+        source, live = self.source, self.target.live_headers
+        if not self.target.check_input or not isinstance(source, Recording) or not live:
+            return None
+        if source.header.target_headers_sha256 is not None:
+            return None
+        if all(name.lower() in SENSITIVE_HEADERS for name in live):
+            return None  # credentials are never part of a fingerprint
+        return (
+            f"recorded without a fingerprint of target {source.header.target}'s own headers "
+            "(made by an older yamlparity): a case whose target headers changed is compared "
+            f"all the same; record it again with `{_record_again(source)}`"
+        )
+
     def notes(self) -> list[str]:
         """What the report says under the target: a changed spec, stale recorded cases."""
         out: list[str] = []
         if unchecked := self._unchecked_arguments():
+            out.append(unchecked)
+        if unchecked := self._unchecked_headers():
             out.append(unchecked)
         header = getattr(self.source, "header", None)
         if self.target.spec_changed and header is not None:

@@ -359,7 +359,7 @@ def _evaluate_elementwise(
     result.verdict = _verdict(result)
     if not result.differences:
         same = docs.parsed_equal and all(_parsed_equal(parsed, live, f) for f in others)
-        bytes_equal = len({raws[name].stdout for name in live}) == 1
+        bytes_equal = _bytes_equal([raws[name] for name in live])
         result.tier = "normalized" if not same else "identical" if bytes_equal else "canonical"
     for name in live:  # the report shows each output as it arrived: no whole tree exists
         result.outcomes[name].facets[main] = RawJson(texts[name])  # type: ignore[assignment]
@@ -663,9 +663,15 @@ def agreement_tier(spec: Spec, raws: dict[str, RawObservation], parsed: dict[str
     facets = spec.compare.facets
     if not all(_parsed_equal(parsed, names, facet) for facet in facets):
         return "normalized"
-    if spec.main_facet in facets and len({raws[name].stdout for name in names}) > 1:
+    if spec.main_facet in facets and not _bytes_equal(list(raws.values())):
         return "canonical"
     return "identical"
+
+
+def _bytes_equal(raws: list[RawObservation]) -> bool:
+    """The main outputs are byte for byte the same, as the targets wrote them (a recording
+    that kept only the parsed value has no bytes to be equal: canonical at best)."""
+    return len({raw.stdout for raw in raws}) == 1 and all(raw.exact for raw in raws)
 
 
 def _parsed_equal(parsed: dict[str, Parsed], names: list[str], facet: str) -> bool:

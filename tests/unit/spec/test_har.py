@@ -237,12 +237,27 @@ def test_errors_name_the_har_path_and_point_at_it(tmp_path: Path) -> None:
     assert lines[error.location.line - 1].strip().startswith('"url":')
     error = _broken(tmp_path, lambda e: e["response"].update(status="200"))
     assert error.message == "log.entries[1].response.status: missing or not an integer"
+    # A body that cannot be sent is an error when the entry becomes a case, not when the file
+    # is read: a filter may leave the entry out (the hint says so).
     multipart = {"mimeType": "multipart/form-data", "params": [{"name": "f", "fileName": "a"}]}
-    error = _broken(tmp_path, lambda e: e["request"].update(postData=multipart))
+    error = _unsendable(tmp_path, lambda e: e["request"].update(postData=multipart))
     assert "cannot be rebuilt exactly" in error.message
     encoded = {"mimeType": "a", "text": "AAE=", "encoding": "base64"}
-    error = _broken(tmp_path, lambda e: e["request"].update(postData=encoded))
+    error = _unsendable(tmp_path, lambda e: e["request"].update(postData=encoded))
     assert "an encoded request body ('base64') cannot be replayed as text" in error.message
+    assert error.location is not None and error.location.line > 1
+
+
+def _unsendable(tmp_path: Path, change: Any) -> SpecError:
+    entry = _entry(method="POST")
+    change(entry)
+    har = read_har(_har(tmp_path, [_entry(), entry]), "t.har")
+    assert [c.name for c in har_cases(har, HarFilter(methods=frozenset({"GET"})))] == [
+        "t-000-get-a-b"
+    ]
+    with pytest.raises(SpecError) as caught:
+        har_cases(har, HarFilter())
+    return caught.value
 
 
 def test_not_a_har(tmp_path: Path) -> None:
