@@ -492,9 +492,12 @@ class _Helper:
             if unfinished:  # it flushed, but never ended the line (write() without "\n")
                 return why + _without_newline(unfinished), unfinished, deadline
             if not self.answered:  # a helper whose stdout is block-buffered never answers
+                # ...and one that hangs on the run's first input has not answered yet either:
+                # no line so far does not say which (a new-user trial read it as a bug).
                 why += (
-                    " (this helper has not answered any line yet: does it flush stdout after "
-                    "each answer? Python: print(..., flush=True) or python3 -u)"
+                    " (this helper has not answered any line yet: it may hang on this input, "
+                    "or not flush stdout after each answer: Python print(..., flush=True) or "
+                    "python3 -u)"
                 )
             return why, b"", deadline
         kind, line, arrived = item
