@@ -33,7 +33,12 @@ MISSING_EXTRA = (
 CACHE = Path(".yamlparity")  # in the project root: the example database
 DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
-SAVED_TAGS = {"not reproduced": "not saved: not reproduced"}
+SAVED_TAGS = {
+    "not reproduced": "not saved: not reproduced",
+    "not reproduced (in the file from an earlier run)": (
+        "not saved: not reproduced; a case of this name is in the file from an earlier run"
+    ),
+}
 REFRESH_SECONDS = 0.1
 
 

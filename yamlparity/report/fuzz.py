@@ -97,7 +97,7 @@ def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
     if result.save:
         added = sum(f.saved == "added" for f in result.findings)
         kept = sum(f.saved == "already saved" for f in result.findings)
-        flaky = sum(f.saved == "not reproduced" for f in result.findings)
+        flaky = sum(f.saved.startswith("not reproduced") for f in result.findings)
         unsaved = f", {flaky} not saved (not reproduced)" if flaky else ""
         lines.append(
             f"**Saved to** {_code(result.save)}: {added} new case(s), {kept} already there"
@@ -216,6 +216,10 @@ def not_reproduced_text(finding: Finding) -> str:
     )
 
 
+# A finding not reproduced now whose name an earlier run saved (that case showed it then).
+IN_FILE_NOT_REPRODUCED = "not reproduced (in the file from an earlier run)"
+
+
 def save_findings(path: Path, findings: list[Finding]) -> None:
     """Add each finding not in `path` yet as a `{"name", "input"}` row; mark each `saved`.
     Names say the class, so a rerun that finds the same classes adds nothing. A finding the
@@ -224,11 +228,12 @@ def save_findings(path: Path, findings: list[Finding]) -> None:
     present = _names_in(path)
     rows = []
     for finding in findings:
+        if not finding.reproduced:
+            # Not a regression case, whatever an earlier run saved under its name.
+            finding.saved = IN_FILE_NOT_REPRODUCED if finding.name in present else "not reproduced"
+            continue
         if finding.name in present:
             finding.saved = "already saved"
-            continue
-        if not finding.reproduced:
-            finding.saved = "not reproduced"
             continue
         finding.saved = "added"
         present.add(finding.name)

@@ -39,7 +39,8 @@ class Finding:
     shown_again: int = 0  # reruns after the search that showed it
     reruns: int = 0  # reruns after the search (none when interrupted)
     # "added" / "already saved" / "not reproduced" (a rerun did not show it: not a regression
-    # case) / "" (no save file)
+    # case) / "not reproduced (in the file from an earlier run)" (not added, and the case of
+    # its name an earlier run saved is left as it is) / "" (no save file)
     saved: str = ""
 
 
