@@ -91,6 +91,8 @@ def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
         f"**Stopped:** {STOPPED_TEXT[result.stopped]}. "
         f"**Verdicts over the examples:** {_verdicts(result)}.",
     ]
+    if result.settled is not None:
+        lines += ["", searched_again_text(result)]
     unavailable = [t for t in result.targets if t.unavailable]
     for target in unavailable:
         lines.append(f"**{_text(target.name)} could not start:** {_text(target.unavailable)}")
@@ -205,6 +207,17 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- the fixture file
+
+
+def searched_again_text(result: FuzzResult) -> str:
+    """Why the search started again (FuzzResult.settled), in one line."""
+    return (
+        f"**Searched again from the start:** {_text(result.settled or '')}. What "
+        f"{result.examples_before} input(s) had shown was dropped, since any answer judged then "
+        "may have been another input's; every input since is followed by a wait until the "
+        "helpers' stdout is quiet (50 ms), so an extra line is an ERROR of the input that "
+        "caused it."
+    )
 
 
 def not_reproduced_text(finding: Finding) -> str:

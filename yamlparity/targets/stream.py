@@ -663,6 +663,20 @@ class StreamAdapter(CommandAdapter):
             total += stdout.lines
         return total
 
+    def recount(self) -> None:
+        """Restart every helper whose process has written more lines than it was sent cases
+        (what its pipe holds now is read first): it is accounted as it ends (Accounting), so
+        the cases it answered are charged. `yamlparity fuzz` calls it after each input, once
+        the input's answers are in (run/engine.py, started_targets)."""
+        for helper in self.helpers:
+            stdout = helper.stdout
+            if helper.proc is None or stdout is None:
+                continue
+            if isinstance(stdout, _PolledStdout) and stdout.open:
+                stdout.pending()  # reads what the pipe holds now
+            if stdout.lines > helper.sent:
+                self._restart(helper)
+
     def end(self, deadline: float) -> None:
         """After close_inputs: count the lines each helper wrote until it exited (by
         `deadline`), then stop them."""
