@@ -33,7 +33,12 @@ MISSING_EXTRA = (
 CACHE = Path(".yamlparity")  # in the project root: the example database
 DATABASE = CACHE / "fuzz-db"
 KINDS = {"diff": "DIFF", "error": "ERROR", "fail": "FAIL"}
-SAVED_TAGS = {"not reproduced": "not saved: not reproduced"}
+SAVED_TAGS = {
+    "not reproduced": "not saved: not reproduced",
+    "not reproduced (in the file from an earlier run)": (
+        "not saved: not reproduced; a case of this name is in the file from an earlier run"
+    ),
+}
 REFRESH_SECONDS = 0.1
 
 
@@ -314,6 +319,19 @@ class _Progress:
         )
         self.stream.flush()
 
+    def searching_again(self, reason: str, examples: int, seconds: float) -> None:
+        """Said even with -q: the findings printed so far are dropped."""
+        self.clear()
+        self.stream.write(
+            self.redact(
+                f"[fuzz] {self.name}: {reason} (after {examples} inputs, {seconds:.2f} s): "
+                "what was found is dropped, and the search starts again, waiting until the "
+                "helpers' stdout is quiet (50 ms) after each input"
+            )
+            + "\n"
+        )
+        self.stream.flush()
+
     def clear(self) -> None:
         if self.live and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
@@ -327,6 +345,8 @@ def _summary(result: Any, report: str) -> str:
     first = result.first_finding
     after = f", first after {first.first_seconds:.2f} s" if first is not None else ""
     stopped = "" if result.stopped in ("examples", "time") else f" ({STOPPED_TEXT[result.stopped]})"
+    if result.settled is not None:
+        stopped += " (searched again: a stream helper wrote more lines than it was sent)"
     words = {"diff": "divergence", "error": "error", "fail": "failed expectation"}
     found = ", ".join(_found(result, kind, word) for kind, word in words.items())
     return (

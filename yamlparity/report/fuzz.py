@@ -91,13 +91,15 @@ def _summary(result: FuzzResult, spec_shown: str) -> list[str]:
         f"**Stopped:** {STOPPED_TEXT[result.stopped]}. "
         f"**Verdicts over the examples:** {_verdicts(result)}.",
     ]
+    if result.settled is not None:
+        lines += ["", searched_again_text(result)]
     unavailable = [t for t in result.targets if t.unavailable]
     for target in unavailable:
         lines.append(f"**{_text(target.name)} could not start:** {_text(target.unavailable)}")
     if result.save:
         added = sum(f.saved == "added" for f in result.findings)
         kept = sum(f.saved == "already saved" for f in result.findings)
-        flaky = sum(f.saved == "not reproduced" for f in result.findings)
+        flaky = sum(f.saved.startswith("not reproduced") for f in result.findings)
         unsaved = f", {flaky} not saved (not reproduced)" if flaky else ""
         lines.append(
             f"**Saved to** {_code(result.save)}: {added} new case(s), {kept} already there"
@@ -207,6 +209,17 @@ def _details(finding: Finding, names: list[str]) -> list[str]:
 # ---------------------------------------------------------------- the fixture file
 
 
+def searched_again_text(result: FuzzResult) -> str:
+    """Why the search started again (FuzzResult.settled), in one line."""
+    return (
+        f"**Searched again from the start:** {_text(result.settled or '')}. What "
+        f"{result.examples_before} input(s) had shown was dropped, since any answer judged then "
+        "may have been another input's; every input since is followed by a wait until the "
+        "helpers' stdout is quiet (50 ms), so an extra line is an ERROR of the input that "
+        "caused it."
+    )
+
+
 def not_reproduced_text(finding: Finding) -> str:
     """Why a finding that a rerun did not show again is not a regression case."""
     return (
@@ -214,6 +227,10 @@ def not_reproduced_text(finding: Finding) -> str:
         "more than the input (what a helper saw before, the time, chance), so it is not saved "
         "as a regression case"
     )
+
+
+# A finding not reproduced now whose name an earlier run saved (that case showed it then).
+IN_FILE_NOT_REPRODUCED = "not reproduced (in the file from an earlier run)"
 
 
 def save_findings(path: Path, findings: list[Finding]) -> None:
@@ -224,11 +241,12 @@ def save_findings(path: Path, findings: list[Finding]) -> None:
     present = _names_in(path)
     rows = []
     for finding in findings:
+        if not finding.reproduced:
+            # Not a regression case, whatever an earlier run saved under its name.
+            finding.saved = IN_FILE_NOT_REPRODUCED if finding.name in present else "not reproduced"
+            continue
         if finding.name in present:
             finding.saved = "already saved"
-            continue
-        if not finding.reproduced:
-            finding.saved = "not reproduced"
             continue
         finding.saved = "added"
         present.add(finding.name)

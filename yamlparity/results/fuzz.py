@@ -39,7 +39,8 @@ class Finding:
     shown_again: int = 0  # reruns after the search that showed it
     reruns: int = 0  # reruns after the search (none when interrupted)
     # "added" / "already saved" / "not reproduced" (a rerun did not show it: not a regression
-    # case) / "" (no save file)
+    # case) / "not reproduced (in the file from an earlier run)" (not added, and the case of
+    # its name an earlier run saved is left as it is) / "" (no save file)
     saved: str = ""
 
 
@@ -64,6 +65,11 @@ class FuzzResult:
     database: str | None = None
     save: str | None = None
     started: str = ""
+    # A stream helper wrote more lines than it was sent inputs (its reason): the first search,
+    # which did not wait for quiet after each input, was dropped after `examples_before`
+    # inputs and the search started again, settling after each input (run/fuzz.py).
+    settled: str | None = None
+    examples_before: int = 0
 
     @property
     def first_finding(self) -> Finding | None:
@@ -102,6 +108,9 @@ class FuzzResult:
             else {"example": first.first_example, "seconds": round(first.first_seconds, 3)},
             "database": self.database,
             "save": self.save,
+            "searched_again": None
+            if self.settled is None
+            else {"reason": self.settled, "examples_dropped": self.examples_before},
             "findings": {
                 kind: [_finding_dict(f) for f in self.of_kind(kind)]
                 for kind in ("diff", "error", "fail")

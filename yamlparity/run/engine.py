@@ -126,6 +126,7 @@ class _Ledger:
     def __init__(self) -> None:
         self.answered: dict[int, array[int]] = {}
         self.miscounts: dict[int, Miscount] = {}  # incarnation -> its miscount
+        self.strayed: Miscount | None = None  # the first miscount of the run, kept
 
     def note(self, index: int, raws: Iterable[RawObservation]) -> list[Miscount]:
         """Case `index` got these answers: remember the helper process of each answer line.
@@ -149,6 +150,14 @@ class _Ledger:
             self.answered.pop(incarnation, None)  # every line it wrote answered a case
         else:
             self.miscounts[incarnation] = miscount
+            if self.strayed is None:
+                self.strayed = miscount
+
+    def forget(self) -> None:
+        """Drop what is known of the cases answered so far (`yamlparity fuzz`, after each
+        input: an input judged already is never charged again)."""
+        self.answered.clear()
+        self.miscounts.clear()
 
     def misaligned(self) -> dict[int, list[Miscount]]:
         """Case index -> the miscounted processes that answered it."""
@@ -204,32 +213,78 @@ def run_spec(
 
 @dataclass(frozen=True)
 class StartedTargets:
-    """Targets started once, and `run(case)` for cases made as the caller goes."""
+    """Targets started once, and `run(case, settle)` for cases made as the caller goes.
+
+    `strayed(settle)` is the first stream helper process proven so far to have written more
+    lines than it was sent cases (its reason; None while none was): a case judged before the
+    proof may rest on a shifted answer, and a caller that judged cases one at a time cannot
+    correct them (`yamlparity fuzz` searches again, settling after each input)."""
 
     infos: list[TargetInfo]
-    run: Callable[[Case], CaseResult]
+    run: Callable[[Case, bool], CaseResult]
+    strayed: Callable[[bool], str | None]
 
 
 @contextmanager
 def started_targets(
     spec: Spec, adapter_factory: Callable[[Target], TargetAdapter] | None = None
 ) -> Iterator[StartedTargets]:
-    """Start every target (services included) once; each `run(case)` goes through the same
-    path as run_spec (plan, every target, gate, rules, compare, known divergences) on one
-    lane. For `yamlparity fuzz`, whose cases do not exist before the run."""
+    """Start every target (services included) once; each `run(case, settle)` goes through the
+    same path as run_spec (plan, every target, gate, rules, compare, known divergences) on one
+    lane. For `yamlparity fuzz`, whose cases do not exist before the run.
+
+    After each case every stream helper is recounted (StreamAdapter.recount): one that wrote
+    more lines than it was sent is restarted, and the case is an ERROR for it when that
+    process answered it (_misaligned), as `run` does. With `settle`, the helpers' stdout must
+    first be quiet for END_QUIET (END_SETTLE at most), as at the end of a run: a second line
+    written a few ms after the answer is then charged to the case that caused it, not taken
+    as the next case's answer. Without it, only what is in the pipes by then is counted."""
     factory = adapter_factory or (lambda target: make_adapter(target, 1))
     options = RunOptions(jobs=1)
     with ExitStack() as stack:
         # The ledger charges a case that finishes after its helper process was proven to
         # write a line too many; cases made one at a time have no store to correct later.
         live = _start_targets(spec, factory, stack, options.jobs)
+        streams = _streams(live)
+        ledger = live.ledger
 
-        def run(case: Case) -> CaseResult:
+        def run(case: Case, settle: bool = False) -> CaseResult:
             one = replace(spec, cases=CaseList([case]))
             (result,) = _run_cases(one, range(1), live, options)
-            return result
+            if ledger is None:
+                return result
+            if settle:
+                _settle(streams)
+            for adapter in streams:
+                adapter.recount()
+            # Only this case is in the ledger (forgotten after each): the processes proven
+            # to have written a line too many that answered it.
+            proven = [m for ms in ledger.misaligned().values() for m in ms]
+            ledger.forget()
+            return _misaligned(one, result, proven, _after_answer) if proven else result
 
-        yield StartedTargets(live.infos, run)
+        def strayed(settle: bool = False) -> str | None:
+            if ledger is None:
+                return None
+            if settle:
+                _settle(streams)
+                for adapter in streams:
+                    adapter.recount()
+            return ledger.strayed.reason if ledger.strayed is not None else None
+
+        yield StartedTargets(live.infos, run, strayed)
+
+
+def _after_answer(miscount: Miscount) -> str:
+    """Why a case made one at a time is an ERROR when the helper process that answered it was
+    proven, right after, to have written a line too many: in the words of a second line
+    already waiting when the answer was taken (StreamAdapter's receive), so that one bug is
+    one fuzz finding however the lines were timed."""
+    cases = f"{miscount.cases} case{'s' if miscount.cases != 1 else ''}"
+    return (
+        "the helper answered with more than one line (out of turn): another line came after "
+        f"this case's answer was taken ({miscount.lines} lines for {cases} since it started)"
+    )
 
 
 def _selected(spec: Spec, select: Callable[[str], bool] | None) -> Sequence[int]:
@@ -320,12 +375,19 @@ def _lent(adapter: TargetAdapter) -> object:
     return getattr(adapter, "lent", adapter)
 
 
+def _streams(live: _Live) -> list[StreamAdapter]:
+    """The stream adapters of the started targets (those lent to this run included)."""
+    from yamlparity.targets.stream import StreamAdapter
+
+    return [a for a in map(_lent, live.adapters.values()) if isinstance(a, StreamAdapter)]
+
+
 def _end_helpers(live: _Live) -> None:
     """Close every stream helper's stdin, then count what each wrote until it exited: a
     line written after the last answer was taken is caught here (targets/stream.py)."""
-    from yamlparity.targets.stream import END_GRACE, StreamAdapter
+    from yamlparity.targets.stream import END_GRACE
 
-    streams = [a for a in map(_lent, live.adapters.values()) if isinstance(a, StreamAdapter)]
+    streams = _streams(live)
     _settle(streams)
     for adapter in streams:
         adapter.close_inputs()  # all at once: they exit together
@@ -358,10 +420,15 @@ def _correct(spec: Spec, store: CaseResults, ledger: _Ledger, listener: Listener
         )
 
 
-def _misaligned(spec: Spec, case: CaseResult, miscounts: list[Miscount]) -> CaseResult:
+def _misaligned(
+    spec: Spec,
+    case: CaseResult,
+    miscounts: list[Miscount],
+    why: Callable[[Miscount], str] = lambda miscount: miscount.reason,
+) -> CaseResult:
     """`case` as an ERROR: the answers of these targets' helpers cannot be matched to cases
     (`case` itself when it says so already)."""
-    blamed = {m.target: m.reason for m in reversed(miscounts)}  # the first per target
+    blamed = {m.target: why(m) for m in reversed(miscounts)}  # the first per target
     blamed = {t: r for t, r in blamed.items() if case.outcomes[t].error != r}
     if not blamed:
         return case

@@ -45,7 +45,7 @@ from yamlparity.core.errors import Location, SpecError
 from yamlparity.core.jsonvalue import JSON, canonical
 from yamlparity.results.fuzz import Finding, FuzzResult, Stopped
 from yamlparity.results.records import CaseResult
-from yamlparity.run.engine import now_utc, started_targets
+from yamlparity.run.engine import StartedTargets, now_utc, started_targets
 from yamlparity.run.fuzz_inputs import inputs
 from yamlparity.run.fuzz_schema import InputSchema
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
@@ -85,10 +85,20 @@ class FuzzListener(Protocol):
 
     def found(self, label: str, kind: str, example: int, seconds: float) -> None: ...
 
+    def searching_again(self, reason: str, examples: int, seconds: float) -> None:
+        """A stream helper wrote more lines than it was sent inputs (`reason`) before
+        `examples` inputs were sent: the search starts again, waiting for quiet after each."""
+
 
 class _Stop(BaseException):
     """The budget's grace period ended, or Ctrl-C: leave Hypothesis at once (a BaseException,
     so Hypothesis does not take it for a failure of the input)."""
+
+
+class _Strayed(BaseException):
+    """A stream helper was proven to have written a line too many while the search did not
+    wait for quiet after each input: what was judged may rest on shifted answers. Leave
+    Hypothesis at once; the search starts again, settling after each input."""
 
 
 class _Internal(BaseException):
@@ -159,13 +169,34 @@ def fuzz_spec(
         if any(info.unavailable for info in started.infos):
             result.stopped = "unavailable"
             return result
-        search = _Search(spec, options, max_examples, started.run, listener)
-        search.run()
-        result.findings = search.findings()
+        # Fast first: nothing is waited for after an input. Once a stream helper is proven
+        # to have written more lines than it was sent (a banner, two lines for one input),
+        # any answer judged so far may be another input's: everything found is dropped and
+        # the search starts again from its seed, every input followed by a wait for quiet
+        # (run/engine.py, started_targets), which charges an extra line to the input that
+        # caused it. The same seed then finds the same, however early the proof came.
+        search = _Search(spec, options, max_examples, started, listener, settle=False)
+        strayed, dropped = None, 0.0
+        try:
+            search.run()
+            result.findings = search.findings()
+            strayed = started.strayed(True)  # a line after the last input's answer counts
+        except _Strayed:
+            strayed = started.strayed(False)
+        if strayed is not None:
+            if listener is not None:
+                listener.searching_again(strayed, search.examples, search.elapsed())
+            result.settled = strayed
+            result.examples_before, dropped = search.examples, search.elapsed()
+            # With its whole budget: an input takes a wait more now, and a time budget
+            # shared with the search dropped would leave little or nothing to find with.
+            search = _Search(spec, options, max_examples, started, listener, settle=True)
+            search.run()
+            result.findings = search.findings()
     result.examples = search.examples
     result.searched = search.searched
     result.rounds = search.rounds
-    result.seconds = search.elapsed()
+    result.seconds = dropped + search.elapsed()  # the search dropped took time too
     result.stopped = search.stopped
     result.verdicts = dict(sorted(search.verdicts.items()))
     return result
@@ -212,10 +243,13 @@ class _Search:
         spec: Spec,
         options: FuzzOptions,
         max_examples: int | None,
-        run: Callable[[Case], CaseResult],
+        started: StartedTargets,
         listener: FuzzListener | None,
+        settle: bool,
     ) -> None:
-        self.spec, self.options, self.run_case, self.listener = spec, options, run, listener
+        self.spec, self.options, self.listener = spec, options, listener
+        self.targets = started
+        self.settle = settle  # wait for quiet after each input (see fuzz_spec)
         self.max_examples = max_examples
         self.strategy = inputs(options.schema)
         self.database = _database(options.database)
@@ -352,7 +386,7 @@ class _Search:
         def test(value: JSON) -> None:
             try:
                 shown = self._evaluate(value) - self.ignore
-            except (_Stop, _Internal):
+            except (_Stop, _Strayed, _Internal):
                 raise
             except Exception as exc:
                 raise _Internal(exc) from exc
@@ -400,6 +434,8 @@ class _Search:
         if self.searching and self.chosen is None:
             self.searched += 1  # after this, the round's inputs are mostly shrinking its class
         result = self.run_case(Case(FUZZ_CASE, self.location, value))
+        if not self.settle and self.targets.strayed(False) is not None:
+            raise _Strayed  # before this input's verdict counts (see fuzz_spec)
         self.verdicts[result.verdict] = self.verdicts.get(result.verdict, 0) + 1
         shown = classes_of(result, self.options.schema.free_keys(value))
         for finding in sorted(shown):  # a set's order changes with each process's hash seed
@@ -409,6 +445,9 @@ class _Search:
         if self.listener is not None:
             self.listener.example(self.examples, len(self.records), self.elapsed())
         return shown
+
+    def run_case(self, case: Case) -> CaseResult:
+        return self.targets.run(case, self.settle)
 
     def _check_stop(self) -> None:
         if self.options.stop.is_set():

@@ -492,9 +492,12 @@ class _Helper:
             if unfinished:  # it flushed, but never ended the line (write() without "\n")
                 return why + _without_newline(unfinished), unfinished, deadline
             if not self.answered:  # a helper whose stdout is block-buffered never answers
+                # ...and one that hangs on the run's first input has not answered yet either:
+                # no line so far does not say which (a new-user trial read it as a bug).
                 why += (
-                    " (this helper has not answered any line yet: does it flush stdout after "
-                    "each answer? Python: print(..., flush=True) or python3 -u)"
+                    " (this helper has not answered any line yet: it may hang on this input, "
+                    "or not flush stdout after each answer: Python print(..., flush=True) or "
+                    "python3 -u)"
                 )
             return why, b"", deadline
         kind, line, arrived = item
@@ -659,6 +662,20 @@ class StreamAdapter(CommandAdapter):
                 stdout.fill(time.monotonic())
             total += stdout.lines
         return total
+
+    def recount(self) -> None:
+        """Restart every helper whose process has written more lines than it was sent cases
+        (what its pipe holds now is read first): it is accounted as it ends (Accounting), so
+        the cases it answered are charged. `yamlparity fuzz` calls it after each input, once
+        the input's answers are in (run/engine.py, started_targets)."""
+        for helper in self.helpers:
+            stdout = helper.stdout
+            if helper.proc is None or stdout is None:
+                continue
+            if isinstance(stdout, _PolledStdout) and stdout.open:
+                stdout.pending()  # reads what the pipe holds now
+            if stdout.lines > helper.sent:
+                self._restart(helper)
 
     def end(self, deadline: float) -> None:
         """After close_inputs: count the lines each helper wrote until it exited (by

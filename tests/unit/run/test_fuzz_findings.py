@@ -82,6 +82,28 @@ def test_a_finding_that_does_not_show_again_is_said_so_and_not_saved(tmp_path: P
     assert "Not a regression case (not reproduced)" in markdown
 
 
+def test_a_finding_not_reproduced_now_is_not_called_saved_when_its_name_is_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """A new-user trial: a finding printed `[already saved]` beside `NOT REPRODUCED: 1 of 2
+    reruns showed it`. A case of its name from an earlier run is left as it is, and the
+    finding says both: not saved (not reproduced), the name is in the file already."""
+    result = search(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
+    (finding,) = result.findings
+    assert not finding.reproduced
+    saved = tmp_path / "found.jsonl"
+    before = json.dumps({"name": finding.name, "input": 7}) + "\n"
+    saved.write_text(before)
+    save_findings(saved, result.findings)
+    assert saved.read_text() == before
+    assert finding.saved != "already saved"
+    head = _finding_line(finding).splitlines()[0]
+    assert "[not saved: not reproduced; a case of this name is in the file from an earlier " in head
+    result.save = "found.jsonl"
+    markdown = render_markdown(result, "probe.yaml")
+    assert "0 new case(s), 0 already there, 1 not saved (not reproduced)" in markdown
+
+
 def test_a_finding_shown_by_one_rerun_of_two_is_not_reproduced(tmp_path: Path) -> None:
     """One rerun of an input whose answer flips on every line shows it half the time: a
     finding is reproduced when every rerun shows it."""

@@ -265,6 +265,22 @@ def test_a_helper_that_never_answers_is_asked_about_flushing(
     assert slow.failure is not None and "flush" not in slow.failure
 
 
+def test_a_first_input_that_hangs_the_helper_is_not_blamed_on_flushing_alone(
+    make: Callable[..., StreamAdapter],
+) -> None:
+    """A new-user trial: a helper that hangs on one input, sent it first, was asked only
+    whether it flushes stdout, although it answers every other input. No line so far cannot
+    tell the two apart: the reason names both."""
+    adapter = make(timeout=0.5)
+    try:
+        hung = send(adapter, {"n": 1, "sleep": 3})
+        answer(send(adapter, {"n": 2}))  # restarted, it answers
+    finally:
+        adapter.close()
+    assert hung.failure is not None
+    assert "it may hang on this input, or not flush stdout after each answer" in hung.failure
+
+
 def test_a_helper_logging_megabytes_to_stderr_is_not_slowed_down(
     make: Callable[..., StreamAdapter],
 ) -> None:
