@@ -195,6 +195,7 @@ def calibrate_spec(
             pool.shutdown(wait=True, cancel_futures=True)
     report.noise = find_noise(spec, observations)
     report.suggestions, report.refusals = suggest(spec, report.noise, observations)
+    _untouched_stable(spec, report.noise, report.suggestions, observations)
     if output is not None:
         report.save(output)
     return report
@@ -388,6 +389,8 @@ def _values_at(
     """Index-free path (of those in `paths`) -> per run, the values there."""
     out: dict[str, list[list[JSON]]] = {}
     for number, run in enumerate(runs):
+        if run.get(facet) is None and facet.startswith("headers."):
+            continue  # a header not sent holds no value: neither stable nor of a format
         for where, leaf in iter_leaves(run.get(facet)):
             path = index_free(format_path(where))
             if path in paths:
@@ -436,6 +439,82 @@ def _is_timestamp(value: JSON) -> bool:
         except InvalidOperation:
             return False
     return _has_shape(value, "timestamp")
+
+
+def _untouched_stable(
+    spec: Spec,
+    noise: list[Noise],
+    suggestions: list[Suggestion],
+    observations: dict[str, dict[str, list[dict[str, JSON]]]],
+) -> None:
+    """A target stable where others vary is a caution only when the rule would change its
+    value there: `mask(.; "<uuid>"; uuid)` leaves a stable `req-1` alone (the comparison
+    still shows it), and cannot hide it. Such targets leave `stable_on` and the formats
+    compared, for the spec's rules (covered noise) and for each suggested rule."""
+    for item in noise:
+        if item.covered and item.stable_on:
+            _keep_touched(item, [item], _by_spec(spec, item.facet), observations)
+    for suggestion in suggestions:
+        if suggestion.stable_on:
+            members = [
+                n for n in noise if n.facet == suggestion.facet and n.path in suggestion.paths
+            ]
+            by_rule = _by_rule(normalize.compile_rule(suggestion.rule), suggestion.facet)
+            _keep_touched(suggestion, members, by_rule, observations)
+
+
+_Rule = Callable[[str, dict[str, JSON]], JSON]  # (target, its facets) -> the facet normalized
+
+
+def _by_spec(spec: Spec, facet: str) -> _Rule:
+    return lambda target, facets: normalized_facets(spec, target, facets)[facet]
+
+
+def _by_rule(program: normalize.Program, facet: str) -> _Rule:
+    return lambda _target, facets: normalize.apply(program, facets.get(facet))
+
+
+def _keep_touched(
+    holder: Noise | Suggestion,
+    members: list[Noise],
+    rule: _Rule,
+    observations: dict[str, dict[str, list[dict[str, JSON]]]],
+) -> None:
+    paths = {m.path for m in members}
+    cases = {c for m in members for c in m.cases}
+    touched: list[str] = []
+    samples: list[str] = []
+    for target in holder.stable_on:
+        for case in sorted(cases):
+            runs = observations.get(case, {}).get(target)
+            if not runs:
+                continue
+            before = _leaves_at(runs[0].get(holder.facet), holder.facet, paths)
+            if before and before != _leaves_at(rule(target, runs[0]), holder.facet, paths):
+                _add(touched, target)
+                for value in before:
+                    if len(samples) < MAX_SAMPLES:
+                        _add(samples, canonical(value))
+    if touched == holder.stable_on:
+        return
+    holder.stable_on, holder.stable_samples = touched, samples
+    dropped = {t for m in members for t in m.stable_on} - set(touched)
+    if isinstance(holder, Noise):
+        holder.formats = {t: f for t, f in holder.formats.items() if t not in dropped}
+        return
+    kept = [_without(m, dropped) for m in members]
+    holder.format_path, holder.formats = _format_difference(kept)
+
+
+def _without(member: Noise, targets: set[str]) -> Noise:
+    formats = {t: f for t, f in member.formats.items() if t not in targets}
+    return Noise(member.facet, member.path, member.kind, formats=formats)
+
+
+def _leaves_at(value: JSON, facet: str, paths: set[str]) -> list[JSON]:
+    if value is None and facet.startswith("headers."):
+        return []  # a header not sent: no rule runs on it (verdict.evaluate)
+    return [leaf for where, leaf in iter_leaves(value) if index_free(format_path(where)) in paths]
 
 
 # ----------------------------------------------------------------------------- suggestions

@@ -8,40 +8,20 @@ import json
 import re
 from pathlib import Path
 
-from tests.support.paths import HELPER_PY
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.results.audit import audit, flag_summary
 from yamlparity.run.calibrate import calibrate_spec
 from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
 
-ID_SERVER = """\
-import json, sys, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        if sys.argv[2] == "with-id":
-            self.send_header("X-Request-Id", str(uuid.uuid4()))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-print("listening", flush=True)
-server.serve_forever()
-"""
+ID_SERVER = str(PROGRAMS / "request_id_server.py")
 
 
 def id_spec(folder: Path, rules: str) -> Path:
-    (folder / "server.py").write_text(ID_SERVER)
+    """py sends no X-Request-Id, node a fresh uuid4 on every answer."""
 
     def service(flavor: str) -> str:
-        run = f"[{HELPER_PY}, server.py, '${{port}}', {flavor}]"
+        run = f"[{HELPER_PY}, {ID_SERVER}, '${{port}}', {flavor}]"
         return (
             "    url: http://127.0.0.1:${port}\n    port: auto\n"
             f"    service: {{run: {run}, ready: {{log: listening}}}}\n"
