@@ -115,7 +115,10 @@ class CalibrationReport:
     main_facet: str
     created: str
     cases: dict[str, CaseCalibration] = field(default_factory=dict)
-    unavailable: dict[str, str] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)  # the spec's targets
+    unavailable: dict[str, str] = field(default_factory=dict)  # could not run: exit 1
+    # Absent with `when_missing: skip`: skipped, as `run` skips its cases (exit unaffected).
+    skipped: dict[str, str] = field(default_factory=dict)
     noise: list[Noise] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
@@ -130,13 +133,26 @@ class CalibrationReport:
         ]
 
     @property
+    def unobserved(self) -> list[str]:
+        """The targets no case ran the full repeat on (unavailable, skipped, or failing in every
+        case it ran): what calibration says rests on the other targets only."""
+        seen = {
+            name
+            for case in self.cases.values()
+            for name, state in case.targets.items()
+            if not state.error and state.runs >= 2
+        }
+        return [name for name in self.targets if name not in seen]
+
+    @property
     def uncovered(self) -> list[Noise]:
         return [n for n in self.noise if not n.covered]
 
     @property
     def exit_code(self) -> int:
         """0: every noise is already covered by the spec's rules; 1: rules to review, refused
-        noise, or runs that failed (a calibration that could not run proves nothing)."""
+        noise, or runs that failed (a calibration that could not run proves nothing). A target
+        absent with `when_missing: skip` is skipped, as `run` skips its cases: no failure."""
         return 1 if self.uncovered or self.errors or self.unavailable else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +192,7 @@ def calibrate_spec(
         repeat=runs,
         main_facet=spec.main_facet,
         created=now_utc(),
+        targets=list(spec.targets),
     )
     cases = [case for case in spec.cases if select is None or select(case.name)]
     observations: dict[str, dict[str, list[dict[str, JSON]]]] = {}
@@ -209,7 +226,7 @@ def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str,
         try:
             adapter.start()
         except TargetUnavailable as exc:
-            report.unavailable[name] = exc.reason
+            (report.skipped if exc.skip else report.unavailable)[name] = exc.reason
             continue
         except Exception as exc:  # an adapter bug must not leave the other services running
             report.unavailable[name] = f"could not start: {exc!r}"
@@ -758,6 +775,10 @@ def render_text(report: CalibrationReport) -> str:
         f"{report.repeat} times per target",
     ]
     lines += [f"  target {name} unavailable: {why}" for name, why in report.unavailable.items()]
+    lines += [
+        f"  target {name} skipped (when_missing: skip, as `run` skips it): {why}"
+        for name, why in report.skipped.items()
+    ]
     lines += [f"  error in {case} on {target}: {error}" for case, target, error in report.errors]
     lines += [
         f"  not calibrated: {name}: {c.reason}"
@@ -765,10 +786,24 @@ def render_text(report: CalibrationReport) -> str:
         if not c.calibrated
     ]
     covered = [n for n in report.noise if n.covered]
-    if not report.noise:
+    unobserved = report.unobserved
+    observed = [name for name in report.targets if name not in unobserved]
+    if not report.noise and not unobserved:
         lines.append("  no noise: every run of every target gave the same output")
+    elif not report.noise and observed:
+        lines.append(
+            f"  no noise on {', '.join(observed)}: every run gave the same output; "
+            f"not observed: {', '.join(unobserved)}"
+        )
+    elif not report.noise:
+        lines.append("  no target was observed: nothing calibrated")
+    elif unobserved:
+        lines.append(
+            f"  not observed: {', '.join(unobserved)}; what follows rests on "
+            f"{', '.join(observed)} only"
+        )
     for item in covered:
-        lines.append(f"  covered by the spec's rules: {_where(item)}")
+        lines.append(f"  covered by the spec's rules: {_where(item, unobserved)}")
     if report.suggestions:
         lines += ["", "Suggested rules (review before pasting into the spec):", ""]
         lines += _yaml_block(report)
@@ -780,7 +815,7 @@ def render_text(report: CalibrationReport) -> str:
                 f"{s.cases} case(s); e.g. {', '.join(s.samples)}"
             )
             lines.append(f"    why: {s.why}")
-            lines += _cautions(s)
+            lines += _cautions(s, unobserved)
     if report.refusals:
         lines += ["", "Not suggested, and why:"]
         for r in report.refusals:
@@ -790,9 +825,15 @@ def render_text(report: CalibrationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cautions(suggestion: Suggestion) -> list[str]:
+def _cautions(suggestion: Suggestion, unobserved: list[str]) -> list[str]:
     """What the rule would hide besides the noise it was suggested for."""
     lines: list[str] = []
+    if unobserved:
+        lines += [
+            f"    caution: rests on {', '.join(suggestion.targets)} only: "
+            f"{', '.join(unobserved)} never ran here, so whether this rule would hide a "
+            "divergence there is unknown; calibrate again once it runs.",
+        ]
     if suggestion.stable_on:
         stable, varies = ", ".join(suggestion.stable_on), ", ".join(suggestion.targets)
         lines += [
@@ -818,8 +859,10 @@ def _cautions(suggestion: Suggestion) -> list[str]:
     return lines
 
 
-def _where(item: Noise) -> str:
+def _where(item: Noise, unobserved: list[str]) -> str:
     where = f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    if unobserved:
+        where += f"; not observed on {', '.join(unobserved)}"
     if item.stable_on:  # the rule that covers it hides these targets' stable values too
         where += f"; stable on {', '.join(item.stable_on)}, whose value the rule hides too"
     if format_differences({item.path: {t: set(f) for t, f in item.formats.items()}}):
@@ -832,6 +875,7 @@ def _yaml_block(report: CalibrationReport) -> list[str]:
     for s in report.suggestions:
         # A YAML comment, so a pasted rule still says what it hides beyond the noise.
         notes = [f"varies on {', '.join(s.targets)} only"] if s.stable_on else []
+        notes += [f"{', '.join(report.unobserved)} not observed"] if report.unobserved else []
         notes += [f"hides a format difference at {s.format_path}"] if s.formats else []
         note = f"  # {'; '.join(notes)}" if notes else ""
         if s.facet == report.main_facet:
