@@ -294,27 +294,31 @@ def _flag(entry: RuleAudit, calibrated: bool, normalized_any: bool) -> Flag:
 # ----------------------------------------------------------------------------- formats
 
 # A format skeleton keeps what a value's format is made of and drops what random values of one
-# format change: digits (how many, too: precision and padding vary with the value), which
-# letters (by their case only: `Mon`/`Tue`, `AM`/`PM`), the characters of an id (8 or more
-# hex digits, or letters and digits mixed, read as one token whatever they hold). So every
-# uuid4 reads `<uuid>`, every Python isoformat `"9-9-9A9:9:9[.9]+9:9"` (with or without its
-# microseconds, which it drops when they are 0) and every JS toISOString `"9-9-9A9:9:9[.9]A"`.
+# format change: digits (how many, too: precision and padding vary with the value, so a run of
+# digits alone reads `9` whatever its length: a counter, a nanosecond fraction), which letters
+# (by their case only: `Mon`/`Tue`, `AM`/`PM`), the characters of an id (8 or more letters and
+# digits mixed, hex or not, read as one token whatever they hold). So every uuid4 reads
+# `<uuid>`, every Python isoformat `"9-9-9A9:9:9[.9]+9:9"` (with or without its microseconds,
+# which it drops when they are 0) and every JS toISOString `"9-9-9A9:9:9[.9]A"`, as does GNU
+# date's `%N` nanoseconds (`.123456789Z`: digits and a unit, not an id).
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _TOKEN = re.compile(rf"(?P<uuid>{_UUID})|[0-9A-Za-z]+")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _RUN = re.compile(r"[0-9]+|[A-Za-z]+")
 _DIGITS = re.compile(r"[0-9]+")
 _SECONDS = re.compile(r"9:9:9(?:\.9)?")  # a time of day: its fraction may come and go
-ID_LENGTH = 8  # an alphanumeric token this long that is not a word is a random id
+ID_LENGTH = 8  # a token this long mixing letters and digits is a random id...
+UNIT_LETTERS = 3  # ... unless its letters are a short prefix or unit (`Z`, `ms`, `req`) ...
+NUMBER_DIGITS = 4  # ... beside numbers of this many digits or more (`123456789Z`)
 SKELETON_MAX = 256  # a longer string has no skeleton: its text is content, not a format
 
 
 def format_skeleton(value: JSON) -> str | None:
     """The format of a value, the same for every random value of one format: a string as
-    `"9-9-9A9:9:9[.9]A"` (digits 9, letters by case, a uuid `<uuid>`, 8 or more hex digits
-    `<hex>`, an id of letters and digits `<id>`), a number by its form without its sign (`9`,
-    `9.9`, `9e+9`), else the JSON type (`object`, `array`, `boolean`, `null`); None for a
-    string too long to be a format."""
+    `"9-9-9A9:9:9[.9]A"` (digits 9 whatever their number, letters by case, a uuid `<uuid>`, 8
+    or more letters and digits mixed `<hex>` when hex, else `<id>`), a number by its form
+    without its sign (`9`, `9.9`, `9e+9`), else the JSON type (`object`, `array`, `boolean`,
+    `null`); None for a string too long to be a format."""
     if isinstance(value, str):
         if len(value) > SKELETON_MAX:
             return None
@@ -333,15 +337,26 @@ def _token(match: re.Match[str]) -> str:
     text = match.group()
     if match.group("uuid") is not None:
         return _by_case(text, "uuid")
-    if len(text) >= ID_LENGTH and _HEX.fullmatch(text):
-        # Digits only or letters only too: a random hex id may hold no letter (one in 43 at
-        # 8 characters) or no digit (one in 2,500); hardly a word is made of a to f alone.
-        return _by_case(text, "hex")
     if text.isdigit():
+        # A number, whatever its length: digit counts are not a format difference (a random
+        # hex id that happens to hold no letter reads `9` too, one in 43 at 8 characters).
         return "9"
-    if len(text) >= ID_LENGTH and not (text.isalpha() and _letters(text) != "aA"):
+    if text.isalpha():
+        return _letters(text)  # letters by their case, whatever they are (hex letters too)
+    runs = _RUN.findall(text)
+    if len(text) >= ID_LENGTH and _HEX.fullmatch(text):
+        return _by_case(text, "hex")
+    if len(text) >= ID_LENGTH and not _number_with_unit(runs):
         return "<id>"  # letters and digits anywhere: an id, not a layout
-    return "".join("9" if run.isdigit() else _letters(run) for run in _RUN.findall(text))
+    return "".join("9" if run.isdigit() else _letters(run) for run in runs)
+
+
+def _number_with_unit(runs: list[str]) -> bool:
+    """Numbers with short letters between or around them (`123456789Z`, `req12345678`,
+    `20261207T104559Z`): a layout, where a random id mixes longer or more even runs."""
+    return all(
+        len(run) >= NUMBER_DIGITS if run.isdigit() else len(run) <= UNIT_LETTERS for run in runs
+    )
 
 
 def _letters(run: str) -> str:

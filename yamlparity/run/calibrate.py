@@ -115,7 +115,10 @@ class CalibrationReport:
     main_facet: str
     created: str
     cases: dict[str, CaseCalibration] = field(default_factory=dict)
-    unavailable: dict[str, str] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)  # the spec's targets
+    unavailable: dict[str, str] = field(default_factory=dict)  # could not run: exit 1
+    # Absent with `when_missing: skip`: skipped, as `run` skips its cases (exit unaffected).
+    skipped: dict[str, str] = field(default_factory=dict)
     noise: list[Noise] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
@@ -130,13 +133,26 @@ class CalibrationReport:
         ]
 
     @property
+    def unobserved(self) -> list[str]:
+        """The targets no case ran the full repeat on (unavailable, skipped, or failing in every
+        case it ran): what calibration says rests on the other targets only."""
+        seen = {
+            name
+            for case in self.cases.values()
+            for name, state in case.targets.items()
+            if not state.error and state.runs >= 2
+        }
+        return [name for name in self.targets if name not in seen]
+
+    @property
     def uncovered(self) -> list[Noise]:
         return [n for n in self.noise if not n.covered]
 
     @property
     def exit_code(self) -> int:
         """0: every noise is already covered by the spec's rules; 1: rules to review, refused
-        noise, or runs that failed (a calibration that could not run proves nothing)."""
+        noise, or runs that failed (a calibration that could not run proves nothing). A target
+        absent with `when_missing: skip` is skipped, as `run` skips its cases: no failure."""
         return 1 if self.uncovered or self.errors or self.unavailable else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +192,7 @@ def calibrate_spec(
         repeat=runs,
         main_facet=spec.main_facet,
         created=now_utc(),
+        targets=list(spec.targets),
     )
     cases = [case for case in spec.cases if select is None or select(case.name)]
     observations: dict[str, dict[str, list[dict[str, JSON]]]] = {}
@@ -195,6 +212,7 @@ def calibrate_spec(
             pool.shutdown(wait=True, cancel_futures=True)
     report.noise = find_noise(spec, observations)
     report.suggestions, report.refusals = suggest(spec, report.noise, observations)
+    _untouched_stable(spec, report.noise, report.suggestions, observations)
     if output is not None:
         report.save(output)
     return report
@@ -208,7 +226,7 @@ def _start(spec: Spec, stack: ExitStack, report: CalibrationReport) -> dict[str,
         try:
             adapter.start()
         except TargetUnavailable as exc:
-            report.unavailable[name] = exc.reason
+            (report.skipped if exc.skip else report.unavailable)[name] = exc.reason
             continue
         except Exception as exc:  # an adapter bug must not leave the other services running
             report.unavailable[name] = f"could not start: {exc!r}"
@@ -388,6 +406,8 @@ def _values_at(
     """Index-free path (of those in `paths`) -> per run, the values there."""
     out: dict[str, list[list[JSON]]] = {}
     for number, run in enumerate(runs):
+        if run.get(facet) is None and facet.startswith("headers."):
+            continue  # a header not sent holds no value: neither stable nor of a format
         for where, leaf in iter_leaves(run.get(facet)):
             path = index_free(format_path(where))
             if path in paths:
@@ -436,6 +456,82 @@ def _is_timestamp(value: JSON) -> bool:
         except InvalidOperation:
             return False
     return _has_shape(value, "timestamp")
+
+
+def _untouched_stable(
+    spec: Spec,
+    noise: list[Noise],
+    suggestions: list[Suggestion],
+    observations: dict[str, dict[str, list[dict[str, JSON]]]],
+) -> None:
+    """A target stable where others vary is a caution only when the rule would change its
+    value there: `mask(.; "<uuid>"; uuid)` leaves a stable `req-1` alone (the comparison
+    still shows it), and cannot hide it. Such targets leave `stable_on` and the formats
+    compared, for the spec's rules (covered noise) and for each suggested rule."""
+    for item in noise:
+        if item.covered and item.stable_on:
+            _keep_touched(item, [item], _by_spec(spec, item.facet), observations)
+    for suggestion in suggestions:
+        if suggestion.stable_on:
+            members = [
+                n for n in noise if n.facet == suggestion.facet and n.path in suggestion.paths
+            ]
+            by_rule = _by_rule(normalize.compile_rule(suggestion.rule), suggestion.facet)
+            _keep_touched(suggestion, members, by_rule, observations)
+
+
+_Rule = Callable[[str, dict[str, JSON]], JSON]  # (target, its facets) -> the facet normalized
+
+
+def _by_spec(spec: Spec, facet: str) -> _Rule:
+    return lambda target, facets: normalized_facets(spec, target, facets)[facet]
+
+
+def _by_rule(program: normalize.Program, facet: str) -> _Rule:
+    return lambda _target, facets: normalize.apply(program, facets.get(facet))
+
+
+def _keep_touched(
+    holder: Noise | Suggestion,
+    members: list[Noise],
+    rule: _Rule,
+    observations: dict[str, dict[str, list[dict[str, JSON]]]],
+) -> None:
+    paths = {m.path for m in members}
+    cases = {c for m in members for c in m.cases}
+    touched: list[str] = []
+    samples: list[str] = []
+    for target in holder.stable_on:
+        for case in sorted(cases):
+            runs = observations.get(case, {}).get(target)
+            if not runs:
+                continue
+            before = _leaves_at(runs[0].get(holder.facet), holder.facet, paths)
+            if before and before != _leaves_at(rule(target, runs[0]), holder.facet, paths):
+                _add(touched, target)
+                for value in before:
+                    if len(samples) < MAX_SAMPLES:
+                        _add(samples, canonical(value))
+    if touched == holder.stable_on:
+        return
+    holder.stable_on, holder.stable_samples = touched, samples
+    dropped = {t for m in members for t in m.stable_on} - set(touched)
+    if isinstance(holder, Noise):
+        holder.formats = {t: f for t, f in holder.formats.items() if t not in dropped}
+        return
+    kept = [_without(m, dropped) for m in members]
+    holder.format_path, holder.formats = _format_difference(kept)
+
+
+def _without(member: Noise, targets: set[str]) -> Noise:
+    formats = {t: f for t, f in member.formats.items() if t not in targets}
+    return Noise(member.facet, member.path, member.kind, formats=formats)
+
+
+def _leaves_at(value: JSON, facet: str, paths: set[str]) -> list[JSON]:
+    if value is None and facet.startswith("headers."):
+        return []  # a header not sent: no rule runs on it (verdict.evaluate)
+    return [leaf for where, leaf in iter_leaves(value) if index_free(format_path(where)) in paths]
 
 
 # ----------------------------------------------------------------------------- suggestions
@@ -679,6 +775,10 @@ def render_text(report: CalibrationReport) -> str:
         f"{report.repeat} times per target",
     ]
     lines += [f"  target {name} unavailable: {why}" for name, why in report.unavailable.items()]
+    lines += [
+        f"  target {name} skipped (when_missing: skip, as `run` skips it): {why}"
+        for name, why in report.skipped.items()
+    ]
     lines += [f"  error in {case} on {target}: {error}" for case, target, error in report.errors]
     lines += [
         f"  not calibrated: {name}: {c.reason}"
@@ -686,10 +786,24 @@ def render_text(report: CalibrationReport) -> str:
         if not c.calibrated
     ]
     covered = [n for n in report.noise if n.covered]
-    if not report.noise:
+    unobserved = report.unobserved
+    observed = [name for name in report.targets if name not in unobserved]
+    if not report.noise and not unobserved:
         lines.append("  no noise: every run of every target gave the same output")
+    elif not report.noise and observed:
+        lines.append(
+            f"  no noise on {', '.join(observed)}: every run gave the same output; "
+            f"not observed: {', '.join(unobserved)}"
+        )
+    elif not report.noise:
+        lines.append("  no target was observed: nothing calibrated")
+    elif unobserved:
+        lines.append(
+            f"  not observed: {', '.join(unobserved)}; what follows rests on "
+            f"{', '.join(observed)} only"
+        )
     for item in covered:
-        lines.append(f"  covered by the spec's rules: {_where(item)}")
+        lines.append(f"  covered by the spec's rules: {_where(item, unobserved)}")
     if report.suggestions:
         lines += ["", "Suggested rules (review before pasting into the spec):", ""]
         lines += _yaml_block(report)
@@ -701,7 +815,7 @@ def render_text(report: CalibrationReport) -> str:
                 f"{s.cases} case(s); e.g. {', '.join(s.samples)}"
             )
             lines.append(f"    why: {s.why}")
-            lines += _cautions(s)
+            lines += _cautions(s, unobserved)
     if report.refusals:
         lines += ["", "Not suggested, and why:"]
         for r in report.refusals:
@@ -711,9 +825,15 @@ def render_text(report: CalibrationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cautions(suggestion: Suggestion) -> list[str]:
+def _cautions(suggestion: Suggestion, unobserved: list[str]) -> list[str]:
     """What the rule would hide besides the noise it was suggested for."""
     lines: list[str] = []
+    if unobserved:
+        lines += [
+            f"    caution: rests on {', '.join(suggestion.targets)} only: "
+            f"{', '.join(unobserved)} never ran here, so whether this rule would hide a "
+            "divergence there is unknown; calibrate again once it runs.",
+        ]
     if suggestion.stable_on:
         stable, varies = ", ".join(suggestion.stable_on), ", ".join(suggestion.targets)
         lines += [
@@ -739,8 +859,10 @@ def _cautions(suggestion: Suggestion) -> list[str]:
     return lines
 
 
-def _where(item: Noise) -> str:
+def _where(item: Noise, unobserved: list[str]) -> str:
     where = f"{item.facet} {item.path} ({', '.join(item.targets)}; {len(item.cases)} case(s))"
+    if unobserved:
+        where += f"; not observed on {', '.join(unobserved)}"
     if item.stable_on:  # the rule that covers it hides these targets' stable values too
         where += f"; stable on {', '.join(item.stable_on)}, whose value the rule hides too"
     if format_differences({item.path: {t: set(f) for t, f in item.formats.items()}}):
@@ -753,6 +875,7 @@ def _yaml_block(report: CalibrationReport) -> list[str]:
     for s in report.suggestions:
         # A YAML comment, so a pasted rule still says what it hides beyond the noise.
         notes = [f"varies on {', '.join(s.targets)} only"] if s.stable_on else []
+        notes += [f"{', '.join(report.unobserved)} not observed"] if report.unobserved else []
         notes += [f"hides a format difference at {s.format_path}"] if s.formats else []
         note = f"  # {'; '.join(notes)}" if notes else ""
         if s.facet == report.main_facet:

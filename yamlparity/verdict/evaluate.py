@@ -172,7 +172,7 @@ def _evaluate(
     if undeclared:
         return _error(spec, result, raws, parsed, answering, undeclared, found.covered)
     finals = {name: outcomes[name].facets for name in answering}
-    result.rule_effects = rule_effects(spec, stats, finals)
+    result.rule_effects = rule_effects(spec, stats, finals, result.differences)
     result.expectation_failures = check_expectations(spec, case, {n: parsed[n] for n in answering})
     result.verdict = _verdict(result)
     if failed:  # every failure was declared: no tier, the answering targets' verdict decides
@@ -354,8 +354,8 @@ def _evaluate_elementwise(
             f: docs.sparse[name] if f == main else facets[f] for f in spec.compare.facets
         }
         result.outcomes[name] = outcome
-    result.rule_effects = rule_effects(spec, stats)
     _compare(spec, result, live)
+    result.rule_effects = rule_effects(spec, stats, differences=result.differences)
     result.verdict = _verdict(result)
     if not result.differences:
         same = docs.parsed_equal and all(_parsed_equal(parsed, live, f) for f in others)
@@ -442,11 +442,15 @@ def normalized_with_stats(
 
 
 def rule_effects(
-    spec: Spec, stats: dict[str, _TargetStats], finals: dict[str, dict[str, JSON]] | None = None
+    spec: Spec,
+    stats: dict[str, _TargetStats],
+    finals: dict[str, dict[str, JSON]] | None = None,
+    differences: list[Difference] | None = None,
 ) -> list[RuleEffect]:
     """One entry per rule that changed or skipped something in this case, in rule order.
     `finals` (each target's compared facets, when whole) lets a rule for some targets only be
-    checked against what the others hold."""
+    checked against what the others hold; `differences` (what the comparison reported) leaves
+    out of `masked` the differences a rule did not hide: those the comparison still reports."""
     effects: list[RuleEffect] = []
     for index, rule in enumerate(spec.rules):
         applied = {name: by_rule[index] for name, by_rule in stats.items() if index in by_rule}
@@ -477,10 +481,89 @@ def rule_effects(
             masked = masked_values(applied, kept)
         elif finals is not None and len(finals) >= 2 and set(applied) <= set(finals):
             masked = masked_beside(applied, finals, rule.facet)
+        if masked and finals is not None and _is_text(spec, rule.facet):
+            # Compared line by line: the lines it hid (those still reported are not).
+            masked = _hidden_lines(masked, applied, finals, rule.facet, spec.compare)
+        elif masked and differences and not _is_text(spec, rule.facet):
+            masked = _unreported(masked, rule.facet, differences)
         effect.masked_paths = len(masked)
         effect.masked = masked[:EFFECT_SAMPLES]
         effects.append(effect)
     return effects
+
+
+def _unreported(
+    masked: list[MaskedValue], facet: str, differences: list[Difference]
+) -> list[MaskedValue]:
+    """The masked values whose difference the comparison does not report at their path or
+    under it: a header only one target sends is still a difference, masked or not (`py=
+    (missing)  node="<uuid>"`), and a rule hid nothing there."""
+    reported = [d.path for d in differences if d.facet == facet]
+    return [
+        m
+        for m in masked
+        if not any(
+            path == m.path or m.path == "." or _path_under(path, m.path) for path in reported
+        )
+    ]
+
+
+def _path_under(child: str, parent: str) -> bool:
+    """`.a[0].b` is under `.a` and `.a[0]`; `.ab` is not under `.a`."""
+    return len(child) > len(parent) and child.startswith(parent) and child[len(parent)] in ".["
+
+
+def _hidden_lines(
+    masked: list[MaskedValue],
+    applied: dict[str, RuleStats],
+    finals: dict[str, dict[str, JSON]],
+    facet: str,
+    settings: CompareSettings,
+) -> list[MaskedValue]:
+    """A text output is compared line by line: what a rule on the whole text hid is the lines
+    it changed that then agree, as the comparison pairs them, with the lines they were before
+    (`"1796662613925924538\n"` beside `"1796662614072040381\n"`), not the whole texts, whose
+    lines the rule never touched may differ and still be reported. Unchanged when that cannot
+    be told: a later rule changed the text too, or the rule added or removed lines."""
+    if [m.path for m in masked] != ["."]:
+        return masked
+    before: dict[str, list[str]] = {}
+    after: dict[str, list[str]] = {}
+    for name, facets in finals.items():
+        final = facets.get(facet)
+        if not isinstance(final, str):
+            return masked
+        old = final  # a target the rule did not change: what it sent is what is compared
+        changes = [c for c in applied[name].samples if not c.path] if name in applied else []
+        for change in changes:
+            if change.action == "skipped":
+                continue
+            if not isinstance(change.old, str) or change.new != final:
+                return masked
+            old = change.old
+        before[name] = compare._split_lines(old)
+        after[name] = compare._split_lines(final)
+        if len(before[name]) != len(after[name]):
+            return masked
+    names = list(finals)
+    ref, hidden = names[0], {name: dict[int, str]() for name in names}
+    compared = {
+        name: [compare._comparable(line, settings) for line in after[name]] for name in names
+    }
+    for other in names[1:]:
+        alignment = compare._align(compared[ref], compared[other])
+        for i, j in enumerate(alignment.pairs):
+            if j is None or compared[ref][i] != compared[other][j]:
+                continue  # still a difference the comparison reports
+            was_ref, was_other = before[ref][i], before[other][j]
+            if was_ref == after[ref][i] and was_other == after[other][j]:
+                continue  # the rule changed neither line
+            if compare._comparable(was_ref, settings) != compare._comparable(was_other, settings):
+                hidden[ref][i], hidden[other][j] = was_ref, was_other
+    values: dict[str, JSON] = {
+        name: "".join(lines[k] for k in sorted(lines)) for name, lines in hidden.items() if lines
+    }
+    return [MaskedValue(".", values)] if values else []
 
 
 def masked_beside(
@@ -500,7 +583,7 @@ def masked_beside(
         values: dict[str, JSON] = {name: change.old}
         missing: list[str] = []
         for other, value in others.items():
-            found = _value_at(value, change.path)
+            found = _NOT_THERE if _absent(facet, value) else _value_at(value, change.path)
             if found is _NOT_THERE:
                 missing.append(other)
             else:

@@ -32,6 +32,7 @@ from yamlparity.results.records import (
     TargetOutcome,
 )
 from yamlparity.run.calibrate import calibrate_spec
+from yamlparity.run.engine import run_spec
 from yamlparity.spec.load import load_spec
 
 ISO_PY = '"9-9-9A9:9:9[.9]+9:9"'  # 2026-12-07T10:45:59.304720+00:00 (and without .304720)
@@ -50,9 +51,18 @@ ISO_JS = '"9-9-9A9:9:9[.9]A"'  # 2026-12-07T10:45:59.541Z
         ("3F2A1B4C-0D9E-4F8A-B7C6-D5E4F3A2B1C0", '"<UUID>"'),
         ("{3f2a1b4c-0d9e-4f8a-b7c6-d5e4f3a2b1c0}", '"{<uuid>}"'),
         ("3f2a1b4c0d9e4f8ab7c6d5e4f3a2b1c0", '"<hex>"'),
-        ("12345678", '"<hex>"'),  # a hex id whose digits hold no letter
-        ("dadafafa", '"<hex>"'),  # ... or no digit
+        ("1234567a", '"<hex>"'),
         ("req_x7Kp2QaZ9", '"a_<id>"'),
+        # Digits alone are a number whatever their count, letters alone read by their case:
+        # digit counts and letters are not format differences (a hex id may hold no letter).
+        ("12345678", '"9"'),
+        ("dadafafa", '"a"'),
+        ("req-1234567", '"a-9"'),
+        ("req-12345678", '"a-9"'),
+        ("2026-12-07T10:45:59.123456789Z", ISO_JS),  # GNU date +%N beside toISOString
+        ("2026-12-07T10:45:59.1234567Z", ISO_JS),  # .NET's seven digits
+        ("2026-12-07T10:45:59.123456789+00:00", ISO_PY),
+        ("1733580000000ms", '"9a"'),  # a number and its unit
         ("took 12 ms", '"a 9 a"'),
         ("a-1", '"a-9"'),
         (Number("-12.5"), "9.9"),
@@ -91,8 +101,20 @@ def test_random_values_of_one_format_give_one_skeleton(moment: datetime.datetime
 def test_random_ids_of_one_format_give_one_skeleton(data: bytes, width: int) -> None:
     # Whatever letters (or none) the hex digits hold.
     assert format_skeleton(str(uuid.UUID(bytes=data, version=4))) == '"<uuid>"'
-    assert format_skeleton(data.hex()[:width]) == '"<hex>"'
-    assert format_skeleton(f"trace-{data.hex()}") == '"a-<hex>"'
+    # Hex ids mixing letters and digits; digits alone are a number, letters alone letters.
+    hexed = data.hex()[:width]
+    mixed = not (hexed.isdigit() or hexed.isalpha())
+    assert format_skeleton(hexed) == ('"<hex>"' if mixed else '"9"' if hexed.isdigit() else '"a"')
+    if not (data.hex().isdigit() or data.hex().isalpha()):
+        assert format_skeleton(f"trace-{data.hex()}") == '"a-<hex>"'
+
+
+@given(number=st.integers(0, 10**30), unit=st.sampled_from(["Z", "ms", "ns", "", "+00:00"]))
+def test_a_number_reads_9_whatever_its_digit_count(number: int, unit: str) -> None:
+    assert format_skeleton(f"req-{number}") == '"a-9"'
+    assert format_skeleton(f"2026-12-07T10:45:59.{number}{unit}") == format_skeleton(
+        f"2026-12-07T10:45:59.5{unit}"
+    )
 
 
 def case(name: str, masked: list[MaskedValue]) -> CaseResult:
@@ -237,3 +259,39 @@ def test_the_formats_read_from_a_runs_store_are_those_of_the_whole_cases() -> No
     by_whole = audit(SpecResult("s", "", "", "s.yaml", "command", [], whole, ""))
     assert by_store == by_whole
     assert by_store.rules[0].flag == "possible masked divergence"  # one format on both
+
+
+PY_NS = (  # GNU `date +%Y-%m-%dT%H:%M:%S.%NZ`, and a request id of 7 random digits
+    "import json, random, sys, time; sys.stdin.read(); ns = time.time_ns(); "
+    "t = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(ns // 10**9)) + f'.{ns % 10**9:09d}Z'; "
+    "print(json.dumps({'t': t, 'req': f'req-{random.randint(10**6, 10**7 - 1)}', 'ok': 1}))"
+)
+JS_MS = (  # JavaScript's toISOString(), and a request id of 8 random digits
+    "import json, random, sys, time; sys.stdin.read(); ns = time.time_ns(); "
+    "t = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(ns // 10**9)); "
+    "t += f'.{ns // 10**6 % 1000:03d}Z'; "
+    "print(json.dumps({'t': t, 'req': f'req-{random.randint(10**7, 10**8 - 1)}', 'ok': 1}))"
+)
+
+
+def test_digit_counts_are_no_format_difference_for_calibrate_or_the_audit(
+    tmp_path: Path,
+) -> None:
+    rules = "normalize: ['mask(.t; \"<ts>\"; timestamp)', 'del(.req)']\n"
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "name: digits\n"
+        "targets:\n"
+        f"  gnu: {{run: {json.dumps([HELPER_PY, '-c', PY_NS])}}}\n"
+        f"  js: {{run: {json.dumps([HELPER_PY, '-c', JS_MS])}}}\n"
+        f"{rules}cases: [{{name: a, input: 1}}, {{name: b, input: 2}}]\n"
+    )
+    spec = load_spec(path)
+    report = calibrate_spec(spec, repeat=3, output=tmp_path / "digits.calibration.json")
+    assert {n.path for n in report.noise} == {".t", ".req"}
+    assert all(n.covered for n in report.noise)
+    assert "format differs" not in report.render_text()
+    result = run_spec(spec)
+    assert [c.verdict for c in result.cases] == ["MATCH", "MATCH"]
+    audited = audit(result, tmp_path / "digits.calibration.json", spec)
+    assert [(r.flag, r.format_differences) for r in audited.rules] == [("", []), ("", [])]

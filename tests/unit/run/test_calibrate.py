@@ -330,3 +330,70 @@ def test_a_varying_date_header_gets_a_shape_checked_mask_on_its_facet(tmp_path: 
     facets = HEADER_FACETS.replace(", headers.x-served]", "]")
     fixed = headers_spec(tmp_path / "fixed", pasted, facets)
     assert [c.verdict for c in run_spec(fixed).cases] == ["MATCH"]
+
+
+def test_no_caution_for_a_header_one_target_never_sends(tmp_path: Path) -> None:
+    server = str(PROGRAMS / "request_id_server.py")
+
+    def service(flavor: str) -> str:
+        run = f"[{HELPER_PY}, {server}, '${{port}}', {flavor}]"
+        return (
+            "    url: http://127.0.0.1:${port}\n    port: auto\n"
+            f"    service: {{run: {run}, ready: {{log: listening}}}}\n"
+        )
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        f"name: ids\ntargets:\n  py:\n{service('no-id')}  node:\n{service('with-id')}"
+        "request: {method: GET, path: /items}\n"
+        "compare: {facets: [status, body, headers.x-request-id]}\n"
+        "cases: [{name: c, input: 1}]\n"
+    )
+    report = calibrate_spec(load_spec(path), repeat=3)
+    (suggestion,) = report.suggestions
+    assert suggestion.rule == 'mask(.; "<uuid>"; uuid)'
+    # py sent no header: no stable value (null) the mask would hide, no format of its own.
+    assert (suggestion.stable_on, suggestion.formats) == ([], {})
+    assert "caution" not in report.render_text()
+
+
+STABLE_ID = (
+    "import json, sys, uuid; sys.stdin.read(); "
+    "print(json.dumps({'id': sys.argv[1] if len(sys.argv) > 1 else str(uuid.uuid4())}))"
+)
+
+
+def stable_id_spec(folder: Path, stable: str, rules: str = "") -> Spec:
+    fresh = json.dumps([HELPER_PY, "-c", STABLE_ID])
+    fixed = json.dumps([HELPER_PY, "-c", STABLE_ID, stable])
+    return write_spec(
+        folder,
+        f"""
+        name: ids
+        targets:
+          py: {{run: {fresh}}}
+          node: {{run: {fixed}}}
+        {rules}
+        cases: [{{name: a, input: 1}}]
+        """,
+    )
+
+
+def test_a_stable_value_the_rule_would_not_change_gets_no_caution(tmp_path: Path) -> None:
+    # node's stable "req-1" is no UUID: the suggested mask leaves it, the comparison shows it.
+    report = calibrate_spec(stable_id_spec(tmp_path, "req-1"), repeat=3)
+    (suggestion,) = report.suggestions
+    assert suggestion.rule == 'mask(.id; "<uuid>"; uuid)'
+    assert (suggestion.stable_on, suggestion.formats) == ([], {})
+    assert "caution" not in report.render_text()
+    covered = stable_id_spec(tmp_path, "req-1", "normalize: ['mask(.id; \"<uuid>\"; uuid)']")
+    assert "stable on" not in calibrate_spec(covered, repeat=3).render_text()
+    # A stable UUID the mask would hide still gets the caution, suggested or covered.
+    zero = "00000000-0000-4000-8000-000000000000"
+    report = calibrate_spec(stable_id_spec(tmp_path, zero), repeat=3)
+    (suggestion,) = report.suggestions
+    assert (suggestion.stable_on, suggestion.stable_samples) == (["node"], [f'"{zero}"'])
+    assert "caution: varies on py only; on node it was the same" in report.render_text()
+    covered = stable_id_spec(tmp_path, zero, "normalize: ['mask(.id; \"<uuid>\"; uuid)']")
+    text = calibrate_spec(covered, repeat=3).render_text()
+    assert "stable on node, whose value the rule hides too" in text
