@@ -41,11 +41,16 @@ from yamlparity.spec.model import ArrayMode, CompareSettings, NumberMode, PathOp
 __all__ = [
     "MAX_DIFFERENCES",
     "MAX_TEXT_LINES",
+    "Alignment",
+    "agreeing_pairs",
     "agreement_classes",
+    "align_lines",
+    "comparable_line",
     "diff_json",
     "diff_text",
     "equal",
     "scalar_equal",
+    "split_lines",
     "text_equal",
 ]
 
@@ -1194,7 +1199,7 @@ def _first_dissenter(values: dict[str, JSON], ctx: _Ctx) -> str:
 # Public API: text facets
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Lines with their endings; only `\\n` ends a line (`\\r\\n` keeps its `\\r`)."""
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
@@ -1211,7 +1216,7 @@ def _split_ending(line: str) -> tuple[str, str]:
     return line, ""
 
 
-def _comparable(line: str, settings: CompareSettings) -> str:
+def comparable_line(line: str, settings: CompareSettings) -> str:
     """The line as compared. `line_endings: ignore` makes `\r\n` and `\n` alike and nothing
     else: a last line without a newline still differs from one with it (`wc -l` counts
     them differently), and a `\r` not followed by `\n` is text, as a line diff sees it."""
@@ -1224,7 +1229,7 @@ def _comparable(line: str, settings: CompareSettings) -> str:
 
 
 def _comparable_lines(text: str, settings: CompareSettings) -> list[str]:
-    return [_comparable(line, settings) for line in _split_lines(text)]
+    return [comparable_line(line, settings) for line in split_lines(text)]
 
 
 def text_equal(a: str, b: str, settings: CompareSettings) -> bool:
@@ -1236,7 +1241,7 @@ ALIGN_LIMIT: Final = 1_000_000  # line pairs difflib may weigh; beyond, lines pa
 
 
 @dataclass
-class _Alignment:
+class Alignment:
     """How one target's lines line up with the reference's."""
 
     pairs: list[int | None]  # reference line -> this target's line (None: not there)
@@ -1258,7 +1263,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[_Opcode]:
     ]
 
 
-def _align(ref: list[str], other: list[str]) -> _Alignment:
+def align_lines(ref: list[str], other: list[str]) -> Alignment:
     """Pair lines as a line diff does, so one inserted line does not shift every later one.
     The common head and tail are paired first (cheap); difflib aligns the rest when that is
     at most ALIGN_LIMIT line pairs, else the rest pairs by position."""
@@ -1268,7 +1273,7 @@ def _align(ref: list[str], other: list[str]) -> _Alignment:
     tail = 0
     while tail < min(len(ref), len(other)) - head and ref[-1 - tail] == other[-1 - tail]:
         tail += 1
-    alignment = _Alignment(pairs=list(range(head)) + [None] * (len(ref) - head), inserts={})
+    alignment = Alignment(pairs=list(range(head)) + [None] * (len(ref) - head), inserts={})
     a, b = ref[head : len(ref) - tail], other[head : len(other) - tail]
     opcodes = (
         _opcodes(a, b) if len(a) * len(b) <= ALIGN_LIMIT else [("replace", 0, len(a), 0, len(b))]
@@ -1319,13 +1324,13 @@ def diff_text(
         return []
     ref = _reference(names, baseline if baseline is not None else settings.baseline)
     text = _Lines(
-        raw={t: _split_lines(v) for t, v in values.items()},
+        raw={t: split_lines(v) for t, v in values.items()},
         cmp={t: _comparable_lines(v, settings) for t, v in values.items()},
     )
     places: dict[str, list[tuple[int, int, int]]] = {}  # (line, 0: inserted before | 1: it, size)
     shown: set[tuple[int, int]] = set()
     for other in (t for t in names if t != ref):
-        alignment = text.aligned[other] = _align(text.cmp[ref], text.cmp[other])
+        alignment = text.aligned[other] = align_lines(text.cmp[ref], text.cmp[other])
         places[other] = sorted(
             [(i, 0, len(lines)) for i, lines in alignment.inserts.items()]
             + [
@@ -1366,7 +1371,7 @@ class _Lines:
 
     raw: dict[str, list[str]]
     cmp: dict[str, list[str]]
-    aligned: dict[str, _Alignment] = field(default_factory=dict)
+    aligned: dict[str, Alignment] = field(default_factory=dict)
     limits: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
 
     def shown_lines(self, name: str, i: int, kind: int, size: int) -> int:

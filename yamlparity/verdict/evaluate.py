@@ -541,24 +541,26 @@ def _hidden_lines(
             if not isinstance(change.old, str) or change.new != final:
                 return masked
             old = change.old
-        before[name] = compare._split_lines(old)
-        after[name] = compare._split_lines(final)
+        before[name] = compare.split_lines(old)
+        after[name] = compare.split_lines(final)
         if len(before[name]) != len(after[name]):
             return masked
     names = list(finals)
     ref, hidden = names[0], {name: dict[int, str]() for name in names}
     compared = {
-        name: [compare._comparable(line, settings) for line in after[name]] for name in names
+        name: [compare.comparable_line(line, settings) for line in after[name]] for name in names
     }
     for other in names[1:]:
-        alignment = compare._align(compared[ref], compared[other])
+        alignment = compare.align_lines(compared[ref], compared[other])
         for i, j in enumerate(alignment.pairs):
             if j is None or compared[ref][i] != compared[other][j]:
                 continue  # still a difference the comparison reports
             was_ref, was_other = before[ref][i], before[other][j]
             if was_ref == after[ref][i] and was_other == after[other][j]:
                 continue  # the rule changed neither line
-            if compare._comparable(was_ref, settings) != compare._comparable(was_other, settings):
+            if compare.comparable_line(was_ref, settings) != compare.comparable_line(
+                was_other, settings
+            ):
                 hidden[ref][i], hidden[other][j] = was_ref, was_other
     values: dict[str, JSON] = {
         name: "".join(lines[k] for k in sorted(lines)) for name, lines in hidden.items() if lines
