@@ -106,3 +106,40 @@ cases:
     done = run(spec, "-v")
     assert done.returncode == 0, done.stdout + done.stderr
     assert tally(done.stdout) == ({"match": 2, "diff": 0}, 2), done.stdout
+
+
+# --- allow_empty: an empty text is the text as written -------------------------------------
+
+FIELD_2 = """\
+name: ws
+targets:
+  awk: {run: [awk, -F, ",", "{print $$2}"]}
+  cut: {run: [cut, -s, -d, ",", -f, "2"]}
+  pad: {run: [sed, "s/.*/  /"]}
+output: text
+allow_empty: true
+cases:
+  - {name: no_delims, stdin: "abc\\nabc\\n"}
+"""
+
+
+def test_allowed_empty_texts_are_compared_as_written(tmp_path: Path) -> None:
+    # awk writes "\n\n", cut nothing, sed "  \n  \n": three whitespace-only answers that were
+    # all the same empty text "", a MATCH; awk's lines were shown as (missing).
+    spec = write_spec(tmp_path, "ws.yaml", FIELD_2)
+    done = run(spec, "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "agreement: awk ≠ cut ≠ pad" in done.stdout
+    assert 'stdout line 1: awk="\\n"  cut=(missing)  pad="  \\n"' in done.stdout
+    # compare.text options apply as to any text: awk's blank lines and sed's spaces agree.
+    ignore = FIELD_2.replace("cases:", "compare: {text: {trailing_whitespace: ignore}}\ncases:")
+    spec = write_spec(tmp_path, "ws.yaml", ignore)
+    done = run(spec, "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "agreement: awk = pad ≠ cut" in done.stdout
+    # Not allowed, each is still an empty answer: an ERROR, never a verdict.
+    spec = write_spec(tmp_path, "ws.yaml", FIELD_2.replace("allow_empty: true\n", ""))
+    done = run(spec, "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert tally(done.stdout) == ({"match": 0, "diff": 0, "error": 1}, 1), done.stdout
+    assert "(then: the text as written)" in done.stdout
