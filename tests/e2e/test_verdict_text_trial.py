@@ -1,5 +1,6 @@
 """`output: text` verdicts a new-user trial with real CLI tools (cat, sed, awk, cut) found
-wrong, through the real CLI: a stream helper's answer line keeps its line end."""
+wrong, through the real CLI: a stream helper's answer line keeps its line end, an allowed
+empty text is the text as written, and a byte that is not UTF-8 is named as a byte."""
 
 from __future__ import annotations
 
@@ -143,3 +144,31 @@ def test_allowed_empty_texts_are_compared_as_written(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert tally(done.stdout) == ({"match": 0, "diff": 0, "error": 1}, 1), done.stdout
     assert "(then: the text as written)" in done.stdout
+
+
+# --- bytes that are not UTF-8 -------------------------------------------------------------------
+
+
+def test_a_differing_byte_is_named_as_a_byte(tmp_path: Path) -> None:
+    # printf writes the bytes 0xFF and 0xFE, shown as \xff and \xfe; the note called them
+    # "U+DCFF, a lone surrogate vs U+DCFE, a lone surrogate".
+    spec = write_spec(
+        tmp_path,
+        "bytes.yaml",
+        """\
+name: bytes
+targets:
+  ff: {run: [printf, '\\377ok\\n']}
+  fe: {run: [printf, '\\376ok\\n']}
+output: text
+cases:
+  - {name: c, stdin: ""}
+""",
+    )
+    done = run(spec, "-v")
+    assert done.returncode == 1, done.stdout + done.stderr
+    values = 'stdout line 1: ff="\\xffok\\n"  fe="\\xfeok\\n"'
+    line = values + "  (character 1 differs: byte 0xFF vs byte 0xFE)"
+    assert line in done.stdout
+    report = (tmp_path / "out" / "bytes.md").read_text("utf-8")
+    assert "byte 0xFF vs byte 0xFE" in report and "surrogate" not in report
