@@ -14,6 +14,7 @@ HTTP client.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import threading
@@ -174,7 +175,23 @@ class RecordedAdapter:
         unfit = self._unfit(answer)
         if unfit is not None:
             return RawObservation(target=self.name, failure=unfit)
-        return observation(answer, self.name)
+        return observation(self._line_ended(answer), self.name)
+
+    def _line_ended(self, answer: Answer) -> Answer:
+        """A stream helper's text answer with the `\\n` that ended its line: every answer
+        line has one, but recordings made before yamlparity kept it hold the line without
+        (`hello` for `hello\\n`, `hello\\r` for `hello\\r\\n`), which replayed would differ
+        from the helper it was recorded from (docs/stream-mode.md)."""
+        source = self.source
+        if (
+            self.target.output == "text"
+            and isinstance(source, Recording)
+            and source.from_stream_helper
+            and not answer.parsed
+            and not answer.stdout.endswith(b"\n")
+        ):
+            return dataclasses.replace(answer, stdout=answer.stdout + b"\n")
+        return answer
 
     def _unfit(self, answer: Answer) -> str | None:
         """Why the recorded answer cannot stand for what this spec compares, if it cannot."""

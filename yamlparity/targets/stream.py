@@ -748,6 +748,11 @@ class StreamAdapter(CommandAdapter):
         self, helper: _Helper, started: float, ended: float, failure: str | None, line: bytes
     ) -> RawObservation:
         if failure is None:
+            target = self.target
+            if target.output == "text":
+                # The line as the helper wrote it, its `\n` included (after a `\r` for
+                # `\r\n`): the text a process writing that line gives, and compares alike.
+                line += b"\n"
             answer = StreamAnswer(
                 target=self.name,
                 duration=ended - started,
@@ -755,7 +760,6 @@ class StreamAdapter(CommandAdapter):
                 stdout=line,
                 incarnation=helper.incarnation,
             )
-            target = self.target
             if target.output == "json" and len(line) <= _KEPT_PARSE:
                 # Most answers: parsed once, exactly as the gate would (a line this parse
                 # refuses, such as a repeated key, is left to not_an_answer and the gate).

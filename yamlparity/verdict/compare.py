@@ -341,16 +341,19 @@ NFC_NOTE = "same text after Unicode NFC normalization (composed vs decomposed)"
 KEY_NFC_NOTE = "key: " + NFC_NOTE
 
 
-def _string_note(values: list[str]) -> str:
+def _string_note(values: list[str], decoded: bool = False) -> str:
     """Why texts that differ look alike (never for equal ones: a target lacking the value
-    is what differs then)."""
+    is what differs then). `decoded`: texts decoded from bytes (`output: text`, stderr),
+    whose U+DC80-U+DCFF are the bytes that were not UTF-8."""
     if len(set(values)) > 1 and len({unicodedata.normalize("NFC", v) for v in values}) == 1:
         return NFC_NOTE
     distinct = list(dict.fromkeys(values))
-    return _letters_note(*distinct) if len(distinct) == 2 else ""
+    if len(distinct) != 2:
+        return ""
+    return _letters_note(distinct[0], distinct[1], decoded)
 
 
-def _letters_note(a: str, b: str) -> str:
+def _letters_note(a: str, b: str, decoded: bool = False) -> str:
     """Names the characters when two texts of one length differ in one or two places and
     one of them is not ASCII: `а` (Cyrillic) and `a` (Latin), `ﬁ` and `fi`, `µ` and `μ` look
     alike in a report; their names do not."""
@@ -361,7 +364,8 @@ def _letters_note(a: str, b: str) -> str:
         return ""
     first = places[0]
     more = " (and one more)" if len(places) > 1 else ""
-    return f"character {first + 1} differs: {_named(a[first])} vs {_named(b[first])}{more}"
+    named = f"{_named(a[first], decoded)} vs {_named(b[first], decoded)}"
+    return f"character {first + 1} differs: {named}{more}"
 
 
 _UNNAMED = {
@@ -372,7 +376,10 @@ _UNNAMED = {
 }
 
 
-def _named(char: str) -> str:
+def _named(char: str, decoded: bool = False) -> str:
+    if decoded and "\udc80" <= char <= "\udcff":
+        # A byte that was not UTF-8, kept by `surrogateescape` (shown as \xNN): no character.
+        return f"byte 0x{ord(char) - 0xDC00:02X}"
     name = unicodedata.name(char, "")
     if name:
         return f"U+{ord(char):04X} {name}"
@@ -1303,7 +1310,7 @@ def _line_note(lines: list[str]) -> str:
         return "carriage return (\\r) not followed by \\n differs: only \\n ends a line"
     if len({c.rstrip(" \t") for c in contents}) == 1:
         return "trailing whitespace differs"
-    return _string_note(lines)
+    return _string_note(lines, decoded=True)
 
 
 def diff_text(

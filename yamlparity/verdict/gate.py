@@ -7,9 +7,9 @@ stderr is compared too (then the failures themselves are the contract), whether 
 is compared.
 
 Empty output (no bytes, or only ASCII whitespace) is an error unless the spec or the target says
-`allow_empty: true`; then, after a success (exit 0, HTTP status below 400), it is the output
-kind's empty value: `jsonl` an empty stream, `text` the empty text. Never for `json`: nothing
-is not a JSON document.
+`allow_empty: true`; then, after a success (exit 0, HTTP status below 400), it is a value:
+`jsonl` an empty stream, `text` its exact text (`""`, `"\\n\\n"` and `"  \\n"` differ unless a
+`compare.text` option ignores it). Never for `json`: nothing is not a JSON document.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def empty_value(kind: OutputKind, what: str, allowed: bool) -> JSON:
         )
     if not allowed:
         # Strict by default: two empty answers must never match by accident.
-        value = "an empty stream" if kind == "jsonl" else "the empty text"
+        value = "an empty stream" if kind == "jsonl" else "the text as written"
         raise ValueError(
             f"empty {what}: not a value unless the spec or the target sets "
             f"`allow_empty: true` (then: {value})"
@@ -90,7 +90,9 @@ def empty_value(kind: OutputKind, what: str, allowed: bool) -> JSON:
 def parse_output(data: bytes, kind: OutputKind, what: str, allow_empty: bool = False) -> JSON:
     """Parse stdout/body; raises ValueError with a readable reason."""
     if is_empty(data):
-        return empty_value(kind, what, allow_empty)
+        value = empty_value(kind, what, allow_empty)  # raises unless allowed
+        # Allowed, a text is what was written: "\n\n" is not "" (a rule may ignore it).
+        return decode_text(data) if kind == "text" else value
     if kind == "text":
         return decode_text(data)
     try:

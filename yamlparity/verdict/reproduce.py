@@ -59,9 +59,14 @@ def _redact(text: str, secrets: frozenset[str]) -> str:
 
 
 def command_line(target: CommandTarget, stdin: bytes, argv: tuple[str, ...] | None = None) -> str:
-    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline);
-    `argv`: the target's arguments as rendered for the case."""
+    """`cd DIR && printf '%s' STDIN | env K=V PROGRAM ARGS` (stdin exact, no added newline,
+    but for a stream helper, sent the line with its `\\n`); `argv`: the target's arguments as
+    rendered for the case."""
     run = argv if argv is not None else target.run
+    if target.mode == "stream" and not stdin.endswith(b"\n"):
+        # A stream helper is sent the case as a line, `\n` included (docs/stream-mode.md):
+        # fed without it, a helper reading lines answers without one, as it never did.
+        stdin += b"\n"
     program = f"sh -c {shlex.quote(run)}" if isinstance(run, str) else shlex.join(run)
     env = " ".join(_env_assignment(key, value) for key, value in target.env.items())
     invoke = f"env {env} {program}" if env else program

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
-from yamlparity.spec.model import Case, CommandTarget
+from yamlparity.spec.model import Case, CommandTarget, OutputKind
 from yamlparity.targets.base import Invocation
 from yamlparity.targets.stream import Miscount, StreamAdapter, StreamAnswer, not_an_answer
 
@@ -28,6 +28,7 @@ def make(request: pytest.FixtureRequest) -> Callable[..., StreamAdapter]:
         max_output: int | None = None,
         run: tuple[str, ...] = (HELPER_PY, str(HELPER)),
         env: dict[str, str] | None = None,
+        output: OutputKind = "json",
     ) -> StreamAdapter:
         target = CommandTarget(
             name="s",
@@ -36,6 +37,7 @@ def make(request: pytest.FixtureRequest) -> Callable[..., StreamAdapter]:
             mode="stream",
             timeout=timeout,
             env=env or {},
+            output=output,
         )
         if max_output is not None:
             target = dataclasses.replace(target, max_output=max_output)
@@ -165,6 +167,35 @@ def test_a_line_that_cannot_be_json_costs_its_case_only(
     assert warned.failure is None and warned.stdout == b"warning: this input is odd"
     assert following["n"] == 2 and following["pid"] != first["pid"]
     assert last["n"] == 3 and last["pid"] == following["pid"]
+
+
+def test_a_text_answer_is_the_line_with_its_line_end(make: Callable[..., StreamAdapter]) -> None:
+    """The line as the helper wrote it, `\n` or `\r\n`: what the same program writes in
+    `mode: process` (it was cut off, and `\r\n` left a lone `\r`). JSON is parsed alike
+    either way, and keeps the line as it was."""
+    case = Case(name="c", location=Location("t.yaml"), input=None)
+    answers = []
+    for run, output in [
+        (("cat",), "text"),
+        (("sed", "-u", r"s/$/\r/"), "text"),
+        (("cat",), "json"),
+    ]:
+        adapter = make(run=run, output=output)
+        try:
+            for stdin in (b"hello\n", b'{"a": 1}'):
+                raw = adapter.execute(Invocation(case=case, stdin=stdin))
+                assert raw.failure is None, raw.failure
+                answers.append(raw.stdout)
+        finally:
+            adapter.close()
+    assert answers == [
+        b"hello\n",
+        b'{"a": 1}\n',
+        b"hello\r\n",
+        b'{"a": 1}\r\n',
+        b"hello",
+        b'{"a": 1}',
+    ]
 
 
 @pytest.mark.parametrize(

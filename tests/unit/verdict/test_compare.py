@@ -677,6 +677,19 @@ def test_text_lines_are_compared_by_number() -> None:
     ]
 
 
+def test_a_byte_that_is_not_utf8_is_named_as_a_byte() -> None:
+    # Text decoded with surrogateescape keeps byte 0xFF as U+DCFF: a byte, shown as \xff,
+    # was named "U+DCFF, a lone surrogate".
+    ff, fe, e9 = (bytes([n]).decode("utf-8", "surrogateescape") for n in (0xFF, 0xFE, 0xE9))
+    [d] = text_diff(f"{ff}\0ok\n", f"{fe}\0ok\n")
+    assert d.note == "character 1 differs: byte 0xFF vs byte 0xFE"
+    [d] = text_diff(f"caf{e9}\n", "caf\u00e9\n")  # Latin-1 against UTF-8
+    assert d.note == "character 4 differs: byte 0xE9 vs U+00E9 LATIN SMALL LETTER E WITH ACUTE"
+    # In a JSON string, U+DCFF is a `\udcff` escape: a lone surrogate, no byte.
+    [d] = diff('{"s": "\\udcff"}', '{"s": "\\udcfe"}')
+    assert d.note == "character 1 differs: U+DCFF, a lone surrogate vs U+DCFE, a lone surrogate"
+
+
 LINES = "".join(f"{n}\n" for n in range(1, 11))
 
 

@@ -136,12 +136,17 @@ def test_an_empty_stream_differs_from_a_non_empty_one(tmp_path: Path) -> None:
     assert result.groups == [["jq", "gojq"], ["libjq"]]
 
 
-def test_empty_text_and_a_lone_newline_are_the_same_empty_text(tmp_path: Path) -> None:
-    spec = spec_of(
-        tmp_path, THREE + "output: text\nallow_empty: true\ncases: [{name: c, input: 1}]\n"
-    )
-    result = verdict_of(spec, [answer("jq", b""), answer("gojq", b"\n"), answer("libjq", b"")])
-    assert result.verdict == "MATCH"
+def test_an_allowed_empty_text_is_compared_as_written(tmp_path: Path) -> None:
+    """Empty or whitespace only, a text needs `allow_empty`; allowed, it is its own text:
+    nothing and a lone newline differ (they were one empty text, a MATCH)."""
+    text = THREE + "output: text\ncases: [{name: c, input: 1}]\n"
+    raws = [answer("jq", b""), answer("gojq", b"\n"), answer("libjq", b"")]
+    strict = verdict_of(spec_of(tmp_path, text), raws)
+    assert strict.verdict == "ERROR"
+    assert "sets `allow_empty: true` (then: the text as written)" in strict.reason
+    result = verdict_of(spec_of(tmp_path, "allow_empty: true\n" + text), raws)
+    assert result.verdict == "DIFF"
+    assert result.groups == [["jq", "libjq"], ["gojq"]]
 
 
 def test_empty_is_never_json(tmp_path: Path) -> None:

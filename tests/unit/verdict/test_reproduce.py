@@ -69,6 +69,20 @@ def test_match_cases_get_no_reproducer(tmp_path: Path) -> None:
     assert case.verdict == "MATCH" and case.reproducers == {}
 
 
+def test_a_stream_helper_is_fed_its_line_with_the_newline(tmp_path: Path) -> None:
+    """A stream helper is sent `{"n":1}\n`, and under `output: text` the line's `\n` is in
+    its answer: the command feeds the line as sent, or `cat` prints `{"n":1}` alone."""
+    (tmp_path / "spec.yaml").write_text(
+        "name: r\noutput: text\ntargets:\n  s: {run: [cat], mode: stream}\n"
+        "  p: {run: [sed, 's/^/>/']}\n"
+        'cases: [{name: json, input: {n: 1}}, {name: line, stdin: "x\\n"}]\n'
+    )
+    result = run_spec(load_spec(tmp_path / "spec.yaml"))
+    shown = {case.name: bash(case.reproducers["s"]) for case in result.cases}
+    assert all(case.verdict == "DIFF" for case in result.cases)
+    assert shown == {"json": '{"n":1}\n', "line": "x\n"}
+
+
 @pytest.fixture
 def servers() -> Iterator[dict[str, int]]:
     ports = {"a": free_port(), "b": free_port()}
