@@ -287,6 +287,25 @@ def test_collection_names_one_item_per_case(pytester: pytest.Pytester, outcomes:
     run(pytester, "--co", "-q", str(explicit)).stdout.fnmatch_lines(["other/named.yaml::lonely"])
 
 
+def test_a_yaml_fixture_in_the_specs_folder_is_passed_over_as_run_passes_over_it(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    """A spec's `cases_from` rows in a YAML list beside it were collected as a spec: a
+    collection error ("the top level must be a mapping") that stopped the whole session,
+    where `yamlparity run specs` passes over the file."""
+    spec = SKIP_SPEC.replace("skipping", "rows").split("cases:")[0]
+    write(pytester.path, "specs/rows.yaml", spec + "cases_from: [fixtures/rows.yaml]\n")
+    write(pytester.path, "specs/fixtures/rows.yaml", "- {name: r1, input: {name: r1, v: 1}}\n")
+    result = run(pytester, "--co", "-q", "specs")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["specs/rows.yaml::r1", "1 test collected*"])
+    listed = support.run_cli("list", "specs", cwd=pytester.path)
+    assert listed.returncode == 0 and "r1" in listed.stdout, listed.stderr
+    # Named on the command line it is a spec, and its error is shown, as `run FILE` does.
+    named = run(pytester, "--co", "-q", "specs/fixtures/rows.yaml")
+    named.stdout.fnmatch_lines(["*the top level must be a mapping, not a list*"])
+
+
 def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pytester) -> None:
     write(
         pytester.path,

@@ -2,8 +2,8 @@
 
 Which files are specs (docs/pytest.md, "Which files"): `*.parity.yaml` / `*.parity.yml`
 anywhere pytest looks (ini `yamlparity_files` changes the patterns), every spec under the
-`specs` folders of `[tool.yamlparity]` (a YAML file with top-level `cases`/`cases_from`, as
-`yamlparity run` finds them), and any YAML file named on the command line.
+`specs` folders of `[tool.yamlparity]` (what `yamlparity run FOLDER` takes for a spec, by the
+same function: spec/load.py `file_role`), and any YAML file named on the command line.
 """
 
 from __future__ import annotations
@@ -541,17 +541,10 @@ def _shown_path(path: Path, start: Path) -> Path:
 
 
 def _looks_like_spec(path: Path) -> bool:
-    """A YAML file under a `specs` folder is a spec when its top level has `cases` or
-    `cases_from` (include fragments and fixtures are not), or reads as a spec whose cases key
-    is misspelt (collected, so its error is shown), as `yamlparity run` decides."""
-    from yamlparity.spec.load import spec_without_cases
-    from yamlparity.spec.source import load_yaml, read_text
+    """A YAML file under a `specs` folder is a spec when `yamlparity run` would take it for one
+    in a folder (spec/load.py `file_role`: a top-level `cases`, `cases_from` or `fuzz`, or a
+    spec whose cases key is misspelt, collected so its error is shown); include fragments and
+    fixtures (a YAML list of rows) are passed over."""
+    from yamlparity.spec.load import file_role
 
-    try:
-        doc = load_yaml(read_text(path, str(path)))
-    except (SpecError, RecursionError):
-        return True  # broken: collect it, so the error is shown
-    value = doc.value
-    if not isinstance(value, dict):
-        return False
-    return "cases" in value or "cases_from" in value or spec_without_cases(value)
+    return file_role(path) == "spec"
