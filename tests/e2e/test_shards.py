@@ -234,6 +234,22 @@ def test_a_missing_shard_is_refused(two_shards: Path) -> None:
 
 
 @ONE_WORKER
+def test_last_failed_refuses_an_incomplete_set_of_shards_as_merge_does(two_shards: Path) -> None:
+    """The cases of a shard not given would never run again: refused, not a silent pass."""
+    done = cli("run", "specs", "--last-failed", "shards/2", "--report-dir", "out", cwd=two_shards)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--last-failed shards/2: shard 1 of 2 missing (1 of 2 given)" in done.stderr
+    assert "give every shard's folder, or the merged reports folder" in done.stderr
+    assert done.stdout == "" and not (two_shards / "out").exists()
+    # Every shard, given one by one or by their common folder, is one run.
+    for given in (["shards/1", "shards/2"], ["shards"]):
+        args = [a for path in given for a in ("--last-failed", path)]
+        whole = cli("run", "specs", *args, "--report-dir", "out", cwd=two_shards)
+        assert whole.returncode == 0, whole.stderr
+        assert whole.stdout.startswith("[parity] nothing failed in"), whole.stdout
+
+
+@ONE_WORKER
 def test_a_shard_given_twice_is_refused(two_shards: Path) -> None:
     shutil.copytree(two_shards / "shards/1", two_shards / "again")
     message = merge_error(two_shards, "shards", "again")
@@ -376,6 +392,14 @@ def test_an_interrupted_shard_writes_what_it_did_and_merge_names_the_rest(suite:
         ("after", "ERROR"),
     ]
     assert cases[2]["reason"] == "not run: shard 1/1 was interrupted before this case"
+    # --last-failed given the shard's folder reads it as merge does: the case the interrupt
+    # left unrun is re-run (it was dropped: "nothing failed", exit 0, a green retry).
+    rerun = cli("run", "specs/slow.yaml", "--last-failed", "shards", "--report-dir", "again",
+                "--format", "json", cwd=suite)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "[last failed in shards: 1 of 3 cases]" in rerun.stdout, rerun.stdout
+    again = json.loads((suite / "again" / "slow.json").read_text())["cases"]
+    assert [c["name"] for c in again] == ["after"]
 
 
 def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) -> None:
@@ -461,6 +485,12 @@ def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) 
     )
     assert rerun.returncode == 0, rerun.stderr
     assert f"[-k {quick}, last failed in out: 1 of 2 cases]" in rerun.stdout
+    # ... and so does `--last-failed` on the shard folders themselves (it read only what the
+    # dead shard had written, and ran nothing of `slow`).
+    rerun = cli("run", "specs/slow.yaml", "--last-failed", "shards", "-k", quick,
+                "--report-dir", "again2", cwd=suite)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"[-k {quick}, last failed in shards: 1 of 2 cases]" in rerun.stdout
 
 
 # ---------------------------------------------------------------- re-running what failed
