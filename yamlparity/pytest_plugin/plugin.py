@@ -438,13 +438,15 @@ class PluginState:
     def _parts_of(self, spec_file: SpecFile, shown: list[Part]) -> SpecParts:
         from .reports import SpecParts
 
-        selected = len(self.batches.get(spec_file, ()))
+        batch = self.batches.get(spec_file, ())
+        selected = len(batch)
         return SpecParts(
             _settings_of(spec_file.spec),
             shown,
             collected=selected + self.deselected.get(spec_file, 0),
             selected=selected,
             places=_places(spec_file.spec, shown),
+            chosen=_chosen(spec_file.spec, batch),
         )
 
     def received(self, wire: list[dict[str, Any]]) -> None:
@@ -507,6 +509,20 @@ def _settings_of(spec: Spec | None) -> Any:
 
     assert spec is not None
     return SpecSettings.of(spec)
+
+
+def _chosen(spec: Spec | None, batch: Iterable[str]) -> list[tuple[int, str]]:
+    """The cases pytest kept, (spec position, name as the reports show it), in spec order."""
+    from yamlparity.spec.redact import Redactor
+
+    assert spec is not None
+    wanted = frozenset(batch)
+    redactor = Redactor.for_spec(spec)
+    return [
+        (position, redactor.text(name))
+        for position, name in enumerate(spec.cases.names())
+        if name in wanted
+    ]
 
 
 def _places(spec: Spec | None, shown: list[Part]) -> dict[str, Location]:
