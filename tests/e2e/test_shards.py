@@ -302,6 +302,31 @@ def test_shards_of_different_splits_are_refused(two_shards: Path) -> None:
     )
 
 
+def test_shards_given_one_last_failed_folder_spelled_two_ways_merge(suite: Path) -> None:
+    """`--last-failed out` on one runner and `--last-failed /abs/out` on another select the
+    same cases: merge compared the spelling and refused them. A different selection is still
+    refused."""
+    pick = ["-k", "plain_00 or float_2 or crash_1 or bad_4"]
+    first = cli("run", "specs", *pick, "--report-dir", "out", "--format", "json", cwd=suite)
+    assert first.returncode == 1, first.stderr
+    spelled = {1: "out", 2: str(suite / "out")}
+    for k, given in spelled.items():
+        shard = cli("run", "specs", "--last-failed", given, "--shard", f"{k}/2",
+                    "--report-dir", f"shards/{k}", "--format", "json", "-q", cwd=suite)  # fmt: skip
+        assert shard.returncode in (0, 1), shard.stderr
+    merged = cli("merge", "shards", "--report-dir", "merged", "--format", "json", cwd=suite)
+    assert merged.returncode == 1, merged.stderr
+    assert "[last failed in out: 3 of 27 cases]" in merged.stdout, merged.stdout
+    # Shard 2 of another selection (one failed case fewer): refused.
+    shutil.rmtree(suite / "shards/2")
+    other = cli("run", "specs", "--last-failed", "out", "-k", "not bad_4", "--shard", "2/2",
+                "--report-dir", "shards/2", "--format", "json", "-q", cwd=suite)  # fmt: skip
+    assert other.returncode in (0, 1), other.stderr
+    refused = cli("merge", "shards", "--report-dir", "refused", cwd=suite)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "spec calc: shard 1/2 selected 3 of 27 cases, shard 2/2 2 of 27" in refused.stderr
+
+
 @ONE_WORKER
 def test_a_results_file_of_another_schema_version_is_refused(two_shards: Path) -> None:
     results = two_shards / "shards/1/calc.json"

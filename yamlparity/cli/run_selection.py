@@ -321,6 +321,7 @@ class _ShardFiles:
             names=list(chosen.names),
             template=display_file(str(template)) if template is not None else None,
             baseline=spec.compare.baseline,
+            selected_sha256=chosen.selected_sha256 or None,
         )
 
     def begin(self) -> None:

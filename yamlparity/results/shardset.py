@@ -96,17 +96,25 @@ def _same_split(first_path: Path, first: Manifest, path: Path, shard: Manifest) 
             f"{path} is {shard.label} but {first_path} is {first.label}: shards of different "
             "splits cannot be merged"
         )
-    for what, mine, theirs in (
+    compared = [
         ("split", shard.split, first.split),
-        ("selection", shard.selection, first.selection),
         ("--last-failed", shard.skip_empty, first.skip_empty),
-    ):
+    ]
+    if not (_selected_known(shard) and _selected_known(first)):
+        # Manifests of earlier versions: the filters as the options were spelled.
+        compared.insert(1, ("selection", shard.selection, first.selection))
+    for what, mine, theirs in compared:
         if mine != theirs:
             raise UsageError(
                 f"{path} ({shard.label}) and {first_path} ({first.label}) were run with a "
                 f"different {what} ({mine!r} vs {theirs!r}): every shard must be run with the "
                 "same options (and the same --durations file)"
             )
+
+
+def _selected_known(shard: Manifest) -> bool:
+    """Whether the manifest says which cases were selected (not just how: `selection`)."""
+    return bool(shard.specs) and all(entry.selected_sha256 for entry in shard.specs)
 
 
 def _same_specs(first: tuple[Path, Manifest], other: tuple[Path, Manifest]) -> None:
@@ -130,6 +138,16 @@ def _same_specs(first: tuple[Path, Manifest], other: tuple[Path, Manifest]) -> N
                 f"spec {a.name}: {one.label} selected {a.selected} of {a.total} cases, "
                 f"{two.label} {b.selected} of {b.total}: the shards are not of one run"
             )
+        if a.selected_sha256 and b.selected_sha256 and a.selected_sha256 != b.selected_sha256:
+            raise UsageError(
+                f"spec {a.name}: {one.label} and {two.label} selected different cases "
+                f"({_filters(one)} vs {_filters(two)}): every shard must be run with the same "
+                "options (the same -k, the same --last-failed results)"
+            )
+
+
+def _filters(shard: Manifest) -> str:
+    return ", ".join(shard.selection) or "every case"
 
 
 def _short(fingerprint: str) -> str:
