@@ -287,6 +287,25 @@ def test_collection_names_one_item_per_case(pytester: pytest.Pytester, outcomes:
     run(pytester, "--co", "-q", str(explicit)).stdout.fnmatch_lines(["other/named.yaml::lonely"])
 
 
+def test_a_yaml_fixture_in_the_specs_folder_is_passed_over_as_run_passes_over_it(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    """A spec's `cases_from` rows in a YAML list beside it were collected as a spec: a
+    collection error ("the top level must be a mapping") that stopped the whole session,
+    where `yamlparity run specs` passes over the file."""
+    spec = SKIP_SPEC.replace("skipping", "rows").split("cases:")[0]
+    write(pytester.path, "specs/rows.yaml", spec + "cases_from: [fixtures/rows.yaml]\n")
+    write(pytester.path, "specs/fixtures/rows.yaml", "- {name: r1, input: {name: r1, v: 1}}\n")
+    result = run(pytester, "--co", "-q", "specs")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["specs/rows.yaml::r1", "1 test collected*"])
+    listed = support.run_cli("list", "specs", cwd=pytester.path)
+    assert listed.returncode == 0 and "r1" in listed.stdout, listed.stderr
+    # Named on the command line it is a spec, and its error is shown, as `run FILE` does.
+    named = run(pytester, "--co", "-q", "specs/fixtures/rows.yaml")
+    named.stdout.fnmatch_lines(["*the top level must be a mapping, not a list*"])
+
+
 def test_a_bad_spec_is_a_collection_error_with_its_position(pytester: pytest.Pytester) -> None:
     write(
         pytester.path,
@@ -408,8 +427,8 @@ def test_only_the_selected_cases_reach_the_targets(
 def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Path) -> None:
     out = pytester.path / "reports"
     # Two lanes: when `drift` fails, the next two cases are in flight (they finish, unshown).
-    result = run(pytester, "-x", "--yamlparity-jobs", "2", "outcomes.parity.yaml",
-                 "--yamlparity-report-dir", str(out))  # fmt: skip
+    reports = ("--yamlparity-report-dir", str(out), "--yamlparity-format", "md,junit")
+    result = run(pytester, "-x", "--yamlparity-jobs", "2", "outcomes.parity.yaml", *reports)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
     # The report holds what pytest showed, and says why it holds 2 of the 6 cases: the stop.
@@ -422,6 +441,12 @@ def test_x_stops_the_run_and_its_helpers(pytester: pytest.Pytester, outcomes: Pa
     report = (out / "outcomes.md").read_text("utf-8")
     assert "**Selection:** pytest stopped early: 2 of 6 cases" in report
     assert recorded(out) == [("outcomes", "pytest stopped early")]
+    # Its JUnit file lists the cases the stop left unrun as errors, as an interrupted
+    # `yamlparity run` does: a gate on it fails as the session did.
+    suite = ElementTree.parse(out / "outcomes.junit.xml").getroot()
+    errors = [c.get("name") for c in suite.iter("testcase") if c.find("error") is not None]
+    assert errors == ["expect_fail", "crash", "known_drift", "fixed"]
+    assert suite.get("tests") == "6" and suite.get("errors") == "4"
 
 
 def test_last_failed_reruns_only_the_diff(pytester: pytest.Pytester, outcomes: Path) -> None:
@@ -613,6 +638,37 @@ def test_a_report_of_selected_cases_says_it_is_not_a_full_run(
         ("outcomes", "pytest outcomes.parity.yaml::drift"),
         ("skipping", None),
     ]
+
+
+def junit_cases(path: Path) -> list[tuple[str | None, list[str]]]:
+    """Each testcase of a JUnit file: its name and the tags inside it."""
+    suite = ElementTree.parse(path).getroot()
+    return [(c.get("name"), [child.tag for child in c]) for c in suite.iter("testcase")]
+
+
+def test_a_partial_session_writes_the_junit_file_yamlparity_run_writes(
+    pytester: pytest.Pytester, outcomes: Path
+) -> None:
+    """The spec's cases the selection left out are one skipped testcase, `(cases not
+    selected)`, as `yamlparity run -k` writes it: the plugin's file had only the cases run,
+    so a gate on it read a partial run as a full pass."""
+    out = pytester.path / "out"
+    run(pytester, "-k", "same or drift", "--yamlparity-report-dir", str(out),
+        "--yamlparity-format", "md,junit")  # fmt: skip
+    cli = support.run_cli("run", "outcomes.parity.yaml", "-k", "same or drift", *FORMATS,
+                          cwd=pytester.path)  # fmt: skip
+    assert cli.returncode == 1, cli.stderr
+    ours = junit_cases(out / "outcomes.junit.xml")
+    assert ours == junit_cases(pytester.path / "from-cli" / "outcomes.junit.xml")
+    assert ours[-1] == ("(cases not selected)", ["skipped"])
+    suite = ElementTree.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("skipped") == "1" and suite.get("tests") == "4"
+    skipped = suite.find("testcase/skipped")
+    assert skipped is not None
+    assert skipped.get("message") == (
+        "not selected: this run held pytest -k 'same or drift': 3 of 6 cases; "
+        "3 cases of the spec not run"
+    )
 
 
 def recorded(folder: Path) -> list[tuple[str, str | None]]:

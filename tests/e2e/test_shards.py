@@ -234,6 +234,22 @@ def test_a_missing_shard_is_refused(two_shards: Path) -> None:
 
 
 @ONE_WORKER
+def test_last_failed_refuses_an_incomplete_set_of_shards_as_merge_does(two_shards: Path) -> None:
+    """The cases of a shard not given would never run again: refused, not a silent pass."""
+    done = cli("run", "specs", "--last-failed", "shards/2", "--report-dir", "out", cwd=two_shards)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--last-failed shards/2: shard 1 of 2 missing (1 of 2 given)" in done.stderr
+    assert "give every shard's folder, or the merged reports folder" in done.stderr
+    assert done.stdout == "" and not (two_shards / "out").exists()
+    # Every shard, given one by one or by their common folder, is one run.
+    for given in (["shards/1", "shards/2"], ["shards"]):
+        args = [a for path in given for a in ("--last-failed", path)]
+        whole = cli("run", "specs", *args, "--report-dir", "out", cwd=two_shards)
+        assert whole.returncode == 0, whole.stderr
+        assert whole.stdout.startswith("[parity] nothing failed in"), whole.stdout
+
+
+@ONE_WORKER
 def test_a_shard_given_twice_is_refused(two_shards: Path) -> None:
     shutil.copytree(two_shards / "shards/1", two_shards / "again")
     message = merge_error(two_shards, "shards", "again")
@@ -284,6 +300,31 @@ def test_shards_of_different_splits_are_refused(two_shards: Path) -> None:
     assert "shards of different splits cannot be merged" in merge_error(
         two_shards, "shards", "three"
     )
+
+
+def test_shards_given_one_last_failed_folder_spelled_two_ways_merge(suite: Path) -> None:
+    """`--last-failed out` on one runner and `--last-failed /abs/out` on another select the
+    same cases: merge compared the spelling and refused them. A different selection is still
+    refused."""
+    pick = ["-k", "plain_00 or float_2 or crash_1 or bad_4"]
+    first = cli("run", "specs", *pick, "--report-dir", "out", "--format", "json", cwd=suite)
+    assert first.returncode == 1, first.stderr
+    spelled = {1: "out", 2: str(suite / "out")}
+    for k, given in spelled.items():
+        shard = cli("run", "specs", "--last-failed", given, "--shard", f"{k}/2",
+                    "--report-dir", f"shards/{k}", "--format", "json", "-q", cwd=suite)  # fmt: skip
+        assert shard.returncode in (0, 1), shard.stderr
+    merged = cli("merge", "shards", "--report-dir", "merged", "--format", "json", cwd=suite)
+    assert merged.returncode == 1, merged.stderr
+    assert "[last failed in out: 3 of 27 cases]" in merged.stdout, merged.stdout
+    # Shard 2 of another selection (one failed case fewer): refused.
+    shutil.rmtree(suite / "shards/2")
+    other = cli("run", "specs", "--last-failed", "out", "-k", "not bad_4", "--shard", "2/2",
+                "--report-dir", "shards/2", "--format", "json", "-q", cwd=suite)  # fmt: skip
+    assert other.returncode in (0, 1), other.stderr
+    refused = cli("merge", "shards", "--report-dir", "refused", cwd=suite)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "spec calc: shard 1/2 selected 3 of 27 cases, shard 2/2 2 of 27" in refused.stderr
 
 
 @ONE_WORKER
@@ -376,6 +417,14 @@ def test_an_interrupted_shard_writes_what_it_did_and_merge_names_the_rest(suite:
         ("after", "ERROR"),
     ]
     assert cases[2]["reason"] == "not run: shard 1/1 was interrupted before this case"
+    # --last-failed given the shard's folder reads it as merge does: the case the interrupt
+    # left unrun is re-run (it was dropped: "nothing failed", exit 0, a green retry).
+    rerun = cli("run", "specs/slow.yaml", "--last-failed", "shards", "--report-dir", "again",
+                "--format", "json", cwd=suite)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "[last failed in shards: 1 of 3 cases]" in rerun.stdout, rerun.stdout
+    again = json.loads((suite / "again" / "slow.json").read_text())["cases"]
+    assert [c["name"] for c in again] == ["after"]
 
 
 def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) -> None:
@@ -461,6 +510,12 @@ def test_a_shard_that_died_is_reported_as_incomplete_never_dropped(suite: Path) 
     )
     assert rerun.returncode == 0, rerun.stderr
     assert f"[-k {quick}, last failed in out: 1 of 2 cases]" in rerun.stdout
+    # ... and so does `--last-failed` on the shard folders themselves (it read only what the
+    # dead shard had written, and ran nothing of `slow`).
+    rerun = cli("run", "specs/slow.yaml", "--last-failed", "shards", "-k", quick,
+                "--report-dir", "again2", cwd=suite)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"[-k {quick}, last failed in shards: 1 of 2 cases]" in rerun.stdout
 
 
 # ---------------------------------------------------------------- re-running what failed

@@ -88,7 +88,7 @@ def merge_command(args: argparse.Namespace) -> int:
     formats = parse_formats(args.formats) if args.formats else (cfg.formats or ("md",))
     report_dir = args.report_dir or cfg.report_dir or Path("reports")
     fixed_ok = args.fixed_ok if args.fixed_ok is not None else cfg.fixed_ok
-    shards = shardset.check(_manifests(args.inputs))
+    shards = shardset.check(shardset.find_manifests(args.inputs))
     for note in shards.notes:
         print(f"note: {note}", file=sys.stderr)
     first = shards.shards[0][1]
@@ -153,36 +153,6 @@ def _job_summary(written: Sequence[Any]) -> None:
             spec_entry(w.result, report_link(w.primary), w.history, w.passed) for w in written
         ]
         github.append_summary(render_summary(entries))
-
-
-def _manifests(inputs: Sequence[Path]) -> list[tuple[Path, Any]]:
-    """Every manifest named or found under the inputs, each once."""
-    from yamlparity.results import manifest
-
-    found: dict[Path, Path] = {}
-    for given in inputs:
-        if given.is_dir():
-            paths = sorted(given.rglob(manifest.NAME))
-            if not paths:
-                raise UsageError(
-                    f"no {manifest.NAME} under {given}: give the folders `run --shard K/N "
-                    "--report-dir DIR` wrote (each shard's whole folder)"
-                )
-        elif given.is_file():
-            paths = [given if _is_manifest_file(given) else given.parent / manifest.NAME]
-            if not paths[0].is_file():
-                raise UsageError(f"{given}: not a shard's file (no {manifest.NAME} beside it)")
-        else:
-            raise UsageError(f"no such file or folder: {given}")
-        for path in paths:
-            found.setdefault(path.resolve(), path)
-    return [(path, manifest.read(path)) for path in found.values()]
-
-
-def _is_manifest_file(path: Path) -> bool:
-    from yamlparity.results import manifest
-
-    return path.name == manifest.NAME
 
 
 def _load(path: Path) -> tuple[Any, dict[str, Any]]:

@@ -76,7 +76,9 @@ def _criteria(args: argparse.Namespace, report_dir: Path | None) -> Any:
         return None
     return Criteria(
         keyword=args.select,
-        last_failed=read_history(args.last_failed) if args.last_failed else None,
+        last_failed=(
+            read_history(args.last_failed, whole_shards=True) if args.last_failed else None
+        ),
         last_failed_from=", ".join(str(p) for p in args.last_failed or ()),
         failed_first=read_history(args.failed_first) if args.failed_first else None,
         shard=shard,
@@ -319,6 +321,7 @@ class _ShardFiles:
             names=list(chosen.names),
             template=display_file(str(template)) if template is not None else None,
             baseline=spec.compare.baseline,
+            selected_sha256=chosen.selected_sha256 or None,
         )
 
     def begin(self) -> None:

@@ -2,8 +2,8 @@
 
 Which files are specs (docs/pytest.md, "Which files"): `*.parity.yaml` / `*.parity.yml`
 anywhere pytest looks (ini `yamlparity_files` changes the patterns), every spec under the
-`specs` folders of `[tool.yamlparity]` (a YAML file with top-level `cases`/`cases_from`, as
-`yamlparity run` finds them), and any YAML file named on the command line.
+`specs` folders of `[tool.yamlparity]` (what `yamlparity run FOLDER` takes for a spec, by the
+same function: spec/load.py `file_role`), and any YAML file named on the command line.
 """
 
 from __future__ import annotations
@@ -438,13 +438,15 @@ class PluginState:
     def _parts_of(self, spec_file: SpecFile, shown: list[Part]) -> SpecParts:
         from .reports import SpecParts
 
-        selected = len(self.batches.get(spec_file, ()))
+        batch = self.batches.get(spec_file, ())
+        selected = len(batch)
         return SpecParts(
             _settings_of(spec_file.spec),
             shown,
             collected=selected + self.deselected.get(spec_file, 0),
             selected=selected,
             places=_places(spec_file.spec, shown),
+            chosen=_chosen(spec_file.spec, batch),
         )
 
     def received(self, wire: list[dict[str, Any]]) -> None:
@@ -509,6 +511,20 @@ def _settings_of(spec: Spec | None) -> Any:
     return SpecSettings.of(spec)
 
 
+def _chosen(spec: Spec | None, batch: Iterable[str]) -> list[tuple[int, str]]:
+    """The cases pytest kept, (spec position, name as the reports show it), in spec order."""
+    from yamlparity.spec.redact import Redactor
+
+    assert spec is not None
+    wanted = frozenset(batch)
+    redactor = Redactor.for_spec(spec)
+    return [
+        (position, redactor.text(name))
+        for position, name in enumerate(spec.cases.names())
+        if name in wanted
+    ]
+
+
 def _places(spec: Spec | None, shown: list[Part]) -> dict[str, Location]:
     """Under GitHub Actions, where each failing case is: annotations point at it, and only
     where the spec is loaded is that known."""
@@ -541,17 +557,10 @@ def _shown_path(path: Path, start: Path) -> Path:
 
 
 def _looks_like_spec(path: Path) -> bool:
-    """A YAML file under a `specs` folder is a spec when its top level has `cases` or
-    `cases_from` (include fragments and fixtures are not), or reads as a spec whose cases key
-    is misspelt (collected, so its error is shown), as `yamlparity run` decides."""
-    from yamlparity.spec.load import spec_without_cases
-    from yamlparity.spec.source import load_yaml, read_text
+    """A YAML file under a `specs` folder is a spec when `yamlparity run` would take it for one
+    in a folder (spec/load.py `file_role`: a top-level `cases`, `cases_from` or `fuzz`, or a
+    spec whose cases key is misspelt, collected so its error is shown); include fragments and
+    fixtures (a YAML list of rows) are passed over."""
+    from yamlparity.spec.load import file_role
 
-    try:
-        doc = load_yaml(read_text(path, str(path)))
-    except (SpecError, RecursionError):
-        return True  # broken: collect it, so the error is shown
-    value = doc.value
-    if not isinstance(value, dict):
-        return False
-    return "cases" in value or "cases_from" in value or spec_without_cases(value)
+    return file_role(path) == "spec"

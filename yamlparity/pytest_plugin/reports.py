@@ -90,12 +90,17 @@ class SpecParts:
     # Failing case -> its place in the spec or fixture file (for GitHub annotations), found
     # where the spec is loaded: an xdist controller has none.
     places: dict[str, Location] = field(default_factory=dict)
+    # The cases pytest kept, (spec position, name as the reports show it), in spec order:
+    # those the session never showed are the JUnit file's "not run" errors, as for an
+    # interrupted `yamlparity run`. Every process of a session keeps the same ones.
+    chosen: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, other: SpecParts) -> None:
         self.parts.extend(other.parts)
         self.collected = max(self.collected, other.collected)
         self.selected = max(self.selected, other.selected)
         self.places.update(other.places)
+        self.chosen = self.chosen or other.chosen
 
     def counts(self, shown: int) -> Counts:
         total = self.settings.total
@@ -160,6 +165,11 @@ class Finished:
     parts: SpecParts
     result: SpecResult
     select: str | None  # how pytest chose its cases; None when every case ran
+    # As `yamlparity run` hands them to the JUnit file and the index: the spec's cases the
+    # selection left out (one skipped testcase says so), and the selected cases the session
+    # stopped before showing (-x, --maxfail, Ctrl-C: errors, "not run").
+    unselected: int = 0
+    not_run: list[str] = field(default_factory=list)
 
 
 def finished(collected: Iterable[SpecParts], narrowing: Narrowing) -> list[Finished]:
@@ -175,7 +185,12 @@ def finished(collected: Iterable[SpecParts], narrowing: Narrowing) -> list[Finis
         select = chosen(narrowing, parts.settings.file, counts)
         if select is not None:
             result.selection = describe([select], counts.shown, counts.total)
-        specs.append(Finished(parts, result, select))
+        unselected = counts.total - counts.selected if select is not None else 0
+        not_run: list[str] = []
+        if counts.shown < counts.selected:
+            shown = {position for part in parts.parts for position in part.positions}
+            not_run = [name for position, name in parts.chosen if position not in shown]
+        specs.append(Finished(parts, result, select, max(0, unselected), not_run))
     return specs
 
 
@@ -198,6 +213,8 @@ def write_reports(
             baseline=spec.baseline,
             recording=recording,
             fixed_ok=settings.fixed_ok,
+            not_run=finished_spec.not_run,
+            unselected=finished_spec.unselected,
         )
         written.append(out)
         # The line `yamlparity run` prints: a partial run says so here too.
@@ -249,6 +266,7 @@ def to_wire(parts: SpecParts) -> dict[str, Any]:
         "places": {
             name: [where.file, where.line, where.column] for name, where in parts.places.items()
         },
+        "chosen": [[position, name] for position, name in parts.chosen],
     }
 
 
@@ -275,4 +293,5 @@ def from_wire(data: dict[str, Any]) -> SpecParts:
         for name, (file, line, column) in data.get("places", {}).items()
     }
     counts = int(data.get("collected", 0)), int(data.get("selected", 0))
-    return SpecParts(settings, parts, *counts, places=places)
+    chosen = [(int(position), str(name)) for position, name in data.get("chosen", [])]
+    return SpecParts(settings, parts, *counts, places=places, chosen=chosen)

@@ -57,9 +57,12 @@ def record_run(
     folder: Path,
     recording: Recording,
     stats: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    fixed_ok: bool = False,
 ) -> list[dict[str, Any]]:
     """Append this run to `folder`'s history and return the trend of the last runs of its
-    spec (this one last), as the report context's `history`."""
+    spec (this one last), as the report context's `history`. `fixed_ok`: the run had
+    --fixed-ok, so a FIXED case did not fail it (the entry's `passed` follows the exit code)."""
     file = Path(result.file)
     line = entry(
         result,
@@ -67,6 +70,7 @@ def record_run(
         commit=git_commit(file.parent),
         select=recording.select,
         stats=stats,
+        fixed_ok=fixed_ok,
     )
     path = history_path(folder)
     append(path, line)
@@ -80,9 +84,11 @@ def entry(
     commit: str | None = None,
     select: str | None = None,
     stats: Sequence[Mapping[str, Any]] | None = None,
+    fixed_ok: bool = False,
 ) -> dict[str, Any]:
     """The line one run of one spec leaves in the history (see docs/history.md). `stats`:
-    the per-path statistics when the caller has them (the report's `analysis.path_stats`)."""
+    the per-path statistics when the caller has them (the report's `analysis.path_stats`).
+    `passed` is the exit code's gate: with `fixed_ok` a FIXED case does not fail the run."""
     tally = result.tally()
     if stats is None:
         stats = [
@@ -97,7 +103,8 @@ def entry(
         "wall_s": _seconds_between(result.started, result.finished),
         "total": len(result.cases),
         "tally": tally,
-        "passed": not result.failing,
+        "passed": not result.fails_run(fixed_ok),
+        **({"fixed_ok": True} if fixed_ok else {}),
         "interrupted": result.interrupted,
         "select": select,
         "paths": [[s["facet"], s["path"], s["cases"]] for s in _most_frequent(stats)],
@@ -191,7 +198,9 @@ def trend(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     previous_select: object = None
     for index, item in enumerate(entries):
         tally: dict[str, int] = {v: int(item["tally"].get(v, 0) or 0) for v in VERDICTS}
-        failing = sum(tally[v] for v in FAILING)
+        # The cases that failed the run: FIXED did not in a run with --fixed-ok.
+        fixed_ok = item.get("fixed_ok") is True
+        failing = sum(tally[v] for v in FAILING if not (fixed_ok and v == "FIXED"))
         runs.append(
             {
                 "started": str(item.get("started", "")),

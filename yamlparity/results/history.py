@@ -2,7 +2,8 @@
 (`--last-failed`, `--failed-first`) and how long each took (`--durations`).
 
 Takes what `run --format json` and `merge --format json` write: a results file, a folder of them,
-or shard folders (their `yamlparity-shard.json` lists their results). Only names, verdicts and
+or shard folders (their `yamlparity-shard.json` lists their results; for `--last-failed` they
+are read as one run, as `merge` reads them: results/shardset.py). Only names, verdicts and
 durations are read, with the standard JSON parser: a 100k-case file is read in about a second.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlparity.core.errors import UsageError
-from yamlparity.results import manifest
+from yamlparity.results import manifest, shardset
 from yamlparity.results.records import FAILING, VERDICTS
 
 SCHEMA_VERSION = 1  # the results files this reader knows (report/formats/results_json.py)
@@ -51,10 +52,20 @@ class History:
         return "sha256:" + digest.hexdigest()
 
 
-def read_history(paths: Sequence[Path]) -> History:
-    """Every results file under `paths` (see the module docstring); none at all is an error."""
+def read_history(paths: Sequence[Path], *, whole_shards: bool = False) -> History:
+    """Every results file under `paths` (see the module docstring); none at all is an error.
+
+    With `whole_shards` (`--last-failed`), shard folders are read as `merge` reads them
+    (results/shardset.py): together, refused unless they are every shard of one split, and a
+    case a shard was given but never finished (killed, interrupted) counts as ERROR, as the
+    merged report lists it, so it runs again. Without it each shard's results are read as
+    found (`--failed-first`, `--durations`)."""
     history = History()
+    shards: list[Path] = []
     for path in paths:
+        if whole_shards and _is_shard_input(Path(path)):
+            shards.append(Path(path))
+            continue
         found = list(_results_files(Path(path)))
         if not found:
             raise UsageError(
@@ -62,7 +73,39 @@ def read_history(paths: Sequence[Path]) -> History:
             )
         for file in found:
             _add(history, file)
+    if shards:
+        _add_shards(history, shards)
     return history
+
+
+def _is_shard_input(path: Path) -> bool:
+    """A shard's folder (or a folder of shard folders), its manifest, or its results file."""
+    if path.is_dir():
+        return next(path.rglob(manifest.NAME), None) is not None
+    if path.name == manifest.NAME:
+        return True
+    beside = path.parent / manifest.NAME
+    return path.is_file() and beside.is_file() and beside.resolve() != path.resolve()
+
+
+def _add_shards(history: History, inputs: Sequence[Path]) -> None:
+    """The shards under `inputs` as one run, as `merge` would put them together."""
+    try:
+        found = shardset.check(shardset.find_manifests(inputs))
+    except UsageError as exc:
+        given = ", ".join(str(p) for p in inputs)
+        raise UsageError(
+            f"--last-failed {given}: {exc} (--last-failed reads shard folders as `yamlparity "
+            "merge` does: a case a missing shard was given would never run again; give every "
+            "shard's folder, or the merged reports folder)"
+        ) from None
+    for number in range(len(found.specs)):
+        for path, shard, entry in shardset.shares(found, number) or ():
+            results = shardset.results_file(path, entry)
+            done = _add(history, results) if results is not None else []
+            verdicts = history.verdicts.setdefault(entry.name, {})
+            for gap in shardset.unfinished(shard, entry, frozenset(done)):
+                verdicts[gap.name] = "ERROR"  # as the merged report lists it
 
 
 def _results_files(path: Path) -> Iterator[Path]:
@@ -119,7 +162,8 @@ def _is_results(data: Any) -> bool:
     )
 
 
-def _add(history: History, path: Path) -> None:
+def _add(history: History, path: Path) -> list[str]:
+    """Reads one results file into `history`; returns the names of its cases."""
     data = _load(path)
     if not _is_results(data):
         raise UsageError(f"{path} is not a yamlparity results file (--format json writes them)")
@@ -134,14 +178,17 @@ def _add(history: History, path: Path) -> None:
         raise UsageError(f"{path}: malformed results file (no spec name)")
     verdicts = history.verdicts.setdefault(spec, {})
     durations = history.durations.setdefault(spec, {})
+    names = []
     for index, case in enumerate(data["cases"]):
         name, verdict, seconds = _case(case)
         if name is None:
             raise UsageError(f"{path}: malformed results file (case {index})")
         verdicts[name] = verdict
+        names.append(name)
         if seconds is not None:
             durations[name] = seconds
     history.files.append(path)
+    return names
 
 
 def _case(case: Any) -> tuple[str | None, str, float | None]:

@@ -47,6 +47,10 @@ class SpecEntry:
     results: str | None = None
     template: str | None = None  # the spec's report.template, if it has one
     baseline: str | None = None
+    # `sha256:` of the names of the selected cases (every shard's together): merge compares
+    # what the shards selected, not how the options were spelled (`--last-failed out` and
+    # `--last-failed /abs/out`). None in manifests of earlier versions.
+    selected_sha256: str | None = None
 
 
 @dataclass

@@ -466,6 +466,14 @@ class SpecResult:
     def failing(self) -> bool:
         return self.interrupted or any(v in FAILING for v in self._verdicts())
 
+    def fails_run(self, fixed_ok: bool = False) -> bool:
+        """Whether this spec fails the run, as the exit code counts it: interrupted, or a
+        failing verdict (FIXED not with --fixed-ok). Reports, JUnit, the index, the job
+        summary and the history all read this gate."""
+        if self.interrupted:
+            return True
+        return any(v in FAILING and not (fixed_ok and v == "FIXED") for v in self._verdicts())
+
     def to_dict(self, cases: bool = True) -> dict[str, Any]:
         """Plain data; `cases=False` leaves `cases` None in its place (see case_dict), for a
         writer that streams them."""

@@ -9,12 +9,13 @@ so, and the spec's `error` says the run is incomplete.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from yamlparity.core.errors import UsageError
+from yamlparity.results import manifest
 from yamlparity.results.manifest import Manifest, SpecEntry
 from yamlparity.results.merge import Missing, Part, RawFacets, combine, restore_raw
 from yamlparity.results.records import SpecResult
@@ -32,6 +33,30 @@ class ShardSet:
     def specs(self) -> list[SpecEntry]:
         """The specs, in the order every shard ran them (the first shard's entries)."""
         return self.shards[0][1].specs
+
+
+def find_manifests(inputs: Sequence[Path]) -> list[tuple[Path, Manifest]]:
+    """Every manifest named or found under the inputs, each once: shard folders (searched for
+    yamlparity-shard.json, however a CI system unpacked them), the manifests themselves, or a
+    file beside one (a shard's results file)."""
+    found: dict[Path, Path] = {}
+    for given in inputs:
+        if given.is_dir():
+            paths = sorted(given.rglob(manifest.NAME))
+            if not paths:
+                raise UsageError(
+                    f"no {manifest.NAME} under {given}: give the folders `run --shard K/N "
+                    "--report-dir DIR` wrote (each shard's whole folder)"
+                )
+        elif given.is_file():
+            paths = [given if given.name == manifest.NAME else given.parent / manifest.NAME]
+            if not paths[0].is_file():
+                raise UsageError(f"{given}: not a shard's file (no {manifest.NAME} beside it)")
+        else:
+            raise UsageError(f"no such file or folder: {given}")
+        for path in paths:
+            found.setdefault(path.resolve(), path)
+    return [(path, manifest.read(path)) for path in found.values()]
 
 
 def check(found: Sequence[tuple[Path, Manifest]]) -> ShardSet:
@@ -71,17 +96,25 @@ def _same_split(first_path: Path, first: Manifest, path: Path, shard: Manifest) 
             f"{path} is {shard.label} but {first_path} is {first.label}: shards of different "
             "splits cannot be merged"
         )
-    for what, mine, theirs in (
+    compared = [
         ("split", shard.split, first.split),
-        ("selection", shard.selection, first.selection),
         ("--last-failed", shard.skip_empty, first.skip_empty),
-    ):
+    ]
+    if not (_selected_known(shard) and _selected_known(first)):
+        # Manifests of earlier versions: the filters as the options were spelled.
+        compared.insert(1, ("selection", shard.selection, first.selection))
+    for what, mine, theirs in compared:
         if mine != theirs:
             raise UsageError(
                 f"{path} ({shard.label}) and {first_path} ({first.label}) were run with a "
                 f"different {what} ({mine!r} vs {theirs!r}): every shard must be run with the "
                 "same options (and the same --durations file)"
             )
+
+
+def _selected_known(shard: Manifest) -> bool:
+    """Whether the manifest says which cases were selected (not just how: `selection`)."""
+    return bool(shard.specs) and all(entry.selected_sha256 for entry in shard.specs)
 
 
 def _same_specs(first: tuple[Path, Manifest], other: tuple[Path, Manifest]) -> None:
@@ -105,6 +138,16 @@ def _same_specs(first: tuple[Path, Manifest], other: tuple[Path, Manifest]) -> N
                 f"spec {a.name}: {one.label} selected {a.selected} of {a.total} cases, "
                 f"{two.label} {b.selected} of {b.total}: the shards are not of one run"
             )
+        if a.selected_sha256 and b.selected_sha256 and a.selected_sha256 != b.selected_sha256:
+            raise UsageError(
+                f"spec {a.name}: {one.label} and {two.label} selected different cases "
+                f"({_filters(one)} vs {_filters(two)}): every shard must be run with the same "
+                "options (the same -k, the same --last-failed results)"
+            )
+
+
+def _filters(shard: Manifest) -> str:
+    return ", ".join(shard.selection) or "every case"
 
 
 def _short(fingerprint: str) -> str:
@@ -120,6 +163,40 @@ def merge_spec(
     """Spec `number`'s results from every shard (None: a spec the run left out entirely, as
     `--last-failed` leaves out specs where nothing failed). `describe(selected, total)` is the
     selection's description ("" for every case)."""
+    entries = shares(shards, number)
+    if entries is None:
+        return None
+    entry = entries[0][2]
+    parts: list[Part] = []
+    missing: list[Missing] = []
+    short: list[str] = []  # the shards that did not finish
+    for path, shard, own in entries:
+        part, gaps = _shard_part(path, shard, own, load)
+        if part is not None:
+            parts.append(part)
+        if gaps:
+            missing += gaps
+            short.append(f"{shard.index}/{shard.total}")
+    head = _head(entry, [shard for _, shard in shards.shards])
+    result = combine(head, parts, missing=missing, interrupted=False)
+    result.selection = describe(entry.selected, entry.total)
+    result.align = next((p.result.align for p in parts if p.result.align is not None), None)
+    result.rules = next((p.result.rules for p in parts if p.result.rules), {})
+    result.intended_rules = next((p.result.intended_rules for p in parts), {})
+    if missing:
+        result.error = (
+            f"incomplete run: {len(missing)} of the {entry.selected} selected cases have no "
+            f"result (shard {', '.join(short)} did not finish them); they are listed as "
+            "ERROR, and `run --last-failed` runs them again"
+        )
+    return result
+
+
+def shares(shards: ShardSet, number: int) -> list[tuple[Path, Manifest, SpecEntry]] | None:
+    """Spec `number` as each shard was given it (manifest path, manifest, entry), checked to
+    hold the selection exactly once; None: a spec the run left out entirely (as `--last-failed`
+    leaves out specs where nothing failed). What `merge` merges and what `run --last-failed`
+    reads of shard folders."""
     entries = [(path, shard, shard.specs[number]) for path, shard in shards.shards]
     entry = entries[0][2]
     if entry.selected == 0 and entries[0][1].skip_empty:
@@ -130,29 +207,28 @@ def merge_spec(
             f"spec {entry.name}: the shards were given {held} cases in all, but the selection "
             f"holds {entry.selected}: they did not compute the same split"
         )
-    parts: list[Part] = []
-    missing: list[Missing] = []
-    unfinished: list[str] = []
-    for path, shard, own in entries:
-        part, gaps = _shard_part(path, shard, own, load)
-        if part is not None:
-            parts.append(part)
-        if gaps:
-            missing += gaps
-            unfinished.append(f"{shard.index}/{shard.total}")
-    head = _head(entry, [shard for _, shard in shards.shards])
-    result = combine(head, parts, missing=missing, interrupted=False)
-    result.selection = describe(entry.selected, entry.total)
-    result.align = next((p.result.align for p in parts if p.result.align is not None), None)
-    result.rules = next((p.result.rules for p in parts if p.result.rules), {})
-    result.intended_rules = next((p.result.intended_rules for p in parts), {})
-    if missing:
-        result.error = (
-            f"incomplete run: {len(missing)} of the {entry.selected} selected cases have no "
-            f"result (shard {', '.join(unfinished)} did not finish them); they are listed as "
-            "ERROR, and `run --last-failed` runs them again"
-        )
-    return result
+    return entries
+
+
+def results_file(path: Path, entry: SpecEntry) -> Path | None:
+    """The results file a shard wrote for a spec, if it is there (a shard that died may not
+    have written it, or not have listed it yet)."""
+    if entry.results is None:
+        return None
+    results = path.parent / entry.results
+    return results if results.is_file() else None
+
+
+def unfinished(shard: Manifest, entry: SpecEntry, done: Collection[str]) -> list[Missing]:
+    """The cases `shard` was given of a spec and holds no result for (`done`: the names its
+    results file holds), each with why: merge lists them as ERROR, `run --last-failed` runs
+    them again."""
+    why = _why(shard)
+    return [
+        Missing(p, n, why)
+        for p, n in zip(entry.positions, entry.names, strict=True)
+        if n not in done
+    ]
 
 
 def _shard_part(
@@ -163,9 +239,9 @@ def _shard_part(
         return None, []
     given = dict(zip(entry.positions, entry.names, strict=True))
     part = None
-    done: set[int] = set()
-    results = path.parent / entry.results if entry.results is not None else None
-    if results is not None and results.is_file():
+    done: list[str] = []
+    results = results_file(path, entry)
+    if results is not None:
         result, block = load(results)
         positions = _check_block(results, shard, entry, block, len(result.cases))
         for position, case in zip(positions, _names(result), strict=True):
@@ -176,10 +252,8 @@ def _shard_part(
                 )
         restore_raw(result, _raw(block))
         part = Part(result, positions, shard.label)
-        done = set(positions)
-    why = _why(shard)
-    gaps = [Missing(p, n, why) for p, n in given.items() if p not in done]
-    return part, gaps
+        done = [given[p] for p in positions]
+    return part, unfinished(shard, entry, frozenset(done))
 
 
 def _why(shard: Manifest) -> str:

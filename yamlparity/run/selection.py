@@ -10,6 +10,8 @@ for a full one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 from array import array
 from collections.abc import Callable, Sequence
@@ -67,6 +69,9 @@ class SpecSelection:
     # --last-failed: the spec's failed cases, none of which it holds any more (renamed or
     # removed); it then runs in full, as pytest's --lf does when its failures are gone.
     gone: tuple[str, ...] = ()
+    # With --shard: a hash of the cases every shard together runs (`selected` of them), so
+    # `merge` compares what each shard selected, not how its options were spelled.
+    selected_sha256: str = ""
 
     @property
     def count(self) -> int:
@@ -109,6 +114,7 @@ def select(specs: Sequence[Spec], criteria: Criteria) -> list[SpecSelection]:
     out = []
     for number, (spec, positions, names) in enumerate(chosen):
         selected = len(names)
+        digest = selected_digest(names) if shard is not None else ""
         if shard is not None:
             shards = balanced[number] if balanced is not None else None
             keep = [
@@ -123,10 +129,25 @@ def select(specs: Sequence[Spec], criteria: Criteria) -> list[SpecSelection]:
         description = describe(filters, len(names), len(spec.cases))
         out.append(
             SpecSelection(
-                spec, positions, names, selected, description, first, gone.get(spec.name, ())
+                spec,
+                positions,
+                names,
+                selected,
+                description,
+                first,
+                gone.get(spec.name, ()),
+                digest,
             )
         )
     return out
+
+
+def selected_digest(names: Sequence[str]) -> str:
+    """`sha256:` of the selected case names, in spec order."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(json.dumps(name).encode() + b"\n")
+    return "sha256:" + digest.hexdigest()
 
 
 # ---------------------------------------------------------------- running a selection

@@ -208,7 +208,7 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
         if path.is_file():
             found.append(path)
         elif path.is_dir():
-            kinds = {p: _file_role(p) for p in _yaml_files(path)}
+            kinds = {p: file_role(p) for p in _yaml_files(path)}
             specs = [p for p, role in kinds.items() if role == "spec"]
             if not specs:
                 fragments = [p for p, role in kinds.items() if role == "fragment"]
@@ -258,10 +258,12 @@ SPEC_KEYS = ("cases", "cases_from", "fuzz")  # a YAML file with one of these is 
 _SPEC_ONLY_KEYS = frozenset({"name", "title", "description", "calibration", "align", "allow_empty"})
 
 
-def _file_role(path: Path) -> Literal["spec", "fragment", "other"]:
+def file_role(path: Path) -> Literal["spec", "fragment", "other"]:
     """What a YAML file found in a folder is: a spec (load_spec then runs or reports it), an
     include fragment (a mapping with `targets:` and no cases), or something else — a YAML
-    fixture's rows (a list, beside the spec that reads them) or a mapping of another tool."""
+    fixture's rows (a list, beside the spec that reads them) or a mapping of another tool.
+    The one rule for discovery: `yamlparity run FOLDER` and the pytest plugin's spec folders
+    both ask it (a file named explicitly is a spec whatever this says)."""
     try:
         text = read_text(path, str(path))
     except SpecError:

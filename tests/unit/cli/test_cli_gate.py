@@ -4,6 +4,7 @@ JUnit file fail exactly when `run` exits 1 (--fixed-ok, interrupted runs, -k run
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import xml.etree.ElementTree as ET
@@ -81,6 +82,29 @@ def test_fixed_ok_passes_in_the_index_and_junit_as_in_the_exit_code(
     assert _index_row(tmp_path / "out", "g").endswith("| **fail** |")
     failure = _junit(tmp_path / "out" / "junit.xml").find(".//failure")
     assert failure is not None and failure.get("type") == "FIXED"
+
+
+def test_fixed_ok_runs_are_recorded_as_passed_in_the_history(run_cli: Cli, tmp_path: Path) -> None:
+    """The history's `passed` and its failing count follow the exit code's gate: a run that
+    exits 0 under --fixed-ok was recorded as failing (`yamlparity history`: failing 1, the
+    report's trend the same)."""
+    cases = "  - {name: gap_closed, input: {out: 1}}\n"
+    _spec(tmp_path, cases, 'known:\n  - {cases: [gap_closed], reason: "DEC-1"}\n')
+    args = ("run", "g.yaml", "--report-dir", "out", "--format", "md", "-q")
+    assert run_cli(*args, "--fixed-ok").returncode == 0
+    assert run_cli(*args).returncode == 1
+    lines = (tmp_path / "out" / "history.jsonl").read_text("utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [(e["passed"], e.get("fixed_ok")) for e in entries] == [(True, True), (False, None)]
+    shown = run_cli("history", "out").stdout.splitlines()[1:3]
+    assert "failing 0" in shown[0] and "failing 1 (+1)" in shown[1], shown
+    # merge --fixed-ok records its merged run by the same gate.
+    shard = ("run", "g.yaml", "--shard", "1/1", "--report-dir", "s", "--format", "json", "-q")
+    assert run_cli(*shard).returncode == 1
+    merged = run_cli("merge", "s", "--report-dir", "m", "--fixed-ok", "-q")
+    assert merged.returncode == 0, merged.stderr
+    (entry,) = map(json.loads, (tmp_path / "m" / "history.jsonl").read_text().splitlines())
+    assert entry["passed"] is True
 
 
 SLOW = """\

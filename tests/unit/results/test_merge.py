@@ -141,12 +141,13 @@ def shard(index: int, total: int = 3, **extra: Any) -> tuple[Path, manifest.Mani
         spec_hash=extra.pop("spec_hash", "sha256:" + "0" * 64),
         total=6,
         selected=6,
+        selected_sha256=extra.pop("selected_sha256", None),
     )
     data = manifest.Manifest(
         index=index,
         total=total,
         split=extra.pop("split", "hash"),
-        selection=[],
+        selection=extra.pop("selection", []),
         skip_empty=False,
         generator="yamlparity 1",
         started="2025-01-01T00:00:00Z",
@@ -184,6 +185,24 @@ def test_sets_that_are_not_one_split_are_refused(
     with pytest.raises(UsageError) as info:
         shardset.check(shards)
     assert message in str(info.value)
+
+
+def test_shards_compare_the_cases_selected_not_how_the_options_were_spelled() -> None:
+    """`--last-failed out` and `--last-failed /ci/out` select the same cases; manifests that
+    do not say which (earlier versions) are compared by their spelling, as before."""
+    same = {"selected_sha256": "sha256:1"}
+    spelled = [
+        shard(1, **same, selection=["last failed in out"]),
+        shard(2, **same, selection=["last failed in /ci/out"]),
+        shard(3, **same, selection=["last failed in ./out"]),
+    ]
+    assert len(shardset.check(spelled).shards) == 3
+    other = [shard(1, **same), shard(2, selected_sha256="sha256:2"), shard(3, **same)]
+    with pytest.raises(UsageError, match="spec s: shard 1/3 and shard 2/3 selected different"):
+        shardset.check(other)
+    old = [shard(1, selection=["last failed in out"]), shard(2, selection=["x"]), shard(3)]
+    with pytest.raises(UsageError, match="were run with a different selection"):
+        shardset.check(old)
 
 
 def test_manifests_round_trip_and_are_checked_exactly(tmp_path: Path) -> None:

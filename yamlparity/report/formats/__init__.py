@@ -27,7 +27,7 @@ from yamlparity.report.render import (
     tally_line,
 )
 from yamlparity.results.audit import Audit, analysis_context, audit
-from yamlparity.results.records import FAILING, VERDICTS, SpecResult
+from yamlparity.results.records import VERDICTS, SpecResult
 
 FORMATS = ("md", "html", "json", "junit")
 SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "junit": ".junit.xml"}
@@ -158,7 +158,9 @@ def write_spec(
     if recording is not None:
 
         def history() -> None:
-            options["history"] = record_run(result, folder, recording, analysis["path_stats"])
+            options["history"] = record_run(
+                result, folder, recording, analysis["path_stats"], fixed_ok=fixed_ok
+            )
 
         attempt(folder, history)
     if "md" in paths:
@@ -208,10 +210,7 @@ def index_entry(written: Written, folder: Path) -> dict[str, Any]:
 def failing(result: SpecResult, fixed_ok: bool) -> bool:
     """A spec that fails the run: interrupted, or a failing verdict (FIXED not with
     --fixed-ok), as the exit code counts it."""
-    if result.interrupted:
-        return True
-    tally = result.tally()
-    return any(tally[v] for v in FAILING if not (fixed_ok and v == "FIXED"))
+    return result.fails_run(fixed_ok)
 
 
 def _relative(path: Path, folder: Path) -> str:
