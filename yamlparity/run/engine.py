@@ -253,10 +253,7 @@ def started_targets(
             (result,) = _run_cases(one, range(1), live, options)
             if ledger is None:
                 return result
-            if settle:
-                _settle(streams)
-            for adapter in streams:
-                adapter.recount()
+            _recount(streams, settle)
             # Only this case is in the ledger (forgotten after each): the processes proven
             # to have written a line too many that answered it.
             proven = [m for ms in ledger.misaligned().values() for m in ms]
@@ -267,12 +264,18 @@ def started_targets(
             if ledger is None:
                 return None
             if settle:
-                _settle(streams)
-                for adapter in streams:
-                    adapter.recount()
+                _recount(streams, settle)
             return ledger.strayed.reason if ledger.strayed is not None else None
 
         yield StartedTargets(live.infos, run, strayed)
+
+
+def _recount(streams: Sequence[StreamAdapter], settle: bool) -> None:
+    """Count every line the helpers wrote (`settle`: once their stdout has been quiet)."""
+    if settle:
+        _settle(streams)
+    for adapter in streams:
+        adapter.recount()
 
 
 def _after_answer(miscount: Miscount) -> str:
