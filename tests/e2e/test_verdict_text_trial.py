@@ -21,12 +21,10 @@ def run(spec: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 CR = r"s/$/\r/"  # sed: every line ends `\r\n`
 
 
-def test_a_stream_text_answer_keeps_its_line_end(tmp_path: Path) -> None:
-    # `cat` in stream mode answered "hello" and in process mode "hello\n": a DIFF between the
-    # same program in two modes; `sed -u 's/$/\r/'` answered "hello\r", a lone CR that
-    # `line_endings: ignore` could not take for a line end.
-    spec = write_spec(
-        tmp_path,
+def modes_spec(folder: Path, compare: str) -> Path:
+    """`cat` and `sed -u 's/$/\\r/'` (lines ending `\\r\\n`), each in stream and process mode."""
+    return write_spec(
+        folder,
         "modes.yaml",
         f"""\
 name: modes
@@ -36,13 +34,18 @@ targets:
   sed_stream: {{run: [sed, -u, '{CR}'], mode: stream}}
   sed_process: {{run: [sed, '{CR}']}}
 output: text
-compare: {{text: {{line_endings: ignore}}}}
-cases:
+{compare}cases:
   - {{name: a, stdin: "hello\\n"}}
   - {{name: b, stdin: "x y\\n"}}
 """,
     )
-    done = run(spec, "-v")
+
+
+def test_a_stream_text_answer_keeps_its_line_end(tmp_path: Path) -> None:
+    # `cat` in stream mode answered "hello" and in process mode "hello\n": a DIFF between the
+    # same program in two modes; `sed -u 's/$/\r/'` answered "hello\r", a lone CR that
+    # `line_endings: ignore` could not take for a line end.
+    done = run(modes_spec(tmp_path, "compare: {text: {line_endings: ignore}}\n"), "-v")
     assert done.returncode == 0, done.stdout + done.stderr
     assert tally(done.stdout) == ({"match": 2, "diff": 0}, 2), done.stdout
 
@@ -50,23 +53,9 @@ cases:
 def test_a_stream_text_answer_is_the_exact_line_without_a_text_rule(tmp_path: Path) -> None:
     # Without `line_endings: ignore` each mode still gets the very bytes the program wrote:
     # cat's `\n` against cat's, sed's `\r\n` against sed's, and the two programs differ.
-    spec = write_spec(
-        tmp_path,
-        "exact.yaml",
-        f"""\
-name: exact
-targets:
-  cat_stream: {{run: [cat], mode: stream}}
-  cat_process: {{run: [cat]}}
-  sed_stream: {{run: [sed, -u, '{CR}'], mode: stream}}
-  sed_process: {{run: [sed, '{CR}']}}
-output: text
-cases:
-  - {{name: a, stdin: "hello\\n"}}
-""",
-    )
-    done = run(spec, "-v")
+    done = run(modes_spec(tmp_path, ""), "-v")
     assert done.returncode == 1, done.stdout + done.stderr
+    assert tally(done.stdout) == ({"match": 0, "diff": 2}, 2), done.stdout
     assert "agreement: cat_stream = cat_process ≠ sed_stream = sed_process" in done.stdout
 
 
