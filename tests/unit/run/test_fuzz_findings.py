@@ -11,15 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.paths import HELPER_PY
+from tests.support.fuzzing import search_stream_helpers
 from yamlparity.cli.cmd_fuzz import _finding_line, _summary
 from yamlparity.report.fuzz import render_markdown, save_findings
-from yamlparity.results.fuzz import FuzzResult
 from yamlparity.run import fuzz as fuzz_module
-from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
-from yamlparity.run.fuzz_schema import InputSchema
 from yamlparity.run.fuzz_signature import FindingClass, classes_of
-from yamlparity.spec.load import load_spec
 
 # Answers `true` the first time it reads a line and `false` ever after: what a helper that keeps
 # state between inputs does (a JavaScript regex with the `g` flag keeps its `lastIndex`).
@@ -49,23 +45,10 @@ for line in sys.stdin:
 INTEGER = {"type": "integer"}
 
 
-def search(
-    folder: Path, helpers: dict[str, str], schema: dict[str, Any], examples: int
-) -> FuzzResult:
-    targets = ""
-    for name, source in helpers.items():
-        (folder / f"{name}.py").write_text(source, "utf-8")
-        targets += f"  {name}: {{run: [{HELPER_PY}, {name}.py], mode: stream}}\n"
-    (folder / "probe.yaml").write_text(f"name: probe\ntargets:\n{targets}fuzz: {{}}\n")
-    spec = load_spec(folder / "probe.yaml", {})
-    options = FuzzOptions(InputSchema(schema, "s.json"), seed=1, max_examples=examples)
-    return fuzz_spec(spec, options)
-
-
 def test_a_finding_that_does_not_show_again_is_said_so_and_not_saved(tmp_path: Path) -> None:
     """A new-user trial: a Node helper's global regex answered by history; fuzz printed and
     saved `{"s":"2"}` as a minimal divergent case, which `run` then gave MATCH."""
-    result = search(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
+    result = search_stream_helpers(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
     (finding,) = result.findings
     assert finding.kind == "diff" and not finding.reproduced
     assert (finding.shown_again, finding.reruns) == (0, 2)
@@ -88,7 +71,7 @@ def test_a_finding_not_reproduced_now_is_not_called_saved_when_its_name_is_in_th
     """A new-user trial: a finding printed `[already saved]` beside `NOT REPRODUCED: 1 of 2
     reruns showed it`. A case of its name from an earlier run is left as it is, and the
     finding says both: not saved (not reproduced), the name is in the file already."""
-    result = search(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
+    result = search_stream_helpers(tmp_path, {"stateful": FIRST_TIME, "plain": NEVER}, INTEGER, 5)
     (finding,) = result.findings
     assert not finding.reproduced
     saved = tmp_path / "found.jsonl"
@@ -107,7 +90,7 @@ def test_a_finding_not_reproduced_now_is_not_called_saved_when_its_name_is_in_th
 def test_a_finding_shown_by_one_rerun_of_two_is_not_reproduced(tmp_path: Path) -> None:
     """One rerun of an input whose answer flips on every line shows it half the time: a
     finding is reproduced when every rerun shows it."""
-    result = search(tmp_path, {"flips": EVERY_OTHER, "plain": NEVER}, INTEGER, 5)
+    result = search_stream_helpers(tmp_path, {"flips": EVERY_OTHER, "plain": NEVER}, INTEGER, 5)
     assert result.findings
     for finding in result.findings:
         assert finding.shown_again == 1 and not finding.reproduced, finding
@@ -115,7 +98,7 @@ def test_a_finding_shown_by_one_rerun_of_two_is_not_reproduced(tmp_path: Path) -
 
 def test_a_finding_that_shows_again_is_saved(tmp_path: Path) -> None:
     flipped = NEVER.replace('{"new": False}', '{"new": True}')
-    result = search(tmp_path, {"yes": flipped, "no": NEVER}, INTEGER, 5)
+    result = search_stream_helpers(tmp_path, {"yes": flipped, "no": NEVER}, INTEGER, 5)
     (finding,) = result.findings
     assert finding.reproduced and (finding.shown_again, finding.reruns) == (2, 2)
     saved = tmp_path / "found.jsonl"
@@ -168,7 +151,7 @@ def test_findings_first_seen_together_come_in_one_order(
         monkeypatch.setattr(fuzz_module, "classes_of", ordered)
         folder = tmp_path / str(reverse)
         folder.mkdir()
-        result = search(folder, {"exact": ECHO, "doubles": DOUBLES}, PAIR, 2)
+        result = search_stream_helpers(folder, {"exact": ECHO, "doubles": DOUBLES}, PAIR, 2)
         firsts = [f.first_example for f in result.findings]
         assert len(set(firsts)) < len(firsts), firsts  # some were first seen together
         save_findings(folder / "found.jsonl", result.findings)

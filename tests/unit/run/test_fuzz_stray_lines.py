@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.paths import HELPER_PY
+from tests.support.fuzzing import search_stream_helpers
 from yamlparity.core.jsonvalue import canonical
 from yamlparity.results.fuzz import FuzzResult
-from yamlparity.run.fuzz import FuzzOptions, fuzz_spec
-from yamlparity.run.fuzz_schema import InputSchema
-from yamlparity.spec.load import load_spec
 
 ECHO = """\
 import json, sys
@@ -49,14 +46,7 @@ TWICE = "the helper answered with more than one line (out of turn)"
 
 
 def search(folder: Path, helpers: dict[str, str], examples: int) -> FuzzResult:
-    targets = ""
-    for name, source in helpers.items():
-        (folder / f"{name}.py").write_text(source, "utf-8")
-        targets += f"  {name}: {{run: [{HELPER_PY}, {name}.py], mode: stream}}\n"
-    (folder / "probe.yaml").write_text(f"name: probe\ntargets:\n{targets}fuzz: {{}}\n")
-    spec = load_spec(folder / "probe.yaml", {})
-    options = FuzzOptions(InputSchema(SMALL, "s.json"), seed=1, max_examples=examples)
-    return fuzz_spec(spec, options)
+    return search_stream_helpers(folder, helpers, SMALL, examples)
 
 
 def found(result: FuzzResult) -> list[tuple[str, str, str, bool]]:
