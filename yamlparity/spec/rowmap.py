@@ -56,25 +56,40 @@ class RowMapping:
 
 def csv_rows(text: str) -> list[tuple[int, dict[str, JSON]]]:
     """(line, row) per record after the header; a record may span lines (quoted newlines).
-    Raises ValueError naming the line of a record whose field count differs from the header."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    Raises ValueError naming the line of a record that is not CSV or whose field count
+    differs from the header."""
+    # strict: an unclosed quote is an error; otherwise the csv module ends the field at the
+    # end of the file and every record after it becomes part of that one field, unseen.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     try:
         header = next(reader)
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            raise ValueError(f"line 1: the header names {', '.join(map(repr, repeated))} twice")
+        rows: list[tuple[int, dict[str, JSON]]] = []
+        start = reader.line_num + 1
+        for record in reader:
+            if not record or record == [""]:
+                start = reader.line_num + 1
+                continue  # a blank line is no record
+            if len(record) != len(header):
+                raise ValueError(
+                    f"line {start}: {len(record)} fields where the header has {len(header)}"
+                )
+            rows.append((start, dict(zip(header, record, strict=True))))
+            start = reader.line_num + 1
     except StopIteration:
         return []
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise ValueError(f"line 1: the header names {', '.join(map(repr, repeated))} twice")
-    rows: list[tuple[int, dict[str, JSON]]] = []
-    start = reader.line_num + 1
-    for record in reader:
-        if not record or record == [""]:
-            start = reader.line_num + 1
-            continue  # a blank line is no record
-        if len(record) != len(header):
-            raise ValueError(
-                f"line {start}: {len(record)} fields where the header has {len(header)}"
-            )
-        rows.append((start, dict(zip(header, record, strict=True))))
-        start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValueError(f"line {start}: {_csv_problem(exc)}") from None
     return rows
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if message == "unexpected end of data":
+        return "a quoted field opened in this record is never closed"
+    if message.endswith("expected after '\"'"):
+        return 'a quoted field is followed by more text (a quote inside one is written "")'
+    return message

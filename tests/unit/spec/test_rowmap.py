@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import run_cli
 from tests.support.paths import HELPER_PY
 from yamlparity.spec.load import load_spec
@@ -116,6 +118,35 @@ def test_a_bad_csv_record_is_an_error_at_its_line(tmp_path: Path) -> None:
     done = run_cli("validate", "s.yaml", cwd=tmp_path)
     assert done.returncode == 2
     assert "rows.csv:3:1" in done.stderr and "3 fields where the header has 2" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        # The csv module ended the field at the end of the file: records 3 and 4 became part
+        # of record 2's text, and the spec loaded with 2 cases of 4 (found by a new-user trial).
+        ('kind,text\nok,1\nopen,"never closed\nthree,x\nfour,y\n', "rows.csv:3:1",
+         "a quoted field opened in this record is never closed"),
+        ('kind,text\nok,"a"b\n', "rows.csv:2:1", "a quoted field is followed by more text"),
+    ],
+)  # fmt: skip
+def test_a_csv_quote_left_open_or_misplaced_is_an_error_at_its_record(
+    tmp_path: Path, text: str, where: str, message: str
+) -> None:
+    (tmp_path / "rows.csv").write_text(text)
+    spec(tmp_path, '  - {file: rows.csv, name: "{{ row.kind }}"}\n')
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout
+    assert where in done.stderr and message in done.stderr
+
+
+def test_quoted_csv_fields_may_hold_quotes_commas_and_newlines(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text('kind,text\na,"say ""hi"", then"\nb,"two\nlines"\nc,x"y\n')
+    spec(tmp_path, '  - {file: rows.csv, name: "{{ row.kind }}"}\n')
+    done = run_cli("list", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cases = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("  case ")]
+    assert cases == ["a", "b", "c"]
 
 
 def test_a_mapping_template_syntax_error_points_at_the_spec(tmp_path: Path) -> None:
