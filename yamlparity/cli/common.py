@@ -59,6 +59,8 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
     env: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
+        if sep and not key:
+            raise UsageError(f"--env takes KEY=VALUE, got {pair!r}: the KEY is missing")
         if not sep or not key:
             raise UsageError(
                 f"--env takes KEY=VALUE, got {pair!r} (hint: --env {pair or 'NAME'}=VALUE; "

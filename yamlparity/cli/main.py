@@ -43,12 +43,23 @@ COMMANDS = (
 
 
 class _ArgumentParser(argparse.ArgumentParser):
+    _command: str | None = None  # the subcommand whose arguments were left over
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """As argparse's, remembering which subcommand the unrecognized arguments came with."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._command = getattr(parsed, "command", None)
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
     def error(self, message: str) -> Any:
         hint = self._did_you_mean(message)
         raise UsageError(f"{message}{hint}\n{self.format_usage().rstrip()}")
 
     def _did_you_mean(self, message: str) -> str:
-        """` (did you mean --max-time?)` for an unrecognized option close to a known one."""
+        """` (did you mean --max-time?)` for an unrecognized option close to one the command
+        takes (another subcommand's option is no help: it would be refused too)."""
         if not message.startswith("unrecognized arguments:"):
             return ""
         import difflib
@@ -56,10 +67,12 @@ class _ArgumentParser(argparse.ArgumentParser):
         known = set(self._option_string_actions)
         for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
-                for parser in action.choices.values():
-                    known.update(parser._option_string_actions)
+                for name, parser in action.choices.items():
+                    if self._command is None or name == self._command:
+                        known.update(parser._option_string_actions)
         for word in message.removeprefix("unrecognized arguments:").split():
-            close = difflib.get_close_matches(word.split("=")[0], sorted(known), n=1)
+            option = word.split("=")[0]
+            close = difflib.get_close_matches(option, sorted(known - {option}), n=1)
             if word.startswith("--") and close:
                 return f" (did you mean {close[0]}?)"
         return ""

@@ -132,6 +132,7 @@ def test_every_format_from_one_run(project: Path) -> None:
         (["template-context", "t.yaml", "--from-results", "r.json"], "not both"),
         (["frobnicate"], "invalid choice"),
         (["run", "--report_dir", "out"], "(did you mean --report-dir?)"),
+        (["run", "--env", "=v"], "got '=v': the KEY is missing"),
     ],
 )
 def test_exit_2_on_usage_errors(project: Path, args: list[str], message: str) -> None:
@@ -139,6 +140,17 @@ def test_exit_2_on_usage_errors(project: Path, args: list[str], message: str) ->
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["validate", "--jobs", "2"], ["list", "--write"], ["validate", "--jobs-x"]],
+)
+def test_an_option_of_another_command_is_never_suggested(project: Path, args: list[str]) -> None:
+    # `validate --jobs 2` said "(did you mean --jobs?)": run's option, refused by validate.
+    done = yamlparity(*args, cwd=project)
+    assert done.returncode == 2
+    assert "unrecognized arguments" in done.stderr and "did you mean" not in done.stderr
 
 
 @pytest.mark.parametrize(
