@@ -355,7 +355,12 @@ def _yaml_error(source: SourceText, exc: yaml.MarkedYAMLError) -> SpecError:
         )
     problem = _TOKEN_WORDS.sub(lambda m: _TOKENS[m.group(0)], problem)
     if "\t" in problem or "\\t" in problem or "\t" in text[: max(column, 1)]:
-        hint = "YAML does not allow tabs for indentation; use spaces"
+        tab = text.find("\t")
+        if tab < 0 or text[:tab].strip(" \t"):
+            # PyYAML takes no tab between tokens either (`[a,\tb]`, `key:\tvalue`).
+            hint = "the YAML reader (YAML 1.1) takes no tab between values either; use a space"
+        else:
+            hint = "YAML does not allow tabs for indentation; use spaces"
         problem = problem.replace("character '\\t'", "a tab character")
     elif exc.context and exc.problem and exc.problem.startswith("but "):
         problem = f"{exc.context}, {exc.problem}"
