@@ -250,9 +250,12 @@ def load_yaml(source: SourceText, top: type = dict) -> Document:
     raise SpecError on anything else."""
     root = _compose(source)
     if root is None:
-        raise source.error(
-            "the file is empty", 1, 1, hint="a spec is a YAML mapping with targets and cases"
+        hint = (
+            "a YAML fixture is a list of rows, one `- {name: ..., input: ...}` each"
+            if top is list
+            else "a spec is a YAML mapping with targets and cases"
         )
+        raise source.error("the file is empty", 1, 1, hint=hint)
     builder = _Builder(source)
     try:
         builder.check_size(root)

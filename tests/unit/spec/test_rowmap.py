@@ -140,6 +140,17 @@ def test_a_csv_quote_left_open_or_misplaced_is_an_error_at_its_record(
     assert where in done.stderr and message in done.stderr
 
 
+@pytest.mark.parametrize("text", ["", "# rows come later\n"])
+def test_an_empty_yaml_fixture_gets_a_fixture_hint(tmp_path: Path, text: str) -> None:
+    # It got the spec's hint: "a spec is a YAML mapping with targets and cases".
+    (tmp_path / "rows.yaml").write_text(text)
+    spec(tmp_path, "  - rows.yaml\n")
+    done = run_cli("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "the file is empty" in done.stderr and "rows.yaml:1:1" in done.stderr
+    assert "a YAML fixture is a list of rows" in done.stderr and "a spec is" not in done.stderr
+
+
 def test_quoted_csv_fields_may_hold_quotes_commas_and_newlines(tmp_path: Path) -> None:
     (tmp_path / "rows.csv").write_text('kind,text\na,"say ""hi"", then"\nb,"two\nlines"\nc,x"y\n')
     spec(tmp_path, '  - {file: rows.csv, name: "{{ row.kind }}"}\n')
