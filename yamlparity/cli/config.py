@@ -70,7 +70,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(str(exc))
+        line, column = _toml_position(str(exc), path.read_text("utf-8"))
         raise SpecError(
             f"{path.name} is not valid TOML: {exc}", Location(str(path), line, column)
         ) from None
@@ -78,9 +78,14 @@ def _read(path: Path) -> dict[str, Any]:
         raise SpecError(f"cannot read {path.name}: {exc}", Location(str(path))) from None
 
 
-def _toml_position(message: str) -> tuple[int, int]:
+def _toml_position(message: str, text: str) -> tuple[int, int]:
     match = re.search(r"line (\d+), column (\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    if "at end of document" in message:  # an unclosed array or string: its last line
+        lines = text.rstrip("\n").split("\n")
+        return len(lines), len(lines[-1]) + 1
+    return 0, 0
 
 
 def _error(path: Path, message: str, key: str, hint: str | None = None) -> SpecError:

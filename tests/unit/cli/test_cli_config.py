@@ -78,6 +78,8 @@ def test_project_templates_folder_is_picked_up(project: Path) -> None:  # noqa: 
         ("specs = 3\n", "`specs` must be a string or a list of strings, got 3", 5),
         ("fixed_ok = 1\n", "`fixed_ok` must be true or false, got 1", 5),
         ("jobs = = 2\n", "pyproject.toml is not valid TOML", 5),
+        # "at end of document": the file's last line (it had no position at all)
+        ('specs = ["specs"\n', "not valid TOML: Unclosed array", 5),
     ],
 )
 def test_config_errors_name_the_file_and_key_and_exit_2(
