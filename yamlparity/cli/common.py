@@ -80,6 +80,9 @@ def spec_paths(args: argparse.Namespace, cfg: Any) -> list[Path]:
     if args.paths:
         return list(args.paths)
     if cfg.specs:
+        from yamlparity.cli.config import check_specs_exist
+
+        check_specs_exist(cfg)
         return list(cfg.specs)
     # With a project file, specs/ is the project's, wherever in the project we are.
     return [cfg.root / "specs"] if cfg.root else [Path("specs")]

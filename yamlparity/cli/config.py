@@ -121,6 +121,20 @@ def _build(path: Path, table: dict[str, Any]) -> Config:
     )
 
 
+def check_specs_exist(config: Config) -> None:
+    """A `specs` entry naming nothing is the settings file's mistake: said at its line."""
+    if config.file is None:
+        return
+    for given in config.specs:
+        if not given.exists():
+            raise _error(
+                config.file,
+                f"`specs` names {given}, which does not exist",
+                "specs",
+                "name spec files or folders relative to this file",
+            )
+
+
 def _string(path: Path, table: dict[str, Any], key: str) -> str:
     value = table[key]
     if not isinstance(value, str) or not value:

@@ -80,6 +80,8 @@ def test_project_templates_folder_is_picked_up(project: Path) -> None:  # noqa: 
         ("jobs = = 2\n", "pyproject.toml is not valid TOML", 5),
         # "at end of document": the file's last line (it had no position at all)
         ('specs = ["specs"\n', "not valid TOML: Unclosed array", 5),
+        # it said "no such file or folder: …/nowhere" at that path, not at this line
+        ('specs = ["nowhere"]\n', "`specs` names", 5),
     ],
 )
 def test_config_errors_name_the_file_and_key_and_exit_2(
