@@ -172,3 +172,39 @@ def test_commit_is_read_from_git_and_github_sha_wins(
     outside.mkdir()
     history._git_head.cache_clear()
     assert history.git_commit(outside) is None
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_commit_is_found_wherever_git_finds_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git is not started where no repository can be (history._maybe_in_repository): these
+    # are the places git finds one from, each must still give its commit.
+    monkeypatch.delenv("GITHUB_SHA", raising=False)
+    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x"}
+    env = {**os.environ, **who, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              env=env, timeout=30)  # fmt: skip
+        return done.stdout.strip()
+
+    repo = tmp_path / "repo"
+    git("init", "-q", str(repo))
+    (repo / "deep" / "er").mkdir(parents=True)
+    (repo / "deep" / "er" / "f").write_text("x")
+    git("-C", str(repo), "add", ".")
+    git("-C", str(repo), "commit", "-qm", "x")
+    head = git("-C", str(repo), "rev-parse", "HEAD")
+    git("-C", str(repo), "worktree", "add", "-q", str(tmp_path / "linked"))  # `.git` is a file
+    git("clone", "-q", "--bare", str(repo), str(tmp_path / "bare.git"))
+    for folder in (repo / "deep" / "er", tmp_path / "linked", tmp_path / "bare.git"):
+        history._git_head.cache_clear()
+        assert history.git_commit(folder) == head, folder
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    history._git_head.cache_clear()
+    assert history.git_commit(plain) is None
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    history._git_head.cache_clear()
+    assert history.git_commit(plain) == head
