@@ -929,6 +929,8 @@ def check_template(choice: TemplateChoice, shapes: Sequence[SpecShape] = ()) -> 
     small synthetic run of each spec's shape: every verdict, a divergence, an error, a skip,
     after two recorded runs (so `history` has entries to show). Not for the built-in
     templates alone: nothing of the user's renders, they are checked by the test suite."""
+    if choice.path is None and not choice.search:
+        return  # no project templates/ folder either: the built-ins alone (~3 ms a run)
     name = choice.path.name if choice.path else DEFAULT_TEMPLATE
     env = environment(choice.search)
     with template_errors(choice.path, name):
