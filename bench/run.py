@@ -545,8 +545,11 @@ def cpu_hog() -> Iterator[None]:
         hog.wait()
 
 
+SLOW_MS = "500"  # the `slow` kind of the lanes sweep: an endpoint answering half a second later
+
+
 def lanes_spec(folder: Path, kind: str, ports: tuple[int, int]) -> Path:
-    if kind == "http":
+    if kind in ("http", "slow"):
         return http_spec(folder, ports)
     if kind == "stream2":  # two helpers per target
         return command_spec(folder, "stream", 2)
@@ -564,11 +567,16 @@ def bench_lanes(
         + "  ".join(f"-j{j:<3d}" for j in fixed)
         + "  (cases/s, medians)"
     )
-    with node_server("server.js") as pa, node_server("server.js") as pb:
+    with contextlib.ExitStack() as servers:
+        fast = tuple(servers.enter_context(node_server("server.js")) for _ in range(2))
+        slow = fast
+        if "slow" in sizes:
+            slow = tuple(servers.enter_context(node_server("server.js", SLOW_MS)) for _ in "ab")
         for loaded in (False, True) if hog else (False,):
             for kind, n in sizes.items():
                 write_cases(folder, cases(n))
-                spec = str(lanes_spec(folder, kind, (pa, pb)))
+                ports = slow if kind == "slow" else fast
+                spec = str(lanes_spec(folder, kind, (ports[0], ports[1])))
                 base = [PY, "-m", "yamlparity", "run", "-q", spec]
                 contenders = {"default": base} | {f"-j{j}": [*base, "-j", str(j)] for j in fixed}
                 with cpu_hog() if loaded else contextlib.nullcontext():
@@ -613,9 +621,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--kind",
-        choices=("http", "process", "stream", "stream2"),
+        choices=("http", "process", "stream", "stream2", "slow"),
         action="append",
-        help="lanes sweep: only this target kind (repeatable; stream2: two helpers per target)",
+        help="lanes sweep: only this target kind (repeatable; stream2: two helpers per target; "
+        "slow: HTTP answering 0.5 s later)",
     )
     args = parser.parse_args()
     missing = missing_tools()
@@ -647,7 +656,7 @@ def main() -> int:
         if "startup" in only:
             figures += bench_startup(folder, 2 if smoke else 100)
         if "lanes" in only:
-            sizes = {"http": 2000, "process": 24, "stream": 2000, "stream2": 2000}
+            sizes = {"http": 2000, "process": 24, "stream": 2000, "stream2": 2000, "slow": 40}
             if smoke:  # one kind, at rest, one fixed count: proves the sweep runs
                 bench_lanes(folder, {"stream": 10}, 1, [1], hog=False)
             else:

@@ -1,10 +1,12 @@
 // Bench HTTP target: POST /v1/echo answers {"ok", "kind", "echo", "n_keys", "elapsed_ms"}.
 // Built-in `http` only, keep-alive on; cheap on purpose so the runner is what is measured.
-// Usage: node server.js PORT   (prints "listening on PORT" once it accepts connections)
+// Usage: node server.js PORT [DELAY_MS]   (prints "listening on PORT" once it accepts
+// connections; DELAY_MS: every echo answers that much later, as a slow service would)
 "use strict";
 const http = require("http");
 
 const port = Number(process.argv[2] || 0);
+const delay = Number(process.argv[3] || 0);
 const server = http.createServer((req, res) => {
   if (req.url === "/health") {
     res.end("ok");
@@ -29,9 +31,13 @@ const server = http.createServer((req, res) => {
       n_keys: body && typeof body === "object" ? Object.keys(body).length : 0,
       elapsed_ms: Math.random(),
     });
-    res.setHeader("Content-Type", "application/json");
-    res.setHeader("Content-Length", Buffer.byteLength(out));
-    res.end(out);
+    const answer = () => {
+      res.setHeader("Content-Type", "application/json");
+      res.setHeader("Content-Length", Buffer.byteLength(out));
+      res.end(out);
+    };
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
   });
 });
 server.keepAliveTimeout = 60000;

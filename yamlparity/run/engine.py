@@ -30,7 +30,7 @@ from yamlparity.results.records import (
 from yamlparity.run.plan import invocation_for
 from yamlparity.spec.align import as_data as align_data
 from yamlparity.spec.cases import CaseList
-from yamlparity.spec.model import Case, Spec, Target
+from yamlparity.spec.model import Case, HttpTarget, Spec, Target
 from yamlparity.targets.base import (
     Invocation,
     Pending,
@@ -518,7 +518,8 @@ class _Lanes:
         jobs = max(1, min(options.jobs or default_jobs(), len(cases)))
         if options.jobs is None:
             jobs = min(jobs, _helpers_limit(live))
-        self.tuner = _tuner_for(live, jobs) if options.jobs is None else None
+        began = time.perf_counter()
+        self.tuner = _tuner_for(spec, live, jobs, began) if options.jobs is None else None
         self.limit = self.tuner.lanes if self.tuner else jobs  # lanes allowed to take cases
         self.overlap = options.jobs is None and all(
             getattr(adapter, "overlaps", False) for adapter in live.adapters.values()
@@ -551,8 +552,6 @@ class _Lanes:
             if result is None:
                 return  # stopped: this case was never started
             self.window.release()
-            if self.tuner is not None:
-                self._tune(self.tuner.observe(time.perf_counter()))
             yield result
 
     def _next_result(self, index: int) -> CaseResult | None:
@@ -612,12 +611,6 @@ class _Lanes:
         """The next case for lane 0 if the window has room (the caller holds the lock)."""
         return self._claim() if self.window.acquire(blocking=False) else None
 
-    def _tune(self, lanes: int) -> None:
-        if lanes != self.limit:
-            with self.lock:
-                self.limit = lanes
-                self.gate.notify_all()
-
     def abort(self) -> None:
         """Let every lane finish its case and exit (also when the consumer stopped early)."""
         while self.ahead:  # sent already: take their answers so nothing is left open
@@ -649,6 +642,15 @@ class _Lanes:
             self.done[index] = result
             self.busy -= 1
             self.lock.notify()
+            if self.tuner is not None:
+                # Counted when it ends, not when it is handed on in spec order: lane 0 may
+                # be running a case of its own while the next one in order is done. Counted
+                # then, two lanes of a 2 s endpoint looked no faster than one (two cases in
+                # 4 s), and a 20-case run stayed at one lane: 37 s, 7 s with -j 8.
+                lanes = self.tuner.observe(time.perf_counter())
+                if lanes != self.limit:
+                    self.limit = lanes
+                    self.gate.notify_all()  # `gate` shares the lock held here
 
     def _take(self, lane: int) -> int | None:
         with self.lock:
@@ -746,10 +748,14 @@ _TUNE_SLOW_SECONDS = 1.0  # or this long with four cases a lane: 64 cases of a 0
 # took 32 s, and a 40-case run never left one lane (22 s by default, 11 s with -j 2; 14 s now).
 # Four a lane, as targets that start a process per case are sampled: their tuning is unchanged.
 _TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
-# Cases that keep a lane this long each are waited for, not computed here: the sample ends
-# after a second with one case a lane (lanes / latency is the rate). Measured (a new-user
-# trial): 20 cases of a 2 s endpoint took 30 s by default (four cases a lane: 8 s a sample,
-# the first of them a warm-up), 3.7 s with -j 20.
+# Cases that keep a lane this long each are waited for, not computed here: one round of
+# them, a case a lane, is a sample (lanes / latency is the rate), with no warm-up. A first
+# case that slow gives at once the lanes the targets' timeouts leave room for (_Tuner._leap):
+# were the service to take one request at a time, each would still be answered within half
+# its timeout, and the next sample takes them back. Measured (a new-user trial, then here):
+# 20 cases of a 2 s endpoint took 30 s by default with four cases a lane a sample, 37 s with
+# a case counted only when handed on in spec order (engine._Lanes._store), 9 s now; 7 s with
+# -j 8, 2.6 s with -j 20.
 _TUNE_LATENCY = 0.5
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
 
@@ -771,11 +777,18 @@ class _Tuner:
         sample: int = _TUNE_CASES,
         warm_up: bool = True,
         waits: bool = True,
+        began: float | None = None,
+        timeout: float | None = None,
     ) -> None:
         """`waits`: a sample of slow cases (_TUNE_LATENCY a lane) may be one case a lane
-        (targets answering from elsewhere; not those that start a process per case here)."""
+        (targets answering from elsewhere; not those that start a process per case here).
+        `began`: when the first case was sent, if known (see observe). `timeout`: the
+        shortest of the targets' timeouts, which bounds the lanes slow cases are given."""
         self.ceiling = ceiling
         self.waits = waits
+        self.began = began
+        self.timeout = timeout
+        self.leapt = False  # lanes given at once on a slow first case (see observe)
         self.lanes = max(1, min(start, ceiling))
         self.settled = ceiling == 1
         self.best_rate, self.best_lanes = 0.0, self.lanes
@@ -792,7 +805,12 @@ class _Tuner:
         if self.settled:
             return self.lanes
         if self.since < 0:
-            self.since = now  # the first case carries connection and start-up costs
+            # The first case carries connection and start-up costs: the clock starts at its
+            # end. Unless it took half a second or more by itself (targets that answer from
+            # elsewhere): a one-lane sample already, which start-up costs cannot sway.
+            self.since = now
+            if self.waits and self.began is not None and now - self.began >= _TUNE_LATENCY:
+                return self._leap(now - self.began, now)
             return self.lanes
         if self.draining:
             self.draining -= 1
@@ -804,23 +822,35 @@ class _Tuner:
         slow = elapsed >= _TUNE_SLOW_SECONDS and self.count >= 4 * self.lanes
         waited = (
             self.waits
-            and elapsed >= _TUNE_SLOW_SECONDS
+            and elapsed >= _TUNE_LATENCY
             and self.count >= self.lanes
             and elapsed * self.lanes >= _TUNE_LATENCY * self.count
         )
         if not (enough or slow or waited):
             return self.lanes
         rate = self.count / elapsed
-        if not self.warm:
-            self.warm = True
+        # A sample of slow cases alone (half a second a case a lane) needs no warm-up:
+        # milliseconds of connections and caches cannot sway it, and the warm-up sample cost
+        # a whole round of a 2 s endpoint's cases.
+        slow_cases_only = waited and not (enough or slow)
+        was_warm, self.warm = self.warm, True
+        if self.leapt and not slow_cases_only:
+            # The first case was slow, the next ones are not (a service's first request
+            # warms it up): lanes are tuned from one as for any fast target, once the cases
+            # of the lanes dropped are done.
+            self.leapt, self.draining = False, self.lanes - 1
+            self.lanes, self.best_rate, self.best_lanes = 1, 0.0, 1
+        elif not was_warm and not slow_cases_only:
+            pass  # the warm-up sample decides nothing
         elif self.checking:  # fewer lanes, measured again: they must be clearly slower
             more_pay = self.best_rate >= rate * _TUNE_GAIN
             self.lanes = self.best_lanes if more_pay else self.lanes
             self.settled = True
         elif rate >= self.best_rate * _TUNE_GAIN:
             self.best_rate, self.best_lanes = rate, self.lanes
-            self.lanes = min(self.ceiling, self.lanes * 2)
-            self.settled = self.best_lanes == self.ceiling
+            latency = elapsed * self.lanes / self.count if slow_cases_only else 0.0
+            self.lanes = max(self.lanes, min(self.lanes * 2, self._room(latency)))
+            self.settled = self.lanes == self.best_lanes
         elif self.best_lanes > 1:
             self.draining = self.lanes - self.best_lanes // 2
             self.lanes, self.checking = self.best_lanes // 2, True
@@ -828,6 +858,25 @@ class _Tuner:
             self.lanes, self.settled = self.best_lanes, True
         self.count, self.since = 0, now
         return self.lanes
+
+    def _leap(self, latency: float, now: float) -> int:
+        """The first case took `latency` (half a second or more): one lane's rate is known.
+        Lanes for every case the targets' timeouts leave room for (_room) are given at once
+        instead of doubled round by round (a 40-case run of a 0.5 s endpoint spent half its
+        time doubling); if they do not bring more cases a second, the next sample goes back
+        to one lane (a service taking one request at a time)."""
+        self.best_rate, self.best_lanes = 1.0 / latency, 1
+        self.lanes = max(min(2, self.ceiling), self._room(latency))
+        self.leapt = self.warm = True
+        self.since, self.count = now, 0
+        return self.lanes
+
+    def _room(self, latency: float) -> int:
+        """The most lanes (up to the ceiling) whose cases, all waiting on a target that
+        serves one at a time, would each be answered within half the shortest timeout."""
+        if self.timeout is None or latency <= 0:
+            return self.ceiling
+        return max(1, min(self.ceiling, int(self.timeout / (2 * latency))))
 
 
 def _helpers_limit(live: _Live) -> int:
@@ -845,7 +894,7 @@ def _helpers_limit(live: _Live) -> int:
     return 1 if live.exchanges is not None else 2 * fewest
 
 
-def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
+def _tuner_for(spec: Spec, live: _Live, ceiling: int, began: float) -> _Tuner:
     """The tuner for these targets. Measured with bench/run.py --only lanes (medians of 5
     interleaved rounds, at rest and beside a CPU-bound process, load average 7-20):
 
@@ -873,7 +922,9 @@ def _tuner_for(live: _Live, ceiling: int) -> _Tuner:
             )
         start = os.cpu_count() or 1
         return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False, waits=False)
-    return _Tuner(ceiling)
+    live_targets = [spec.targets[name] for name in live.adapters]
+    shortest = min((t.timeout for t in live_targets if isinstance(t, HttpTarget)), default=None)
+    return _Tuner(ceiling, began=began, timeout=shortest)
 
 
 def _case_error(spec: Spec, case: Case, reason: str) -> CaseResult:
