@@ -148,21 +148,31 @@ def test_durations_come_from_the_compact_store_without_rebuilding_cases() -> Non
     }
 
 
+def git(*args: str) -> str:
+    """A git command's output (an author and committer of its own, whatever the machine's)."""
+    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x"}
+    env = {**os.environ, **who, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=True, env=env,
+                          timeout=30)  # fmt: skip
+    return done.stdout.strip()
+
+
+def committed_repository(folder: Path) -> str:
+    """`folder` made a repository with one commit (a file in a sub folder); its HEAD."""
+    git("init", "-q", str(folder))
+    (folder / "deep" / "er").mkdir(parents=True)
+    (folder / "deep" / "er" / "f").write_text("x")
+    git("-C", str(folder), "add", ".")
+    git("-C", str(folder), "commit", "-qm", "x")
+    return git("-C", str(folder), "rev-parse", "HEAD")
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_commit_is_read_from_git_and_github_sha_wins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GITHUB_SHA", raising=False)
-    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x"}
-    env = {**os.environ, **who, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env, timeout=30)
-    (tmp_path / "f").write_text("x")
-    subprocess.run(["git", "-C", str(tmp_path), "add", "f"], check=True, env=env, timeout=30)
-    subprocess.run(
-        ["git", "-C", str(tmp_path), "commit", "-qm", "x"], check=True, env=env, timeout=30
-    )
-    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=True, timeout=30).stdout.strip()  # fmt: skip
+    head = committed_repository(tmp_path)
     history._git_head.cache_clear()
     assert history.git_commit(tmp_path) == head
     monkeypatch.setenv("GITHUB_SHA", "f" * 40)
@@ -181,21 +191,8 @@ def test_commit_is_found_wherever_git_finds_one(
     # git is not started where no repository can be (history._maybe_in_repository): these
     # are the places git finds one from, each must still give its commit.
     monkeypatch.delenv("GITHUB_SHA", raising=False)
-    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x"}
-    env = {**os.environ, **who, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, check=True,
-                              env=env, timeout=30)  # fmt: skip
-        return done.stdout.strip()
-
     repo = tmp_path / "repo"
-    git("init", "-q", str(repo))
-    (repo / "deep" / "er").mkdir(parents=True)
-    (repo / "deep" / "er" / "f").write_text("x")
-    git("-C", str(repo), "add", ".")
-    git("-C", str(repo), "commit", "-qm", "x")
-    head = git("-C", str(repo), "rev-parse", "HEAD")
+    head = committed_repository(repo)
     git("-C", str(repo), "worktree", "add", "-q", str(tmp_path / "linked"))  # `.git` is a file
     git("clone", "-q", "--bare", str(repo), str(tmp_path / "bare.git"))
     for folder in (repo / "deep" / "er", tmp_path / "linked", tmp_path / "bare.git"):
