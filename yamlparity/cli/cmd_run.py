@@ -67,7 +67,9 @@ def register(sub: Any) -> None:
             "from one lane (one per CPU when every target starts a process per case; one "
             "lane over HTTP sends the next case while it evaluates one), doubled while each "
             "doubling brings at least 10%% more cases a second, up to 4 x CPU count, at most "
-            "32; the project's `jobs` setting fixes it too)"
+            "32; when the first case takes half a second or more over HTTP, at once as many "
+            "lanes as the targets' timeouts leave room for, taken back if they do not pay; "
+            "the project's `jobs` setting fixes it too)"
         ),
     )
     run.add_argument(
