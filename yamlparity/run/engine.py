@@ -30,7 +30,7 @@ from yamlparity.results.records import (
 from yamlparity.run.plan import invocation_for
 from yamlparity.spec.align import as_data as align_data
 from yamlparity.spec.cases import CaseList
-from yamlparity.spec.model import Case, HttpTarget, Spec, Target
+from yamlparity.spec.model import Case, CommandTarget, HttpTarget, Spec, Target
 from yamlparity.targets.base import (
     Invocation,
     Pending,
@@ -923,7 +923,8 @@ def _tuner_for(spec: Spec, live: _Live, ceiling: int, began: float) -> _Tuner:
         start = os.cpu_count() or 1
         return _Tuner(ceiling, start=start, sample=_TUNE_PROCESS_CASES, warm_up=False, waits=False)
     live_targets = [spec.targets[name] for name in live.adapters]
-    shortest = min((t.timeout for t in live_targets if isinstance(t, HttpTarget)), default=None)
+    timed = (t for t in live_targets if isinstance(t, HttpTarget | CommandTarget))
+    shortest = min((t.timeout for t in timed), default=None)
     return _Tuner(ceiling, began=began, timeout=shortest)
 
 
