@@ -454,14 +454,18 @@ def rule_effects(
     effects: list[RuleEffect] = []
     for index, rule in enumerate(spec.rules):
         applied = {name: by_rule[index] for name, by_rule in stats.items() if index in by_rule}
-        if not any(s.changed or s.skipped for s in applied.values()):
+        # Each count read once (a sum over the action counts): twice per target and rule of
+        # every case otherwise.
+        changed = {name: s.changed for name, s in applied.items()}
+        skipped_counts = {name: s.skipped for name, s in applied.items()}
+        if not any(changed.values()) and not any(skipped_counts.values()):
             continue
-        effect = RuleEffect(rule=index, text=rule.text, facet=rule.facet)
+        effect = RuleEffect(
+            rule=index, text=rule.text, facet=rule.facet, changed=changed, skipped=skipped_counts
+        )
         skipped: list[tuple[tuple[tuple[int, int | str], ...], SkippedValue]] = []
         for name, rule_stats in applied.items():
-            effect.changed[name] = rule_stats.changed
-            effect.skipped[name] = rule_stats.skipped
-            if not rule_stats.skipped:
+            if not skipped_counts[name]:
                 continue
             skipped.extend(
                 (
@@ -620,6 +624,12 @@ def masked_values(
     `kept`: each target's compared value of the rule's facet, where a target the rule left
     unchanged at a path (`.version = "v2"` on a "v2") still holds its value: shown as what it
     sent, never as nothing."""
+    deleted = _one_deletion(applied)
+    if deleted is not None:
+        values = {name: rule_stats.samples[0].old for name, rule_stats in applied.items()}
+        if _same_values(list(values.values())):
+            return []
+        return [MaskedValue(deleted.path_text, values, ())]
     before: dict[str, dict[str, JSON]] = {}  # path -> target -> value before the rule
     removals: set[str] = set()  # paths where some target lost or had values replaced
     arrays: dict[str, bool] = {}  # path -> every change there rewrote an array into an array
@@ -654,6 +664,26 @@ def masked_values(
         if missing or not _same_content(list(values.values()), arrays[path]):
             masked.append(MaskedValue(path, values, missing))
     return masked
+
+
+def _one_deletion(applied: dict[str, RuleStats]) -> normalize.Change | None:
+    """The change, when the rule deleted one value at one path on every target and did
+    nothing else (`del(.elapsed_ms)` on answers that all have it: most cases of a run).
+    masked_values' general pass then keeps that path, with every target's value and none
+    missing, unless the values are the same: the same result, without its bookkeeping."""
+    first: normalize.Change | None = None
+    for rule_stats in applied.values():
+        samples = rule_stats.samples
+        if len(samples) != 1 or len(rule_stats.counts) != 1:
+            return None
+        change = samples[0]
+        if change.action != "deleted":
+            return None
+        if first is None:
+            first = change
+        elif change.path != first.path:
+            return None
+    return first
 
 
 def _with_unchanged(
