@@ -763,8 +763,11 @@ class StreamAdapter(CommandAdapter):
             if target.output == "json" and len(line) <= _KEPT_PARSE:
                 # Most answers: parsed once, exactly as the gate would (a line this parse
                 # refuses, such as a repeated key, is left to not_an_answer and the gate).
-                with contextlib.suppress(jsonvalue.JsonDecodeError):
+                # (try, not contextlib.suppress: its context manager cost ~0.5 us an answer)
+                try:
                     answer.value = (jsonvalue.loads(line),)
+                except jsonvalue.JsonDecodeError:
+                    answer.value = None  # not_an_answer and the gate say what it is
             if answer.value is None and not_an_answer(
                 line, target.output, bool(target.allow_empty)
             ):
