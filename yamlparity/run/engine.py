@@ -619,7 +619,8 @@ class _Lanes:
                 # answers of those already sent are read, and stamped, before it is.
                 for at, (waiting, sent) in enumerate(list(self.ahead)):
                     self.ahead[at] = (waiting, _settled(sent)[0])
-            self._store(position, self._complete(started, position))
+            # Stored by lane 0 itself: no one waits on `lock` meanwhile (only lane 0 does).
+            self._store(position, self._complete(started, position), wake=False)
             with self.lock:
                 if index in self.done:
                     return self.done.pop(index)
@@ -670,11 +671,14 @@ class _Lanes:
         self.busy += 1
         return index
 
-    def _store(self, index: int, result: CaseResult) -> None:
+    def _store(self, index: int, result: CaseResult, wake: bool = True) -> None:
+        """`wake`: tell lane 0, which may be waiting for this result (a lane thread stored
+        it)."""
         with self.lock:
             self.done[index] = result
             self.busy -= 1
-            self.lock.notify()
+            if wake:
+                self.lock.notify()
 
     def _take(self, lane: int) -> int | None:
         with self.lock:

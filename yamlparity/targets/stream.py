@@ -257,10 +257,13 @@ class _PolledStdout:
                 lines, self.buffer = [], self.buffer + block
             self.partial = len(self.buffer)
             self.lines += len(lines)
-            if len(self.buffer) > self.cap or any(len(line) > self.cap for line in lines):
+            # (the longest line by map and max, the lines queued by a loop: generators cost
+            # ~1 us a read here, and most reads hold one short answer)
+            if len(self.buffer) > self.cap or max(map(len, lines), default=0) > self.cap:
                 self._end(_OVERFLOW, now, since)
                 return
-            self.items.extend((_LINE, line, now, since) for line in lines)
+            for line in lines:
+                self.items.append((_LINE, line, now, since))
             if len(block) < _CHUNK:
                 return  # the pipe held less than asked: it is empty now (one read saved)
 
