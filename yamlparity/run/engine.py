@@ -577,8 +577,9 @@ class _Lanes:
             if result is None:
                 return  # stopped: this case was never started
             self.window.release()
-            if self.tuner is not None:
-                self._tune(self.tuner.observe(time.perf_counter()))
+            tuner = self.tuner
+            if tuner is not None and not tuner.settled:  # settled: its count never moves
+                self._tune(tuner.observe(time.perf_counter()))
             yield result
 
     def _next_result(self, index: int) -> CaseResult | None:
