@@ -185,17 +185,20 @@ class CaseResults(Sequence[CaseResult]):
     def append(self, case: CaseResult) -> None:
         encoded = case.name.encode("utf-8", "surrogatepass") + b"\n"
         self._pending += encoded
-        self._ends.append((self._ends[-1] if self._ends else 0) + len(encoded))
+        ends = self._ends
+        ends.append((ends[-1] if ends else 0) + len(encoded))
         index = len(self.tiers)
-        width = len(self.targets)
         if self._compact(case):
             self.tiers.append(TIERS.index(case.tier) if case.tier else _NO_TIER)
             outcomes = case.outcomes.values()
-            self.durations.extend(o.duration for o in outcomes)
-            self.statuses.extend(_NONE if o.status is None else o.status for o in outcomes)
-            self.exit_codes.extend(_NONE if o.exit_code is None else o.exit_code for o in outcomes)
-            self.effect_ids.append(self._effect_id(self._bounded(case.rule_effects)))
+            self.durations.extend([o.duration for o in outcomes])
+            self.statuses.extend([_NONE if o.status is None else o.status for o in outcomes])
+            self.exit_codes.extend(
+                [_NONE if o.exit_code is None else o.exit_code for o in outcomes]
+            )
+            self.effect_ids.append(self._effect_id(case.rule_effects))
             return
+        width = len(self.targets)
         self.full[index] = case
         self.tiers.append(_FULL)
         self.durations.extend([0.0] * width)
@@ -230,46 +233,46 @@ class CaseResults(Sequence[CaseResult]):
             return False
         if case.reason or case.link is not None or case.reproducers or case.failures:
             return False
-        if tuple(case.outcomes) != self.targets or case.groups != [list(self.targets)]:
+        targets = self.targets
+        outcomes = case.outcomes
+        if tuple(outcomes) != targets or case.groups != [list(targets)]:
             return False
-        if list(case.facet_match) != list(self.facets) or not all(case.facet_match.values()):
+        facet_match = case.facet_match
+        if tuple(facet_match) != tuple(self.facets) or not all(facet_match.values()):
             return False
-        durations = [o.duration for o in case.outcomes.values()]
-        if case.duration != max(durations, default=0.0):
-            return False
-        return all(
-            o.error is None and o.skipped is None and not o.facets and not o.raw_excerpt
-            for o in case.outcomes.values()
-        )
+        durations = []
+        for o in outcomes.values():
+            if o.error is not None or o.skipped is not None or o.facets or o.raw_excerpt:
+                return False
+            durations.append(o.duration)
+        return case.duration == max(durations, default=0.0)
 
-    def _bounded(self, effects: list[RuleEffect]) -> list[RuleEffect]:
-        """The effects of a matching case, their samples' values dropped once each rule has
-        AUDIT_SAMPLES of them: counts, paths and targets stay exact."""
-        bounded = []
+    def _effect_id(self, effects: list[RuleEffect]) -> int:
+        """The id of a matching case's effects as stored: their samples' values dropped once
+        each rule has AUDIT_SAMPLES of them (counts, paths and targets stay exact). The key
+        is read off the effects as they would be once bounded, and the bounded copies are
+        made only for a key not seen before: most cases repeat one."""
+        keys = []
+        drops: list[tuple[bool, bool]] = []
+        samples = self._samples
         for effect in effects:
-            masked, skipped = self._samples.get(effect.rule, (0, 0))
+            masked, skipped = samples.get(effect.rule, (0, 0))
             keep_masked, keep_skipped = masked < AUDIT_SAMPLES, skipped < AUDIT_SAMPLES
-            self._samples[effect.rule] = (
+            samples[effect.rule] = (
                 masked + len(effect.masked) if keep_masked else masked,
                 skipped + len(effect.skipped_samples) if keep_skipped else skipped,
             )
-            drop_masked = not keep_masked and effect.masked
-            drop_skipped = not keep_skipped and effect.skipped_samples
-            if drop_masked or drop_skipped:
-                effect = _shallow_copy(effect)
-                if drop_masked:
-                    effect.masked = [_without_values(m) for m in effect.masked]
-                if drop_skipped:
-                    effect.skipped_samples = []
-            bounded.append(effect)
-        return bounded
-
-    def _effect_id(self, effects: list[RuleEffect]) -> int:
-        key = tuple(_effect_key(effect) for effect in effects)
+            drop_masked = not keep_masked and bool(effect.masked)
+            drop_skipped = not keep_skipped and bool(effect.skipped_samples)
+            drops.append((drop_masked, drop_skipped))
+            keys.append(_effect_key(effect, drop_masked, drop_skipped))
+        key = tuple(keys)
         found = self._effect_index.get(key)
         if found is None:
             found = self._effect_index[key] = len(self.effect_sets)
-            self.effect_sets.append(tuple(effects))
+            self.effect_sets.append(
+                tuple(_bounded(e, *drop) for e, drop in zip(effects, drops, strict=True))
+            )
         return found
 
     # -- reading (reports)
@@ -393,19 +396,40 @@ def _without_values(masked: MaskedValue) -> MaskedValue:
     return MaskedValue(masked.path, {}, masked.missing, (*masked.differing, *masked.values))
 
 
-def _effect_key(effect: RuleEffect) -> tuple[Any, ...]:
-    """Equal keys: effects that read the same (their JSON values by canonical text)."""
+def _bounded(effect: RuleEffect, drop_masked: bool, drop_skipped: bool) -> RuleEffect:
+    """`effect` as a matching case keeps it: its masked values and skipped samples dropped
+    when told (CaseResults._effect_id), else itself."""
+    if not (drop_masked or drop_skipped):
+        return effect
+    effect = _shallow_copy(effect)
+    if drop_masked:
+        effect.masked = [_without_values(m) for m in effect.masked]
+    if drop_skipped:
+        effect.skipped_samples = []
+    return effect
+
+
+def _effect_key(
+    effect: RuleEffect, drop_masked: bool = False, drop_skipped: bool = False
+) -> tuple[Any, ...]:
+    """Equal keys: effects that read the same (their JSON values by canonical text), as
+    `_bounded(effect, drop_masked, drop_skipped)` would read, without making it."""
+    masked: tuple[tuple[Any, ...], ...]
+    if drop_masked:
+        masked = tuple((m.path, (), m.missing, (*m.differing, *m.values)) for m in effect.masked)
+    else:
+        masked = tuple(
+            (m.path, tuple((t, canonical(v)) for t, v in m.values.items()), m.missing, m.differing)
+            for m in effect.masked
+        )
     return (
         effect.rule,
         effect.text,
         effect.facet,
         tuple(effect.changed.items()),
         tuple(effect.skipped.items()),
-        tuple(effect.skipped_samples),
-        tuple(
-            (m.path, tuple((t, canonical(v)) for t, v in m.values.items()), m.missing, m.differing)
-            for m in effect.masked
-        ),
+        () if drop_skipped else tuple(effect.skipped_samples),
+        masked,
         effect.masked_paths,
     )
 

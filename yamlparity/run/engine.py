@@ -8,6 +8,7 @@ it. Results come out in spec order; a bounded window keeps memory flat on long r
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from array import array
@@ -43,8 +44,33 @@ from yamlparity.verdict.evaluate import evaluate
 if TYPE_CHECKING:
     from yamlparity.targets.stream import Miscount, StreamAdapter
 
+
+class _Permits:
+    """A counting semaphore (acquire, release) whose permits are tokens in a C queue:
+    threading.Semaphore is a Python Condition (its lock, its notify), ~1.4 us an acquire and
+    release pair where this costs ~0.1 us, and a stream case takes two pairs (its window slot
+    and its exchange permit)."""
+
+    __slots__ = ("_tokens",)
+
+    def __init__(self, count: int) -> None:
+        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(count):
+            self._tokens.put(None)
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        try:
+            self._tokens.get(blocking, timeout)
+        except queue.Empty:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._tokens.put(None)
+
+
 # A case handed to its targets: the case, what was sent, and each target's answer to await.
-_Sent = tuple[Case, Invocation, dict[str, Pending], "threading.Semaphore | None"]
+_Sent = tuple[Case, Invocation, dict[str, Pending], _Permits | None]
 # (the last: the exchange permit the case holds until its answers are read, see _Live)
 
 
@@ -106,7 +132,7 @@ class _Live:
     # `exchanges` holds one permit per helper of the target with the fewest, taken before a
     # case is sent and given back once its answers are read, so no lane ever waits for a
     # free helper while answers it has in flight go unread.
-    exchanges: threading.Semaphore | None = None
+    exchanges: _Permits | None = None
     exchange_slots: int = 1  # the permits `exchanges` holds: the cases in flight at once
     # Which stream helper process answered which case (None: no stream target).
     ledger: _Ledger | None = None
@@ -337,7 +363,7 @@ def _start_targets(
     # holds no case): sized after the start, so a dead `workers: 1` target does not hold
     # the others' cases to one at a time.
     slots = (_fewest_workers(live) or 1) if polled else 1
-    exchanges = threading.Semaphore(slots) if polled else None
+    exchanges = _Permits(slots) if polled else None
     return _Live(live, unavailable, infos, exchanges, slots, ledger)
 
 
@@ -527,7 +553,7 @@ class _Lanes:
         # Cases lane 0 keeps in flight while it evaluates one (see _next_result): one over
         # HTTP; with lanes reading stream helpers, one per helper of the fewest `workers`.
         self.depth = live.exchange_slots if self.overlap else 1
-        self.window = threading.Semaphore(max(jobs, self.depth + 1) * _WINDOW_PER_JOB)
+        self.window = _Permits(max(jobs, self.depth + 1) * _WINDOW_PER_JOB)
         mutex = threading.Lock()
         self.lock = threading.Condition(mutex)  # `done` changed: only the reader waits on it
         self.gate = threading.Condition(mutex)  # `limit` changed: idle lanes wait on it
@@ -592,7 +618,8 @@ class _Lanes:
                 # answers of those already sent are read, and stamped, before it is.
                 for at, (waiting, sent) in enumerate(list(self.ahead)):
                     self.ahead[at] = (waiting, _settled(sent)[0])
-            self._store(position, self._complete(started, position))
+            # Stored by lane 0 itself: no one waits on `lock` meanwhile (only lane 0 does).
+            self._store(position, self._complete(started, position), wake=False)
             with self.lock:
                 if index in self.done:
                     return self.done.pop(index)
@@ -637,17 +664,21 @@ class _Lanes:
         self.busy += 1
         return index
 
-    def _store(self, index: int, result: CaseResult) -> None:
+    def _store(self, index: int, result: CaseResult, wake: bool = True) -> None:
+        """`wake`: tell lane 0, which may be waiting for this result (a lane thread stored
+        it)."""
         with self.lock:
             self.done[index] = result
             self.busy -= 1
-            self.lock.notify()
-            if self.tuner is not None:
+            if wake:
+                self.lock.notify()
+            tuner = self.tuner
+            if tuner is not None and not tuner.settled:  # settled: its count never moves
                 # Counted when it ends, not when it is handed on in spec order: lane 0 may
                 # be running a case of its own while the next one in order is done. Counted
                 # then, two lanes of a 2 s endpoint looked no faster than one (two cases in
                 # 4 s), and a 20-case run stayed at one lane: 37 s, 7 s with -j 8.
-                lanes = self.tuner.observe(time.perf_counter())
+                lanes = tuner.observe(time.perf_counter())
                 if lanes != self.limit:
                     self.limit = lanes
                     self.gate.notify_all()  # `gate` shares the lock held here

@@ -161,10 +161,27 @@ def _root(settings: CompareSettings) -> _Ctx:
     return _Ctx(opts, tuple(p for p in settings.paths if p.path), 0)
 
 
-@lru_cache(maxsize=64)
-def any_order_arrays(settings: CompareSettings) -> Callable[[tuple[str | int, ...]], bool] | None:
+_AnyOrder = Callable[[tuple[str | int, ...]], bool] | None
+# The settings last asked about and their answer: asked for every target of every case, and
+# the lru_cache's key is the settings' hash, which a frozen dataclass computes anew each time
+# (~1 us, over every field).
+_last_any_order: tuple[CompareSettings, _AnyOrder] | None = None
+
+
+def any_order_arrays(settings: CompareSettings) -> _AnyOrder:
     """Whether the array at a path is compared in any order (`set`, `multiset`, or matched by
     `key`); None when every array is compared in order."""
+    global _last_any_order
+    last = _last_any_order
+    if last is not None and last[0] is settings:
+        return last[1]
+    found = _any_order_arrays(settings)
+    _last_any_order = (settings, found)  # one assignment: another thread sees old or new
+    return found
+
+
+@lru_cache(maxsize=64)
+def _any_order_arrays(settings: CompareSettings) -> _AnyOrder:
     if settings.arrays == "ordered" and all(
         p.arrays in (None, "ordered") and p.key is None for p in settings.paths
     ):

@@ -196,17 +196,16 @@ def _gate_command(
         if silent_failure:
             parsed.facets["stdout"] = ""  # failures compared by exit code and stderr
         else:
-            # Empty is a value only after a success (exit 0), whatever exit_code comparing says.
-            allow = raw.exit_code == 0 and spec.allows_empty(raw.target)
             value = raw.take_value() if isinstance(raw, StreamAnswer) else None
             if value is not None and not _within_depth(raw.stdout, value[0]):
                 value = None  # parse_output says why, as for any other target
+            if value is not None and spec.output == "json":
+                parsed.facets["stdout"] = value[0]  # a stream answer parsed as it came
+                return parsed
+            # Empty is a value only after a success (exit 0), whatever exit_code comparing says.
+            allow = raw.exit_code == 0 and spec.allows_empty(raw.target)
             try:
-                parsed.facets["stdout"] = (
-                    value[0]
-                    if value is not None and spec.output == "json"
-                    else parse_output(raw.stdout, spec.output, "stdout", allow)
-                )
+                parsed.facets["stdout"] = parse_output(raw.stdout, spec.output, "stdout", allow)
             except ValueError as exc:
                 parsed.error = str(exc)
     return parsed
