@@ -7,45 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.cli import run_cli
-from tests.support.paths import HELPER_PY
+from tests.support.paths import HELPER_PY, SERVERS
 
-# One request at a time, each answered DELAY s later; `Connection: close` (HTTP/1.0), so
+# One request at a time, each answered DELAY s later; `--close`: each connection closed, so
 # waiting requests queue in the listen backlog, not behind an idle keep-alive connection.
-SERVER = """
-import sys, time
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self._send(b"ok")
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["content-length"]))
-        time.sleep(float(sys.argv[2]))
-        self._send(body)
-
-    def _send(self, body):
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-server.request_queue_size = 64
-print("listening", flush=True)
-server.serve_forever()
-"""
+SERVER = SERVERS / "one_at_a_time.py"
 DELAY = 0.6
 TIMEOUT = 2.5  # room for 2 lanes (2 x 0.6 s within half of it); 6 queued requests need 3.6 s
 
 
 def spec(tmp_path: Path) -> Path:
-    (tmp_path / "one_at_a_time.py").write_text(SERVER)
-    run = f'["{HELPER_PY}", one_at_a_time.py, "${{port}}", "{DELAY}"]'
+    run = f'["{HELPER_PY}", "{SERVER}", "${{port}}", --delay, "{DELAY}", --close]'
     service = f"{{run: {run}, ready: {{log: listening}}}}"
     target = (
         f'{{url: "http://127.0.0.1:${{port}}", port: auto, timeout: {TIMEOUT}, service: {service}}}'

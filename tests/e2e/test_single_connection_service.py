@@ -7,41 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.cli import run_cli
-from tests.support.paths import HELPER_PY
+from tests.support.paths import HELPER_PY, SERVERS
 
-SERVER = """
-import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: one client holds the only thread
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self._send(b"ok")
-
-    def do_POST(self):
-        self._send(self.rfile.read(int(self.headers["content-length"])))
-
-    def _send(self, body):
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-print("listening", flush=True)
-server.serve_forever()
-"""
+SERVER = SERVERS / "one_at_a_time.py"  # one connection at a time, kept alive
 
 
 def spec_text(concurrency: str) -> str:
     target = (
         f'{{url: "http://127.0.0.1:${{port}}", port: auto, timeout: 1{concurrency}, '
-        f'service: {{run: ["{HELPER_PY}", one.py, "${{port}}"], ready: {{log: listening}}}}}}'
+        f'service: {{run: ["{HELPER_PY}", "{SERVER}", "${{port}}"], ready: {{log: listening}}}}}}'
     )
     cases = "".join(f"  - {{name: c{i}, input: {{n: {i}}}}}\n" for i in range(8))
     return (
@@ -53,7 +27,6 @@ def spec_text(concurrency: str) -> str:
 def test_timeouts_beside_other_cases_get_a_hint_and_concurrency_one_fixes_them(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "one.py").write_text(SERVER)
     (tmp_path / "spec.yaml").write_text(spec_text(""))
     crowded = run_cli("run", "spec.yaml", "-j", "4", "--report-dir", "out", cwd=tmp_path)
     assert crowded.returncode == 1, crowded.stdout + crowded.stderr
