@@ -314,9 +314,12 @@ def _maybe_in_repository(folder: Path) -> bool:
     repository in the folder or above it, and no GIT_DIR. Anything else is left to git."""
     if os.environ.get("GIT_DIR"):
         return True
-    for level in (folder, *folder.parents):
-        if (level / ".git").exists() or (
-            (level / "HEAD").is_file() and (level / "objects").is_dir()
-        ):
-            return True
+    try:
+        for level in (folder, *folder.parents):
+            if (level / ".git").exists() or (
+                (level / "HEAD").is_file() and (level / "objects").is_dir()
+            ):
+                return True
+    except OSError:  # a folder it may not look into (EACCES): git decides, as before
+        return True
     return False

@@ -205,3 +205,15 @@ def test_commit_is_found_wherever_git_finds_one(
     monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
     history._git_head.cache_clear()
     assert history.git_commit(plain) == head
+
+
+def test_a_folder_that_cannot_be_looked_into_is_left_to_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Path.exists raises PermissionError (not False) under a folder without search permission:
+    # the check must not end the report in a traceback; git is asked, as before the check.
+    def refused(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "exists", refused)
+    assert history._maybe_in_repository(tmp_path) is True
