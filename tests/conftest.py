@@ -87,8 +87,9 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _nothing_left() -> Iterator[None]:
     """Every test ends with none of the processes it started (or theirs) still running."""
+    since = support_cli.last_pid()
     yield
-    left = support_cli.no_marked_processes_remain()
+    left = support_cli.no_marked_processes_remain(since)
     if left:
         support_cli.kill_marked()
     assert left == [], f"processes left running: {left}"

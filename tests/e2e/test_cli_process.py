@@ -3,6 +3,7 @@ forked from a process that imported yamlparity once (tests/support/forkcli.py)."
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,28 @@ def test_a_bad_spec_and_the_version_are_the_same_both_ways(tmp_path: Path) -> No
     assert spawned == forked and spawned[0] == 2
     assert "bad.yaml:" in spawned[2]
     assert _both(tmp_path, "--version")[0] == _both(tmp_path, "--version")[1]
+
+
+def test_the_leak_check_finds_a_process_started_in_its_window_and_only_there() -> None:
+    since = cli.last_pid()
+    left = subprocess.Popen(
+        ["sh", "-c", "echo up; exec sleep 60"], env=cli.cli_env(), stdout=subprocess.PIPE
+    )
+    try:
+        assert left.stdout is not None and left.stdout.readline() == b"up\n"  # past its exec
+        assert left.pid in cli.marked_processes(since)
+        assert left.pid in cli.marked_processes()  # without a window: every process is read
+        assert left.pid not in cli.marked_processes(cli.last_pid())  # started before it
+    finally:
+        left.kill()
+        left.wait()
+        if left.stdout is not None:
+            left.stdout.close()
+    assert left.pid not in cli.marked_processes(since)
+
+
+def test_the_leak_check_window_follows_pids_past_pid_max() -> None:
+    plain, wrapped = cli.given_since(100, 200), cli.given_since(32000, 50)
+    assert [plain(p) for p in (100, 101, 200, 201)] == [False, True, True, False]
+    assert [wrapped(p) for p in (32000, 32001, 1, 50, 51)] == [False, True, True, True, False]
+    assert cli.given_since(None, 5)(1) and cli.given_since(5, None)(1)  # unknown: read all

@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support import forkcli
@@ -172,12 +173,40 @@ def wait_for(predicate: object, within: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def marked_processes() -> list[int]:
-    """Live processes that carry this session's marker (other than this test process)."""
+_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
+
+
+def last_pid() -> int | None:
+    """The pid the kernel gave last in this pid namespace (None where it cannot be read)."""
+    try:
+        return int(_LAST_PID.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def given_since(since: int | None, now: int | None) -> Callable[[int], bool]:
+    """Whether a pid was given after `last_pid()` returned `since` and before it returned
+    `now`: pids are handed out in increasing order, wrapping at pid_max, so a test's processes
+    lie in (since, now]. A test starts far fewer processes than pid_max (32768 at least), so
+    the range never laps."""
+    if since is None or now is None:
+        return lambda pid: True
+    if since <= now:
+        return lambda pid: since < pid <= now
+    return lambda pid: pid > since or pid <= now  # wrapped past pid_max
+
+
+def marked_processes(since: int | None = None) -> list[int]:
+    """Live processes that carry this session's marker (other than this test process); with
+    `since` (a `last_pid()`), only those started after it: the environment of every process
+    on the machine is not read after each test."""
     needle = f"{MARKER_NAME}={MARKER}".encode()
     found: list[int] = []
+    given = given_since(since, last_pid())
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        if not given(int(entry.name)):
             continue
         try:
             environ = (entry / "environ").read_bytes()
@@ -188,9 +217,10 @@ def marked_processes() -> list[int]:
     return found
 
 
-def no_marked_processes_remain() -> list[int]:
-    """The marked processes still alive once killed ones have had time to vanish."""
-    left = marked_processes()
+def no_marked_processes_remain(since: int | None = None) -> list[int]:
+    """The marked processes (started after `since`) still alive once killed ones have had
+    time to vanish."""
+    left = marked_processes(since)
     return [pid for pid in left if not gone_soon(pid)]
 
 
