@@ -202,20 +202,24 @@ report: {{path: report_http.md}}
     return spec
 
 
-def command_spec(folder: Path, mode: str, workers: int) -> Path:
+def command_spec(folder: Path, mode: str, workers: int, delay_ms: str = "") -> Path:
+    """`delay_ms` (process mode): each helper answers that much later, as one waiting on a
+    remote service would."""
     script = "stream_helper.js" if mode == "stream" else "once_helper.js"
-    spec = folder / f"command_{mode}_{workers}.yaml"
+    label = f"{mode}_{workers}" + (f"_wait{delay_ms}" if delay_ms else "")
+    spec = folder / f"command_{label}.yaml"
     helper = TARGETS / script
+    run = f'[node, "{helper}"' + (f', "{delay_ms}"]' if delay_ms else "]")
     spec.write_text(
         f"""\
-name: bench_{mode}_{workers}
+name: bench_{label}
 targets:
-  a: {{run: [node, "{helper}"], mode: {mode}, workers: {workers}}}
-  b: {{run: [node, "{helper}"], mode: {mode}, workers: {workers}}}
+  a: {{run: {run}, mode: {mode}, workers: {workers}}}
+  b: {{run: {run}, mode: {mode}, workers: {workers}}}
 normalize:
   - del(.elapsed_ms)
 cases_from: [cases.jsonl]
-report: {{path: report_{mode}_{workers}.md}}
+report: {{path: report_{label}.md}}
 """
     )
     return spec
@@ -546,6 +550,7 @@ def cpu_hog() -> Iterator[None]:
 
 
 SLOW_MS = "500"  # the `slow` kind of the lanes sweep: an endpoint answering half a second later
+WAIT_MS = "300"  # the `wait` kind: a process per case that answers 0.3 s later (a remote call)
 
 
 def lanes_spec(folder: Path, kind: str, ports: tuple[int, int]) -> Path:
@@ -553,6 +558,8 @@ def lanes_spec(folder: Path, kind: str, ports: tuple[int, int]) -> Path:
         return http_spec(folder, ports)
     if kind == "stream2":  # two helpers per target
         return command_spec(folder, "stream", 2)
+    if kind == "wait":
+        return command_spec(folder, "process", 1, WAIT_MS)
     return command_spec(folder, kind, 1)
 
 
@@ -621,10 +628,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--kind",
-        choices=("http", "process", "stream", "stream2", "slow"),
+        choices=("http", "process", "stream", "stream2", "slow", "wait"),
         action="append",
         help="lanes sweep: only this target kind (repeatable; stream2: two helpers per target; "
-        "slow: HTTP answering 0.5 s later)",
+        "slow: HTTP answering 0.5 s later; wait: a process per case answering 0.3 s later)",
     )
     args = parser.parse_args()
     missing = missing_tools()
@@ -656,7 +663,14 @@ def main() -> int:
         if "startup" in only:
             figures += bench_startup(folder, 2 if smoke else 100)
         if "lanes" in only:
-            sizes = {"http": 2000, "process": 24, "stream": 2000, "stream2": 2000, "slow": 40}
+            sizes = {
+                "http": 2000,
+                "process": 24,
+                "stream": 2000,
+                "stream2": 2000,
+                "slow": 40,
+                "wait": 40,
+            }
             if smoke:  # one kind, at rest, one fixed count: proves the sweep runs
                 bench_lanes(folder, {"stream": 10}, 1, [1], hog=False)
             else:

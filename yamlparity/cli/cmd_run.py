@@ -69,6 +69,7 @@ def register(sub: Any) -> None:
             "doubling brings at least 10%% more cases a second, up to 4 x CPU count, at most "
             "32; when the first case takes half a second or more over HTTP, at once as many "
             "lanes as the targets' timeouts leave room for, taken back if they do not pay; "
+            "process helpers that leave the cores idle (they wait) grow fourfold a step; "
             "the project's `jobs` setting fixes it too)"
         ),
     )

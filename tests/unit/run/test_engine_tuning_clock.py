@@ -135,3 +135,56 @@ def test_samples_of_slow_cases_need_no_warm_up() -> None:
                 break
     assert path == [1, 2, 4, 8]
     assert done == 1 + 2 + 4
+
+
+class CpuClock:
+    """The CPU seconds a fake run has used: `per_case` for each case observed."""
+
+    def __init__(self, per_case: float) -> None:
+        self.used, self.per_case = 0.0, per_case
+
+    def __call__(self) -> float:
+        return self.used
+
+
+def process_tuner(clock: CpuClock, cores: int, monkeypatch: pytest.MonkeyPatch) -> _Tuner:
+    """The tuner of targets that start a process per case (engine._tuner_for), on `cores`."""
+    monkeypatch.setattr(engine, "_cores", lambda: cores)
+    return _Tuner(8, start=2, sample=4, warm_up=False, waits=False, began=0.0, cpu=clock)
+
+
+def run_rounds(tuner: _Tuner, clock: CpuClock, seconds: float, rounds: int) -> list[int]:
+    """Cases of `seconds` each, every lane's case ending together; the lanes after each round."""
+    now, path = 0.0, []
+    for _ in range(rounds):
+        now += seconds
+        for _ in range(tuner.lanes):
+            clock.used += clock.per_case
+            lanes = tuner.observe(now)
+        path.append(lanes)
+    return path
+
+
+def test_helpers_that_wait_get_four_times_the_lanes_from_their_first_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0.3 s a case, 20 ms of CPU each (a helper calling a remote service): the cores sit idle.
+    clock = CpuClock(per_case=0.02)
+    tuner = process_tuner(clock, 2, monkeypatch)
+    assert run_rounds(tuner, clock, 0.3, 3) == [8, 8, 8]
+    assert tuner.settled  # the round at 8 lanes brought more cases a second: the ceiling
+
+
+def test_helpers_that_compute_still_double(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0.3 s a case, all of it CPU, two lanes on two cores: the cores are busy.
+    clock = CpuClock(per_case=0.3)
+    path = run_rounds(process_tuner(clock, 2, monkeypatch), clock, 0.3, 8)
+    plain = _Tuner(8, start=2, sample=4, warm_up=False, waits=False, began=0.0)
+    assert path == run_rounds(plain, clock, 0.3, 8) == [2, 2, 2, 2, 4, 4, 4, 4]
+
+
+def test_without_a_cpu_clock_the_tuner_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = CpuClock(per_case=0.0)
+    waiting = run_rounds(process_tuner(clock, 2, monkeypatch), clock, 0.3, 6)
+    plain = _Tuner(8, start=2, sample=4, warm_up=False, waits=False, began=0.0)
+    assert run_rounds(plain, clock, 0.3, 6) == [2, 2, 2, 2, 4, 4] != waiting
