@@ -359,9 +359,12 @@ def _value(text: str, pos: int) -> tuple[JSON, int]:
     except Exception:  # bad JSON, a duplicate key, too deep: the whole-tree path says it exactly
         raise Unsupported("not plain JSON") from None
     # The whole-tree path refuses a document nested deeper than MAX_DEPTH; so must this one,
-    # or a verdict would depend on the output's size. Brackets are counted at C speed first.
-    if text.count("[", pos, end) + text.count("{", pos, end) > _ELEMENT_DEPTH and deeper_than(
-        value, _ELEMENT_DEPTH
+    # or a verdict would depend on the output's size. Brackets are counted at C speed first,
+    # and only in a value long enough to hold more of them than the bound.
+    if (
+        end - pos > _ELEMENT_DEPTH
+        and text.count("[", pos, end) + text.count("{", pos, end) > _ELEMENT_DEPTH
+        and deeper_than(value, _ELEMENT_DEPTH)
     ):
         raise Unsupported("nested deeper than the whole-tree path allows")
     return value, end
@@ -379,47 +382,85 @@ def _expect(text: str, pos: int, char: str) -> int:
     raise Unsupported("not plain JSON")
 
 
-def _elements(text: str, pos: int, end: list[int]) -> Iterator[list[JSON]]:
+# What follows an element: `,` and the space before the next one (group 1 set), or `]`.
+_AFTER_ELEMENT = re.compile(r"[ \t\n\r]*(?:(,)[ \t\n\r]*|\])")
+
+
+@dataclass
+class _Lead:
+    """The slice the first target read last, offered to the others: a target whose text goes
+    on with exactly the same characters (the slice's elements, the space and the `,` or `]`
+    after the last one) would parse exactly the same elements, so it takes them as they are.
+    The `,` or `]` is part of the text compared: `12` is not the start of `123`. Sharing the
+    parsed elements is safe with rules: a rule never changes its input (normalize.apply) and
+    runs on every target's slice as before, so each target's stats are its own."""
+
+    key: tuple[Spine, int] | None = None  # the spine and the slice's number in it
+    text: str = ""
+    items: list[JSON] = field(default_factory=list)
+    closed: bool = False  # the slice ends the array
+
+
+def _elements(
+    text: str, pos: int, end: list[int], path: Spine, lead: _Lead
+) -> Iterator[list[JSON]]:
     """Slices of the array whose `[` is before `pos`; its end position goes to end[0]
     (a generator's return value does not reach the caller's loop)."""
     pos = _space(text, pos)
-    items: list[JSON] = []
     if text.startswith("]", pos):
         end[0] = pos + 1
         return
+    after = _AFTER_ELEMENT.match
+    number = 0
     while True:
-        value, pos = _value(text, pos)
-        items.append(value)
-        if len(items) == SLICE:
-            yield items
-            items = []
-        pos = _space(text, pos)
-        if text.startswith("]", pos):
-            break
-        pos = _space(text, _expect(text, pos, ","))
-    if items:
+        key = (path, number)
+        number += 1
+        if lead.key == key and text.startswith(lead.text, pos):
+            pos += len(lead.text)
+            closed = lead.closed  # read before yielding: the lead moves on meanwhile
+            yield lead.items
+            if closed:
+                break
+            continue
+        first = pos
+        items: list[JSON] = []
+        closed = False
+        while len(items) < SLICE:
+            value, pos = _value(text, pos)
+            items.append(value)
+            sep = after(text, pos)
+            if sep is None:
+                raise Unsupported("not plain JSON")
+            pos = sep.end()
+            if sep.group(1) is None:
+                closed = True
+                break
+        if lead.key != key:  # the first target to read this slice
+            lead.key, lead.text, lead.items, lead.closed = key, text[first:pos], items, closed
         yield items
-    end[0] = pos + 1
+        if closed:
+            break
+    end[0] = pos
 
 
-def _events(text: str) -> Iterator[Any]:
+def _events(text: str, lead: _Lead) -> Iterator[Any]:
     """_Spine, its slices, None; ... then the _Skeleton (or nothing for a top-level array)."""
     end = [0]
     pos = _space(text, 0)
     if text.startswith("[", pos):
         yield _Spine(())
-        yield from _elements(text, pos + 1, end)
+        yield from _elements(text, pos + 1, end, (), lead)
         yield None
         _trailing(text, end[0])
         return
     spines: set[Spine] = set()
-    members = yield from _object(text, _expect(text, pos, "{"), (), spines, end)
+    members = yield from _object(text, _expect(text, pos, "{"), (), spines, end, lead)
     _trailing(text, end[0])
     yield _Skeleton(members, spines)
 
 
 def _object(
-    text: str, pos: int, path: Spine, spines: set[Spine], end: list[int]
+    text: str, pos: int, path: Spine, spines: set[Spine], end: list[int], lead: _Lead
 ) -> Generator[Any, None, dict[str, JSON]]:
     """The object after its `{` at `pos`, member by member: arrays become spines (their
     events go out), objects near the top are scanned the same way, other values parsed.
@@ -437,7 +478,7 @@ def _object(
         here = (*path, key)
         if text.startswith("[", pos):
             yield _Spine(here)
-            yield from _elements(text, pos + 1, end)
+            yield from _elements(text, pos + 1, end, here, lead)
             yield None
             pos = end[0]
             members[key] = []
@@ -447,7 +488,7 @@ def _object(
             and len(here) <= WRAPPER_DEPTH
             and (len(members) < WRAPPER_MEMBERS)
         ):
-            members[key] = yield from _object(text, pos + 1, here, spines, end)
+            members[key] = yield from _object(text, pos + 1, here, spines, end, lead)
             pos = end[0]
         else:
             members[key], pos = _value(text, pos)
@@ -485,7 +526,8 @@ def compare_documents(
     max_samples: int,
 ) -> Documents:
     """Scan every target's text in step; raises Unsupported when whole trees are needed."""
-    streams = {name: _events(text) for name, text in texts.items()}
+    lead = _Lead()
+    streams = {name: _events(text, lead) for name, text in texts.items()}
     target_rules = {name: _TargetRules(rules[name], max_samples) for name in texts}
     spines: dict[str, dict[Spine, list[JSON]]] = {name: {} for name in texts}
     seen: set[Spine] = set()

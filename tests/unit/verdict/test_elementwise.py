@@ -20,6 +20,7 @@ from tests.support.paths import SERVERS
 from yamlparity.core import gcpause
 from yamlparity.core.jsonvalue import RawJson, canonical
 from yamlparity.results.records import CaseResult
+from yamlparity.rules.normalize import compile_rule
 from yamlparity.spec.load import load_spec
 from yamlparity.spec.model import Spec
 from yamlparity.targets.base import RawObservation
@@ -34,7 +35,7 @@ def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def make_spec(
     folder: Path,
-    rules: list[str],
+    rules: list[str] | list[dict[str, Any]],
     extra: str = "",
     targets: int = 2,
     compare: str = "{facets: [status, body]}",
@@ -371,6 +372,93 @@ def test_arrays_in_different_places_fall_back(
     fast, whole = both_ways(spec, {"a": A, "b": b}, monkeypatch)
     assert not took_elementwise(fast)
     assert summary(fast) == summary(whole)
+
+
+# ------------------------------------------- slices whose text is the first target's, shared
+
+
+def test_identical_text_with_rules_for_one_target_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same characters, parsed once, normalized by each target's own rules: `a`'s rule
+    # must not reach `b`'s elements, and each target's audit counts only its own changes.
+    rules = [
+        {"rule": "del(.rows[].ts)", "targets": ["a"]},
+        {"rule": ".rows[].name |= ascii_upcase", "targets": ["b"]},
+    ]
+    spec = make_spec(tmp_path, rules)
+    fast, whole = both_ways(spec, {"a": A, "b": A}, monkeypatch)
+    assert took_elementwise(fast) and fast.verdict == "DIFF"
+    assert ".rows[0].ts" in [d.path for d in fast.differences]
+    assert summary(fast) == summary(whole)
+
+
+@pytest.mark.parametrize("targets", [2, 3])
+@pytest.mark.parametrize("changed", [0, 2, 3, 5, 9])  # first, inside, at the edges of slices
+def test_identical_slices_but_one_element(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, targets: int, changed: int
+) -> None:
+    spec = make_spec(tmp_path, ["del(.rows[].ts)"], targets=targets)
+    bodies = {name: A for name in "abc"[:targets]}
+    bodies["b"] = json.dumps(
+        {"elapsed_ms": 1.5, "rows": rows(10, **{f"r{changed}_v": 1}), "next": None}
+    )
+    fast, whole = both_ways(spec, bodies, monkeypatch)
+    assert took_elementwise(fast) and fast.verdict == "DIFF"
+    assert [d.path for d in fast.differences] == [f".rows[{changed}].v"]
+    assert summary(fast) == summary(whole)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("[1, 2, 12]", "[1, 2, 123]"),  # `12` is a prefix of `123`: the `]` is compared too
+        ("[1, 2, 12, 4]", "[1, 2, 12]"),  # same slice text up to where one array goes on
+        ("[1, 2, 3, 4]", "[1, 2, 3, 4.0]"),
+        ("[true, 1, 1]", "[true, 1, 1.0]"),
+    ],
+)
+def test_text_that_only_begins_like_the_first_targets_slice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, a: str, b: str
+) -> None:
+    spec = make_spec(tmp_path, [])
+    fast, whole = both_ways(spec, {"a": a, "b": b}, monkeypatch)
+    assert took_elementwise(fast) and fast.verdict == "DIFF"
+    assert summary(fast) == summary(whole)
+
+
+def test_a_duplicate_key_in_a_slice_every_target_shares_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = '{"rows": [{"id": 1}, {"id": 2, "id": 3}, {"id": 4}, {"id": 5}]}'
+    with pytest.raises(elementwise.Unsupported):
+        elementwise.compare_documents({"a": body, "b": body}, {"a": [], "b": []}, 5)
+    fast, whole = both_ways(make_spec(tmp_path, []), {"a": body, "b": body}, monkeypatch)
+    assert not took_elementwise(fast)
+    assert summary(fast) == summary(whole)
+
+
+def test_shared_slices_give_the_documents_separate_parsing_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With the space after `"id":` left out of the second text, no slice of it has the first
+    # target's characters, so every target parses its own elements: the results must not differ.
+    bodies = [A, json.dumps({"elapsed_ms": 1.5, "rows": rows(10, r4_v=0), "next": None})]
+    rules = [(0, compile_rule("del(.rows[].ts)")), (1, compile_rule("del(.elapsed_ms)"))]
+    for texts in ({"a": bodies[0], "b": bodies[0]}, {"a": bodies[0], "b": bodies[1]}):
+        shared = elementwise.compare_documents(texts, {n: rules for n in texts}, 5)
+        apart = elementwise.compare_documents(
+            {
+                n: t.replace('"id": ', '"id":' + " " * (i == 0))
+                for i, (n, t) in enumerate(texts.items())
+            },
+            {n: rules for n in texts},
+            5,
+        )
+        assert shared.sparse == apart.sparse and shared.parsed_equal == apart.parsed_equal
+        assert {
+            n: {i: (s.counts, s.samples) for i, s in r.items()} for n, r in shared.stats.items()
+        } == {n: {i: (s.counts, s.samples) for i, s in r.items()} for n, r in apart.stats.items()}
 
 
 # ---------------------------------------------------------------- property: any document
