@@ -23,16 +23,22 @@ def run(spec: Path) -> subprocess.CompletedProcess[str]:
     return run_cli("run", str(spec), "--report-dir", "out", "-v", cwd=spec.parent, timeout=180)
 
 
-def http_spec(tmp_path: Path, extra: str) -> Path:
-    target = f"""
-        url: "http://127.0.0.1:${{port}}"
-        port: auto
-        timeout: 0.5
-        service: {{run: [{HELPER_PY}, {SERVER}, "${{port}}"], ready: {{log: "listening on"}}}}
-    """
-    body = textwrap.indent(textwrap.dedent(target).strip(), "    ")
+def http_spec(tmp_path: Path, extra: str, b_encoding: str = "") -> Path:
+    """Two targets on big_json_server.py; `b_encoding` ("--compact") changes b's spacing."""
+
+    def target(*flags: str) -> str:
+        run = ", ".join([str(HELPER_PY), str(SERVER), '"${port}"', *flags])
+        text = f"""
+            url: "http://127.0.0.1:${{port}}"
+            port: auto
+            timeout: 0.5
+            service: {{run: [{run}], ready: {{log: "listening on"}}}}
+        """
+        return textwrap.indent(textwrap.dedent(text).strip(), "    ")
+
+    b = target(b_encoding) if b_encoding else target()
     spec = tmp_path / "s.yaml"
-    spec.write_text(f"targets:\n  a:\n{body}\n  b:\n{body}\n" + textwrap.dedent(extra))
+    spec.write_text(f"targets:\n  a:\n{target()}\n  b:\n{b}\n" + textwrap.dedent(extra))
     return spec
 
 
@@ -40,9 +46,13 @@ def test_evaluating_a_big_case_does_not_eat_the_next_cases_timeout(tmp_path: Pat
     # Each answer is ~9 MB and comes back in a few ms; comparing two of them takes longer than
     # the 0.5 s timeout. The next case's request is already sent while this one is compared:
     # its clock must not run during that comparison.
-    # Three cases: two of them sent while the one before is compared.
+    # Three cases: two of them sent while the one before is compared. The same value in two
+    # encodings: each target's text is parsed (identical texts share their parsed slices and
+    # compare in well under the timeout on a fast machine).
     cases = "".join(f"  - {{name: c{i}, input: {{}}}}\n" for i in range(3))
-    spec = http_spec(tmp_path, "request: {method: POST, path: /p}\ncases:\n" + cases)
+    spec = http_spec(
+        tmp_path, "request: {method: POST, path: /p}\ncases:\n" + cases, b_encoding="--compact"
+    )
     done = run(spec)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 match / 0 diff (out of 3)" in done.stdout

@@ -1,12 +1,15 @@
 """Answers every POST at once with the same ~9 MB JSON body; HEAD/GET /big announce a huge
-Content-Length with no body (HEAD) or 304. `python3 big_json_server.py PORT`."""
+Content-Length with no body (HEAD) or 304. `python3 big_json_server.py PORT [--compact]`:
+`--compact` writes the same value without spaces (another runtime's encoding)."""
 
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+SEPARATORS = (",", ":") if "--compact" in sys.argv[2:] else (", ", ": ")
 BIG = json.dumps(
-    {"items": [{"id": i, "name": f"x{i}", "vals": [i, i + 0.5, "s"]} for i in range(200_000)]}
+    {"items": [{"id": i, "name": f"x{i}", "vals": [i, i + 0.5, "s"]} for i in range(200_000)]},
+    separators=SEPARATORS,
 ).encode()
 
 

@@ -416,8 +416,10 @@ def _elements(
         key = (path, number)
         number += 1
         if lead.key == key and text.startswith(lead.text, pos):
-            pos += len(lead.text)
             closed = lead.closed  # read before yielding: the lead moves on meanwhile
+            # After a shared `, ` this text may have more space than the lead's before its
+            # next element (the lead took all of its own).
+            pos = pos + len(lead.text) if closed else _space(text, pos + len(lead.text))
             yield lead.items
             if closed:
                 break

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.support.paths import SERVERS
 from yamlparity.core import gcpause
-from yamlparity.core.jsonvalue import RawJson, canonical
+from yamlparity.core.jsonvalue import Number, RawJson, canonical
 from yamlparity.results.records import CaseResult
 from yamlparity.rules.normalize import compile_rule
 from yamlparity.spec.load import load_spec
@@ -423,6 +423,18 @@ def test_text_that_only_begins_like_the_first_targets_slice(
 ) -> None:
     spec = make_spec(tmp_path, [])
     fast, whole = both_ways(spec, {"a": a, "b": b}, monkeypatch)
+    assert took_elementwise(fast) and fast.verdict == "DIFF"
+    assert summary(fast) == summary(whole)
+
+
+def test_more_space_after_a_shared_slice_is_still_compared_element_by_element(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slices of 3: b's text has the same first slice ("1, 2, 3, ") and then one more space.
+    a, b = "[1, 2, 3, 4, 5, 6, 7]", "[1, 2, 3,  4, 5, 6, 8]"
+    documents = elementwise.compare_documents({"a": a, "b": b}, {"a": [], "b": []}, 5)
+    assert documents.sparse == {"a": [None] * 6 + [Number("7")], "b": [None] * 6 + [Number("8")]}
+    fast, whole = both_ways(make_spec(tmp_path, []), {"a": a, "b": b}, monkeypatch)
     assert took_elementwise(fast) and fast.verdict == "DIFF"
     assert summary(fast) == summary(whole)
 
