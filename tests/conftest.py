@@ -9,6 +9,7 @@ from __future__ import annotations
 import compileall
 import gc
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -35,6 +36,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 def _cores() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return cores or 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the programs the tests start, as it does from a terminal. A suite started
+    as a background job (`cmd &` in a script, some CI runners) has SIGINT ignored, and an
+    ignored signal stays ignored across exec: every interpreter a test starts would then
+    ignore the SIGINT the test sends it (seen: the pytest plugin's interrupt test ran its
+    case to the 60 s timeout). A handler here is reset to the default in each child."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
