@@ -789,7 +789,7 @@ _TUNE_PROCESS_CASES = 4  # ...(per lane) when targets start a process per case
 # -j 8, 2.6 s with -j 20.
 _TUNE_LATENCY = 0.5
 _TUNE_GAIN = 1.1  # more lanes are kept only when they bring 10% more cases a second
-_TUNE_IDLE = 0.5  # a sample that used under this share of the cores waited (see _Tuner._step)
+_TUNE_IDLE = 0.5  # a sample that used under this share of the cores waited (see _Tuner._idle)
 
 
 def _cores() -> int:
@@ -832,7 +832,7 @@ class _Tuner:
         shortest of the targets' timeouts, which bounds the lanes slow cases are given.
         `cpu`: the CPU seconds used so far by this process and its finished children (the
         helpers of targets that start a process per case), which tells a sample that waited
-        from one that computed (see _step)."""
+        from one that computed (see _idle)."""
         self.ceiling = ceiling
         self.waits = waits
         self.began = began
@@ -866,7 +866,7 @@ class _Tuner:
             if first >= _TUNE_SECONDS and self._idle(first):
                 # The first round waited, start-up included: its lanes' rate is a sample.
                 self.best_rate, self.best_lanes = self.lanes / first, self.lanes
-                self.lanes = min(self.ceiling, self.lanes * 4)
+                self.lanes = max(self.lanes, min(self.lanes * 4, self._room(first)))
                 self.settled = self.lanes == self.best_lanes
             self._mark(now)
             return self.lanes
@@ -910,7 +910,8 @@ class _Tuner:
             self.settled = True
         elif rate >= self.best_rate * _TUNE_GAIN:
             self.best_rate, self.best_lanes = rate, self.lanes
-            latency = elapsed * self.lanes / self.count if slow_cases_only else 0.0
+            # Cases that waited: as many more lanes as the timeouts leave room for (_room).
+            latency = elapsed * self.lanes / self.count if slow_cases_only or idle else 0.0
             grown = self.lanes * (4 if idle else 2)
             self.lanes = max(self.lanes, min(grown, self._room(latency)))
             self.settled = self.lanes == self.best_lanes
@@ -997,6 +998,9 @@ def _tuner_for(spec: Spec, live: _Live, ceiling: int, began: float) -> _Tuner:
     from yamlparity.targets.stream import StreamAdapter
 
     adapters = list(live.adapters.values())
+    live_targets = [spec.targets[name] for name in live.adapters]
+    timed = (t for t in live_targets if isinstance(t, HttpTarget | CommandTarget))
+    shortest = min((t.timeout for t in timed), default=None)
     if adapters and all(isinstance(a, CommandAdapter) for a in adapters):
         if any(isinstance(a, StreamAdapter) for a in adapters):
             return _Tuner(
@@ -1010,11 +1014,9 @@ def _tuner_for(spec: Spec, live: _Live, ceiling: int, began: float) -> _Tuner:
             warm_up=False,
             waits=False,
             began=began,
+            timeout=shortest,
             cpu=_cpu_seconds,
         )
-    live_targets = [spec.targets[name] for name in live.adapters]
-    timed = (t for t in live_targets if isinstance(t, HttpTarget | CommandTarget))
-    shortest = min((t.timeout for t in timed), default=None)
     return _Tuner(ceiling, began=began, timeout=shortest)
 
 

@@ -147,10 +147,14 @@ class CpuClock:
         return self.used
 
 
-def process_tuner(clock: CpuClock, cores: int, monkeypatch: pytest.MonkeyPatch) -> _Tuner:
+def process_tuner(
+    clock: CpuClock, cores: int, monkeypatch: pytest.MonkeyPatch, timeout: float | None = None
+) -> _Tuner:
     """The tuner of targets that start a process per case (engine._tuner_for), on `cores`."""
     monkeypatch.setattr(engine, "_cores", lambda: cores)
-    return _Tuner(8, start=2, sample=4, warm_up=False, waits=False, began=0.0, cpu=clock)
+    return _Tuner(
+        8, start=2, sample=4, warm_up=False, waits=False, began=0.0, timeout=timeout, cpu=clock
+    )
 
 
 def run_rounds(tuner: _Tuner, clock: CpuClock, seconds: float, rounds: int) -> list[int]:
@@ -173,6 +177,17 @@ def test_helpers_that_wait_get_four_times_the_lanes_from_their_first_round(
     tuner = process_tuner(clock, 2, monkeypatch)
     assert run_rounds(tuner, clock, 0.3, 3) == [8, 8, 8]
     assert tuner.settled  # the round at 8 lanes brought more cases a second: the ceiling
+
+
+def test_helpers_that_wait_get_no_more_lanes_than_their_timeout_leaves_room_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0.3 s a case with a 2 s timeout: were the service behind them to take one call at a
+    # time, 3 lanes are answered within half of it (engine._Tuner._room), not 8.
+    clock = CpuClock(per_case=0.02)
+    assert run_rounds(process_tuner(clock, 2, monkeypatch, timeout=2.0), clock, 0.3, 3)[0] == 3
+    # 1 s a case, 2 s timeout: no room for more than the lanes already running.
+    assert run_rounds(process_tuner(clock, 2, monkeypatch, timeout=2.0), clock, 1.0, 3)[0] == 2
 
 
 def test_helpers_that_compute_still_double(monkeypatch: pytest.MonkeyPatch) -> None:
