@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal, overload
 
-from yamlparity.core.jsonvalue import JSON, canonical
+from yamlparity.core.jsonvalue import JSON, Number, canonical
 
 Verdict = Literal["MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED"]
 VERDICTS: tuple[Verdict, ...] = ("MATCH", "DIFF", "FAIL", "ERROR", "SKIP", "KNOWN", "FIXED")
@@ -517,12 +517,51 @@ class SpecResult:
         return plain
 
 
-def case_dict(case: CaseResult) -> dict[str, Any]:
-    """One case as plain data (target values stay exact Numbers)."""
-    plain: dict[str, Any] = _plain(asdict(case))
+def case_dict(case: CaseResult, leaf: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """One case as plain data (target values stay exact Numbers); `leaf`, when given, converts
+    every other scalar and `str`s every key (results_json: floats and ints to exact Numbers)."""
+    plain: dict[str, Any] = plain_data(case, leaf)
     if not plain["agreeing"]:
         del plain["agreeing"]  # only under a tolerance: absent from nearly every case
     return plain
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+# Values taken as they are, with or without `leaf` (from_python leaves them so too).
+_AS_IS = frozenset({str, bool, type(None), Number})
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names in order (as `fields` gives them); None for other types."""
+    try:
+        return _FIELD_NAMES[kind]
+    except KeyError:
+        names = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+        _FIELD_NAMES[kind] = names
+        return names
+
+
+def plain_data(value: Any, leaf: Callable[[Any], Any] | None = None) -> Any:
+    """`_plain(asdict(value))` in one pass: dataclasses become dicts, tuples lists. asdict
+    deep-copies every leaf and _plain copies its result again, ~3/4 of the time a results file
+    of 10,000 cases took to write (bench/README.md); leaves are immutable here, so shared."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(value, dict)):
+        if leaf is None:
+            return {k: v if type(v) in _AS_IS else plain_data(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _AS_IS else plain_data(v, leaf) for k, v in value.items()}
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        return [v if type(v) in _AS_IS else plain_data(v, leaf) for v in value]
+    names = _field_names(kind)
+    if names is not None:
+        data = {}
+        for name in names:
+            item = getattr(value, name)
+            data[name] = item if type(item) in _AS_IS else plain_data(item, leaf)
+        return data
+    return value if leaf is None else leaf(value)
 
 
 def _as_data(value: Any) -> Any:

@@ -47,7 +47,7 @@ def document(
 
 
 def _case_json(case: CaseResult) -> JSON:
-    return jsonvalue.from_python(case_dict(case))
+    return case_dict(case, jsonvalue.from_python)  # converted as made: one pass, not two
 
 
 def dumps(result: SpecResult, extra: Mapping[str, Any] | None = None) -> str:
@@ -135,8 +135,9 @@ def _check(hint: Any) -> Callable[[Any], bool]:
         alternatives = [_check(arg) for arg in typing.get_args(hint)]
         return lambda value: any(accepts(value) for accepts in alternatives)
     if origin is Literal:
-        allowed = typing.get_args(hint)
-        return lambda value: any(type(value) is type(a) and value == a for a in allowed)
+        # (type, value) pairs: `True` is not `1`, nor 1 a Number (Python's True == 1).
+        allowed = frozenset((type(a), a) for a in typing.get_args(hint))
+        return functools.partial(_one_of, allowed)
     if hint is type(None):
         return lambda value: value is None
     if hint is float:
@@ -144,6 +145,13 @@ def _check(hint: Any) -> Callable[[Any], bool]:
     if hint in (int, str, bool):
         return lambda value: type(value) is hint
     return lambda value: True  # dict/list/tuple fields: rebuilt (or taken as JSON) by callers
+
+
+def _one_of(allowed: frozenset[tuple[type, Any]], value: Any) -> bool:
+    try:
+        return (type(value), value) in allowed
+    except TypeError:  # an unhashable value (an object, an array) is none of the literals
+        return False
 
 
 def _counts(data: Any) -> dict[str, int]:
