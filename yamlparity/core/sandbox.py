@@ -277,6 +277,10 @@ class _Watch:
 
 _watches: dict[int, _Watch] = {}
 _watch_lock = threading.Lock()
+# Notified when a watch is added: with none open the watcher waits on it, never waking (it
+# polled 20 times a second for the life of the process, ~0.5% of a core, once any template
+# had been rendered: a long pytest session, a test worker).
+_watch_added = threading.Condition(_watch_lock)
 _watcher: threading.Thread | None = None
 
 
@@ -293,6 +297,9 @@ def _rss() -> int | None:
 
 def _watch_loop() -> None:
     while True:
+        with _watch_lock:
+            while not _watches:
+                _watch_added.wait()
         time.sleep(_WATCH_INTERVAL)
         now = time.monotonic()
         rss = _rss()
@@ -338,6 +345,7 @@ def guard(what: str, seconds: float, memory: int | None = 1 << 30) -> Iterator[N
     _ensure_watcher()
     with _watch_lock:
         _watches[watch.thread_id] = watch
+        _watch_added.notify()
     try:
         yield
     except TemplateLimit as exc:
