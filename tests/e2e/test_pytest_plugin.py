@@ -566,12 +566,13 @@ def test_reports_equal_what_yamlparity_run_writes(
         pytester, "--yamlparity-report-dir", str(out), "--yamlparity-format", "md,json,junit"
     )
     (pytester.path / "seen.log").unlink()
-    cli = subprocess.run(
-        [PY, "-m", "yamlparity", "run", "outcomes.parity.yaml", "skip.parity.yaml", *FORMATS],
+    cli = support.run_cli(
+        "run",
+        "outcomes.parity.yaml",
+        "skip.parity.yaml",
+        *FORMATS,
         cwd=pytester.path,
-        env=support.cli_env(github(pytester.path, "cli-summary.md")),
-        capture_output=True,
-        text=True,
+        env=github(pytester.path, "cli-summary.md"),
         timeout=120,
     )
     assert cli.returncode == 1, cli.stderr

@@ -1,16 +1,27 @@
 """Answers every POST at once with the same ~9 MB JSON body; HEAD/GET /big announce a huge
-Content-Length with no body (HEAD) or 304. `python3 big_json_server.py PORT [--compact]`:
-`--compact` writes the same value without spaces (another runtime's encoding)."""
+Content-Length with no body (HEAD) or 304. `python3 big_json_server.py PORT [--compact]
+[--bodiless]`: `--compact` writes the same value without spaces (another runtime's encoding);
+`--bodiless` serves HEAD and GET only (no body is prepared, a POST is refused with 501)."""
 
-import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SEPARATORS = (",", ":") if "--compact" in sys.argv[2:] else (", ", ": ")
-BIG = json.dumps(
-    {"items": [{"id": i, "name": f"x{i}", "vals": [i, i + 0.5, "s"]} for i in range(200_000)]},
-    separators=SEPARATORS,
-).encode()
+COMMA, COLON = (",", ":") if "--compact" in sys.argv[2:] else (", ", ": ")
+
+
+def big() -> bytes:
+    """json.dumps({"items": [{"id": i, "name": f"x{i}", "vals": [i, i + 0.5, "s"]} for i in
+    range(200_000)]}, separators=(COMMA, COLON)), byte for byte (`i + 0.5` is written `{i}.5`
+    for every i here), spelled out: a fifth of the CPU of building the objects and dumping
+    them (~0.1 s against ~0.5 s a start)."""
+    items = COMMA.join(
+        f'{{"id"{COLON}{i}{COMMA}"name"{COLON}"x{i}"{COMMA}"vals"{COLON}[{i}{COMMA}{i}.5{COMMA}"s"]}}'
+        for i in range(200_000)
+    )
+    return f'{{"items"{COLON}[{items}]}}'.encode()
+
+
+BIG = None if "--bodiless" in sys.argv[2:] else big()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -22,6 +33,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
+        if BIG is None:
+            self.send_error(501, "started with --bodiless")
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(BIG)))

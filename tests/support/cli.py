@@ -200,21 +200,58 @@ def marked_processes(since: int | None = None) -> list[int]:
     """Live processes that carry this session's marker (other than this test process); with
     `since` (a `last_pid()`), only those started after it: the environment of every process
     on the machine is not read after each test."""
+    now = last_pid()
+    window = _window(since, now)
+    if window is None:  # every process is a candidate: the ones /proc lists
+        given = given_since(since, now)
+        candidates = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()]
+        candidates = [pid for pid in candidates if given(pid)]
+    else:
+        candidates = window
     needle = f"{MARKER_NAME}={MARKER}".encode()
     found: list[int] = []
-    given = given_since(since, last_pid())
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        if not given(int(entry.name)):
+    for pid in candidates:
+        if pid == os.getpid():
             continue
         try:
-            environ = (entry / "environ").read_bytes()
+            with open(f"/proc/{pid}/environ", "rb") as environ_file:
+                environ = environ_file.read()
         except OSError:
             continue
-        if needle in environ.split(b"\0") and alive(int(entry.name)):
-            found.append(int(entry.name))
+        if needle in environ.split(b"\0") and alive(pid) and (window is None or _leader(pid)):
+            found.append(pid)
     return found
+
+
+# Past this many pids given since the test started, /proc's listing is read instead.
+_WINDOW = 64
+
+
+def _window(since: int | None, now: int | None) -> list[int] | None:
+    """The pids given in (since, now] when they are few (most tests start no process, or a
+    handful, while the other workers start theirs): each is looked up by number instead of
+    listing /proc and reading every number in it (~0.35 ms a test with ~130 processes
+    running). None when the window is unknown or wide. A pid in the window may be a thread's
+    id, which /proc answers for but does not list: `_leader` leaves those out."""
+    if since is None or now is None:
+        return None
+    if since <= now:
+        return list(range(since + 1, now + 1)) if now - since <= _WINDOW else None
+    try:  # wrapped past pid_max
+        top = int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):
+        return None
+    pids = [*range(since + 1, top), *range(1, now + 1)]
+    return pids if len(pids) <= _WINDOW else None
+
+
+def _leader(pid: int) -> bool:
+    """Whether `pid` is a process (a thread group's leader), not another thread's id."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return any(line.split() == ["Tgid:", str(pid)] for line in status.splitlines())
 
 
 def no_marked_processes_remain(since: int | None = None) -> list[int]:
