@@ -157,16 +157,19 @@ def _job_summary(written: Sequence[Any]) -> None:
 
 def _load(path: Path) -> tuple[Any, dict[str, Any]]:
     """A shard's results file: the spec's results, and the file's `shard` block."""
-    from yamlparity.core import jsonvalue
+    from yamlparity.core import gcpause, jsonvalue
     from yamlparity.report.formats import results_json
 
     try:
-        data = jsonvalue.loads(path.read_bytes())
+        raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except jsonvalue.JsonDecodeError as exc:
-        raise UsageError(f"{path}: not a results file ({exc})") from None
-    result = results_json.from_document(data, str(path))
+    with gcpause.paused(len(raw) >= gcpause.LARGE):  # as results_json.loads reads one
+        try:
+            data = jsonvalue.loads(raw)
+        except jsonvalue.JsonDecodeError as exc:
+            raise UsageError(f"{path}: not a results file ({exc})") from None
+        result = results_json.from_document(data, str(path))
     assert isinstance(data, dict)  # from_document refuses anything else
     block = jsonvalue.to_python(data.get("shard") or {})
     return result, block if isinstance(block, dict) else {}

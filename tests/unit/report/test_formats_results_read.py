@@ -3,6 +3,8 @@ full-output links is lost, and fields are type-checked exactly."""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import subprocess
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from tests.support.cli import run_cli
 from tests.support.paths import HELPER_PY
+from yamlparity.core import gcpause
 from yamlparity.core.errors import SpecError
 from yamlparity.report.formats import results_json
 from yamlparity.report.render import SpecShape, context, synthetic_result
@@ -79,3 +82,42 @@ def test_template_context_from_results_keeps_flagged_rules(tmp_path: Path) -> No
     assert read["analysis"]["flagged"] and read["analysis"]["rules"]
     assert read["analysis"]["flagged"] == live["analysis"]["flagged"]
     assert read["analysis"]["rules"] == live["analysis"]["rules"]
+
+
+def _large_results() -> str:
+    """A results file past gcpause.LARGE (the sample run's cases, again and again)."""
+    from tests.unit.report.test_formats import sample_result
+
+    sample = sample_result()
+    many = dataclasses.replace(sample, cases=list(sample.cases) * 60)
+    text = results_json.dumps(many)
+    assert len(text) >= gcpause.LARGE
+    return text
+
+
+def test_a_large_results_file_is_read_without_collections() -> None:
+    """The parsed tree and the records made from it form no cycle: the collector's passes
+    over them were half the time a 10,000-case file took to read (bench/README.md). One
+    collection may start as the collector resumes (the allocations counted meanwhile)."""
+    text = _large_results()
+    collections: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.callbacks.append(count)
+    try:
+        back = results_json.loads(text)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(collections) <= 1, collections
+    assert len(back.cases) == len(json.loads(text)["cases"])
+    assert gc.isenabled()
+
+
+def test_a_malformed_large_results_file_leaves_the_collector_on() -> None:
+    text = _large_results().replace('"verdict": "MATCH"', '"verdict": 1', 1)
+    with pytest.raises(SpecError, match="malformed results file"):
+        results_json.loads(text)
+    assert gc.isenabled()
