@@ -543,7 +543,7 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
 
 def plain_data(value: Any, leaf: Callable[[Any], Any] | None = None) -> Any:
     """`_plain(asdict(value))` in one pass: dataclasses become dicts, tuples lists. asdict
-    deep-copies every leaf and _plain copies its result again, ~3/4 of the time a results file
+    deep-copies every leaf and _plain copies its result again: most of the time a results file
     of 10,000 cases took to write (bench/README.md); leaves are immutable here, so shared."""
     kind = type(value)
     if kind in _AS_IS:
