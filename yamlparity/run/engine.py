@@ -1006,7 +1006,7 @@ def _tuner_for(spec: Spec, live: _Live, ceiling: int, began: float) -> _Tuner:
             return _Tuner(
                 ceiling, start=ceiling, sample=_TUNE_PROCESS_CASES, warm_up=False, waits=False
             )
-        start = os.cpu_count() or 1
+        start = _cores()  # the cores _idle judges a sample against
         return _Tuner(
             ceiling,
             start=start,
