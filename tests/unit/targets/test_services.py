@@ -148,9 +148,11 @@ def test_ready_http_waits_past_5xx(started: list[ServiceProcess]) -> None:
 
 def test_ready_http_never_below_500_is_unavailable() -> None:
     run = (PY, FAULT_SERVER, "${port}", "--unhealthy-for", "60")
-    # Long enough for the server to be up and answer 503 on a loaded machine (at 0.6 s, at
-    # load 10, it was not listening yet: the reason was a refused connection).
-    svc = process(service(run, ready_http="health", start_timeout=2.0))
+    # Long enough for the server to be up and answer 503 on a loaded machine: at 0.6 s, at
+    # load 10, it was not listening yet (the reason was a refused connection), and at 2 s
+    # neither in the first suite after a boot, with nothing in the page cache. The wait
+    # sleeps between probes: a worker's core is free for the others meanwhile.
+    svc = process(service(run, ready_http="health", start_timeout=6.0))
     with pytest.raises(TargetUnavailable, match=r"GET http://127\.0\.0\.1:\d+/health: HTTP 503"):
         svc.start_and_wait()
     assert not svc.alive()
