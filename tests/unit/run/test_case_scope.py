@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import PY
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.run.calibrate import calibrate_spec
 from yamlparity.run.engine import RunOptions, run_spec
 from yamlparity.spec.load import load_spec
@@ -20,7 +19,7 @@ HELPER = PROGRAMS / "paced_helper.py"
 
 @pytest.fixture
 def spec(tmp_path: Path) -> Spec:
-    targets = {n: {"run": [PY, str(HELPER), n], "timeout": 10} for n in ("a", "b", "c")}
+    targets = {n: {"run": [HELPER_PY, str(HELPER), n], "timeout": 10} for n in ("a", "b", "c")}
     cases = [
         {"name": "skipped", "input": {"touch": "skipped"}, "skip": "waits for DEC-40"},
         {"name": "pair", "input": {"touch": "pair"}, "targets": ["c", "a"]},

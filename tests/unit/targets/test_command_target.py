@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import PROGRAMS
+from tests.support.paths import HELPER_PY, PROGRAMS
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, CommandTarget
 from yamlparity.targets.base import Invocation, TargetUnavailable
@@ -24,7 +24,7 @@ def adapter(mode: str, *extra: str, **kwargs: object) -> CommandAdapter:
     target = CommandTarget(
         name="t",
         location=Location("t.yaml"),
-        run=(sys.executable, str(FAULTY), mode, *extra),
+        run=(HELPER_PY, str(FAULTY), mode, *extra),
         **kwargs,  # type: ignore[arg-type]
     )
     return CommandAdapter(target)

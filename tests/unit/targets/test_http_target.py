@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.paths import TESTS
+from tests.support.paths import HELPER_PY, TESTS
 from yamlparity.core import jsonvalue
 from yamlparity.core.errors import Location
 from yamlparity.spec.model import Case, HttpTarget, Service
@@ -24,7 +23,9 @@ from yamlparity.targets.ports import free_port
 HERE = TESTS
 FAULT_SERVER = str(HERE / "servers" / "fault_server.py")
 VALIDATOR = HERE.parent / "examples" / "validator"
-PY = sys.executable
+# The servers and snippets started here need the standard library only: `python -S`
+# (tests/support/paths.py) starts in a third of the CPU.
+PY = HELPER_PY
 LOC = Location("test")
 CASE = Case(name="c", location=LOC, input=None)
 

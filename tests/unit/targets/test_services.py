@@ -6,7 +6,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +29,9 @@ from yamlparity.targets.services import (
 
 HERE = TESTS
 FAULT_SERVER = str(HERE / "servers" / "fault_server.py")
-PY = sys.executable
+# The servers and snippets started here need the standard library only: `python -S`
+# (tests/support/paths.py) starts in a third of the CPU.
+PY = HELPER_PY
 
 
 def service(run: tuple[str, ...] | str, **options: object) -> Service:
