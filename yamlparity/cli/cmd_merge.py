@@ -66,7 +66,7 @@ def register(sub: Any) -> None:
         "-q",
         "--quiet",
         action="store_true",
-        help="print only the summary lines (no index line), as `run -q` does",
+        help="print only the summary lines: no audit lines, no index line",
     )
     merge.add_argument(
         "--no-history",

@@ -197,7 +197,7 @@ def run_command(args: argparse.Namespace) -> int:
             flush=True,
         )
         if not args.quiet:  # -q: the summary lines only
-            for line in _audit_lines(spec, out, path, paint):
+            for line in _audit_lines(spec, out, path, paint, args.verbose):
                 print(line, flush=True)
         if args.verbose:
             for line in divergence_lines(result, paint):
@@ -229,7 +229,7 @@ def run_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _audit_lines(spec: Any, out: Any, report: Path, paint: Any) -> list[str]:
+def _audit_lines(spec: Any, out: Any, report: Path, paint: Any, verbose: bool) -> list[str]:
     """The audit lines of one spec: the reports' own audit when they made one (it reads the
     calibration data beside the report), else made here the same way."""
     if not spec.rules:
@@ -238,7 +238,7 @@ def _audit_lines(spec: Any, out: Any, report: Path, paint: Any) -> list[str]:
     from yamlparity.results.audit import audit
 
     found = out.audit or audit(out.result, calibration_beside(out.result, str(report)), spec)
-    return audit_lines(found, paint)
+    return audit_lines(found, paint, verbose)
 
 
 def _crowded_timeouts_hint(spec: Any, result: Any, jobs: int | None) -> str:

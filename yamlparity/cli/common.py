@@ -42,7 +42,8 @@ def add_env(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-outside",
         action="store_true",
-        help="let cases_from read files outside the spec's folder",
+        help="let a spec read files outside its folder (cases_from, include, recorded, "
+        "report.template)",
     )
 
 
@@ -128,16 +129,23 @@ def case_names(spec: Any) -> Iterator[str]:
     return iter(names()) if names is not None else (case.name for case in spec.cases)
 
 
-def audit_lines(found: Any, paint: Any) -> list[str]:
+def audit_lines(found: Any, paint: Any, verbose: bool = False) -> list[str]:
     """A line per rule the audit flags (results/audit.py): the report says more, but a run
-    read in a terminal must not keep from its reader that a rule may hide a divergence."""
+    read in a terminal must not keep from its reader that a rule may hide a divergence.
+    `verbose` (-v): also a line per rule that changed nothing (a dead rule hides nothing, but
+    a misspelled path is the likeliest reason, and its field then shows up as a DIFF)."""
     from yamlparity.core.printable import terminal_safe
-    from yamlparity.results.audit import flag_summary
+    from yamlparity.results.audit import dead_summary, flag_summary
 
-    return [
+    lines = [
         f"  {paint.bold('audit:')} {terminal_safe(flag_summary(entry))} — see the report"
         for entry in found.flagged
     ]
+    if verbose:
+        lines += [
+            f"  {paint.bold('audit:')} {terminal_safe(dead_summary(entry))}" for entry in found.dead
+        ]
+    return lines
 
 
 def display_path(path: Path) -> str:

@@ -58,17 +58,24 @@ def divergence_lines(result: Any, paint: Palette) -> list[str]:
         for failure in case.expectation_failures:
             expected = terminal_safe(f"expected {failure.expectation}, saw {failure.seen}")
             lines.append(f"    {failure.target}: {expected}")
-        lines += _stderr_tails(case, paint)
+        lines += _failure_output(case, paint)
     return lines
 
 
-def _stderr_tails(case: Any, paint: Palette) -> list[str]:
-    """What each failed stream helper last wrote on stderr (the one-line reason leaves it
-    out), a line each, escapes shown."""
+def _failure_output(case: Any, paint: Palette) -> list[str]:
+    """What each failed target said, which the one-line reason leaves out: a stream helper's
+    last lines on stderr; for the others the start of what they wrote (a process's stderr, or
+    its stdout when stderr was empty; a response's body), as the report shows it (200
+    characters, secrets masked). A line each, escapes shown."""
     lines: list[str] = []
     for name, outcome in case.outcomes.items():
-        tail = split_stderr_tail(outcome.error or "")[1]
+        if outcome.error is None:
+            continue
+        tail = split_stderr_tail(outcome.error)[1]
         if tail:
             lines.append(f"    {name} {paint.dim('(its last lines on stderr)')}:")
             lines += [f"      {terminal_safe(line)}" for line in tail.splitlines()]
+        elif outcome.raw_excerpt.strip():
+            lines.append(f"    {name} {paint.dim('(the start of what it wrote)')}:")
+            lines += [f"      {terminal_safe(line)}" for line in outcome.raw_excerpt.splitlines()]
     return lines

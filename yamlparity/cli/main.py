@@ -70,7 +70,17 @@ class _ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Any:
         hint = self._did_you_mean(message)
-        raise UsageError(f"{message}{hint}\n{self.format_usage().rstrip()}")
+        raise UsageError(f"{message}{hint}\n{self._usage().rstrip()}")
+
+    def _usage(self) -> str:
+        """The usage of the subcommand the leftover arguments came with (`run --bogus`: run's
+        options, not the list of commands), else this parser's."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and self._command is not None:
+                command = action.choices.get(self._command)
+                if command is not None:
+                    return str(command.format_usage())
+        return self.format_usage()
 
     def _did_you_mean(self, message: str) -> str:
         """` (did you mean --max-time?)` for an unrecognized option close to one the command
@@ -87,7 +97,9 @@ class _ArgumentParser(argparse.ArgumentParser):
                         known.update(parser._option_string_actions)
         for word in message.removeprefix("unrecognized arguments:").split():
             option = word.split("=")[0]
-            close = difflib.get_close_matches(option, sorted(known - {option}), n=1)
+            # 0.7: `--bogus` is 0.62 like `--verbose`, no typo of it; `--temp` (0.75) and
+            # `--report_dir` (0.92) are.
+            close = difflib.get_close_matches(option, sorted(known - {option}), n=1, cutoff=0.7)
             if word.startswith("--") and close:
                 return f" (did you mean {close[0]}?)"
         return ""

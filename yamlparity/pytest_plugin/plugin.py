@@ -93,7 +93,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--yamlparity-allow-outside",
         action="store_true",
-        help="let cases_from read files outside the spec's folder",
+        help="let a spec read files outside its folder (cases_from, include, recorded, "
+        "report.template)",
     )
     parser.addini(
         "yamlparity_files",

@@ -125,6 +125,11 @@ class Audit:
     def flagged(self) -> list[RuleAudit]:
         return [r for r in self.rules if r.flag in FLAGGED]
 
+    @property
+    def dead(self) -> list[RuleAudit]:
+        """Rules that changed nothing in any case (a misspelled path is the usual cause)."""
+        return [r for r in self.rules if r.flag == "dead"]
+
 
 _FIRST = ("stable", "partial")  # examples shown before the others
 
@@ -424,6 +429,18 @@ def flag_summary(entry: RuleAudit) -> str:
         return f"{rule} {verb} a divergence"
     example = entry.examples[0]
     return f"{rule} {verb} a divergence ({_example_line(example)})"
+
+
+def dead_summary(entry: RuleAudit) -> str:
+    """A rule that changed nothing, in one line: `rule 1 del(.timestmp) changed nothing in any
+    case (is its path right?)`, or, when it skipped values, the first reason."""
+    rule = f"rule {entry.rule + 1} {entry.text} changed nothing in any case"
+    if entry.skipped:
+        first = entry.skipped[0]
+        where = f"{shown_path(first.path)} on {first.target} in {first.case}"
+        more = f"; {entry.skipped_total - 1} more" if entry.skipped_total > 1 else ""
+        return f"{rule} (it skipped {where}: {first.reason}{more})"
+    return f"{rule} (is its path right?)"
 
 
 def _type_example(entry: RuleAudit, difference: FormatDifference) -> MaskedExample | None:

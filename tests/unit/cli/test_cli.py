@@ -144,13 +144,31 @@ def test_exit_2_on_usage_errors(project: Path, args: list[str], message: str) ->
 
 @pytest.mark.parametrize(
     "args",
-    [["validate", "--jobs", "2"], ["list", "--write"], ["validate", "--jobs-x"]],
+    [
+        ["validate", "--jobs", "2"],
+        ["list", "--write"],
+        ["validate", "--jobs-x"],
+        ["run", "--bogus"],
+    ],
 )
 def test_an_option_of_another_command_is_never_suggested(project: Path, args: list[str]) -> None:
     # `validate --jobs 2` said "(did you mean --jobs?)": run's option, refused by validate.
+    # `run --bogus` said "(did you mean --verbose?)": nothing alike but the dashes.
     done = yamlparity(*args, cwd=project)
     assert done.returncode == 2
     assert "unrecognized arguments" in done.stderr and "did you mean" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "merge"])
+def test_an_unrecognized_option_shows_the_usage_of_its_command(project: Path, command: str) -> None:
+    """The usage under the error is the command's own (its options), not the list of
+    commands that `yamlparity --bogus` gets."""
+    done = yamlparity(command, "--bogus", cwd=project)
+    assert done.returncode == 2
+    usage = done.stderr.split("\n", 1)[1]
+    assert usage.startswith(f"usage: yamlparity {command} "), done.stderr
+    top = yamlparity("--bogus", cwd=project)
+    assert top.returncode == 2 and "{" in top.stderr.split("\n", 1)[1]  # {run,validate,...}
 
 
 @pytest.mark.parametrize(

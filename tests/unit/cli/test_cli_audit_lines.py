@@ -42,6 +42,9 @@ LINE = (
 )
 
 
+DEAD = "  audit: rule 1 del(.nothing) changed nothing in any case (is its path right?)"
+
+
 @pytest.mark.parametrize("flags", [[], ["-v"]])
 def test_a_flagged_rule_is_named_after_the_summary_line(tmp_path: Path, flags: list[str]) -> None:
     spec(tmp_path, ["del(.nothing)", "del(.price)"])
@@ -50,7 +53,11 @@ def test_a_flagged_rule_is_named_after_the_summary_line(tmp_path: Path, flags: l
     lines = done.stdout.splitlines()
     summary = next(i for i, line in enumerate(lines) if line.startswith("[parity] priced:"))
     assert lines[summary + 1] == LINE
-    assert sum(line.startswith("  audit:") for line in lines) == 1  # the dead rule: no line
+    audit = [line for line in lines if line.startswith("  audit:")]
+    if "-v" in flags:  # the dead rule too, after the flagged ones
+        assert audit == [LINE, DEAD]
+    else:  # a dead rule hides nothing: only -v names it
+        assert audit == [LINE]
 
 
 def test_quiet_runs_and_runs_without_a_flag_print_no_audit_line(tmp_path: Path) -> None:
@@ -123,3 +130,15 @@ def test_a_target_the_rule_left_unchanged_is_shown_with_its_value(tmp_path: Path
     assert 'a "v2" vs b "v1-legacy" in c1' in line and "nothing" not in line, line
     report = (tmp_path / "out/pinned.md").read_text()
     assert '`c1` `.version`: a `"v2"`, b `"v1-legacy"`' in report
+
+
+def test_verbose_names_a_rule_that_only_skipped_with_its_first_reason(tmp_path: Path) -> None:
+    """`del(.price.cents)` on a number: skipped in every case on both targets, so it changed
+    nothing; -v says where and why (the report's audit table lists every skip)."""
+    spec(tmp_path, ["del(.price.cents)"])
+    done = run_cli("run", "s.yaml", "--report-dir", "out", "-v", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr  # the prices differ
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
+    dead = "  audit: rule 1 del(.price.cents) changed nothing in any case"
+    assert line.startswith(f"{dead} (it skipped .price on a in c1: "), line
+    assert line.endswith("; 3 more)"), line  # two cases, two targets
