@@ -851,14 +851,35 @@ def render_context(
 
 
 _UNDEFINED = re.compile(r"^report template failed: '(\w+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^report template failed: '[\w ]+' has no attribute '(\w+)'$")
 
 
 def _suggest_name(exc: SpecError, data: Mapping[str, Any]) -> None:
-    """`'tallly' is undefined`: the hint names the context variable it is close to."""
+    """`'tallly' is undefined`: the hint names the context variable it is close to;
+    `{{ spec.nmae }}` (`'dict object' has no attribute 'nmae'`): the key of `spec` it is close
+    to, when the line names the object from the context (`spec.nmae`, `tally.MACTH`)."""
     match = _UNDEFINED.match(exc.message)
-    close = difflib.get_close_matches(match.group(1), list(data), n=1) if match else []
-    if close:
-        exc.hint = f"did you mean `{close[0]}`? (docs/report-context.md lists them all)"
+    if match:
+        close = difflib.get_close_matches(match.group(1), list(data), n=1)
+        if close:
+            exc.hint = f"did you mean `{close[0]}`? (docs/report-context.md lists them all)"
+        return
+    match = _NO_ATTRIBUTE.match(exc.message)
+    if match is None or exc.source_line is None:
+        return
+    attribute = match.group(1)
+    for used in re.finditer(rf"\b(\w+(?:\.\w+)*)\.{attribute}\b", exc.source_line):
+        owner: Any = data
+        for key in used.group(1).split("."):
+            owner = owner.get(key) if isinstance(owner, Mapping) else None
+        if isinstance(owner, Mapping):
+            close = difflib.get_close_matches(attribute, [str(k) for k in owner], n=1)
+            if close:
+                exc.hint = (
+                    f"did you mean `{used.group(1)}.{close[0]}`? (docs/report-context.md "
+                    "lists them all)"
+                )
+                return
 
 
 def render_index(
@@ -904,6 +925,8 @@ def template_errors(path: Path | None, name: str = DEFAULT_TEMPLATE) -> Iterator
     line: exit 2 with a message, never a traceback. Writing errors (OSError) pass through."""
     try:
         yield
+    except TemplateSyntaxError as exc:
+        raise template_error(exc, path, hint=SYNTAX_HINT) from None
     except TemplateError as exc:
         raise template_error(exc, path) from None
     except RecursionError as exc:
@@ -1128,6 +1151,12 @@ def _synthetic_facet(facet: str, value: str) -> JSON:
     return {"value": value, "items": [Number("1"), True, None]}
 
 
+SYNTAX_HINT = (
+    "each `{{` closes with `}}` and each `{%` with `%}`, and each `{% for %}`, `{% if %}`, "
+    "`{% block %}` or `{% macro %}` with its end tag (`{% endfor %}`, ...)"
+)
+
+
 def template_error(
     exc: BaseException,
     template: Path | None,
@@ -1146,11 +1175,43 @@ def template_error(
             f"template {exc.name!r} not found (names are looked up beside the template, in "
             "the project's templates/ folder and among the built-ins; no `..`, no absolute paths)"
         )
+    line = _template_line(exc, filename, lineno) if lineno else None
+    column = _template_column(line, message) if line is not None else (1 if lineno else 0)
     return SpecError(
         f"report template failed: {message}",
-        Location(_short_template_name(filename), lineno or 0, 1 if lineno else 0),
+        Location(_short_template_name(filename), lineno or 0, column),
         hint=hint,
+        source_line=line,
     )
+
+
+def _template_line(exc: BaseException, filename: str, lineno: int) -> str | None:
+    """The template's line `lineno` (from the error's own source, else the file), to show
+    under the position; None when neither can be read."""
+    source = getattr(exc, "source", None)
+    if not isinstance(source, str):
+        try:
+            source = Path(filename).read_text("utf-8")
+        except (OSError, ValueError):
+            return None
+    lines = source.splitlines()
+    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
+
+
+def _template_column(line: str, message: str) -> int:
+    """Where on the line the caret goes: at the name an undefined-name or missing-attribute
+    error names, else at the line's first tag (Jinja gives no column)."""
+    named = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", message)
+    if named is not None:
+        name = named.group(1) or named.group(2)
+        pattern = rf"\b{name}\b" if named.group(1) else rf"\.\s*{name}\b|\[\s*['\"]{name}['\"]"
+        found = re.search(pattern, line)
+        if found is not None:
+            return found.start() + 1
+    tag = re.search(r"\{[{%#]", line)
+    if tag is not None:
+        return tag.start() + 1
+    return len(line) - len(line.lstrip()) + 1
 
 
 def _template_position(exc: BaseException) -> tuple[str | None, int | None]:

@@ -172,31 +172,41 @@ def test_an_unrecognized_option_shows_the_usage_of_its_command(project: Path, co
 
 
 @pytest.mark.parametrize(
-    ("use", "message", "hint"),
+    ("use", "message", "column", "hint"),
     [
-        ("tally.MACTH", "'dict object' has no attribute 'MACTH'", "see docs/report-context.md"),
-        ("tallly.MATCH", "'tallly' is undefined", "did you mean `tally`?"),
+        ("tally.MACTH", "'dict object' has no attribute 'MACTH'", 10, "`tally.MATCH`?"),
+        ("spec.nmae", "'dict object' has no attribute 'nmae'", 9, "`spec.name`?"),
+        ("tallly.MATCH", "'tallly' is undefined", 5, "`tally`?"),
+        # A loop's variable is not in the context: no guess, the list of what there is.
+        ("(cases | first).nmae", "has no attribute 'nmae'", 20, "see docs/report-context.md"),
     ],
 )
-def test_template_typo_exits_2_naming_file_and_line(
-    project: Path, use: str, message: str, hint: str
+def test_template_typo_exits_2_naming_file_line_and_column(
+    project: Path, use: str, message: str, column: int, hint: str
 ) -> None:
-    (project / "team.md.j2").write_text(
-        f'{{% extends "report.md.j2" %}}\n{{% block footer %}}\n{{{{ {use} }}}}\n{{% endblock %}}\n'
-    )
+    """As a spec's errors are shown: the position, the line, a caret under the name, a hint
+    naming the variable or key the typo is close to."""
+    head = '{% extends "report.md.j2" %}\n{% block footer %}\n'
+    (project / "team.md.j2").write_text(f"{head} {{{{ {use} }}}}\n{{% endblock %}}\n")
     done = yamlparity("run", "--template", "team.md.j2", "--report-dir", "out", cwd=project)
     assert done.returncode == 2
-    assert f"error: report template failed: {message}" in done.stderr
-    assert "--> team.md.j2:3:1" in done.stderr
-    assert f"hint: {hint}" in done.stderr
+    assert "error: report template failed: " in done.stderr and message in done.stderr
+    lines = done.stderr.splitlines()
+    at = lines.index(f"  --> team.md.j2:3:{column}")
+    assert lines[at + 2] == f"3 |  {{{{ {use} }}}}"
+    assert lines[at + 3] == "  | " + " " * (column - 1) + "^"
+    assert hint in lines[at + 4] and lines[at + 4].startswith("  = hint: ")
     assert "Traceback" not in done.stderr
 
 
 def test_template_syntax_error_stops_before_anything_runs(project: Path) -> None:
-    (project / "bad.md.j2").write_text("line one\n{% if %}\n")
+    (project / "bad.md.j2").write_text("line one\n  {% if %}\n")
     done = yamlparity("run", "--template", "bad.md.j2", "--report-dir", "out", cwd=project)
     assert done.returncode == 2
-    assert "bad.md.j2:2:1" in done.stderr
+    lines = done.stderr.splitlines()
+    at = lines.index("  --> bad.md.j2:2:3")  # Jinja gives no column: the line's tag
+    assert lines[at + 2 : at + 4] == ["2 |   {% if %}", "  |   ^"]
+    assert "each `{%` with `%}`" in lines[at + 4]  # a syntax hint, not the variables
     assert not (project / "out").exists()
 
 

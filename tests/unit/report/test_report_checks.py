@@ -77,7 +77,7 @@ def test_a_misspelled_name_fails_before_any_case_runs(project: Path) -> None:
     (project / "ran").write_text("")
     done = run(project, "--template", "t.md.j2")
     assert done.returncode == 2
-    assert "'diferences'" in done.stderr and "--> t.md.j2:2:1" in done.stderr
+    assert "'diferences'" in done.stderr and "--> t.md.j2:2:8" in done.stderr  # at `.`
     assert not (project / "out").exists()
 
 
