@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yamlparity.core.errors import Location, SpecError
+from yamlparity.core.errors import Location, SpecError, SpecErrors
 
 KEYS = ("specs", "report_dir", "formats", "template", "jobs", "fixed_ok")
 _HINT = "keys: " + ", ".join(KEYS) + " (see docs/cli.md, “Project defaults”)"
@@ -70,9 +71,12 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(str(exc), path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+        line, column = _toml_position(str(exc), text)
         raise SpecError(
-            f"{path.name} is not valid TOML: {exc}", Location(str(path), line, column)
+            f"{path.name} is not valid TOML: {exc}",
+            Location(str(path), line, column),
+            source_line=_nth_line(text, line),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read {path.name}: {exc}", Location(str(path))) from None
@@ -88,37 +92,65 @@ def _toml_position(message: str, text: str) -> tuple[int, int]:
     return 0, 0
 
 
+def _nth_line(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
 def _error(path: Path, message: str, key: str, hint: str | None = None) -> SpecError:
-    return SpecError(message, Location(str(path), _line_of(path, key), 1), hint or _HINT)
+    """At the key's line, with the line and a caret under the key."""
+    line, column, text = _position_of(path, key)
+    return SpecError(message, Location(str(path), line, column), hint or _HINT, source_line=text)
 
 
-def _line_of(path: Path, key: str) -> int:
-    """The line where `key = …` is written (TOML parsers do not keep positions)."""
+def _position_of(path: Path, key: str) -> tuple[int, int, str | None]:
+    """Line, column and text of `key = …` or of a `[key]` table (TOML parsers keep no
+    positions); (0, 0, None) when it is not found."""
     try:
         lines = path.read_text("utf-8").splitlines()
-    except OSError:
-        return 0
-    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=|^\s*\[tool\.{re.escape(key)}\]")
-    return next((i for i, line in enumerate(lines, 1) if pattern.search(line)), 0)
+    except (OSError, UnicodeDecodeError):
+        return 0, 0, None
+    name = re.escape(key)
+    pattern = re.compile(rf'^\s*"?({name})"?\s*=|^\s*\[(?:tool\.)?({name})[\].]')
+    for number, text in enumerate(lines, 1):
+        found = pattern.search(text)
+        if found is not None:
+            return number, (found.start(1) if found.group(1) else found.start(2)) + 1, text
+    return 0, 0, None
 
 
 def _build(path: Path, table: dict[str, Any]) -> Config:
+    """Every mistake in the file at once (unknown keys, then each wrong value), in one error."""
+    errors: list[SpecError] = []
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"did you mean `{close[0]}`?" if close else None
             where = "[tool.yamlparity]" if path.name == "pyproject.toml" else path.name
-            raise _error(path, f"unknown key `{key}` in {where}", key, hint)
+            errors.append(_error(path, f"unknown key `{key}` in {where}", key, hint))
     base = path.parent
-    return Config(
-        file=path,
-        specs=tuple(base / p for p in _strings(path, table, "specs")),
-        report_dir=base / _string(path, table, "report_dir") if "report_dir" in table else None,
-        formats=_formats(path, table),
-        template=base / _string(path, table, "template") if "template" in table else None,
-        jobs=_jobs(path, table),
-        fixed_ok=_bool(path, table, "fixed_ok"),
-    )
+    readers: dict[str, Callable[[], Any]] = {
+        "specs": lambda: tuple(base / p for p in _strings(path, table, "specs")),
+        "report_dir": lambda: (
+            base / _string(path, table, "report_dir") if "report_dir" in table else None
+        ),
+        "formats": lambda: _formats(path, table),
+        "template": lambda: (
+            base / _string(path, table, "template") if "template" in table else None
+        ),
+        "jobs": lambda: _jobs(path, table),
+        "fixed_ok": lambda: _bool(path, table, "fixed_ok"),
+    }
+    values: dict[str, Any] = {}
+    for key, read in readers.items():
+        try:
+            values[key] = read()
+        except SpecError as exc:
+            errors.append(exc)
+    if errors:
+        errors.sort(key=lambda error: error.location.line if error.location else 0)
+        raise errors[0] if len(errors) == 1 else SpecErrors(errors)
+    return Config(file=path, **values)
 
 
 def check_specs_exist(config: Config) -> None:

@@ -95,7 +95,26 @@ def test_config_errors_name_the_file_and_key_and_exit_2(
     assert done.returncode == 2
     assert message in done.stderr
     assert f"pyproject.toml:{line}:" in done.stderr
+    # The line itself is shown, as a spec's errors are: the settings file's line.
+    assert f"{line} | {body.rstrip()}" in done.stderr.splitlines(), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_every_mistake_in_the_settings_is_told_at_once_in_file_order(tmp_path: Path) -> None:
+    """Three mistakes, three errors, one run: not one per attempt."""
+    (tmp_path / "yamlparity.toml").write_text(
+        'report_dri = "x"\njobs = "4"\nformats = ["md", "pdf"]\n'
+    )
+    with pytest.raises(SpecError) as info:
+        config.load(tmp_path)
+    shown = info.value.render()
+    errors = [line for line in shown.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: unknown key `report_dri` in yamlparity.toml",
+        "error: `jobs` must be an integer of at least 1, got '4'",
+        "error: `formats`: unknown format 'pdf': choose from md, html, json, junit",
+    ]
+    assert '1 | report_dri = "x"\n  | ^' in shown  # the caret under the key
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
