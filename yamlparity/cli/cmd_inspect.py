@@ -72,6 +72,7 @@ def validate_command(args: argparse.Namespace) -> int:
                 continue
             print(f"ok  {spec.file}  ({len(spec.targets)} targets, {len(spec.cases)} cases)")
             _print_unused(spec)
+            _print_missing_programs(spec)
             loaded.append(spec)
     try:  # what `run` would refuse between specs, before anything runs
         check_distinct_reports(loaded, cfg.report_dir)
@@ -89,6 +90,41 @@ def _print_unused(spec: Any) -> None:
             print(
                 f"    {target.source.display}: {len(target.unused)} recorded case(s) no longer "
                 f"in the spec (unused): {shown}"
+            )
+
+
+def _print_missing_programs(spec: Any) -> None:
+    """A program a target or its service starts that is not here (`nodee`, a helper not built
+    yet): the spec is valid, but `run` would make its cases ERROR. Said, not refused: CI may
+    have what this machine lacks. Not for targets with `build:` (it may make the program) or
+    `when_missing: skip` (absence planned for), nor for shell strings and templated argv."""
+    import os
+
+    from yamlparity.core.printable import terminal_safe
+    from yamlparity.targets.command import resolve_executable
+
+    for target in spec.targets.values():
+        starts = target if target.kind == "command" else getattr(target, "service", None)
+        if starts is None or starts.shell or isinstance(starts.run, str) or not starts.run:
+            continue
+        if getattr(target, "build", None) is not None:
+            continue
+        if getattr(target, "when_missing", "error") == "skip":
+            continue
+        program = starts.run[0]
+        if "{{" in program:
+            continue
+        path = {**os.environ, **starts.env}.get("PATH")
+        if resolve_executable(program, starts.cwd, path) is None:
+            whose = "its service runs" if starts is not target else "runs"
+            then = (
+                "its cases would be ERROR (`when_missing: skip` makes them SKIP)"
+                if starts is target
+                else "the service could not start and its cases would be ERROR"
+            )
+            print(
+                f"    warning: target `{target.name}` ({target.location}) {whose} "
+                f"{terminal_safe(program)!r}, which is not found here: {then}"
             )
 
 
