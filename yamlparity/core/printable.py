@@ -166,16 +166,31 @@ def shown_path(path: str) -> str:
 LEAD = 24  # characters kept before the first difference, at most a quarter of the window
 
 
+_BLOCK = 4096  # characters compared at once by `common_prefix`
+
+
 def common_prefix(texts: Sequence[str]) -> int:
-    """How many leading characters every text shares."""
+    """How many leading characters every text shares: the least each shares with the first."""
     if not texts:
         return 0
-    shortest = min(len(text) for text in texts)
-    for index in range(shortest):
-        char = texts[0][index]
-        if any(text[index] != char for text in texts):
-            return index
-    return shortest
+    first = texts[0]
+    shared = min(len(text) for text in texts)
+    for text in texts[1:]:
+        shared = _shared_prefix(first, text, shared)
+    return shared
+
+
+def _shared_prefix(a: str, b: str, limit: int) -> int:
+    """The length of the prefix `a` and `b` share, up to `limit`. Compared a block at a time
+    (slice equality runs in C), then the differing block a character at a time: a loop over
+    every character took ~2 s of a 3 s run on two 400,000-character values."""
+    start = 0
+    while start < limit:
+        end = min(start + _BLOCK, limit)
+        if a[start:end] != b[start:end]:
+            return next(i for i in range(start, end) if a[i] != b[i])
+        start = end
+    return limit
 
 
 def cut_around(values: Mapping[str, str], width: int) -> dict[str, str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.paths import HELPER_PY
 from yamlparity.core.jsonvalue import Number, dumps, loads
@@ -239,3 +241,36 @@ def test_common_prefix() -> None:
     assert common_prefix(["abcd", "abxd", "ab"]) == 2
     assert common_prefix(["same", "same"]) == 4
     assert common_prefix([]) == 0
+
+
+def _common_prefix_by_character(texts: list[str]) -> int:
+    """The definition, a character at a time."""
+    if not texts:
+        return 0
+    shortest = min(len(text) for text in texts)
+    return next((i for i in range(shortest) if len({t[i] for t in texts}) > 1), shortest)
+
+
+# Texts sharing a long prefix (past the 4,096-character blocks compared at once), each with a
+# tail of its own, some cut short: the first difference may lie in any block, at a block's
+# edge, or nowhere (one text a prefix of the others).
+_SHARED = st.integers(0, 10_000).map(lambda n: "a\u00e9\U0001f600" * (n // 3) + "a" * (n % 3))
+_TAILS = st.lists(st.text(alphabet="a\u00e9\U0001f600b", max_size=6), min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(shared=_SHARED, tails=_TAILS, cut=st.integers(0, 10_010))
+def test_common_prefix_is_the_definition_for_long_texts(
+    shared: str, tails: list[str], cut: int
+) -> None:
+    texts = [shared + tail for tail in tails]
+    texts.append(texts[0][:cut])
+    assert common_prefix(texts) == _common_prefix_by_character(texts)
+
+
+def test_a_difference_past_the_first_blocks_is_found_at_its_place() -> None:
+    a = "a" * 400_000
+    for at in (0, 4_095, 4_096, 200_000, 399_999):
+        b = a[:at] + "b" + a[at + 1 :]
+        assert common_prefix([a, a, b]) == at
+    assert common_prefix([a, a[:-1]]) == 399_999
