@@ -10,7 +10,9 @@ shrunk, puts those seen but not yet shrunk first, and searches on until the budg
 With an example database, a first round replays the failures stored by earlier runs before
 anything new is drawn; only that round reads the database (a later one ignores some classes on
 purpose, and Hypothesis would delete their stored inputs as "fixed"); every round stores what
-it finds.
+it finds. Hypothesis stores only what it shrank: a class seen but not shrunk (the budget ran out
+first) is kept beside, as the exact text of its smallest input under a key of its own, and
+retried as it is after the replay round; one that shows no class any more is dropped.
 
 Budgets: `max_examples` counts the inputs sent while searching (until a round meets its class;
 the inputs Hypothesis then runs to shrink it are extra, and reported apart), `max_time` the
@@ -42,7 +44,7 @@ from hypothesis.errors import FlakyFailure, HypothesisException, HypothesisWarni
 from hypothesis.reporting import with_reporter
 
 from yamlparity.core.errors import Location, SpecError
-from yamlparity.core.jsonvalue import JSON, canonical
+from yamlparity.core.jsonvalue import JSON, canonical, loads
 from yamlparity.results.fuzz import Finding, FuzzResult, Stopped
 from yamlparity.results.records import CaseResult
 from yamlparity.run.engine import StartedTargets, now_utc, started_targets
@@ -66,6 +68,7 @@ MIN_ROUND = 10
 _REPLAY = (Phase.explicit, Phase.reuse)
 _SEARCH = (Phase.generate, Phase.target, Phase.shrink)
 _CACHE_LIMIT = 200_000  # inputs remembered by their text (a few hundred bytes each)
+_SEEN = b":seen"  # the database key's suffix for inputs of classes not shrunk (exact JSON)
 
 
 @dataclass
@@ -254,6 +257,8 @@ class _Search:
         self.strategy = inputs(options.schema)
         self.database = _database(options.database)
         self.key = _database_key(spec, options.schema)
+        self.seen_key = self.key + _SEEN  # inputs of classes seen but not shrunk, as text
+        self.seen_stored: set[bytes] = set()
         self.location = Location(options.schema.display)
         self.cache: dict[str, frozenset[FindingClass]] = {}
         self.records: dict[FindingClass, _Record] = {}
@@ -276,6 +281,12 @@ class _Search:
     # -- rounds
 
     def run(self) -> None:
+        """The search; then what it saw but could not shrink is stored for the next run (not
+        when it raised: a search dropped for a stray line stores nothing)."""
+        self._run()
+        self._store_seen()
+
+    def _run(self) -> None:
         if self.database is not None and any(True for _ in self.database.fetch(self.key)):
             # What failed last time, first: the stored minimal inputs, replayed as they are.
             finals, cut = self._round(1, _REPLAY)
@@ -283,6 +294,9 @@ class _Search:
             if cut is not None:
                 self.stopped = cut
                 return
+        if self.database is not None and (cut := self._replay_seen()) is not None:
+            self.stopped = cut
+            return
         while (reason := self._spent()) is None:
             size = self._round_size()
             self._prepare()
@@ -297,6 +311,38 @@ class _Search:
                 self.stopped = "exhausted"
                 return
         self.stopped = reason
+
+    def _replay_seen(self) -> Stopped | None:
+        """The inputs of classes an earlier run saw but could not shrink, sent as they are:
+        each class they still show is a finding again (not shrunk, unless a round shrinks
+        it); an input that shows none is dropped from the database."""
+        assert self.database is not None
+        for stored in sorted(self.database.fetch(self.seen_key)):
+            try:
+                value = loads(stored)
+            except (ValueError, RecursionError):
+                self.database.delete(self.seen_key, stored)  # not ours, or damaged
+                continue
+            try:
+                shown = self._evaluate(value)
+            except _Stop:
+                return "interrupted" if self.options.stop.is_set() else "time"
+            if shown:
+                self.seen_stored.add(stored)
+            else:
+                self.database.delete(self.seen_key, stored)
+        return None
+
+    def _store_seen(self) -> None:
+        """Each class without a shrunk input keeps its smallest input seen in the database;
+        inputs stored before that no class needs any more are deleted."""
+        if self.database is None:
+            return
+        wanted = {canonical(r.best).encode() for r in self.records.values() if not r.has_final}
+        for stale in self.seen_stored - wanted:
+            self.database.delete(self.seen_key, stale)
+        for new in wanted - self.seen_stored:
+            self.database.save(self.seen_key, new)
 
     def _prepare(self) -> None:
         """Before a round: shrunk classes are ignored; classes seen but not shrunk come first
