@@ -384,6 +384,9 @@ def test_fixed_ok_turns_fixed_into_an_xpass(pytester: pytest.Pytester, outcomes:
     suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()
     assert suite.find(".//failure") is None
     assert 'failures="0"' in (pytester.path / "out" / "outcomes.junit.xml").read_text()
+    # The note names no flag of the CLI's (it said `passes with --fixed-ok` under pytest).
+    notes = [out.text or "" for out in suite.iter("system-out")]
+    assert any("; passes: fixed-ok is on" in note for note in notes), notes
     strict = run(pytester, "-k", "fixed", *reports)
     strict.assert_outcomes(failed=1, deselected=6)
     suite = ElementTree.parse(pytester.path / "out" / "outcomes.junit.xml").getroot()

@@ -93,7 +93,7 @@ def record_command(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         every, changes = _write(spec, target, path, old, run.capture)
         _print_summary(spec.name, target.name, shown, every, run.capture, old, changes)
-        _print_skipped(skipped, kept=old is not None)
+        _print_skipped(skipped, held=set(old.names()) if old is not None else set())
         return EXIT_OK
     finally:
         run.capture.discard()
@@ -400,17 +400,17 @@ def _print_refusal(problems: list[tuple[str, str]], shown: str, update: bool) ->
     )
 
 
-def _print_skipped(skipped: dict[str, str], *, kept: bool) -> None:
-    """The cases the spec skips, said to be missing from the recording (or, updating, to
-    keep whatever answer it held for them)."""
+def _print_skipped(skipped: dict[str, str], *, held: set[str]) -> None:
+    """The cases the spec skips, said to be missing from the recording; those the recording
+    updated held an answer for keep it, and are said to."""
     if not skipped:
         return
     count = f"{len(skipped)} case{'' if len(skipped) == 1 else 's'}"
-    what = "not recorded (a recorded answer is kept)" if kept else "not recorded"
-    print(f"[record] {count} skipped by the spec, {what}:")
+    print(f"[record] {count} skipped by the spec, not recorded:")
     names = sorted(skipped)
     for name in names[:SHOWN]:
-        print(f"  {name}: {' '.join(skipped[name].split())[:200]}")
+        kept = " (its recorded answer is kept)" if name in held else ""
+        print(f"  {name}: {' '.join(skipped[name].split())[:200]}{kept}")
     if len(names) > SHOWN:
         print(f"  … {len(names) - SHOWN} more")
 

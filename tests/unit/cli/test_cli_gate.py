@@ -66,7 +66,7 @@ def test_fixed_ok_passes_in_the_index_and_junit_as_in_the_exit_code(
         assert root.find(".//failure") is None, junit
         assert root.get("failures", "0") == "0" or root.tag == "testsuites"
         (case,) = [c for c in root.iter("testcase") if c.get("name") == "gap_closed"]
-        assert "passes with --fixed-ok" in (case.findtext("system-out") or "")
+        assert "passes: fixed-ok is on" in (case.findtext("system-out") or "")
     assert _junit(tmp_path / "out" / "junit.xml").get("failures") == "0"
     # Another spec's run into the folder copies this one's suite as it was written (its
     # counts agree with the index), not a stand-in.
