@@ -940,6 +940,14 @@ def words(transfer: Transfer, url: str, via: str, cap: int, content_length: str 
         if transfer.head_done:
             return f"timed out after {timeout} s reading the body"
         return f"timed out after {timeout} s"
+    if code == pycurl.E_COULDNT_CONNECT and transfer.sent and not transfer.dead_reuse:
+        # The request went out on a kept-alive connection, which then ended with no answer;
+        # libcurl's retry on a new one could not connect (the server was gone: it had taken
+        # the request and exited). Its refusal is not what happened to the request.
+        return (
+            "connection closed before the response (a kept-alive connection ended after the "
+            f"request was sent; not sent again: a new connection to {url}{via} failed too)"
+        )
     if code == pycurl.E_COULDNT_CONNECT:
         if transfer.os_errno == errno.ECONNREFUSED or "refused" in message.lower():
             return f"connection refused to {url}{via}"

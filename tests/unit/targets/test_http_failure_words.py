@@ -97,3 +97,36 @@ def test_a_reset_before_the_answer_says_reset_on_a_new_and_a_kept_alive_connecti
     assert on_fresh is not None and on_fresh.startswith("connection reset before the response")
     assert on_reused is not None
     assert on_reused.startswith("connection reset before the response"), on_reused
+
+
+class _TakesItAndDies(_Listener):
+    """Answers `/ok` on a kept-alive connection; any other request is read, then the server
+    stops listening and closes the connection: a server that exits on that request."""
+
+    def serve(self, conn: socket.socket) -> None:
+        buffer = bytearray()
+        while (request := read_request(conn, buffer)) is not None:
+            if request.startswith(b"GET /ok "):
+                conn.sendall(OK)
+                continue
+            # Nothing listens any more, as after an exit: a new connection is refused (a
+            # close alone leaves the socket listening while the accept thread waits on it).
+            self.listener.shutdown(socket.SHUT_RDWR)
+            self.close()
+            return
+
+
+def test_a_server_that_dies_on_a_kept_alive_request_is_not_said_to_refuse_it() -> None:
+    """A new-user trial: `connection refused` for a request the server took (it exited on
+    it). libcurl tries again on a new connection, which is refused; what the request met was
+    a connection that ended after it was sent, as on a fresh connection."""
+    with _TakesItAndDies() as server:
+        reused = adapter_for(server.url)
+        try:
+            assert call(reused, "/ok").failure is None
+            failure = call(reused, "/crash").failure
+        finally:
+            reused.close()
+    assert failure is not None
+    assert failure.startswith("connection closed before the response (a kept-alive "), failure
+    assert "not sent again" in failure and "refused" not in failure.split("(")[0], failure
