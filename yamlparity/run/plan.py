@@ -71,19 +71,40 @@ def stdin_for(spec: Spec, case: Case) -> bytes:
 
 
 def request_for(spec: Spec, case: Case) -> PreparedRequest:
+    """The case's request; a template that fails names its part (`request.query.k: 'dict
+    object' has no attribute 'k'`): the spec's templates render for every case, beside the
+    case's own overrides, and "the input" alone did not say which one failed."""
     template = _merged_request(spec.request or RequestTemplate(), case.request)
-    context = _Context(case)
+    where: list[str] = []
+    try:
+        return _rendered_request(template, _Context(case), where)
+    except Exception as exc:
+        raise ValueError(f"request.{'.'.join(where)}: {exc}") from exc
+
+
+def _rendered_request(
+    template: dict[str, Any], context: _Context, where: list[str]
+) -> PreparedRequest:
+    """`where` holds the part being rendered, for the caller's message."""
+    where[:] = ["path"]
     path = encode_target(_rendered_path(template["path"], context))
-    query = {k: render_text(str(v), context) for k, v in template["query"].items()}
+    query: dict[str, str] = {}
+    for key, value in template["query"].items():
+        where[:] = ["query", key]
+        query[key] = render_text(str(value), context)
     if query:
         path += ("&" if "?" in path else "?") + encode_query(query)
-    headers = {k: render_text(str(v), context) for k, v in template["headers"].items()}
+    headers: dict[str, str] = {}
+    for key, value in template["headers"].items():
+        where[:] = ["headers", key]
+        headers[key] = render_text(str(value), context)
     method = template["method"].upper()
     body: bytes | None
     mode = template["body_mode"]
     if mode == "default":
         # No body where HTTP gives the method none by convention; the case input elsewhere.
         mode = "none" if method in BODYLESS_METHODS else "json"
+    where[:] = ["body"] if mode == "text" else ["json"]
     if mode == "text":
         body = render_text(template["body"], context).encode("utf-8")
     elif mode == "json":

@@ -164,6 +164,39 @@ def test_a_path_rendered_per_case_without_its_slash_is_that_case_s_error(tmp_pat
     assert '"/{{ case.input }}"' in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("request_yaml", "part"),
+    [
+        ("request: {query: {k: '{{ case.input.k }}'}}", "query.k"),
+        ("request: {headers: {X-K: '{{ case.input.k }}'}}", "headers.X-K"),
+        ("request: {method: POST, body: '{{ case.input.k }}'}", "body"),
+        ("request: {method: POST, json: {k: '{{ case.input.k }}'}}", "json"),
+        ("request: {path: '/{{ case.input.k }}'}", "path"),
+    ],
+)
+def test_a_template_a_case_cannot_fill_names_its_part_of_the_request(
+    tmp_path: Path, request_yaml: str, part: str
+) -> None:
+    """A new-user trial: the spec's `query: {k: ...}` rendered for a case whose input had no
+    `k` said only "could not render the input"; a case's own query adds to the spec's."""
+    text = two_targets("{url: 'http://127.0.0.1:1'}", request_yaml + "\n")
+    spec = load_spec(write_spec(tmp_path, "s.yaml", text), environ={})
+    assert request_for(spec, Case("has", Location("s.yaml"), {"k": "v"})) is not None
+    with pytest.raises(ValueError) as info:
+        request_for(spec, Case("lacks", Location("s.yaml"), {"id": 7}))
+    assert str(info.value).startswith(f"request.{part}: "), info.value
+    assert "'k'" in str(info.value)
+
+
+def test_a_case_s_query_adds_to_the_spec_s(tmp_path: Path) -> None:
+    text = two_targets("{url: 'http://127.0.0.1:1'}", "request: {query: {a: '1', b: '2'}}\n")
+    spec = load_spec(write_spec(tmp_path, "s.yaml", text), environ={})
+    case = Case(
+        "c", Location("s.yaml"), None, request={"path": "/x", "query": {"b": "3", "c": "4"}}
+    )
+    assert request_for(spec, case).path == "/x?a=1&b=3&c=4"
+
+
 # -- ports
 
 
