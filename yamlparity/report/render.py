@@ -251,7 +251,20 @@ _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
 
 
 def _markdown_md(text: Any) -> str:
-    return str(text)
+    """Spec-authored prose in the markdown report: as in HTML, raw HTML is text (`<` and `&`
+    escaped outside code spans), so a `<script>` in a description is shown, never run by a
+    viewer that renders HTML in markdown (the HTML report escaped it; the .md kept it)."""
+    value = str(text)
+    if "<" not in value and "&" not in value:
+        return value
+    out: list[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(value):
+        out.append(_no_tags(value[last : match.start()]))
+        out.append(match.group())
+        last = match.end()
+    out.append(_no_tags(value[last:]))
+    return "".join(out)
 
 
 def _markdown_html(text: Any) -> Markup:

@@ -142,3 +142,21 @@ def test_sample_report_html_has_tables_code_and_details(tmp_path: Path) -> None:
     assert page.count('<div class="sbs" data-columns="3">') == 7  # each divergent case
     assert page.count('<span class="line hl" title=".mean">') == 3  # rust, go, python
     assert "Café ⭐" in page
+
+
+def test_spec_prose_in_the_markdown_report_shows_html_as_text(tmp_path: Path) -> None:
+    """A new-user trial: the HTML report escaped a `<script>` in the spec's title and
+    description, the .md kept it as a tag (a viewer rendering HTML in markdown would run
+    it). Now both show it as text; markdown and code spans stay as written."""
+    result = hostile_result()
+    result.title = "Report <b>test</b> & co `a<b`"
+    out = write_spec(result, tmp_path / "r.md", ("md",), TemplateChoice())
+    text = out.paths["md"].read_text("utf-8")
+    assert text.splitlines()[0] == "# Report &#60;b>test&#60;/b> &#38; co `a<b`"
+    prose = "spec prose may be *markdown*, never HTML: &#60;script>alert(1)&#60;/script>"
+    assert prose in text.splitlines()
+    from markdown_it import MarkdownIt
+
+    for token in MarkdownIt("commonmark", {"html": True}).parse(text.split("\n## ")[0]):
+        kinds = {child.type for child in token.children or ()}
+        assert token.type != "html_block" and "html_inline" not in kinds, token
