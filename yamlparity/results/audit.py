@@ -36,7 +36,7 @@ from yamlparity.results.records import (
     named_effects,
     not_plain,
 )
-from yamlparity.spec.model import Spec
+from yamlparity.spec.model import Spec, main_facet_of
 
 MAX_EXAMPLES = AUDIT_SAMPLES  # matching cases keep this many samples per rule with values
 # Differing values per rule read for their formats (per path and case, the first ones): as
@@ -404,13 +404,22 @@ def format_differences(formats: dict[str, dict[str, set[str]]]) -> list[FormatDi
 # ----------------------------------------------------------------------------- one line
 
 SUMMARY_WIDTH = 40  # characters of each example value in a flagged rule's line
+# The facets a rule acts on when it names none: a line says which facet only for the others.
+_MAIN_FACETS = frozenset(main_facet_of(kind) for kind in ("command", "http", "mixed"))
+
+
+def _rule_name(entry: RuleAudit) -> str:
+    """`rule 2 del(.price)`; `rule 5 mask(.; "<impl>") on headers.x-impl` for a rule on another
+    facet than the answer (its paths, `.`, would read as the whole body)."""
+    on = f" on {entry.facet}" if entry.facet and entry.facet not in _MAIN_FACETS else ""
+    return f"rule {entry.rule + 1} {entry.text}{on}"  # counted from 1, as in the spec's list
 
 
 def flag_summary(entry: RuleAudit) -> str:
     """A flagged rule in one line, with its first example, for a terminal: `rule 1 del(.price)
     may hide a divergence (.price: a 3 vs b 30 in c3; not calibrated)`. Target data is shown
     as the report shows it (JSON, characters nobody can see escaped)."""
-    rule = f"rule {entry.rule + 1} {entry.text}"  # counted from 1, as in the spec's list
+    rule = _rule_name(entry)
     if entry.flag == "masked format divergence":
         difference = entry.format_differences[0]
         example = _type_example(entry, difference)
@@ -434,7 +443,7 @@ def flag_summary(entry: RuleAudit) -> str:
 def dead_summary(entry: RuleAudit) -> str:
     """A rule that changed nothing, in one line: `rule 1 del(.timestmp) changed nothing in any
     case (is its path right?)`, or, when it skipped values, the first reason."""
-    rule = f"rule {entry.rule + 1} {entry.text} changed nothing in any case"
+    rule = f"{_rule_name(entry)} changed nothing in any case"
     if entry.skipped:
         first = entry.skipped[0]
         where = f"{shown_path(first.path)} on {first.target} in {first.case}"

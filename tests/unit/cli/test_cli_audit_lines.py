@@ -142,3 +142,30 @@ def test_verbose_names_a_rule_that_only_skipped_with_its_first_reason(tmp_path: 
     dead = "  audit: rule 1 del(.price.cents) changed nothing in any case"
     assert line.startswith(f"{dead} (it skipped .price on a in c1: "), line
     assert line.endswith("; 3 more)"), line  # two cases, two targets
+
+
+def test_a_rule_on_another_facet_is_named_with_it(tmp_path: Path) -> None:
+    """A new-user trial: `mask(.; "<impl>")` on a header read as a rule on the whole answer
+    (`.`), in the audit line and in the report's table alike."""
+    (tmp_path / "h.py").write_text(
+        "import json, sys\nsys.stderr.write(f'impl {sys.argv[1]}\\n')\nprint(json.dumps(1))\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "name: se\n"
+        "targets:\n"
+        f"  a: {{run: [{HELPER_PY}, h.py, a]}}\n"
+        f"  b: {{run: [{HELPER_PY}, h.py, b]}}\n"
+        "compare: {facets: [stdout, stderr]}\n"
+        "normalize:\n"
+        "  - {rule: 'mask(.; \"<impl>\")', facet: stderr}\n"
+        "  - del(.nothing)\n"
+        "cases: [{name: c1, input: 1}]\n"
+    )
+    done = run_cli("run", "s.yaml", "--report-dir", "out", "-v", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    audit = [line for line in done.stdout.splitlines() if line.startswith("  audit:")]
+    assert audit[0].startswith('  audit: rule 1 mask(.; "<impl>") on stderr may hide'), audit
+    assert audit[1].startswith("  audit: rule 2 del(.nothing) changed"), audit  # the answer's
+    report = (tmp_path / "out" / "se.md").read_text()
+    assert '| `mask(.; "<impl>")` on `stderr` |' in report
+    assert "| `del(.nothing)` |" in report
