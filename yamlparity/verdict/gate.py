@@ -223,7 +223,16 @@ def _gate_http(spec: Spec, raw: RawObservation, parsed: Parsed, facets: tuple[st
             parsed.facets["body"] = parse_output(raw.stdout, spec.output, "body", allow)
         except ValueError as exc:
             parsed.error = f"HTTP {raw.status}: {exc}"
+            if (raw.status or 0) < 400 and is_empty(raw.stdout):
+                parsed.error += _NO_BODY_HINT
     return parsed
+
+
+# An empty success is often an answer HTTP gives no body (HEAD, 204, 304): what to do then.
+_NO_BODY_HINT = (
+    "; an answer without a body (HEAD, 204, 304) is compared on its status and headers in a "
+    "spec whose compare.facets leave `body` out"
+)
 
 
 # What kind of failure a reason describes, in a few words: failures are grouped by it in every

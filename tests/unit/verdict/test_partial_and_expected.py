@@ -195,6 +195,20 @@ def test_http_empty_body_is_a_value_after_a_success_status_only(tmp_path: Path) 
     assert result.reason.startswith("a, b: HTTP 404: empty body")
 
 
+def test_an_empty_success_in_a_json_spec_says_how_to_compare_an_answer_without_a_body(
+    tmp_path: Path,
+) -> None:
+    """A new-user trial: a HEAD case in a JSON spec was told `output: jsonl`; the docs' way is
+    to leave `body` out of the facets. An empty error (404) gets no such hint."""
+    spec = spec_of(tmp_path, HTTP.replace("output: jsonl\nallow_empty: true\n", ""))
+    empty = [RawObservation(target=t, status=200, stdout=b"") for t in ("a", "b")]
+    reason = verdict_of(spec, empty).reason
+    assert reason.startswith("a, b: HTTP 200: empty body: not JSON"), reason
+    assert reason.endswith("in a spec whose compare.facets leave `body` out"), reason
+    missing = [RawObservation(target=t, status=404, stdout=b"") for t in ("a", "b")]
+    assert "HEAD, 204, 304" not in verdict_of(spec, missing).reason
+
+
 # ------------------------------------------------------------------ expected failures
 
 KNOWN = (
