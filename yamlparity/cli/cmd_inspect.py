@@ -151,13 +151,32 @@ def schema_command(args: argparse.Namespace) -> int:
     if args.write is None:
         print(text, end="")
         return EXIT_OK
-    root = project_config(args).root
+    cfg = project_config(args)
+    root = cfg.root
     target = args.write if args.write.is_absolute() or root is None else root / args.write
     from yamlparity.report.render import write_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     print(f"wrote {display_path(target)}")
-    print("first line of a spec (path relative to the spec file):")
-    print(f"# yaml-language-server: $schema={os.path.relpath(target.resolve(), Path.cwd())}")
+    for folder in _spec_folders(cfg):
+        # The path is relative to the spec file: a line for a spec in each spec folder.
+        where = "this folder" if folder == Path.cwd().resolve() else f"{display_path(folder)}/"
+        print(f"first line of a spec in {where} (one more ../ for each folder below it):")
+        print(f"# yaml-language-server: $schema={os.path.relpath(target.resolve(), folder)}")
     return EXIT_OK
+
+
+def _spec_folders(cfg: Any) -> list[Path]:
+    """Where the project's specs are: its `specs` setting's folders (a file's folder), else
+    the project's specs/ when it has one, else the working directory."""
+    root = cfg.root or Path.cwd()
+    given = [p if p.is_dir() else p.parent for p in cfg.specs if p.exists()]
+    if not given and (root / "specs").is_dir():
+        given = [root / "specs"]
+    folders: list[Path] = []
+    for folder in given or [Path.cwd()]:
+        resolved = folder.resolve()
+        if resolved not in folders:
+            folders.append(resolved)
+    return folders
