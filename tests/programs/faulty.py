@@ -23,6 +23,14 @@ elif mode == "hang_grandchild":
     with open(sys.argv[2], "w") as handle:
         handle.write(str(child.pid))
     time.sleep(600)
+elif mode == "answer_then_grandchild":
+    # Answers and exits 0; a child it started sleeps on with stdout still open.
+    sys.stdout.write('{"ok": true}\n')
+    sys.stdout.flush()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    with open(sys.argv[2], "w") as handle:
+        handle.write(str(child.pid))
+    sys.exit(0)
 elif mode == "segv":
     os.kill(os.getpid(), signal.SIGSEGV)
 elif mode == "exit3":

@@ -139,6 +139,9 @@ def _complete(
         _kill_group(proc)
         proc.wait()
         raise
+    # At a timeout, whether the process itself had ended: then what kept its output open (and
+    # the case waiting) was a process it started.
+    ended_first = proc.poll() if failure == "timeout" else None
     if failure is not None:
         _kill_group(proc)
     try:
@@ -155,6 +158,13 @@ def _complete(
         failure = f"killed by {signal_name(-proc.returncode)}"
     if failure == "timeout":
         failure = f"timed out after {timeout:g} s (process group killed)"
+        if ended_first is not None:
+            how = f"killed by {signal_name(-ended_first)}" if ended_first < 0 else None
+            how = how or f"exit code {ended_first}"
+            failure = (
+                f"timed out after {timeout:g} s: the process had ended ({how}), but a process "
+                "it started kept its stdout or stderr open (process group killed)"
+            )
     return Captured(proc.returncode, b"".join(out), b"".join(err), failure, duration)
 
 

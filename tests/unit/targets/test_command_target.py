@@ -75,6 +75,23 @@ def test_timeout_kills_grandchildren(tmp_path: Path) -> None:
     assert not _alive(grandchild)
 
 
+def test_a_timeout_after_the_process_ended_names_what_held_the_output(tmp_path: Path) -> None:
+    """A new-user trial: the helper answered and exited 0, a child it forked held stdout, and
+    the reason read as if the helper hung. It now says the process had ended."""
+    pid_file = tmp_path / "pid"
+    raw = run("answer_then_grandchild", b"{}", str(pid_file), timeout=1.0)
+    assert raw.failure is not None
+    assert raw.failure.startswith("timed out after 1 s: the process had ended (exit code 0)")
+    assert "a process it started kept its stdout or stderr open" in raw.failure
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+    hung = run("hang_grandchild", b"{}", str(tmp_path / "pid2"), timeout=1.0)
+    assert hung.failure == "timed out after 1 s (process group killed)"  # it never ended
+
+
 def test_death_by_signal_is_a_failure() -> None:
     raw = run("segv")
     assert raw.failure == "killed by SIGSEGV"
