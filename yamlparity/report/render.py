@@ -251,12 +251,28 @@ _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
 
 
 def _markdown_md(text: Any) -> str:
-    """Spec-authored prose in the markdown report: as in HTML, raw HTML is text (`<` and `&`
-    escaped outside code spans), so a `<script>` in a description is shown, never run by a
-    viewer that renders HTML in markdown (the HTML report escaped it; the .md kept it)."""
+    """Spec-authored prose in the markdown report: as in HTML, raw HTML is text, so a
+    `<script>` in a description is shown, never run by a viewer that renders HTML in markdown
+    (the HTML report escaped it; the .md kept it)."""
     value = str(text)
     if "<" not in value and "&" not in value:
         return value
+    return _tags_outside_code(value)
+
+
+def _markdown_html(text: Any) -> Markup:
+    """Spec-authored prose (a description): markdown stays markdown, HTML becomes text."""
+    value = str(text)
+    kept = _tags_outside_code(value)
+    # The regex and markdown-it may not agree on where a code span ends (backslashes, runs
+    # of backticks): what markdown-it would read as raw HTML is escaped as plain text.
+    if _has_raw_html(kept):
+        kept = _no_tags(value)
+    return Markup(kept)
+
+
+def _tags_outside_code(value: str) -> str:
+    """`<` and `&` escaped outside code spans (inside them a renderer shows them as they are)."""
     out: list[str] = []
     last = 0
     for match in _CODE_SPAN.finditer(value):
@@ -265,25 +281,6 @@ def _markdown_md(text: Any) -> str:
         last = match.end()
     out.append(_no_tags(value[last:]))
     return "".join(out)
-
-
-def _markdown_html(text: Any) -> Markup:
-    """Spec-authored prose (a description): markdown stays markdown, HTML becomes text.
-    `<` and `&` are escaped outside code spans (inside them markdown-it escapes by itself)."""
-    value = str(text)
-    out: list[str] = []
-    last = 0
-    for match in _CODE_SPAN.finditer(value):
-        out.append(_no_tags(value[last : match.start()]))
-        out.append(match.group())
-        last = match.end()
-    out.append(_no_tags(value[last:]))
-    kept = "".join(out)
-    # The regex and markdown-it may not agree on where a code span ends (backslashes, runs
-    # of backticks): what markdown-it would read as raw HTML is escaped as plain text.
-    if _has_raw_html(kept):
-        kept = _no_tags(value)
-    return Markup(kept)
 
 
 def _has_raw_html(markdown: str) -> bool:

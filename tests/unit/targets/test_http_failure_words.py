@@ -69,9 +69,9 @@ def test_the_same_bytes_give_the_same_reason_on_a_new_and_a_kept_alive_connectio
     assert on_fresh == on_reused
 
 
-class _Resetting(_Listener):
-    """Answers `/ok` on a kept-alive connection; any other request is read, then the
-    connection is reset (RST: SO_LINGER 0), with no byte of answer."""
+class _OkThenFault(_Listener):
+    """Answers `/ok` on a kept-alive connection; any other request is read, then `fault`
+    is done to the connection, with no byte of answer, and the connection closed."""
 
     def serve(self, conn: socket.socket) -> None:
         buffer = bytearray()
@@ -79,8 +79,16 @@ class _Resetting(_Listener):
             if request.startswith(b"GET /ok "):
                 conn.sendall(OK)
                 continue
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return  # the with-block closes it: an RST
+            self.fault(conn)
+            return  # the with-block closes the connection
+
+    def fault(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class _Resetting(_OkThenFault):
+    def fault(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # an RST
 
 
 def test_a_reset_before_the_answer_says_reset_on_a_new_and_a_kept_alive_connection() -> None:
@@ -99,21 +107,15 @@ def test_a_reset_before_the_answer_says_reset_on_a_new_and_a_kept_alive_connecti
     assert on_reused.startswith("connection reset before the response"), on_reused
 
 
-class _TakesItAndDies(_Listener):
-    """Answers `/ok` on a kept-alive connection; any other request is read, then the server
-    stops listening and closes the connection: a server that exits on that request."""
+class _TakesItAndDies(_OkThenFault):
+    """The server stops listening, then the connection closes: a server that exits on the
+    request it took."""
 
-    def serve(self, conn: socket.socket) -> None:
-        buffer = bytearray()
-        while (request := read_request(conn, buffer)) is not None:
-            if request.startswith(b"GET /ok "):
-                conn.sendall(OK)
-                continue
-            # Nothing listens any more, as after an exit: a new connection is refused (a
-            # close alone leaves the socket listening while the accept thread waits on it).
-            self.listener.shutdown(socket.SHUT_RDWR)
-            self.close()
-            return
+    def fault(self, conn: socket.socket) -> None:
+        # Nothing listens any more, as after an exit: a new connection is refused (a close
+        # alone leaves the socket listening while the accept thread waits on it).
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.close()
 
 
 def test_a_server_that_dies_on_a_kept_alive_request_is_not_said_to_refuse_it() -> None:
