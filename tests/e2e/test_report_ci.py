@@ -96,6 +96,28 @@ def test_annotations_point_at_each_failing_case_line_and_a_summary_is_written(
     assert "<td>❌ fail</td>" in html and "<code>odd_inline</code>" in html
 
 
+def test_the_summary_names_the_report_from_the_checkout_wherever_the_run_started(
+    project: Path,
+) -> None:
+    """A new-user trial: run from the checkout's parent, the summary said
+    `r4ci/reports/calc.md` while the annotations said `specs/calc.yaml`: both are relative
+    to $GITHUB_WORKSPACE now."""
+    elsewhere = project.parent
+    done = run_cli(
+        "run",
+        str(project / "ci.yaml"),
+        "--report-dir",
+        str(project / "out"),
+        cwd=elsewhere,
+        env=_github(project),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "file=ci.yaml," in done.stdout  # the annotations, as before
+    summary = (project / "summary.md").read_text("utf-8")
+    assert "`out/ci.md`" in summary, summary
+    assert project.name not in summary
+
+
 def test_a_summary_file_that_cannot_be_written_leaves_the_verdict(project: Path) -> None:
     """$GITHUB_STEP_SUMMARY naming a folder: a warning that names the variable, and the run's
     own exit code (1 here: DIFFs), not a usage error's 2."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from yamlparity._version import __version__
 from yamlparity.core.printable import cut_around, shown_json, shown_path
+from yamlparity.report.github import workspace_path
 from yamlparity.report.render import environment, template_errors
 from yamlparity.results.records import VERDICTS, CaseResult, SpecResult
 
@@ -119,6 +120,7 @@ def render_summary(entries: Sequence[Mapping[str, Any]]) -> str:
 
 
 def report_link(path: Path) -> str:
-    """The report's path as the summary names it (relative to the working directory)."""
-    resolved, here = path.resolve(), Path.cwd()
-    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(path)
+    """The report's path as the summary names it: relative to the checkout
+    ($GITHUB_WORKSPACE, as the annotations name spec files), else to the working directory
+    (a run started elsewhere named `r4ci/reports/calc.md`)."""
+    return workspace_path(str(path))
