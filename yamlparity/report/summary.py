@@ -69,6 +69,10 @@ def spec_entry(
     """One spec's row; `passed`: as the run counted it (FIXED passes with --fixed-ok), else
     as its verdicts do."""
     failing = [c for c in result.cases if c.verdict != "MATCH" and c.verdict != "SKIP"]
+    # The trend of the runs of the same cases as this one, as `change` is: a `-k` run beside
+    # full runs drew as an improvement (`██▃`).
+    selected = history[-1].get("select") if history else None
+    alike = [int(run["failing"]) for run in history if run.get("select") == selected]
     return {
         "name": result.name,
         "title": result.title,
@@ -78,7 +82,7 @@ def spec_entry(
         "passed": not result.failing if passed is None else passed,
         "interrupted": result.interrupted,
         "selection": result.selection,
-        "trend": sparkline([int(run["failing"]) for run in history]) if len(history) > 1 else "",
+        "trend": sparkline(alike) if len(alike) > 1 else "",
         "change": history[-1]["change"] if history else None,
         "cases": [
             {"name": c.name, "verdict": c.verdict, "detail": _first_difference(c)}

@@ -287,6 +287,19 @@ def test_job_summary_renders_as_tables(to_html: Callable[[str], str]) -> None:
     assert "float_literal" in details.text and "stdout .mean" in details.text
 
 
+def test_the_summary_trend_draws_only_runs_of_the_same_cases() -> None:
+    """A new-user trial: two full runs failing 3 cases, then `-k c2` failing 1, drew `██▃`,
+    an improvement that was only a smaller selection."""
+    full = {"tally": {"DIFF": 3}, "select": None}
+    picked = {"tally": {"DIFF": 1}, "select": "-k c2"}
+    after_k = spec_entry(sample_result(), "r.md", trend([full, full, picked]))
+    assert after_k["trend"] == ""  # the only -k run so far: nothing to draw beside it
+    after_full = spec_entry(sample_result(), "r.md", trend([full, picked, full, {**full}]))
+    assert after_full["trend"] == "███"  # the three full runs, the -k run left out
+    both_k = spec_entry(sample_result(), "r.md", trend([picked, full, {**picked}]))
+    assert both_k["trend"] == "██"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["", "\n", "\n\n", "x", "x\n", "ab", "a\n\n", "\nz"]), max_size=6))
 def test_a_spaced_block_ends_with_exactly_one_blank_line(pieces: list[str]) -> None:
